@@ -1,0 +1,41 @@
+"""tradeport: connect trading systems to trading venues through pip-installable venue plugins.
+
+The package namespace is lazy: ``import tradeport`` loads nothing heavy, so the ``tradeport``
+command (which lists plugins from metadata alone) starts as fast as Python itself. Public names
+are imported on first attribute access.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# name -> module that defines it
+_LAZY = {
+    "hookimpl": "tradeport.hookspecs",
+    "open_venue": "tradeport.session",
+    "Secret": "tradeport.secrets",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tradeport.hookspecs import hookimpl as hookimpl
+    from tradeport.secrets import Secret as Secret
+    from tradeport.session import open_venue as open_venue
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tradeport' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
+__all__ = ["__version__", *_LAZY]

@@ -1,0 +1,378 @@
+"""Client base classes every venue plugin subclasses.
+
+- :class:`InstrumentProvider` loads and caches the venue's instruments.
+- :class:`DataClient` streams market data and answers historical requests.
+- :class:`ExecutionClient` sends order commands and produces reconciliation reports.
+
+Every public operation has a default implementation that raises
+:class:`~tradeport.errors.UnsupportedOperation` (naming venue and operation) and logs a warning,
+so a plugin overrides exactly what its venue supports and declares the same in its
+:class:`~tradeport.clients.capabilities.Capabilities`.
+
+Clients publish what they produce (market data, order events, reconnect signals) through an
+:class:`EventSink`, normally the bounded stream behind ``venue.events()``: ``await sink.send(x)``
+waits when the consumer lags, which is the backpressure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+
+import attrs
+
+from tradeport.clients.capabilities import Capabilities
+from tradeport.errors import UnsupportedOperation
+
+if TYPE_CHECKING:
+    from tradeport.model.data import BarType, OrderBookDeltas, QuoteTick, TradeTick
+    from tradeport.model.identifiers import ClientOrderId, InstrumentId, VenueOrderId
+    from tradeport.model.instruments import Instrument
+    from tradeport.model.orders import Order, OrderList
+    from tradeport.model.reports import (
+        AccountState,
+        ExecutionMassStatus,
+        FillReport,
+        OrderStatusReport,
+        PositionStatusReport,
+    )
+
+__all__ = [
+    "EventSink",
+    "VenueClient",
+    "InstrumentProvider",
+    "DataClient",
+    "ExecutionClient",
+    "Reconnected",
+]
+
+log = logging.getLogger("tradeport.clients")
+
+
+class EventSink(Protocol):
+    """Where clients publish events. ``send`` waits while the consumer is behind."""
+
+    async def send(self, item: Any, /) -> None: ...
+
+
+class _DiscardSink:
+    async def send(self, item: Any, /) -> None:
+        return None
+
+
+@attrs.frozen
+class Reconnected:
+    """Published after a stream reconnected, re-authenticated and restored its subscriptions.
+
+    Consumers that keep state derived from the stream (order books, open orders) resync on it.
+    """
+
+    venue: str
+    stream: str
+    ts_event: int
+
+
+class VenueClient:
+    """What every client has: a venue name, its config, capabilities and an event sink."""
+
+    def __init__(
+        self,
+        venue: str,
+        config: Any,
+        *,
+        capabilities: Capabilities | None = None,
+        events: EventSink | None = None,
+    ) -> None:
+        self.venue = venue
+        self.config = config
+        self.capabilities = capabilities if capabilities is not None else Capabilities()
+        self.events: EventSink = events if events is not None else _DiscardSink()
+        self.log = logging.getLogger(f"tradeport.{venue.lower()}.{type(self).__name__}")
+
+    def _unsupported(self, operation: str, detail: str = "") -> NoReturn:
+        """Log a warning and raise UnsupportedOperation naming venue and operation."""
+        err = UnsupportedOperation(self.venue, operation, detail)
+        self.log.warning("%s", err)
+        raise err
+
+    async def emit(self, event: Any) -> None:
+        """Publish an event to the session (waits if the consumer is behind)."""
+        await self.events.send(event)
+
+    async def connect(self) -> None:
+        """Open connections. Default: nothing to open."""
+
+    async def disconnect(self) -> None:
+        """Close connections. Default: nothing to close."""
+
+    async def __aenter__(self) -> VenueClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.disconnect()
+
+
+class InstrumentProvider(VenueClient):
+    """Loads the venue's instruments and keeps them by id.
+
+    Subclasses implement :meth:`fetch_all` (and :meth:`fetch_ids` where the venue can load a
+    subset); loading, filtering and lookups are shared here.
+    """
+
+    def __init__(self, venue: str, config: Any, **kwargs: Any) -> None:
+        super().__init__(venue, config, **kwargs)
+        self._instruments: dict[InstrumentId, Instrument] = {}
+
+    # -- what subclasses implement --------------------------------------------------------
+    async def fetch_all(self, filters: Mapping[str, Any] | None = None) -> list[Instrument]:
+        """Fetch every instrument the venue lists (after applying venue-side ``filters``)."""
+        self._unsupported("load_all")
+
+    async def fetch_ids(
+        self, ids: Sequence[InstrumentId], filters: Mapping[str, Any] | None = None
+    ) -> list[Instrument]:
+        """Fetch the given instruments. Default: fetch all and keep the requested ones."""
+        wanted = set(ids)
+        return [i for i in await self.fetch_all(filters) if i.id in wanted]
+
+    # -- shared behaviour -----------------------------------------------------------------
+    async def load_all(self, filters: Mapping[str, Any] | None = None) -> list[Instrument]:
+        """Load every instrument; returns them and keeps them for :meth:`find`."""
+        instruments = await self.fetch_all(filters)
+        for instrument in instruments:
+            self.add(instrument)
+        return instruments
+
+    async def load_ids(
+        self, ids: Iterable[InstrumentId], filters: Mapping[str, Any] | None = None
+    ) -> list[Instrument]:
+        """Load the given instruments; an id the venue does not list is reported in a KeyError."""
+        wanted = list(ids)
+        instruments = await self.fetch_ids(wanted, filters)
+        for instrument in instruments:
+            self.add(instrument)
+        missing = [str(i) for i in wanted if i not in self._instruments]
+        if missing:
+            raise KeyError(f"{self.venue}: unknown instrument id(s): {', '.join(missing)}")
+        return instruments
+
+    async def load(self, instrument_id: InstrumentId) -> Instrument:
+        """Load one instrument."""
+        (instrument,) = await self.load_ids([instrument_id])
+        return instrument
+
+    def add(self, instrument: Instrument) -> None:
+        self._instruments[instrument.id] = instrument
+
+    def find(self, instrument_id: InstrumentId) -> Instrument | None:
+        """The loaded instrument with this id, or None."""
+        return self._instruments.get(instrument_id)
+
+    def get(self, instrument_id: InstrumentId) -> Instrument:
+        """The loaded instrument with this id; KeyError naming it when not loaded."""
+        try:
+            return self._instruments[instrument_id]
+        except KeyError:
+            raise KeyError(f"{self.venue}: instrument {instrument_id} is not loaded") from None
+
+    def list_all(self) -> list[Instrument]:
+        """Every loaded instrument, ordered by id."""
+        return sorted(self._instruments.values(), key=lambda i: str(i.id))
+
+    def __len__(self) -> int:
+        return len(self._instruments)
+
+
+class DataClient(VenueClient):
+    """Streams market data and answers historical requests for one venue."""
+
+    def __init__(
+        self,
+        venue: str,
+        config: Any,
+        *,
+        instruments: InstrumentProvider | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(venue, config, **kwargs)
+        self.instruments = instruments
+
+    # -- subscriptions ----------------------------------------------------------------------
+    async def subscribe_instruments(self) -> None:
+        self._unsupported("subscribe_instruments")
+
+    async def subscribe_quotes(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("subscribe_quotes")
+
+    async def unsubscribe_quotes(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("unsubscribe_quotes")
+
+    async def subscribe_trades(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("subscribe_trades")
+
+    async def unsubscribe_trades(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("unsubscribe_trades")
+
+    async def subscribe_book_deltas(self, instrument_id: InstrumentId, depth: int | None = None) -> None:
+        self._unsupported("subscribe_book_deltas")
+
+    async def unsubscribe_book_deltas(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("unsubscribe_book_deltas")
+
+    async def subscribe_book_snapshots(self, instrument_id: InstrumentId, depth: int = 10) -> None:
+        self._unsupported("subscribe_book_snapshots")
+
+    async def unsubscribe_book_snapshots(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("unsubscribe_book_snapshots")
+
+    async def subscribe_bars(self, bar_type: BarType) -> None:
+        self._unsupported("subscribe_bars")
+
+    async def unsubscribe_bars(self, bar_type: BarType) -> None:
+        self._unsupported("unsubscribe_bars")
+
+    async def subscribe_mark_prices(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("subscribe_mark_prices")
+
+    async def unsubscribe_mark_prices(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("unsubscribe_mark_prices")
+
+    async def subscribe_index_prices(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("subscribe_index_prices")
+
+    async def unsubscribe_index_prices(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("unsubscribe_index_prices")
+
+    async def subscribe_funding_rates(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("subscribe_funding_rates")
+
+    async def unsubscribe_funding_rates(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("unsubscribe_funding_rates")
+
+    async def subscribe_instrument_status(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("subscribe_instrument_status")
+
+    async def subscribe_instrument_close(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("subscribe_instrument_close")
+
+    async def subscribe_custom(self, data_type: str, params: Mapping[str, Any] | None = None) -> None:
+        self._unsupported("subscribe_custom", data_type)
+
+    async def unsubscribe_custom(self, data_type: str, params: Mapping[str, Any] | None = None) -> None:
+        self._unsupported("unsubscribe_custom", data_type)
+
+    # -- requests (history) -------------------------------------------------------------------
+    async def request_instruments(self) -> list[Instrument]:
+        self._unsupported("request_instruments")
+
+    async def request_quotes(
+        self, instrument_id: InstrumentId, start_ns: int | None = None, end_ns: int | None = None,
+        limit: int | None = None,
+    ) -> list[QuoteTick]:
+        self._unsupported("request_quotes")
+
+    async def request_trades(
+        self, instrument_id: InstrumentId, start_ns: int | None = None, end_ns: int | None = None,
+        limit: int | None = None,
+    ) -> list[TradeTick]:
+        self._unsupported("request_trades")
+
+    async def request_bars(
+        self, bar_type: BarType, start_ns: int | None = None, end_ns: int | None = None,
+        limit: int | None = None,
+    ) -> list[Any]:
+        self._unsupported("request_bars")
+
+    async def request_book_snapshot(
+        self, instrument_id: InstrumentId, depth: int | None = None
+    ) -> OrderBookDeltas:
+        self._unsupported("request_book_snapshot")
+
+
+class ExecutionClient(VenueClient):
+    """Sends order commands for one venue account and reports execution state.
+
+    Order command outcomes: publish a rejection event only on definitive evidence from the venue.
+    A timeout, transport error, 5xx or rate limit leaves the order in flight; it is resolved by
+    querying (:meth:`order_status_report` with the client order id).
+    """
+
+    def __init__(
+        self,
+        venue: str,
+        config: Any,
+        *,
+        instruments: InstrumentProvider | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(venue, config, **kwargs)
+        self.instruments = instruments
+
+    # -- commands -----------------------------------------------------------------------------
+    async def submit_order(self, order: Order) -> None:
+        self._unsupported("submit_order")
+
+    async def submit_order_list(self, order_list: OrderList) -> None:
+        self._unsupported("submit_order_list")
+
+    async def modify_order(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+        *,
+        quantity: Any = None,
+        price: Any = None,
+        trigger_price: Any = None,
+    ) -> None:
+        self._unsupported("modify_order")
+
+    async def cancel_order(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+    ) -> None:
+        self._unsupported("cancel_order")
+
+    async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
+        self._unsupported("cancel_all_orders")
+
+    async def batch_cancel_orders(
+        self, instrument_id: InstrumentId, client_order_ids: Sequence[ClientOrderId]
+    ) -> None:
+        self._unsupported("batch_cancel_orders")
+
+    # -- reports --------------------------------------------------------------------------------
+    async def order_status_report(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+    ) -> OrderStatusReport | None:
+        self._unsupported("order_status_report")
+
+    async def order_status_reports(
+        self, instrument_id: InstrumentId | None = None, *, open_only: bool = True,
+        start_ns: int | None = None, end_ns: int | None = None,
+    ) -> list[OrderStatusReport]:
+        self._unsupported("order_status_reports")
+
+    async def fill_reports(
+        self, instrument_id: InstrumentId | None = None, *, start_ns: int | None = None,
+        end_ns: int | None = None,
+    ) -> list[FillReport]:
+        self._unsupported("fill_reports")
+
+    async def position_status_reports(
+        self, instrument_id: InstrumentId | None = None
+    ) -> list[PositionStatusReport]:
+        self._unsupported("position_status_reports")
+
+    async def account_state(self) -> AccountState:
+        self._unsupported("account_state")
+
+    async def mass_status(self, lookback_ns: int | None = None) -> ExecutionMassStatus:
+        self._unsupported("mass_status")

@@ -1,0 +1,167 @@
+"""Declared venue capabilities.
+
+A plugin declares what its venue can do as data (:class:`Capabilities`), not as code paths. The
+CLI shows it (`tradeport info VENUE`), the conformance suite reads it to decide which scenarios
+apply (a skip always names the capability), and clients use it to raise
+:class:`~tradeport.errors.UnsupportedOperation` for anything undeclared.
+
+Defaults are conservative: a capability not declared is not claimed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any
+
+import attrs
+
+from tradeport.model.enums import BookType, OrderType, ProductType, TimeInForce
+
+__all__ = ["Capabilities", "DataType", "HistoryType", "order_matrix"]
+
+
+class DataType(StrEnum):
+    """Kinds of streaming market data a venue can publish."""
+
+    INSTRUMENTS = "INSTRUMENTS"
+    QUOTES = "QUOTES"
+    TRADES = "TRADES"
+    BOOK_DELTAS = "BOOK_DELTAS"
+    BOOK_SNAPSHOTS = "BOOK_SNAPSHOTS"
+    BARS = "BARS"
+    MARK_PRICES = "MARK_PRICES"
+    INDEX_PRICES = "INDEX_PRICES"
+    FUNDING_RATES = "FUNDING_RATES"
+    INSTRUMENT_STATUS = "INSTRUMENT_STATUS"
+    INSTRUMENT_CLOSE = "INSTRUMENT_CLOSE"
+    CUSTOM = "CUSTOM"
+
+
+class HistoryType(StrEnum):
+    """Kinds of historical data a venue can be asked for."""
+
+    INSTRUMENTS = "INSTRUMENTS"
+    BARS = "BARS"
+    TRADES = "TRADES"
+    QUOTES = "QUOTES"
+    BOOK_SNAPSHOT = "BOOK_SNAPSHOT"
+
+
+def order_matrix(
+    spec: Mapping[OrderType, Iterable[TimeInForce]],
+) -> frozenset[tuple[OrderType, TimeInForce]]:
+    """Build the (order type, time in force) pairs from a readable mapping."""
+    return frozenset((ot, tif) for ot, tifs in spec.items() for tif in tifs)
+
+
+def _frozen_set_of(kind: type[StrEnum]) -> Any:
+    def convert(values: Iterable[Any]) -> frozenset[Any]:
+        return frozenset(kind(v) for v in values)
+
+    return convert
+
+
+def _pairs(values: Any) -> frozenset[tuple[OrderType, TimeInForce]]:
+    if isinstance(values, Mapping):
+        return order_matrix(values)
+    return frozenset((OrderType(ot), TimeInForce(tif)) for ot, tif in values)
+
+
+@attrs.frozen(kw_only=True)
+class Capabilities:
+    """What a venue (through its plugin) supports. Every field defaults to "not supported"."""
+
+    #: Product families the instrument provider loads.
+    products: frozenset[ProductType] = attrs.field(
+        factory=frozenset, converter=_frozen_set_of(ProductType)
+    )
+    #: Streaming data types the data client can subscribe to.
+    data: frozenset[DataType] = attrs.field(factory=frozenset, converter=_frozen_set_of(DataType))
+    #: Book types the data client maintains.
+    book_types: frozenset[BookType] = attrs.field(
+        factory=frozenset, converter=_frozen_set_of(BookType)
+    )
+    #: Historical requests the data client answers.
+    history: frozenset[HistoryType] = attrs.field(
+        factory=frozenset, converter=_frozen_set_of(HistoryType)
+    )
+    #: Supported (order type, time in force) pairs. Empty means no execution at all.
+    orders: frozenset[tuple[OrderType, TimeInForce]] = attrs.field(
+        factory=frozenset, converter=_pairs
+    )
+    post_only: bool = False
+    reduce_only: bool = False
+    modify_order: bool = False
+    cancel_all: bool = False
+    batch_cancel: bool = False
+    order_lists: bool = False
+    #: The venue reports positions (derivatives) and PositionStatusReports can be produced.
+    positions: bool = False
+    #: Private streams (orders, fills, balances) over the venue's stream API.
+    private_streams: bool = False
+    #: Free-form notes on limitations, shown by `tradeport info`.
+    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def execution(self) -> bool:
+        """True when the venue accepts orders at all."""
+        return bool(self.orders)
+
+    @property
+    def order_types(self) -> frozenset[OrderType]:
+        return frozenset(ot for ot, _ in self.orders)
+
+    def time_in_force_for(self, order_type: OrderType) -> frozenset[TimeInForce]:
+        return frozenset(tif for ot, tif in self.orders if ot == order_type)
+
+    def supports_order(self, order_type: OrderType, time_in_force: TimeInForce) -> bool:
+        return (order_type, time_in_force) in self.orders
+
+    def supports_data(self, data_type: DataType) -> bool:
+        return data_type in self.data
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe, stably ordered description (for the CLI and docs)."""
+        matrix: dict[str, list[str]] = {}
+        for ot in OrderType:
+            tifs = [tif.value for tif in TimeInForce if (ot, tif) in self.orders]
+            if tifs:
+                matrix[ot.value] = tifs
+        return {
+            "products": sorted(p.value for p in self.products),
+            "data": sorted(d.value for d in self.data),
+            "book_types": sorted(b.value for b in self.book_types),
+            "history": sorted(h.value for h in self.history),
+            "orders": matrix,
+            "post_only": self.post_only,
+            "reduce_only": self.reduce_only,
+            "modify_order": self.modify_order,
+            "cancel_all": self.cancel_all,
+            "batch_cancel": self.batch_cancel,
+            "order_lists": self.order_lists,
+            "positions": self.positions,
+            "private_streams": self.private_streams,
+            "notes": list(self.notes),
+        }
+
+    def markdown_table(self) -> str:
+        """A Markdown capability table, for plugin READMEs (generated, never hand-written)."""
+        d = self.to_dict()
+        rows = ["| capability | supported |", "| --- | --- |"]
+        for key in ("products", "data", "book_types", "history"):
+            rows.append(f"| {key} | {', '.join(d[key]) or '-'} |")
+        for ot, tifs in d["orders"].items():
+            rows.append(f"| order {ot} | {', '.join(tifs)} |")
+        for key in (
+            "post_only",
+            "reduce_only",
+            "modify_order",
+            "cancel_all",
+            "batch_cancel",
+            "order_lists",
+            "positions",
+            "private_streams",
+        ):
+            rows.append(f"| {key} | {'yes' if d[key] else 'no'} |")
+        return "\n".join(rows)

@@ -1,0 +1,112 @@
+"""The hook specifications a venue plugin implements.
+
+A plugin module (the object its ``tradeport.venues`` entry point names) defines functions with
+these names, decorated with :data:`hookimpl`, the one name plugins import::
+
+    from tradeport import hookimpl
+
+    @hookimpl
+    def tradeport_register_venues(register):
+        register(VenueSpec(name="acme", venue_id="ACME", kind="EXCHANGE", ...))
+
+Hooks only hand objects over; behaviour lives in classes (the clients, the harness). The
+``tradeport_create_*`` hooks are called with the venue's name; a plugin returns None for venues
+it does not provide, and the first non-None answer wins.
+
+Every hook here is listed on docs/hooks.md and has a test (tests/test_hooks_meta.py enforces both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from tradeport.clients.base import DataClient, EventSink, ExecutionClient, InstrumentProvider
+    from tradeport.venue import VenueSpec
+
+PROJECT = "tradeport"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+#: The decorator plugins use on their hook implementations.
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+__all__ = ["hookimpl", "hookspec", "PROJECT"]
+
+
+@hookspec
+def tradeport_register_venues(register: Callable[[VenueSpec], None]) -> None:
+    """Register the venues this plugin provides.
+
+    Call ``register`` once per venue with a :class:`tradeport.venue.VenueSpec` holding its name,
+    venue id, kind, capabilities, config type, environment variables and default URLs.
+
+    :param register: callable taking one VenueSpec.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def tradeport_create_instrument_provider(
+    venue: str, config: Any, events: EventSink
+) -> InstrumentProvider | None:
+    """Create the instrument provider (instrument loading) for ``venue``.
+
+    :param venue: the venue name, as registered.
+    :param config: the venue's config, an instance of its registered ``config_type``.
+    :param events: where the provider may publish instrument updates.
+    :return: an InstrumentProvider, or None when this plugin does not provide ``venue``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def tradeport_create_data_client(
+    venue: str, config: Any, instruments: InstrumentProvider, events: EventSink
+) -> DataClient | None:
+    """Create the market data client for ``venue``.
+
+    :param venue: the venue name, as registered.
+    :param config: the venue's config instance.
+    :param instruments: the provider created for the same session (shared instrument cache).
+    :param events: where the client publishes normalized market data and reconnect signals.
+    :return: a DataClient, or None when this plugin does not provide ``venue``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def tradeport_create_execution_client(
+    venue: str, config: Any, instruments: InstrumentProvider, events: EventSink
+) -> ExecutionClient | None:
+    """Create the execution client for ``venue``.
+
+    :param venue: the venue name, as registered.
+    :param config: the venue's config instance.
+    :param instruments: the provider created for the same session.
+    :param events: where the client publishes order events and reports.
+    :return: an ExecutionClient, or None when this plugin does not provide ``venue`` (or the
+        venue offers no execution).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def tradeport_conformance_harness(venue: str) -> Any:
+    """Hand the conformance suite the venue's harness (its mock venue and controls).
+
+    Implementations should import their harness module lazily inside the hook so that normal use
+    of the plugin never imports test code.
+
+    :param venue: the venue name, as registered.
+    :return: a ``tradeport_conformance.VenueHarness`` (an instance or a zero-argument factory),
+        or None when this plugin does not provide ``venue``.
+
+    .. versionadded:: 0.1
+    """

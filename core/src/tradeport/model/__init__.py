@@ -1,0 +1,1 @@
+"""The domain model: see the submodules. Filled in by the model work."""

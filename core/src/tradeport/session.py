@@ -1,0 +1,138 @@
+"""``open_venue``: one call that wires a venue plugin's provider and clients together.
+
+::
+
+    async with tradeport.open_venue("binance", {"testnet": True}) as venue:
+        await venue.instruments.load_all()
+        await venue.data.subscribe_quotes(InstrumentId.from_str("BTCUSDT.BINANCE"))
+        async for event in venue.events():
+            print(event)
+
+Events (market data, order events, reports, :class:`~tradeport.clients.base.Reconnected`
+signals) flow through one bounded anyio memory stream: when the consumer falls behind, the
+clients' ``emit`` waits, so nothing is dropped and memory stays bounded. Works on asyncio and
+trio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from tradeport.clients.base import DataClient, ExecutionClient, InstrumentProvider
+from tradeport.config import load_config
+from tradeport.errors import PluginError
+from tradeport.plugins import PluginRegistry, load_plugins
+from tradeport.venue import VenueSpec
+
+__all__ = ["Venue", "open_venue"]
+
+
+class Venue:
+    """A venue session: its spec, config, provider, clients and event stream."""
+
+    def __init__(
+        self,
+        spec: VenueSpec,
+        config: Any,
+        instruments: InstrumentProvider,
+        data: DataClient | None,
+        execution: ExecutionClient | None,
+        receive: MemoryObjectReceiveStream[Any],
+    ) -> None:
+        self.spec = spec
+        self.config = config
+        self.instruments = instruments
+        self._data = data
+        self._execution = execution
+        self._receive = receive
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def capabilities(self) -> Any:
+        return self.spec.capabilities
+
+    @property
+    def data(self) -> DataClient:
+        if self._data is None:
+            raise PluginError(self.spec.name, "provides no data client")
+        return self._data
+
+    @property
+    def execution(self) -> ExecutionClient:
+        if self._execution is None:
+            raise PluginError(self.spec.name, "provides no execution client")
+        return self._execution
+
+    async def events(self) -> AsyncIterator[Any]:
+        """Every event the clients publish, in order, until the session closes."""
+        async for event in self._receive:
+            yield event
+
+    async def next_event(self, timeout: float | None = None) -> Any:
+        """The next event; TimeoutError after ``timeout`` seconds."""
+        with anyio.fail_after(timeout):
+            return await self._receive.receive()
+
+
+@contextlib.asynccontextmanager
+async def open_venue(
+    name: str,
+    config: Mapping[str, Any] | Any | None = None,
+    *,
+    registry: PluginRegistry | None = None,
+    toml_path: str | None = None,
+    event_buffer: int = 10_000,
+    connect: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> AsyncIterator[Venue]:
+    """Open a session on venue ``name`` (as registered by an installed plugin).
+
+    :param config: a dict (structured into the venue's config type), a config instance, or None
+        for defaults plus environment variables.
+    :param registry: plugins already loaded (default: load the installed ones).
+    :param toml_path: a TOML file with a ``[<name>]`` table of config values.
+    :param event_buffer: capacity of the event stream; producers wait when it is full.
+    :param connect: connect the data and execution clients on entry (and disconnect on exit).
+    """
+    registry = registry if registry is not None else load_plugins(environ)
+    spec = registry.venue(name)
+    if spec.config_type is not None:
+        cfg = load_config(
+            spec.config_type,
+            config,
+            toml_path=toml_path,
+            toml_table=name if toml_path else None,
+            env_vars=spec.env_vars,
+            environ=environ,
+        )
+    else:
+        cfg = config
+    send: MemoryObjectSendStream[Any]
+    receive: MemoryObjectReceiveStream[Any]
+    send, receive = anyio.create_memory_object_stream(max_buffer_size=event_buffer)
+    hook = registry.hook
+    instruments = hook.tradeport_create_instrument_provider(venue=name, config=cfg, events=send)
+    if instruments is None:
+        instruments = InstrumentProvider(spec.venue_id, cfg, capabilities=spec.capabilities)
+    data = hook.tradeport_create_data_client(
+        venue=name, config=cfg, instruments=instruments, events=send
+    )
+    execution = hook.tradeport_create_execution_client(
+        venue=name, config=cfg, instruments=instruments, events=send
+    )
+    venue = Venue(spec, cfg, instruments, data, execution, receive)
+    async with send, receive, contextlib.AsyncExitStack() as stack:
+        if connect:
+            for client in (instruments, data, execution):
+                if client is not None:
+                    await client.connect()
+                    stack.push_async_callback(client.disconnect)
+        yield venue

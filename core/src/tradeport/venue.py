@@ -1,0 +1,82 @@
+"""What a plugin registers about each venue it provides: :class:`VenueSpec`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from tradeport.clients.capabilities import Capabilities
+from tradeport.errors import ValidationError
+from tradeport.model.enums import VenueKind
+
+__all__ = ["VenueSpec", "EnvVar"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_VENUE_ID = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+@attrs.frozen(kw_only=True)
+class EnvVar:
+    """An environment variable a venue reads, and which config field it fills."""
+
+    name: str
+    field: str
+    description: str = ""
+    secret: bool = False
+
+
+def _check_name(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not _NAME.match(value):
+        raise ValidationError(
+            f"VenueSpec.{attribute.name}", value, "must be lower-case letters, digits, '-' or '_'"
+        )
+
+
+def _check_venue_id(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not _VENUE_ID.match(value):
+        raise ValidationError(
+            f"VenueSpec.{attribute.name}", value, "must be upper-case letters, digits or '_'"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class VenueSpec:
+    """A venue as a plugin registers it.
+
+    ``name`` is what users type (``tradeport info binance``, ``open_venue("binance")``);
+    ``venue_id`` is the venue part of instrument ids (``BTCUSDT.BINANCE``).
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    venue_id: str = attrs.field(validator=_check_venue_id)
+    kind: VenueKind = attrs.field(converter=VenueKind)
+    capabilities: Capabilities = attrs.field(factory=Capabilities)
+    #: The attrs config class users fill (structured with cattrs from dict/TOML/env).
+    config_type: type | None = None
+    env_vars: tuple[EnvVar, ...] = attrs.field(default=(), converter=tuple)
+    #: Default endpoints, e.g. {"http": "https://api.binance.com", "ws": "wss://..."}.
+    urls: Mapping[str, str] = attrs.field(factory=dict)
+    description: str = ""
+    docs_url: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-safe description for ``tradeport info``."""
+        from tradeport.config import describe_config_fields
+
+        return {
+            "name": self.name,
+            "venue_id": self.venue_id,
+            "kind": self.kind.value,
+            "description": self.description,
+            "docs_url": self.docs_url,
+            "urls": dict(sorted(self.urls.items())),
+            "config": describe_config_fields(self.config_type) if self.config_type else [],
+            "env_vars": [
+                {"name": e.name, "field": e.field, "description": e.description, "secret": e.secret}
+                for e in self.env_vars
+            ],
+            "capabilities": self.capabilities.to_dict(),
+        }
