@@ -1,0 +1,3 @@
+"""The shared conformance suite for tradeport venue plugins."""
+
+__version__ = "0.1.0"
