@@ -8,7 +8,7 @@ are imported on first attribute access.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any  # typing is imported by importlib.metadata anyway
 
 __version__ = "0.1.0"
 

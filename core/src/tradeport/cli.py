@@ -11,10 +11,12 @@ hook: ``--help`` can then list every command from metadata alone, without import
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 from tradeport import __version__
 
@@ -52,6 +54,8 @@ def _external_commands() -> dict[str, Any]:
 
 
 def _build_parser(external: dict[str, Any]) -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="tradeport",
         description="Connect trading systems to trading venues through venue plugins.",
@@ -194,8 +198,16 @@ def cmd_new_plugin(name: str, directory: str) -> int:
     return EXIT_OK
 
 
+_PLUGINS_FLAGS = {"--json": "json", "--verbose": "verbose", "-v": "verbose"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    # Fast path for the listing: argparse alone costs more to import than the listing's own work
+    # (bench/bench_listing.py). Anything unusual (--help, typos) goes through argparse below.
+    if args_list[:1] == ["plugins"] and all(a in _PLUGINS_FLAGS for a in args_list[1:]):
+        flags = {_PLUGINS_FLAGS[a] for a in args_list[1:]}
+        return cmd_plugins("json" in flags, "verbose" in flags)
     # External subcommands take the rest of the command line as-is (their own parser).
     if args_list and not args_list[0].startswith("-") and args_list[0] not in (
         "plugins", "info", "new-plugin",

@@ -23,13 +23,13 @@ import importlib.metadata as metadata
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     import pluggy
 
     from tradeport.venue import VenueSpec
@@ -62,19 +62,28 @@ HOOK_ARGS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass
 class PluginInfo:
-    """One installed plugin (one entry point of the ``tradeport.venues`` group)."""
+    """One installed plugin (one entry point of the ``tradeport.venues`` group).
 
-    name: str
-    distribution: str
-    version: str
-    module: str
-    status: str = "ok"  # "ok" or "error"
-    error: str | None = None
-    #: Filled when the plugin was loaded: names of the venues it registered.
-    venues: list[str] = field(default_factory=list)
-    hooks: list[str] = field(default_factory=list)
+    A plain slotted class rather than a dataclass: importing ``dataclasses`` (and with it
+    ``inspect``) would cost the listing more than all of its own work.
+    """
+
+    __slots__ = ("name", "distribution", "version", "module", "status", "error", "venues", "hooks")
+
+    def __init__(self, name: str, distribution: str, version: str, module: str) -> None:
+        self.name = name
+        self.distribution = distribution
+        self.version = version
+        self.module = module
+        self.status = "ok"  # "ok" or "error"
+        self.error: str | None = None
+        #: Filled when the plugin was loaded: names of the venues it registered.
+        self.venues: list[str] = []
+        self.hooks: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"PluginInfo({self.name!r}, {self.distribution!r}, {self.version!r}, status={self.status!r})"
 
     def fail(self, reason: str) -> None:
         if self.status != "error":  # keep the first (root) reason
