@@ -168,3 +168,17 @@ class VenueKind(StrEnum):
     BROKER = "BROKER"
     DATA_PROVIDER = "DATA_PROVIDER"
     BETTING_EXCHANGE = "BETTING_EXCHANGE"
+
+
+class AggregationSource(StrEnum):
+    """Where a bar was aggregated: by the venue (EXTERNAL) or locally (INTERNAL)."""
+
+    EXTERNAL = "EXTERNAL"
+    INTERNAL = "INTERNAL"
+
+
+class TrailingOffsetType(StrEnum):
+    """Unit of a trailing-stop offset: a price distance or basis points."""
+
+    PRICE = "PRICE"
+    BASIS_POINTS = "BASIS_POINTS"

@@ -1,0 +1,456 @@
+"""Market data: quotes, trades, bars, order book deltas, mark/index prices, funding rates,
+instrument status and close, plus the :class:`CustomData` base for venue-specific data.
+
+Every timestamp is an ``int`` of UNIX nanoseconds: ``ts_event`` when the venue says it happened,
+``ts_init`` when tradeport built the object. Fields that must stay in milliseconds end in ``_ms``.
+
+The high-volume types (QuoteTick, TradeTick, BookOrder, OrderBookDelta) do not type-check their
+fields at construction: parsers build them from already-typed values millions of times, and the
+static types plus :func:`tradeport.model.serialization.from_dict` (which validates everything)
+guard the boundaries. They still refuse combinations that make no sense where that is cheap.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import IntFlag
+from typing import Any, TypeAlias
+
+import attrs
+
+from tradeport.errors import ValidationError
+from tradeport.model.enums import (
+    AggregationSource,
+    AggressorSide,
+    BarAggregation,
+    BookAction,
+    InstrumentCloseType,
+    MarketStatus,
+    OrderSide,
+    PriceType,
+)
+from tradeport.model.identifiers import InstrumentId, TradeId
+from tradeport.model.numbers import Price, Quantity
+
+__all__ = [
+    "RecordFlag",
+    "QuoteTick",
+    "TradeTick",
+    "BarSpecification",
+    "BarType",
+    "Bar",
+    "BookOrder",
+    "OrderBookDelta",
+    "OrderBookDeltas",
+    "MarkPriceUpdate",
+    "IndexPriceUpdate",
+    "FundingRateUpdate",
+    "InstrumentStatus",
+    "InstrumentClose",
+    "CustomData",
+    "MarketData",
+]
+
+
+class RecordFlag(IntFlag):
+    """Bit flags on order book deltas (the values match NautilusTrader and Databento)."""
+
+    #: Last record of an event (a batch): consumers may act on the book now.
+    F_LAST = 128
+    #: Top-of-book record.
+    F_TOB = 64
+    #: Part of a snapshot: the batch replaces the book.
+    F_SNAPSHOT = 32
+    #: Market-by-price (aggregated level) record.
+    F_MBP = 16
+
+
+_F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
+
+
+# The hot types (QuoteTick, TradeTick, BookOrder, OrderBookDelta) have hand-written __init__s
+# that store through the slot descriptors directly: 20-30% cheaper than attrs' frozen __init__
+# (which goes through object.__setattr__ by name), measured in bench/bench_model.py. attrs
+# still provides eq, hash, repr, immutability and the field list cattrs uses.
+
+
+def _slot_setters(cls: type, *names: str) -> tuple[Any, ...]:
+    """The slot descriptors' ``__set__`` of ``names``, bypassing the frozen ``__setattr__``."""
+    return tuple(cls.__dict__[name].__set__ for name in names)
+
+
+@attrs.frozen(init=False)
+class QuoteTick:
+    """Best bid and offer at a moment."""
+
+    instrument_id: InstrumentId
+    bid_price: Price
+    ask_price: Price
+    bid_size: Quantity
+    ask_size: Quantity
+    ts_event: int
+    ts_init: int
+
+    def __init__(
+        self,
+        instrument_id: InstrumentId,
+        bid_price: Price,
+        ask_price: Price,
+        bid_size: Quantity,
+        ask_size: Quantity,
+        ts_event: int,
+        ts_init: int,
+    ) -> None:
+        """Store the fields (typed by the caller; no per-field checks on this hot path)."""
+        _QT_SET[0](self, instrument_id)
+        _QT_SET[1](self, bid_price)
+        _QT_SET[2](self, ask_price)
+        _QT_SET[3](self, bid_size)
+        _QT_SET[4](self, ask_size)
+        _QT_SET[5](self, ts_event)
+        _QT_SET[6](self, ts_init)
+
+
+_QT_SET = _slot_setters(QuoteTick, *(f.name for f in attrs.fields(QuoteTick)))
+
+
+@attrs.frozen(init=False)
+class TradeTick:
+    """One trade printed by the venue; ``aggressor_side`` says who crossed the spread."""
+
+    instrument_id: InstrumentId
+    price: Price
+    size: Quantity
+    aggressor_side: AggressorSide
+    trade_id: TradeId
+    ts_event: int
+    ts_init: int
+
+    def __init__(
+        self,
+        instrument_id: InstrumentId,
+        price: Price,
+        size: Quantity,
+        aggressor_side: AggressorSide,
+        trade_id: TradeId,
+        ts_event: int,
+        ts_init: int,
+    ) -> None:
+        """Store the fields (typed by the caller; no per-field checks on this hot path)."""
+        _TT_SET[0](self, instrument_id)
+        _TT_SET[1](self, price)
+        _TT_SET[2](self, size)
+        _TT_SET[3](self, aggressor_side)
+        _TT_SET[4](self, trade_id)
+        _TT_SET[5](self, ts_event)
+        _TT_SET[6](self, ts_init)
+
+
+_TT_SET = _slot_setters(TradeTick, *(f.name for f in attrs.fields(TradeTick)))
+
+
+def _check_step(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value.__class__ is not int or value <= 0:
+        raise ValidationError("step", value, "must be a positive int")
+
+
+@attrs.frozen(order=False)
+class BarSpecification:
+    """How bars are aggregated: ``1-MINUTE-LAST`` is one-minute bars of last prices."""
+
+    step: int = attrs.field(validator=_check_step)
+    aggregation: BarAggregation
+    price_type: PriceType
+
+    @classmethod
+    def from_str(cls, value: str) -> BarSpecification:
+        """Parse ``"1-MINUTE-LAST"``."""
+        parts = value.split("-") if value.__class__ is str else []
+        if len(parts) != 3:
+            raise ValidationError("BarSpecification", value, "is not 'STEP-AGGREGATION-PRICE_TYPE'")
+        step, aggregation, price_type = parts
+        if not (step.isascii() and step.isdigit()):
+            raise ValidationError("BarSpecification.step", step, "must be a positive int")
+        try:
+            return cls(int(step), BarAggregation(aggregation), PriceType(price_type))
+        except ValueError as exc:
+            if isinstance(exc, ValidationError):
+                raise
+            raise ValidationError("BarSpecification", value, f"is not valid: {exc}") from None
+
+    def __str__(self) -> str:
+        return f"{self.step}-{self.aggregation.value}-{self.price_type.value}"
+
+
+@attrs.frozen
+class BarType:
+    """An instrument plus a bar specification plus who aggregates
+    (``BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL``)."""
+
+    instrument_id: InstrumentId
+    spec: BarSpecification
+    aggregation_source: AggregationSource = AggregationSource.EXTERNAL
+
+    @classmethod
+    def from_str(cls, value: str) -> BarType:
+        """Parse ``"BTCUSDT-PERP.BINANCE-1-MINUTE-LAST-EXTERNAL"`` (split from the right, since
+        symbols may contain dashes)."""
+        parts = value.rsplit("-", 4) if value.__class__ is str else []
+        if len(parts) != 5:
+            raise ValidationError(
+                "BarType", value, "is not 'INSTRUMENT_ID-STEP-AGGREGATION-PRICE_TYPE-SOURCE'"
+            )
+        instrument, step, aggregation, price_type, source = parts
+        try:
+            return cls(
+                InstrumentId.from_str(instrument),
+                BarSpecification.from_str(f"{step}-{aggregation}-{price_type}"),
+                AggregationSource(source),
+            )
+        except ValueError as exc:
+            raise ValidationError("BarType", value, f"is not valid: {exc}") from None
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id}-{self.spec}-{self.aggregation_source.value}"
+
+
+@attrs.frozen
+class Bar:
+    """An OHLCV bar; ``ts_event`` is the bar's close time."""
+
+    bar_type: BarType
+    open: Price
+    high: Price
+    low: Price
+    close: Price
+    volume: Quantity
+    ts_event: int
+    ts_init: int
+
+    def __attrs_post_init__(self) -> None:
+        if self.high < self.low:
+            raise ValidationError("high", str(self.high), f"is below low {self.low}")
+        if not self.low <= self.open <= self.high:
+            raise ValidationError("open", str(self.open), "is outside [low, high]")
+        if not self.low <= self.close <= self.high:
+            raise ValidationError("close", str(self.close), "is outside [low, high]")
+
+
+@attrs.frozen(init=False)
+class BookOrder:
+    """One order (L3) or one aggregated price level (L2, ``order_id`` 0) in a book."""
+
+    side: OrderSide
+    price: Price
+    size: Quantity
+    order_id: int | str = 0
+
+    def __init__(
+        self, side: OrderSide, price: Price, size: Quantity, order_id: int | str = 0
+    ) -> None:
+        """Store the fields (typed by the caller; no per-field checks on this hot path)."""
+        _BO_SET[0](self, side)
+        _BO_SET[1](self, price)
+        _BO_SET[2](self, size)
+        _BO_SET[3](self, order_id)
+
+
+_BO_SET = _slot_setters(BookOrder, *(f.name for f in attrs.fields(BookOrder)))
+
+
+@attrs.frozen(init=False)
+class OrderBookDelta:
+    """One change to an order book: add, update or delete ``order``, or clear the book
+    (``order`` is None only for CLEAR). ``sequence`` is the venue's update id where it has one.
+    """
+
+    instrument_id: InstrumentId
+    action: BookAction
+    order: BookOrder | None
+    flags: int
+    sequence: int
+    ts_event: int
+    ts_init: int
+
+    def __init__(
+        self,
+        instrument_id: InstrumentId,
+        action: BookAction,
+        order: BookOrder | None,
+        flags: int,
+        sequence: int,
+        ts_event: int,
+        ts_init: int,
+    ) -> None:
+        """Store the fields; refuses an order on CLEAR and a missing one otherwise."""
+        # One identity test on the hot path; CLEAR is the only action without an order.
+        if (order is None) is not (action is _CLEAR):
+            if order is None:
+                raise ValidationError("order", None, f"is required for {action}")
+            raise ValidationError("order", order, "must be None for CLEAR")
+        _OBD_SET[0](self, instrument_id)
+        _OBD_SET[1](self, action)
+        _OBD_SET[2](self, order)
+        _OBD_SET[3](self, flags)
+        _OBD_SET[4](self, sequence)
+        _OBD_SET[5](self, ts_event)
+        _OBD_SET[6](self, ts_init)
+
+    @classmethod
+    def clear(
+        cls, instrument_id: InstrumentId, sequence: int, ts_event: int, ts_init: int, flags: int = 0
+    ) -> OrderBookDelta:
+        """A CLEAR delta (starts a snapshot)."""
+        return cls(instrument_id, BookAction.CLEAR, None, flags, sequence, ts_event, ts_init)
+
+    @property
+    def is_snapshot(self) -> bool:
+        """Whether this delta belongs to a snapshot."""
+        return bool(self.flags & _F_SNAPSHOT)
+
+
+_OBD_SET = _slot_setters(OrderBookDelta, *(f.name for f in attrs.fields(OrderBookDelta)))
+_CLEAR = BookAction.CLEAR
+
+
+def _check_deltas(
+    instance: OrderBookDeltas, attribute: attrs.Attribute[object], value: object
+) -> None:
+    if value.__class__ is not tuple or not value:
+        raise ValidationError("deltas", value, "must be a non-empty tuple of OrderBookDelta")
+
+
+@attrs.frozen
+class OrderBookDeltas:
+    """A batch of deltas for one instrument that belong to one venue event (one message).
+
+    A batch whose first delta carries ``F_SNAPSHOT`` is a snapshot: it replaces the book.
+    ``sequence``, ``flags``, ``ts_event`` and ``ts_init`` are those of the last delta.
+    """
+
+    instrument_id: InstrumentId
+    deltas: tuple[OrderBookDelta, ...] = attrs.field(validator=_check_deltas)
+
+    def __attrs_post_init__(self) -> None:
+        iid = self.instrument_id
+        for delta in self.deltas:
+            if delta.instrument_id is not iid and delta.instrument_id != iid:
+                raise ValidationError(
+                    "deltas",
+                    str(delta.instrument_id),
+                    f"belongs to another instrument than {iid}",
+                )
+
+    @property
+    def is_snapshot(self) -> bool:
+        """Whether this batch replaces the book."""
+        return bool(self.deltas[0].flags & _F_SNAPSHOT)
+
+    @property
+    def sequence(self) -> int:
+        """The sequence of the last delta."""
+        return self.deltas[-1].sequence
+
+    @property
+    def flags(self) -> int:
+        """The flags of the last delta."""
+        return self.deltas[-1].flags
+
+    @property
+    def ts_event(self) -> int:
+        """The event time of the last delta."""
+        return self.deltas[-1].ts_event
+
+    @property
+    def ts_init(self) -> int:
+        """The init time of the last delta."""
+        return self.deltas[-1].ts_init
+
+    def __len__(self) -> int:
+        return len(self.deltas)
+
+
+@attrs.frozen
+class MarkPriceUpdate:
+    """The venue's mark price for a derivative."""
+
+    instrument_id: InstrumentId
+    value: Price
+    ts_event: int
+    ts_init: int
+
+
+@attrs.frozen
+class IndexPriceUpdate:
+    """The venue's index (spot reference) price."""
+
+    instrument_id: InstrumentId
+    value: Price
+    ts_event: int
+    ts_init: int
+
+
+@attrs.frozen
+class FundingRateUpdate:
+    """A perpetual's funding rate (``0.0001`` is 1 bp per interval).
+
+    ``next_funding_ns`` is when the next funding happens; ``interval_ns`` the funding period
+    (8 hours on most venues), both where the venue says so.
+    """
+
+    instrument_id: InstrumentId
+    rate: Decimal
+    ts_event: int
+    ts_init: int
+    next_funding_ns: int | None = None
+    interval_ns: int | None = None
+
+
+@attrs.frozen
+class InstrumentStatus:
+    """A change in an instrument's market status (open, halted, ...)."""
+
+    instrument_id: InstrumentId
+    status: MarketStatus
+    ts_event: int
+    ts_init: int
+    reason: str | None = None
+
+
+@attrs.frozen
+class InstrumentClose:
+    """The close (end of session) or settlement (contract expired) price of an instrument."""
+
+    instrument_id: InstrumentId
+    close_price: Price
+    close_type: InstrumentCloseType
+    ts_event: int
+    ts_init: int
+
+
+@attrs.frozen(kw_only=True)
+class CustomData:
+    """Base for venue-specific data a plugin publishes (a 24h ticker, an extended bar).
+
+    Subclass it with ``@attrs.frozen(kw_only=True)`` and register the subclass with
+    :func:`tradeport.model.serialization.register_type` so tagged streams can carry it.
+    """
+
+    ts_event: int
+    ts_init: int
+
+
+#: Any built-in market data object.
+MarketData: TypeAlias = (
+    QuoteTick
+    | TradeTick
+    | Bar
+    | OrderBookDelta
+    | OrderBookDeltas
+    | MarkPriceUpdate
+    | IndexPriceUpdate
+    | FundingRateUpdate
+    | InstrumentStatus
+    | InstrumentClose
+    | CustomData
+)
