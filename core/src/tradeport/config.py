@@ -92,6 +92,24 @@ class VenueConfig:
     testnet: bool = False
     #: Seconds to wait for an HTTP answer.
     http_timeout: float = 10.0
+    #: Attempts per HTTP request, the first included (retries only for retryable errors).
+    http_max_attempts: int = 3
+    #: First HTTP retry delay in seconds (doubles per attempt, with jitter).
+    http_retry_delay: float = 0.2
+    #: Seconds to wait for a stream connection (TCP + TLS + upgrade).
+    ws_connect_timeout: float = 10.0
+    #: Seconds between client heartbeats (control pings, or the venue's text ping); None: venue default.
+    ws_heartbeat_interval: float | None = None
+    #: Seconds without any message before a live-looking stream is declared dead and reconnected.
+    ws_idle_timeout: float = 60.0
+    #: Largest stream message accepted, in bytes; a larger one is refused without buffering it.
+    ws_max_message_size: int = 16 * 1024 * 1024
+    #: First reconnect delay in seconds (doubles per failed attempt, with jitter).
+    reconnect_delay_initial: float = 0.5
+    #: Longest reconnect delay in seconds.
+    reconnect_delay_max: float = 30.0
+    #: Reconnect attempts before giving up; None retries forever.
+    reconnect_max_attempts: int | None = None
 
     @property
     def has_credentials(self) -> bool:
@@ -102,8 +120,7 @@ def _secret_fields(config_type: type) -> set[str]:
     return {
         a.name
         for a in attrs.fields(config_type)
-        if a.type in (Secret, "Secret", "Secret | None", Secret | None)
-        or "Secret" in str(a.type)
+        if a.type in (Secret, "Secret", "Secret | None", Secret | None) or "Secret" in str(a.type)
     }
 
 
@@ -238,7 +255,9 @@ def describe_config_fields(config_type: type) -> list[dict[str, Any]]:
             {
                 "name": a.name,
                 "type": getattr(a.type, "__name__", str(a.type)).replace("tradeport.secrets.", ""),
-                "default": default if isinstance(default, (str, int, float, bool, type(None))) else repr(default),
+                "default": default
+                if isinstance(default, (str, int, float, bool, type(None)))
+                else repr(default),
                 "secret": a.name in secret,
             }
         )

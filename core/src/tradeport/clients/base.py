@@ -26,6 +26,7 @@ from tradeport.clients.capabilities import Capabilities
 from tradeport.errors import UnsupportedOperation
 
 if TYPE_CHECKING:
+    from tradeport.book import OrderBook
     from tradeport.model.data import BarType, OrderBookDeltas, QuoteTick, TradeTick
     from tradeport.model.identifiers import ClientOrderId, InstrumentId, VenueOrderId
     from tradeport.model.instruments import Instrument
@@ -198,6 +199,15 @@ class DataClient(VenueClient):
     ) -> None:
         super().__init__(venue, config, **kwargs)
         self.instruments = instruments
+        #: Local order books this client maintains (subscribe_book_deltas), by instrument id.
+        self.books: dict[InstrumentId, OrderBook] = {}
+
+    def book(self, instrument_id: InstrumentId) -> OrderBook:
+        """The local book for an instrument subscribed with :meth:`subscribe_book_deltas`."""
+        try:
+            return self.books[instrument_id]
+        except KeyError:
+            raise KeyError(f"{self.venue}: no local book for {instrument_id}") from None
 
     # -- subscriptions ----------------------------------------------------------------------
     async def subscribe_instruments(self) -> None:
@@ -215,7 +225,9 @@ class DataClient(VenueClient):
     async def unsubscribe_trades(self, instrument_id: InstrumentId) -> None:
         self._unsupported("unsubscribe_trades")
 
-    async def subscribe_book_deltas(self, instrument_id: InstrumentId, depth: int | None = None) -> None:
+    async def subscribe_book_deltas(
+        self, instrument_id: InstrumentId, depth: int | None = None
+    ) -> None:
         self._unsupported("subscribe_book_deltas")
 
     async def unsubscribe_book_deltas(self, instrument_id: InstrumentId) -> None:
@@ -257,10 +269,14 @@ class DataClient(VenueClient):
     async def subscribe_instrument_close(self, instrument_id: InstrumentId) -> None:
         self._unsupported("subscribe_instrument_close")
 
-    async def subscribe_custom(self, data_type: str, params: Mapping[str, Any] | None = None) -> None:
+    async def subscribe_custom(
+        self, data_type: str, params: Mapping[str, Any] | None = None
+    ) -> None:
         self._unsupported("subscribe_custom", data_type)
 
-    async def unsubscribe_custom(self, data_type: str, params: Mapping[str, Any] | None = None) -> None:
+    async def unsubscribe_custom(
+        self, data_type: str, params: Mapping[str, Any] | None = None
+    ) -> None:
         self._unsupported("unsubscribe_custom", data_type)
 
     # -- requests (history) -------------------------------------------------------------------
@@ -268,19 +284,28 @@ class DataClient(VenueClient):
         self._unsupported("request_instruments")
 
     async def request_quotes(
-        self, instrument_id: InstrumentId, start_ns: int | None = None, end_ns: int | None = None,
+        self,
+        instrument_id: InstrumentId,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
         limit: int | None = None,
     ) -> list[QuoteTick]:
         self._unsupported("request_quotes")
 
     async def request_trades(
-        self, instrument_id: InstrumentId, start_ns: int | None = None, end_ns: int | None = None,
+        self,
+        instrument_id: InstrumentId,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
         limit: int | None = None,
     ) -> list[TradeTick]:
         self._unsupported("request_trades")
 
     async def request_bars(
-        self, bar_type: BarType, start_ns: int | None = None, end_ns: int | None = None,
+        self,
+        bar_type: BarType,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
         limit: int | None = None,
     ) -> list[Any]:
         self._unsupported("request_bars")
@@ -309,6 +334,9 @@ class ExecutionClient(VenueClient):
     ) -> None:
         super().__init__(venue, config, **kwargs)
         self.instruments = instruments
+        #: True only once the venue acknowledged the login of the private stream (or issued the
+        #: stream token); False before, after a refusal, and without credentials.
+        self.authenticated = False
 
     # -- commands -----------------------------------------------------------------------------
     async def submit_order(self, order: Order) -> None:
@@ -355,13 +383,20 @@ class ExecutionClient(VenueClient):
         self._unsupported("order_status_report")
 
     async def order_status_reports(
-        self, instrument_id: InstrumentId | None = None, *, open_only: bool = True,
-        start_ns: int | None = None, end_ns: int | None = None,
+        self,
+        instrument_id: InstrumentId | None = None,
+        *,
+        open_only: bool = True,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
     ) -> list[OrderStatusReport]:
         self._unsupported("order_status_reports")
 
     async def fill_reports(
-        self, instrument_id: InstrumentId | None = None, *, start_ns: int | None = None,
+        self,
+        instrument_id: InstrumentId | None = None,
+        *,
+        start_ns: int | None = None,
         end_ns: int | None = None,
     ) -> list[FillReport]:
         self._unsupported("fill_reports")

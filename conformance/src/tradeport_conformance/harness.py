@@ -1,0 +1,286 @@
+"""The VenueHarness contract: what a venue plugin hands the conformance suite.
+
+A harness runs the plugin's *mock venue*: a real loopback server (``tradeport.testing``) speaking
+the venue's real wire protocol (paths, payloads, signature checks, acks, error codes) on top of a
+:class:`~tradeport_conformance.simulated.SimulatedExchange`. The suite drives the plugin's real
+clients against it, uses the harness *controls* to make things happen at the venue, and reads the
+harness *observations* to check what the clients did on the wire.
+
+A plugin provides its harness through the ``tradeport_conformance_harness`` hook::
+
+    @hookimpl
+    def tradeport_conformance_harness(venue):
+        if venue == "acme":
+            from tradeport_acme.testing import AcmeHarness
+            return AcmeHarness
+
+Capabilities are data. What the venue can do is the plugin's declared
+:class:`~tradeport.clients.Capabilities`; what the venue's *protocol* does (server pings, text
+pings, stream login, book checksums...) is the harness's :class:`ProtocolFeatures`. Scenarios
+that need something undeclared are skipped, and the skip names it.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+import anyio
+import attrs
+
+if TYPE_CHECKING:
+    from tradeport.model.enums import AggressorSide, OrderSide, ProductType
+    from tradeport.model.identifiers import InstrumentId
+
+    from tradeport_conformance.simulated import SimulatedExchange
+
+__all__ = [
+    "ProtocolFeatures",
+    "RecordedRequest",
+    "VenueHarness",
+    "Credentials",
+    "wait_until",
+]
+
+Credentials = Literal["valid", "invalid", "none", "skewed"]
+
+
+@attrs.frozen(kw_only=True)
+class ProtocolFeatures:
+    """Facts about the venue's wire protocol, declared by the harness. Conservative defaults."""
+
+    #: The server sends WebSocket control-frame pings (HB1).
+    server_control_ping: bool = False
+    #: The protocol has a text/JSON ping-pong (sent by the client or the server) (HB2).
+    text_ping: bool = False
+    #: Private streams need a login message that the venue acknowledges (LG1, RC1).
+    stream_login: bool = False
+    #: Private streams are opened with a REST-issued token instead (Binance listenKey).
+    stream_token: bool = False
+    #: The venue checks request timestamps against a receive window (LG5).
+    timestamp_window: bool = False
+    #: Book messages carry sequence numbers that reveal gaps (RC4).
+    book_sequence: bool = False
+    #: Book messages carry a checksum of the book (OKX CRC32).
+    book_checksum: bool = False
+    #: The venue refuses subscriptions to unknown topics with an error message (SB8).
+    subscription_refusal: bool = True
+    #: The server may close with a close code (maintenance, 24 h limit) (RC8).
+    close_codes: bool = True
+    #: The venue has its own rate-limit error code besides HTTP 429 (ER1).
+    venue_rate_limit_code: bool = False
+
+
+@attrs.frozen
+class RecordedRequest:
+    """One HTTP request as the mock venue received it."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    headers: Mapping[str, str]
+    body: bytes
+    #: True/False when the endpoint is signed and the signature was checked; None otherwise.
+    signature_ok: bool | None = None
+
+
+async def wait_until(
+    predicate: Callable[[], bool | Awaitable[bool]],
+    *,
+    timeout: float = 10.0,
+    what: str = "condition",
+) -> None:
+    """Poll ``predicate`` (cheaply, yielding to the event loop) until true; fail after ``timeout``.
+
+    For observations that have no event of their own. Raises ``TimeoutError`` naming ``what``.
+    """
+    with anyio.move_on_after(timeout) as scope:
+        while True:
+            result = predicate()
+            if not isinstance(result, bool):
+                result = await result  # type: ignore[misc]
+            if result:
+                return
+            await anyio.sleep(0.01)
+    if scope.cancelled_caught:
+        raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+class VenueHarness(abc.ABC):
+    """A plugin's mock venue plus the controls and observations the suite uses.
+
+    Lifecycle: the suite creates the harness (zero-argument constructor or factory), then
+    ``async with harness:`` starts the mock venue on loopback inside the current task group, and
+    leaves it stopped. One harness serves one test; it must be cheap to start.
+    """
+
+    #: Registered venue name (``VenueSpec.name``).
+    venue: str
+    #: What the venue's protocol does (see :class:`ProtocolFeatures`).
+    features: ProtocolFeatures = ProtocolFeatures()
+    #: The simulated exchange the mock venue runs on. Tests seed and drive it directly.
+    exchange: SimulatedExchange
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def __aenter__(self) -> VenueHarness:
+        """Start the mock venue on 127.0.0.1 (port 0) and seed the default instruments."""
+
+    @abc.abstractmethod
+    async def __aexit__(self, *exc: object) -> None:
+        """Stop the mock venue, closing every connection."""
+
+    # -- what the clients are given -----------------------------------------------------------
+    @abc.abstractmethod
+    def client_config(self, credentials: Credentials = "valid", **overrides: Any) -> dict[str, Any]:
+        """A config dict for the plugin's clients pointing at this mock venue.
+
+        ``valid`` credentials the mock accepts, ``invalid`` ones it refuses (wrong secret),
+        ``none`` no credentials at all, ``skewed`` valid credentials with the client clock off
+        by more than the venue's receive window (only when ``features.timestamp_window``).
+        ``overrides`` set other config fields (small heartbeat/idle intervals for tests).
+        """
+
+    @abc.abstractmethod
+    def instrument_id(self, product: ProductType) -> InstrumentId | None:
+        """The id of a seeded instrument of this product family, or None if not offered."""
+
+    @property
+    def secrets(self) -> Sequence[str]:
+        """Every credential value the harness hands out (the suite checks none of them leaks)."""
+        return ()
+
+    # -- controls: market data ------------------------------------------------------------------
+    @abc.abstractmethod
+    async def publish_quote(
+        self, instrument_id: InstrumentId, bid: Decimal, ask: Decimal, bid_size: Decimal,
+        ask_size: Decimal,
+    ) -> None:
+        """Send a top-of-book update to subscribers of the instrument's quote stream."""
+
+    @abc.abstractmethod
+    async def publish_trade(
+        self, instrument_id: InstrumentId, price: Decimal, size: Decimal, aggressor: AggressorSide,
+    ) -> str:
+        """Send a public trade to subscribers; returns the venue trade id used."""
+
+    async def set_book(
+        self, instrument_id: InstrumentId, bids: Sequence[tuple[Decimal, Decimal]],
+        asks: Sequence[tuple[Decimal, Decimal]],
+    ) -> None:
+        """Replace the venue's book (what a snapshot request returns from now on)."""
+        raise NotImplementedError("set_book")
+
+    async def publish_book_update(
+        self, instrument_id: InstrumentId, side: OrderSide, price: Decimal, size: Decimal,
+    ) -> None:
+        """Change one level of the venue's book (size 0 removes it) and stream the delta."""
+        raise NotImplementedError("publish_book_update")
+
+    async def publish_book_gap(self, instrument_id: InstrumentId) -> None:
+        """Stream a book update whose sequence skips ahead (a lost message)."""
+        raise NotImplementedError("publish_book_gap")
+
+    async def publish_bar(
+        self, instrument_id: InstrumentId, open: Decimal, high: Decimal, low: Decimal,
+        close: Decimal, volume: Decimal, ts_ms: int,
+    ) -> None:
+        """Send a closed 1-minute bar."""
+        raise NotImplementedError("publish_bar")
+
+    async def publish_mark_price(
+        self, instrument_id: InstrumentId, mark: Decimal, index: Decimal, funding_rate: Decimal,
+        next_funding_ms: int,
+    ) -> None:
+        """Send mark price, index price and funding rate (derivatives)."""
+        raise NotImplementedError("publish_mark_price")
+
+    # -- controls: faults ------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def drop_connections(self, mode: Literal["fin", "rst"]) -> None:
+        """Drop every stream connection: orderly close (FIN) or reset (RST)."""
+
+    @abc.abstractmethod
+    async def go_silent(self, silent: bool = True) -> None:
+        """Stop (or resume) sending anything, pongs included, keeping connections open."""
+
+    async def close_with_code(self, code: int, reason: str = "") -> None:
+        """Close every stream connection with a close frame carrying ``code``."""
+        raise NotImplementedError("close_with_code")
+
+    @abc.abstractmethod
+    async def send_malformed(self) -> None:
+        """Send a message that is not valid for the protocol (bad JSON) on every stream."""
+
+    @abc.abstractmethod
+    async def send_oversized(self, size: int) -> None:
+        """Send a ``size``-byte message on every stream."""
+
+    @abc.abstractmethod
+    def fail_next_requests(
+        self, count: int, status: int, *, retry_after: float | None = None,
+        venue_code: str | int | None = None, path: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` HTTP requests (to ``path``, or any) with ``status``.
+
+        With ``venue_code`` the body carries the venue's own error envelope and code (a venue
+        rate-limit code when status is 200 and the venue signals limits in the body).
+        """
+
+    async def push_account_events(self) -> None:
+        """Deliver queued exchange events (fills, cancels) on private streams now.
+
+        The default does nothing: harnesses that push events as the exchange emits them need
+        nothing here.
+        """
+
+    # -- observations ----------------------------------------------------------------------------
+    @property
+    @abc.abstractmethod
+    def connection_count(self) -> int:
+        """Stream connections currently open."""
+
+    @property
+    @abc.abstractmethod
+    def total_connections(self) -> int:
+        """Stream connections accepted since start."""
+
+    @property
+    @abc.abstractmethod
+    def logins(self) -> int:
+        """Successful stream logins (or stream-token creations) since start."""
+
+    @property
+    @abc.abstractmethod
+    def login_failures(self) -> int:
+        """Refused logins (bad credentials) since start."""
+
+    @abc.abstractmethod
+    def active_subscriptions(self) -> list[set[str]]:
+        """Per open connection, the venue topics it is subscribed to."""
+
+    @property
+    def pings_sent(self) -> int:
+        """Control-frame pings the server sent."""
+        return 0
+
+    @property
+    def pongs_received(self) -> int:
+        """Control-frame pongs the server received."""
+        return 0
+
+    @property
+    def text_pings(self) -> int:
+        """Text/JSON pings exchanged (received from clients or answered by them)."""
+        return 0
+
+    @property
+    @abc.abstractmethod
+    def requests(self) -> Sequence[RecordedRequest]:
+        """Every HTTP request received, in order."""
+
+    def subscription_messages(self) -> int:
+        """Subscribe requests received on streams (to check idempotence)."""
+        return 0

@@ -1,0 +1,339 @@
+"""MockVenue: the venue-neutral half of every plugin's mock venue.
+
+A plugin's harness subclasses :class:`MockVenue` and supplies only the venue's wire protocol:
+HTTP routes (``self.route(...)``), signature verification, error envelopes, the stream protocol
+(``serve_stream``) and the encoding of market data. Everything else is here, once:
+
+- a real :class:`~tradeport.testing.LoopbackServer` behind a :class:`~tradeport.testing.FaultProxy`
+  (clients connect through the proxy, so drops are real FIN/RST and "silent" is a black hole on a
+  live TCP connection);
+- recording of HTTP requests (with the signature verdict) and fault injection (``fail_next_requests``);
+- per-connection stream state (:class:`StreamConnection`: topics, login) and the observations of
+  the VenueHarness contract (connections, logins, subscriptions, pings, pongs);
+- optional server control pings on a schedule;
+- the :class:`~tradeport_conformance.simulated.SimulatedExchange`, whose events the subclass turns
+  into private stream messages.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal
+
+import anyio
+import anyio.abc
+import attrs
+
+from tradeport.testing import FaultProxy, LoopbackServer, Request, Response, ServerWebSocket
+from tradeport.testing.server_ws import WebSocketClosed
+from tradeport_conformance.harness import RecordedRequest, VenueHarness
+
+__all__ = ["MockVenue", "StreamConnection", "Route", "FailureRule"]
+
+log = logging.getLogger("tradeport.conformance.mock")
+
+RouteHandler = Callable[[Request], Awaitable[Response]]
+
+
+@attrs.define
+class Route:
+    method: str
+    path: str
+    handler: RouteHandler
+    signed: bool = False
+
+
+@attrs.define
+class FailureRule:
+    """Answer the next ``remaining`` matching requests with an error (see fail_next_requests)."""
+
+    remaining: int
+    status: int
+    retry_after: float | None = None
+    venue_code: str | int | None = None
+    path: str | None = None
+
+
+@attrs.define(eq=False)
+class StreamConnection:
+    """One client stream connection as the mock venue sees it."""
+
+    ws: ServerWebSocket
+    path: str
+    topics: set[str] = attrs.field(factory=set)
+    authenticated: bool = False
+    #: Free-form per-connection state for the venue subclass (e.g. a listenKey).
+    state: dict[str, Any] = attrs.field(factory=dict)
+
+    async def send_json(self, payload: Any) -> None:
+        """Send, ignoring a connection that went away meanwhile (the client will reconnect)."""
+        try:
+            await self.ws.send_json(payload)
+        except (WebSocketClosed, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+            pass
+
+    async def send_text(self, text: str) -> None:
+        try:
+            await self.ws.send_text(text)
+        except (WebSocketClosed, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+            pass
+
+
+class MockVenue(VenueHarness, abc.ABC):
+    """Base class for mock venues; see the module docstring."""
+
+    #: WebSocket paths the venue serves (each handled by :meth:`serve_stream`).
+    stream_paths: Sequence[str] = ("/ws",)
+    #: Seconds between server control pings, or None for none.
+    server_ping_interval: float | None = None
+
+    def __init__(self) -> None:
+        self.exchange = self.build_exchange()
+        self._routes: dict[tuple[str, str], Route] = {}
+        self._failures: list[FailureRule] = []
+        self._recorded: list[RecordedRequest] = []
+        self.streams: list[StreamConnection] = []
+        self._logins = 0
+        self._login_failures = 0
+        self._text_pings = 0
+        self._subscription_messages = 0
+        self._closed_pings_sent = 0
+        self._closed_pongs = 0
+        self.server = LoopbackServer(
+            http=self._dispatch, websockets={p: self._serve_ws for p in self.stream_paths}
+        )
+        self.proxy: FaultProxy | None = None
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self._exit_stack: Any = None
+        self.setup_routes()
+
+    # -- what subclasses provide ----------------------------------------------------------------
+    @abc.abstractmethod
+    def build_exchange(self) -> Any:
+        """Create and seed the SimulatedExchange (instruments, balances)."""
+
+    @abc.abstractmethod
+    def setup_routes(self) -> None:
+        """Register HTTP routes with :meth:`route`."""
+
+    @abc.abstractmethod
+    async def serve_stream(self, conn: StreamConnection) -> None:
+        """Speak the venue's stream protocol on one connection until it closes."""
+
+    @abc.abstractmethod
+    def verify_signature(self, request: Request) -> bool:
+        """Check a signed request exactly as the venue does."""
+
+    @abc.abstractmethod
+    def error_response(
+        self, status: int, *, venue_code: str | int | None = None, message: str = "",
+        retry_after: float | None = None,
+    ) -> Response:
+        """The venue's error envelope for ``status`` / ``venue_code``."""
+
+    def signature_failure_response(self, request: Request) -> Response:
+        """What the venue answers to a bad signature. Default: 401 in the venue's envelope."""
+        return self.error_response(401, message="invalid signature")
+
+    # -- addresses ------------------------------------------------------------------------------
+    @property
+    def http_url(self) -> str:
+        assert self.proxy is not None, "start the mock venue first (async with)"
+        return self.proxy.http_url
+
+    @property
+    def ws_url(self) -> str:
+        assert self.proxy is not None, "start the mock venue first (async with)"
+        return self.proxy.ws_url
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def __aenter__(self) -> MockVenue:
+        self._task_group = anyio.create_task_group()
+        await self._task_group.__aenter__()
+        await self.server.start(self._task_group)
+        self.proxy = FaultProxy(self.server.port)
+        await self.proxy.start(self._task_group)
+        if self.server_ping_interval:
+            self._task_group.start_soon(self._ping_loop, self.server_ping_interval)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task_group is not None
+        if self.proxy is not None:
+            self.proxy.stop()
+        self.server.stop()
+        self._task_group.cancel_scope.cancel()
+        await self._task_group.__aexit__(None, None, None)
+
+    # -- HTTP -----------------------------------------------------------------------------------
+    def route(self, method: str, path: str, handler: RouteHandler, *, signed: bool = False) -> None:
+        """Serve ``method path`` with ``handler``; ``signed`` routes are verified first."""
+        self._routes[(method.upper(), path)] = Route(method.upper(), path, handler, signed)
+
+    async def _dispatch(self, request: Request) -> Response:
+        route = self._routes.get((request.method.upper(), request.path))
+        verdict: bool | None = None
+        if route is not None and route.signed:
+            verdict = self.verify_signature(request)
+        self._recorded.append(
+            RecordedRequest(request.method, request.path, request.query,
+                            dict(request.headers), request.body, verdict)
+        )
+        self.server.notify()
+        for rule in self._failures:
+            if rule.remaining > 0 and (rule.path is None or rule.path == request.path):
+                rule.remaining -= 1
+                return self.error_response(
+                    rule.status, venue_code=rule.venue_code, retry_after=rule.retry_after,
+                    message="injected failure",
+                )
+        if route is None:
+            return self.error_response(404, message=f"no route {request.method} {request.path}")
+        if verdict is False:
+            return self.signature_failure_response(request)
+        return await route.handler(request)
+
+    def fail_next_requests(
+        self, count: int, status: int, *, retry_after: float | None = None,
+        venue_code: str | int | None = None, path: str | None = None,
+    ) -> None:
+        self._failures.append(FailureRule(count, status, retry_after, venue_code, path))
+
+    @property
+    def requests(self) -> Sequence[RecordedRequest]:
+        return self._recorded
+
+    # -- streams ----------------------------------------------------------------------------------
+    async def _serve_ws(self, ws: ServerWebSocket) -> None:
+        conn = StreamConnection(ws=ws, path=ws.path)
+        self.streams.append(conn)
+        try:
+            await self.serve_stream(conn)
+        except WebSocketClosed:
+            pass
+        finally:
+            self.streams.remove(conn)
+            self._closed_pings_sent += ws.pings_sent
+            self._closed_pongs += ws.pongs_received
+            self.server.notify()
+
+    async def _ping_loop(self, interval: float) -> None:
+        while True:
+            await anyio.sleep(interval)
+            for conn in list(self.streams):
+                if conn.ws.state == "open":
+                    try:
+                        await conn.ws.ping(b"tradeport")
+                    except Exception:  # the connection is going away; its reader ends it
+                        pass
+
+    async def broadcast(self, topic: str, payload: Any) -> int:
+        """Send ``payload`` to every connection subscribed to ``topic``; returns how many."""
+        sent = 0
+        for conn in list(self.streams):
+            if topic in conn.topics:
+                await conn.send_json(payload)
+                sent += 1
+        return sent
+
+    async def to_authenticated(self, payload: Any, path: str | None = None) -> int:
+        """Send ``payload`` to every logged-in connection (private events)."""
+        sent = 0
+        for conn in list(self.streams):
+            if conn.authenticated and (path is None or conn.path == path):
+                await conn.send_json(payload)
+                sent += 1
+        return sent
+
+    def record_login(self, ok: bool) -> None:
+        if ok:
+            self._logins += 1
+        else:
+            self._login_failures += 1
+        self.server.notify()
+
+    def record_text_ping(self) -> None:
+        self._text_pings += 1
+        self.server.notify()
+
+    def record_subscribe_message(self) -> None:
+        self._subscription_messages += 1
+        self.server.notify()
+
+    # -- faults -------------------------------------------------------------------------------------
+    async def drop_connections(self, mode: Literal["fin", "rst"]) -> None:
+        assert self.proxy is not None
+        if mode == "fin":
+            await self.proxy.close_fin()
+        else:
+            await self.proxy.reset_rst()
+
+    async def go_silent(self, silent: bool = True) -> None:
+        assert self.proxy is not None
+        if silent:
+            self.proxy.blackhole()
+        else:
+            self.proxy.restore()
+
+    async def close_with_code(self, code: int, reason: str = "") -> None:
+        for conn in list(self.streams):
+            try:
+                await conn.ws.close(code, reason)
+            except Exception:
+                pass
+
+    async def send_malformed(self) -> None:
+        for conn in list(self.streams):
+            await conn.send_text('{"this is": not json')
+
+    async def send_oversized(self, size: int) -> None:
+        for conn in list(self.streams):
+            try:
+                await conn.ws.send_oversized_frame(size, text=True)
+            except Exception:
+                pass
+
+    # -- observations ---------------------------------------------------------------------------------
+    @property
+    def connection_count(self) -> int:
+        return sum(1 for c in self.streams if c.ws.state == "open")
+
+    @property
+    def total_connections(self) -> int:
+        return self.server.ws_connections
+
+    @property
+    def logins(self) -> int:
+        return self._logins
+
+    @property
+    def login_failures(self) -> int:
+        return self._login_failures
+
+    def active_subscriptions(self) -> list[set[str]]:
+        return [set(c.topics) for c in self.streams if c.ws.state == "open"]
+
+    @property
+    def pings_sent(self) -> int:
+        return self._closed_pings_sent + sum(c.ws.pings_sent for c in self.streams)
+
+    @property
+    def pongs_received(self) -> int:
+        return self._closed_pongs + sum(c.ws.pongs_received for c in self.streams)
+
+    @property
+    def text_pings(self) -> int:
+        return self._text_pings
+
+    def subscription_messages(self) -> int:
+        return self._subscription_messages
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+        """Wait (event-driven: every server change re-checks) until ``predicate()`` holds."""
+        try:
+            with anyio.fail_after(timeout):
+                await self.server.wait_until(predicate)
+        except TimeoutError:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what or predicate}") from None

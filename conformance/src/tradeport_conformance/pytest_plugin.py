@@ -1,0 +1,55 @@
+"""The pytest plugin (``pytest11`` entry point). Inert until ``--venue NAME`` is given.
+
+    pytest --venue binance --pyargs tradeport_conformance.suite
+
+With ``--venue``, the name is checked against the installed plugins (an unknown name is a usage
+error listing what is installed) and the suite's fixtures use that venue. A plugin's own test
+module can instead name its venue and pull in the whole suite in one line::
+
+    from tradeport_conformance.suite import *  # noqa: F403
+    CONFORMANCE_VENUE = "acme"
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tradeport-conformance")
+    group.addoption(
+        "--venue",
+        action="store",
+        default=None,
+        metavar="NAME",
+        help="run the tradeport conformance suite against the installed venue plugin NAME",
+    )
+    group.addoption(
+        "--conformance-backend",
+        action="store",
+        default="asyncio",
+        choices=("asyncio", "trio"),
+        help="async backend for the conformance suite (default: asyncio)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "scenario(id): the catalogue scenario a test checks")
+    config.addinivalue_line("markers", "requires(*conditions): capabilities the test needs")
+    venue = config.getoption("--venue", default=None)
+    if venue is None:
+        return  # inert
+    from tradeport.plugins import load_plugins
+
+    registry = load_plugins()
+    if venue not in registry.venues:
+        installed = ", ".join(sorted(registry.venues)) or "none"
+        raise pytest.UsageError(
+            f"--venue {venue!r}: no installed plugin provides it; installed venues: {installed}"
+        )
+    config.stash[REGISTRY_KEY] = registry
+
+
+REGISTRY_KEY: pytest.StashKey[Any] = pytest.StashKey()

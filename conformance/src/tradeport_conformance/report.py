@@ -1,0 +1,106 @@
+"""Collects suite outcomes per catalogue scenario: the matrix ``tradeport conformance`` prints."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+import pytest
+
+from tradeport_conformance.catalogue import CATALOGUE
+
+__all__ = ["ScenarioCollector", "NOT_IMPLEMENTED"]
+
+NOT_IMPLEMENTED = "not implemented by the suite yet"
+_RANK = {"fail": 3, "pass": 2, "skip": 1}
+
+
+class ScenarioCollector:
+    """A pytest plugin object: maps tests to scenario ids and aggregates their outcomes.
+
+    A scenario with several tests fails if any fails, passes if at least one passed and none
+    failed, and is skipped only when all were skipped (the reasons are kept).
+    """
+
+    def __init__(self, venue: str, progress: TextIO | None = sys.stderr) -> None:
+        self.venue = venue
+        self.progress = progress
+        self._scenario_of: dict[str, str] = {}
+        self.tests: dict[str, list[tuple[str, str, str]]] = {}  # id -> [(nodeid, outcome, reason)]
+        self._done = 0
+        self._total = 0
+
+    # -- pytest hooks ---------------------------------------------------------------------------
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            marker = item.get_closest_marker("scenario")
+            if marker:
+                self._scenario_of[item.nodeid] = marker.args[0]
+        self._total = len(items)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        sid = self._scenario_of.get(report.nodeid)
+        outcome, reason = None, ""
+        if report.when == "setup" and report.skipped:
+            outcome, reason = "skip", _skip_reason(report)
+        elif report.failed:
+            outcome, reason = "fail", _failure_reason(report)
+        elif report.when == "call" and report.passed:
+            outcome = "pass"
+        elif report.when == "call" and report.skipped:
+            outcome, reason = "skip", _skip_reason(report)
+        if outcome is None:
+            return
+        if sid is not None:
+            self.tests.setdefault(sid, []).append((report.nodeid, outcome, reason))
+        if report.when != "teardown" or outcome == "fail":
+            self._done += 1 if report.when != "teardown" else 0
+            if self.progress is not None:
+                label = sid or "-"
+                self.progress.write(
+                    f"[{self._done}/{self._total}] {label:<5} {outcome:<4} "
+                    f"{report.nodeid.split('::', 1)[-1]}" + (f"  ({reason})" if reason else "") + "\n"
+                )
+                self.progress.flush()
+
+    # -- results -------------------------------------------------------------------------------
+    def scenarios(self) -> list[dict[str, str]]:
+        """Every catalogue scenario in order, with its aggregated outcome and reason."""
+        rows = []
+        for sid, title in CATALOGUE.items():
+            results = self.tests.get(sid)
+            if not results:
+                rows.append({"id": sid, "title": title, "outcome": "skip", "reason": NOT_IMPLEMENTED})
+                continue
+            outcome = max((r[1] for r in results), key=_RANK.__getitem__)
+            if outcome == "fail":
+                reason = "; ".join(r[2] for r in results if r[1] == "fail")
+            elif outcome == "skip":
+                reason = "; ".join(sorted({r[2] for r in results}))
+            else:
+                reason = ""
+            rows.append({"id": sid, "title": title, "outcome": outcome, "reason": reason})
+        return rows
+
+    def summary(self) -> dict[str, int]:
+        rows = self.scenarios()
+        return {k: sum(r["outcome"] == k for r in rows) for k in ("pass", "fail", "skip")} | {
+            "total": len(rows)
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {"venue": self.venue, "scenarios": self.scenarios(), "summary": self.summary()}
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _failure_reason(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    first = text.strip().splitlines()[0] if text.strip() else "failed"
+    return first[:300]

@@ -1,0 +1,114 @@
+"""Fixtures the scenarios use. Star-imported with the suite, so a plugin's one-line test module
+gets them without depending on the pytest11 plugin being active."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from tradeport_conformance.harness import Credentials, VenueHarness
+from tradeport_conformance.markers import unmet_requirements
+
+__all__ = [
+    "anyio_backend",
+    "conformance_registry",
+    "venue_name",
+    "venue_spec",
+    "harness_factory",
+    "conformance_requirements",
+    "harness",
+    "open_session",
+]
+
+
+@pytest.fixture(scope="session")
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--conformance-backend", default="asyncio"))
+
+
+@pytest.fixture(scope="session")
+def conformance_registry(request: pytest.FixtureRequest) -> Any:
+    from tradeport.plugins import load_plugins
+
+    try:
+        from tradeport_conformance.pytest_plugin import REGISTRY_KEY
+
+        return request.config.stash[REGISTRY_KEY]
+    except (KeyError, ImportError):
+        return load_plugins()
+
+
+@pytest.fixture
+def venue_name(request: pytest.FixtureRequest) -> str:
+    name = request.config.getoption("--venue", default=None) or getattr(
+        request.module, "CONFORMANCE_VENUE", None
+    )
+    if not name:
+        pytest.fail(
+            "no venue to test: pass --venue NAME or set CONFORMANCE_VENUE in the test module",
+            pytrace=False,
+        )
+    return str(name)
+
+
+@pytest.fixture
+def venue_spec(conformance_registry: Any, venue_name: str) -> Any:
+    try:
+        return conformance_registry.venue(venue_name)
+    except LookupError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def harness_factory(conformance_registry: Any, venue_name: str) -> Callable[[], VenueHarness]:
+    factory = conformance_registry.hook.tradeport_conformance_harness(venue=venue_name)
+    if factory is None:
+        pytest.fail(
+            f"plugin for {venue_name!r} provides no conformance harness "
+            "(implement the tradeport_conformance_harness hook)",
+            pytrace=False,
+        )
+    return factory if callable(factory) else (lambda: factory)
+
+
+@pytest.fixture(autouse=True)
+def conformance_requirements(request: pytest.FixtureRequest) -> None:
+    """Skip a scenario test whose requirements the venue's declarations do not meet."""
+    marker = request.node.get_closest_marker("requires")
+    if marker is None:
+        return
+    spec = request.getfixturevalue("venue_spec")
+    factory = request.getfixturevalue("harness_factory")
+    features = getattr(factory, "features", None)
+    if features is None:  # a factory function: build one to read its features
+        features = factory().features
+    unmet = unmet_requirements(tuple(marker.args), spec.capabilities, features)
+    if unmet:
+        pytest.skip(f"venue lacks {', '.join(unmet)}")
+
+
+@pytest.fixture
+async def harness(harness_factory: Callable[[], VenueHarness]) -> AsyncIterator[VenueHarness]:
+    async with harness_factory() as h:
+        yield h
+
+
+@pytest.fixture
+def open_session(
+    harness: VenueHarness, conformance_registry: Any, venue_name: str
+) -> Callable[..., contextlib.AbstractAsyncContextManager[Any]]:
+    """``async with open_session(credentials="valid", **config_overrides) as venue: ...``"""
+    from tradeport.session import open_venue
+
+    def opener(credentials: Credentials = "valid", *, connect: bool = True, **overrides: Any):
+        return open_venue(
+            venue_name,
+            harness.client_config(credentials, **overrides),
+            registry=conformance_registry,
+            connect=connect,
+        )
+
+    return opener
