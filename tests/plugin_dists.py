@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-GOOD_PLUGIN = '''
+GOOD_PLUGIN = """
 from tradeport import hookimpl
 
 
@@ -21,28 +21,28 @@ def tradeport_register_venues(register):
 
     register(VenueSpec(name="{venue}", venue_id="{venue_id}", kind="EXCHANGE",
                        capabilities=Capabilities(products=["SPOT"], data=["QUOTES"])))
-'''
+"""
 
 # A plugin that needs a package nobody installed (the most common breakage).
-MISSING_DEPENDENCY_PLUGIN = '''
+MISSING_DEPENDENCY_PLUGIN = """
 import tradeport_no_such_dependency_xyz
 from tradeport import hookimpl
-'''
+"""
 
 # A hook implementation asking for an argument the hook does not provide.
-BAD_SIGNATURE_PLUGIN = '''
+BAD_SIGNATURE_PLUGIN = """
 from tradeport import hookimpl
 
 
 @hookimpl
 def tradeport_register_venues(register, not_a_hook_argument):
     pass
-'''
+"""
 
 # Fails only when executed: invisible to the static check, caught by loading.
-RAISES_ON_IMPORT_PLUGIN = '''
+RAISES_ON_IMPORT_PLUGIN = """
 raise RuntimeError("this plugin is broken at import time")
-'''
+"""
 
 
 def write_installed_dist(
@@ -63,9 +63,7 @@ def write_installed_dist(
     lines = ["Metadata-Version: 2.1", f"Name: {dist}", f"Version: {version}"]
     lines += [f"Requires-Dist: {r}" for r in requires]
     (info / "METADATA").write_text("\n".join(lines) + "\n")
-    (info / "entry_points.txt").write_text(
-        f"[tradeport.venues]\n{entry_name} = {module}\n"
-    )
+    (info / "entry_points.txt").write_text(f"[tradeport.venues]\n{entry_name} = {module}\n")
     (info / "RECORD").write_text(f"{module}.py,,\n")
 
 

@@ -14,9 +14,13 @@ ALLOW = {"TRADEPORT_PLUGINS": "goodvenue"}
 
 
 def _good(site: Path) -> None:
-    write_installed_dist(site, dist="tradeport-goodvenue", entry_name="goodvenue",
-                         module="tradeport_goodvenue_plugin",
-                         source=GOOD_PLUGIN.format(venue="goodvenue", venue_id="GOODVENUE"))
+    write_installed_dist(
+        site,
+        dist="tradeport-goodvenue",
+        entry_name="goodvenue",
+        module="tradeport_goodvenue_plugin",
+        source=GOOD_PLUGIN.format(venue="goodvenue", venue_id="GOODVENUE"),
+    )
 
 
 def test_help_teaches(cli) -> None:
@@ -30,7 +34,9 @@ def test_console_script_and_module_agree(plugin_site: Path, cli) -> None:
     _good(plugin_site)
     script = Path(sys.executable).parent / "tradeport"
     env = {**os.environ, **ALLOW}
-    via_script = subprocess.run([str(script), "plugins", "--json"], capture_output=True, text=True, env=env)
+    via_script = subprocess.run(
+        [str(script), "plugins", "--json"], capture_output=True, text=True, env=env
+    )
     via_module = cli("plugins", "--json", env=ALLOW)
     assert via_script.returncode == via_module.returncode == 0
     assert via_script.stdout == via_module.stdout
@@ -86,8 +92,9 @@ def test_missing_external_command_says_what_to_install(plugin_site: Path, cli) -
         "m.entry_points = (lambda f: (lambda **kw: [] if kw.get('group') == 'tradeport.commands' else f(**kw)))(m.entry_points);"
         "from tradeport.cli import main; sys.exit(main(['conformance', 'binance']))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={**os.environ, **env})
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env}
+    )
     assert result.returncode == 2
     assert "pip install tradeport-conformance" in result.stderr
 

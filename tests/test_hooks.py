@@ -10,7 +10,6 @@ from typing import Any
 import anyio
 import attrs
 import pytest
-
 from tradeport import hookimpl, open_venue
 from tradeport.clients import Capabilities, DataClient, ExecutionClient, InstrumentProvider
 from tradeport.config import VenueConfig
@@ -47,9 +46,16 @@ def make_plugin(name: str = "paper") -> types.SimpleNamespace:
 
     @hookimpl
     def tradeport_register_venues(register):
-        register(VenueSpec(name=name, venue_id=name.upper(), kind="EXCHANGE", capabilities=caps,
-                           config_type=PaperConfig,
-                           env_vars=[EnvVar(name="PAPER_TICKS", field="ticks")]))
+        register(
+            VenueSpec(
+                name=name,
+                venue_id=name.upper(),
+                kind="EXCHANGE",
+                capabilities=caps,
+                config_type=PaperConfig,
+                env_vars=[EnvVar(name="PAPER_TICKS", field="ticks")],
+            )
+        )
 
     @hookimpl
     def tradeport_create_instrument_provider(venue, config, events):
@@ -59,7 +65,9 @@ def make_plugin(name: str = "paper") -> types.SimpleNamespace:
     def tradeport_create_data_client(venue, config, instruments, events):
         if venue != name:
             return None
-        return PaperData(name.upper(), config, instruments=instruments, events=events, capabilities=caps)
+        return PaperData(
+            name.upper(), config, instruments=instruments, events=events, capabilities=caps
+        )
 
     @hookimpl
     def tradeport_create_execution_client(venue, config, instruments, events):
@@ -71,7 +79,9 @@ def make_plugin(name: str = "paper") -> types.SimpleNamespace:
     def tradeport_conformance_harness(venue):
         return (lambda: f"harness for {venue}") if venue == name else None
 
-    return types.SimpleNamespace(**{k: v for k, v in locals().items() if k.startswith("tradeport_")})
+    return types.SimpleNamespace(
+        **{k: v for k, v in locals().items() if k.startswith("tradeport_")}
+    )
 
 
 @pytest.fixture
@@ -95,7 +105,9 @@ def test_register_venues_rejects_duplicates_and_wrong_types(monkeypatch) -> None
         register("not a spec")
 
     bad = types.SimpleNamespace(tradeport_register_venues=tradeport_register_venues)
-    reg = load_plugins(extra=[("paper", make_plugin()), ("zdup", make_plugin("paper")), ("bad", bad)])
+    reg = load_plugins(
+        extra=[("paper", make_plugin()), ("zdup", make_plugin("paper")), ("bad", bad)]
+    )
     status = {p.name: p for p in reg.plugins}
     assert status["paper"].status == "ok"
     assert "already registered" in status["zdup"].error
@@ -104,13 +116,20 @@ def test_register_venues_rejects_duplicates_and_wrong_types(monkeypatch) -> None
 
 
 def test_hook_create_instrument_provider(registry) -> None:
-    provider = registry.hook.tradeport_create_instrument_provider(venue="other", config=None, events=None)
+    provider = registry.hook.tradeport_create_instrument_provider(
+        venue="other", config=None, events=None
+    )
     assert isinstance(provider, InstrumentProvider) and provider.venue == "OTHER"
-    assert registry.hook.tradeport_create_instrument_provider(venue="nobody", config=None, events=None) is None
+    assert (
+        registry.hook.tradeport_create_instrument_provider(venue="nobody", config=None, events=None)
+        is None
+    )
 
 
 def test_hook_create_data_client(registry) -> None:
-    client = registry.hook.tradeport_create_data_client(venue="paper", config=None, instruments=None, events=None)
+    client = registry.hook.tradeport_create_data_client(
+        venue="paper", config=None, instruments=None, events=None
+    )
     assert isinstance(client, PaperData) and client.venue == "PAPER"
 
 

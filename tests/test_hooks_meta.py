@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pluggy
-
 from tradeport import hookspecs, plugins
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +35,9 @@ def test_every_hook_has_a_test() -> None:
     sources = "\n".join(
         p.read_text() for d in ("tests", "core/tests") for p in (ROOT / d).rglob("test_*.py")
     )
-    untested = [n for n in _specs() if f"def test_hook_{n.removeprefix('tradeport_')}" not in sources]
+    untested = [
+        n for n in _specs() if f"def test_hook_{n.removeprefix('tradeport_')}" not in sources
+    ]
     assert not untested, f"hooks without a test named test_hook_<name>: {untested}"
 
 

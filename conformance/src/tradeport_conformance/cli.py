@@ -28,7 +28,9 @@ examples:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="tradeport conformance", description=DESCRIPTION, epilog=EPILOG,
+        prog="tradeport conformance",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("venue", help="installed venue name (see 'tradeport plugins --verbose')")
@@ -55,13 +57,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     collector = ScenarioCollector(args.venue)
     pytest_args = [
-        "--pyargs", "tradeport_conformance.suite",
-        "--venue", args.venue,
-        "--conformance-backend", args.backend,
-        "-p", "no:cacheprovider",
-        "-q", "--no-header", "-o", "addopts=", "-o", "console_output_style=classic",
-        "--rootdir", str(Path.cwd()), "-c", _empty_ini(),
-        "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "--pyargs",
+        "tradeport_conformance.suite",
+        "--venue",
+        args.venue,
+        "--conformance-backend",
+        args.backend,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "-o",
+        "addopts=",
+        "-o",
+        "console_output_style=classic",
+        "--rootdir",
+        str(Path.cwd()),
+        "-c",
+        _empty_ini(),
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
         *args.pytest_args.split(),
     ]
     if args.keyword:

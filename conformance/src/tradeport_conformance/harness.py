@@ -155,26 +155,40 @@ class VenueHarness(abc.ABC):
     # -- controls: market data ------------------------------------------------------------------
     @abc.abstractmethod
     async def publish_quote(
-        self, instrument_id: InstrumentId, bid: Decimal, ask: Decimal, bid_size: Decimal,
+        self,
+        instrument_id: InstrumentId,
+        bid: Decimal,
+        ask: Decimal,
+        bid_size: Decimal,
         ask_size: Decimal,
     ) -> None:
         """Send a top-of-book update to subscribers of the instrument's quote stream."""
 
     @abc.abstractmethod
     async def publish_trade(
-        self, instrument_id: InstrumentId, price: Decimal, size: Decimal, aggressor: AggressorSide,
+        self,
+        instrument_id: InstrumentId,
+        price: Decimal,
+        size: Decimal,
+        aggressor: AggressorSide,
     ) -> str:
         """Send a public trade to subscribers; returns the venue trade id used."""
 
     async def set_book(
-        self, instrument_id: InstrumentId, bids: Sequence[tuple[Decimal, Decimal]],
+        self,
+        instrument_id: InstrumentId,
+        bids: Sequence[tuple[Decimal, Decimal]],
         asks: Sequence[tuple[Decimal, Decimal]],
     ) -> None:
         """Replace the venue's book (what a snapshot request returns from now on)."""
         raise NotImplementedError("set_book")
 
     async def publish_book_update(
-        self, instrument_id: InstrumentId, side: OrderSide, price: Decimal, size: Decimal,
+        self,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        price: Decimal,
+        size: Decimal,
     ) -> None:
         """Change one level of the venue's book (size 0 removes it) and stream the delta."""
         raise NotImplementedError("publish_book_update")
@@ -184,14 +198,24 @@ class VenueHarness(abc.ABC):
         raise NotImplementedError("publish_book_gap")
 
     async def publish_bar(
-        self, instrument_id: InstrumentId, open: Decimal, high: Decimal, low: Decimal,
-        close: Decimal, volume: Decimal, ts_ms: int,
+        self,
+        instrument_id: InstrumentId,
+        open: Decimal,
+        high: Decimal,
+        low: Decimal,
+        close: Decimal,
+        volume: Decimal,
+        ts_ms: int,
     ) -> None:
         """Send a closed 1-minute bar."""
         raise NotImplementedError("publish_bar")
 
     async def publish_mark_price(
-        self, instrument_id: InstrumentId, mark: Decimal, index: Decimal, funding_rate: Decimal,
+        self,
+        instrument_id: InstrumentId,
+        mark: Decimal,
+        index: Decimal,
+        funding_rate: Decimal,
         next_funding_ms: int,
     ) -> None:
         """Send mark price, index price and funding rate (derivatives)."""
@@ -215,13 +239,48 @@ class VenueHarness(abc.ABC):
         """Send a message that is not valid for the protocol (bad JSON) on every stream."""
 
     @abc.abstractmethod
-    async def send_oversized(self, size: int) -> None:
-        """Send a ``size``-byte message on every stream."""
+    async def send_oversized(self, size: int) -> int:
+        """Start sending a ``size``-byte message on every stream; returns the payload bytes that
+        were actually written before the client went away (less than ``size`` when the client
+        refused the frame without reading it all)."""
+
+    async def refuse_connections(self, refuse: bool = True) -> None:
+        """Refuse (or accept again) new TCP connections, as a venue that is down does."""
+        raise NotImplementedError("refuse_connections")
+
+    async def publish_instrument_status(self, instrument_id: InstrumentId, status: str) -> None:
+        """Send an instrument status change (e.g. "HALTED", "OPEN") where the venue has one."""
+        raise NotImplementedError("publish_instrument_status")
+
+    async def fail_next_with_rate_limit_code(self, count: int) -> None:
+        """Answer the next ``count`` requests with the venue's own rate-limit error code."""
+        raise NotImplementedError("fail_next_with_rate_limit_code")
+
+    def add_malformed_instrument(self) -> None:
+        """Make the instrument listing include one record the plugin cannot parse (IN5)."""
+        raise NotImplementedError("add_malformed_instrument")
+
+    def seed_history(self, instrument_id: InstrumentId, *, bars: int = 0, trades: int = 0) -> None:
+        """Seed ``bars`` one-minute bars and ``trades`` trades ending now (HI1, HI2)."""
+        raise NotImplementedError("seed_history")
+
+    def history_page_size(self) -> int:
+        """Most records one history request returns (so the suite can force pagination)."""
+        raise NotImplementedError("history_page_size")
+
+    def check_history_request(self, request: RecordedRequest) -> list[str]:
+        """Problems with a history request's parameters (names, units, limits); [] when exact (HI5)."""
+        raise NotImplementedError("check_history_request")
 
     @abc.abstractmethod
     def fail_next_requests(
-        self, count: int, status: int, *, retry_after: float | None = None,
-        venue_code: str | int | None = None, path: str | None = None,
+        self,
+        count: int,
+        status: int,
+        *,
+        retry_after: float | None = None,
+        venue_code: str | int | None = None,
+        path: str | None = None,
     ) -> None:
         """Answer the next ``count`` HTTP requests (to ``path``, or any) with ``status``.
 
@@ -275,6 +334,17 @@ class VenueHarness(abc.ABC):
     def text_pings(self) -> int:
         """Text/JSON pings exchanged (received from clients or answered by them)."""
         return 0
+
+    @property
+    def tcp_connections(self) -> int:
+        """TCP connections accepted since start, including ones that never got to talk
+        (refused upgrades, black-holed attempts)."""
+        return self.total_connections
+
+    @property
+    def connection_attempt_times(self) -> Sequence[float]:
+        """``anyio.current_time()`` of every accepted TCP connection, in order (RC7)."""
+        return ()
 
     @property
     @abc.abstractmethod

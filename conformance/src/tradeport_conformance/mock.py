@@ -25,9 +25,9 @@ from typing import Any, Literal
 import anyio
 import anyio.abc
 import attrs
-
 from tradeport.testing import FaultProxy, LoopbackServer, Request, Response, ServerWebSocket
 from tradeport.testing.server_ws import WebSocketClosed
+
 from tradeport_conformance.harness import RecordedRequest, VenueHarness
 
 __all__ = ["MockVenue", "StreamConnection", "Route", "FailureRule"]
@@ -105,6 +105,7 @@ class MockVenue(VenueHarness, abc.ABC):
             http=self._dispatch, websockets={p: self._serve_ws for p in self.stream_paths}
         )
         self.proxy: FaultProxy | None = None
+        self._attempt_times: list[float] = []
         self._task_group: anyio.abc.TaskGroup | None = None
         self._exit_stack: Any = None
         self.setup_routes()
@@ -128,7 +129,11 @@ class MockVenue(VenueHarness, abc.ABC):
 
     @abc.abstractmethod
     def error_response(
-        self, status: int, *, venue_code: str | int | None = None, message: str = "",
+        self,
+        status: int,
+        *,
+        venue_code: str | int | None = None,
+        message: str = "",
         retry_after: float | None = None,
     ) -> Response:
         """The venue's error envelope for ``status`` / ``venue_code``."""
@@ -155,6 +160,7 @@ class MockVenue(VenueHarness, abc.ABC):
         await self.server.start(self._task_group)
         self.proxy = FaultProxy(self.server.port)
         await self.proxy.start(self._task_group)
+        self._task_group.start_soon(self._watch_attempts, self.proxy)
         if self.server_ping_interval:
             self._task_group.start_soon(self._ping_loop, self.server_ping_interval)
         return self
@@ -178,15 +184,23 @@ class MockVenue(VenueHarness, abc.ABC):
         if route is not None and route.signed:
             verdict = self.verify_signature(request)
         self._recorded.append(
-            RecordedRequest(request.method, request.path, request.query,
-                            dict(request.headers), request.body, verdict)
+            RecordedRequest(
+                request.method,
+                request.path,
+                request.query,
+                dict(request.headers),
+                request.body,
+                verdict,
+            )
         )
         self.server.notify()
         for rule in self._failures:
             if rule.remaining > 0 and (rule.path is None or rule.path == request.path):
                 rule.remaining -= 1
                 return self.error_response(
-                    rule.status, venue_code=rule.venue_code, retry_after=rule.retry_after,
+                    rule.status,
+                    venue_code=rule.venue_code,
+                    retry_after=rule.retry_after,
                     message="injected failure",
                 )
         if route is None:
@@ -196,8 +210,13 @@ class MockVenue(VenueHarness, abc.ABC):
         return await route.handler(request)
 
     def fail_next_requests(
-        self, count: int, status: int, *, retry_after: float | None = None,
-        venue_code: str | int | None = None, path: str | None = None,
+        self,
+        count: int,
+        status: int,
+        *,
+        retry_after: float | None = None,
+        venue_code: str | int | None = None,
+        path: str | None = None,
     ) -> None:
         self._failures.append(FailureRule(count, status, retry_after, venue_code, path))
 
@@ -217,6 +236,17 @@ class MockVenue(VenueHarness, abc.ABC):
             self.streams.remove(conn)
             self._closed_pings_sent += ws.pings_sent
             self._closed_pongs += ws.pongs_received
+            self.server.notify()
+
+    async def _watch_attempts(self, proxy: FaultProxy) -> None:
+        """Timestamp every TCP connection the proxy accepts (for backoff checks)."""
+        seen = 0
+        while True:
+            await proxy.changed.wait_until(lambda: proxy.connections > seen)
+            now = anyio.current_time()
+            while seen < proxy.connections:
+                self._attempt_times.append(now)
+                seen += 1
             self.server.notify()
 
     async def _ping_loop(self, interval: float) -> None:
@@ -288,12 +318,21 @@ class MockVenue(VenueHarness, abc.ABC):
         for conn in list(self.streams):
             await conn.send_text('{"this is": not json')
 
-    async def send_oversized(self, size: int) -> None:
+    async def send_oversized(self, size: int) -> int:
+        written = 0
         for conn in list(self.streams):
             try:
-                await conn.ws.send_oversized_frame(size, text=True)
+                written = max(written, await conn.ws.send_oversized_frame(size, text=True))
             except Exception:
                 pass
+        return written
+
+    async def refuse_connections(self, refuse: bool = True) -> None:
+        assert self.proxy is not None
+        if refuse:
+            self.proxy.refuse()
+        else:
+            self.proxy.restore()
 
     # -- observations ---------------------------------------------------------------------------------
     @property
@@ -303,6 +342,14 @@ class MockVenue(VenueHarness, abc.ABC):
     @property
     def total_connections(self) -> int:
         return self.server.ws_connections
+
+    @property
+    def tcp_connections(self) -> int:
+        return self.proxy.connections if self.proxy is not None else 0
+
+    @property
+    def connection_attempt_times(self) -> Sequence[float]:
+        return self._attempt_times
 
     @property
     def logins(self) -> int:
@@ -330,10 +377,14 @@ class MockVenue(VenueHarness, abc.ABC):
     def subscription_messages(self) -> int:
         return self._subscription_messages
 
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    async def wait_until(
+        self, predicate: Callable[[], bool], timeout: float = 10.0, what: str = ""
+    ) -> None:
         """Wait (event-driven: every server change re-checks) until ``predicate()`` holds."""
         try:
             with anyio.fail_after(timeout):
                 await self.server.wait_until(predicate)
         except TimeoutError:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what or predicate}") from None
+            raise TimeoutError(
+                f"timed out after {timeout}s waiting for {what or predicate}"
+            ) from None

@@ -59,7 +59,9 @@ class ScenarioCollector:
                 label = sid or "-"
                 self.progress.write(
                     f"[{self._done}/{self._total}] {label:<5} {outcome:<4} "
-                    f"{report.nodeid.split('::', 1)[-1]}" + (f"  ({reason})" if reason else "") + "\n"
+                    f"{report.nodeid.split('::', 1)[-1]}"
+                    + (f"  ({reason})" if reason else "")
+                    + "\n"
                 )
                 self.progress.flush()
 
@@ -70,7 +72,9 @@ class ScenarioCollector:
         for sid, title in CATALOGUE.items():
             results = self.tests.get(sid)
             if not results:
-                rows.append({"id": sid, "title": title, "outcome": "skip", "reason": NOT_IMPLEMENTED})
+                rows.append(
+                    {"id": sid, "title": title, "outcome": "skip", "reason": NOT_IMPLEMENTED}
+                )
                 continue
             outcome = max((r[1] for r in results), key=_RANK.__getitem__)
             if outcome == "fail":

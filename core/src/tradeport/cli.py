@@ -76,7 +76,9 @@ def _build_parser(external: dict[str, Any]) -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print a JSON list sorted by name")
     p.add_argument(
-        "--verbose", "-v", action="store_true",
+        "--verbose",
+        "-v",
+        action="store_true",
         help="import the plugins and add their venues, hooks and capabilities",
     )
 
@@ -101,7 +103,9 @@ def _build_parser(external: dict[str, Any]) -> argparse.ArgumentParser:
 
     for name, ep in sorted(external.items()):
         dist = ep.dist.name if ep.dist else "?"
-        sub.add_parser(name, help=f"provided by {dist} (see 'tradeport {name} --help')", add_help=False)
+        sub.add_parser(
+            name, help=f"provided by {dist} (see 'tradeport {name} --help')", add_help=False
+        )
     for name, dist in KNOWN_EXTERNAL.items():
         if name not in external:
             sub.add_parser(name, help=f"needs: pip install {dist}", add_help=False)
@@ -145,7 +149,9 @@ def cmd_plugins(as_json: bool, verbose: bool) -> int:
         if verbose:
             for v in i.venues:
                 d = caps[v]["capabilities"]
-                print(f"    {v}: products={','.join(d['products']) or '-'} data={','.join(d['data']) or '-'}")
+                print(
+                    f"    {v}: products={','.join(d['products']) or '-'} data={','.join(d['data']) or '-'}"
+                )
     return EXIT_OK
 
 
@@ -209,8 +215,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         flags = {_PLUGINS_FLAGS[a] for a in args_list[1:]}
         return cmd_plugins("json" in flags, "verbose" in flags)
     # External subcommands take the rest of the command line as-is (their own parser).
-    if args_list and not args_list[0].startswith("-") and args_list[0] not in (
-        "plugins", "info", "new-plugin",
+    if (
+        args_list
+        and not args_list[0].startswith("-")
+        and args_list[0]
+        not in (
+            "plugins",
+            "info",
+            "new-plugin",
+        )
     ):
         external = _external_commands()
         name = args_list[0]

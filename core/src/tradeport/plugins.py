@@ -69,7 +69,7 @@ class PluginInfo:
     ``inspect``) would cost the listing more than all of its own work.
     """
 
-    __slots__ = ("name", "distribution", "version", "module", "status", "error", "venues", "hooks")
+    __slots__ = ("distribution", "error", "hooks", "module", "name", "status", "venues", "version")
 
     def __init__(self, name: str, distribution: str, version: str, module: str) -> None:
         self.name = name
@@ -289,7 +289,9 @@ class PluginRegistry:
                     if not isinstance(spec, VenueSpec):
                         raise TypeError(f"register() got {type(spec).__name__}, expected VenueSpec")
                     if spec.name in self.venues:
-                        raise ValueError(f"venue {spec.name!r} is already registered by another plugin")
+                        raise ValueError(
+                            f"venue {spec.name!r} is already registered by another plugin"
+                        )
             except Exception as exc:  # a broken plugin never stops the others
                 info.fail(f"tradeport_register_venues failed: {type(exc).__name__}: {exc}")
                 self.pm.unregister(name=info.name)

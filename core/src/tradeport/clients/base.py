@@ -140,8 +140,19 @@ class InstrumentProvider(VenueClient):
 
     # -- shared behaviour -----------------------------------------------------------------
     async def load_all(self, filters: Mapping[str, Any] | None = None) -> list[Instrument]:
-        """Load every instrument; returns them and keeps them for :meth:`find`."""
-        instruments = await self.fetch_all(filters)
+        """Load every instrument; returns them and keeps them for :meth:`find`.
+
+        Filters every venue understands are applied here: ``products`` (product type names,
+        e.g. ``["SPOT"]``) and ``symbols`` (native symbols). Other keys go to :meth:`fetch_all`.
+        """
+        filters = dict(filters or {})
+        products = {str(p).upper() for p in filters.pop("products", ()) or ()}
+        symbols = {str(s) for s in filters.pop("symbols", ()) or ()}
+        instruments = await self.fetch_all(filters or None)
+        if products:
+            instruments = [i for i in instruments if i.product_type.value in products]
+        if symbols:
+            instruments = [i for i in instruments if str(i.raw_symbol) in symbols]
         for instrument in instruments:
             self.add(instrument)
         return instruments

@@ -1,0 +1,107 @@
+"""Helpers shared by the scenario tests: waiting for events, picking instruments, prices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import anyio
+import pytest
+from tradeport.model.enums import ProductType
+
+__all__ = [
+    "EVENT_TIMEOUT",
+    "next_matching",
+    "collect_until",
+    "pick_instrument",
+    "prices_for",
+    "is_ns",
+]
+
+#: Deadline for anything the venue should cause (generous: 2-core CI machines get loaded).
+EVENT_TIMEOUT = 15.0
+
+_PRODUCT_ORDER = (
+    ProductType.SPOT,
+    ProductType.PERPETUAL,
+    ProductType.FUTURE,
+    ProductType.OPTION,
+    ProductType.EQUITY,
+    ProductType.BETTING,
+)
+
+
+async def next_matching(
+    venue: Any,
+    predicate: Callable[[Any], bool],
+    *,
+    timeout: float = EVENT_TIMEOUT,
+    what: str = "event",
+    seen: list[Any] | None = None,
+) -> Any:
+    """The next event from ``venue.events()`` that satisfies ``predicate``.
+
+    Events that do not match are skipped (and appended to ``seen`` when given, so a test can
+    assert on what came before). Fails the test with ``what`` after ``timeout`` seconds.
+    """
+    try:
+        with anyio.fail_after(timeout):
+            while True:
+                event = await venue.next_event()
+                if predicate(event):
+                    return event
+                if seen is not None:
+                    seen.append(event)
+    except TimeoutError:
+        pytest.fail(f"no {what} within {timeout}s", pytrace=False)
+
+
+async def collect_until(
+    venue: Any,
+    stop: Callable[[Any], bool],
+    *,
+    timeout: float = EVENT_TIMEOUT,
+    what: str = "event",
+) -> list[Any]:
+    """Every event up to and including the first one for which ``stop`` is true."""
+    seen: list[Any] = []
+    last = await next_matching(venue, stop, timeout=timeout, what=what, seen=seen)
+    return [*seen, last]
+
+
+def pick_instrument(harness: Any, spec: Any, product: ProductType | None = None) -> Any:
+    """An instrument id the harness seeded: of ``product``, else of the first declared family."""
+    products = (
+        [product] if product else [p for p in _PRODUCT_ORDER if p in spec.capabilities.products]
+    )
+    for p in products:
+        iid = harness.instrument_id(p)
+        if iid is not None:
+            return iid
+    pytest.fail(f"harness seeds no instrument for {products}", pytrace=False)
+
+
+def prices_for(instrument: Any, mid: Decimal | None = None) -> dict[str, Decimal]:
+    """Valid prices and sizes for ``instrument``: on its increments, within its limits."""
+    tick = instrument.price_increment.as_decimal()
+    step = instrument.size_increment.as_decimal()
+    if mid is None:
+        mid = (Decimal(1000) / tick).to_integral_value() * tick
+    min_qty = instrument.min_quantity.as_decimal() if instrument.min_quantity is not None else step
+    size = max(min_qty, step) * 10
+    return {
+        "mid": mid,
+        "bid": mid - tick * 10,
+        "ask": mid + tick * 10,
+        "far_bid": mid - tick * 1000 if mid - tick * 1000 > 0 else tick,
+        "far_ask": mid + tick * 1000,
+        "size": size,
+        "tick": tick,
+        "step": step,
+    }
+
+
+def is_ns(ts: Any) -> bool:
+    """An int UNIX timestamp in nanoseconds (after 2001, before 2286)."""
+    return isinstance(ts, int) and not isinstance(ts, bool) and 10**18 <= ts < 10**19

@@ -1,0 +1,103 @@
+"""HISTORY (HI1-HI5)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from tradeport.model.data import BarType
+
+from tradeport_conformance.markers import requires, scenario
+from tradeport_conformance.suite.helpers import pick_instrument, prices_for
+from tradeport_conformance.suite.subscriptions import seed_book
+
+pytestmark = pytest.mark.anyio
+
+__all__ = ["TestHistory"]
+
+NS_PER_MINUTE = 60_000_000_000
+
+
+class TestHistory:
+    @scenario("HI1")
+    @requires("history:BARS")
+    async def test_bars_over_a_range_paginated(self, harness, open_session, venue_spec) -> None:
+        iid = pick_instrument(harness, venue_spec)
+        page = harness.history_page_size()
+        count = page * 2 + 3
+        harness.seed_history(iid, bars=count)
+        async with open_session("none", connect=False) as venue:
+            await venue.instruments.load_all()
+            now = harness.exchange.now()
+            start = now - (count + 5) * NS_PER_MINUTE
+            before = len(harness.requests)
+            bars = await venue.data.request_bars(
+                BarType.from_str(f"{iid}-1-MINUTE-LAST-EXTERNAL"), start_ns=start, end_ns=now
+            )
+        assert len(bars) == count, f"expected {count} bars, got {len(bars)}"
+        stamps = [b.ts_event for b in bars]
+        assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+        assert len(harness.requests) - before >= 3, "a range larger than one page was not paginated"
+
+    @scenario("HI2")
+    @requires("history:TRADES")
+    async def test_trades_over_a_range(self, harness, open_session, venue_spec) -> None:
+        iid = pick_instrument(harness, venue_spec)
+        page = harness.history_page_size()
+        count = page + 7
+        harness.seed_history(iid, trades=count)
+        async with open_session("none", connect=False) as venue:
+            await venue.instruments.load_all()
+            now = harness.exchange.now()
+            trades = await venue.data.request_trades(iid, start_ns=now - 3600 * 10**9, end_ns=now)
+        ids = [str(t.trade_id) for t in trades]
+        assert len(ids) == count and len(set(ids)) == count
+
+    @scenario("HI3")
+    @requires("history:QUOTES")
+    async def test_quotes_over_a_range(self, harness, open_session, venue_spec) -> None:
+        iid = pick_instrument(harness, venue_spec)
+        async with open_session("none", connect=False) as venue:
+            await venue.instruments.load_all()
+            now = harness.exchange.now()
+            quotes = await venue.data.request_quotes(iid, start_ns=now - 3600 * 10**9, end_ns=now)
+        assert all(q.instrument_id == iid for q in quotes)
+
+    @scenario("HI4")
+    @requires("history:BOOK_SNAPSHOT")
+    async def test_book_snapshot(self, harness, open_session, venue_spec) -> None:
+        iid = pick_instrument(harness, venue_spec)
+        async with open_session("none", connect=False) as venue:
+            await venue.instruments.load_all()
+            inst = venue.instruments.get(iid)
+            p = prices_for(inst)
+            await seed_book(harness, inst, p)
+            snap = await venue.data.request_book_snapshot(iid)
+        assert snap.is_snapshot
+        levels = {
+            (d.order.side.value, d.order.price.as_decimal(), d.order.size.as_decimal())
+            for d in snap.deltas
+            if d.order is not None
+        }
+        assert ("BUY", p["bid"], p["size"]) in levels and ("SELL", p["ask"], p["size"]) in levels
+        assert all(isinstance(s, Decimal) for _, _, s in levels)
+
+    @scenario("HI5")
+    @requires("history:BARS")
+    async def test_query_parameters_are_the_venues(self, harness, open_session, venue_spec) -> None:
+        iid = pick_instrument(harness, venue_spec)
+        harness.seed_history(iid, bars=harness.history_page_size() + 1)
+        async with open_session("none", connect=False) as venue:
+            await venue.instruments.load_all()
+            now = harness.exchange.now()
+            before = len(harness.requests)
+            await venue.data.request_bars(
+                BarType.from_str(f"{iid}-1-MINUTE-LAST-EXTERNAL"),
+                start_ns=now - 3 * 3600 * 10**9,
+                end_ns=now,
+                limit=5,
+            )
+        history = list(harness.requests)[before:]
+        assert history, "no history request was sent"
+        problems = [p for r in history for p in harness.check_history_request(r)]
+        assert not problems, "; ".join(problems)

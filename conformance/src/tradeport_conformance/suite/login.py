@@ -1,0 +1,128 @@
+"""LOGIN and credentials (LG1-LG6)."""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+import pytest
+from tradeport.errors import (
+    AuthenticationError,
+    ClockSkewError,
+    MissingCredentials,
+    RequestRejected,
+    TradeportError,
+)
+
+from tradeport_conformance.markers import requires, scenario
+from tradeport_conformance.suite.helpers import EVENT_TIMEOUT, pick_instrument
+
+pytestmark = pytest.mark.anyio
+
+__all__ = ["TestLogin"]
+
+
+class TestLogin:
+    @scenario("LG1")
+    @requires("capability:private_streams")
+    async def test_valid_credentials_authenticate_after_ack(self, harness, open_session) -> None:
+        async with open_session("valid", connect=False) as venue:
+            assert venue.execution.authenticated is False
+            assert harness.logins == 0
+            with anyio.fail_after(EVENT_TIMEOUT):
+                await venue.execution.connect()
+            try:
+                # connect() returns after the venue acknowledged the login, never before.
+                assert harness.logins >= 1
+                assert venue.execution.authenticated is True
+            finally:
+                await venue.execution.disconnect()
+
+    @scenario("LG2")
+    @requires("capability:private_streams")
+    async def test_rejected_credentials_are_fatal(self, harness, open_session) -> None:
+        async with open_session("invalid", connect=False) as venue:
+            with anyio.fail_after(EVENT_TIMEOUT), pytest.raises(AuthenticationError):
+                await venue.execution.connect()
+            assert venue.execution.authenticated is False
+            attempts = harness.tcp_connections
+            await venue.execution.disconnect()
+        # Fatal: no retry after the refusal (one or two connections: REST + stream at most).
+        assert harness.tcp_connections == attempts
+        assert harness.logins == 0
+
+    @scenario("LG3")
+    @requires("capability:execution")
+    async def test_private_call_without_credentials_sends_nothing(
+        self, harness, open_session, venue_spec
+    ) -> None:
+        iid = pick_instrument(harness, venue_spec)
+        async with open_session("none") as venue:
+            before = len(harness.requests)
+            with pytest.raises(MissingCredentials) as err:
+                await venue.execution.order_status_reports(iid)
+            assert len(harness.requests) == before, "a request left without credentials"
+            assert (
+                venue.spec.venue_id in str(err.value) or venue_spec.name in str(err.value).lower()
+            )
+
+    @scenario("LG4")
+    @requires("capability:execution")
+    async def test_every_signature_verified_and_wrong_secret_refused(
+        self, harness, open_session, venue_spec
+    ) -> None:
+        iid = pick_instrument(harness, venue_spec)
+        async with open_session("valid", connect=False) as venue:
+            await venue.execution.order_status_reports(iid)
+        signed = [r for r in harness.requests if r.signature_ok is not None]
+        assert signed, "the mock venue verified no signature"
+        assert all(r.signature_ok for r in signed), "a signature the venue refuses was sent"
+        async with open_session("invalid", connect=False) as venue:
+            with pytest.raises((AuthenticationError, RequestRejected)):
+                await venue.execution.order_status_reports(iid)
+        assert any(r.signature_ok is False for r in harness.requests)
+
+    @scenario("LG5")
+    @requires("capability:execution", "feature:timestamp_window")
+    async def test_clock_skew_is_a_typed_error(self, harness, open_session, venue_spec) -> None:
+        iid = pick_instrument(harness, venue_spec)
+        async with open_session("skewed", connect=False) as venue:
+            with pytest.raises(ClockSkewError) as err:
+                await venue.execution.order_status_reports(iid)
+        assert not err.value.retryable
+
+    @scenario("LG6")
+    async def test_secrets_never_leak(
+        self, harness, open_session, venue_spec, caplog, capsys
+    ) -> None:
+        secrets = [s for s in harness.secrets if len(s) >= 4]
+        assert secrets, "the harness must list the credential values it hands out"
+        texts: list[str] = []
+        with caplog.at_level(logging.DEBUG):
+            async with open_session("valid") as venue:
+                texts += [
+                    repr(venue.config),
+                    str(venue.config),
+                    repr(venue.execution),
+                    repr(venue.data),
+                ]
+                if venue_spec.capabilities.execution:
+                    iid = pick_instrument(harness, venue_spec)
+                    await venue.execution.order_status_reports(iid)
+            async with open_session("invalid", connect=False) as venue:
+                texts.append(repr(venue.config))
+                if venue_spec.capabilities.execution:
+                    try:
+                        await venue.execution.order_status_reports(
+                            pick_instrument(harness, venue_spec)
+                        )
+                    except TradeportError as exc:
+                        texts += [str(exc), repr(exc)]
+        from tradeport.cli import main as cli_main
+
+        cli_main(["info", venue_spec.name, "--json"])
+        texts.append(capsys.readouterr().out)
+        texts.append(caplog.text)
+        for text in texts:
+            for secret in secrets:
+                assert secret not in text, "a credential value leaked"

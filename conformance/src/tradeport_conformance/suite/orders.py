@@ -1,0 +1,413 @@
+"""ORDER FLOW (OF1-OF14)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import anyio
+import pytest
+from tradeport.model.enums import (
+    AggressorSide,
+    LiquiditySide,
+    OrderSide,
+    OrderType,
+    ProductType,
+    TimeInForce,
+)
+from tradeport.model.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderExpired,
+    OrderFilled,
+    OrderModifyRejected,
+    OrderRejected,
+    OrderTriggered,
+    OrderUpdated,
+)
+from tradeport.model.identifiers import ClientOrderId, InstrumentId, Symbol, Venue
+from tradeport.model.orders import Order
+
+from tradeport_conformance.markers import requires, scenario
+from tradeport_conformance.suite.helpers import (
+    EVENT_TIMEOUT,
+    next_matching,
+    pick_instrument,
+    prices_for,
+)
+from tradeport_conformance.suite.subscriptions import seed_book
+
+pytestmark = pytest.mark.anyio
+
+__all__ = ["TestOrderFlow", "order_event"]
+
+_TERMINAL = (OrderRejected, OrderCanceled, OrderExpired)
+
+
+def order_event(venue, order, *kinds, what: str | None = None):
+    """Wait for the next event of one of ``kinds`` for ``order`` (by client order id)."""
+    return next_matching(
+        venue,
+        lambda e: (
+            isinstance(e, kinds) and getattr(e, "client_order_id", None) == order.client_order_id
+        ),
+        what=what or f"{'/'.join(k.__name__ for k in kinds)} for {order.client_order_id}",
+    )
+
+
+async def _setup(venue, harness, venue_spec, product=None):
+    iid = pick_instrument(harness, venue_spec, product)
+    await venue.instruments.load_all()
+    inst = venue.instruments.get(iid)
+    p = prices_for(inst)
+    await seed_book(harness, inst, p)
+    return iid, inst, p
+
+
+def _limit(inst, p, side=OrderSide.BUY, *, price=None, tif=TimeInForce.GTC, qty=None, **kw):
+    px = price if price is not None else (p["far_bid"] if side == OrderSide.BUY else p["far_ask"])
+    return Order.limit(
+        instrument_id=inst.id,
+        side=side,
+        quantity=inst.make_qty(qty or p["size"]),
+        price=inst.make_price(px),
+        time_in_force=tif,
+        **kw,
+    )
+
+
+async def _accepted(venue, order):
+    await venue.execution.submit_order(order)
+    return await order_event(venue, order, OrderAccepted, OrderRejected)
+
+
+class TestOrderFlow:
+    @scenario("OF1")
+    @requires("order:LIMIT/GTC")
+    async def test_limit_gtc_accepted(self, harness, open_session, venue_spec) -> None:
+        async with open_session("valid") as venue:
+            _, inst, p = await _setup(venue, harness, venue_spec)
+            order = _limit(inst, p)
+            acc = await _accepted(venue, order)
+            assert isinstance(acc, OrderAccepted), f"rejected: {getattr(acc, 'reason', '')}"
+            assert acc.venue_order_id is not None and str(acc.venue_order_id)
+            sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+            assert sim is not None and sim.venue_order_id == str(acc.venue_order_id)
+
+    @scenario("OF2")
+    @requires("order:LIMIT/GTC", "capability:private_streams")
+    async def test_partial_then_full_fill(self, harness, open_session, venue_spec) -> None:
+        async with open_session("valid") as venue:
+            _, inst, p = await _setup(venue, harness, venue_spec)
+            order = _limit(inst, p)
+            acc = await _accepted(venue, order)
+            half = (p["size"] / 2).quantize(p["step"])
+            harness.exchange.fill(str(acc.venue_order_id), quantity=half)
+            await harness.push_account_events()
+            first = await order_event(venue, order, OrderFilled)
+            harness.exchange.fill(str(acc.venue_order_id))
+            await harness.push_account_events()
+            second = await order_event(venue, order, OrderFilled)
+            assert first.last_qty.as_decimal() == half
+            assert first.last_qty.as_decimal() + second.last_qty.as_decimal() == p["size"]
+            assert first.trade_id != second.trade_id
+            for f in (first, second):
+                assert f.last_px.as_decimal() == p["far_bid"]
+                assert f.liquidity_side == LiquiditySide.MAKER
+                assert f.commission is not None and f.commission.amount.as_decimal() >= 0
+
+    @scenario("OF3")
+    @requires("order:LIMIT/GTC")
+    async def test_cancel_and_cancel_rejected(self, harness, open_session, venue_spec) -> None:
+        async with open_session("valid") as venue:
+            iid, inst, p = await _setup(venue, harness, venue_spec)
+            order = _limit(inst, p)
+            acc = await _accepted(venue, order)
+            await venue.execution.cancel_order(iid, order.client_order_id, acc.venue_order_id)
+            await order_event(venue, order, OrderCanceled)
+            await venue.execution.cancel_order(iid, order.client_order_id, acc.venue_order_id)
+            rej = await order_event(venue, order, OrderCancelRejected)
+            assert rej.reason, "cancel-rejected without the venue's reason"
+
+    @scenario("OF4")
+    @requires("order:LIMIT/GTC", "capability:modify_order")
+    async def test_modify_and_modify_rejected(self, harness, open_session, venue_spec) -> None:
+        async with open_session("valid") as venue:
+            iid, inst, p = await _setup(venue, harness, venue_spec)
+            order = _limit(inst, p)
+            acc = await _accepted(venue, order)
+            new_price = inst.make_price(p["far_bid"] + p["tick"])
+            await venue.execution.modify_order(
+                iid, order.client_order_id, acc.venue_order_id, price=new_price
+            )
+            upd = await order_event(venue, order, OrderUpdated, OrderModifyRejected)
+            assert isinstance(upd, OrderUpdated) and upd.price == new_price
+            await venue.execution.cancel_order(iid, order.client_order_id, acc.venue_order_id)
+            await order_event(venue, order, OrderCanceled)
+            await venue.execution.modify_order(
+                iid, order.client_order_id, acc.venue_order_id, price=new_price
+            )
+            rej = await order_event(venue, order, OrderModifyRejected)
+            assert rej.reason
+
+    @scenario("OF5")
+    @requires("order:MARKET")
+    async def test_market_buy_and_sell(self, harness, open_session, venue_spec) -> None:
+        async with open_session("valid") as venue:
+            iid, inst, p = await _setup(venue, harness, venue_spec)
+            tif = min(venue_spec.capabilities.time_in_force_for(OrderType.MARKET))
+            for side in (OrderSide.BUY, OrderSide.SELL):
+                order = Order.market(
+                    instrument_id=iid,
+                    side=side,
+                    quantity=inst.make_qty(p["size"]),
+                    time_in_force=tif,
+                )
+                await venue.execution.submit_order(order)
+                filled = Decimal(0)
+                with anyio.fail_after(EVENT_TIMEOUT):
+                    while filled < p["size"]:
+                        f = await order_event(venue, order, OrderFilled, OrderRejected)
+                        assert isinstance(f, OrderFilled), f"market order rejected: {f.reason}"
+                        filled += f.last_qty.as_decimal()
+                        expected = p["ask"] if side == OrderSide.BUY else p["bid"]
+                        assert f.last_px.as_decimal() == expected
+                        assert f.liquidity_side == LiquiditySide.TAKER
+            if venue_spec.capabilities.positions and inst.product_type != ProductType.SPOT:
+                reports = await venue.execution.position_status_reports(iid)
+                assert all(r.quantity.as_decimal() == 0 for r in reports), (
+                    "buy then sell should be flat"
+                )
+            state = await venue.execution.account_state()
+            assert state.balances, "account state without balances"
+
+    @scenario("OF6")
+    @requires("order:LIMIT/GTC")
+    async def test_rejections_carry_venue_reason(self, harness, open_session, venue_spec) -> None:
+        async with open_session("valid") as venue:
+            iid, inst, p = await _setup(venue, harness, venue_spec)
+            huge = _limit(inst, p, qty=p["size"] * 10**9)
+            await venue.execution.submit_order(huge)
+            rej = await order_event(venue, huge, OrderRejected, OrderAccepted)
+            assert isinstance(rej, OrderRejected) and rej.reason, (
+                "insufficient balance not rejected"
+            )
+            unknown = Order.limit(
+                instrument_id=InstrumentId(Symbol("NOSUCHSYMBOL"), Venue(iid.venue.value)),
+                side=OrderSide.BUY,
+                quantity=inst.make_qty(p["size"]),
+                price=inst.make_price(p["far_bid"]),
+            )
+            await venue.execution.submit_order(unknown)
+            rej = await order_event(venue, unknown, OrderRejected, OrderAccepted)
+            assert isinstance(rej, OrderRejected) and rej.reason
+
+    @scenario("OF7")
+    @requires("order:LIMIT")
+    async def test_every_declared_order_type_and_time_in_force(
+        self, harness, open_session, venue_spec
+    ) -> None:
+        caps = venue_spec.capabilities
+        async with open_session("valid") as venue:
+            iid, inst, p = await _setup(venue, harness, venue_spec)
+            for order_type, tif in sorted(caps.orders):
+                opts: dict = {"time_in_force": tif}
+                if tif == TimeInForce.GTD:
+                    opts["expire_time_ns"] = harness.exchange.now() + 3_600_000_000_000
+                order = _order_for(order_type, inst, p, opts)
+                if order is None:
+                    continue
+                await venue.execution.submit_order(order)
+                e = await order_event(
+                    venue,
+                    order,
+                    OrderAccepted,
+                    OrderRejected,
+                    OrderFilled,
+                    OrderCanceled,
+                    OrderExpired,
+                    what=f"an outcome for {order_type.value}/{tif.value}",
+                )
+                assert not isinstance(e, OrderRejected), (
+                    f"{order_type.value}/{tif.value} rejected: {e.reason}"
+                )
+                if tif == TimeInForce.GTD and isinstance(e, OrderAccepted):
+                    harness.exchange.advance_time(opts["expire_time_ns"] + 1)
+                    await harness.push_account_events()
+                    await order_event(venue, order, OrderExpired, what="GTD expiry")
+
+    @scenario("OF8")
+    @requires("order:LIMIT/GTC", "capability:post_only")
+    async def test_post_only_that_would_cross(self, harness, open_session, venue_spec) -> None:
+        async with open_session("valid") as venue:
+            _, inst, p = await _setup(venue, harness, venue_spec)
+            order = _limit(inst, p, price=p["ask"], post_only=True)
+            await venue.execution.submit_order(order)
+            e = await order_event(
+                venue, order, OrderRejected, OrderCanceled, OrderExpired, OrderFilled
+            )
+            assert not isinstance(e, OrderFilled), "a post-only order took liquidity"
+
+    @scenario("OF9")
+    @requires("order:LIMIT/GTC", "capability:reduce_only", "product:PERPETUAL")
+    async def test_reduce_only(self, harness, open_session, venue_spec) -> None:
+        async with open_session("valid") as venue:
+            _, inst, p = await _setup(venue, harness, venue_spec, ProductType.PERPETUAL)
+            order = _limit(
+                inst, p, OrderSide.SELL, price=p["bid"], tif=TimeInForce.GTC, reduce_only=True
+            )
+            await venue.execution.submit_order(order)
+            e = await order_event(
+                venue, order, OrderRejected, OrderCanceled, OrderExpired, OrderFilled, OrderAccepted
+            )
+            assert not isinstance(e, OrderFilled), "a reduce-only order opened a position"
+
+    @scenario("OF10")
+    @requires("order:STOP_MARKET")
+    async def test_stop_triggers_and_fills(self, harness, open_session, venue_spec) -> None:
+        caps = venue_spec.capabilities
+        async with open_session("valid") as venue:
+            iid, inst, p = await _setup(venue, harness, venue_spec)
+            trigger = p["ask"] + p["tick"] * 5
+            order = Order.stop_market(
+                instrument_id=iid,
+                side=OrderSide.BUY,
+                quantity=inst.make_qty(p["size"]),
+                trigger_price=inst.make_price(trigger),
+                time_in_force=min(caps.time_in_force_for(OrderType.STOP_MARKET)),
+            )
+            acc = await _accepted(venue, order)
+            assert isinstance(acc, OrderAccepted), f"stop rejected: {getattr(acc, 'reason', '')}"
+            await seed_book(harness, inst, prices_for(inst, trigger + p["tick"] * 20))
+            harness.exchange.trade(str(inst.raw_symbol), trigger, p["size"], AggressorSide.BUYER)
+            await harness.push_account_events()
+            await order_event(
+                venue, order, OrderFilled, OrderTriggered, what="the stop to trigger and fill"
+            )
+
+    @scenario("OF11")
+    @requires("order:LIMIT/GTC", "capability:cancel_all")
+    async def test_cancel_all(self, harness, open_session, venue_spec) -> None:
+        async with open_session("valid") as venue:
+            iid, inst, p = await _setup(venue, harness, venue_spec)
+            orders = [_limit(inst, p), _limit(inst, p, price=p["far_bid"] + p["tick"])]
+            for o in orders:
+                await _accepted(venue, o)
+            await venue.execution.cancel_all_orders(iid)
+            for o in orders:
+                await order_event(venue, o, OrderCanceled)
+            assert not harness.exchange.open_orders(str(inst.raw_symbol))
+
+    @scenario("OF12")
+    @requires("order:LIMIT/GTC", "capability:batch_cancel")
+    async def test_batch_cancel(self, harness, open_session, venue_spec) -> None:
+        async with open_session("valid") as venue:
+            iid, inst, p = await _setup(venue, harness, venue_spec)
+            orders = [_limit(inst, p, price=p["far_bid"] + p["tick"] * i) for i in range(3)]
+            for o in orders:
+                await _accepted(venue, o)
+            await venue.execution.batch_cancel_orders(iid, [o.client_order_id for o in orders[:2]])
+            for o in orders[:2]:
+                await order_event(venue, o, OrderCanceled)
+            open_ids = {
+                o.client_order_id for o in harness.exchange.open_orders(str(inst.raw_symbol))
+            }
+            assert open_ids == {str(orders[2].client_order_id)}
+
+    @scenario("OF13")
+    @requires("order:LIMIT/GTC", "capability:order_lists")
+    async def test_submit_order_list(self, harness, open_session, venue_spec) -> None:
+        from tradeport.model.identifiers import OrderListId
+        from tradeport.model.orders import OrderList
+
+        async with open_session("valid") as venue:
+            _, inst, p = await _setup(venue, harness, venue_spec)
+            orders = (_limit(inst, p), _limit(inst, p, OrderSide.SELL))
+            await venue.execution.submit_order_list(
+                OrderList(order_list_id=OrderListId("list-1"), orders=orders)
+            )
+            for o in orders:
+                e = await order_event(venue, o, OrderAccepted, OrderRejected)
+                assert isinstance(e, OrderAccepted)
+
+    @scenario("OF14")
+    @requires("order:LIMIT/GTC")
+    async def test_ambiguous_outcome_is_resolved_by_query(
+        self, harness, open_session, venue_spec
+    ) -> None:
+        async with open_session("valid", http_max_attempts=1) as venue:
+            iid, inst, p = await _setup(venue, harness, venue_spec)
+            order = _limit(inst, p)
+            harness.fail_next_requests(1, 503)
+            try:
+                await venue.execution.submit_order(order)
+            except Exception:  # an error is fine; a rejection event is not
+                pass
+            report = await venue.execution.order_status_report(
+                iid, client_order_id=order.client_order_id
+            )
+            # The venue never saw it (the 503 came first): unknown, not rejected.
+            assert report is None or report.order_status.value != "REJECTED"
+            sentinel = _limit(inst, p, price=p["far_bid"] + p["tick"])
+            await venue.execution.submit_order(sentinel)
+            seen: list = []
+            await next_matching(
+                venue,
+                lambda e: (
+                    isinstance(e, OrderAccepted) and e.client_order_id == sentinel.client_order_id
+                ),
+                seen=seen,
+            )
+            assert not [
+                e
+                for e in seen
+                if isinstance(e, OrderRejected) and e.client_order_id == order.client_order_id
+            ], "rejected on an ambiguous 5xx"
+
+
+def _order_for(order_type: OrderType, inst, p, opts) -> Order | None:
+    qty = inst.make_qty(p["size"])
+    if order_type == OrderType.LIMIT:
+        return Order.limit(
+            instrument_id=inst.id,
+            side=OrderSide.BUY,
+            quantity=qty,
+            price=inst.make_price(p["far_bid"]),
+            **opts,
+        )
+    if order_type == OrderType.MARKET:
+        return Order.market(instrument_id=inst.id, side=OrderSide.BUY, quantity=qty, **opts)
+    if order_type == OrderType.STOP_MARKET:
+        return Order.stop_market(
+            instrument_id=inst.id,
+            side=OrderSide.BUY,
+            quantity=qty,
+            trigger_price=inst.make_price(p["far_ask"]),
+            **opts,
+        )
+    if order_type == OrderType.STOP_LIMIT:
+        return Order.stop_limit(
+            instrument_id=inst.id,
+            side=OrderSide.BUY,
+            quantity=qty,
+            price=inst.make_price(p["far_ask"]),
+            trigger_price=inst.make_price(p["far_ask"]),
+            **opts,
+        )
+    if order_type in (OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED):
+        extra = (
+            {"price": inst.make_price(p["far_bid"])}
+            if order_type == OrderType.LIMIT_IF_TOUCHED
+            else {}
+        )
+        return Order(
+            client_order_id=ClientOrderId.generate(),
+            instrument_id=inst.id,
+            side=OrderSide.BUY,
+            order_type=order_type,
+            quantity=qty,
+            trigger_price=inst.make_price(p["far_bid"]),
+            **extra,
+            **opts,
+        )
+    return None  # trailing stops: parameters are venue-specific; the plugin's own tests cover them

@@ -1,0 +1,3 @@
+"""Collected by ``pytest --venue NAME --pyargs tradeport_conformance.suite``."""
+
+from tradeport_conformance.suite import *  # noqa: F403
