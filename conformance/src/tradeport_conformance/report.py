@@ -29,14 +29,26 @@ class ScenarioCollector:
         self.tests: dict[str, list[tuple[str, str, str]]] = {}  # id -> [(nodeid, outcome, reason)]
         self._done = 0
         self._total = 0
+        self._deselected: set[str] = set()
 
     # -- pytest hooks ---------------------------------------------------------------------------
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        for item in items:
-            marker = item.get_closest_marker("scenario")
-            if marker:
-                self._scenario_of[item.nodeid] = marker.args[0]
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Any:
+        # Wrap the other implementations (-k / -m deselection among them) to see both the
+        # collected and the selected tests.
+        collected = {item.nodeid: _scenario_id(item) for item in items}
+        result = yield
+        selected = {item.nodeid for item in items}
+        for nodeid, sid in collected.items():
+            if sid is None:
+                continue
+            if nodeid in selected:
+                self._scenario_of[nodeid] = sid
+            else:
+                self._deselected.add(sid)
+        self._deselected -= set(self._scenario_of.values())
         self._total = len(items)
+        return result
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         sid = self._scenario_of.get(report.nodeid)
@@ -73,7 +85,12 @@ class ScenarioCollector:
             results = self.tests.get(sid)
             if not results:
                 rows.append(
-                    {"id": sid, "title": title, "outcome": "skip", "reason": NOT_IMPLEMENTED}
+                    {
+                        "id": sid,
+                        "title": title,
+                        "outcome": "skip",
+                        "reason": "deselected" if sid in self._deselected else NOT_IMPLEMENTED,
+                    }
                 )
                 continue
             outcome = max((r[1] for r in results), key=_RANK.__getitem__)
@@ -94,6 +111,11 @@ class ScenarioCollector:
 
     def as_json(self) -> dict[str, Any]:
         return {"venue": self.venue, "scenarios": self.scenarios(), "summary": self.summary()}
+
+
+def _scenario_id(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("scenario")
+    return str(marker.args[0]) if marker else None
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

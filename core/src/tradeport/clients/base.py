@@ -421,4 +421,30 @@ class ExecutionClient(VenueClient):
         self._unsupported("account_state")
 
     async def mass_status(self, lookback_ns: int | None = None) -> ExecutionMassStatus:
-        self._unsupported("mass_status")
+        """Open orders, fills over ``lookback_ns`` and positions, in one report.
+
+        Built from :meth:`order_status_reports`, :meth:`fill_reports` and (when the venue has
+        positions) :meth:`position_status_reports`; fills are de-duplicated by trade id.
+        """
+        import time
+
+        from tradeport.model.reports import ExecutionMassStatus
+
+        now = time.time_ns()
+        orders = await self.order_status_reports(open_only=True)
+        start = now - lookback_ns if lookback_ns is not None else None
+        fills = await self.fill_reports(start_ns=start)
+        unique_fills = list({(str(f.venue_order_id), str(f.trade_id)): f for f in fills}.values())
+        positions = (
+            await self.position_status_reports() if self.capabilities.positions else []
+        )
+        from tradeport.model.identifiers import Venue
+
+        return ExecutionMassStatus(
+            venue=Venue(self.venue),
+            account_id=getattr(self, "account_id", None),
+            order_reports=tuple(orders),
+            fill_reports=tuple(unique_fills),
+            position_reports=tuple(positions),
+            ts_init=now,
+        )
