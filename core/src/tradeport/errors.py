@@ -163,9 +163,16 @@ class RateLimitError(VenueError):
 
 
 class ServerError(VenueError):
-    """HTTP 5xx: the venue failed. The outcome of a write is unknown."""
+    """HTTP 5xx: the venue failed. The outcome of a write is unknown.
+
+    ``retry_after`` is seconds when the venue said when to come back (503 with Retry-After).
+    """
 
     retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
 
 
 class RequestRejected(VenueError):

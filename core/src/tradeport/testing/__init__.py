@@ -1,0 +1,35 @@
+"""Loopback test kit: a real HTTP + WebSocket server and a fault-injecting TCP proxy.
+
+Shipped in the wheel so venue plugins' mock venues and the conformance suite can use it. Both run
+under asyncio and trio, inside the calling test's task group, on 127.0.0.1 port 0.
+
+* :class:`LoopbackServer` - HTTP handler ``(Request) -> Response`` and WebSocket routes
+  ``(ServerWebSocket) -> None``; control pings, close codes, oversized frames, FIN/RST drops.
+* :class:`FaultProxy` - in front of any server: pass, FIN, RST, black hole, refuse, restore.
+* :class:`LoopbackListener` - their common base, for mock venues that speak plain TCP (a
+  CRLF-delimited JSON stream, say): implement ``_handle(stream)``.
+
+See docs/network.md for examples.
+"""
+
+from tradeport.testing.fault_proxy import FaultProxy, ProxyMode
+from tradeport.testing.http_messages import AbortConnection, DropMode, Request, Response
+from tradeport.testing.listener import DroppableConnection, LoopbackListener
+from tradeport.testing.loopback import HttpHandler, LoopbackServer, WebSocketHandler
+from tradeport.testing.server_ws import ServerWebSocket, WebSocketClosed
+
+__all__ = [
+    "AbortConnection",
+    "DropMode",
+    "DroppableConnection",
+    "FaultProxy",
+    "HttpHandler",
+    "LoopbackListener",
+    "LoopbackServer",
+    "ProxyMode",
+    "Request",
+    "Response",
+    "ServerWebSocket",
+    "WebSocketClosed",
+    "WebSocketHandler",
+]

@@ -1,0 +1,63 @@
+"""Closing TCP connections the two ways venues do: orderly (FIN) and abrupt (RST)."""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+import anyio
+import anyio.abc
+from anyio.abc import SocketAttribute
+
+__all__ = ["GONE", "close_with_fin", "drain_and_close", "reset_with_rst", "send_fin"]
+
+#: Errors a socket raises once the peer is gone; closing must not fail on them.
+GONE = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream)
+
+
+async def reset_with_rst(stream: anyio.abc.SocketStream) -> None:
+    """Close ``stream`` with a TCP RST (SO_LINGER 0): the peer sees ``connection reset``."""
+    try:
+        raw = stream.extra(SocketAttribute.raw_socket)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except (OSError, anyio.TypedAttributeLookupError):
+        pass
+    with anyio.CancelScope(shield=True):
+        try:
+            await stream.aclose()
+        except GONE:
+            pass
+
+
+async def send_fin(stream: anyio.abc.SocketStream) -> None:
+    """Shut down the sending side: the peer reads end-of-stream (TCP FIN)."""
+    with anyio.CancelScope(shield=True):
+        try:
+            await stream.send_eof()
+        except GONE:
+            pass
+
+
+async def drain_and_close(stream: anyio.abc.SocketStream, drain_timeout: float = 2.0) -> None:
+    """Read until the peer closes (or ``drain_timeout``), then close.
+
+    After :func:`send_fin`, this keeps the close a FIN: closing a socket with unread data makes
+    the kernel send RST instead.
+    """
+    with anyio.CancelScope(shield=True):
+        with anyio.move_on_after(drain_timeout):
+            try:
+                while await stream.receive(65536):
+                    pass
+            except GONE:
+                pass
+        try:
+            await stream.aclose()
+        except GONE:
+            pass
+
+
+async def close_with_fin(stream: anyio.abc.SocketStream, drain_timeout: float = 2.0) -> None:
+    """Close ``stream`` with a TCP FIN (see :func:`send_fin` and :func:`drain_and_close`)."""
+    await send_fin(stream)
+    await drain_and_close(stream, drain_timeout)

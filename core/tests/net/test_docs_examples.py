@@ -1,0 +1,26 @@
+"""The complete programs in docs/network.md run as written (so the page cannot drift)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "network.md"
+
+
+def runnable_examples() -> list[str]:
+    """Python blocks of the page that are whole programs (they end by calling anyio.run)."""
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
+    return [block for block in blocks if "anyio.run(main" in block]
+
+
+def test_the_page_has_examples() -> None:
+    assert len(runnable_examples()) == 3
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_example_runs(index: int) -> None:
+    source = runnable_examples()[index]
+    exec(compile(source, f"{DOC}:example{index}", "exec"), {"__name__": "__doc_example__"})
