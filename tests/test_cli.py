@@ -84,17 +84,15 @@ def test_bad_usage_exits_2(cli) -> None:
 
 
 def test_missing_external_command_says_what_to_install(plugin_site: Path, cli) -> None:
-    # plugin_site has no tradeport.commands entry points, but the test environment may have
-    # tradeport-conformance installed: hide it by pointing discovery at an empty path.
-    env = {"PYTHONPATH": str(plugin_site)}
+    # The test environment has tradeport-conformance installed: hide its command entry point.
     code = (
-        "import sys, importlib.metadata as m;"
-        "m.entry_points = (lambda f: (lambda **kw: [] if kw.get('group') == 'tradeport.commands' else f(**kw)))(m.entry_points);"
+        "import sys; import tradeport.plugins as p;"
+        "real = p.selected_entry_points;"
+        "p.selected_entry_points = lambda env=None, group=p.ENTRY_POINT_GROUP, installed=None: "
+        "[] if group == p.COMMANDS_GROUP else real(env, group, installed);"
         "from tradeport.cli import main; sys.exit(main(['conformance', 'binance']))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env}
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 2
     assert "pip install tradeport-conformance" in result.stderr
 

@@ -31,6 +31,7 @@ import anyio
 import attrs
 
 if TYPE_CHECKING:
+    from tradeport.clients.capabilities import Capabilities
     from tradeport.model.enums import AggressorSide, OrderSide, ProductType
     from tradeport.model.identifiers import InstrumentId
 
@@ -120,6 +121,10 @@ class VenueHarness(abc.ABC):
     venue: str
     #: What the venue's protocol does (see :class:`ProtocolFeatures`).
     features: ProtocolFeatures = ProtocolFeatures()
+    #: The capabilities of the account type this harness runs, when narrower than the venue's
+    #: declaration (one plugin serving spot and futures ships one harness per account type).
+    #: Must be a subset of the VenueSpec's capabilities (the suite checks); None: the venue's.
+    capabilities: Capabilities | None = None
     #: The simulated exchange the mock venue runs on. Tests seed and drive it directly.
     exchange: SimulatedExchange
 

@@ -15,6 +15,7 @@ __all__ = [
     "PluginError",
     "UnsupportedOperation",
     "MissingCredentials",
+    "UnknownInstrument",
     "VenueError",
     "NetworkError",
     "RequestTimeout",
@@ -85,6 +86,19 @@ class MissingCredentials(TradeportError):
         super().__init__(f"{msg} ({hint})" if hint else msg)
         self.venue = venue
         self.operation = operation
+
+
+class UnknownInstrument(TradeportError, KeyError):
+    """An instrument id the venue does not list (or that was not loaded)."""
+
+    def __init__(self, venue: str, instrument_id: object, detail: str = "") -> None:
+        msg = f"{venue}: unknown instrument {instrument_id}"
+        super().__init__(f"{msg} ({detail})" if detail else msg)
+        self.venue = venue
+        self.instrument_id = instrument_id
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
 
 
 class VenueError(TradeportError):

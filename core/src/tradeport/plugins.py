@@ -112,49 +112,63 @@ def _names(value: str | None) -> set[str] | None:
 
 
 def selected_entry_points(
-    environ: Mapping[str, str] | None = None, group: str = ENTRY_POINT_GROUP
+    environ: Mapping[str, str] | None = None,
+    group: str = ENTRY_POINT_GROUP,
+    installed: set[str] | None = None,
 ) -> list[metadata.EntryPoint]:
-    """The group's entry points after the allow/deny lists, sorted by name, duplicates dropped."""
+    """The group's entry points after the allow/deny lists, sorted by name, duplicates dropped.
+
+    One pass over the installed distributions; when ``installed`` is given, the normalized
+    names of every distribution seen are added to it (for the requirement check, so it needs
+    no further searches of sys.path).
+    """
     env = os.environ if environ is None else environ
     allow = _names(env.get(ALLOW_ENV))
     deny = _names(env.get(DENY_ENV)) or set()
     seen: dict[str, metadata.EntryPoint] = {}
-    for ep in metadata.entry_points(group=group):
-        if allow is not None and ep.name not in allow:
-            continue
-        if ep.name in deny:
-            continue
-        # The same distribution can be visible twice on sys.path (e.g. editable + site); the
-        # first one wins, as it would for an import.
-        seen.setdefault(ep.name, ep)
+    for dist in metadata.distributions():
+        if installed is not None:
+            installed.add(_normalized_name(dist))
+        for ep in dist.entry_points:
+            if ep.group != group:
+                continue
+            if allow is not None and ep.name not in allow:
+                continue
+            if ep.name in deny:
+                continue
+            # The same distribution can be visible twice on sys.path (e.g. editable + site);
+            # the first one wins, as it would for an import.
+            seen.setdefault(ep.name, ep)
     return [seen[name] for name in sorted(seen)]
+
+
+def _normalized_name(dist: metadata.Distribution) -> str:
+    # PathDistribution derives this from the .dist-info folder name without reading METADATA.
+    name = getattr(dist, "_normalized_name", None) or dist.metadata["Name"] or ""
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def _dist_name_version(ep: metadata.EntryPoint) -> tuple[str, str, metadata.Distribution | None]:
     dist = ep.dist
     if dist is None:  # pragma: no cover - entry points always come from a distribution here
         return "?", "?", None
-    # Both read only the small METADATA header.
-    return dist.name, dist.version, dist
+    md = dist.metadata  # parsed once: dist.name and dist.version would each parse it again
+    return md["Name"], md["Version"], dist
 
 
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-def _missing_requirements(dist: metadata.Distribution) -> list[str]:
+def _missing_requirements(dist: metadata.Distribution, installed: set[str]) -> list[str]:
     """Unconditional requirements of ``dist`` that are not installed (names only)."""
     missing = []
-    for req in dist.requires or ():
+    for req in dist.metadata.get_all("Requires-Dist") or ():
         if ";" in req:
             # Conditional (extras, python_version, platform): evaluating markers needs
             # `packaging`; the real import at load time catches what matters.
             continue
         m = _REQ_NAME.match(req)
-        if not m:
-            continue
-        try:
-            metadata.distribution(m.group(1))
-        except metadata.PackageNotFoundError:
+        if m and re.sub(r"[-_.]+", "_", m.group(1)).lower() not in installed:
             missing.append(m.group(1))
     return missing
 
@@ -224,11 +238,12 @@ def _check_hook_signature(node: Any) -> str | None:
 def discover(environ: Mapping[str, str] | None = None) -> list[PluginInfo]:
     """List installed venue plugins from metadata, checking each one without importing it."""
     infos = []
-    for ep in selected_entry_points(environ):
+    installed: set[str] = set()
+    for ep in selected_entry_points(environ, installed=installed):
         dist_name, version, dist = _dist_name_version(ep)
         info = PluginInfo(ep.name, dist_name, version, ep.module)
         if dist is not None:
-            missing = _missing_requirements(dist)
+            missing = _missing_requirements(dist, installed)
             if missing:
                 info.fail(f"missing dependency: {', '.join(missing)} (required by {dist_name})")
         if info.status == "ok":

@@ -255,3 +255,21 @@ async def test_reconnect_attempts_after_a_drop_are_bounded(
         assert rig.proxy.connections == 1 + 3  # the first connection, then three attempts
         assert client.counters.connect_failures == 3
         assert client.state is ConnectionState.FAILED
+
+
+
+async def test_reconnect_now_goes_through_a_normal_reconnect(
+    venue_factory, binance_protocol, inbox
+) -> None:
+    """reconnect_now (e.g. on Binance listenKeyExpired) drops the connection; the client
+    reconnects and replays its subscriptions like after any drop."""
+    async with venue_factory("binance") as rig, rig.client(binance_protocol(), inbox) as client:
+        with anyio.fail_after(10):
+            await client.subscribe(["a@trade"])
+        seen = client.counters.reconnects
+        await client.reconnect_now("stream token expired")
+        with anyio.fail_after(10):
+            await client.wait_reconnected(seen)
+        assert client.counters.reconnects == seen + 1
+        assert rig.venue.connection_count == 2
+        assert rig.venue.log[2] == [("subscribe", ["a@trade"])]

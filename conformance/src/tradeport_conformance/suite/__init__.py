@@ -19,6 +19,7 @@ from tradeport_conformance.suite.fixtures import (
     harness,
     harness_factory,
     open_session,
+    venue_capabilities,
     venue_name,
     venue_spec,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "harness",
     "harness_factory",
     "open_session",
+    "venue_capabilities",
     "venue_name",
     "venue_spec",
 ]

@@ -26,10 +26,11 @@ __all__ = ["TestErrors"]
 FAST_RETRY = {"http_retry_delay": 0.05, "http_max_attempts": 3}
 
 
+@pytest.mark.anyio
 class TestErrors:
     @scenario("ER1")
     async def test_rate_limit_waits_retries_then_typed_error(
-        self, harness, open_session, venue_spec
+        self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
         async with open_session("none", connect=False, **FAST_RETRY) as venue:
             harness.fail_next_requests(2, 429, retry_after=0.3)
@@ -47,7 +48,9 @@ class TestErrors:
                 await venue.instruments.load_all()  # retried as a rate limit, then succeeds
 
     @scenario("ER2")
-    async def test_5xx_retried_4xx_not(self, harness, open_session, venue_spec) -> None:
+    async def test_5xx_retried_4xx_not(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none", connect=False, **FAST_RETRY) as venue:
             harness.fail_next_requests(2, 503)
             before = len(harness.requests)
@@ -64,10 +67,10 @@ class TestErrors:
     @scenario("ER3")
     @requires("data:TRADES")
     async def test_malformed_message_logged_connection_lives(
-        self, harness, open_session, venue_spec, caplog
+        self, harness, open_session, venue_spec, venue_capabilities, caplog
     ) -> None:
         async with open_session("none") as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             p = prices_for(venue.instruments.get(iid))
             await venue.data.subscribe_trades(iid)
@@ -87,12 +90,14 @@ class TestErrors:
 
     @scenario("ER4")
     @requires("data:TRADES")
-    async def test_oversized_message_refused(self, harness, open_session, venue_spec) -> None:
+    async def test_oversized_message_refused(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         limit, size = 64 * 1024, 64 * 1024 * 1024
         async with open_session(
             "none", ws_max_message_size=limit, reconnect_delay_initial=0.05
         ) as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             p = prices_for(venue.instruments.get(iid))
             await venue.data.subscribe_trades(iid)
@@ -110,8 +115,10 @@ class TestErrors:
             )
 
     @scenario("ER5")
-    async def test_unsupported_operation(self, harness, open_session, venue_spec, caplog) -> None:
-        caps = venue_spec.capabilities
+    async def test_unsupported_operation(
+        self, harness, open_session, venue_spec, venue_capabilities, caplog
+    ) -> None:
+        caps = venue_capabilities
         calls = {
             DataType.INSTRUMENT_CLOSE: "subscribe_instrument_close",
             DataType.INSTRUMENT_STATUS: "subscribe_instrument_status",
@@ -122,7 +129,7 @@ class TestErrors:
         }
         missing = [(dt, op) for dt, op in calls.items() if dt not in caps.data]
         async with open_session("none", connect=False) as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             if missing:
                 _, op = missing[0]
                 arg = (

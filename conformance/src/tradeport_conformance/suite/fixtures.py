@@ -18,6 +18,7 @@ __all__ = [
     "venue_name",
     "venue_spec",
     "harness_factory",
+    "venue_capabilities",
     "conformance_requirements",
     "harness",
     "open_session",
@@ -74,18 +75,59 @@ def harness_factory(conformance_registry: Any, venue_name: str) -> Callable[[], 
     return factory if callable(factory) else (lambda: factory)
 
 
+def _declared(factory: Any, name: str) -> Any:
+    value = getattr(factory, name, None)
+    if value is None and not isinstance(factory, type):  # a factory function: ask an instance
+        value = getattr(factory(), name, None)
+    return value
+
+
+@pytest.fixture
+def venue_capabilities(venue_spec: Any, harness_factory: Any) -> Any:
+    """What the scenarios may rely on: the harness's account-type capabilities, else the venue's."""
+    narrowed = _declared(harness_factory, "capabilities")
+    if narrowed is None:
+        return venue_spec.capabilities
+    _check_subset(narrowed, venue_spec.capabilities)
+    return narrowed
+
+
+def _check_subset(narrow: Any, wide: Any) -> None:
+    problems = [
+        field
+        for field in ("products", "data", "book_types", "history", "orders")
+        if not set(getattr(narrow, field)) <= set(getattr(wide, field))
+    ]
+    problems += [
+        field
+        for field in (
+            "post_only",
+            "reduce_only",
+            "modify_order",
+            "cancel_all",
+            "batch_cancel",
+            "order_lists",
+            "positions",
+            "private_streams",
+        )
+        if getattr(narrow, field) and not getattr(wide, field)
+    ]
+    if problems:
+        pytest.fail(
+            f"the harness claims capabilities the venue does not declare: {', '.join(problems)}",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(autouse=True)
 def conformance_requirements(request: pytest.FixtureRequest) -> None:
     """Skip a scenario test whose requirements the venue's declarations do not meet."""
     marker = request.node.get_closest_marker("requires")
     if marker is None:
         return
-    spec = request.getfixturevalue("venue_spec")
-    factory = request.getfixturevalue("harness_factory")
-    features = getattr(factory, "features", None)
-    if features is None:  # a factory function: build one to read its features
-        features = factory().features
-    unmet = unmet_requirements(tuple(marker.args), spec.capabilities, features)
+    capabilities = request.getfixturevalue("venue_capabilities")
+    features = _declared(request.getfixturevalue("harness_factory"), "features")
+    unmet = unmet_requirements(tuple(marker.args), capabilities, features)
     if unmet:
         pytest.skip(f"venue lacks {', '.join(unmet)}")
 

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.anyio
 __all__ = ["TestHeartbeat"]
 
 
-async def _subscribed_quotes(venue, harness, venue_spec):
-    iid = pick_instrument(harness, venue_spec)
+async def _subscribed_quotes(venue, harness, venue_capabilities):
+    iid = pick_instrument(harness, venue_capabilities)
     await venue.instruments.load_all()
     await venue.data.subscribe_quotes(iid)
     return iid
@@ -40,12 +40,15 @@ async def _quote_flows(venue, harness, iid, bid: str) -> None:
     )
 
 
+@pytest.mark.anyio
 class TestHeartbeat:
     @scenario("HB1")
     @requires("data:QUOTES", "feature:server_control_ping")
-    async def test_server_control_ping_answered(self, harness, open_session, venue_spec) -> None:
+    async def test_server_control_ping_answered(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none") as venue:
-            await _subscribed_quotes(venue, harness, venue_spec)
+            await _subscribed_quotes(venue, harness, venue_capabilities)
             await harness.wait_until(
                 lambda: harness.pongs_received >= 2,
                 timeout=EVENT_TIMEOUT,
@@ -55,9 +58,11 @@ class TestHeartbeat:
 
     @scenario("HB2")
     @requires("data:QUOTES", "feature:text_ping")
-    async def test_text_ping_convention(self, harness, open_session, venue_spec) -> None:
+    async def test_text_ping_convention(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none", ws_heartbeat_interval=0.2) as venue:
-            iid = await _subscribed_quotes(venue, harness, venue_spec)
+            iid = await _subscribed_quotes(venue, harness, venue_capabilities)
             await harness.wait_until(
                 lambda: harness.text_pings >= 2,
                 timeout=EVENT_TIMEOUT,
@@ -69,7 +74,7 @@ class TestHeartbeat:
     @scenario("HB3")
     @requires("data:QUOTES")
     async def test_silent_feed_detected_and_reconnected(
-        self, harness, open_session, venue_spec
+        self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
         async with open_session(
             "none",
@@ -78,7 +83,7 @@ class TestHeartbeat:
             reconnect_delay_initial=0.05,
             reconnect_delay_max=0.5,
         ) as venue:
-            iid = await _subscribed_quotes(venue, harness, venue_spec)
+            iid = await _subscribed_quotes(venue, harness, venue_capabilities)
             tcp_before = harness.tcp_connections
             await harness.go_silent(True)
             # The idle timeout fires and the client tries again (black-holed too, for now).

@@ -70,11 +70,9 @@ async def collect_until(
     return [*seen, last]
 
 
-def pick_instrument(harness: Any, spec: Any, product: ProductType | None = None) -> Any:
+def pick_instrument(harness: Any, capabilities: Any, product: ProductType | None = None) -> Any:
     """An instrument id the harness seeded: of ``product``, else of the first declared family."""
-    products = (
-        [product] if product else [p for p in _PRODUCT_ORDER if p in spec.capabilities.products]
-    )
+    products = [product] if product else [p for p in _PRODUCT_ORDER if p in capabilities.products]
     for p in products:
         iid = harness.instrument_id(p)
         if iid is not None:

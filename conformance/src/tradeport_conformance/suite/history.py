@@ -18,11 +18,14 @@ __all__ = ["TestHistory"]
 NS_PER_MINUTE = 60_000_000_000
 
 
+@pytest.mark.anyio
 class TestHistory:
     @scenario("HI1")
     @requires("history:BARS")
-    async def test_bars_over_a_range_paginated(self, harness, open_session, venue_spec) -> None:
-        iid = pick_instrument(harness, venue_spec)
+    async def test_bars_over_a_range_paginated(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        iid = pick_instrument(harness, venue_capabilities)
         page = harness.history_page_size()
         count = page * 2 + 3
         harness.seed_history(iid, bars=count)
@@ -41,8 +44,10 @@ class TestHistory:
 
     @scenario("HI2")
     @requires("history:TRADES")
-    async def test_trades_over_a_range(self, harness, open_session, venue_spec) -> None:
-        iid = pick_instrument(harness, venue_spec)
+    async def test_trades_over_a_range(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        iid = pick_instrument(harness, venue_capabilities)
         page = harness.history_page_size()
         count = page + 7
         harness.seed_history(iid, trades=count)
@@ -55,8 +60,10 @@ class TestHistory:
 
     @scenario("HI3")
     @requires("history:QUOTES")
-    async def test_quotes_over_a_range(self, harness, open_session, venue_spec) -> None:
-        iid = pick_instrument(harness, venue_spec)
+    async def test_quotes_over_a_range(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("none", connect=False) as venue:
             await venue.instruments.load_all()
             now = harness.exchange.now()
@@ -65,8 +72,10 @@ class TestHistory:
 
     @scenario("HI4")
     @requires("history:BOOK_SNAPSHOT")
-    async def test_book_snapshot(self, harness, open_session, venue_spec) -> None:
-        iid = pick_instrument(harness, venue_spec)
+    async def test_book_snapshot(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("none", connect=False) as venue:
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
@@ -84,8 +93,10 @@ class TestHistory:
 
     @scenario("HI5")
     @requires("history:BARS")
-    async def test_query_parameters_are_the_venues(self, harness, open_session, venue_spec) -> None:
-        iid = pick_instrument(harness, venue_spec)
+    async def test_query_parameters_are_the_venues(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        iid = pick_instrument(harness, venue_capabilities)
         harness.seed_history(iid, bars=harness.history_page_size() + 1)
         async with open_session("none", connect=False) as venue:
             await venue.instruments.load_all()

@@ -16,9 +16,10 @@ pytestmark = pytest.mark.anyio
 __all__ = ["TestInstruments"]
 
 
+@pytest.mark.anyio
 class TestInstruments:
     @scenario("IN1")
-    async def test_load_all(self, harness, open_session, venue_spec) -> None:
+    async def test_load_all(self, harness, open_session, venue_spec, venue_capabilities) -> None:
         async with open_session("none", connect=False) as venue:
             loaded = await venue.instruments.load_all()
         assert loaded, "no instruments loaded"
@@ -26,16 +27,16 @@ class TestInstruments:
         assert len({i.id for i in loaded}) == len(loaded), "two instruments share an id"
 
     @scenario("IN2")
-    async def test_load_by_ids(self, harness, open_session, venue_spec) -> None:
-        iid = pick_instrument(harness, venue_spec)
+    async def test_load_by_ids(self, harness, open_session, venue_spec, venue_capabilities) -> None:
+        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("none", connect=False) as venue:
             loaded = await venue.instruments.load_ids([iid])
             assert [i.id for i in loaded] == [iid]
             assert venue.instruments.find(iid) is not None
 
     @scenario("IN3")
-    async def test_filters(self, harness, open_session, venue_spec) -> None:
-        products = sorted(venue_spec.capabilities.products)
+    async def test_filters(self, harness, open_session, venue_spec, venue_capabilities) -> None:
+        products = sorted(venue_capabilities.products)
         async with open_session("none", connect=False) as venue:
             everything = await venue.instruments.load_all()
             for product in products:
@@ -45,11 +46,11 @@ class TestInstruments:
 
     @scenario("IN4")
     async def test_declared_families_parse_with_precision(
-        self, harness, open_session, venue_spec
+        self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
         async with open_session("none", connect=False) as venue:
             await venue.instruments.load_all()
-            for product in venue_spec.capabilities.products:
+            for product in venue_capabilities.products:
                 iid = harness.instrument_id(product)
                 assert iid is not None, f"the harness seeds no {product.value} instrument"
                 inst = venue.instruments.get(iid)
@@ -80,7 +81,9 @@ class TestInstruments:
         assert any(r.levelno >= logging.WARNING for r in caplog.records), "the skip was not logged"
 
     @scenario("IN6")
-    async def test_symbology_round_trips(self, harness, open_session, venue_spec) -> None:
+    async def test_symbology_round_trips(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none", connect=False) as venue:
             loaded = await venue.instruments.load_all()
         for inst in loaded:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import anyio
 import pytest
 from tradeport.errors import (
     AuthenticationError,
@@ -15,13 +14,14 @@ from tradeport.errors import (
 )
 
 from tradeport_conformance.markers import requires, scenario
-from tradeport_conformance.suite.helpers import EVENT_TIMEOUT, pick_instrument
+from tradeport_conformance.suite.helpers import pick_instrument
 
 pytestmark = pytest.mark.anyio
 
 __all__ = ["TestLogin"]
 
 
+@pytest.mark.anyio
 class TestLogin:
     @scenario("LG1")
     @requires("capability:private_streams")
@@ -29,8 +29,9 @@ class TestLogin:
         async with open_session("valid", connect=False) as venue:
             assert venue.execution.authenticated is False
             assert harness.logins == 0
-            with anyio.fail_after(EVENT_TIMEOUT):
-                await venue.execution.connect()
+            # No cancel scope around connect(): a client may enter its own task group there,
+            # which must not be nested in a scope that ends first. pytest-timeout bounds it.
+            await venue.execution.connect()
             try:
                 # connect() returns after the venue acknowledged the login, never before.
                 assert harness.logins >= 1
@@ -42,7 +43,7 @@ class TestLogin:
     @requires("capability:private_streams")
     async def test_rejected_credentials_are_fatal(self, harness, open_session) -> None:
         async with open_session("invalid", connect=False) as venue:
-            with anyio.fail_after(EVENT_TIMEOUT), pytest.raises(AuthenticationError):
+            with pytest.raises(AuthenticationError):
                 await venue.execution.connect()
             assert venue.execution.authenticated is False
             attempts = harness.tcp_connections
@@ -54,9 +55,9 @@ class TestLogin:
     @scenario("LG3")
     @requires("capability:execution")
     async def test_private_call_without_credentials_sends_nothing(
-        self, harness, open_session, venue_spec
+        self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
-        iid = pick_instrument(harness, venue_spec)
+        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("none") as venue:
             before = len(harness.requests)
             with pytest.raises(MissingCredentials) as err:
@@ -69,9 +70,9 @@ class TestLogin:
     @scenario("LG4")
     @requires("capability:execution")
     async def test_every_signature_verified_and_wrong_secret_refused(
-        self, harness, open_session, venue_spec
+        self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
-        iid = pick_instrument(harness, venue_spec)
+        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("valid", connect=False) as venue:
             await venue.execution.order_status_reports(iid)
         signed = [r for r in harness.requests if r.signature_ok is not None]
@@ -84,8 +85,10 @@ class TestLogin:
 
     @scenario("LG5")
     @requires("capability:execution", "feature:timestamp_window")
-    async def test_clock_skew_is_a_typed_error(self, harness, open_session, venue_spec) -> None:
-        iid = pick_instrument(harness, venue_spec)
+    async def test_clock_skew_is_a_typed_error(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("skewed", connect=False) as venue:
             with pytest.raises(ClockSkewError) as err:
                 await venue.execution.order_status_reports(iid)
@@ -93,7 +96,7 @@ class TestLogin:
 
     @scenario("LG6")
     async def test_secrets_never_leak(
-        self, harness, open_session, venue_spec, caplog, capsys
+        self, harness, open_session, venue_spec, venue_capabilities, caplog, capsys
     ) -> None:
         secrets = [s for s in harness.secrets if len(s) >= 4]
         assert secrets, "the harness must list the credential values it hands out"
@@ -106,15 +109,15 @@ class TestLogin:
                     repr(venue.execution),
                     repr(venue.data),
                 ]
-                if venue_spec.capabilities.execution:
-                    iid = pick_instrument(harness, venue_spec)
+                if venue_capabilities.execution:
+                    iid = pick_instrument(harness, venue_capabilities)
                     await venue.execution.order_status_reports(iid)
             async with open_session("invalid", connect=False) as venue:
                 texts.append(repr(venue.config))
-                if venue_spec.capabilities.execution:
+                if venue_capabilities.execution:
                     try:
                         await venue.execution.order_status_reports(
-                            pick_instrument(harness, venue_spec)
+                            pick_instrument(harness, venue_capabilities)
                         )
                     except TradeportError as exc:
                         texts += [str(exc), repr(exc)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from tradeport.model.enums import OrderSide, OrderType, PositionSide, ProductType
 from tradeport.model.events import OrderAccepted, OrderFilled
@@ -30,13 +32,14 @@ def _seed_limit(harness, inst, p, client_order_id: str, side=OrderSide.BUY):
     return result.order
 
 
+@pytest.mark.anyio
 class TestReconciliation:
     @scenario("RE1")
     @requires("order:LIMIT/GTC")
     async def test_open_orders_reported_before_new_commands(
-        self, harness, open_session, venue_spec
+        self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
-        iid = pick_instrument(harness, venue_spec)
+        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("valid", connect=False) as venue:
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
@@ -49,8 +52,10 @@ class TestReconciliation:
 
     @scenario("RE2")
     @requires("order:LIMIT/GTC")
-    async def test_fill_reports_over_lookback(self, harness, open_session, venue_spec) -> None:
-        iid = pick_instrument(harness, venue_spec)
+    async def test_fill_reports_over_lookback(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("valid", connect=False) as venue:
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
@@ -66,39 +71,41 @@ class TestReconciliation:
 
     @scenario("RE3")
     @requires("capability:positions", "product:PERPETUAL")
-    async def test_positions_and_balances(self, harness, open_session, venue_spec) -> None:
-        iid = pick_instrument(harness, venue_spec, ProductType.PERPETUAL)
+    async def test_positions_and_balances(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        iid = pick_instrument(harness, venue_capabilities, ProductType.PERPETUAL)
         async with open_session("valid", connect=False) as venue:
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
             p = prices_for(inst)
-            harness.exchange.seed_position(str(inst.raw_symbol), OrderSide.BUY, p["size"], p["mid"])
+            symbol = str(inst.raw_symbol)
+            # Long, then short, then flat: each reported as the venue holds it.
+            for side, qty in ((PositionSide.LONG, p["size"]), (PositionSide.SHORT, p["size"] * 2)):
+                harness.exchange.seed_position(symbol, side, qty, p["mid"])
+                reports = await venue.execution.position_status_reports(iid)
+                held = [
+                    (r.position_side, r.quantity.as_decimal())
+                    for r in reports
+                    if r.quantity.as_decimal()
+                ]
+                assert held == [(side, qty)], f"venue holds {side.value} {qty}, reported {held}"
+            harness.exchange.seed_position(symbol, PositionSide.FLAT, Decimal(0), Decimal(0))
             reports = await venue.execution.position_status_reports(iid)
-            assert [
-                (r.position_side, r.quantity.as_decimal())
-                for r in reports
-                if r.quantity.as_decimal()
-            ] == [(PositionSide.LONG, p["size"])]
-            harness.exchange.seed_position(
-                str(inst.raw_symbol), OrderSide.SELL, p["size"] * 3, p["mid"]
+            assert all(r.quantity.as_decimal() == 0 for r in reports), (
+                "a flat position reported open"
             )
-            reports = await venue.execution.position_status_reports(iid)
-            assert [
-                (r.position_side, r.quantity.as_decimal())
-                for r in reports
-                if r.quantity.as_decimal()
-            ] == [(PositionSide.SHORT, p["size"] * 2)]
             state = await venue.execution.account_state()
             venue_assets = {b.asset: b.total for b in harness.exchange.balances()}
             for bal in state.balances:
-                assert bal.total.amount.as_decimal() == venue_assets[bal.total.currency]
+                assert bal.total.amount == venue_assets[bal.total.currency]
 
     @scenario("RE4")
     @requires("order:LIMIT/GTC")
     async def test_in_flight_order_resolved_by_client_order_id(
-        self, harness, open_session, venue_spec
+        self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
-        iid = pick_instrument(harness, venue_spec)
+        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("valid", connect=False) as venue:
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
@@ -114,10 +121,10 @@ class TestReconciliation:
     @scenario("RE5")
     @requires("order:LIMIT/GTC", "capability:private_streams")
     async def test_fill_on_stream_and_rest_reported_once(
-        self, harness, open_session, venue_spec
+        self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
         async with open_session("valid") as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
             p = prices_for(inst)

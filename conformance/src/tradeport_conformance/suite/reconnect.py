@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import anyio
@@ -48,16 +49,17 @@ async def _trade_flows(venue, harness, iid, p) -> None:
     )
 
 
+@pytest.mark.anyio
 class TestReconnect:
     @scenario("RC1")
     @requires("data:TRADES")
     @pytest.mark.parametrize("mode", ["fin", "rst"])
     async def test_drop_reconnects_and_reauthenticates(
-        self, harness, open_session, venue_spec, mode
+        self, harness, open_session, venue_spec, venue_capabilities, mode
     ) -> None:
-        private = venue_spec.capabilities.private_streams
+        private = venue_capabilities.private_streams
         async with open_session("valid" if private else "none", **FAST) as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             await venue.data.subscribe_trades(iid)
             logins, conns = harness.logins, harness.total_connections
@@ -74,11 +76,13 @@ class TestReconnect:
 
     @scenario("RC2")
     @requires("data:TRADES", "data:QUOTES")
-    async def test_subscriptions_restored(self, harness, open_session, venue_spec) -> None:
+    async def test_subscriptions_restored(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session(
-            "valid" if venue_spec.capabilities.private_streams else "none", **FAST
+            "valid" if venue_capabilities.private_streams else "none", **FAST
         ) as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             p = prices_for(venue.instruments.get(iid))
             await venue.data.subscribe_trades(iid)
@@ -95,9 +99,11 @@ class TestReconnect:
 
     @scenario("RC3")
     @requires("data:TRADES", "data:QUOTES")
-    async def test_unsubscribed_not_restored(self, harness, open_session, venue_spec) -> None:
+    async def test_unsubscribed_not_restored(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none", **FAST) as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             p = prices_for(venue.instruments.get(iid))
             await venue.data.subscribe_trades(iid)
@@ -126,9 +132,11 @@ class TestReconnect:
 
     @scenario("RC4")
     @requires("data:BOOK_DELTAS")
-    async def test_books_resynchronised(self, harness, open_session, venue_spec) -> None:
+    async def test_books_resynchronised(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none", **FAST) as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
             p = prices_for(inst)
@@ -159,21 +167,27 @@ class TestReconnect:
 
     @scenario("RC5")
     @requires("capability:private_streams", "order:LIMIT/GTC")
-    async def test_no_duplicates_across_reconnect(self, harness, open_session, venue_spec) -> None:
-        await self._fill_while_away(harness, open_session, venue_spec, check_duplicates=True)
+    async def test_no_duplicates_across_reconnect(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        await self._fill_while_away(
+            harness, open_session, venue_capabilities, check_duplicates=True
+        )
 
     @scenario("RC6")
     @requires("capability:private_streams", "order:LIMIT/GTC")
     async def test_fills_while_disconnected_recovered(
-        self, harness, open_session, venue_spec
+        self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
-        await self._fill_while_away(harness, open_session, venue_spec, check_duplicates=False)
+        await self._fill_while_away(
+            harness, open_session, venue_capabilities, check_duplicates=False
+        )
 
     async def _fill_while_away(
-        self, harness, open_session, venue_spec, *, check_duplicates: bool
+        self, harness, open_session, venue_capabilities, *, check_duplicates: bool
     ) -> None:
         async with open_session("valid", **FAST) as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
             p = prices_for(inst)
@@ -195,7 +209,13 @@ class TestReconnect:
             await harness.refuse_connections(True)
             await harness.drop_connections("rst")
             result = harness.exchange.fill(str(acc.venue_order_id), quantity=p["size"])
-            trade_ids = {str(f.trade_id) for f in result.fills}
+            assert result.ok, f"the venue could not fill the order: {result.message}"
+            trade_ids = {
+                str(f.trade_id)
+                for f in harness.exchange.fills(
+                    str(inst.raw_symbol), venue_order_id=str(acc.venue_order_id)
+                )
+            }
             await harness.refuse_connections(False)
             await _reconnected(venue)
             fill = await next_matching(
@@ -223,7 +243,7 @@ class TestReconnect:
     @scenario("RC7")
     @requires("data:TRADES")
     async def test_connect_failures_back_off_and_stay_bounded(
-        self, harness, open_session, venue_spec
+        self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
         initial, attempts = 0.2, 4
         async with open_session(
@@ -233,7 +253,7 @@ class TestReconnect:
             reconnect_max_attempts=attempts,
             ws_idle_timeout=30.0,
         ) as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             await venue.data.subscribe_trades(iid)
             await harness.refuse_connections(True)
@@ -245,7 +265,7 @@ class TestReconnect:
                 what=f"{attempts} reconnect attempts",
             )
             times = list(harness.connection_attempt_times[start : start + attempts])
-            gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+            gaps = [b - a for a, b in itertools.pairwise(times)]
             # Lower bounds hold however loaded the machine is (a sleep is never shorter): each
             # delay is at least initial * 2**n * (1 - jitter), jitter at most 0.5 here.
             for n, gap in enumerate(gaps, start=1):
@@ -262,9 +282,11 @@ class TestReconnect:
 
     @scenario("RC8")
     @requires("data:TRADES", "feature:close_codes")
-    async def test_close_frame_with_code(self, harness, open_session, venue_spec, caplog) -> None:
+    async def test_close_frame_with_code(
+        self, harness, open_session, venue_spec, venue_capabilities, caplog
+    ) -> None:
         async with open_session("none", **FAST) as venue:
-            iid = pick_instrument(harness, venue_spec)
+            iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             p = prices_for(venue.instruments.get(iid))
             await venue.data.subscribe_trades(iid)

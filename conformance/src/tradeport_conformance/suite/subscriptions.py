@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import anyio
 import pytest
-from tradeport.errors import SubscriptionError
+from tradeport.errors import SubscriptionError, UnknownInstrument
 from tradeport.model.data import (
     Bar,
     BarType,
@@ -38,17 +38,16 @@ pytestmark = pytest.mark.anyio
 __all__ = ["TestSubscriptions", "book_matches_venue"]
 
 
-async def _loaded(venue, harness, venue_spec, product=None):
-    iid = pick_instrument(harness, venue_spec, product)
+async def _loaded(venue, harness, venue_capabilities, product=None):
+    iid = pick_instrument(harness, venue_capabilities, product)
     await venue.instruments.load_all()
     return iid, venue.instruments.get(iid)
 
 
 def _venue_levels(harness, inst):
     book = harness.exchange.book(str(inst.raw_symbol))
-    bids = [(lvl.price, lvl.size) for lvl in book.bids]
-    asks = [(lvl.price, lvl.size) for lvl in book.asks]
-    return bids, asks
+    # The simulated exchange's levels are (price, size) tuples of Decimals.
+    return [tuple(lvl) for lvl in book.bids], [tuple(lvl) for lvl in book.asks]
 
 
 def book_matches_venue(venue, harness, inst) -> bool:
@@ -72,12 +71,13 @@ async def seed_book(harness, inst, p) -> None:
     )
 
 
+@pytest.mark.anyio
 class TestSubscriptions:
     @scenario("SB1")
     @requires("data:QUOTES")
-    async def test_quotes(self, harness, open_session, venue_spec) -> None:
+    async def test_quotes(self, harness, open_session, venue_spec, venue_capabilities) -> None:
         async with open_session("none") as venue:
-            iid, inst = await _loaded(venue, harness, venue_spec)
+            iid, inst = await _loaded(venue, harness, venue_capabilities)
             p = prices_for(inst)
             await venue.data.subscribe_quotes(iid)
             await harness.publish_quote(iid, p["bid"], p["ask"], p["size"], p["size"] * 2)
@@ -91,9 +91,9 @@ class TestSubscriptions:
 
     @scenario("SB2")
     @requires("data:TRADES")
-    async def test_trades(self, harness, open_session, venue_spec) -> None:
+    async def test_trades(self, harness, open_session, venue_spec, venue_capabilities) -> None:
         async with open_session("none") as venue:
-            iid, inst = await _loaded(venue, harness, venue_spec)
+            iid, inst = await _loaded(venue, harness, venue_capabilities)
             p = prices_for(inst)
             await venue.data.subscribe_trades(iid)
             for aggressor in (AggressorSide.BUYER, AggressorSide.SELLER):
@@ -109,9 +109,11 @@ class TestSubscriptions:
 
     @scenario("SB3")
     @requires("data:BOOK_DELTAS")
-    async def test_book_snapshot_then_deltas(self, harness, open_session, venue_spec) -> None:
+    async def test_book_snapshot_then_deltas(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none") as venue:
-            iid, inst = await _loaded(venue, harness, venue_spec)
+            iid, inst = await _loaded(venue, harness, venue_capabilities)
             p = prices_for(inst)
             await seed_book(harness, inst, p)
             await venue.data.subscribe_book_deltas(iid)
@@ -131,9 +133,9 @@ class TestSubscriptions:
 
     @scenario("SB4")
     @requires("data:BARS")
-    async def test_bars(self, harness, open_session, venue_spec) -> None:
+    async def test_bars(self, harness, open_session, venue_spec, venue_capabilities) -> None:
         async with open_session("none") as venue:
-            iid, inst = await _loaded(venue, harness, venue_spec)
+            iid, inst = await _loaded(venue, harness, venue_capabilities)
             p = prices_for(inst)
             bar_type = BarType.from_str(f"{iid}-1-MINUTE-LAST-EXTERNAL")
             await venue.data.subscribe_bars(bar_type)
@@ -152,11 +154,13 @@ class TestSubscriptions:
 
     @scenario("SB5")
     @requires("data:MARK_PRICES")
-    async def test_mark_index_funding(self, harness, open_session, venue_spec) -> None:
+    async def test_mark_index_funding(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none") as venue:
-            iid, inst = await _loaded(venue, harness, venue_spec, ProductType.PERPETUAL)
+            iid, inst = await _loaded(venue, harness, venue_capabilities, ProductType.PERPETUAL)
             p = prices_for(inst)
-            caps = venue_spec.capabilities
+            caps = venue_capabilities
             await venue.data.subscribe_mark_prices(iid)
             wanted: list[type] = [MarkPriceUpdate]
             if caps.supports_data("INDEX_PRICES"):
@@ -184,9 +188,11 @@ class TestSubscriptions:
 
     @scenario("SB6")
     @requires("data:INSTRUMENT_STATUS")
-    async def test_instrument_status(self, harness, open_session, venue_spec) -> None:
+    async def test_instrument_status(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none") as venue:
-            iid, _ = await _loaded(venue, harness, venue_spec)
+            iid, _ = await _loaded(venue, harness, venue_capabilities)
             await venue.data.subscribe_instrument_status(iid)
             await harness.publish_instrument_status(iid, "HALTED")
             s = await next_matching(
@@ -196,9 +202,9 @@ class TestSubscriptions:
 
     @scenario("SB7")
     @requires("data:QUOTES", "data:TRADES")
-    async def test_unsubscribe(self, harness, open_session, venue_spec) -> None:
+    async def test_unsubscribe(self, harness, open_session, venue_spec, venue_capabilities) -> None:
         async with open_session("none") as venue:
-            iid, inst = await _loaded(venue, harness, venue_spec)
+            iid, inst = await _loaded(venue, harness, venue_capabilities)
             p = prices_for(inst)
             await venue.data.subscribe_quotes(iid)
             await venue.data.subscribe_trades(iid)
@@ -220,11 +226,18 @@ class TestSubscriptions:
 
     @scenario("SB8")
     @requires("feature:subscription_refusal", "data:TRADES")
-    async def test_refused_subscription(self, harness, open_session, venue_spec) -> None:
+    async def test_refused_subscription(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none") as venue:
-            iid, _ = await _loaded(venue, harness, venue_spec)
+            iid, _ = await _loaded(venue, harness, venue_capabilities)
             bogus = InstrumentId(Symbol("NOSUCHSYMBOL"), Venue(iid.venue.value))
-            with anyio.fail_after(EVENT_TIMEOUT), pytest.raises(SubscriptionError):
+            # Refused by the venue (SubscriptionError), or before anything was sent because the
+            # client knows the venue lists no such instrument (UnknownInstrument): typed either way.
+            with (
+                anyio.fail_after(EVENT_TIMEOUT),
+                pytest.raises((SubscriptionError, UnknownInstrument)),
+            ):
                 await venue.data.subscribe_trades(bogus)
             assert not any(
                 "NOSUCHSYMBOL".lower() in t.lower()
@@ -234,9 +247,11 @@ class TestSubscriptions:
 
     @scenario("SB9")
     @requires("data:TRADES")
-    async def test_subscribe_twice_is_idempotent(self, harness, open_session, venue_spec) -> None:
+    async def test_subscribe_twice_is_idempotent(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("none") as venue:
-            iid, inst = await _loaded(venue, harness, venue_spec)
+            iid, inst = await _loaded(venue, harness, venue_capabilities)
             p = prices_for(inst)
             await venue.data.subscribe_trades(iid)
             sent = harness.subscription_messages()
@@ -254,9 +269,11 @@ class TestSubscriptions:
 
     @scenario("SB10")
     @requires("capability:private_streams", "order:LIMIT/GTC")
-    async def test_private_streams_after_login(self, harness, open_session, venue_spec) -> None:
+    async def test_private_streams_after_login(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
         async with open_session("valid") as venue:
-            iid, inst = await _loaded(venue, harness, venue_spec)
+            iid, inst = await _loaded(venue, harness, venue_capabilities)
             assert venue.execution.authenticated
             p = prices_for(inst)
             order = Order.limit(

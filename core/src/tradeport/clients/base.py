@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 import attrs
 
 from tradeport.clients.capabilities import Capabilities
-from tradeport.errors import UnsupportedOperation
+from tradeport.errors import UnknownInstrument, UnsupportedOperation
 
 if TYPE_CHECKING:
     from tradeport.book import OrderBook
@@ -167,7 +167,7 @@ class InstrumentProvider(VenueClient):
             self.add(instrument)
         missing = [str(i) for i in wanted if i not in self._instruments]
         if missing:
-            raise KeyError(f"{self.venue}: unknown instrument id(s): {', '.join(missing)}")
+            raise UnknownInstrument(self.venue, ", ".join(missing), "the venue does not list it")
         return instruments
 
     async def load(self, instrument_id: InstrumentId) -> Instrument:
@@ -183,11 +183,11 @@ class InstrumentProvider(VenueClient):
         return self._instruments.get(instrument_id)
 
     def get(self, instrument_id: InstrumentId) -> Instrument:
-        """The loaded instrument with this id; KeyError naming it when not loaded."""
+        """The loaded instrument with this id; :class:`UnknownInstrument` when not loaded."""
         try:
             return self._instruments[instrument_id]
         except KeyError:
-            raise KeyError(f"{self.venue}: instrument {instrument_id} is not loaded") from None
+            raise UnknownInstrument(self.venue, instrument_id, "not loaded") from None
 
     def list_all(self) -> list[Instrument]:
         """Every loaded instrument, ordered by id."""
@@ -435,9 +435,7 @@ class ExecutionClient(VenueClient):
         start = now - lookback_ns if lookback_ns is not None else None
         fills = await self.fill_reports(start_ns=start)
         unique_fills = list({(str(f.venue_order_id), str(f.trade_id)): f for f in fills}.values())
-        positions = (
-            await self.position_status_reports() if self.capabilities.positions else []
-        )
+        positions = await self.position_status_reports() if self.capabilities.positions else []
         from tradeport.model.identifiers import Venue
 
         return ExecutionMassStatus(

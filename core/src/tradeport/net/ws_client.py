@@ -579,6 +579,16 @@ class WebSocketClient(anyio.AsyncContextManagerMixin):
         logger.debug("%s: subscribe sent for %s", self.name, topics)
         return topics
 
+    async def reconnect_now(self, reason: str) -> None:
+        """Drop the current connection and go through a normal reconnect (re-login, replay of
+        active subscriptions, reconnected signal), e.g. when a venue stream token expired
+        (Binance ``listenKeyExpired``). Does nothing while not connected."""
+        session = self._session
+        if session is None:
+            return
+        logger.info("%s: reconnecting now: %s", self.name, reason)
+        await session.abort()
+
     def _current_session(self) -> WireSession:
         session = self._session
         if session is None or not self._running:
