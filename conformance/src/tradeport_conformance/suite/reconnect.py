@@ -206,6 +206,7 @@ class TestReconnect:
                 ),
                 what="OrderAccepted",
             )
+            topics = _topics(harness)
             await harness.refuse_connections(True)
             await harness.drop_connections("rst")
             result = harness.exchange.fill(str(acc.venue_order_id), quantity=p["size"])
@@ -225,6 +226,12 @@ class TestReconnect:
             )
             assert str(fill.trade_id) in trade_ids
             if check_duplicates:
+                # Data and private streams reconnect separately: wait for the trade topic too.
+                await harness.wait_until(
+                    lambda: _topics(harness) >= topics,
+                    timeout=EVENT_TIMEOUT,
+                    what="topics restored",
+                )
                 # A sentinel trade marks "later": no second OrderFilled for the same trade before it.
                 sentinel = await harness.publish_trade(
                     iid, p["mid"], p["size"], AggressorSide.BUYER
