@@ -1,0 +1,56 @@
+"""What the BitMEX plugin supports, declared as data (shown by ``tradeport info bitmex``)."""
+
+from __future__ import annotations
+
+from tradeport.clients.capabilities import Capabilities, DataType, HistoryType
+from tradeport.model.enums import BookType, OrderType, ProductType, TimeInForce
+
+__all__ = ["CAPABILITIES"]
+
+_GTC, _IOC, _FOK, _DAY = TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.DAY
+
+CAPABILITIES = Capabilities(
+    products={ProductType.PERPETUAL, ProductType.FUTURE, ProductType.SPOT},
+    data={
+        DataType.QUOTES,
+        DataType.TRADES,
+        DataType.BOOK_DELTAS,
+        DataType.BOOK_SNAPSHOTS,
+        DataType.BARS,
+        DataType.MARK_PRICES,
+        DataType.INDEX_PRICES,
+        DataType.FUNDING_RATES,
+    },
+    book_types={BookType.L2_MBP},
+    history={
+        HistoryType.INSTRUMENTS,
+        HistoryType.TRADES,
+        HistoryType.BARS,
+        HistoryType.BOOK_SNAPSHOT,
+    },
+    orders={
+        OrderType.MARKET: (_GTC, _IOC, _FOK),
+        OrderType.LIMIT: (_GTC, _IOC, _FOK, _DAY),
+        OrderType.STOP_MARKET: (_GTC, _DAY),
+        OrderType.STOP_LIMIT: (_GTC, _DAY),
+        OrderType.MARKET_IF_TOUCHED: (_GTC, _DAY),
+        OrderType.LIMIT_IF_TOUCHED: (_GTC, _DAY),
+    },
+    post_only=True,
+    reduce_only=True,
+    modify_order=True,
+    cancel_all=True,
+    batch_cancel=True,
+    order_lists=False,
+    positions=True,
+    private_streams=True,
+    notes=(
+        "Quantities are contracts (spot: lots); Instrument.multiplier is the contract size in "
+        "the settlement currency; XBt/USDt/Gwei amounts are converted to XBT/USDT/ETH.",
+        "Trailing stops (Stop + pegPriceType=TrailingStopPeg) take a PRICE offset only; they "
+        "are accepted by submit_order but not declared until the mock venue simulates pegs.",
+        "No GTD: BitMEX has no expiry time in force. No order lists: BitMEX retired contingent "
+        "orders (OCO/OTO).",
+        "Quote history is not offered: BitMEX removed GET /quote.",
+    ),
+)

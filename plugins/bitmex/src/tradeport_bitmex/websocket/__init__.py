@@ -1,0 +1,1 @@
+"""BitMEX realtime WebSocket: protocol (subscribe, authKeyExpires, ping), message parsers."""

@@ -1,0 +1,294 @@
+"""Parsers against BitMEX's documented payloads (tests/test_data, see SOURCES.md)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tradeport.book import OrderBook
+from tradeport.model.data import BarSpecification, BarType
+from tradeport.model.enums import (
+    AggressorSide,
+    BookAction,
+    LiquiditySide,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+    ProductType,
+    TimeInForce,
+)
+from tradeport.model.identifiers import InstrumentId
+from tradeport.model.instruments import DatedFuture, Instrument, Perpetual, SpotPair
+from tradeport.model.numbers import Money, Price, Quantity
+from tradeport_bitmex.conversions import minor_to_money, parse_timestamp_ns
+from tradeport_bitmex.http.parse import (
+    UnsupportedInstrument,
+    parse_account_state,
+    parse_fill_report,
+    parse_instrument,
+    parse_order_status_report,
+    parse_position_status_report,
+)
+from tradeport_bitmex.providers import parse_instruments
+from tradeport_bitmex.websocket.parse import (
+    OrderBookL2State,
+    parse_bar,
+    parse_book10_snapshot,
+    parse_funding_rate,
+    parse_index_price,
+    parse_instrument_funding_rate,
+    parse_mark_price,
+    parse_quote_tick,
+    parse_trade_tick,
+)
+
+TS = 1_700_000_000_000_000_000
+TEST_DATA = Path(__file__).parent / "test_data"
+
+
+def load(name: str) -> Any:
+    """A documented payload from tests/test_data (SOURCES.md names its page)."""
+    return json.loads((TEST_DATA / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def xbtusd() -> Instrument:
+    return parse_instrument(load("http_instrument_active.json")[0], TS)
+
+
+def _variant(**changes: object) -> dict[str, object]:
+    """The documented XBTUSD record with fields changed (to reach other product families)."""
+    record = dict(load("http_instrument_active.json")[0])
+    record.update(changes)
+    return record
+
+
+def test_inverse_perpetual(xbtusd: Instrument) -> None:
+    assert isinstance(xbtusd, Perpetual)
+    assert xbtusd.id == InstrumentId.from_str("XBTUSD.BITMEX")
+    assert xbtusd.is_inverse
+    assert (xbtusd.base_currency, xbtusd.quote_currency, xbtusd.settle_currency) == (
+        "XBT",
+        "USD",
+        "XBT",
+    )
+    assert xbtusd.price_increment == Price.from_str("0.1")
+    assert xbtusd.price_precision == 1
+    assert xbtusd.size_increment == Quantity.from_int(100)
+    # multiplier -100000000 XBt: one contract is worth 1 USD, i.e. 1e8 satoshi / price.
+    assert xbtusd.multiplier == Quantity.from_int(1)
+    assert xbtusd.max_quantity == Quantity.from_int(10_000_000)
+    assert xbtusd.max_price == Price.from_str("1000000.0")
+    assert (xbtusd.maker_fee, xbtusd.taker_fee) == (Decimal("0.0005"), Decimal("0.0005"))
+    assert (xbtusd.margin_init, xbtusd.margin_maint) == (Decimal("0.01"), Decimal("0.005"))
+    assert xbtusd.ts_event == parse_timestamp_ns("2024-11-24T23:33:19.034Z")
+    assert xbtusd.info["symbol"] == "XBTUSD"
+
+
+def test_quanto_multiplier_in_satoshis() -> None:
+    quanto = parse_instrument(
+        _variant(
+            symbol="ETHUSD",
+            underlying="ETH",
+            multiplier=100,
+            isQuanto=True,
+            isInverse=False,
+            tickSize=0.05,
+            lotSize=1,
+        ),
+        TS,
+    )
+    assert isinstance(quanto, Perpetual)
+    assert not quanto.is_inverse
+    assert quanto.settle_currency == "XBT"
+    assert quanto.multiplier == Quantity.from_str("0.000001")  # 100 XBt per index point
+    assert quanto.price_precision == 2
+
+
+def test_dated_future_and_spot() -> None:
+    future = parse_instrument(
+        _variant(symbol="XBTZ24", typ="FFCCSX", expiry="2024-12-27T12:00:00.000Z"), TS
+    )
+    assert isinstance(future, DatedFuture)
+    assert future.expiry_ns == parse_timestamp_ns("2024-12-27T12:00:00.000Z")
+    assert future.activation_ns == parse_timestamp_ns("2016-05-13T12:00:00.000Z")
+    assert future.product_type is ProductType.FUTURE
+    spot = parse_instrument(
+        _variant(
+            symbol="XBT_USDT",
+            typ="IFXXXP",
+            quoteCurrency="USDT",
+            settlCurrency="USDt",
+            multiplier=1,
+            underlyingToPositionMultiplier=1000000,
+        ),
+        TS,
+    )
+    assert isinstance(spot, SpotPair)
+    assert spot.base_currency == "XBT"
+    assert spot.quote_currency == "USDT"
+    assert spot.multiplier == Quantity.from_str("0.000001")
+
+
+def test_index_skipped_quietly_and_bad_record_with_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with pytest.raises(UnsupportedInstrument):
+        parse_instrument(_variant(symbol=".BXBT", typ="MRCXXX"), TS)
+    records = [_variant(symbol=".BXBT", typ="MRCXXX"), _variant(tickSize=None), _variant()]
+    with caplog.at_level("WARNING"):
+        parsed = parse_instruments(records, TS)
+    assert [i.raw_symbol.value for i in parsed] == ["XBTUSD"]
+    assert "missing tickSize" in caplog.text
+    assert ".BXBT" not in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        parse_instruments(records, TS, warn=False)
+    assert caplog.text == ""
+
+
+def test_quote_tick() -> None:
+    row = load("ws_quote.json")["data"][0]
+    instrument = parse_instrument(_variant(symbol="BCHUSDT", tickSize=0.05, lotSize=1000), TS)
+    quote = parse_quote_tick(row, instrument, TS)
+    assert quote is not None
+    assert (str(quote.bid_price), str(quote.ask_price)) == ("487.55", "488.25")
+    assert (quote.bid_size, quote.ask_size) == (Quantity.from_int(103000), Quantity.from_int(50000))
+    assert quote.ts_event == parse_timestamp_ns("2024-11-22T22:44:25.085Z")
+    assert parse_quote_tick({**row, "bidPrice": None}, instrument, TS) is None
+
+
+def test_trade_ticks(xbtusd: Instrument) -> None:
+    partial = load("ws_trade_partial.json")
+    assert partial["action"] == "partial"
+    trade = parse_trade_tick(partial["data"][0], xbtusd, TS)
+    assert trade.price == Price.from_str("11584.0")
+    assert trade.size == Quantity.from_int(8)
+    assert trade.aggressor_side is AggressorSide.SELLER
+    assert trade.trade_id.value == "27f4fd76-6413-9b93-4faa-b2fd03d84581"
+    insert = parse_trade_tick(load("ws_trade_insert.json")["data"][0], xbtusd, TS)
+    assert str(insert.price) == "11587.5"
+
+
+def test_order_book_l2_partial_insert_update_delete(xbtusd: Instrument) -> None:
+    state = OrderBookL2State(xbtusd)
+    book = OrderBook(xbtusd.id)
+    # Rows before the partial are dropped.
+    assert state.apply("insert", load("ws_orderbook_l2_insert.json")["data"], TS) is None
+    snapshot = state.apply("partial", load("ws_orderbook_l2_partial.json")["data"], TS)
+    assert snapshot is not None and snapshot.is_snapshot
+    assert snapshot.deltas[0].action is BookAction.CLEAR
+    book.apply(snapshot)
+    assert book.best_ask() is not None
+    assert book.best_ask().price == Price.from_str("98459.9")
+    for name in ("ws_orderbook_l2_insert.json", "ws_orderbook_l2_update.json"):
+        message = load(name)
+        deltas = state.apply(message["action"], message["data"], TS)
+        assert deltas is not None and not deltas.is_snapshot
+        book.apply(deltas)
+    assert book.best_bid().price == Price.from_str("98459.4")
+    assert book.best_ask().size == Quantity.from_int(12000)
+    # The delete row has no price: it is found by id.
+    delete = load("ws_orderbook_l2_delete.json")
+    deltas = state.apply("delete", delete["data"], TS)
+    assert deltas is not None and deltas.deltas[0].action is BookAction.DELETE
+    assert deltas.deltas[0].order.price == Price.from_str("98459.9")
+    book.apply(deltas)
+    assert book.best_ask() is None
+    state.reset()
+    assert state.apply("update", load("ws_orderbook_l2_update.json")["data"], TS) is None
+
+
+def test_order_book_10_snapshot(xbtusd: Instrument) -> None:
+    deltas = parse_book10_snapshot(load("ws_orderbook10.json")["data"][0], xbtusd, TS)
+    book = OrderBook(xbtusd.id)
+    book.apply(deltas)
+    assert deltas.is_snapshot
+    assert (book.bid_count, book.ask_count) == (10, 10)
+    assert book.best_bid().price == Price.from_str("98490.3")
+    assert book.best_ask().price == Price.from_str("98490.4")
+
+
+def test_trade_bin_bar(xbtusd: Instrument) -> None:
+    bar_type = BarType(xbtusd.id, BarSpecification.from_str("1-MINUTE-LAST"))
+    bar = parse_bar(load("ws_trade_bin_1m.json")["data"][0], bar_type, xbtusd, TS)
+    assert bar is not None
+    assert [str(p) for p in (bar.open, bar.high, bar.low, bar.close)] == [
+        "97550.0",
+        "97584.4",
+        "97550.0",
+        "97570.1",
+    ]
+    assert bar.volume == Quantity.from_int(84000)
+    assert bar.ts_event == parse_timestamp_ns("2024-11-23T20:07:00.000Z")
+
+
+def test_mark_index_and_funding(xbtusd: Instrument) -> None:
+    mark = parse_mark_price(load("ws_instrument_mark.json")["data"][0], xbtusd, TS)
+    assert mark is not None and mark.value == Price.from_str("97849.8")  # tick 0.1, half-even
+    index = parse_index_price(load("ws_instrument_index.json")["data"][0], xbtusd, TS)
+    assert index is not None and index.value == Price.from_str("75847.6")
+    assert parse_index_price(load("ws_instrument_mark.json")["data"][0], xbtusd, TS) is None
+    funding = parse_funding_rate(load("ws_funding.json")["data"][0], xbtusd.id, TS)
+    assert funding.rate == Decimal("0.0001")
+    assert funding.interval_ns == 8 * 3600 * 1_000_000_000
+    from_instrument = parse_instrument_funding_rate(
+        load("http_instrument_active.json")[0], xbtusd.id, TS
+    )
+    assert from_instrument is not None
+    assert from_instrument.rate == Decimal("0.00011")
+    assert from_instrument.next_funding_ns == parse_timestamp_ns("2024-11-25T04:00:00.000Z")
+
+
+def test_order_status_report(xbtusd: Instrument) -> None:
+    report = parse_order_status_report(load("ws_order.json")["data"][0], xbtusd, TS)
+    assert report.venue_order_id.value == "550e8400-e29b-41d4-a716-446655440001"
+    assert report.client_order_id is not None
+    assert report.client_order_id.value == "mm_bitmex_1a/oemUeQ4CAJZgP3fjHsA"
+    assert (report.order_side, report.order_type, report.time_in_force) == (
+        OrderSide.BUY,
+        OrderType.LIMIT,
+        TimeInForce.GTC,
+    )
+    assert report.order_status is OrderStatus.ACCEPTED
+    assert report.price == Price.from_str("98000.0")
+    assert (report.quantity, report.filled_qty) == (Quantity.from_int(100), Quantity.from_int(0))
+    assert report.account_id is not None and report.account_id.value == "BITMEX-1234567"
+    assert not report.post_only
+
+
+def test_fill_report_commission_in_satoshis(xbtusd: Instrument) -> None:
+    fill = parse_fill_report(load("ws_execution.json")["data"][0], xbtusd, TS)
+    assert fill.trade_id.value == "00000000-006d-1000-0000-000e8737d540"
+    assert fill.order_side is OrderSide.SELL
+    assert (fill.last_qty, fill.last_px) == (Quantity.from_int(100), Price.from_str("98950.0"))
+    assert fill.commission == Money("0.00000076", "XBT")
+    assert fill.liquidity_side is LiquiditySide.MAKER
+
+
+def test_position_report(xbtusd: Instrument) -> None:
+    report = parse_position_status_report(load("ws_position.json")["data"][0], xbtusd, TS)
+    assert report.position_side is PositionSide.LONG
+    assert report.quantity == Quantity.from_int(1000)
+    assert report.avg_px_open == Decimal("98039.5")
+    assert report.unrealized_pnl == Money("0.00005180", "XBT")
+    flat = parse_position_status_report(
+        {**load("ws_position.json")["data"][0], "currentQty": 0}, xbtusd, TS
+    )
+    assert flat.position_side is PositionSide.FLAT and not flat.quantity
+
+
+def test_account_state_from_margin_and_wallet() -> None:
+    state = parse_account_state(load("ws_margin.json")["data"], TS, load("ws_wallet.json")["data"])
+    balance = state.balance("XBT")
+    assert balance is not None
+    assert balance.total == Money("1.00010360", "XBT")
+    assert balance.free == Money("0.99994411", "XBT")
+    assert balance.locked == Money("0.00015949", "XBT")
+    assert state.margins[0].maintenance == Money("0.00015949", "XBT")
+    assert len(state.balances) == 1  # the wallet's XBt is the same currency
+    assert minor_to_money(100005180, "XBt") == Money("1.00005180", "XBT")
