@@ -42,11 +42,15 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """The main job, offline: list installed plugins and run the suite on the bundled venues."""
+    """The main job, offline: list the installed plugins, then run the conformance suite
+    against a bundled venue's mock venue (``nox -s demo -- okx`` picks another; ``all`` runs
+    every bundled one)."""
     _install_all(session, test=False)
     session.run("tradeport", "plugins")
-    for plugin in PLUGINS:
-        session.run("tradeport", "conformance", plugin.name)
+    wanted = session.posargs or ["bitmex"]
+    names = [p.name for p in PLUGINS] if wanted == ["all"] else wanted
+    for name in names:
+        session.run("tradeport", "conformance", name, "--json", f"conformance-{name}.json")
 
 
 @nox.session
