@@ -380,10 +380,13 @@ class MockVenue(VenueHarness, abc.ABC):
     async def wait_until(
         self, predicate: Callable[[], bool], timeout: float = 10.0, what: str = ""
     ) -> None:
-        """Wait (event-driven: every server change re-checks) until ``predicate()`` holds."""
+        """Wait until ``predicate()`` holds: re-checked on every server change and at least
+        every 20 ms (predicates often read client state, which the server does not see)."""
         try:
             with anyio.fail_after(timeout):
-                await self.server.wait_until(predicate)
+                while not predicate():
+                    with anyio.move_on_after(0.02):
+                        await self.server.changed.wait()
         except TimeoutError:
             raise TimeoutError(
                 f"timed out after {timeout}s waiting for {what or predicate}"

@@ -130,9 +130,12 @@ async def open_venue(
     )
     venue = Venue(spec, cfg, instruments, data, execution, receive)
     async with send, receive, contextlib.AsyncExitStack() as stack:
-        if connect:
-            for client in (instruments, data, execution):
-                if client is not None:
-                    await client.connect()
-                    stack.push_async_callback(client.disconnect)
+        for client in (instruments, data, execution):
+            if client is None:
+                continue
+            # Disconnect on exit even when the caller connects by hand (connect=False): clients
+            # hold HTTP pools from construction. disconnect() must be safe when not connected.
+            stack.push_async_callback(client.disconnect)
+            if connect:
+                await client.connect()
         yield venue

@@ -105,7 +105,8 @@ class VenueClient:
         """Open connections. Default: nothing to open."""
 
     async def disconnect(self) -> None:
-        """Close connections. Default: nothing to close."""
+        """Close connections and pools. Must be safe to call when never connected, and twice.
+        Default: nothing to close."""
 
     async def __aenter__(self) -> VenueClient:
         await self.connect()

@@ -1,0 +1,753 @@
+"""Bybit execution client: order commands over REST, order/fill/position/wallet events from
+the private stream, reconciliation reports from REST.
+
+Outcomes follow the core's rule: a rejection only on definitive evidence. A ``retCode`` refusal
+of a create is an OrderRejected; a timeout, 5xx or rate limit leaves the order in flight and a
+background query by ``orderLinkId`` resolves it. Events are de-duplicated per order (REST
+answers and stream updates race) and fills per trade id (stream and REST recovery overlap).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import anyio
+import attrs
+from tradeport.clients.base import ExecutionClient, InstrumentProvider, Reconnected
+from tradeport.clients.dedup import SeenIds
+from tradeport.errors import (
+    MissingCredentials,
+    RequestRejected,
+    TradeportError,
+    ValidationError,
+    VenueError,
+)
+from tradeport.model.enums import OrderStatus, OrderType
+from tradeport.model.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderFilled,
+    OrderModifyRejected,
+    OrderRejected,
+    OrderSubmitted,
+    OrderTriggered,
+    OrderUpdated,
+)
+from tradeport.model.identifiers import (
+    AccountId,
+    ClientOrderId,
+    InstrumentId,
+    VenueOrderId,
+)
+from tradeport.model.instruments import Instrument
+from tradeport.model.numbers import Price, Quantity
+from tradeport.model.orders import Order
+from tradeport.model.reports import (
+    AccountState,
+    FillReport,
+    OrderStatusReport,
+    PositionStatusReport,
+)
+from tradeport.net.ws_client import WebSocketClient
+
+from tradeport_bybit.background import BackgroundHost
+from tradeport_bybit.config import BybitConfig
+from tradeport_bybit.constants import CAPABILITIES, VENUE_ID
+from tradeport_bybit.enums import BybitCategory
+from tradeport_bybit.http.client import BybitHttpClient
+from tradeport_bybit.http.parse import (
+    parse_account_state,
+    parse_fill_report,
+    parse_order_status_report,
+    parse_position_status_report,
+    settle_currency_of,
+)
+from tradeport_bybit.http.query import (
+    amend_order_body,
+    cancel_order_body,
+    ns_to_ms,
+    place_order_body,
+)
+from tradeport_bybit.providers import http_sharing, instrument_for
+from tradeport_bybit.symbology import category_and_symbol, instrument_id_for
+from tradeport_bybit.urls import ws_private_url
+from tradeport_bybit.websocket.client import private_stream
+from tradeport_bybit.websocket.messages import PRIVATE_TOPICS
+
+__all__ = ["BybitExecutionClient"]
+
+#: Seconds between queries while resolving an order whose submit outcome is unknown.
+RESOLVE_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
+#: Reject reasons of a post-only order that would have taken liquidity.
+POST_ONLY_REASONS = frozenset({"EC_PostOnlyWillTakeLiquidity"})
+_OPEN_VENUE = frozenset({"New", "PartiallyFilled", "Untriggered", "Created", "Active"})
+_CANCELED_VENUE = frozenset({"Cancelled", "PartiallyFilledCanceled", "Deactivated"})
+
+
+@attrs.define
+class _Tracked:
+    """What the client knows of one of its orders (to emit each transition once)."""
+
+    instrument_id: InstrumentId
+    client_order_id: ClientOrderId
+    order_type: OrderType
+    venue_order_id: VenueOrderId | None = None
+    accepted: bool = False
+    closed: bool = False
+    triggered: bool = False
+    quantity: Quantity | None = None
+    price: Price | None = None
+    trigger_price: Price | None = None
+
+
+def _reason(error: VenueError) -> str:
+    code = f"{error.venue_code} " if error.venue_code is not None else ""
+    return f"{code}{error.venue_message or error}".strip()
+
+
+class BybitExecutionClient(ExecutionClient):
+    """Orders and reports for one Bybit account (see the module docstring)."""
+
+    def __init__(
+        self,
+        config: BybitConfig,
+        *,
+        instruments: InstrumentProvider | None = None,
+        http: BybitHttpClient | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("capabilities", CAPABILITIES)
+        super().__init__(VENUE_ID, config, instruments=instruments, **kwargs)
+        self._http = http
+        self._owns_http = http is None
+        self.account_id = AccountId(f"{VENUE_ID}-{config.account_type}")
+        self._orders: dict[ClientOrderId, _Tracked] = {}
+        self._by_venue_id: dict[VenueOrderId, _Tracked] = {}
+        self._seen_trades = SeenIds()
+        self._stream: WebSocketClient | None = None
+        self._host: BackgroundHost | None = None
+        self._last_message_ns = 0
+
+    def __repr__(self) -> str:
+        return f"BybitExecutionClient(account_id={self.account_id.value!r})"
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def http(self) -> BybitHttpClient:
+        """The REST client (shared with the provider when it has one)."""
+        if self._http is None:
+            self._http, self._owns_http = http_sharing(self.instruments, self.config)
+        return self._http
+
+    @property
+    def authenticated(self) -> bool:  # type: ignore[override]
+        """True once the venue acknowledged the private stream's login, until a disconnect or
+        a fatal stream error (a reconnect in progress keeps it: the session stays logged in)."""
+        stream = getattr(self, "_stream", None)
+        return (
+            bool(getattr(self, "_logged_in", False)) and stream is not None and stream.error is None
+        )
+
+    @authenticated.setter
+    def authenticated(self, value: bool) -> None:
+        self._logged_in = value
+
+    @property
+    def stream(self) -> WebSocketClient | None:
+        """The private stream, if connected."""
+        return self._stream
+
+    async def connect(self) -> None:
+        """Open the private stream (login, then order/execution/position/wallet topics).
+
+        Without credentials nothing is opened (REST reports then raise MissingCredentials).
+        Raises AuthenticationError when the venue refuses the login.
+        """
+        if self._host is not None:
+            return
+        self._host = BackgroundHost("bybit-execution")
+        await self._host.open()
+        if not self.config.has_credentials:
+            return
+        url = ws_private_url(
+            self.config.testnet,
+            self.config.demo,
+            self.config.base_url_ws_private or self.config.base_url_ws,
+        )
+        stream = private_stream(url, self._on_message, self.config, self._on_reconnected)
+        try:
+            await self._host.start(stream.run)
+        except BaseException:
+            await self.disconnect()
+            raise
+        self._stream = stream
+        self.authenticated = stream.is_authenticated
+        await stream.subscribe(PRIVATE_TOPICS)
+
+    async def disconnect(self) -> None:
+        """Close the stream and the REST client."""
+        if self._stream is not None:
+            self._stream.close()
+        self._stream = None
+        self.authenticated = False
+        host, self._host = self._host, None
+        if host is not None:
+            await host.aclose()
+        if self._http is not None and self._owns_http:
+            await self._http.aclose()
+            self._http = None
+
+    def _require_credentials(self, operation: str) -> None:
+        if not self.config.has_credentials:
+            raise MissingCredentials(VENUE_ID, operation, "set BYBIT_API_KEY and BYBIT_API_SECRET")
+
+    async def _instrument(self, instrument_id: InstrumentId) -> Instrument:
+        return await instrument_for(self.instruments, instrument_id)
+
+    def _known_instrument(self, category: str, symbol: str) -> Instrument | None:
+        provider = self.instruments
+        if provider is None:
+            return None
+        return provider.find(instrument_id_for(category, symbol))
+
+    def _base(self, tracked: _Tracked) -> dict[str, Any]:
+        now = time.time_ns()
+        return {
+            "instrument_id": tracked.instrument_id,
+            "client_order_id": tracked.client_order_id,
+            "venue_order_id": tracked.venue_order_id,
+            "account_id": self.account_id,
+            "ts_event": now,
+            "ts_init": now,
+        }
+
+    def _track_venue_id(self, tracked: _Tracked, venue_order_id: str | None) -> None:
+        if venue_order_id:
+            tracked.venue_order_id = VenueOrderId(venue_order_id)
+            self._by_venue_id[tracked.venue_order_id] = tracked
+
+    async def _accept(self, tracked: _Tracked) -> None:
+        if not tracked.accepted and not tracked.closed:
+            tracked.accepted = True
+            await self.emit(OrderAccepted(**self._base(tracked)))
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    async def submit_order(self, order: Order) -> None:
+        """``POST /v5/order/create``: accepted on the venue's ack; refused codes reject."""
+        self._require_credentials("submit_order")
+        tracked = _Tracked(
+            order.instrument_id,
+            order.client_order_id,
+            order.order_type,
+            quantity=order.quantity,
+            price=order.price,
+            trigger_price=order.trigger_price,
+        )
+        self._orders[order.client_order_id] = tracked
+        try:
+            body = place_order_body(order, hedge_mode=self.config.hedge_mode)
+        except ValidationError as error:
+            # Nothing Bybit could accept (not a Bybit id, unsupported type): refused here.
+            tracked.closed = True
+            await self.emit(OrderRejected(**self._base(tracked), reason=str(error)))
+            return
+        await self.emit(OrderSubmitted(**self._base(tracked)))
+        try:
+            result = await self.http.http_place_order(body)
+        except RequestRejected as error:
+            tracked.closed = True
+            reason = _reason(error)
+            await self.emit(
+                OrderRejected(
+                    **self._base(tracked), reason=reason, due_post_only="PostOnly" in reason
+                )
+            )
+            return
+        except VenueError as error:
+            # Unknown outcome: never a rejection; resolve by asking the venue.
+            self.log.warning(
+                "submit %s outcome unknown (%s); resolving by query", order.client_order_id, error
+            )
+            if self._host is not None:
+                self._host.start_soon(self._resolve, tracked)
+            return
+        self._track_venue_id(tracked, result.get("orderId"))
+        await self._accept(tracked)
+
+    async def _resolve(self, tracked: _Tracked) -> None:
+        """Query an in-flight order by client id until the venue knows it (or we give up)."""
+        for delay in RESOLVE_DELAYS:
+            await anyio.sleep(delay)
+            try:
+                report = await self.order_status_report(
+                    tracked.instrument_id, tracked.client_order_id
+                )
+            except VenueError as error:
+                self.log.info("resolving %s: %s", tracked.client_order_id, error)
+                continue
+            if report is not None:
+                await self._apply_report(tracked, report)
+                return
+        self.log.warning(
+            "order %s not found at the venue after submit failure", tracked.client_order_id
+        )
+
+    async def _apply_report(self, tracked: _Tracked, report: OrderStatusReport) -> None:
+        if tracked.venue_order_id is None:
+            self._track_venue_id(tracked, report.venue_order_id.value)
+        status = report.order_status
+        if status is OrderStatus.REJECTED:
+            if not tracked.closed:
+                tracked.closed = True
+                await self.emit(
+                    OrderRejected(**self._base(tracked), reason=report.cancel_reason or "rejected")
+                )
+            return
+        await self._accept(tracked)
+        if status is OrderStatus.CANCELED and not tracked.closed:
+            tracked.closed = True
+            await self.emit(OrderCanceled(**self._base(tracked)))
+
+    async def submit_order_list(self, order_list: Any) -> None:
+        self._unsupported("submit_order_list", "Bybit v5 has no OCO/OTO order lists")
+
+    async def modify_order(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+        *,
+        quantity: Any = None,
+        price: Any = None,
+        trigger_price: Any = None,
+    ) -> None:
+        """``POST /v5/order/amend``; OrderUpdated on success, OrderModifyRejected on refusal."""
+        self._require_credentials("modify_order")
+        category, symbol = category_and_symbol(instrument_id)
+        tracked = self._tracked(instrument_id, client_order_id, venue_order_id)
+        body = amend_order_body(
+            category,
+            symbol,
+            client_order_id=client_order_id.value if client_order_id else None,
+            venue_order_id=venue_order_id.value if venue_order_id else None,
+            qty=str(quantity) if quantity is not None else None,
+            price=str(price) if price is not None else None,
+            trigger_price=str(trigger_price) if trigger_price is not None else None,
+        )
+        try:
+            await self.http.http_amend_order(body)
+        except RequestRejected as error:
+            await self.emit(OrderModifyRejected(**self._base(tracked), reason=_reason(error)))
+            return
+        instrument = await self._instrument(instrument_id)
+        changed = False
+        if quantity is not None:
+            tracked.quantity, changed = instrument.make_qty(str(quantity)), True
+        if price is not None:
+            tracked.price, changed = instrument.make_price(str(price)), True
+        if trigger_price is not None:
+            tracked.trigger_price, changed = instrument.make_price(str(trigger_price)), True
+        if changed and tracked.quantity is not None:
+            await self.emit(
+                OrderUpdated(
+                    **self._base(tracked),
+                    quantity=tracked.quantity,
+                    price=tracked.price,
+                    trigger_price=tracked.trigger_price,
+                )
+            )
+
+    def _tracked(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None,
+        venue_order_id: VenueOrderId | None,
+    ) -> _Tracked:
+        tracked = None
+        if client_order_id is not None:
+            tracked = self._orders.get(client_order_id)
+        if tracked is None and venue_order_id is not None:
+            tracked = self._by_venue_id.get(venue_order_id)
+        if tracked is None:
+            # An order from another session: events still need a client order id.
+            coid = client_order_id or ClientOrderId(
+                venue_order_id.value if venue_order_id else "unknown"
+            )
+            tracked = _Tracked(
+                instrument_id, coid, OrderType.LIMIT, venue_order_id=venue_order_id, accepted=True
+            )
+            self._orders[coid] = tracked
+        return tracked
+
+    async def cancel_order(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+    ) -> None:
+        """``POST /v5/order/cancel``; OrderCanceled once, OrderCancelRejected on refusal."""
+        self._require_credentials("cancel_order")
+        category, symbol = category_and_symbol(instrument_id)
+        tracked = self._tracked(instrument_id, client_order_id, venue_order_id)
+        body = cancel_order_body(
+            category,
+            symbol,
+            client_order_id=client_order_id.value if client_order_id else None,
+            venue_order_id=venue_order_id.value if venue_order_id else None,
+        )
+        try:
+            await self.http.http_cancel_order(body)
+        except RequestRejected as error:
+            await self.emit(OrderCancelRejected(**self._base(tracked), reason=_reason(error)))
+            return
+        if not tracked.closed:
+            tracked.closed = True
+            await self.emit(OrderCanceled(**self._base(tracked)))
+
+    async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
+        """``POST /v5/order/cancel-all`` for the instrument; each canceled order is reported."""
+        self._require_credentials("cancel_all_orders")
+        category, symbol = category_and_symbol(instrument_id)
+        result = await self.http.http_cancel_all_orders(category.value, symbol)
+        await self._canceled_list(instrument_id, result.get("list") or [])
+
+    async def _canceled_list(
+        self, instrument_id: InstrumentId, items: Sequence[Mapping[str, Any]]
+    ) -> None:
+        for item in items:
+            coid = item.get("orderLinkId")
+            void = item.get("orderId")
+            tracked = self._tracked(
+                instrument_id,
+                ClientOrderId(coid) if coid else None,
+                VenueOrderId(void) if void else None,
+            )
+            if not tracked.closed:
+                tracked.closed = True
+                await self.emit(OrderCanceled(**self._base(tracked)))
+
+    async def batch_cancel_orders(
+        self, instrument_id: InstrumentId, client_order_ids: Sequence[ClientOrderId]
+    ) -> None:
+        """``POST /v5/order/cancel-batch``; per-order outcomes from ``retExtInfo``."""
+        self._require_credentials("batch_cancel_orders")
+        category, symbol = category_and_symbol(instrument_id)
+        requests = [{"symbol": symbol, "orderLinkId": c.value} for c in client_order_ids]
+        envelope = await self.http.http_batch_cancel_orders(category.value, requests)
+        results = (envelope.get("result") or {}).get("list") or []
+        infos = (envelope.get("retExtInfo") or {}).get("list") or []
+        for index, coid in enumerate(client_order_ids):
+            tracked = self._tracked(instrument_id, coid, None)
+            info = infos[index] if index < len(infos) else {"code": 0}
+            if info.get("code", 0) != 0:
+                reason = f"{info.get('code')} {info.get('msg', '')}".strip()
+                await self.emit(OrderCancelRejected(**self._base(tracked), reason=reason))
+                continue
+            if index < len(results):
+                self._track_venue_id(tracked, results[index].get("orderId"))
+            if not tracked.closed:
+                tracked.closed = True
+                await self.emit(OrderCanceled(**self._base(tracked)))
+
+    # -- private stream ---------------------------------------------------------------------------
+
+    async def _on_message(self, message: dict[str, Any]) -> None:
+        topic = str(message.get("topic", ""))
+        head = topic.split(".", 1)[0]
+        self._last_message_ns = time.time_ns()
+        for record in message.get("data") or []:
+            if head == "order":
+                await self._on_order(record)
+            elif head == "execution":
+                await self._on_execution(record)
+            elif head == "position":
+                await self._on_position(record)
+            elif head == "wallet":
+                ts = int(message.get("creationTime") or 0) * 1_000_000 or time.time_ns()
+                await self.emit(parse_account_state(record, self.account_id, ts))
+
+    async def _on_order(self, record: Mapping[str, Any]) -> None:
+        instrument = self._known_instrument(record.get("category", ""), record["symbol"])
+        if instrument is None:
+            self.log.warning(
+                "order update for unknown instrument %s %s",
+                record.get("category"),
+                record.get("symbol"),
+            )
+            return
+        report = parse_order_status_report(record, instrument, self.account_id)
+        coid = report.client_order_id
+        tracked = self._orders.get(coid) if coid is not None else None
+        if tracked is None:
+            tracked = self._by_venue_id.get(report.venue_order_id)
+        if tracked is None:
+            await self.emit(report)  # not ours: hand the report over for reconciliation
+            return
+        if tracked.venue_order_id is None:
+            self._track_venue_id(tracked, record["orderId"])
+        venue_status = record["orderStatus"]
+        if venue_status == "Rejected":
+            if not tracked.closed:
+                tracked.closed = True
+                await self.emit(
+                    OrderRejected(
+                        **self._base(tracked), reason=record.get("rejectReason") or "Rejected"
+                    )
+                )
+            return
+        if venue_status in _CANCELED_VENUE:
+            reason = record.get("rejectReason") or ""
+            if reason in POST_ONLY_REASONS and not tracked.accepted and not tracked.closed:
+                tracked.closed = True
+                await self.emit(
+                    OrderRejected(**self._base(tracked), reason=reason, due_post_only=True)
+                )
+                return
+            await self._accept(tracked)
+            if not tracked.closed:
+                tracked.closed = True
+                await self.emit(OrderCanceled(**self._base(tracked)))
+            return
+        await self._accept(tracked)
+        if venue_status == "Triggered" and not tracked.triggered:
+            tracked.triggered = True
+            await self.emit(OrderTriggered(**self._base(tracked)))
+        if venue_status in _OPEN_VENUE and (
+            report.quantity != tracked.quantity
+            or (report.price is not None and report.price != tracked.price)
+            or (report.trigger_price is not None and report.trigger_price != tracked.trigger_price)
+        ):
+            tracked.quantity = report.quantity
+            tracked.price = report.price or tracked.price
+            tracked.trigger_price = report.trigger_price or tracked.trigger_price
+            await self.emit(
+                OrderUpdated(
+                    **self._base(tracked),
+                    quantity=report.quantity,
+                    price=tracked.price,
+                    trigger_price=tracked.trigger_price,
+                )
+            )
+
+    async def _on_execution(self, record: Mapping[str, Any], reconciliation: bool = False) -> None:
+        instrument = self._known_instrument(record.get("category", ""), record["symbol"])
+        if instrument is None:
+            return
+        fill = parse_fill_report(record, instrument, self.account_id)
+        if fill is not None:
+            await self._emit_fill(fill, record.get("orderType"), reconciliation)
+
+    async def _emit_fill(
+        self, fill: FillReport, venue_order_type: str | None, reconciliation: bool = False
+    ) -> None:
+        if not self._seen_trades.first_time((fill.venue_order_id.value, fill.trade_id.value)):
+            return  # seen on the stream and again over REST (or replayed): report once
+        tracked = None
+        if fill.client_order_id is not None:
+            tracked = self._orders.get(fill.client_order_id)
+        if tracked is None:
+            tracked = self._by_venue_id.get(fill.venue_order_id)
+        if tracked is None:
+            await self.emit(fill)
+            return
+        if tracked.venue_order_id is None:
+            self._track_venue_id(tracked, fill.venue_order_id.value)
+        await self._accept(tracked)
+        order_type = tracked.order_type
+        if venue_order_type == "Market" and order_type is OrderType.LIMIT:
+            order_type = OrderType.MARKET
+        await self.emit(
+            OrderFilled(
+                **{**self._base(tracked), "ts_event": fill.ts_event},
+                reconciliation=reconciliation,
+                trade_id=fill.trade_id,
+                order_side=fill.order_side,
+                order_type=order_type,
+                last_qty=fill.last_qty,
+                last_px=fill.last_px,
+                commission=fill.commission,
+                liquidity_side=fill.liquidity_side,
+                position_id=fill.venue_position_id,
+            )
+        )
+
+    async def _on_position(self, record: Mapping[str, Any]) -> None:
+        instrument = self._known_instrument(record.get("category", ""), record["symbol"])
+        if instrument is not None:
+            await self.emit(parse_position_status_report(record, instrument, self.account_id))
+
+    async def _on_reconnected(self) -> None:
+        await self.emit(Reconnected(VENUE_ID, "private", time.time_ns()))
+        # Recover what happened while disconnected: fills (de-duplicated by trade id) and
+        # the state of our open orders.
+        try:
+            for fill in await self.fill_reports(start_ns=time.time_ns() - 3_600 * 10**9):
+                await self._emit_fill(fill, None, reconciliation=True)
+            open_ids = {t.client_order_id for t in self._orders.values() if not t.closed}
+            for coid in open_ids:
+                tracked = self._orders[coid]
+                report = await self.order_status_report(tracked.instrument_id, coid)
+                if report is not None:
+                    await self._apply_report(tracked, report)
+        except TradeportError as error:
+            self.log.warning("reconciliation after reconnect failed: %s", error)
+
+    # -- reports ----------------------------------------------------------------------------------
+
+    def _categories(
+        self, instrument_id: InstrumentId | None
+    ) -> list[tuple[BybitCategory, str | None]]:
+        if instrument_id is not None:
+            category, symbol = category_and_symbol(instrument_id)
+            return [(category, symbol)]
+        return [(c, None) for c in self.config.categories]
+
+    def _settle_coins(self, category: BybitCategory) -> list[str | None]:
+        """Linear/inverse queries without a symbol need a settle coin (venue rule)."""
+        if category in (BybitCategory.SPOT, BybitCategory.OPTION) or self.instruments is None:
+            return [None]
+        coins = sorted(
+            {
+                settle_currency_of(i)
+                for i in self.instruments.list_all()
+                if category_and_symbol(i.id)[0] is category
+            }
+        )
+        return list(coins) or [None]
+
+    async def order_status_report(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+    ) -> OrderStatusReport | None:
+        """One order by venue or client id: realtime first, then history."""
+        self._require_credentials("order_status_report")
+        category, symbol = category_and_symbol(instrument_id)
+        instrument = await self._instrument(instrument_id)
+        ids = {
+            "order_id": venue_order_id.value if venue_order_id else None,
+            "order_link_id": client_order_id.value if client_order_id else None,
+        }
+        result = await self.http.http_get_open_orders(category.value, symbol=symbol, **ids)
+        records = result.get("list") or []
+        if not records:
+            result = await self.http.http_get_order_history(category.value, symbol=symbol, **ids)
+            records = result.get("list") or []
+        if not records:
+            return None
+        return parse_order_status_report(records[0], instrument, self.account_id)
+
+    async def order_status_reports(
+        self,
+        instrument_id: InstrumentId | None = None,
+        *,
+        open_only: bool = True,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+    ) -> list[OrderStatusReport]:
+        """Open orders (``/v5/order/realtime``), plus history when ``open_only`` is False."""
+        self._require_credentials("order_status_reports")
+        out: list[OrderStatusReport] = []
+        for category, symbol in self._categories(instrument_id):
+            for settle in self._settle_coins(category) if symbol is None else [None]:
+                records = await self._paged(
+                    self.http.http_get_open_orders,
+                    category.value,
+                    symbol=symbol,
+                    settle_coin=settle,
+                    open_only=0,
+                )
+                if not open_only:
+                    records += await self._paged(
+                        self.http.http_get_order_history,
+                        category.value,
+                        symbol=symbol,
+                        start_time=ns_to_ms(start_ns) if start_ns else None,
+                        end_time=ns_to_ms(end_ns) if end_ns else None,
+                    )
+                out.extend(self._parse_each(records, category, parse_order_status_report))
+        seen: set[str] = set()
+        unique = []
+        for report in out:
+            if report.venue_order_id.value not in seen:
+                seen.add(report.venue_order_id.value)
+                unique.append(report)
+        return unique
+
+    async def _paged(self, endpoint: Any, category: str, **params: Any) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        cursor = None
+        for _ in range(50):
+            result = await endpoint(category, cursor=cursor, **params)
+            records.extend(result.get("list") or [])
+            cursor = result.get("nextPageCursor") or None
+            if cursor is None or not result.get("list"):
+                break
+        return records
+
+    def _parse_each(
+        self, records: Sequence[Mapping[str, Any]], category: BybitCategory, parser: Any
+    ) -> list[Any]:
+        out = []
+        for record in records:
+            instrument = self._known_instrument(category.value, record["symbol"])
+            if instrument is None:
+                self.log.warning(
+                    "report for unknown instrument %s %s", category.value, record["symbol"]
+                )
+                continue
+            parsed = parser(record, instrument, self.account_id)
+            if parsed is not None:
+                out.append(parsed)
+        return out
+
+    async def fill_reports(
+        self,
+        instrument_id: InstrumentId | None = None,
+        *,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+    ) -> list[FillReport]:
+        """Trades from ``/v5/execution/list`` over the window, oldest first."""
+        self._require_credentials("fill_reports")
+        out: list[FillReport] = []
+        for category, symbol in self._categories(instrument_id):
+            records = await self._paged(
+                self.http.http_get_executions,
+                category.value,
+                symbol=symbol,
+                start_time=ns_to_ms(start_ns) if start_ns else None,
+                end_time=ns_to_ms(end_ns) if end_ns else None,
+            )
+            out.extend(self._parse_each(records, category, parse_fill_report))
+        out.sort(key=lambda f: f.ts_event)
+        return out
+
+    async def position_status_reports(
+        self, instrument_id: InstrumentId | None = None
+    ) -> list[PositionStatusReport]:
+        """Derivative positions from ``/v5/position/list`` (spot has none)."""
+        self._require_credentials("position_status_reports")
+        out: list[PositionStatusReport] = []
+        for category, symbol in self._categories(instrument_id):
+            if category is BybitCategory.SPOT:
+                continue
+            for settle in self._settle_coins(category) if symbol is None else [None]:
+                records = await self._paged(
+                    self.http.http_get_positions, category.value, symbol=symbol, settle_coin=settle
+                )
+                out.extend(self._parse_each(records, category, parse_position_status_report))
+        return out
+
+    async def account_state(self) -> AccountState:
+        """``/v5/account/wallet-balance`` for the configured account type."""
+        self._require_credentials("account_state")
+        result = await self.http.http_get_wallet_balance(self.config.account_type)
+        records = result.get("list") or [{}]
+        return parse_account_state(records[0], self.account_id, time.time_ns())

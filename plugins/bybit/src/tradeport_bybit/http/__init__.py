@@ -1,0 +1,1 @@
+"""Bybit REST: endpoints (client), query builders, payload parsers and error mapping."""

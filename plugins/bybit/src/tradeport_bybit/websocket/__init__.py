@@ -1,0 +1,1 @@
+"""Bybit streams: the venue protocol for the core WebSocketClient, and stream parsers."""
