@@ -1,0 +1,146 @@
+"""The suite must catch a misbehaving plugin: scenarios fail, they never pass by accident.
+
+The reference plugin (the `tradeport new-plugin` template, rendered into a temp directory) is
+run through the suite twice more with its mock venue deliberately broken:
+
+- a mock venue that accepts any signature: LG4 (signing verified, wrong secret refused) fails;
+- a mock venue that forgets subscriptions made on a reconnected connection: RC2 (subscriptions
+  restored) fails.
+
+The healthy template passing the same scenarios is checked here too, so a failure is caused by
+the break and nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from tradeport.scaffold import render_plugin
+
+BROKEN_MODULE = '''
+import pytest
+from tradeport_conformance.suite import *  # noqa: F403
+from tradeport_acme.testing import AcmeHarness
+
+CONFORMANCE_VENUE = "acme"
+
+
+class AcceptsAnySignature(AcmeHarness):
+    """Broken: never checks signatures (a wrong secret is let through)."""
+
+    def verify_signature(self, request):
+        return True
+
+
+class ForgetsResubscriptions(AcmeHarness):
+    """Broken: acknowledges subscriptions on a reconnected connection but never serves them."""
+
+    async def _subscription(self, conn, op, message):
+        await super()._subscription(conn, op, message)
+        if self.total_connections > 1:
+            conn.topics.clear()
+
+
+BREAK = {"signature": AcceptsAnySignature, "resubscribe": ForgetsResubscriptions, "none": AcmeHarness}
+
+
+@pytest.fixture
+def harness_factory(request):
+    return BREAK[request.config.getoption("--break-harness")]
+'''
+
+CONFTEST = """
+def pytest_addoption(parser):
+    parser.addoption("--break-harness", default="none")
+"""
+
+
+@pytest.fixture(scope="module")
+def acme(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The rendered template, importable and discoverable (an installed dist-info)."""
+    root = tmp_path_factory.mktemp("acme")
+    project = render_plugin("acme", str(root))
+    site = root / "site"
+    info = site / "tradeport_acme-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tradeport-acme\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[tradeport.venues]\nacme = tradeport_acme.plugin\n")
+    (site / "tradeport_acme.pth").write_text(str(project / "src") + "\n")
+    tests = root / "suite_run"
+    tests.mkdir()
+    (tests / "test_broken.py").write_text(textwrap.dedent(BROKEN_MODULE))
+    (tests / "conftest.py").write_text(textwrap.dedent(CONFTEST))
+    (tests / "pytest.ini").write_text("[pytest]\n")  # keep this repo's settings out
+    return root
+
+
+def _run(acme: Path, broken: str, keyword: str) -> dict[str, str]:
+    """Run the suite's tests matching ``keyword`` against the (broken) harness; outcome per test."""
+    report = acme / f"report-{broken}-{keyword}.xml"
+    # .pth files are read only from site dirs: put the rendered src on the path explicitly.
+    src = (acme / "site" / "tradeport_acme.pth").read_text().strip()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(acme / "site"), src]),
+        "TRADEPORT_PLUGINS": "acme",
+    }
+    code = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "-c",
+            str(acme / "suite_run" / "pytest.ini"),
+            "--rootdir",
+            str(acme / "suite_run"),
+            str(acme / "suite_run" / "test_broken.py"),
+            "--break-harness",
+            broken,
+            "-k",
+            keyword,
+            "--junitxml",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=acme / "suite_run",
+        timeout=300,
+    )
+    import xml.etree.ElementTree as ET
+
+    outcomes = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        kind = "pass"
+        for child in case:
+            if child.tag in ("failure", "error"):
+                kind = "fail"
+            elif child.tag == "skipped":
+                kind = "skip"
+        outcomes[case.get("name")] = kind
+    assert outcomes, code.stdout + code.stderr
+    return outcomes
+
+
+@pytest.mark.slow
+def test_signature_check_that_accepts_anything_fails_lg4(acme: Path) -> None:
+    keyword = "test_every_signature_verified_and_wrong_secret_refused"
+    assert _run(acme, "none", keyword) == {keyword: "pass"}
+    assert _run(acme, "signature", keyword) == {keyword: "fail"}
+
+
+@pytest.mark.slow
+def test_lost_resubscription_fails_rc2(acme: Path) -> None:
+    keyword = "test_subscriptions_restored"
+    assert _run(acme, "none", keyword) == {keyword: "pass"}
+    assert _run(acme, "resubscribe", keyword) == {keyword: "fail"}
