@@ -1,8 +1,5 @@
 """Background work a client runs between ``connect()`` and ``disconnect()``.
 
-# CORE-CANDIDATE: every plugin's clients need this, and it belongs next to the client base
-# classes (tradeport.clients), ideally with the session owning the host task group.
-
 A client's stream must keep running after ``connect()`` returns, and callers wrap ``connect()``
 in their own cancel scopes (``with anyio.fail_after(10): await client.connect()``). A task group
 entered inside ``connect()`` would then outlive the caller's scope, which structured
