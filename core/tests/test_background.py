@@ -6,7 +6,6 @@ import logging
 
 import anyio
 import pytest
-
 from tradeport.clients.background import BackgroundTasks
 from tradeport.errors import AuthenticationError
 from tradeport.net import GenericJsonProtocol, ReconnectPolicy, WebSocketClient

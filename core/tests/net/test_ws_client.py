@@ -258,3 +258,23 @@ async def test_invalid_frame_fails_the_connection_with_its_code(inbox) -> None:
     assert codes == [1007]  # "invalid frame payload data", sent by the client
     assert client.counters.connections == 2
     assert client.counters.parse_errors == 0
+
+
+async def test_text_ping_runs_often_enough_for_the_idle_timeout(
+    venue_factory, op_protocol, inbox
+) -> None:
+    """A text ping slower than the idle timeout would let a quiet, healthy feed be declared dead;
+    the client pings at least three times per idle period instead."""
+    async with (
+        venue_factory("op") as rig,
+        rig.client(
+            op_protocol(),
+            inbox,
+            idle_timeout=0.6,
+            heartbeat=Heartbeat(ping_interval=None, text_ping_interval=30.0),
+        ) as client,
+    ):
+        with anyio.fail_after(10):
+            await rig.server.wait_until(lambda: rig.venue.text_pings >= 4)
+        assert client.counters.idle_timeouts == 0
+        assert client.counters.reconnects == 0

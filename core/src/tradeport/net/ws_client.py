@@ -408,6 +408,10 @@ class WebSocketClient(anyio.AsyncContextManagerMixin):
             group.start_soon(self._control_pings, session, beat.ping_interval, beat.ping_timeout)
         text_interval = beat.text_ping_interval or self.protocol.ping_interval
         if text_interval is not None and self.protocol.text_ping() is not None:
+            # The venue's pong is what keeps a quiet but healthy feed under the idle timeout:
+            # ping at least three times per idle period, or quiet feeds reconnect for nothing.
+            if self.idle_timeout is not None and text_interval > self.idle_timeout / 3:
+                text_interval = self.idle_timeout / 3
             group.start_soon(self._text_pings, session, text_interval)
         if self.idle_timeout is not None:
             group.start_soon(self._idle_watch, self.idle_timeout)
