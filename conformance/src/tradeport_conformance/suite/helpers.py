@@ -32,6 +32,16 @@ _PRODUCT_ORDER = (
 )
 
 
+def _backlog(venue: Any) -> list[Any]:
+    """Events read while waiting for something else, kept for later waits (two orders canceled
+    together must not lose one cancel because the suite waited for the other first)."""
+    backlog = getattr(venue, "_conformance_backlog", None)
+    if backlog is None:
+        backlog = []
+        venue._conformance_backlog = backlog
+    return backlog
+
+
 async def next_matching(
     venue: Any,
     predicate: Callable[[Any], bool],
@@ -40,17 +50,29 @@ async def next_matching(
     what: str = "event",
     seen: list[Any] | None = None,
 ) -> Any:
-    """The next event from ``venue.events()`` that satisfies ``predicate``.
+    """The next event (oldest first) that satisfies ``predicate``.
 
-    Events that do not match are skipped (and appended to ``seen`` when given, so a test can
-    assert on what came before). Fails the test with ``what`` after ``timeout`` seconds.
+    Events already read but not yet matched are looked at first, then new ones from
+    ``venue.events()``. Events that do not match stay available to later waits (and are
+    appended to ``seen`` when given, so a test can assert on what came before). Fails the test
+    with ``what`` after ``timeout`` seconds.
     """
+    backlog = _backlog(venue)
+    for index, event in enumerate(backlog):
+        if predicate(event):
+            if seen is not None:
+                seen.extend(backlog[:index])
+            del backlog[index]
+            return event
+    if seen is not None:
+        seen.extend(backlog)
     try:
         with anyio.fail_after(timeout):
             while True:
                 event = await venue.next_event()
                 if predicate(event):
                     return event
+                backlog.append(event)
                 if seen is not None:
                     seen.append(event)
     except TimeoutError:

@@ -1,0 +1,437 @@
+"""Parsers from OKX records (REST ``data`` items and identical WS push items) to the domain
+model. Pure functions; ``""`` means missing; precision comes from the instrument."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+
+from tradeport.model.data import (
+    Bar,
+    BarType,
+    FundingRateUpdate,
+    IndexPriceUpdate,
+    InstrumentStatus,
+    MarkPriceUpdate,
+    QuoteTick,
+    TradeTick,
+)
+from tradeport.model.enums import (
+    AccountType,
+    LiquiditySide,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+)
+from tradeport.model.identifiers import (
+    AccountId,
+    ClientOrderId,
+    InstrumentId,
+    PositionId,
+    Symbol,
+    TradeId,
+    VenueOrderId,
+)
+from tradeport.model.instruments import (
+    DatedFuture,
+    Instrument,
+    OptionContract,
+    Perpetual,
+    SpotPair,
+)
+from tradeport.model.numbers import Money, Price, Quantity
+from tradeport.model.reports import (
+    AccountBalance,
+    AccountState,
+    FillReport,
+    MarginBalance,
+    OrderStatusReport,
+    PositionStatusReport,
+)
+
+from tradeport_okx.constants import VENUE
+from tradeport_okx.enums import (
+    AGGRESSOR_FROM_TRADE_SIDE,
+    EXEC_TYPE_TO_LIQUIDITY,
+    INSTRUMENT_STATE_TO_STATUS,
+    OPT_TYPE_TO_KIND,
+    ORD_TYPE_TO_DOMAIN,
+    SIDE_FROM_OKX,
+    STATE_TO_STATUS,
+)
+
+__all__ = [
+    "ms_to_ns",
+    "instrument_id_for",
+    "parse_instrument",
+    "parse_instrument_status",
+    "parse_quote_from_ticker",
+    "parse_trade_tick",
+    "parse_bar",
+    "parse_mark_price",
+    "parse_index_price",
+    "parse_funding_rate",
+    "parse_order_status_report",
+    "parse_fill_report",
+    "parse_position_status_report",
+    "parse_account_state",
+]
+
+_NS_PER_MS = 1_000_000
+_ID_CACHE: dict[str, InstrumentId] = {}
+
+
+def ms_to_ns(value: str | int | None) -> int:
+    """Unix milliseconds (``"1597026383085"``) as nanoseconds; missing -> 0."""
+    if value is None or value == "":
+        return 0
+    return int(value) * _NS_PER_MS
+
+
+def instrument_id_for(inst_id: str) -> InstrumentId:
+    """``BTC-USDT`` -> ``BTC-USDT.OKX`` (cached: parsers call it per message)."""
+    iid = _ID_CACHE.get(inst_id)
+    if iid is None:
+        iid = _ID_CACHE[inst_id] = InstrumentId.of(inst_id, VENUE)
+    return iid
+
+
+def _opt(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    return None if value is None or value == "" else str(value)
+
+
+def _now_ns() -> int:
+    return time.time_ns()
+
+
+# -- instruments -------------------------------------------------------------------------------
+
+
+def _quantity_or_none(text: str | None, precision: int) -> Quantity | None:
+    if text is None:
+        return None
+    value = Decimal(text)
+    if value <= 0:
+        return None
+    # Limits like maxLmtSz "9999999999.0000000000000000" carry more zeros than the lot size.
+    return Quantity.from_decimal(value.quantize(Decimal(1).scaleb(-precision)), precision)
+
+
+def parse_instrument(record: dict[str, Any], ts_init: int | None = None) -> Instrument:
+    """An ``/api/v5/public/instruments`` item -> SpotPair (SPOT, MARGIN), Perpetual (SWAP),
+    DatedFuture (FUTURES) or OptionContract (OPTION).
+
+    Derivative sizes are contracts; ``multiplier`` is ``ctVal * ctMult`` (underlying units per
+    contract), and the raw record (``ctVal``, ``ctMult``, ``ctValCcy``, ``instFamily``...) stays in
+    ``info``.
+    """
+    ts_init = _now_ns() if ts_init is None else ts_init
+    inst_type = record["instType"]
+    inst_id = record["instId"]
+    tick = Price.from_str(record["tickSz"])
+    lot = Quantity.from_str(record["lotSz"])
+    common: dict[str, Any] = {
+        "id": instrument_id_for(inst_id),
+        "raw_symbol": Symbol(inst_id),
+        "price_precision": tick.precision,
+        "size_precision": lot.precision,
+        "price_increment": tick,
+        "size_increment": lot,
+        "lot_size": lot,
+        "min_quantity": _quantity_or_none(_opt(record, "minSz"), lot.precision),
+        "max_quantity": _quantity_or_none(_opt(record, "maxLmtSz"), lot.precision),
+        "ts_event": ms_to_ns(record.get("listTime")) or ts_init,
+        "ts_init": ts_init,
+        "info": dict(record),
+    }
+    if inst_type in ("SPOT", "MARGIN"):
+        return SpotPair(
+            base_currency=record["baseCcy"], quote_currency=record["quoteCcy"], **common
+        )
+    family = _opt(record, "instFamily") or record["uly"]
+    base, _, quote = family.partition("-")
+    ct_val = Decimal(_opt(record, "ctVal") or "1")
+    ct_mult = Decimal(_opt(record, "ctMult") or "1")
+    multiplier = (ct_val * ct_mult).normalize()
+    common["multiplier"] = Quantity(format(multiplier, "f"))
+    settle = _opt(record, "settleCcy") or quote
+    inverse = record.get("ctType") == "inverse"
+    if inst_type == "SWAP":
+        return Perpetual(
+            base_currency=base,
+            quote_currency=quote,
+            settle_currency=settle,
+            is_inverse=inverse,
+            **common,
+        )
+    expiry = ms_to_ns(record.get("expTime"))
+    activation = min(common["ts_event"], expiry)
+    if inst_type == "FUTURES":
+        return DatedFuture(
+            underlying=family,
+            base_currency=base,
+            quote_currency=quote,
+            settle_currency=settle,
+            is_inverse=inverse,
+            activation_ns=activation,
+            expiry_ns=expiry,
+            **common,
+        )
+    if inst_type == "OPTION":
+        return OptionContract(
+            underlying=family,
+            quote_currency=quote,
+            settle_currency=settle,
+            option_kind=OPT_TYPE_TO_KIND[record["optType"]],
+            strike_price=Price.from_str(record["stk"]),
+            activation_ns=activation,
+            expiry_ns=expiry,
+            **common,
+        )
+    raise ValueError(f"unknown instType {inst_type!r}")
+
+
+def parse_instrument_status(record: dict[str, Any], ts_init: int) -> InstrumentStatus:
+    """An instruments item's ``state`` as an InstrumentStatus (the ``instruments`` channel)."""
+    return InstrumentStatus(
+        instrument_id_for(record["instId"]),
+        INSTRUMENT_STATE_TO_STATUS[record["state"]],
+        ts_init,
+        ts_init,
+        reason=record["state"],
+    )
+
+
+# -- market data -------------------------------------------------------------------------------
+
+
+def parse_quote_from_ticker(
+    record: dict[str, Any], instrument: Instrument, ts_init: int
+) -> QuoteTick | None:
+    """A ``tickers`` item (REST or WS) as a QuoteTick; None when a side is empty."""
+    bid, ask = record.get("bidPx"), record.get("askPx")
+    if not bid or not ask:
+        return None
+    return QuoteTick(
+        instrument.id,
+        instrument.make_price(bid),
+        instrument.make_price(ask),
+        instrument.make_qty(record["bidSz"]),
+        instrument.make_qty(record["askSz"]),
+        ms_to_ns(record["ts"]),
+        ts_init,
+    )
+
+
+def parse_trade_tick(record: dict[str, Any], instrument: Instrument, ts_init: int) -> TradeTick:
+    """A trades item (``/market/trades``, ``trades`` channel): ``side`` is the taker's."""
+    return TradeTick(
+        instrument.id,
+        instrument.make_price(record["px"]),
+        instrument.make_qty(record["sz"]),
+        AGGRESSOR_FROM_TRADE_SIDE[record["side"]],
+        TradeId(record["tradeId"]),
+        ms_to_ns(record["ts"]),
+        ts_init,
+    )
+
+
+def parse_bar(row: list[str], bar_type: BarType, instrument: Instrument, ts_init: int) -> Bar:
+    """A candle row ``[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]``; ``ts`` is the
+    bar's open time, so ``ts_event`` is the open time plus one interval."""
+    return Bar(
+        bar_type,
+        instrument.make_price(row[1]),
+        instrument.make_price(row[2]),
+        instrument.make_price(row[3]),
+        instrument.make_price(row[4]),
+        Quantity.from_str(row[5]),
+        ms_to_ns(row[0]),
+        ts_init,
+    )
+
+
+def parse_mark_price(
+    record: dict[str, Any], instrument: Instrument, ts_init: int
+) -> MarkPriceUpdate:
+    """A ``mark-price`` item."""
+    return MarkPriceUpdate(
+        instrument.id, instrument.make_price(record["markPx"]), ms_to_ns(record["ts"]), ts_init
+    )
+
+
+def parse_index_price(
+    record: dict[str, Any], instrument_id: InstrumentId, ts_init: int
+) -> IndexPriceUpdate:
+    """An ``index-tickers`` item for the index of ``instrument_id`` (its instFamily)."""
+    return IndexPriceUpdate(
+        instrument_id, Price.from_str(record["idxPx"]), ms_to_ns(record["ts"]), ts_init
+    )
+
+
+def parse_funding_rate(
+    record: dict[str, Any], instrument_id: InstrumentId, ts_init: int
+) -> FundingRateUpdate:
+    """A ``funding-rate`` item: the current rate, settled at ``fundingTime``."""
+    funding_time = ms_to_ns(record.get("fundingTime"))
+    next_time = ms_to_ns(record.get("nextFundingTime"))
+    return FundingRateUpdate(
+        instrument_id,
+        Decimal(record["fundingRate"]),
+        ms_to_ns(record.get("ts")) or ts_init,
+        ts_init,
+        next_funding_ns=funding_time or None,
+        interval_ns=(next_time - funding_time) if funding_time and next_time else None,
+    )
+
+
+# -- execution -----------------------------------------------------------------------------------
+
+
+def _client_order_id(record: dict[str, Any]) -> ClientOrderId | None:
+    value = _opt(record, "clOrdId") or _opt(record, "algoClOrdId")
+    return ClientOrderId(value) if value else None
+
+
+def parse_order_status_report(
+    record: dict[str, Any],
+    instrument: Instrument,
+    ts_init: int,
+    account_id: AccountId | None = None,
+) -> OrderStatusReport:
+    """An order (``/trade/order``, ``/trade/orders-pending``, ``/trade/orders-history``, the
+    ``orders`` channel) as an OrderStatusReport."""
+    ord_type = record["ordType"]
+    order_type, tif, post_only = ORD_TYPE_TO_DOMAIN[ord_type]
+    state = record["state"]
+    status = STATE_TO_STATUS[state]
+    filled = instrument.make_qty(_opt(record, "accFillSz") or "0")
+    if status is OrderStatus.CANCELED and filled:
+        status = OrderStatus.CANCELED  # canceled after a partial fill stays canceled
+    price = _opt(record, "px")
+    avg = _opt(record, "avgPx")
+    trigger = _opt(record, "triggerPx") or _opt(record, "slTriggerPx")
+    if trigger and order_type is OrderType.STOP_MARKET and price and price != "-1":
+        order_type = OrderType.STOP_LIMIT
+    created = ms_to_ns(record.get("cTime")) or ts_init
+    return OrderStatusReport(
+        account_id=account_id,
+        instrument_id=instrument.id,
+        client_order_id=_client_order_id(record),
+        venue_order_id=VenueOrderId(record.get("ordId") or record["algoId"]),
+        order_side=SIDE_FROM_OKX[record["side"]],
+        order_type=order_type,
+        time_in_force=tif,
+        order_status=status,
+        quantity=instrument.make_qty(record["sz"]),
+        filled_qty=filled,
+        price=instrument.make_price(price) if price and price != "-1" else None,
+        trigger_price=instrument.make_price(trigger) if trigger else None,
+        avg_px=Decimal(avg) if avg else None,
+        post_only=post_only,
+        reduce_only=record.get("reduceOnly") == "true",
+        cancel_reason=_opt(record, "cancelSourceReason"),
+        ts_accepted=created,
+        ts_last=ms_to_ns(record.get("uTime")) or created,
+        ts_init=ts_init,
+    )
+
+
+def _commission(fee: str | None, currency: str | None, fallback_ccy: str) -> Money:
+    # OKX: a negative fee is charged, a positive one is a rebate; tradeport the other way round.
+    amount = Decimal(fee) if fee else Decimal(0)
+    return Money(-amount if amount else amount, currency or fallback_ccy)
+
+
+def parse_fill_report(
+    record: dict[str, Any],
+    instrument: Instrument,
+    ts_init: int,
+    account_id: AccountId | None = None,
+) -> FillReport:
+    """A ``/trade/fills`` item (or ``fills`` channel item) as a FillReport."""
+    liquidity = EXEC_TYPE_TO_LIQUIDITY.get(
+        record.get("execType", ""), LiquiditySide.NO_LIQUIDITY_SIDE
+    )
+    return FillReport(
+        account_id=account_id,
+        instrument_id=instrument.id,
+        venue_order_id=VenueOrderId(record["ordId"]),
+        client_order_id=_client_order_id(record),
+        trade_id=TradeId(record["tradeId"]),
+        order_side=SIDE_FROM_OKX[record["side"]],
+        last_qty=instrument.make_qty(record["fillSz"]),
+        last_px=instrument.make_price(record["fillPx"]),
+        commission=_commission(
+            _opt(record, "fee") or _opt(record, "fillFee"),
+            _opt(record, "feeCcy") or _opt(record, "fillFeeCcy"),
+            instrument.quote_currency,
+        ),
+        liquidity_side=liquidity,
+        ts_event=ms_to_ns(record.get("ts") or record.get("fillTime")) or ts_init,
+        ts_init=ts_init,
+    )
+
+
+def parse_position_status_report(
+    record: dict[str, Any],
+    instrument: Instrument,
+    ts_init: int,
+    account_id: AccountId | None = None,
+) -> PositionStatusReport:
+    """A ``/account/positions`` item (or ``positions`` channel item).
+
+    ``pos`` is signed in net mode; in hedge mode ``posSide`` says long or short.
+    """
+    pos = Decimal(_opt(record, "pos") or "0")
+    pos_side = record.get("posSide", "net")
+    if pos == 0:
+        side = PositionSide.FLAT
+    elif pos_side == "short" or (pos_side == "net" and pos < 0):
+        side = PositionSide.SHORT
+    else:
+        side = PositionSide.LONG
+    avg = _opt(record, "avgPx")
+    upl = _opt(record, "upl")
+    ccy = _opt(record, "ccy") or instrument.quote_currency
+    return PositionStatusReport(
+        account_id=account_id,
+        instrument_id=instrument.id,
+        venue_position_id=PositionId(record["posId"]) if _opt(record, "posId") else None,
+        position_side=side,
+        quantity=instrument.make_qty(format(abs(pos), "f")),
+        avg_px_open=Decimal(avg) if avg else None,
+        unrealized_pnl=Money(upl, ccy) if upl else None,
+        ts_last=ms_to_ns(record.get("uTime")) or ts_init,
+        ts_init=ts_init,
+    )
+
+
+def parse_account_state(
+    record: dict[str, Any], account_id: AccountId, ts_init: int
+) -> AccountState:
+    """An ``/account/balance`` item (or ``account`` channel item): one balance per ``details``
+    currency; ``total = eq`` (equity), ``free = availBal`` (or ``availEq``), ``locked`` the rest."""
+    balances = []
+    margins = []
+    for detail in record.get("details", []):
+        ccy = detail["ccy"]
+        total = Decimal(_opt(detail, "eq") or _opt(detail, "cashBal") or "0")
+        free = Decimal(_opt(detail, "availBal") or _opt(detail, "availEq") or "0")
+        free = min(free, total)
+        locked = total - free
+        balances.append(AccountBalance(Money(total, ccy), Money(locked, ccy), Money(free, ccy)))
+        imr, mmr = _opt(detail, "imr"), _opt(detail, "mmr")
+        if imr and mmr:
+            margins.append(MarginBalance(Money(imr, ccy), Money(mmr, ccy)))
+    return AccountState(
+        account_id=account_id,
+        account_type=AccountType.MARGIN,
+        base_currency=None,
+        balances=tuple(balances),
+        margins=tuple(margins),
+        ts_event=ms_to_ns(record.get("uTime")) or ts_init,
+        ts_init=ts_init,
+    )
