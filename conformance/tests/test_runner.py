@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from plugin_dists import GOOD_PLUGIN, write_installed_dist
 from tradeport_conformance.catalogue import CATALOGUE
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import attrs
 import pytest
-
 from tradeport.config import VenueConfig, config_to_dict, describe_config_fields, load_config
 from tradeport.errors import ConfigError
 from tradeport.secrets import REDACTED, Secret, redact
@@ -73,7 +72,7 @@ def test_toml_errors_are_clear(tmp_path: Path) -> None:
 
 def test_secret_never_prints(caplog) -> None:
     cfg = load_config(DemoConfig, {"api_key": "key-1234", "api_secret": SECRET, "passphrase": SECRET})
-    texts = [repr(cfg), str(cfg), f"{cfg.api_secret}", f"{cfg.api_secret!r}", "%s" % cfg.api_secret,
+    texts = [repr(cfg), str(cfg), f"{cfg.api_secret}", f"{cfg.api_secret!r}", f"{cfg.api_secret}",
              json.dumps(config_to_dict(cfg))]
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("test").info("config %s secret %s", cfg, cfg.api_secret)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tradeport.clients.dedup import SeenIds
 
 

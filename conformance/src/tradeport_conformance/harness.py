@@ -293,7 +293,7 @@ class VenueHarness(abc.ABC):
         rate-limit code when status is 200 and the venue signals limits in the body).
         """
 
-    async def push_account_events(self) -> None:
+    async def push_account_events(self) -> None:  # noqa: B027 - an optional hook, not abstract
         """Deliver queued exchange events (fills, cancels) on private streams now.
 
         The default does nothing: harnesses that push events as the exchange emits them need

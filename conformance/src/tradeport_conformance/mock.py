@@ -242,7 +242,7 @@ class MockVenue(VenueHarness, abc.ABC):
         """Timestamp every TCP connection the proxy accepts (for backoff checks)."""
         seen = 0
         while True:
-            await proxy.changed.wait_until(lambda: proxy.connections > seen)
+            await proxy.changed.wait_until(lambda seen=seen: proxy.connections > seen)
             now = anyio.current_time()
             while seen < proxy.connections:
                 self._attempt_times.append(now)

@@ -20,6 +20,7 @@ class Secret:
     """A credential value that does not leak through repr/str/format/JSON."""
 
     __slots__ = ("_value",)
+    _value: str
 
     def __init__(self, value: str) -> None:
         if isinstance(value, Secret):

@@ -20,6 +20,7 @@ from typing import Any
 
 import anyio
 import anyio.abc
+
 from tradeport.errors import TradeportError
 from tradeport.net import WebSocketClient
 

@@ -55,11 +55,20 @@ def order_matrix(
     return frozenset((ot, tif) for ot, tifs in spec.items() for tif in tifs)
 
 
-def _frozen_set_of(kind: type[StrEnum]) -> Any:
-    def convert(values: Iterable[Any]) -> frozenset[Any]:
-        return frozenset(kind(v) for v in values)
+def _products(values: Iterable[Any]) -> frozenset[ProductType]:
+    return frozenset(ProductType(v) for v in values)
 
-    return convert
+
+def _data_types(values: Iterable[Any]) -> frozenset[DataType]:
+    return frozenset(DataType(v) for v in values)
+
+
+def _book_types(values: Iterable[Any]) -> frozenset[BookType]:
+    return frozenset(BookType(v) for v in values)
+
+
+def _history_types(values: Iterable[Any]) -> frozenset[HistoryType]:
+    return frozenset(HistoryType(v) for v in values)
 
 
 def _pairs(values: Any) -> frozenset[tuple[OrderType, TimeInForce]]:
@@ -74,17 +83,17 @@ class Capabilities:
 
     #: Product families the instrument provider loads.
     products: frozenset[ProductType] = attrs.field(
-        factory=frozenset, converter=_frozen_set_of(ProductType)
+        factory=frozenset, converter=_products
     )
     #: Streaming data types the data client can subscribe to.
-    data: frozenset[DataType] = attrs.field(factory=frozenset, converter=_frozen_set_of(DataType))
+    data: frozenset[DataType] = attrs.field(factory=frozenset, converter=_data_types)
     #: Book types the data client maintains.
     book_types: frozenset[BookType] = attrs.field(
-        factory=frozenset, converter=_frozen_set_of(BookType)
+        factory=frozenset, converter=_book_types
     )
     #: Historical requests the data client answers.
     history: frozenset[HistoryType] = attrs.field(
-        factory=frozenset, converter=_frozen_set_of(HistoryType)
+        factory=frozenset, converter=_history_types
     )
     #: Supported (order type, time in force) pairs. Empty means no execution at all.
     orders: frozenset[tuple[OrderType, TimeInForce]] = attrs.field(
