@@ -202,6 +202,11 @@ class VenueHarness(abc.ABC):
         """Stream a book update whose sequence skips ahead (a lost message)."""
         raise NotImplementedError("publish_book_gap")
 
+    async def publish_book_bad_checksum(self, instrument_id: InstrumentId) -> None:
+        """Stream a book update that continues the sequence but carries a wrong checksum
+        (a corrupted message; only for ``features.book_checksum``)."""
+        raise NotImplementedError("publish_book_bad_checksum")
+
     async def publish_bar(
         self,
         instrument_id: InstrumentId,

@@ -156,13 +156,27 @@ class TestReconnect:
                 timeout=EVENT_TIMEOUT,
                 what="book resynced after reconnect",
             )
+
+            # A resync fetches a fresh snapshot: by REST or by subscribing again.
+            def refetches() -> int:
+                return len(harness.requests) + harness.subscription_messages()
+
+            if harness.features.book_checksum:
+                before = refetches()
+                await harness.publish_book_bad_checksum(iid)
+                await harness.wait_until(
+                    lambda: refetches() > before and book_matches_venue(venue, harness, inst),
+                    timeout=EVENT_TIMEOUT,
+                    what="a resync after a checksum mismatch",
+                )
             if harness.features.book_sequence:
                 await seed_book(harness, inst, prices_for(inst, p["mid"] - p["tick"] * 4))
+                before = refetches()
                 await harness.publish_book_gap(iid)
                 await harness.wait_until(
-                    lambda: book_matches_venue(venue, harness, inst),
+                    lambda: refetches() > before and book_matches_venue(venue, harness, inst),
                     timeout=EVENT_TIMEOUT,
-                    what="book resynced after a sequence gap",
+                    what="a resync after a sequence gap",
                 )
 
     @scenario("RC5")

@@ -1159,6 +1159,10 @@ class OkxHarness(MockVenue):
         await self._flush()
         await self._push_book_change(instrument_id.symbol.value, gap=True)
 
+    async def publish_book_bad_checksum(self, instrument_id: InstrumentId) -> None:
+        """The contract's name for :meth:`publish_book_corrupt_checksum` (RC4)."""
+        await self.publish_book_corrupt_checksum(instrument_id)
+
     async def publish_book_corrupt_checksum(self, instrument_id: InstrumentId) -> None:
         """Stream a continuous update whose checksum is wrong (a corrupted message)."""
         await self._flush()
