@@ -251,7 +251,7 @@ async def test_provider_loads_instruments(payload: Callable[[str], Any]) -> None
 
 async def test_timeout_is_typed() -> None:
     async def handle(request: Request) -> Response:
-        await anyio.sleep(5)
+        await anyio.sleep_forever()  # a venue that never answers
         return Response.json([])
 
     async with LoopbackServer(http=handle) as server:
