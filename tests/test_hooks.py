@@ -184,3 +184,25 @@ async def test_unsupported_operation_names_venue_and_operation(registry, caplog)
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_batch_defaults_go_one_by_one(registry) -> None:
+    """Venues without batch endpoints still accept submit_orders / modify_orders (in order)."""
+    from tradeport.clients import OrderChange
+
+    calls: list[tuple] = []
+
+    class Recording(PaperExecution):
+        async def submit_order(self, order):
+            calls.append(("submit", order))
+
+        async def modify_order(self, instrument_id, client_order_id=None, venue_order_id=None, *,
+                               quantity=None, price=None, trigger_price=None):
+            calls.append(("modify", client_order_id, price))
+
+    client = Recording("PAPER", None)
+    await client.submit_orders(["o1", "o2"])
+    await client.modify_orders([OrderChange(instrument_id="X.PAPER", client_order_id="c1", price="1.5"),
+                                OrderChange(instrument_id="X.PAPER", client_order_id="c2", price="2.5")])
+    assert calls == [("submit", "o1"), ("submit", "o2"), ("modify", "c1", "1.5"), ("modify", "c2", "2.5")]

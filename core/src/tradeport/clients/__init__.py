@@ -5,6 +5,7 @@ from tradeport.clients.base import (
     EventSink,
     ExecutionClient,
     InstrumentProvider,
+    OrderChange,
     Reconnected,
     VenueClient,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "ExecutionClient",
     "HistoryType",
     "InstrumentProvider",
+    "OrderChange",
     "Reconnected",
     "UnsupportedOperation",
     "VenueClient",

@@ -46,6 +46,7 @@ __all__ = [
     "DataClient",
     "ExecutionClient",
     "Reconnected",
+    "OrderChange",
 ]
 
 log = logging.getLogger("tradeport.clients")
@@ -72,6 +73,19 @@ class Reconnected:
     venue: str
     stream: str
     ts_event: int
+
+
+@attrs.frozen(kw_only=True)
+class OrderChange:
+    """One modification in a batch (:meth:`ExecutionClient.modify_orders`): the order, by client
+    or venue id, and the new quantity / price / trigger price (None keeps the current one)."""
+
+    instrument_id: InstrumentId
+    client_order_id: ClientOrderId | None = None
+    venue_order_id: VenueOrderId | None = None
+    quantity: Any = None
+    price: Any = None
+    trigger_price: Any = None
 
 
 class VenueClient:
@@ -356,6 +370,25 @@ class ExecutionClient(VenueClient):
 
     async def submit_order_list(self, order_list: OrderList) -> None:
         self._unsupported("submit_order_list")
+
+    async def submit_orders(self, orders: Sequence[Order]) -> None:
+        """Submit several independent orders. Venues with a batch endpoint override this
+        (``Capabilities.batch_submit``); the default submits them one by one, in order."""
+        for order in orders:
+            await self.submit_order(order)
+
+    async def modify_orders(self, changes: Sequence[OrderChange]) -> None:
+        """Modify several orders. Venues with a batch endpoint override this
+        (``Capabilities.batch_modify``); the default modifies them one by one, in order."""
+        for change in changes:
+            await self.modify_order(
+                change.instrument_id,
+                change.client_order_id,
+                change.venue_order_id,
+                quantity=change.quantity,
+                price=change.price,
+                trigger_price=change.trigger_price,
+            )
 
     async def modify_order(
         self,

@@ -104,6 +104,10 @@ class Capabilities:
     modify_order: bool = False
     cancel_all: bool = False
     batch_cancel: bool = False
+    #: Several independent orders in one venue request (ExecutionClient.submit_orders).
+    batch_submit: bool = False
+    #: Several modifications in one venue request (ExecutionClient.modify_orders).
+    batch_modify: bool = False
     order_lists: bool = False
     #: The venue reports positions (derivatives) and PositionStatusReports can be produced.
     positions: bool = False
@@ -148,6 +152,8 @@ class Capabilities:
             "modify_order": self.modify_order,
             "cancel_all": self.cancel_all,
             "batch_cancel": self.batch_cancel,
+            "batch_submit": self.batch_submit,
+            "batch_modify": self.batch_modify,
             "order_lists": self.order_lists,
             "positions": self.positions,
             "private_streams": self.private_streams,
@@ -168,6 +174,8 @@ class Capabilities:
             "modify_order",
             "cancel_all",
             "batch_cancel",
+            "batch_submit",
+            "batch_modify",
             "order_lists",
             "positions",
             "private_streams",
