@@ -15,16 +15,21 @@ from tradeport_conformance.catalogue import CATALOGUE
 
 def _run(args: list[str], site: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(site), "TRADEPORT_PLUGINS": "goodvenue"}
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     site = tmp_path / "site"
-    write_installed_dist(site, dist="tradeport-goodvenue", entry_name="goodvenue",
-                         module="tradeport_goodvenue_plugin",
-                         source=GOOD_PLUGIN.format(venue="goodvenue", venue_id="GOODVENUE"))
+    write_installed_dist(
+        site,
+        dist="tradeport-goodvenue",
+        entry_name="goodvenue",
+        module="tradeport_goodvenue_plugin",
+        source=GOOD_PLUGIN.format(venue="goodvenue", venue_id="GOODVENUE"),
+    )
     return site
 
 
@@ -36,18 +41,48 @@ def test_unknown_venue_is_a_usage_error(site: Path, tmp_path: Path) -> None:
 
 def test_pytest_plugin_inert_then_usage_error(site: Path, tmp_path: Path) -> None:
     (tmp_path / "test_plain.py").write_text("def test_ok():\n    assert 1 + 1 == 2\n")
-    plain = _run(["-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_plain.py")], site, tmp_path)
+    plain = _run(
+        ["-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_plain.py")],
+        site,
+        tmp_path,
+    )
     assert plain.returncode == 0 and "1 passed" in plain.stdout
-    bad = _run(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--venue", "nope",
-                str(tmp_path / "test_plain.py")], site, tmp_path)
+    bad = _run(
+        [
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--venue",
+            "nope",
+            str(tmp_path / "test_plain.py"),
+        ],
+        site,
+        tmp_path,
+    )
     assert bad.returncode == 4  # pytest's usage error
     assert "installed venues: goodvenue" in bad.stderr
 
 
-def test_matrix_and_json_report_a_plugin_without_harness_as_failing(site: Path, tmp_path: Path) -> None:
+def test_matrix_and_json_report_a_plugin_without_harness_as_failing(
+    site: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out.json"
-    result = _run(["-m", "tradeport", "conformance", "goodvenue", "-k", "test_load_all or test_quotes",
-                   "--json", str(out)], site, tmp_path)
+    result = _run(
+        [
+            "-m",
+            "tradeport",
+            "conformance",
+            "goodvenue",
+            "-k",
+            "test_load_all or test_quotes",
+            "--json",
+            str(out),
+        ],
+        site,
+        tmp_path,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     report = json.loads(out.read_text())
     assert report["venue"] == "goodvenue"
@@ -58,11 +93,21 @@ def test_matrix_and_json_report_a_plugin_without_harness_as_failing(site: Path, 
     assert "provides no conformance harness" in rows["IN1"]["reason"]
     # SB1 needs QUOTES, which the plugin declares, so it is attempted (and fails the same way).
     assert rows["SB1"]["outcome"] == "fail"
-    assert rows["LG1"] == {"id": "LG1", "title": CATALOGUE["LG1"], "outcome": "skip", "reason": "deselected"}
+    assert rows["LG1"] == {
+        "id": "LG1",
+        "title": CATALOGUE["LG1"],
+        "outcome": "skip",
+        "reason": "deselected",
+    }
     # "test_quotes" also selects HI3 (quotes history): with no harness even its capability check
     # cannot run, so it fails too rather than passing or skipping silently.
     failing = {r["id"] for r in report["scenarios"] if r["outcome"] == "fail"}
     assert failing == {"IN1", "SB1", "HI3"}
-    assert report["summary"] == {"pass": 0, "fail": 3, "skip": len(CATALOGUE) - 3, "total": len(CATALOGUE)}
+    assert report["summary"] == {
+        "pass": 0,
+        "fail": 3,
+        "skip": len(CATALOGUE) - 3,
+        "total": len(CATALOGUE),
+    }
     assert "IN1   fail" in result.stdout  # the printed matrix
     assert "[3/3]" in result.stderr  # progress while it runs

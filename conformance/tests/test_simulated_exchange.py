@@ -314,8 +314,9 @@ def test_expiry_with_an_injected_clock_happens_on_the_next_call() -> None:
     # A query answers from the present: the order has expired, and the listener heard of it.
     assert sim.open_orders() == []
     assert [type(e) for e in delivered] == [OrderExpired, BalanceChanged]
-    with pytest.raises(ValueError, match="injected clock"):
-        sim.advance_time(T0 + 3 * SECOND)
+    # Jumping ahead of an injected clock moves an offset (mock venues drive GTD expiry so).
+    sim.advance_time(T0 + 3 * SECOND)
+    assert sim.now() == T0 + 3 * SECOND
 
 
 def test_day_order_expires_at_the_next_utc_midnight(sim: SimulatedExchange) -> None:
@@ -837,3 +838,44 @@ def test_the_package_docstring_example_runs() -> None:
     outcome = doctest.testmod(package)
     assert outcome.attempted > 20
     assert outcome.failed == 0
+
+
+def test_advance_time_with_an_injected_clock_moves_an_offset() -> None:
+    """Mock venues inject the wall clock; GTD expiry must still be drivable by jumping ahead."""
+    from decimal import Decimal as D
+
+    from tradeport.model.enums import OrderSide, OrderType, ProductType, TimeInForce
+    from tradeport_conformance.simulated import OrderExpired, SimInstrument, SimulatedExchange
+
+    wall = [1_700_000_000_000_000_000]
+    sim = SimulatedExchange(clock=lambda: wall[0])
+    sim.add_instrument(
+        SimInstrument(
+            symbol="X",
+            product_type=ProductType.SPOT,
+            base_asset="B",
+            quote_asset="Q",
+            tick_size=D("0.01"),
+            lot_size=D("1"),
+        )
+    )
+    sim.set_balance("Q", D("1000"))
+    expiry = wall[0] + 60_000_000_000
+    order = sim.submit(
+        "X",
+        OrderSide.BUY,
+        OrderType.LIMIT,
+        D("1"),
+        price=D("10"),
+        time_in_force=TimeInForce.GTD,
+        expire_time_ns=expiry,
+    ).order
+    assert sim.advance_time(wall[0] - 5) == ()  # never backwards
+    events = sim.advance_time(expiry)
+    assert any(
+        isinstance(e, OrderExpired) and e.order.venue_order_id == order.venue_order_id
+        for e in events
+    )
+    assert sim.now() >= expiry
+    wall[0] += 1
+    assert sim.now() == expiry + 1  # the offset stays; the clock keeps moving

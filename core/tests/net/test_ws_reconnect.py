@@ -257,9 +257,8 @@ async def test_reconnect_attempts_after_a_drop_are_bounded(
         assert client.state is ConnectionState.FAILED
 
 
-
 async def test_reconnect_now_goes_through_a_normal_reconnect(
-    venue_factory, binance_protocol, inbox
+    venue_factory, binance_protocol, inbox, caplog
 ) -> None:
     """reconnect_now (e.g. on Binance listenKeyExpired) drops the connection; the client
     reconnects and replays its subscriptions like after any drop."""
@@ -267,9 +266,12 @@ async def test_reconnect_now_goes_through_a_normal_reconnect(
         with anyio.fail_after(10):
             await client.subscribe(["a@trade"])
         seen = client.counters.reconnects
+        caplog.set_level(logging.INFO, logger="tradeport.net")
         await client.reconnect_now("stream token expired")
         with anyio.fail_after(10):
             await client.wait_reconnected(seen)
         assert client.counters.reconnects == seen + 1
         assert rig.venue.connection_count == 2
         assert rig.venue.log[2] == [("subscribe", ["a@trade"])]
+        assert "reconnecting as asked: stream token expired" in caplog.text
+        assert "connection lost" not in caplog.text

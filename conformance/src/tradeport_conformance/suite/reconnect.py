@@ -205,6 +205,8 @@ class TestReconnect:
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
             p = prices_for(inst)
+            # A book around the suite's prices, so the far-away order rests instead of filling.
+            await seed_book(harness, inst, p)
             await venue.data.subscribe_trades(iid)
             order = Order.limit(
                 instrument_id=iid,

@@ -199,6 +199,8 @@ class WebSocketClient(anyio.AsyncContextManagerMixin):
         self._running = False
         self._run_scope: anyio.CancelScope | None = None
         self._session: WireSession | None = None
+        #: Why reconnect_now() dropped the connection (logged instead of the transport error).
+        self._reconnect_reason: str | None = None
         self._connection_no = 0
         self._ready = False
         self._fatal: TradeportError | None = None
@@ -318,7 +320,11 @@ class WebSocketClient(anyio.AsyncContextManagerMixin):
                 last_error = error
                 if isinstance(error, MessageTooLarge):
                     self.counters.oversized_messages += 1
-                if outcome.established:
+                if outcome.established and self._reconnect_reason is not None:
+                    # Asked for (reconnect_now): say why, not what the closed socket said.
+                    logger.info("%s: reconnecting as asked: %s", self.name, self._reconnect_reason)
+                    self._reconnect_reason = None
+                elif outcome.established:
                     logger.warning("%s: connection lost: %s", self.name, error)
                 else:
                     self.counters.connect_failures += 1
@@ -590,7 +596,7 @@ class WebSocketClient(anyio.AsyncContextManagerMixin):
         session = self._session
         if session is None:
             return
-        logger.info("%s: reconnecting now: %s", self.name, reason)
+        self._reconnect_reason = reason
         await session.abort()
 
     def _current_session(self) -> WireSession:

@@ -1,0 +1,225 @@
+"""Binance stream frames -> tradeport domain objects, against the floor of ``orjson.loads``.
+
+For each frame (trade, aggTrade, bookTicker, depthUpdate with 1 and 10 levels applied to a local
+L2 book) it times, interleaved in one process:
+
+* ``orjson.loads(frame)`` alone: the floor any Python consumer pays;
+* tradeport_binance: ``orjson.loads`` + the plugin's parser (``StreamParser``), and for depth
+  the DeltaBatch applied to an ``OrderBook``; once with the per-symbol price/size memo (which
+  the repeated frame always hits) and once without it (``tp-nomemo``: every string parsed);
+* peers when installed (``pip install tradeport-binance[bench]``): ccxt's ``parse_ws_trade`` /
+  ``handle_order_book_message`` and cryptofeed's Binance handlers, on the same frames.
+
+Each figure is the fastest of ``--repeats`` interleaved repeats of an inline loop, in ns per
+frame, with its ratio to the floor.
+
+    python bench/bench_binance_parse.py [--repeats 7] [--number 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import orjson
+from tradeport.book import OrderBook
+from tradeport.model.enums import BookType
+from tradeport.model.identifiers import InstrumentId, Symbol
+from tradeport.model.instruments import SpotPair
+from tradeport.model.numbers import Price, Quantity
+from tradeport_binance.websocket.parse import PARSE_CACHE_SIZE, StreamParser
+
+INSTRUMENT = SpotPair(
+    id=InstrumentId.from_str("BTCUSDT.BINANCE"),
+    raw_symbol=Symbol("BTCUSDT"),
+    base_currency="BTC",
+    quote_currency="USDT",
+    price_precision=2,
+    size_precision=5,
+    price_increment=Price("0.01"),
+    size_increment=Quantity("0.00001"),
+    ts_event=0,
+    ts_init=0,
+)
+
+# Shapes as documented (web-socket-streams.md), values as BTCUSDT sends them.
+TRADE = (
+    b'{"e":"trade","E":1672515782136,"s":"BTCUSDT","t":3381284765,"p":"16542.33000000",'
+    b'"q":"0.00120000","b":19856322,"a":19856310,"T":1672515782136,"m":true,"M":true}'
+)
+AGG_TRADE = (
+    b'{"e":"aggTrade","E":1672515782136,"s":"BTCUSDT","a":2638120123,"p":"16542.33000000",'
+    b'"q":"0.00120000","f":3381284765,"l":3381284765,"T":1672515782136,"m":true,"M":true}'
+)
+BOOK_TICKER = (
+    b'{"u":400900217,"s":"BTCUSDT","b":"16542.33000000","B":"3.21000000",'
+    b'"a":"16542.34000000","A":"0.66000000"}'
+)
+
+
+def depth_frame(levels: int, first: int) -> bytes:
+    bids = [[f"{16540 - i * 0.01:.8f}", f"{0.5 + i:.8f}"] for i in range(levels // 2 or 1)]
+    asks = [[f"{16541 + i * 0.01:.8f}", f"{0.25 + i:.8f}"] for i in range(levels - len(bids))]
+    return orjson.dumps(
+        {
+            "e": "depthUpdate",
+            "E": 1672515782136,
+            "s": "BTCUSDT",
+            "U": first,
+            "u": first + levels - 1,
+            "b": bids,
+            "a": asks,
+        }
+    )
+
+
+DEPTH_1 = depth_frame(1, 160)
+DEPTH_10 = depth_frame(10, 160)
+
+
+def tradeport_cases(cache_size: int = PARSE_CACHE_SIZE) -> dict[str, Callable[[bytes], Any]]:
+    """The plugin's parsers; ``cache_size=0`` turns off the per-symbol price/size memo (the
+    repeated frame here always hits it: the no-memo column is the worst case, every price
+    and size new)."""
+    parser = StreamParser({"BTCUSDT": INSTRUMENT}.get, cache_size=cache_size)
+    loads = orjson.loads
+    trade, agg, quote, depth = (
+        parser.parse_trade_tick,
+        parser.parse_agg_trade_tick,
+        parser.parse_quote_tick,
+        parser.parse_depth_batch,
+    )
+    book = OrderBook(INSTRUMENT.id, BookType.L2_MBP)
+    apply = book.apply_deltas
+
+    def depth_applied(frame: bytes) -> Any:
+        batch = depth(loads(frame))
+        apply(batch.deltas)
+        return batch
+
+    return {
+        "trade": lambda f: trade(loads(f)),
+        "aggTrade": lambda f: agg(loads(f)),
+        "bookTicker": lambda f: quote(loads(f)),
+        "depth1": depth_applied,
+        "depth10": depth_applied,
+    }
+
+
+def ccxt_cases() -> dict[str, Callable[[bytes], Any]] | str:
+    try:
+        import ccxt.pro as ccxtpro  # type: ignore[import-not-found]
+    except ImportError:
+        return "ccxt not installed"
+    exchange = ccxtpro.binance()
+    exchange.markets = {
+        "BTC/USDT": {
+            "id": "BTCUSDT",
+            "symbol": "BTC/USDT",
+            "base": "BTC",
+            "quote": "USDT",
+            "spot": True,
+            "type": "spot",
+            "precision": {"price": 0.01, "amount": 0.00001},
+        }
+    }
+    exchange.markets_by_id = {"BTCUSDT": [exchange.markets["BTC/USDT"]]}
+    loads = orjson.loads
+
+    class _Client:
+        url = "wss://stream.binance.com:9443/ws"
+        subscriptions: ClassVar[dict[str, Any]] = {}
+        futures: ClassVar[dict[str, Any]] = {}
+
+        def resolve(self, *a: Any) -> None:
+            return None
+
+    client = _Client()
+    return {
+        "trade": lambda f: exchange.parse_ws_trade(loads(f)),
+        "aggTrade": lambda f: exchange.parse_ws_trade(loads(f)),
+        "bookTicker": lambda f: exchange.parse_ws_ticker(loads(f), "spot"),
+        "depth1": lambda f: exchange.handle_order_book_message(
+            client, loads(f), exchange.order_book({})
+        ),
+        "depth10": lambda f: exchange.handle_order_book_message(
+            client, loads(f), exchange.order_book({})
+        ),
+    }
+
+
+def time_case(fn: Callable[[bytes], Any], frame: bytes, number: int) -> float:
+    """ns per call of one inline loop."""
+    start = time.perf_counter_ns()
+    for _ in range(number):
+        fn(frame)
+    return (time.perf_counter_ns() - start) / number
+
+
+FRAMES = {
+    "trade": TRADE,
+    "aggTrade": AGG_TRADE,
+    "bookTicker": BOOK_TICKER,
+    "depth1": DEPTH_1,
+    "depth10": DEPTH_10,
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--number", type=int, default=20000)
+    args = ap.parse_args()
+    suites: dict[str, dict[str, Callable[[bytes], Any]]] = {
+        "tradeport": tradeport_cases(),
+        "tp-nomemo": tradeport_cases(cache_size=0),
+    }
+    notes: list[str] = []
+    for name, maker in (("ccxt", ccxt_cases),):
+        cases = maker()
+        if isinstance(cases, str):
+            notes.append(cases)
+        else:
+            suites[name] = cases
+    notes.append(
+        "cryptofeed: its Binance handlers are coroutines bound to a live feed "
+        "(callbacks, connection objects); not timed here"
+    )
+    best: dict[tuple[str, str], float] = {}
+    floor: dict[str, float] = {}
+    for _ in range(args.repeats):
+        for frame_name, frame in FRAMES.items():
+            # Interleave: floor and every implementation on the same frame, in each repeat.
+            value = time_case(orjson.loads, frame, args.number)
+            floor[frame_name] = min(floor.get(frame_name, value), value)
+            for suite_name, cases in suites.items():
+                fn = cases.get(frame_name)
+                if fn is None:
+                    continue
+                try:
+                    value = time_case(fn, frame, args.number)
+                except Exception as exc:  # a peer that cannot run this frame is reported, not fatal
+                    notes.append(f"{suite_name} {frame_name}: {type(exc).__name__}: {exc}")
+                    cases.pop(frame_name)
+                    continue
+                key = (suite_name, frame_name)
+                best[key] = min(best.get(key, value), value)
+    print(f"{'frame':<12}{'orjson ns':>11}" + "".join(f"{s + ' ns':>16}{'x':>7}" for s in suites))
+    for frame_name in FRAMES:
+        row = f"{frame_name:<12}{floor[frame_name]:>11.0f}"
+        for suite_name in suites:
+            value = best.get((suite_name, frame_name))
+            row += (
+                f"{value:>16.0f}{value / floor[frame_name]:>7.2f}"
+                if value
+                else f"{'-':>16}{'-':>7}"
+            )
+        print(row)
+    for note in dict.fromkeys(notes):
+        print(f"note: {note}")
+
+
+if __name__ == "__main__":
+    main()

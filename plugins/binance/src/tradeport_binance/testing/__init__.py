@@ -1,0 +1,6 @@
+"""Binance mock venue and conformance harness (shipped in the wheel; imported only by tests and
+``tradeport conformance binance``)."""
+
+from tradeport_binance.testing.mock_venue import BinanceFuturesHarness, BinanceHarness
+
+__all__ = ["BinanceHarness", "BinanceFuturesHarness"]

@@ -1,0 +1,1 @@
+"""Binance streams: the venue protocol for the core WebSocketClient, stream parsers."""
