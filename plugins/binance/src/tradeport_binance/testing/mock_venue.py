@@ -84,27 +84,6 @@ _STATUS = {
 }
 
 
-class _WallClockExchange(SimulatedExchange):
-    """The SimulatedExchange on the wall clock, which ``advance_time(ts)`` can move forward.
-
-    The suite expires GTD orders with ``exchange.advance_time(ts)``, which the plain exchange
-    refuses once a clock is injected; here ``ts`` becomes an offset added to the wall clock.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        self._offset_ns = 0
-        super().__init__(clock=self._read_clock, **kwargs)
-
-    def _read_clock(self) -> int:
-        return time.time_ns() + self._offset_ns
-
-    def advance_time(self, ts: int | None = None) -> tuple[Any, ...]:
-        """Jump the clock forward to ``ts`` (never back), then expire what is due."""
-        if ts is not None:
-            self._offset_ns = max(self._offset_ns, ts - time.time_ns())
-        return super().advance_time()
-
-
 def _d(value: Decimal | None) -> str:
     return "0" if value is None else format(value, "f")
 
@@ -140,7 +119,7 @@ class BinanceHarness(MockVenue):
     # -- setup -----------------------------------------------------------------------------------
 
     def build_exchange(self) -> SimulatedExchange:
-        sim = _WallClockExchange(seed=7, post_only_cross=PostOnlyCross.REJECT)
+        sim = SimulatedExchange(seed=7, clock=time.time_ns, post_only_cross=PostOnlyCross.REJECT)
         product = ProductType.PERPETUAL if self.account_type != "spot" else ProductType.SPOT
         sim.add_instrument(
             SimInstrument(
