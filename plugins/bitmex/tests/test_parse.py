@@ -151,15 +151,17 @@ def test_index_skipped_quietly_and_bad_record_with_warning(
     assert caplog.text == ""
 
 
-def test_quote_tick() -> None:
-    row = load("ws_quote.json")["data"][0]
-    instrument = parse_instrument(_variant(symbol="BCHUSDT", tickSize=0.05, lotSize=1000), TS)
-    quote = parse_quote_tick(row, instrument, TS)
+def test_quote_tick(xbtusd: Instrument) -> None:
+    message = load("ws_quote.json")
+    assert (message["table"], message["action"]) == ("quote", "insert")
+    row = message["data"][0]
+    quote = parse_quote_tick(row, xbtusd, TS)
     assert quote is not None
-    assert (str(quote.bid_price), str(quote.ask_price)) == ("487.55", "488.25")
-    assert (quote.bid_size, quote.ask_size) == (Quantity.from_int(103000), Quantity.from_int(50000))
-    assert quote.ts_event == parse_timestamp_ns("2024-11-22T22:44:25.085Z")
-    assert parse_quote_tick({**row, "bidPrice": None}, instrument, TS) is None
+    assert quote.instrument_id == xbtusd.id
+    assert (str(quote.bid_price), str(quote.ask_price)) == ("2443.2", "2447.4")
+    assert (quote.bid_size, quote.ask_size) == (Quantity.from_int(62), Quantity.from_int(40))
+    assert quote.ts_event == parse_timestamp_ns("2017-05-25T19:43:27.493Z")
+    assert parse_quote_tick({**row, "bidPrice": None}, xbtusd, TS) is None
 
 
 def test_trade_ticks(xbtusd: Instrument) -> None:
@@ -179,26 +181,40 @@ def test_order_book_l2_partial_insert_update_delete(xbtusd: Instrument) -> None:
     book = OrderBook(xbtusd.id)
     # Rows before the partial are dropped.
     assert state.apply("insert", load("ws_orderbook_l2_insert.json")["data"], TS) is None
-    snapshot = state.apply("partial", load("ws_orderbook_l2_partial.json")["data"], TS)
+    partial = load("ws_orderbook_l2_partial.json")["data"]
+    snapshot = state.apply("partial", partial, TS)
     assert snapshot is not None and snapshot.is_snapshot
     assert snapshot.deltas[0].action is BookAction.CLEAR
     book.apply(snapshot)
     assert book.best_ask() is not None
     assert book.best_ask().price == Price.from_str("98459.9")
-    for name in ("ws_orderbook_l2_insert.json", "ws_orderbook_l2_update.json"):
+    assert book.best_bid() is None
+    # BitMEX's own insert/update/delete example: one bid level at 26902 (id 8797309800).
+    for name, size in (
+        ("ws_orderbook_l2_insert.json", 32800),
+        ("ws_orderbook_l2_update.json", 42800),
+    ):
         message = load(name)
         deltas = state.apply(message["action"], message["data"], TS)
         assert deltas is not None and not deltas.is_snapshot
+        assert deltas.deltas[-1].ts_event == parse_timestamp_ns(message["data"][0]["timestamp"])
         book.apply(deltas)
-    assert book.best_bid().price == Price.from_str("98459.4")
-    assert book.best_ask().size == Quantity.from_int(12000)
-    # The delete row has no price: it is found by id.
+        assert book.best_bid().price == Price.from_str("26902.0")
+        assert book.best_bid().size == Quantity.from_int(size)
+    assert book.best_ask().size == Quantity.from_int(33000)  # the partial's ask is untouched
     delete = load("ws_orderbook_l2_delete.json")
     deltas = state.apply("delete", delete["data"], TS)
     assert deltas is not None and deltas.deltas[0].action is BookAction.DELETE
-    assert deltas.deltas[0].order.price == Price.from_str("98459.9")
+    assert deltas.deltas[0].order.price == Price.from_str("26902.0")
     book.apply(deltas)
-    assert book.best_ask() is None
+    assert book.best_bid() is None
+    assert book.best_ask().price == Price.from_str("98459.9")
+    # Before April 2023 BitMEX sent updates/deletes without a price (the blog post cited in
+    # SOURCES.md): a level is then found by its id in the state of the current partial.
+    state.apply("partial", partial, TS)
+    by_id = state.apply("delete", [{k: v for k, v in partial[0].items() if k != "price"}], TS)
+    assert by_id is not None and by_id.deltas[0].action is BookAction.DELETE
+    assert by_id.deltas[0].order.price == Price.from_str("98459.9")
     state.reset()
     assert state.apply("update", load("ws_orderbook_l2_update.json")["data"], TS) is None
 
@@ -245,20 +261,55 @@ def test_mark_index_and_funding(xbtusd: Instrument) -> None:
 
 
 def test_order_status_report(xbtusd: Instrument) -> None:
-    report = parse_order_status_report(load("ws_order.json")["data"][0], xbtusd, TS)
-    assert report.venue_order_id.value == "550e8400-e29b-41d4-a716-446655440001"
-    assert report.client_order_id is not None
-    assert report.client_order_id.value == "mm_bitmex_1a/oemUeQ4CAJZgP3fjHsA"
+    message = load("ws_order.json")
+    assert (message["table"], message["action"]) == ("order", "insert")
+    row = message["data"][0]
+    report = parse_order_status_report(row, xbtusd, TS)
+    assert report.venue_order_id.value == "ff4dde97-542f-45b2-b8f8-b150b544cd6a"
+    assert report.client_order_id is None  # "" is missing
     assert (report.order_side, report.order_type, report.time_in_force) == (
         OrderSide.BUY,
         OrderType.LIMIT,
         TimeInForce.GTC,
     )
     assert report.order_status is OrderStatus.ACCEPTED
-    assert report.price == Price.from_str("98000.0")
+    assert report.price == Price.from_str("11390.5")
+    assert (report.quantity, report.filled_qty) == (Quantity.from_int(1), Quantity.from_int(0))
+    assert report.avg_px is None and report.trigger_price is None  # JSON nulls
+    assert report.display_qty is None
+    assert report.account_id is not None and report.account_id.value == "BITMEX-22"
+    assert report.ts_accepted == parse_timestamp_ns("2020-10-12T18:11:54.184Z")
+    assert not report.post_only and not report.reduce_only
+    # The clOrdID of apiKeysUsage's POST /order example, on the same record.
+    named = parse_order_status_report(
+        {**row, "clOrdID": "mm_bitmex_1a/oemUeQ4CAJZgP3fjHsA"}, xbtusd, TS
+    )
+    assert named.client_order_id is not None
+    assert named.client_order_id.value == "mm_bitmex_1a/oemUeQ4CAJZgP3fjHsA"
+
+
+def test_order_status_report_from_new_execution() -> None:
+    # BitMEX's own execution record of a new market order on the linear XBTUSDT contract.
+    record = load("execution_new_order_record.json")
+    xbtusdt = parse_instrument(
+        _variant(symbol="XBTUSDT", quoteCurrency="USDT", settlCurrency="USDt", isInverse=False),
+        TS,
+    )
+    report = parse_order_status_report(record, xbtusdt, TS)
+    assert report.venue_order_id.value == "f0d90296-d9ed-4ad5-891e-64fd37080174"
+    assert report.client_order_id is None  # no clOrdID in the record
+    assert (report.order_side, report.order_type, report.time_in_force) == (
+        OrderSide.BUY,
+        OrderType.MARKET,
+        TimeInForce.IOC,
+    )
+    assert report.order_status is OrderStatus.ACCEPTED
+    assert report.price is None  # a market order has no limit price
     assert (report.quantity, report.filled_qty) == (Quantity.from_int(100), Quantity.from_int(0))
-    assert report.account_id is not None and report.account_id.value == "BITMEX-1234567"
-    assert not report.post_only
+    assert report.account_id is not None and report.account_id.value == "BITMEX-418378"
+    assert report.ts_accepted == parse_timestamp_ns("2026-05-26T03:06:45.296Z")
+    assert report.ts_last == parse_timestamp_ns("2026-05-26T03:06:45.297Z")
+    assert report.cancel_reason is None
 
 
 def test_fill_report_commission_in_satoshis(xbtusd: Instrument) -> None:

@@ -41,7 +41,16 @@ def test_classify_documented_messages(payload: Callable[[str], Any]) -> None:
     assert protocol.classify(payload("ws_auth_ok.json")).kind is MessageKind.LOGIN_OK
     refused = protocol.classify(payload("ws_auth_error.json"))
     assert (refused.kind, refused.message) == (MessageKind.LOGIN_REFUSED, "Signature not valid.")
-    for name in ("ws_trade_partial.json", "ws_orderbook_l2_update.json", "ws_execution.json"):
+    order_ack = protocol.classify(payload("ws_order_subscribe_ack.json"))
+    assert (order_ack.kind, order_ack.topics) == (MessageKind.ACK, ("order:XBTUSD",))
+    for name in (
+        "ws_trade_partial.json",
+        "ws_orderbook_l2_update.json",
+        "ws_execution.json",
+        "ws_order_partial_empty.json",
+        "ws_order.json",
+        "ws_quote.json",
+    ):
         assert protocol.classify(payload(name)).kind is MessageKind.DATA
     assert protocol.classify_raw("pong") is not None
     assert protocol.classify_raw("pong").kind is MessageKind.PONG  # type: ignore[union-attr]
