@@ -418,7 +418,12 @@ def test_every_model_type_has_an_example() -> None:
 
 def test_every_record_type_is_registered_for_tagging() -> None:
     records = {t for t in concrete_model_types() if isinstance(unstructure(_example_of(t)), dict)}
-    assert records == set(registered_types().values())
+    # The registry is process-wide: plugins imported by other tests add their own CustomData
+    # types to it, legitimately. Compare the core's own types only.
+    core_registered = {
+        cls for cls in registered_types().values() if cls.__module__.startswith("tradeport.model")
+    }
+    assert records == core_registered
     assert all(name == cls.__name__ for name, cls in registered_types().items())
 
 
