@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from tradeport.clients.capabilities import Capabilities, DataType, HistoryType
@@ -13,6 +14,8 @@ __all__ = [
     "CAPABILITIES",
     "DEFAULT_RECV_WINDOW_MS",
     "BybitErrorCode",
+    "BATCH_MAX_ORDERS",
+    "batch_max_orders",
 ]
 
 #: What users type (``open_venue("bybit")``).
@@ -23,6 +26,21 @@ VENUE_ID: Final = "BYBIT"
 DEFAULT_RECV_WINDOW_MS: Final = 5000
 #: Bybit recommends a ``{"op":"ping"}`` every 20 s.
 DEFAULT_PING_INTERVAL_S: Final = 20.0
+
+#: Orders per create-batch / amend-batch request, by category (docs, Batch Place Order and
+#: Batch Amend Order: "a maximum of 20 orders (option), 10 orders (inverse), 10 orders
+#: (linear), 10 orders (spot)"). Larger batches are split.
+BATCH_MAX_ORDERS: Final[Mapping[str, int]] = {
+    "option": 20,
+    "linear": 10,
+    "inverse": 10,
+    "spot": 10,
+}
+
+
+def batch_max_orders(category: str) -> int:
+    """The most orders one batch request of ``category`` may carry (10 when unknown)."""
+    return BATCH_MAX_ORDERS.get(str(category), 10)
 
 
 class BybitErrorCode:
@@ -81,6 +99,8 @@ CAPABILITIES: Final = Capabilities(
     modify_order=True,
     cancel_all=True,
     batch_cancel=True,
+    batch_submit=True,
+    batch_modify=True,
     order_lists=False,
     positions=True,
     private_streams=True,

@@ -20,6 +20,7 @@ from typing import Any
 
 import anyio
 from tradeport.book import BookSynchronizer, ContiguousRange, DeltaBatch, OrderBook
+from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import DataClient, InstrumentProvider, Reconnected
 from tradeport.errors import SubscriptionError, TradeportError, ValidationError
 from tradeport.model.data import Bar, BarType, OrderBookDeltas, TradeTick
@@ -28,7 +29,6 @@ from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 from tradeport.net.ws_client import WebSocketClient
 
-from tradeport_bybit.background import BackgroundHost
 from tradeport_bybit.config import BybitConfig
 from tradeport_bybit.constants import CAPABILITIES, VENUE_ID
 from tradeport_bybit.enums import BybitCategory
@@ -103,7 +103,7 @@ class BybitDataClient(DataClient):
         self._owns_http = http is None
         self._streams: dict[BybitCategory, WebSocketClient] = {}
         self._topics: dict[str, _Topic] = {}
-        self._host: BackgroundHost | None = None
+        self._tasks = BackgroundTasks(self.log, "bybit-data")
         self._stream_lock = anyio.Lock()
 
     def __repr__(self) -> str:
@@ -119,18 +119,14 @@ class BybitDataClient(DataClient):
         return self._http
 
     async def connect(self) -> None:
-        """Start the background host the streams run in (they open on first subscription)."""
-        if self._host is None:
-            self._host = BackgroundHost("bybit-data")
-            await self._host.open()
+        """Start the background tasks the streams run in (they open on first subscription)."""
+        await self._tasks.open()
 
     async def disconnect(self) -> None:
         """Close every stream and the REST client."""
         for stream in self._streams.values():
             stream.close()
-        host, self._host = self._host, None
-        if host is not None:
-            await host.aclose()
+        await self._tasks.close()
         self._streams.clear()
         self._topics.clear()
         if self._http is not None and self._owns_http:
@@ -146,9 +142,8 @@ class BybitDataClient(DataClient):
             stream = self._streams.get(category)
             if stream is not None:
                 return stream
-            if self._host is None:
+            if not self._tasks.is_open:
                 await self.connect()
-            assert self._host is not None
             url = ws_public_url(
                 category, self.config.testnet, self.config.demo, self.config.base_url_ws
             )
@@ -157,7 +152,7 @@ class BybitDataClient(DataClient):
                 await self._on_reconnected(category)
 
             stream = public_stream(url, category, self._on_message, self.config, reconnected)
-            await self._host.start(stream.run)
+            await self._tasks.start_stream(stream)
             self._streams[category] = stream
             return stream
 
@@ -300,8 +295,8 @@ class BybitDataClient(DataClient):
 
             async def resync(reason: str) -> None:
                 self.log.warning("%s: book resync (%s)", topic, reason)
-                if self._host is not None:
-                    self._host.start_soon(self._resubscribe, topic)
+                if self._tasks.is_open:
+                    self._tasks.start_soon(self._resubscribe, topic, name=f"resubscribe {topic}")
 
             state.book = BookSynchronizer(
                 OrderBook(state.instrument.id, BookType.L2_MBP),

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import attrs
-from tradeport.clients.base import ExecutionClient, InstrumentProvider, Reconnected
+from tradeport.clients.background import BackgroundTasks
+from tradeport.clients.base import (
+    ExecutionClient,
+    InstrumentProvider,
+    OrderChange,
+    Reconnected,
+)
 from tradeport.clients.dedup import SeenIds
 from tradeport.errors import (
     MissingCredentials,
@@ -53,9 +59,8 @@ from tradeport.model.reports import (
 )
 from tradeport.net.ws_client import WebSocketClient
 
-from tradeport_bybit.background import BackgroundHost
 from tradeport_bybit.config import BybitConfig
-from tradeport_bybit.constants import CAPABILITIES, VENUE_ID
+from tradeport_bybit.constants import CAPABILITIES, VENUE_ID, batch_max_orders
 from tradeport_bybit.enums import BybitCategory
 from tradeport_bybit.http.client import BybitHttpClient
 from tradeport_bybit.http.parse import (
@@ -85,6 +90,7 @@ RESOLVE_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 POST_ONLY_REASONS = frozenset({"EC_PostOnlyWillTakeLiquidity"})
 _OPEN_VENUE = frozenset({"New", "PartiallyFilled", "Untriggered", "Created", "Active"})
 _CANCELED_VENUE = frozenset({"Cancelled", "PartiallyFilledCanceled", "Deactivated"})
+_T = TypeVar("_T")
 
 
 @attrs.define
@@ -108,6 +114,30 @@ def _reason(error: VenueError) -> str:
     return f"{code}{error.venue_message or error}".strip()
 
 
+def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _batch_lists(
+    envelope: Mapping[str, Any],
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """``result.list`` and ``retExtInfo.list`` of a batch answer (same order as the request)."""
+    results = (envelope.get("result") or {}).get("list") or []
+    infos = (envelope.get("retExtInfo") or {}).get("list") or []
+    return list(results), list(infos)
+
+
+def _item_code(info: Mapping[str, Any]) -> int:
+    try:
+        return int(info.get("code", 0))
+    except (TypeError, ValueError):
+        return -1  # unreadable code: not a success
+
+
+def _item_reason(info: Mapping[str, Any]) -> str:
+    return f"{info.get('code')} {info.get('msg', '')}".strip()
+
+
 class BybitExecutionClient(ExecutionClient):
     """Orders and reports for one Bybit account (see the module docstring)."""
 
@@ -128,7 +158,7 @@ class BybitExecutionClient(ExecutionClient):
         self._by_venue_id: dict[VenueOrderId, _Tracked] = {}
         self._seen_trades = SeenIds()
         self._stream: WebSocketClient | None = None
-        self._host: BackgroundHost | None = None
+        self._tasks = BackgroundTasks(self.log, "bybit-execution")
         self._last_message_ns = 0
 
     def __repr__(self) -> str:
@@ -167,10 +197,9 @@ class BybitExecutionClient(ExecutionClient):
         Without credentials nothing is opened (REST reports then raise MissingCredentials).
         Raises AuthenticationError when the venue refuses the login.
         """
-        if self._host is not None:
+        if self._tasks.is_open:
             return
-        self._host = BackgroundHost("bybit-execution")
-        await self._host.open()
+        await self._tasks.open()
         if not self.config.has_credentials:
             return
         url = ws_private_url(
@@ -180,7 +209,7 @@ class BybitExecutionClient(ExecutionClient):
         )
         stream = private_stream(url, self._on_message, self.config, self._on_reconnected)
         try:
-            await self._host.start(stream.run)
+            await self._tasks.start_stream(stream)
         except BaseException:
             await self.disconnect()
             raise
@@ -194,9 +223,7 @@ class BybitExecutionClient(ExecutionClient):
             self._stream.close()
         self._stream = None
         self.authenticated = False
-        host, self._host = self._host, None
-        if host is not None:
-            await host.aclose()
+        await self._tasks.close()
         if self._http is not None and self._owns_http:
             await self._http.aclose()
             self._http = None
@@ -237,9 +264,9 @@ class BybitExecutionClient(ExecutionClient):
 
     # -- commands ---------------------------------------------------------------------------------
 
-    async def submit_order(self, order: Order) -> None:
-        """``POST /v5/order/create``: accepted on the venue's ack; refused codes reject."""
-        self._require_credentials("submit_order")
+    async def _prepare(self, order: Order) -> tuple[_Tracked, dict[str, Any] | None]:
+        """Track ``order`` and build its create body; None (after an OrderRejected) when Bybit
+        could not accept it at all (not a Bybit id, unsupported type)."""
         tracked = _Tracked(
             order.instrument_id,
             order.client_order_id,
@@ -252,32 +279,100 @@ class BybitExecutionClient(ExecutionClient):
         try:
             body = place_order_body(order, hedge_mode=self.config.hedge_mode)
         except ValidationError as error:
-            # Nothing Bybit could accept (not a Bybit id, unsupported type): refused here.
             tracked.closed = True
             await self.emit(OrderRejected(**self._base(tracked), reason=str(error)))
-            return
-        await self.emit(OrderSubmitted(**self._base(tracked)))
-        try:
-            result = await self.http.http_place_order(body)
-        except RequestRejected as error:
+            return tracked, None
+        return tracked, body
+
+    async def _reject(self, tracked: _Tracked, reason: str) -> None:
+        if not tracked.closed:
             tracked.closed = True
-            reason = _reason(error)
             await self.emit(
                 OrderRejected(
                     **self._base(tracked), reason=reason, due_post_only="PostOnly" in reason
                 )
             )
+
+    def _resolve_later(self, tracked: _Tracked) -> None:
+        """Resolve an order whose submit outcome is unknown by querying it in the background."""
+        if self._tasks.is_open:
+            self._tasks.start_soon(
+                self._resolve, tracked, name=f"resolve {tracked.client_order_id.value}"
+            )
+
+    async def submit_order(self, order: Order) -> None:
+        """``POST /v5/order/create``: accepted on the venue's ack; refused codes reject."""
+        self._require_credentials("submit_order")
+        tracked, body = await self._prepare(order)
+        if body is None:
+            return
+        await self.emit(OrderSubmitted(**self._base(tracked)))
+        try:
+            result = await self.http.http_place_order(body)
+        except RequestRejected as error:
+            await self._reject(tracked, _reason(error))
             return
         except VenueError as error:
             # Unknown outcome: never a rejection; resolve by asking the venue.
             self.log.warning(
                 "submit %s outcome unknown (%s); resolving by query", order.client_order_id, error
             )
-            if self._host is not None:
-                self._host.start_soon(self._resolve, tracked)
+            self._resolve_later(tracked)
             return
         self._track_venue_id(tracked, result.get("orderId"))
         await self._accept(tracked)
+
+    async def submit_orders(self, orders: Sequence[Order]) -> None:
+        """``POST /v5/order/create-batch``, one request per category and per
+        :data:`~tradeport_bybit.constants.BATCH_MAX_ORDERS` orders.
+
+        Each order's own item decides its event: ``retExtInfo.list[i].code`` 0 accepts it (with
+        ``result.list[i].orderId``), another code rejects it with that code and message. A
+        refusal of the whole request rejects its orders; an unknown outcome (timeout, 5xx) is
+        resolved by query, per order.
+        """
+        self._require_credentials("submit_orders")
+        by_category: dict[BybitCategory, list[tuple[_Tracked, dict[str, Any]]]] = {}
+        for order in orders:
+            tracked, body = await self._prepare(order)
+            if body is None:
+                continue
+            category = BybitCategory(body.pop("category"))
+            by_category.setdefault(category, []).append((tracked, body))
+        for category, items in by_category.items():
+            for chunk in _chunks(items, batch_max_orders(category)):
+                for tracked, _ in chunk:
+                    await self.emit(OrderSubmitted(**self._base(tracked)))
+                await self._place_batch(category, chunk)
+
+    async def _place_batch(
+        self, category: BybitCategory, chunk: Sequence[tuple[_Tracked, dict[str, Any]]]
+    ) -> None:
+        try:
+            envelope = await self.http.http_batch_place_orders(
+                category.value, [body for _, body in chunk]
+            )
+        except RequestRejected as error:
+            for tracked, _ in chunk:
+                await self._reject(tracked, _reason(error))
+            return
+        except VenueError as error:
+            self.log.warning("batch submit outcome unknown (%s); resolving by query", error)
+            for tracked, _ in chunk:
+                self._resolve_later(tracked)
+            return
+        results, infos = _batch_lists(envelope)
+        for index, (tracked, _) in enumerate(chunk):
+            info = infos[index] if index < len(infos) else None
+            result = results[index] if index < len(results) else {}
+            if info is None:
+                # The venue answered without this order's item: its outcome is unknown.
+                self._resolve_later(tracked)
+            elif _item_code(info) != 0:
+                await self._reject(tracked, _item_reason(info))
+            else:
+                self._track_venue_id(tracked, result.get("orderId"))
+                await self._accept(tracked)
 
     async def _resolve(self, tracked: _Tracked) -> None:
         """Query an in-flight order by client id until the venue knows it (or we give up)."""
@@ -328,30 +423,48 @@ class BybitExecutionClient(ExecutionClient):
     ) -> None:
         """``POST /v5/order/amend``; OrderUpdated on success, OrderModifyRejected on refusal."""
         self._require_credentials("modify_order")
-        category, symbol = category_and_symbol(instrument_id)
-        tracked = self._tracked(instrument_id, client_order_id, venue_order_id)
-        body = amend_order_body(
-            category,
-            symbol,
-            client_order_id=client_order_id.value if client_order_id else None,
-            venue_order_id=venue_order_id.value if venue_order_id else None,
-            qty=str(quantity) if quantity is not None else None,
-            price=str(price) if price is not None else None,
-            trigger_price=str(trigger_price) if trigger_price is not None else None,
+        change = OrderChange(
+            instrument_id=instrument_id,
+            client_order_id=client_order_id,
+            venue_order_id=venue_order_id,
+            quantity=quantity,
+            price=price,
+            trigger_price=trigger_price,
         )
+        tracked, body = self._amend_request(change)
         try:
             await self.http.http_amend_order(body)
         except RequestRejected as error:
             await self.emit(OrderModifyRejected(**self._base(tracked), reason=_reason(error)))
             return
-        instrument = await self._instrument(instrument_id)
-        changed = False
-        if quantity is not None:
-            tracked.quantity, changed = instrument.make_qty(str(quantity)), True
-        if price is not None:
-            tracked.price, changed = instrument.make_price(str(price)), True
-        if trigger_price is not None:
-            tracked.trigger_price, changed = instrument.make_price(str(trigger_price)), True
+        await self._amended(tracked, change)
+
+    def _amend_request(self, change: OrderChange) -> tuple[_Tracked, dict[str, Any]]:
+        category, symbol = category_and_symbol(change.instrument_id)
+        tracked = self._tracked(change.instrument_id, change.client_order_id, change.venue_order_id)
+        body = amend_order_body(
+            category,
+            symbol,
+            client_order_id=change.client_order_id.value if change.client_order_id else None,
+            venue_order_id=change.venue_order_id.value if change.venue_order_id else None,
+            qty=str(change.quantity) if change.quantity is not None else None,
+            price=str(change.price) if change.price is not None else None,
+            trigger_price=str(change.trigger_price) if change.trigger_price is not None else None,
+        )
+        return tracked, body
+
+    async def _amended(self, tracked: _Tracked, change: OrderChange) -> None:
+        """The venue accepted ``change``: record the new values and emit OrderUpdated."""
+        instrument = await self._instrument(change.instrument_id)
+        before = (tracked.quantity, tracked.price, tracked.trigger_price)
+        if change.quantity is not None:
+            tracked.quantity = instrument.make_qty(str(change.quantity))
+        if change.price is not None:
+            tracked.price = instrument.make_price(str(change.price))
+        if change.trigger_price is not None:
+            tracked.trigger_price = instrument.make_price(str(change.trigger_price))
+        # Unchanged values were already reported by the order stream (it races the answer).
+        changed = (tracked.quantity, tracked.price, tracked.trigger_price) != before
         if changed and tracked.quantity is not None:
             await self.emit(
                 OrderUpdated(
@@ -361,6 +474,52 @@ class BybitExecutionClient(ExecutionClient):
                     trigger_price=tracked.trigger_price,
                 )
             )
+
+    async def modify_orders(self, changes: Sequence[OrderChange]) -> None:
+        """``POST /v5/order/amend-batch``, one request per category and per
+        :data:`~tradeport_bybit.constants.BATCH_MAX_ORDERS` changes.
+
+        Each change's own item decides its event: code 0 is an OrderUpdated, another code an
+        OrderModifyRejected with that code and message; a refusal of the whole request refuses
+        each of its changes. Other errors propagate, as for :meth:`modify_order`.
+        """
+        self._require_credentials("modify_orders")
+        by_category: dict[BybitCategory, list[tuple[_Tracked, OrderChange, dict[str, Any]]]] = {}
+        for change in changes:
+            tracked, body = self._amend_request(change)
+            category = BybitCategory(body.pop("category"))
+            by_category.setdefault(category, []).append((tracked, change, body))
+        for category, items in by_category.items():
+            for chunk in _chunks(items, batch_max_orders(category)):
+                await self._amend_batch(category, chunk)
+
+    async def _amend_batch(
+        self,
+        category: BybitCategory,
+        chunk: Sequence[tuple[_Tracked, OrderChange, dict[str, Any]]],
+    ) -> None:
+        try:
+            envelope = await self.http.http_batch_amend_orders(
+                category.value, [body for _, _, body in chunk]
+            )
+        except RequestRejected as error:
+            for tracked, _, _ in chunk:
+                await self.emit(OrderModifyRejected(**self._base(tracked), reason=_reason(error)))
+            return
+        _, infos = _batch_lists(envelope)
+        for index, (tracked, change, _) in enumerate(chunk):
+            info = infos[index] if index < len(infos) else None
+            if info is None:
+                # No item for this change: its outcome is unknown; the order stream tells.
+                self.log.warning(
+                    "amend of %s: no outcome in the batch answer", tracked.client_order_id
+                )
+            elif _item_code(info) != 0:
+                await self.emit(
+                    OrderModifyRejected(**self._base(tracked), reason=_item_reason(info))
+                )
+            else:
+                await self._amended(tracked, change)
 
     def _tracked(
         self,

@@ -52,6 +52,7 @@ from tradeport_conformance.simulated import (
     SimulatedExchange,
 )
 
+from tradeport_bybit.constants import BATCH_MAX_ORDERS
 from tradeport_bybit.credential import sign_rest, sign_ws_auth
 from tradeport_bybit.symbology import category_and_symbol, instrument_id_for
 from tradeport_bybit.testing.render import (
@@ -87,6 +88,16 @@ _REJECT_CODES: Final = {
     RejectReason.QUANTITY_BELOW_FILLED: (110063, "qty must be greater than filled qty"),
 }
 _SIDES: Final = {"Buy": OrderSide.BUY, "Sell": OrderSide.SELL}
+
+
+def _batch_info(outcome: dict[str, Any] | tuple[int, str]) -> dict[str, Any]:
+    """One ``retExtInfo.list`` item of a batch answer."""
+    if isinstance(outcome, dict):
+        return {"code": 0, "msg": "OK"}
+    code, message = outcome
+    return {"code": code, "msg": message}
+
+
 _TIF: Final = {
     "GTC": TimeInForce.GTC,
     "IOC": TimeInForce.IOC,
@@ -404,6 +415,8 @@ class BybitHarness(MockVenue):
         for path, handler in (
             ("/v5/order/create", self._create),
             ("/v5/order/amend", self._amend),
+            ("/v5/order/create-batch", self._create_batch),
+            ("/v5/order/amend-batch", self._amend_batch),
             ("/v5/order/cancel", self._cancel),
             ("/v5/order/cancel-all", self._cancel_all),
             ("/v5/order/cancel-batch", self._cancel_batch),
@@ -498,23 +511,64 @@ class BybitHarness(MockVenue):
 
     # -- trading ----------------------------------------------------------------------------------
 
+    @staticmethod
+    def _refusal_code(reason: RejectReason | None, message: str) -> tuple[int, str]:
+        if reason is None:
+            return 10001, message
+        return _REJECT_CODES.get(reason, (10001, f"params error: {message or reason}"))
+
     def _refusal(self, reason: RejectReason | None, message: str) -> Response:
-        code, text_ = (
-            _REJECT_CODES.get(reason, (10001, f"params error: {message or reason}"))
-            if reason is not None
-            else (10001, message)
-        )
-        return self.fail(code, text_)
+        return self.fail(*self._refusal_code(reason, message))
+
+    def _answer(self, outcome: dict[str, Any] | tuple[int, str]) -> Response:
+        return self.ok(outcome) if isinstance(outcome, dict) else self.fail(*outcome)
 
     async def _create(self, request: Request) -> Response:
         body = request.json()
-        inst = self._sim(body.get("category", ""), body.get("symbol", ""))
+        return self._answer(self._create_one(body.get("category", ""), body))
+
+    async def _create_batch(self, request: Request) -> Response:
+        body = request.json()
+        category = body.get("category", "")
+        items = body.get("request") or []
+        refused = self._batch_refusal(category, items)
+        if refused is not None:
+            return refused
+        results, infos = [], []
+        for item in items:
+            outcome = self._create_one(category, item)
+            placed = outcome if isinstance(outcome, dict) else None
+            results.append(
+                {
+                    "category": category,
+                    "symbol": item.get("symbol", ""),
+                    "orderId": placed["orderId"] if placed else "",
+                    "orderLinkId": item.get("orderLinkId", ""),
+                    "createAt": str(ms(time.time_ns())) if placed else "",
+                }
+            )
+            infos.append(_batch_info(outcome))
+        return self.ok({"list": results}, ext={"list": infos})
+
+    def _batch_refusal(self, category: str, items: Sequence[Any]) -> Response | None:
+        """A whole batch request refused: unknown category, empty, or over the size limit."""
+        if category not in BATCH_MAX_ORDERS:
+            return self.fail(10001, "params error: category invalid")
+        if not items or len(items) > BATCH_MAX_ORDERS[category]:
+            return self.fail(
+                10001, f"params error: request must hold 1 to {BATCH_MAX_ORDERS[category]} orders"
+            )
+        return None
+
+    def _create_one(self, category: str, body: dict[str, Any]) -> dict[str, Any] | tuple[int, str]:
+        """Place one order (``/v5/order/create`` body, or one batch item of ``category``)."""
+        inst = self._sim(category, body.get("symbol", ""))
         if inst is None:
-            return self.fail(10001, "params error: symbol invalid")
+            return 10001, "params error: symbol invalid"
         venue_type = body.get("orderType")
         side = _SIDES.get(body.get("side", ""))
         if venue_type not in ("Market", "Limit") or side is None:
-            return self.fail(10001, "params error: side or orderType invalid")
+            return 10001, "params error: side or orderType invalid"
         trigger = body.get("triggerPrice")
         market = venue_type == "Market"
         if trigger:
@@ -531,7 +585,7 @@ class BybitHarness(MockVenue):
             order_type = OrderType.MARKET if market else OrderType.LIMIT
         tif_text = body.get("timeInForce") or ("IOC" if market else "GTC")
         if tif_text not in _TIF:
-            return self.fail(10001, "params error: timeInForce invalid")
+            return 10001, "params error: timeInForce invalid"
         idx = int(body.get("positionIdx") or 0)
         position_side = {1: PositionSide.LONG, 2: PositionSide.SHORT}.get(idx)
         try:
@@ -549,38 +603,62 @@ class BybitHarness(MockVenue):
                 client_order_id=body.get("orderLinkId") or None,
                 position_side=position_side,
             )
-        except (ValueError, ArithmeticError) as exc:
-            return self.fail(10001, f"params error: {exc}")
+        except (ValueError, ArithmeticError, KeyError) as exc:
+            return 10001, f"params error: {exc}"
         if not result.ok or result.order is None:
-            return self._refusal(result.reason, result.message)
-        return self.ok(
-            {
-                "orderId": result.order.venue_order_id,
-                "orderLinkId": result.order.client_order_id or "",
-            }
-        )
+            return self._refusal_code(result.reason, result.message)
+        return {
+            "orderId": result.order.venue_order_id,
+            "orderLinkId": result.order.client_order_id or "",
+        }
 
     def _ref(self, body: dict[str, Any]) -> tuple[str | None, str | None]:
         return body.get("orderId") or None, body.get("orderLinkId") or None
 
     async def _amend(self, request: Request) -> Response:
+        return self._answer(self._amend_one(request.json()))
+
+    async def _amend_batch(self, request: Request) -> Response:
         body = request.json()
+        category = body.get("category", "")
+        items = body.get("request") or []
+        refused = self._batch_refusal(category, items)
+        if refused is not None:
+            return refused
+        results, infos = [], []
+        for item in items:
+            outcome = self._amend_one(item)
+            amended = outcome if isinstance(outcome, dict) else item
+            results.append(
+                {
+                    "category": category,
+                    "symbol": item.get("symbol", ""),
+                    "orderId": amended.get("orderId", ""),
+                    "orderLinkId": amended.get("orderLinkId", ""),
+                }
+            )
+            infos.append(_batch_info(outcome))
+        return self.ok({"list": results}, ext={"list": infos})
+
+    def _amend_one(self, body: dict[str, Any]) -> dict[str, Any] | tuple[int, str]:
+        """Amend one order (``/v5/order/amend`` body, or one batch item)."""
         void, coid = self._ref(body)
-        result = self.exchange.amend(
-            void,
-            client_order_id=coid,
-            quantity=Decimal(body["qty"]) if body.get("qty") else None,
-            price=Decimal(body["price"]) if body.get("price") else None,
-            trigger_price=Decimal(body["triggerPrice"]) if body.get("triggerPrice") else None,
-        )
+        try:
+            result = self.exchange.amend(
+                void,
+                client_order_id=coid,
+                quantity=Decimal(body["qty"]) if body.get("qty") else None,
+                price=Decimal(body["price"]) if body.get("price") else None,
+                trigger_price=Decimal(body["triggerPrice"]) if body.get("triggerPrice") else None,
+            )
+        except ArithmeticError as exc:
+            return 10001, f"params error: {exc}"
         if not result.ok or result.order is None:
-            return self._refusal(result.reason, result.message)
-        return self.ok(
-            {
-                "orderId": result.order.venue_order_id,
-                "orderLinkId": result.order.client_order_id or "",
-            }
-        )
+            return self._refusal_code(result.reason, result.message)
+        return {
+            "orderId": result.order.venue_order_id,
+            "orderLinkId": result.order.client_order_id or "",
+        }
 
     async def _cancel(self, request: Request) -> Response:
         body = request.json()
