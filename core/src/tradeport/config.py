@@ -101,7 +101,7 @@ class VenueConfig:
     #: Seconds between client heartbeats (control pings, or the venue's text ping); None: venue default.
     ws_heartbeat_interval: float | None = None
     #: Seconds without any message before a live-looking stream is declared dead and reconnected.
-    ws_idle_timeout: float = 60.0
+    ws_idle_timeout: float | None = 60.0
     #: Largest stream message accepted, in bytes; a larger one is refused without buffering it.
     ws_max_message_size: int = 16 * 1024 * 1024
     #: First reconnect delay in seconds (doubles per failed attempt, with jitter).

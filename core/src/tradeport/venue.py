@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -26,6 +26,10 @@ class EnvVar:
     field: str
     description: str = ""
     secret: bool = False
+
+
+def _env_vars(values: Iterable[EnvVar]) -> tuple[EnvVar, ...]:
+    return tuple(values)
 
 
 def _check_name(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
@@ -56,7 +60,7 @@ class VenueSpec:
     capabilities: Capabilities = attrs.field(factory=Capabilities)
     #: The attrs config class users fill (structured with cattrs from dict/TOML/env).
     config_type: type | None = None
-    env_vars: tuple[EnvVar, ...] = attrs.field(default=(), converter=tuple)
+    env_vars: tuple[EnvVar, ...] = attrs.field(default=(), converter=_env_vars)
     #: Default endpoints, e.g. {"http": "https://api.binance.com", "ws": "wss://..."}.
     urls: Mapping[str, str] = attrs.field(factory=dict)
     description: str = ""

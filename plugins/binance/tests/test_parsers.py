@@ -19,7 +19,7 @@ from tradeport.model.enums import (
     PositionSide,
     TimeInForce,
 )
-from tradeport.model.events import OrderAccepted, OrderFilled
+from tradeport.model.events import OrderAccepted, OrderCanceled, OrderExpired, OrderFilled
 from tradeport.model.identifiers import AccountId, InstrumentId, Symbol
 from tradeport.model.instruments import DatedFuture, Instrument, Perpetual, SpotPair
 from tradeport.model.numbers import Money, Price, Quantity
@@ -346,6 +346,20 @@ def test_order_trade_update_trailing_stop_new() -> None:
     )
     assert isinstance(event, OrderAccepted) and event.client_order_id.value == "TEST"
     assert event.venue_order_id.value == "8886774"
+    # "o" and "ot" are both TRAILING_STOP_MARKET: accepted, not triggered; the order's own
+    # trade time "o.T" (not the event time "E") stamps the event.
+    assert event.ts_event == 1568879465650 * 1_000_000 and event.ts_init == TS
+
+
+def test_order_trade_update_self_trade_prevention_expiry() -> None:
+    doc = load("futures_order_trade_update.json")
+    # The STP FAQ of the same docs shows this order expired by self-trade prevention as
+    # x=EXPIRED, X=EXPIRED_IN_MATCH; a GTC order that expires is a cancel, not a GTD expiry.
+    expired = dict(doc, o=dict(doc["o"], x="EXPIRED", X="EXPIRED_IN_MATCH"))
+    event = parse_order_trade_update(expired, INSTRUMENTS["BTCUSDT"], TS)
+    assert isinstance(event, OrderCanceled) and event.venue_order_id.value == "8886774"
+    gtd = dict(doc, o=dict(doc["o"], x="EXPIRED", X="EXPIRED", f="GTD"))
+    assert isinstance(parse_order_trade_update(gtd, INSTRUMENTS["BTCUSDT"], TS), OrderExpired)
 
 
 def test_account_update_balances_and_positions() -> None:
@@ -362,6 +376,17 @@ def test_account_update_balances_and_positions() -> None:
         (PositionSide.SHORT, Quantity("10")),
     ]
     assert positions[1].avg_px_open == Decimal("6563.66500")
+    assert [p.venue_position_id.value if p.venue_position_id else None for p in positions] == [
+        None,
+        "LONG",
+        "SHORT",
+    ]
+    assert positions[0].avg_px_open is None  # "ep":"0.00000" of the flat BOTH position
+    assert positions[1].unrealized_pnl == Money("2850.21200", "USDT")
+    assert positions[2].unrealized_pnl == Money("-1423.15600", "USDT")
+    assert all(p.ts_last == 1564745798938 * 1_000_000 for p in positions)
+    busd = state.balance("BUSD")
+    assert busd is not None and busd.total == Money("1.00000000", "BUSD")
 
 
 def test_outbound_account_position() -> None:

@@ -41,8 +41,9 @@ def _iid(harness: BinanceHarness) -> InstrumentId:
 
 
 def _book_matches(venue: Any, harness: BinanceHarness, iid: InstrumentId) -> bool:
-    local = venue.data.book(iid)
-    if local is None:
+    try:
+        local = venue.data.book(iid)
+    except KeyError:  # no book yet
         return False
     remote = harness.exchange.book(harness.symbol)
     mine = (

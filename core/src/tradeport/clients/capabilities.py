@@ -55,6 +55,10 @@ def order_matrix(
     return frozenset((ot, tif) for ot, tifs in spec.items() for tif in tifs)
 
 
+def _tuple_of_str(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
 def _products(values: Iterable[Any]) -> frozenset[ProductType]:
     return frozenset(ProductType(v) for v in values)
 
@@ -114,7 +118,7 @@ class Capabilities:
     #: Private streams (orders, fills, balances) over the venue's stream API.
     private_streams: bool = False
     #: Free-form notes on limitations, shown by `tradeport info`.
-    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
 
     @property
     def execution(self) -> bool:

@@ -267,10 +267,13 @@ class BinanceDataClient(DataClient):
         await self._unsubscribe(instrument_id, self._depth_channel())
         self._books.pop(instrument_id, None)
 
-    def book(self, instrument_id: InstrumentId) -> OrderBook | None:
-        """The local order book of a subscribed instrument."""
+    def book(self, instrument_id: InstrumentId) -> OrderBook:
+        """The local order book of a subscribed instrument; KeyError (the base contract) when
+        the instrument has no book subscription."""
         sync = self._books.get(instrument_id)
-        return sync.book if sync is not None else None
+        if sync is None:
+            raise KeyError(f"{self.venue}: no local book for {instrument_id}")
+        return sync.book
 
     def book_sync(self, instrument_id: InstrumentId) -> BookSynchronizer | None:
         """The synchronizer of a subscribed instrument (stats, wait_synced)."""
@@ -441,8 +444,8 @@ class BinanceDataClient(DataClient):
         if start_ns is None:
             rows = await self.http.http_agg_trades(symbol, limit=min(limit or 500, _TRADE_PAGE))
             return [parse_agg_trade_tick_rest(r, instrument, time.time_ns()) for r in rows]
-        start = ns_to_ms(start_ns) or 0
-        end = ns_to_ms(end_ns) if end_ns is not None else time.time_ns() // 1_000_000
+        start = start_ns // 1_000_000
+        end = (end_ns if end_ns is not None else time.time_ns()) // 1_000_000
         out: list[TradeTick] = []
         window_start = start
         while window_start <= end and (limit is None or len(out) < limit):

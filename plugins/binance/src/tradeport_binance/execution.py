@@ -70,6 +70,7 @@ from tradeport_binance.http.query import modify_order_params, new_order_params, 
 from tradeport_binance.symbology import native_symbol
 from tradeport_binance.websocket.client import run_stream, user_stream_client
 from tradeport_binance.websocket.parse import (
+    OrderEventFields,
     parse_account_update,
     parse_execution_report,
     parse_order_trade_update,
@@ -371,7 +372,7 @@ class BinanceExecutionClient(ExecutionClient):
         """Publish what a REST order answer proves (accepted / canceled / expired / rejected)."""
         if report.client_order_id is None:
             return
-        base = {
+        base: OrderEventFields = {
             "instrument_id": report.instrument_id,
             "client_order_id": report.client_order_id,
             "venue_order_id": report.venue_order_id,

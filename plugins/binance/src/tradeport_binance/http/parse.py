@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from tradeport.model.data import (
     BarType,
@@ -90,7 +90,9 @@ def ms_to_ns(ms: int | None) -> int:
     return ms * _MS if ms is not None and ms > 0 else 0
 
 
-def _present(value: Any) -> bool:
+def _present(value: Any) -> TypeGuard[str | int]:
+    """A field Binance actually filled: JSON fields here are strings or integers, and both None
+    and "" mean missing."""
     return value is not None and value != ""
 
 
@@ -325,7 +327,7 @@ def parse_kline(
     trades, taker buy base, taker buy quote, ignore]``. ``ts_event`` is the close time + 1 ms
     (the bar's end), as Binance's close time is the last millisecond inside the bar."""
     pp, sp = instrument.price_precision, instrument.size_precision
-    return BinanceBar(
+    return BinanceBar(  # type: ignore[call-arg]  # inherited fields: see datatypes.py
         bar_type=bar_type,
         open=Price.from_str(row[1], pp),
         high=Price.from_str(row[2], pp),
@@ -361,7 +363,7 @@ def parse_ticker_24h(
         value = record.get(name)
         return Decimal(value) if _present(value) else None
 
-    return BinanceTicker(
+    return BinanceTicker(  # type: ignore[call-arg]  # inherited fields: see datatypes.py
         instrument_id=instrument_id,
         price_change=Decimal(record["priceChange"]),
         price_change_percent=Decimal(record["priceChangePercent"]),

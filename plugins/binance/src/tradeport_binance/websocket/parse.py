@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from tradeport.book import DeltaBatch
 from tradeport.errors import UnknownInstrument
@@ -65,6 +65,7 @@ from tradeport_binance.enums import (
 )
 
 __all__ = [
+    "OrderEventFields",
     "SymbolInfo",
     "StreamParser",
     "parse_execution_report",
@@ -278,7 +279,7 @@ class StreamParser:
         k = msg["k"]
         info = self.info(msg["s"])
         pp, sp = info.price_precision, info.size_precision
-        return BinanceBar(
+        return BinanceBar(  # type: ignore[call-arg]  # inherited fields: see datatypes.py
             bar_type=bar_type,
             open=_price(k["o"], pp),
             high=_price(k["h"], pp),
@@ -299,7 +300,7 @@ class StreamParser:
         pp = info.price_precision
         rate = msg.get("r")
         next_ms = msg.get("T") or 0
-        return BinanceFuturesMarkPriceUpdate(
+        return BinanceFuturesMarkPriceUpdate(  # type: ignore[call-arg]  # inherited fields: see datatypes.py
             instrument_id=info.instrument_id,
             mark=_exact_price(msg["p"], pp),
             index=_exact_price(msg["i"], pp),
@@ -335,7 +336,7 @@ class StreamParser:
             value = msg.get(name)
             return Decimal(value) if value not in (None, "") else None
 
-        return BinanceTicker(
+        return BinanceTicker(  # type: ignore[call-arg]  # inherited fields: see datatypes.py
             instrument_id=info.instrument_id,
             price_change=Decimal(msg["p"]),
             price_change_percent=Decimal(msg["P"]),
@@ -374,6 +375,18 @@ def _exact_price(value: str, precision: int) -> Price:
 # -- user data ----------------------------------------------------------------------------------
 
 
+class OrderEventFields(TypedDict):
+    """The fields every order event shares, gathered once per update and spread (``**``) into
+    whichever event the update turns out to be; typed so each spread is checked."""
+
+    instrument_id: InstrumentId
+    client_order_id: ClientOrderId
+    venue_order_id: VenueOrderId | None
+    account_id: AccountId | None
+    ts_event: int
+    ts_init: int
+
+
 def _client_id(value: Any) -> ClientOrderId | None:
     return ClientOrderId(value) if isinstance(value, str) and value else None
 
@@ -396,12 +409,14 @@ def parse_execution_report(
     )
     if client is None:
         return None
-    base = {
+    # "T" (transaction time) is -1 on some execution types: fall back to the event time.
+    transaction_ms = int(msg.get("T") or -1)
+    base: OrderEventFields = {
         "instrument_id": instrument.id,
         "client_order_id": client,
         "venue_order_id": VenueOrderId(str(msg["i"])),
         "account_id": account_id,
-        "ts_event": (msg.get("T") if msg.get("T", -1) > 0 else msg["E"]) * _MS,
+        "ts_event": (transaction_ms if transaction_ms > 0 else int(msg["E"])) * _MS,
         "ts_init": ts_init,
     }
     pp, sp = instrument.price_precision, instrument.size_precision
@@ -445,7 +460,7 @@ def parse_order_trade_update(
         return None
     execution = o["x"]
     ps = o.get("ps")
-    base = {
+    base: OrderEventFields = {
         "instrument_id": instrument.id,
         "client_order_id": client,
         "venue_order_id": VenueOrderId(str(o["i"])),
