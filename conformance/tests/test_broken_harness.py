@@ -13,6 +13,7 @@ the break and nothing else.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -144,3 +145,70 @@ def test_lost_resubscription_fails_rc2(acme: Path) -> None:
     keyword = "test_subscriptions_restored"
     assert _run(acme, "none", keyword) == {keyword: "pass"}
     assert _run(acme, "resubscribe", keyword) == {keyword: "fail"}
+
+
+MULTI_PLUGIN = """
+from tradeport import hookimpl
+from tradeport_acme import plugin as _acme
+
+# The acme plugin's hooks, re-exported, with a conformance hook offering two named harnesses.
+tradeport_register_venues = _acme.tradeport_register_venues
+tradeport_create_instrument_provider = _acme.tradeport_create_instrument_provider
+tradeport_create_data_client = _acme.tradeport_create_data_client
+tradeport_create_execution_client = _acme.tradeport_create_execution_client
+
+
+@hookimpl
+def tradeport_conformance_harness(venue):
+    if venue != "acme":
+        return None
+    from tradeport_acme.testing import AcmeHarness
+
+    class AcceptsAnySignature(AcmeHarness):
+        def verify_signature(self, request):
+            return True
+
+    return {"good": AcmeHarness, "lax": AcceptsAnySignature}
+"""
+
+
+@pytest.mark.slow
+def test_cli_runs_every_named_harness_and_merges(acme: Path) -> None:
+    """A plugin with one harness per account type: the CLI runs each and a failure in any fails."""
+    site = acme / "site"
+    (site / "acme_multi.py").write_text(MULTI_PLUGIN)
+    info = site / "tradeport_acme_multi-0.1.0.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: tradeport-acme-multi\nVersion: 0.1.0\n"
+    )
+    (info / "entry_points.txt").write_text("[tradeport.venues]\nacme_multi = acme_multi\n")
+    src = (site / "tradeport_acme.pth").read_text().strip()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), src]),
+        "TRADEPORT_PLUGINS": "acme_multi",
+    }
+    keyword = "test_every_signature_verified_and_wrong_secret_refused"
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tradeport", "conformance", "acme", "-k", keyword, *extra],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=acme,
+            timeout=300,
+        )
+
+    out = acme / "multi.json"
+    both = run("--json", str(out))
+    assert both.returncode == 1, both.stdout + both.stderr
+    report = json.loads(out.read_text())
+    assert [r["harness"] for r in report["runs"]] == ["good", "lax"]
+    lg4 = {r["id"]: r for r in report["scenarios"]}["LG4"]
+    assert lg4["outcome"] == "fail" and lg4["reason"].startswith("lax: ")
+    assert {r["id"]: r for r in report["runs"][0]["scenarios"]}["LG4"]["outcome"] == "pass"
+    assert run("--harness", "good").returncode == 0
+    unknown = run("--harness", "nope")
+    assert unknown.returncode == 2 and "has no harness 'nope' (good, lax)" in unknown.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 __all__ = ["main"]
@@ -37,8 +37,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest -k expression")
     parser.add_argument("--json", dest="json_path", metavar="PATH", help="write the matrix as JSON")
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
+    parser.add_argument(
+        "--harness",
+        metavar="NAME",
+        help="for plugins that ship several harnesses (one per account type, e.g. binance "
+        "'spot' and 'usdm'): run only this one (default: every one, in turn)",
+    )
     parser.add_argument("--pytest-args", default="", help="extra pytest arguments (quoted)")
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    argv_list = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv_list)
 
     from tradeport.plugins import load_plugins
 
@@ -50,6 +57,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+
+    names = harness_names(registry.hook.tradeport_conformance_harness(venue=args.venue))
+    if args.harness is not None and args.harness not in names:
+        listing = ", ".join(names) if names else "one unnamed harness"
+        print(
+            f"tradeport conformance: {args.venue} has no harness {args.harness!r} ({listing})",
+            file=sys.stderr,
+        )
+        return 2
+    if args.harness is None and len(names) > 1:
+        return _run_each_harness(args, argv_list, names)
 
     import pytest
 
@@ -63,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.venue,
         "--conformance-backend",
         args.backend,
+        *(["--harness", args.harness] if args.harness else []),
         "-p",
         "no:cacheprovider",
         "-q",
@@ -81,7 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     if args.keyword:
         pytest_args += ["-k", args.keyword]
-    print(f"running the conformance suite against {args.venue!r}...", file=sys.stderr)
+    label = f"{args.venue!r}" + (f" (harness {args.harness!r})" if args.harness else "")
+    print(f"running the conformance suite against {label}...", file=sys.stderr)
     code = pytest.main(pytest_args, plugins=[collector])
     rows = collector.scenarios()
     _print_matrix(rows)
@@ -91,7 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{summary['skip']} skipped of {summary['total']} scenarios"
     )
     if args.json_path:
-        Path(args.json_path).write_text(json.dumps(collector.as_json(), indent=2) + "\n")
+        report = collector.as_json()
+        if args.harness:
+            report["harness"] = args.harness
+        Path(args.json_path).write_text(json.dumps(report, indent=2) + "\n")
         print(f"wrote {args.json_path}")
     if summary["fail"]:
         return 1
@@ -99,6 +122,92 @@ def main(argv: Sequence[str] | None = None) -> int:
     if code not in (0, 5) and not isinstance(code, bool):
         return int(code) if int(code) != 0 else 1
     return 0
+
+
+def harness_names(answer: object) -> list[str]:
+    """Names of the harnesses a plugin's hook offers ([] for a single, unnamed one)."""
+    if isinstance(answer, Mapping):
+        return [str(name) for name in answer]
+    return []
+
+
+_RANK = {"fail": 3, "pass": 2, "skip": 1}
+
+
+def _run_each_harness(args: argparse.Namespace, argv: list[str], names: list[str]) -> int:
+    """Run the suite once per harness (each in its own process, as a user would) and merge:
+    a scenario fails if it fails under any harness, passes if it passes under one and fails
+    under none, and is skipped only when skipped under all (reasons kept, per harness)."""
+    import subprocess
+    import tempfile
+
+    runs = []
+    worst = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            out = Path(tmp) / f"{name}.json"
+            rest = [a for a in argv if a != args.venue]
+            rest = _without_option(rest, "--json")
+            cmd = [
+                sys.executable,
+                "-m",
+                "tradeport_conformance.cli",
+                args.venue,
+                *rest,
+                "--harness",
+                name,
+                "--json",
+                str(out),
+            ]
+            code = subprocess.run(cmd, check=False).returncode
+            worst = max(worst, code)
+            if not out.exists():
+                print(
+                    f"tradeport conformance: harness {name!r} produced no report", file=sys.stderr
+                )
+                return code or 1
+            runs.append(json.loads(out.read_text()))
+    merged: list[dict[str, str]] = []
+    for index, row in enumerate(runs[0]["scenarios"]):
+        per = [(run["harness"], run["scenarios"][index]) for run in runs]
+        outcome = max((r["outcome"] for _, r in per), key=_RANK.__getitem__)
+        reasons = [f"{h}: {r['reason']}" for h, r in per if r["outcome"] == outcome and r["reason"]]
+        merged.append(
+            {
+                "id": row["id"],
+                "title": row["title"],
+                "outcome": outcome,
+                "reason": "; ".join(reasons),
+            }
+        )
+    summary = {k: sum(r["outcome"] == k for r in merged) for k in ("pass", "fail", "skip")}
+    summary["total"] = len(merged)
+    print(f"\n{args.venue}, all harnesses ({', '.join(names)}):")
+    _print_matrix(merged)
+    print(
+        f"\n{args.venue}: {summary['pass']} passed, {summary['fail']} failed, "
+        f"{summary['skip']} skipped of {summary['total']} scenarios (over {len(names)} harnesses)"
+    )
+    if args.json_path:
+        report = {"venue": args.venue, "scenarios": merged, "summary": summary, "runs": runs}
+        Path(args.json_path).write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.json_path}")
+    return 1 if summary["fail"] else worst
+
+
+def _without_option(argv: list[str], option: str) -> list[str]:
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == option:
+            skip = True
+            continue
+        if arg.startswith(option + "="):
+            continue
+        out.append(arg)
+    return out
 
 
 def _empty_ini() -> str:

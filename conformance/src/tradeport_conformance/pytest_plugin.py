@@ -27,6 +27,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the tradeport conformance suite against the installed venue plugin NAME",
     )
     group.addoption(
+        "--harness",
+        action="store",
+        default=None,
+        metavar="NAME",
+        help="which of the plugin's named harnesses to use (default: the first)",
+    )
+    group.addoption(
         "--conformance-backend",
         action="store",
         default="asyncio",

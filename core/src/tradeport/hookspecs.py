@@ -105,8 +105,10 @@ def tradeport_conformance_harness(venue: str) -> Any:
     of the plugin never imports test code.
 
     :param venue: the venue name, as registered.
-    :return: a ``tradeport_conformance.VenueHarness`` (an instance or a zero-argument factory),
-        or None when this plugin does not provide ``venue``.
+    :return: a ``tradeport_conformance.VenueHarness`` (an instance or a zero-argument factory);
+        or, for a venue with several account types, a mapping of names to such factories
+        (``{"spot": SpotHarness, "usdm": FuturesHarness}``: ``tradeport conformance`` runs
+        each, ``--harness NAME`` picks one); or None when this plugin does not provide ``venue``.
 
     .. versionadded:: 0.1
     """

@@ -4,7 +4,7 @@ gets them without depending on the pytest11 plugin being active."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import pytest
@@ -64,7 +64,9 @@ def venue_spec(conformance_registry: Any, venue_name: str) -> Any:
 
 
 @pytest.fixture
-def harness_factory(conformance_registry: Any, venue_name: str) -> Callable[[], VenueHarness]:
+def harness_factory(
+    request: pytest.FixtureRequest, conformance_registry: Any, venue_name: str
+) -> Callable[[], VenueHarness]:
     factory = conformance_registry.hook.tradeport_conformance_harness(venue=venue_name)
     if factory is None:
         pytest.fail(
@@ -72,6 +74,20 @@ def harness_factory(conformance_registry: Any, venue_name: str) -> Callable[[], 
             "(implement the tradeport_conformance_harness hook)",
             pytrace=False,
         )
+    if isinstance(factory, Mapping):
+        # One harness per account type ({"spot": ..., "usdm": ...}): --harness picks one, or a
+        # test module sets CONFORMANCE_HARNESS; default: the first.
+        wanted = request.config.getoption("--harness", default=None) or getattr(
+            request.module, "CONFORMANCE_HARNESS", None
+        )
+        if wanted is None:
+            wanted = next(iter(factory))
+        if wanted not in factory:
+            pytest.fail(
+                f"{venue_name} has no harness {wanted!r} (it has: {', '.join(map(str, factory))})",
+                pytrace=False,
+            )
+        factory = factory[wanted]
     return factory if callable(factory) else (lambda: factory)
 
 
