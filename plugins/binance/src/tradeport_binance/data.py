@@ -42,6 +42,7 @@ from tradeport_binance.http.parse import (
     parse_trade_tick_rest,
 )
 from tradeport_binance.http.query import ns_to_ms
+from tradeport_binance.market_prices import LastMarketPrices
 from tradeport_binance.symbology import native_symbol
 from tradeport_binance.websocket.client import market_stream_client, run_stream, stream_name
 from tradeport_binance.websocket.parse import StreamParser
@@ -67,6 +68,7 @@ class BinanceDataClient(DataClient):
         *,
         instruments: Any = None,
         http: BinanceHttpClient | None = None,
+        last_prices: LastMarketPrices | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -86,6 +88,9 @@ class BinanceDataClient(DataClient):
         self._ws: WebSocketClient | None = None
         self._stack: contextlib.AsyncExitStack | None = None
         self._group: anyio.abc.TaskGroup | None = None
+        #: Latest subscribed quote/trade per instrument, shared with the session's execution
+        #: client (trailing-stop activation prices; see tradeport_binance.market_prices).
+        self.last_prices = last_prices if last_prices is not None else LastMarketPrices()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -124,6 +129,7 @@ class BinanceDataClient(DataClient):
             stack, self._stack = self._stack, None
             await stack.__aexit__(None, None, None)
         self._ws = self._group = None
+        self.last_prices.clear()  # nothing is subscribed any more: no stale activation prices
         if self._owns_http:
             await self.http.aclose()
 
@@ -180,14 +186,18 @@ class BinanceDataClient(DataClient):
     async def subscribe_quotes(self, instrument_id: InstrumentId) -> None:
         """``<symbol>@bookTicker`` as QuoteTicks."""
         parse = self.parser.parse_quote_tick
+        record = self.last_prices.record_quote
 
         async def route(data: Mapping[str, Any]) -> None:
-            await self.emit(parse(data))
+            tick = parse(data)
+            record(tick)
+            await self.emit(tick)
 
         await self._subscribe(instrument_id, "bookTicker", route)
 
     async def unsubscribe_quotes(self, instrument_id: InstrumentId) -> None:
         """Stop the quote stream."""
+        self.last_prices.forget_quotes(instrument_id)
         await self._unsubscribe(instrument_id, "bookTicker")
 
     def _trade_channel(self) -> str:
@@ -197,14 +207,18 @@ class BinanceDataClient(DataClient):
         """``<symbol>@trade`` (``@aggTrade`` with ``use_agg_trade_ticks``) as TradeTicks."""
         agg = self.config.use_agg_trade_ticks
         parse = self.parser.parse_agg_trade_tick if agg else self.parser.parse_trade_tick
+        record = self.last_prices.record_trade
 
         async def route(data: Mapping[str, Any]) -> None:
-            await self.emit(parse(data))
+            tick = parse(data)
+            record(tick)
+            await self.emit(tick)
 
         await self._subscribe(instrument_id, self._trade_channel(), route)
 
     async def unsubscribe_trades(self, instrument_id: InstrumentId) -> None:
         """Stop the trade stream."""
+        self.last_prices.forget_trades(instrument_id)
         await self._unsubscribe(instrument_id, self._trade_channel())
 
     # -- order books -----------------------------------------------------------------------------

@@ -67,6 +67,7 @@ from tradeport_binance.http.parse import (
     parse_spot_account_state,
 )
 from tradeport_binance.http.query import modify_order_params, new_order_params, ns_to_ms, oco_params
+from tradeport_binance.market_prices import LastMarketPrices
 from tradeport_binance.symbology import native_symbol
 from tradeport_binance.websocket.client import run_stream, user_stream_client
 from tradeport_binance.websocket.parse import (
@@ -104,6 +105,7 @@ class BinanceExecutionClient(ExecutionClient):
         *,
         instruments: Any = None,
         http: BinanceHttpClient | None = None,
+        last_prices: LastMarketPrices | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -124,6 +126,9 @@ class BinanceExecutionClient(ExecutionClient):
         self._listen_key: str | None = None
         #: listenKeys created since start (each connection gets a fresh one).
         self.listen_keys_created = 0
+        #: Latest subscribed quote/trade per instrument, written by the session's data client
+        #: (plugin.py shares one instance): trailing-stop activation prices, never REST.
+        self.last_prices = last_prices if last_prices is not None else LastMarketPrices()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -311,10 +316,12 @@ class BinanceExecutionClient(ExecutionClient):
         activation: Price | None = None
         if (
             order.order_type is OrderType.TRAILING_STOP_MARKET
-            and order.activation_price is None
             and order.trigger_price is None
+            and order.activation_price is None
         ):
-            activation = await self._last_price(instrument, order.side)
+            # The guide's rule: no trigger price -> the latest subscribed quote, else trade
+            # (None when neither: new_order_params refuses before anything is sent).
+            activation = self.last_prices.activation_price(order.instrument_id, order.side)
         params = new_order_params(order, self.config.account_type, activation_price=activation)
         self._orders[order.client_order_id] = _Tracked(
             order.instrument_id, order.side, order.order_type
@@ -361,12 +368,6 @@ class BinanceExecutionClient(ExecutionClient):
                 account_id=self.account_id,
             )
         )
-
-    async def _last_price(self, instrument: Instrument, side: OrderSide) -> Price:
-        """The last quote for a trailing stop's activation (the guide: activation from the
-        market when no trigger price is given): the ask for buys, the bid for sells."""
-        ticker = await self.http.http_book_ticker(instrument.raw_symbol.value)
-        return instrument.make_price(ticker["askPrice" if side is OrderSide.BUY else "bidPrice"])
 
     async def _publish_report(self, report: OrderStatusReport) -> None:
         """Publish what a REST order answer proves (accepted / canceled / expired / rejected)."""

@@ -55,24 +55,38 @@ def tradeport_create_instrument_provider(venue: str, config: Any, events: Any) -
 
 @hookimpl
 def tradeport_create_data_client(venue: str, config: Any, instruments: Any, events: Any) -> Any:
-    """The Binance market data client."""
+    """The Binance market data client (records the latest quotes/trades in the session's
+    shared LastMarketPrices, which the execution client reads for trailing stops)."""
     if venue != VENUE_NAME:
         return None
     from tradeport_binance.data import BinanceDataClient
+    from tradeport_binance.market_prices import session_last_prices
 
-    return BinanceDataClient(config, instruments=instruments, events=events)
+    return BinanceDataClient(
+        config,
+        instruments=instruments,
+        events=events,
+        last_prices=session_last_prices(instruments),
+    )
 
 
 @hookimpl
 def tradeport_create_execution_client(
     venue: str, config: Any, instruments: Any, events: Any
 ) -> Any:
-    """The Binance execution client."""
+    """The Binance execution client (trailing-stop activation prices from the session's shared
+    LastMarketPrices, fed by the data client created for the same instrument provider)."""
     if venue != VENUE_NAME:
         return None
     from tradeport_binance.execution import BinanceExecutionClient
+    from tradeport_binance.market_prices import session_last_prices
 
-    return BinanceExecutionClient(config, instruments=instruments, events=events)
+    return BinanceExecutionClient(
+        config,
+        instruments=instruments,
+        events=events,
+        last_prices=session_last_prices(instruments),
+    )
 
 
 @hookimpl

@@ -31,6 +31,7 @@ __all__ = [
     "oco_params",
     "modify_order_params",
     "trailing_callback_rate",
+    "trailing_activation_price",
     "ns_to_ms",
 ]
 
@@ -47,13 +48,16 @@ def ns_to_ms(ns: int | None) -> int | None:
 def trailing_callback_rate(order: Order) -> Decimal:
     """Binance ``callbackRate`` (percent, 0.1-10 in 0.1 steps) of a trailing stop.
 
-    The offset must be in basis points (1% = 100 bp) and a multiple of 10 bp.
+    As the integration guide says: ``trailing_offset_type`` BASIS_POINTS (the default of
+    ``Order.trailing_stop_market``) and ``trailing_offset`` in basis points, 100 = 1%; the
+    offset must be a multiple of 10 bp. Anything else is refused naming the field and value.
     """
     if order.trailing_offset_type is not TrailingOffsetType.BASIS_POINTS:
         raise ValidationError(
             "trailing_offset_type",
-            order.trailing_offset_type,
-            "must be BASIS_POINTS for Binance (callbackRate is a percentage)",
+            str(order.trailing_offset_type),
+            "must be BASIS_POINTS (the default) for a Binance trailing stop: trailing_offset "
+            "is in basis points, e.g. 100 for a 1% callbackRate",
         )
     assert order.trailing_offset is not None
     rate = order.trailing_offset / 100
@@ -66,6 +70,36 @@ def trailing_callback_rate(order: Order) -> Decimal:
     return rate.normalize()
 
 
+def trailing_activation_price(order: Order, inferred: Price | None) -> Price:
+    """``activationPrice`` of a futures TRAILING_STOP_MARKET, by the integration guide's rules.
+
+    The order's ``trigger_price`` when set (the guide: it acts as the activation price); else
+    the model's ``activation_price`` (the same thing under the core's name; both set must
+    agree); else ``inferred`` from the latest subscribed quote or trade (the execution client
+    passes it). Without any of these the order is refused locally.
+    """
+    trigger, explicit = order.trigger_price, order.activation_price
+    if trigger is not None and explicit is not None and trigger != explicit:
+        raise ValidationError(
+            "activation_price",
+            str(explicit),
+            f"differs from trigger_price {trigger}; for a Binance trailing stop trigger_price "
+            "is the activation price: set one of them",
+        )
+    activation = trigger if trigger is not None else explicit
+    if activation is None:
+        activation = inferred
+    if activation is None:
+        raise ValidationError(
+            "trigger_price",
+            None,
+            "is required for a Binance TRAILING_STOP_MARKET unless the activation price can be "
+            f"inferred: set trigger_price, or subscribe to quotes or trades for "
+            f"{order.instrument_id} first",
+        )
+    return activation
+
+
 def new_order_params(
     order: Order,
     account_type: BinanceAccountType,
@@ -76,8 +110,8 @@ def new_order_params(
 
     Spot: LIMIT_MAKER for post-only; futures: GTX time in force for post-only, ``reduceOnly``,
     ``positionSide`` (hedge mode), GTD with ``goodTillDate``, trailing stops with
-    ``callbackRate`` and ``activationPrice`` (the order's activation or trigger price, else
-    ``activation_price`` from the last market price, as the integration guide prescribes).
+    ``callbackRate`` and ``activationPrice`` (see :func:`trailing_activation_price`;
+    ``activation_price`` is the one inferred from the latest subscribed quote or trade).
     """
     futures = account_type.is_futures
     kind = order.order_type
@@ -119,15 +153,10 @@ def new_order_params(
     if kind is OrderType.TRAILING_STOP_MARKET:
         if not futures:
             raise UnsupportedOperation(VENUE_ID, "TRAILING_STOP_MARKET", "futures only")
-        activation = order.activation_price or order.trigger_price or activation_price
-        if activation is None:
-            raise ValidationError(
-                "activation_price",
-                None,
-                "is required: give activation_price or trigger_price, or subscribe to quotes/trades",
-            )
-        params.append(("activationPrice", str(activation)))
-        params.append(("callbackRate", str(trailing_callback_rate(order))))
+        # The offset first: a bad offset is the clearer error whatever the price source.
+        rate = trailing_callback_rate(order)
+        params.append(("activationPrice", str(trailing_activation_price(order, activation_price))))
+        params.append(("callbackRate", str(rate)))
     elif order.trigger_price is not None:
         params.append(("stopPrice", str(order.trigger_price)))
     if order.display_qty is not None:

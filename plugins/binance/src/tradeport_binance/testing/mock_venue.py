@@ -24,6 +24,7 @@ from tradeport.model.enums import (
     OrderType,
     ProductType,
     TimeInForce,
+    TrailingOffsetType,
 )
 from tradeport.model.identifiers import InstrumentId
 from tradeport.testing import Request, Response
@@ -563,6 +564,12 @@ class BinanceHarness(MockVenue):
                 reduceOnly=order.reduce_only,
                 positionSide=order.position_side.value if order.position_side else "BOTH",
             )
+            if order.trailing_offset is not None:
+                # Binance's trailing-stop fields: activatePrice, priceRate (callbackRate %).
+                body.update(
+                    activatePrice=_d(order.activation_price),
+                    priceRate=_d(order.trailing_offset / 100),
+                )
         return body
 
     async def _new_order(self, request: Request) -> Response:
@@ -573,6 +580,24 @@ class BinanceHarness(MockVenue):
         types = _FUT_TYPES if self.futures else _SPOT_TYPES
         if kind not in types:
             return self.error_response(400, venue_code=-1116, message="Invalid orderType.")
+        trailing: dict[str, Any] = {}
+        if kind == "TRAILING_STOP_MARKET":
+            # Binance: callbackRate is mandatory (a percentage, 1 = 1%); activationPrice
+            # defaults to the latest price (the simulated exchange's reference price).
+            if not q.get("callbackRate"):
+                return self.error_response(
+                    400,
+                    venue_code=-1102,
+                    message="Mandatory parameter 'callbackRate' was not sent, was empty/null, "
+                    "or malformed.",
+                )
+            trailing = {
+                "trailing_offset": Decimal(q["callbackRate"]) * 100,
+                "trailing_offset_type": TrailingOffsetType.BASIS_POINTS,
+                "activation_price": (
+                    Decimal(q["activationPrice"]) if q.get("activationPrice") else None
+                ),
+            }
         post_only = kind == "LIMIT_MAKER" or q.get("timeInForce") == "GTX"
         tif_text = q.get("timeInForce") or "GTC"
         tif = TimeInForce.GTC if tif_text == "GTX" else TimeInForce(tif_text)
@@ -588,6 +613,7 @@ class BinanceHarness(MockVenue):
             post_only=post_only,
             reduce_only=q.get("reduceOnly") == "true",
             client_order_id=q.get("newClientOrderId"),
+            **trailing,
         )
         if not result.ok:
             code = _REJECT_CODES.get(result.reason, -2010)  # type: ignore[arg-type]
