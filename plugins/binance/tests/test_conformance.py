@@ -3,3 +3,4 @@
 from tradeport_conformance.suite import *  # noqa: F403
 
 CONFORMANCE_VENUE = "binance"
+CONFORMANCE_HARNESS = "spot"

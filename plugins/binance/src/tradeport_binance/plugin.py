@@ -91,9 +91,10 @@ def tradeport_create_execution_client(
 
 @hookimpl
 def tradeport_conformance_harness(venue: str) -> Any:
-    """The Binance mock venue harness (imported only when the suite asks)."""
+    """The Binance mock venue harnesses, one per account type the suite covers (imported only
+    when the suite asks): ``tradeport conformance binance`` runs both."""
     if venue != VENUE_NAME:
         return None
-    from tradeport_binance.testing import BinanceHarness
+    from tradeport_binance.testing import BinanceFuturesHarness, BinanceHarness
 
-    return BinanceHarness
+    return {"spot": BinanceHarness, "usdm": BinanceFuturesHarness}
