@@ -313,3 +313,30 @@ async def test_tick_by_tick_books_need_the_public_login(anyio_backend: str) -> N
             await harness.wait_until(
                 lambda: book_equals_venue(venue, harness, "BTC-USDT"), what="books50-l2-tbt synced"
             )
+
+
+async def test_refused_login_after_a_reconnect_stops_only_the_private_stream(
+    anyio_backend: str,
+) -> None:
+    async with (
+        OkxHarness() as harness,
+        session(harness, "valid", reconnect_delay_initial=0.05) as venue,
+    ):
+        assert venue.execution.authenticated
+        iid = harness.instrument_id(ProductType.SPOT)
+        assert iid is not None
+        await venue.data.subscribe_trades(iid)
+        # The key's secret changes at the venue: the re-login after the drop is refused (fatal).
+        harness.API_SECRET = "rotated-secret"  # type: ignore[misc]
+        await harness.drop_connections("fin")
+        tasks = venue.execution._tasks  # type: ignore[attr-defined]
+        await harness.wait_until(
+            lambda: isinstance(tasks.stream_error, AuthenticationError),
+            what="the private stream to stop on the refused re-login",
+        )
+        assert harness.login_failures >= 1
+        # Logged, not raised into the caller: the session and the public stream keep working.
+        await next_event(venue, lambda e: isinstance(e, Reconnected) and e.stream == "public")
+        trade_id = await harness.publish_trade(iid, D("1000"), D("0.01"), AggressorSide.SELLER)
+        trade = await next_event(venue, lambda e: isinstance(e, TradeTick))
+        assert str(trade.trade_id) == trade_id

@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 from tradeport.book import BookSynchronizer, LinkedPrevious, OrderBook
+from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import DataClient, InstrumentProvider, Reconnected
 from tradeport.errors import TradeportError, ValidationError
 from tradeport.model.data import Bar, BarType, OrderBookDeltas, TradeTick
@@ -31,7 +32,6 @@ from tradeport_okx.http.parse import (
     parse_trade_tick,
 )
 from tradeport_okx.http.query import bar_interval, candles_params, history_trades_params, ms
-from tradeport_okx.lifecycle import BackgroundTasks
 from tradeport_okx.providers import OkxInstrumentProvider
 from tradeport_okx.symbology import inst_family_of, inst_type_of
 from tradeport_okx.websocket.checksum import checksum_matches
@@ -78,7 +78,7 @@ class OkxDataClient(DataClient):
             )
         self.quote_channel = quote_channel
         self.book_channel = book_channel
-        self._tasks = BackgroundTasks()
+        self._tasks = BackgroundTasks(self.log, f"{VENUE_NAME} data client")
         login = (
             self.http.signer.login_message
             if config.ws_public_login and self.http.signer.has_credentials
@@ -106,7 +106,12 @@ class OkxDataClient(DataClient):
     async def connect(self) -> None:
         """Open the public stream (the business stream opens with the first candle topic)."""
         await self._tasks.open()
-        await self._tasks.start(self.public.run)
+        try:
+            await self._tasks.start_stream(self.public)
+        except BaseException:
+            # A stream that failed to connect (refused login...) leaves nothing running behind.
+            await self._tasks.close()
+            raise
 
     async def disconnect(self) -> None:
         """Close both streams and the REST client."""
@@ -119,7 +124,7 @@ class OkxDataClient(DataClient):
     async def _ensure_business(self) -> None:
         if not self._business_started:
             self._business_started = True
-            await self._tasks.start(self.business.run)
+            await self._tasks.start_stream(self.business)
 
     def _ws_for(self, topic: str) -> WebSocketClient:
         return (
@@ -231,7 +236,7 @@ class OkxDataClient(DataClient):
             self.log.warning(
                 "%s: resubscribing %s for a new snapshot (%s)", VENUE_NAME, topic, reason
             )
-            self._tasks.start_soon(self._resubscribe, topic)
+            self._tasks.start_soon(self._resubscribe, topic, name=f"okx resubscribe {topic}")
 
     async def _resubscribe(self, topic: str) -> None:
         try:

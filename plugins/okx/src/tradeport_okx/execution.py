@@ -15,6 +15,7 @@ from typing import Any
 
 import anyio
 import attrs
+from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, InstrumentProvider, Reconnected
 from tradeport.errors import (
     MissingCredentials,
@@ -77,7 +78,6 @@ from tradeport_okx.http.parse import (
     parse_position_status_report,
 )
 from tradeport_okx.http.query import ms
-from tradeport_okx.lifecycle import BackgroundTasks
 from tradeport_okx.providers import OkxInstrumentProvider
 from tradeport_okx.symbology import inst_type_of
 from tradeport_okx.websocket.client import make_ws_client
@@ -147,7 +147,7 @@ class OkxExecutionClient(ExecutionClient):
                 config, http=self.http
             )
         self.account_id = ACCOUNT_ID
-        self._tasks = BackgroundTasks()
+        self._tasks = BackgroundTasks(self.log, f"{VENUE_NAME} execution client")
         self.private: WebSocketClient = make_ws_client(
             config,
             "private",
@@ -169,7 +169,12 @@ class OkxExecutionClient(ExecutionClient):
         if not self.http.signer.has_credentials:
             self.log.warning("%s: no credentials; private stream not opened", VENUE_NAME)
             return
-        await self._tasks.start(self.private.run)  # returns once the login is acknowledged
+        try:
+            await self._tasks.start_stream(self.private)  # returns once the login is acknowledged
+        except BaseException:
+            # A refused login leaves nothing running behind.
+            await self._tasks.close()
+            raise
         self._stream_started = True
         self.authenticated = self.private.is_authenticated
         await self.private.subscribe(PRIVATE_TOPICS)
@@ -186,7 +191,7 @@ class OkxExecutionClient(ExecutionClient):
         self.authenticated = self.private.is_authenticated
         await self.emit(Reconnected(VENUE_NAME, "private", time.time_ns()))
         # Fills and cancels that happened while disconnected: query what is still open here.
-        self._tasks.start_soon(self._reconcile_open_orders)
+        self._tasks.start_soon(self._reconcile_open_orders, name="okx reconcile open orders")
 
     async def _reconcile_open_orders(self) -> None:
         for tracked in [t for t in self._orders.values() if not t.closed]:
@@ -345,7 +350,9 @@ class OkxExecutionClient(ExecutionClient):
                 order.client_order_id,
                 exc,
             )
-            self._tasks.start_soon(self._resolve_in_flight, tracked)
+            self._tasks.start_soon(
+                self._resolve_in_flight, tracked, name=f"okx resolve {tracked.client_order_id}"
+            )
             return
         except RequestRejected as exc:
             tracked.closed = True
@@ -358,7 +365,9 @@ class OkxExecutionClient(ExecutionClient):
         if code != "0":
             error = order_item_error(item)
             if isinstance(error, _AMBIGUOUS):
-                self._tasks.start_soon(self._resolve_in_flight, tracked)
+                self._tasks.start_soon(
+                    self._resolve_in_flight, tracked, name=f"okx resolve {tracked.client_order_id}"
+                )
                 return
             tracked.closed = True
             await self.emit(
