@@ -12,6 +12,7 @@ import anyio
 import pytest
 from tradeport.clients.base import Reconnected
 from tradeport.config import load_config
+from tradeport.errors import AuthenticationError, TradeportError
 from tradeport.model.data import (
     Bar,
     BarType,
@@ -119,7 +120,7 @@ async def test_market_data_streams() -> None:
         assert bar.bar_type == bar_type and str(bar.close) == "1000.5"
         # Heartbeat: text pings on schedule, answered, never passed on as data.
         await harness.wait_until(lambda: harness.text_pings >= 2, what="text pings")
-        assert data.stream.ws.counters.text_pongs_received >= 1
+        assert data.stream.counters.text_pongs_received >= 1
         assert data.unhandled_messages == 0
 
 
@@ -149,6 +150,49 @@ async def test_order_book_l2_rebuilt_after_reconnect() -> None:
         await harness.wait_until(matches, what="book rebuilt from the new partial")
         snapshots = [e for e in events.items if isinstance(e, OrderBookDeltas) and e.is_snapshot]
         assert len(snapshots) >= 2
+
+
+async def test_stream_lifecycle_outlives_the_callers_scope() -> None:
+    """connect() under the caller's own deadline; a fatal error after the first connection
+    (reconnect attempts exhausted) is logged and kept, never raised into the caller."""
+    async with BitmexHarness() as harness:
+        settings = harness.client_config(
+            "none",
+            reconnect_delay_initial=0.02,
+            reconnect_delay_max=0.02,
+            reconnect_max_attempts=2,
+            ws_connect_timeout=2.0,
+        )
+        data = BitmexDataClient("bitmex", load_config(BitmexConfig, settings), events=Events())
+        with anyio.fail_after(10):
+            await data.connect()
+        try:
+            await data.subscribe_quotes(XBTUSD)
+            assert data.stream_error is None
+            await harness.refuse_connections()
+            await harness.drop_connections("rst")
+            await harness.wait_until(lambda: data.stream_error is not None, what="fatal error")
+            assert isinstance(data.stream_error, TradeportError)
+            # The caller's task was not cancelled: it goes on awaiting.
+            with anyio.fail_after(5):
+                await anyio.lowlevel.checkpoint()
+        finally:
+            with anyio.fail_after(10):
+                await data.disconnect()
+
+
+async def test_refused_login_is_raised_from_connect() -> None:
+    async with BitmexHarness() as harness:
+        config = load_config(BitmexConfig, harness.client_config("invalid"))
+        execution = BitmexExecutionClient("bitmex", config, events=Events())
+        try:
+            with anyio.fail_after(10), pytest.raises(AuthenticationError):
+                await execution.connect()
+            assert not execution.authenticated
+            assert execution.stream_error is None
+        finally:
+            with anyio.fail_after(10):
+                await execution.disconnect()
 
 
 async def test_order_flow_and_reports() -> None:

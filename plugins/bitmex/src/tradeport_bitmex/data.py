@@ -16,8 +16,9 @@ from typing import Any
 
 import anyio
 from tradeport.book import OrderBook
+from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import DataClient, Reconnected
-from tradeport.errors import ValidationError
+from tradeport.errors import TradeportError, ValidationError
 from tradeport.model.data import (
     Bar,
     BarType,
@@ -42,7 +43,7 @@ from tradeport_bitmex.enums import SIDE_FROM_VENUE
 from tradeport_bitmex.http.client import BitmexHttpClient
 from tradeport_bitmex.http.parse import instrument_id_of
 from tradeport_bitmex.http.query import bin_size_of, bucketed_trades_query, history_query
-from tradeport_bitmex.websocket.client import BitmexStream
+from tradeport_bitmex.websocket.client import bitmex_ws_client
 from tradeport_bitmex.websocket.messages import topic_of
 from tradeport_bitmex.websocket.parse import (
     OrderBookL2State,
@@ -76,9 +77,10 @@ class BitmexDataClient(DataClient):
         super().__init__(venue, config, **kwargs)
         self._own_http = http is None
         self.http = http or BitmexHttpClient(config)
-        self.stream = BitmexStream(
+        self.stream = bitmex_ws_client(
             config, self._on_message, name="bitmex-public", on_reconnected=self._on_reconnected
         )
+        self._tasks = BackgroundTasks(self.log, "bitmex-data")
         self._handlers: dict[str, Callable[[str, str, list[dict[str, Any]]], Awaitable[None]]] = {
             "quote": self._on_quotes,
             "trade": self._on_trades,
@@ -100,12 +102,29 @@ class BitmexDataClient(DataClient):
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        """Open the realtime stream."""
-        await self.stream.start()
+        """Open the realtime stream; returns once it is connected.
+
+        A failure of the first connection is raised here; a fatal error later (reconnect
+        attempts exhausted) is logged and kept in :attr:`stream_error`.
+        """
+        if self._tasks.is_open:
+            return
+        await self._tasks.open()
+        try:
+            await self._tasks.start_stream(self.stream)
+        except BaseException:
+            await self._tasks.close()
+            raise
+
+    @property
+    def stream_error(self) -> TradeportError | None:
+        """The fatal error that stopped the stream after its first connection, if one did."""
+        return self._tasks.stream_error
 
     async def disconnect(self) -> None:
         """Close the stream and the REST client."""
-        await self.stream.stop()
+        self.stream.close()
+        await self._tasks.close()
         if self._own_http:
             await self.http.aclose()
 
@@ -308,7 +327,7 @@ class BitmexDataClient(DataClient):
         by_topic: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             by_topic.setdefault(f"{table}:{row['symbol']}", []).append(row)
-        connection = self.stream.ws.counters.connections
+        connection = self.stream.counters.connections
         for topic, topic_rows in by_topic.items():
             state = self._books.get(topic)
             if state is None:

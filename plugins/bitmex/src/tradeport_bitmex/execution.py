@@ -20,6 +20,7 @@ from typing import Any
 
 import anyio
 import attrs
+from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, Reconnected
 from tradeport.clients.dedup import SeenIds
 from tradeport.errors import (
@@ -73,7 +74,7 @@ from tradeport_bitmex.http.query import (
     history_query,
     order_form,
 )
-from tradeport_bitmex.websocket.client import BitmexStream
+from tradeport_bitmex.websocket.client import bitmex_ws_client
 
 __all__ = ["PRIVATE_TOPICS", "BitmexExecutionClient"]
 
@@ -119,13 +120,14 @@ class BitmexExecutionClient(ExecutionClient):
         super().__init__(venue, config, **kwargs)
         self._own_http = http is None
         self.http = http or BitmexHttpClient(config)
-        self.stream = BitmexStream(
+        self.stream = bitmex_ws_client(
             config,
             self._on_message,
             name="bitmex-private",
             signer=self.http.signer,
             on_reconnected=self._on_reconnected,
         )
+        self._tasks = BackgroundTasks(self.log, "bitmex-execution")
         self._orders: dict[ClientOrderId, _Tracked] = {}
         self._by_venue_id: dict[str, ClientOrderId] = {}
         self._seen_exec_ids = SeenIds()
@@ -142,19 +144,30 @@ class BitmexExecutionClient(ExecutionClient):
         if not self.http.has_credentials:
             self.log.info("no credentials: the private stream is not opened")
             return
+        if self._tasks.is_open:
+            return
+        await self._tasks.open()
         try:
-            await self.stream.start()
+            await self._tasks.start_stream(self.stream)
         except BaseException:
             self.authenticated = False
+            await self._tasks.close()
             raise
-        # start() returns only after BitMEX acknowledged authKeyExpires.
-        self.authenticated = self.stream.ws.is_authenticated
+        # start_stream() returns only after BitMEX acknowledged authKeyExpires; a fatal error
+        # later is logged and kept in stream_error, never raised into the caller.
+        self.authenticated = self.stream.is_authenticated
         await self.stream.subscribe(PRIVATE_TOPICS)
+
+    @property
+    def stream_error(self) -> TradeportError | None:
+        """The fatal error that stopped the stream after its first connection, if one did."""
+        return self._tasks.stream_error
 
     async def disconnect(self) -> None:
         """Close the stream and the REST client."""
         self.authenticated = False
-        await self.stream.stop()
+        self.stream.close()
+        await self._tasks.close()
         if self._own_http:
             await self.http.aclose()
 
@@ -579,7 +592,7 @@ class BitmexExecutionClient(ExecutionClient):
         )
 
     async def _on_reconnected(self) -> None:
-        self.authenticated = self.stream.ws.is_authenticated
+        self.authenticated = self.stream.is_authenticated
         await self.emit(Reconnected(self.venue, "private", time.time_ns()))
         await self.recover()
 
