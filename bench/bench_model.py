@@ -119,7 +119,14 @@ CASES: dict[str, str] = {
     "Price.from_str('0.00100000')": "Price.from_str('0.00100000')",
     "Quantity.from_str('100')": "Quantity.from_str('100')",
     "TradeId('12345')": "TradeId('12345')",
+    "Price.from_str(.., 2) (rescale)": "Price.from_str('16542.33000000', 2)",
+    "TradeId.trusted('12345')": "TradeId.trusted('12345')",
     "TradeTick(...)": "TradeTick(IID, px, qty, BUYER, tid, 1, 2)",
+    "TradeTick.trusted(...)": "TradeTick.trusted(IID, px, qty, BUYER, tid, 1, 2)",
+    "QuoteTick.trusted(...)": "QuoteTick.trusted(IID, px, px2, qty, qty, 1, 2)",
+    "OrderBookDelta.trusted_level(...)": (
+        "OrderBookDelta.trusted_level(IID, UPDATE, BUY, px, qty, 0, 1, 1, 2)"
+    ),
     "QuoteTick(...)": "QuoteTick(IID, px, px2, qty, qty, 1, 2)",
     "BookOrder(...)": "BookOrder(BUY, px, qty, 0)",
     "OrderBookDelta(...)": "OrderBookDelta(IID, UPDATE, order, 0, 1, 1, 2)",

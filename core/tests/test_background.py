@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import anyio
+import anyio.lowlevel
 import pytest
 from tradeport.clients.background import BackgroundTasks
 from tradeport.errors import AuthenticationError
@@ -34,7 +35,7 @@ async def test_children_outlive_the_opening_scope_and_stop_on_close() -> None:
                 ticks += 1
                 if ticks >= 3:
                     ticked.set()
-                await anyio.sleep(0)  # yield; the loop runs until cancelled
+                await anyio.lowlevel.checkpoint()  # yield; the loop runs until cancelled
         finally:
             cancelled.set()
 
@@ -58,7 +59,7 @@ async def test_a_failing_child_is_logged_and_others_live(caplog: pytest.LogCaptu
         raise RuntimeError("child failed")
 
     async def survivor() -> None:
-        await anyio.sleep(0)  # let the failing sibling run first
+        await anyio.lowlevel.checkpoint()  # let the failing sibling run first
         survivor_ran.set()
 
     with caplog.at_level(logging.ERROR):

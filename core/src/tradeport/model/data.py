@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import IntFlag
-from typing import Any, TypeAlias
+from typing import Any, Self, TypeAlias
 
 import attrs
 
@@ -72,15 +72,76 @@ _F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
 # that store through the slot descriptors directly: 20-30% cheaper than attrs' frozen __init__
 # (which goes through object.__setattr__ by name), measured in bench/bench_model.py. attrs
 # still provides eq, hash, repr, immutability and the field list cattrs uses.
+#
+# Their slots live in a plain private base class (``_TradeTickSlots``...; attrs reuses
+# inherited slots, so the layout is the same). That makes the ``trusted`` constructors
+# possible: they fill a base instance with ordinary attribute stores (no frozen
+# ``__setattr__`` in the way, about 10 ns each instead of about 45 through a descriptor
+# call) and then set its ``__class__`` to the public class, which CPython allows because a
+# subclass that adds no slots has the same layout. The result is an ordinary instance of the
+# public class (frozen, hashable, picklable), built in well under half the time.
+
+_new = object.__new__
 
 
 def _slot_setters(cls: type, *names: str) -> tuple[Any, ...]:
     """The slot descriptors' ``__set__`` of ``names``, bypassing the frozen ``__setattr__``."""
-    return tuple(cls.__dict__[name].__set__ for name in names)
+    return tuple(getattr(cls, name).__set__ for name in names)
+
+
+class _QuoteTickSlots:
+    """Storage of :class:`QuoteTick` (see the comment above)."""
+
+    __slots__ = (
+        "__weakref__",
+        "ask_price",
+        "ask_size",
+        "bid_price",
+        "bid_size",
+        "instrument_id",
+        "ts_event",
+        "ts_init",
+    )
+
+
+class _TradeTickSlots:
+    """Storage of :class:`TradeTick` (see the comment above)."""
+
+    __slots__ = (
+        "__weakref__",
+        "aggressor_side",
+        "instrument_id",
+        "price",
+        "size",
+        "trade_id",
+        "ts_event",
+        "ts_init",
+    )
+
+
+class _BookOrderSlots:
+    """Storage of :class:`BookOrder` (see the comment above)."""
+
+    __slots__ = ("__weakref__", "order_id", "price", "side", "size")
+
+
+class _OrderBookDeltaSlots:
+    """Storage of :class:`OrderBookDelta` (see the comment above)."""
+
+    __slots__ = (
+        "__weakref__",
+        "action",
+        "flags",
+        "instrument_id",
+        "order",
+        "sequence",
+        "ts_event",
+        "ts_init",
+    )
 
 
 @attrs.frozen(init=False)
-class QuoteTick:
+class QuoteTick(_QuoteTickSlots):
     """Best bid and offer at a moment."""
 
     instrument_id: InstrumentId
@@ -110,12 +171,38 @@ class QuoteTick:
         _QT_SET[5](self, ts_event)
         _QT_SET[6](self, ts_init)
 
+    @staticmethod
+    def trusted(
+        instrument_id: InstrumentId,
+        bid_price: Price,
+        ask_price: Price,
+        bid_size: Quantity,
+        ask_size: Quantity,
+        ts_event: int,
+        ts_init: int,
+    ) -> QuoteTick:
+        """Same as the constructor, about twice as fast, for parsers' hot paths.
+
+        Callers must pass values of the declared types (nothing is checked; neither does the
+        constructor, but this one also cannot build subclasses).
+        """
+        obj = _new(_QuoteTickSlots)
+        obj.instrument_id = instrument_id
+        obj.bid_price = bid_price
+        obj.ask_price = ask_price
+        obj.bid_size = bid_size
+        obj.ask_size = ask_size
+        obj.ts_event = ts_event
+        obj.ts_init = ts_init
+        obj.__class__ = QuoteTick  # same layout: see the note on the slot base classes
+        return obj  # type: ignore[return-value]
+
 
 _QT_SET = _slot_setters(QuoteTick, *(f.name for f in attrs.fields(QuoteTick)))
 
 
 @attrs.frozen(init=False)
-class TradeTick:
+class TradeTick(_TradeTickSlots):
     """One trade printed by the venue; ``aggressor_side`` says who crossed the spread."""
 
     instrument_id: InstrumentId
@@ -144,6 +231,31 @@ class TradeTick:
         _TT_SET[4](self, trade_id)
         _TT_SET[5](self, ts_event)
         _TT_SET[6](self, ts_init)
+
+    @staticmethod
+    def trusted(
+        instrument_id: InstrumentId,
+        price: Price,
+        size: Quantity,
+        aggressor_side: AggressorSide,
+        trade_id: TradeId,
+        ts_event: int,
+        ts_init: int,
+    ) -> TradeTick:
+        """Same as the constructor, about twice as fast, for parsers' hot paths.
+
+        Callers must pass values of the declared types (nothing is checked).
+        """
+        obj = _new(_TradeTickSlots)
+        obj.instrument_id = instrument_id
+        obj.price = price
+        obj.size = size
+        obj.aggressor_side = aggressor_side
+        obj.trade_id = trade_id
+        obj.ts_event = ts_event
+        obj.ts_init = ts_init
+        obj.__class__ = TradeTick  # same layout: see the note on the slot base classes
+        return obj  # type: ignore[return-value]
 
 
 _TT_SET = _slot_setters(TradeTick, *(f.name for f in attrs.fields(TradeTick)))
@@ -237,7 +349,7 @@ class Bar:
 
 
 @attrs.frozen(init=False)
-class BookOrder:
+class BookOrder(_BookOrderSlots):
     """One order (L3) or one aggregated price level (L2, ``order_id`` 0) in a book."""
 
     side: OrderSide
@@ -254,12 +366,28 @@ class BookOrder:
         _BO_SET[2](self, size)
         _BO_SET[3](self, order_id)
 
+    @staticmethod
+    def trusted(
+        side: OrderSide, price: Price, size: Quantity, order_id: int | str = 0
+    ) -> BookOrder:
+        """Same as the constructor, faster, for parsers' hot paths.
+
+        Callers must pass values of the declared types (nothing is checked).
+        """
+        obj = _new(_BookOrderSlots)
+        obj.side = side
+        obj.price = price
+        obj.size = size
+        obj.order_id = order_id
+        obj.__class__ = BookOrder  # same layout: see the note on the slot base classes
+        return obj  # type: ignore[return-value]
+
 
 _BO_SET = _slot_setters(BookOrder, *(f.name for f in attrs.fields(BookOrder)))
 
 
 @attrs.frozen(init=False)
-class OrderBookDelta:
+class OrderBookDelta(_OrderBookDeltaSlots):
     """One change to an order book: add, update or delete ``order``, or clear the book
     (``order`` is None only for CLEAR). ``sequence`` is the venue's update id where it has one.
     """
@@ -295,6 +423,41 @@ class OrderBookDelta:
         _OBD_SET[4](self, sequence)
         _OBD_SET[5](self, ts_event)
         _OBD_SET[6](self, ts_init)
+
+    @staticmethod
+    def trusted_level(
+        instrument_id: InstrumentId,
+        action: BookAction,
+        side: OrderSide,
+        price: Price,
+        size: Quantity,
+        flags: int,
+        sequence: int,
+        ts_event: int,
+        ts_init: int,
+    ) -> OrderBookDelta:
+        """An ADD/UPDATE/DELETE of one aggregated (L2, ``order_id`` 0) level: the
+        ``BookOrder`` and the delta in one call, several times cheaper than the constructors.
+
+        For parsers' hot paths: callers must pass values of the declared types and an
+        ``action`` other than CLEAR (nothing is checked).
+        """
+        order = _new(_BookOrderSlots)
+        order.side = side
+        order.price = price
+        order.size = size
+        order.order_id = 0
+        order.__class__ = BookOrder  # same layout: see the note on the slot base classes
+        obj = _new(_OrderBookDeltaSlots)
+        obj.instrument_id = instrument_id
+        obj.action = action
+        obj.order = order
+        obj.flags = flags
+        obj.sequence = sequence
+        obj.ts_event = ts_event
+        obj.ts_init = ts_init
+        obj.__class__ = OrderBookDelta
+        return obj  # type: ignore[return-value]
 
     @classmethod
     def clear(
@@ -368,6 +531,18 @@ class OrderBookDeltas:
 
     def __len__(self) -> int:
         return len(self.deltas)
+
+    @classmethod
+    def trusted(cls, instrument_id: InstrumentId, deltas: tuple[OrderBookDelta, ...]) -> Self:
+        """Same as the constructor without its checks, for parsers that built ``deltas``
+        themselves: callers must pass a non-empty tuple of deltas of ``instrument_id``."""
+        obj = _new(cls)
+        _OBDS_SET[0](obj, instrument_id)
+        _OBDS_SET[1](obj, deltas)
+        return obj
+
+
+_OBDS_SET = _slot_setters(OrderBookDeltas, "instrument_id", "deltas")
 
 
 @attrs.frozen

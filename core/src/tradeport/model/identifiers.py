@@ -7,6 +7,7 @@ gives the value. Different identifier types never compare equal (``Venue("X") !=
 from __future__ import annotations
 
 import uuid
+from typing import Self
 
 import attrs
 
@@ -41,13 +42,25 @@ class Identifier:
             raise ValidationError(
                 type(self).__name__, value, f"must be a str, not {type(value).__name__}"
             )
-        if not value or value[0].isspace() or value[-1].isspace():
+        # isalnum() is one C call that accepts the common ids (non-empty, no whitespace at
+        # all); anything else takes the exact check.
+        if not value.isalnum() and (not value or value[0].isspace() or value[-1].isspace()):
             raise ValidationError(
                 type(self).__name__,
                 value,
                 "must be a non-empty string without leading or trailing whitespace",
             )
         _set_value(self, value)
+
+    @classmethod
+    def trusted(cls, value: str) -> Self:
+        """Same as the constructor without its checks, for parsers' hot paths (one
+        ``TradeId`` per trade): callers must pass a non-empty ``str`` without surrounding
+        whitespace, e.g. ``str()`` of an int the venue sent. Subclasses with extra rules
+        (:class:`Venue`) must use the constructor."""
+        obj = _new(cls)
+        _set_value(obj, value)
+        return obj
 
     def __str__(self) -> str:
         return self.value
@@ -69,6 +82,7 @@ class Venue(Identifier):
 
 
 _set_value = Identifier.__dict__["value"].__set__
+_new = object.__new__
 
 
 @attrs.frozen(order=True, repr=False, init=False)

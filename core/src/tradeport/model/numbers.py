@@ -193,11 +193,22 @@ class _FixedPoint:
                 and prec <= MAX_PRECISION
                 and len(digits) < 4000  # int() refuses longer strings
             ):
-                raw = int(digits)
-                if precision is not None and precision != prec:
-                    if precision.__class__ is not int or not 0 <= precision <= MAX_PRECISION:
-                        _check_precision(cls._FIELD, precision)
-                    raw = _rescale(cls._FIELD, raw, prec, precision, value)
+                if precision is None or precision == prec:
+                    raw = int(digits)
+                elif precision.__class__ is not int or not 0 <= precision <= MAX_PRECISION:
+                    _check_precision(cls._FIELD, precision)
+                    raise AssertionError("unreachable: _check_precision raised")
+                elif precision > prec:  # pad: append the zeros as a power of ten
+                    raw = int(digits) * _POW10[precision - prec]
+                    prec = precision
+                else:  # drop trailing zeros only (inlined _rescale: no call on the hot path)
+                    raw, dropped = divmod(int(digits), _POW10[prec - precision])
+                    if dropped:
+                        raise ValidationError(
+                            cls._FIELD,
+                            value,
+                            f"cannot be represented with {precision} decimal places",
+                        )
                     prec = precision
                 obj = _new(cls)
                 _set_raw(obj, raw)

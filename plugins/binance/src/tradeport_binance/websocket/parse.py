@@ -16,7 +16,6 @@ from tradeport.book import DeltaBatch
 from tradeport.errors import UnknownInstrument
 from tradeport.model.data import (
     BarType,
-    BookOrder,
     FundingRateUpdate,
     IndexPriceUpdate,
     MarkPriceUpdate,
@@ -189,12 +188,14 @@ class StreamParser:
         price = info.prices.get(text) or info.price(text)
         text = msg["q"]
         size = info.sizes.get(text) or info.size(text)
-        return TradeTick(
+        # Trusted constructors: every value is already parsed and typed here (str(int) is a
+        # valid id), so the checks would only repeat themselves on the hottest path.
+        return TradeTick.trusted(
             info.instrument_id,
             price,
             size,
             _SELLER if msg["m"] else _BUYER,
-            TradeId(str(msg["t"])),
+            TradeId.trusted(str(msg["t"])),
             msg["T"] * _MS,
             self._clock(),
         )
@@ -206,12 +207,12 @@ class StreamParser:
         price = info.prices.get(text) or info.price(text)
         text = msg["q"]
         size = info.sizes.get(text) or info.size(text)
-        return TradeTick(
+        return TradeTick.trusted(
             info.instrument_id,
             price,
             size,
             _SELLER if msg["m"] else _BUYER,
-            TradeId(str(msg["a"])),
+            TradeId.trusted(str(msg["a"])),
             msg["T"] * _MS,
             self._clock(),
         )
@@ -224,7 +225,7 @@ class StreamParser:
         ts_init = self._clock()
         event = msg.get("T") or msg.get("E")
         bid, ask, bid_size, ask_size = msg["b"], msg["a"], msg["B"], msg["A"]
-        return QuoteTick(
+        return QuoteTick.trusted(
             info.instrument_id,
             prices.get(bid) or info.price(bid),
             prices.get(ask) or info.price(ask),
@@ -259,17 +260,19 @@ class StreamParser:
                 if price is None:
                     price = price_of(price_text)
                 append(
-                    OrderBookDelta(
+                    OrderBookDelta.trusted_level(
                         iid,
                         _UPDATE if size.raw else _DELETE,
-                        BookOrder(side, price, size),
+                        side,
+                        price,
+                        size,
                         0 if remaining else _F_LAST,
                         last_id,
                         ts_event,
                         ts_init,
                     )
                 )
-        batch = OrderBookDeltas(iid, tuple(deltas)) if deltas else None
+        batch = OrderBookDeltas.trusted(iid, tuple(deltas)) if deltas else None
         return DeltaBatch(batch, msg["U"], last_id, msg.get("pu"))
 
     # -- lower volume ---------------------------------------------------------------------------
