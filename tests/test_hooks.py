@@ -206,3 +206,46 @@ async def test_batch_defaults_go_one_by_one(registry) -> None:
     await client.modify_orders([OrderChange(instrument_id="X.PAPER", client_order_id="c1", price="1.5"),
                                 OrderChange(instrument_id="X.PAPER", client_order_id="c2", price="2.5")])
     assert calls == [("submit", "o1"), ("submit", "o2"), ("modify", "c1", "1.5"), ("modify", "c2", "2.5")]
+
+
+@pytest.mark.anyio
+async def test_shared_filters_apply_to_load_all_and_load_ids() -> None:
+    """products / symbols are applied once, in the core; the venue sees only its own keys."""
+    from tradeport.model import InstrumentId
+    from tradeport.model.identifiers import Symbol
+    from tradeport.model.instruments import SpotPair
+    from tradeport.model.numbers import Price, Quantity
+
+    seen_filters: list = []
+
+    def spot(symbol: str) -> SpotPair:
+        return SpotPair(id=InstrumentId.from_str(f"{symbol}.PAPER"), raw_symbol=Symbol(symbol),
+                        base_currency=symbol[:3], quote_currency=symbol[3:], price_precision=2,
+                        size_precision=0, price_increment=Price.from_str("0.01"),
+                        size_increment=Quantity.from_str("1"),
+                        ts_event=0, ts_init=0)
+
+    class Provider(InstrumentProvider):
+        async def fetch_all(self, filters=None):
+            seen_filters.append(filters)
+            return [spot("BTCUSD"), spot("ETHUSD")]
+
+    provider = Provider("PAPER", None)
+    got = await provider.load_all({"symbols": ["ETHUSD"], "quote": "USD"})
+    assert [str(i.raw_symbol) for i in got] == ["ETHUSD"]
+    assert seen_filters[-1] == {"quote": "USD"}
+    assert await provider.load_all({"products": ["PERPETUAL"]}) == []
+    assert seen_filters[-1] is None
+    with pytest.raises(KeyError, match=r"BTCUSD\.PAPER"):  # UnknownInstrument is a KeyError
+        await provider.load_ids([InstrumentId.from_str("BTCUSD.PAPER")], {"symbols": ["ETHUSD"]})
+
+
+def test_require_credentials_raises_before_anything_leaves() -> None:
+    from tradeport.errors import MissingCredentials
+
+    class Exec(ExecutionClient):
+        credentials_hint = "set PAPER_API_KEY"
+
+    with pytest.raises(MissingCredentials, match=r"PAPER: cancel_order needs API credentials \(set PAPER_API_KEY\)"):
+        Exec("PAPER", PaperConfig()).require_credentials("cancel_order")
+    Exec("PAPER", PaperConfig(api_key="k", api_secret="s")).require_credentials("cancel_order")

@@ -17,13 +17,13 @@ waits when the consumer lags, which is the backpressure.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import attrs
 
 from tradeport.clients.capabilities import Capabilities
-from tradeport.errors import UnknownInstrument, UnsupportedOperation
+from tradeport.errors import MissingCredentials, UnknownInstrument, UnsupportedOperation
 
 if TYPE_CHECKING:
     from tradeport.book import OrderBook
@@ -130,6 +130,23 @@ class VenueClient:
         await self.disconnect()
 
 
+def _split_filters(
+    filters: Mapping[str, Any] | None,
+) -> tuple[Mapping[str, Any] | None, Callable[[Instrument], bool]]:
+    """Separate the filters every venue shares (``products``, ``symbols``: applied here, once)
+    from the venue's own (passed on to ``fetch_*``)."""
+    rest = dict(filters or {})
+    products = {str(p).upper() for p in rest.pop("products", ()) or ()}
+    symbols = {str(s) for s in rest.pop("symbols", ()) or ()}
+
+    def keep(instrument: Instrument) -> bool:
+        return (not products or instrument.product_type.value in products) and (
+            not symbols or str(instrument.raw_symbol) in symbols
+        )
+
+    return rest or None, keep
+
+
 class InstrumentProvider(VenueClient):
     """Loads the venue's instruments and keeps them by id.
 
@@ -160,14 +177,8 @@ class InstrumentProvider(VenueClient):
         Filters every venue understands are applied here: ``products`` (product type names,
         e.g. ``["SPOT"]``) and ``symbols`` (native symbols). Other keys go to :meth:`fetch_all`.
         """
-        filters = dict(filters or {})
-        products = {str(p).upper() for p in filters.pop("products", ()) or ()}
-        symbols = {str(s) for s in filters.pop("symbols", ()) or ()}
-        instruments = await self.fetch_all(filters or None)
-        if products:
-            instruments = [i for i in instruments if i.product_type.value in products]
-        if symbols:
-            instruments = [i for i in instruments if str(i.raw_symbol) in symbols]
+        venue_filters, keep = _split_filters(filters)
+        instruments = [i for i in await self.fetch_all(venue_filters) if keep(i)]
         for instrument in instruments:
             self.add(instrument)
         return instruments
@@ -175,9 +186,11 @@ class InstrumentProvider(VenueClient):
     async def load_ids(
         self, ids: Iterable[InstrumentId], filters: Mapping[str, Any] | None = None
     ) -> list[Instrument]:
-        """Load the given instruments; an id the venue does not list is reported in a KeyError."""
+        """Load the given instruments (same filters as :meth:`load_all`); an id the venue does
+        not list raises :class:`UnknownInstrument`."""
         wanted = list(ids)
-        instruments = await self.fetch_ids(wanted, filters)
+        venue_filters, keep = _split_filters(filters)
+        instruments = [i for i in await self.fetch_ids(wanted, venue_filters) if keep(i)]
         for instrument in instruments:
             self.add(instrument)
         missing = [str(i) for i in wanted if i not in self._instruments]
@@ -363,6 +376,21 @@ class ExecutionClient(VenueClient):
         #: True only once the venue acknowledged the login of the private stream (or issued the
         #: stream token); False before, after a refusal, and without credentials.
         self.authenticated = False
+
+    @property
+    def has_credentials(self) -> bool:
+        """Whether private calls can be signed. Default: the config's api key and secret;
+        plugins that resolve credentials elsewhere (per account type, from env) override it."""
+        return bool(getattr(self.config, "has_credentials", False))
+
+    #: Told to the user when credentials are missing (e.g. which env vars to set).
+    credentials_hint: str = ""
+
+    def require_credentials(self, operation: str) -> None:
+        """Raise :class:`MissingCredentials` (before any request leaves) unless credentials
+        are available for ``operation``."""
+        if not self.has_credentials:
+            raise MissingCredentials(self.venue, operation, self.credentials_hint)
 
     # -- commands -----------------------------------------------------------------------------
     async def submit_order(self, order: Order) -> None:

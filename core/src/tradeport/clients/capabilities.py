@@ -86,19 +86,13 @@ class Capabilities:
     """What a venue (through its plugin) supports. Every field defaults to "not supported"."""
 
     #: Product families the instrument provider loads.
-    products: frozenset[ProductType] = attrs.field(
-        factory=frozenset, converter=_products
-    )
+    products: frozenset[ProductType] = attrs.field(factory=frozenset, converter=_products)
     #: Streaming data types the data client can subscribe to.
     data: frozenset[DataType] = attrs.field(factory=frozenset, converter=_data_types)
     #: Book types the data client maintains.
-    book_types: frozenset[BookType] = attrs.field(
-        factory=frozenset, converter=_book_types
-    )
+    book_types: frozenset[BookType] = attrs.field(factory=frozenset, converter=_book_types)
     #: Historical requests the data client answers.
-    history: frozenset[HistoryType] = attrs.field(
-        factory=frozenset, converter=_history_types
-    )
+    history: frozenset[HistoryType] = attrs.field(factory=frozenset, converter=_history_types)
     #: Supported (order type, time in force) pairs. Empty means no execution at all.
     orders: frozenset[tuple[OrderType, TimeInForce]] = attrs.field(
         factory=frozenset, converter=_pairs

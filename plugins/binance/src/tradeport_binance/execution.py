@@ -23,7 +23,6 @@ import anyio.abc
 import attrs
 from tradeport.clients.base import ExecutionClient, Reconnected
 from tradeport.errors import (
-    MissingCredentials,
     RequestRejected,
     TradeportError,
     ValidationError,
@@ -269,9 +268,12 @@ class BinanceExecutionClient(ExecutionClient):
         found = provider.find(instrument_id)
         return found if found is not None else await provider.load(instrument_id)
 
-    def _require_credentials(self, operation: str) -> None:
-        if not self.http.has_credentials:
-            raise MissingCredentials(VENUE_ID, operation, "set api_key/api_secret or the env vars")
+    credentials_hint = "set api_key/api_secret or the env vars"
+
+    @property
+    def has_credentials(self) -> bool:
+        """Credentials as the HTTP client resolved them (config or environment)."""
+        return bool(self.http.has_credentials)
 
     # -- user data stream ------------------------------------------------------------------------
 
@@ -311,7 +313,7 @@ class BinanceExecutionClient(ExecutionClient):
 
     async def submit_order(self, order: Order) -> None:
         """Submit one order; events: submitted, then accepted/rejected/filled as Binance says."""
-        self._require_credentials("submit_order")
+        self.require_credentials("submit_order")
         instrument = await self._instrument(order.instrument_id)
         activation: Price | None = None
         if (
@@ -461,7 +463,7 @@ class BinanceExecutionClient(ExecutionClient):
             )
         if trigger_price is not None:
             self._unsupported("modify_order", "Binance cannot amend trigger prices")
-        self._require_credentials("modify_order")
+        self.require_credentials("modify_order")
         instrument = await self._instrument(instrument_id)
         current = await self.order_status_report(instrument_id, client_order_id, venue_order_id)
         now = time.time_ns()
@@ -526,7 +528,7 @@ class BinanceExecutionClient(ExecutionClient):
         venue_order_id: VenueOrderId | None = None,
     ) -> None:
         """Cancel one order; cancel-rejected with Binance's reason when it refuses."""
-        self._require_credentials("cancel_order")
+        self.require_credentials("cancel_order")
         instrument = await self._instrument(instrument_id)
         try:
             response = await self.http.http_cancel_order(
@@ -569,7 +571,7 @@ class BinanceExecutionClient(ExecutionClient):
 
     async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
         """Cancel every open order of an instrument."""
-        self._require_credentials("cancel_all_orders")
+        self.require_credentials("cancel_all_orders")
         instrument = await self._instrument(instrument_id)
         response = await self.http.http_cancel_open_orders(instrument.raw_symbol.value)
         if isinstance(response, list):
@@ -589,7 +591,7 @@ class BinanceExecutionClient(ExecutionClient):
         """Futures batch cancel (10 per request); each refusal is a cancel-rejected."""
         if not self.futures:
             self._unsupported("batch_cancel_orders", "futures only")
-        self._require_credentials("batch_cancel_orders")
+        self.require_credentials("batch_cancel_orders")
         instrument = await self._instrument(instrument_id)
         ids = list(client_order_ids)
         for start in range(0, len(ids), 10):
@@ -617,7 +619,7 @@ class BinanceExecutionClient(ExecutionClient):
         """Spot/margin OCO: a LIMIT leg and a STOP leg (see http.query.oco_params)."""
         if self.futures:
             self._unsupported("submit_order_list", "Binance futures have no order lists")
-        self._require_credentials("submit_order_list")
+        self.require_credentials("submit_order_list")
         instrument = await self._instrument(order_list.instrument_id)
         params = oco_params(order_list)
         now = time.time_ns()
@@ -669,7 +671,7 @@ class BinanceExecutionClient(ExecutionClient):
         venue_order_id: VenueOrderId | None = None,
     ) -> OrderStatusReport | None:
         """One order by client or venue id; None when Binance does not know it."""
-        self._require_credentials("order_status_report")
+        self.require_credentials("order_status_report")
         instrument = await self._instrument(instrument_id)
         try:
             record = await self.http.http_query_order(
@@ -694,7 +696,7 @@ class BinanceExecutionClient(ExecutionClient):
         end_ns: int | None = None,
     ) -> list[OrderStatusReport]:
         """Open orders (all symbols or one), or every order of one instrument in a time range."""
-        self._require_credentials("order_status_reports")
+        self.require_credentials("order_status_reports")
         now = time.time_ns()
         if open_only or instrument_id is None:
             symbol = native_symbol(instrument_id) if instrument_id else None
@@ -726,7 +728,7 @@ class BinanceExecutionClient(ExecutionClient):
     ) -> list[FillReport]:
         """Trades over a window; Binance needs a symbol, so without one every instrument with
         an open or tracked order is asked."""
-        self._require_credentials("fill_reports")
+        self.require_credentials("fill_reports")
         if instrument_id is not None:
             ids = {instrument_id}
         else:
@@ -754,7 +756,7 @@ class BinanceExecutionClient(ExecutionClient):
             self._unsupported(
                 "position_status_reports", "spot and margin accounts have no positions"
             )
-        self._require_credentials("position_status_reports")
+        self.require_credentials("position_status_reports")
         rows = await self.http.http_position_risk(
             native_symbol(instrument_id) if instrument_id else None
         )
@@ -770,7 +772,7 @@ class BinanceExecutionClient(ExecutionClient):
 
     async def account_state(self) -> AccountState:
         """Balances from ``GET account``."""
-        self._require_credentials("account_state")
+        self.require_credentials("account_state")
         payload = await self.http.http_account()
         now = time.time_ns()
         if self.futures:

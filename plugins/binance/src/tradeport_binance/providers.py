@@ -27,7 +27,8 @@ class BinanceInstrumentProvider(InstrumentProvider):
     """Loads Binance instruments for one account type.
 
     Filters: ``{"status": "TRADING"}`` keeps symbols in that status (default: all),
-    ``{"quote": "USDT"}`` one quote asset, ``{"products": {"PERPETUAL"}}`` product families.
+    ``{"quote": "USDT"}`` one quote asset; ``products`` and ``symbols`` are applied by the core
+    (InstrumentProvider.load_all) for every venue.
     """
 
     def __init__(
@@ -93,7 +94,4 @@ def _wanted(instrument: Instrument, filters: Mapping[str, Any] | None) -> bool:
     ):
         return False
     quote = filters.get("quote")
-    if quote is not None and instrument.quote_currency != quote:
-        return False
-    products = filters.get("products")
-    return products is None or instrument.product_type.value in {str(p) for p in products}
+    return quote is None or instrument.quote_currency == quote

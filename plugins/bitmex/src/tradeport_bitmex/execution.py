@@ -24,7 +24,6 @@ from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, Reconnected
 from tradeport.clients.dedup import SeenIds
 from tradeport.errors import (
-    MissingCredentials,
     RequestRejected,
     TradeportError,
     ValidationError,
@@ -54,7 +53,6 @@ from tradeport.model.reports import (
 )
 
 from tradeport_bitmex.config import BitmexConfig
-from tradeport_bitmex.constants import VENUE_ID
 from tradeport_bitmex.conversions import parse_timestamp_ns, price_of, qty_of
 from tradeport_bitmex.enums import ORDER_TYPE_FROM_VENUE
 from tradeport_bitmex.http.client import BitmexHttpClient
@@ -171,9 +169,10 @@ class BitmexExecutionClient(ExecutionClient):
         if self._own_http:
             await self.http.aclose()
 
-    def _require_credentials(self, operation: str) -> None:
-        if not self.http.has_credentials:
-            raise MissingCredentials(VENUE_ID, operation)
+    @property
+    def has_credentials(self) -> bool:
+        """Credentials as the HTTP client resolved them (config or environment)."""
+        return bool(self.http.has_credentials)
 
     def _instrument(self, instrument_id: InstrumentId) -> Instrument | None:
         return self.instruments.find(instrument_id) if self.instruments is not None else None
@@ -188,7 +187,7 @@ class BitmexExecutionClient(ExecutionClient):
 
     async def submit_order(self, order: Order) -> None:
         """``POST /order``; events follow (accepted, rejected, fills...)."""
-        self._require_credentials("submit_order")
+        self.require_credentials("submit_order")
         form = order_form(order)  # invalid combinations raise before anything is sent
         tracked = self._orders.setdefault(
             order.client_order_id,
@@ -258,7 +257,7 @@ class BitmexExecutionClient(ExecutionClient):
         trigger_price: Any = None,
     ) -> None:
         """``PUT /order`` (by ``orderID`` or ``origClOrdID``)."""
-        self._require_credentials("modify_order")
+        self.require_credentials("modify_order")
         form = amend_form(
             order_id=venue_order_id.value if venue_order_id else None,
             orig_cl_ord_id=client_order_id.value if client_order_id else None,
@@ -291,7 +290,7 @@ class BitmexExecutionClient(ExecutionClient):
         venue_order_id: VenueOrderId | None = None,
     ) -> None:
         """``DELETE /order`` for one order."""
-        self._require_credentials("cancel_order")
+        self.require_credentials("cancel_order")
         form = cancel_form(
             [venue_order_id.value] if venue_order_id else [],
             [client_order_id.value] if client_order_id and not venue_order_id else [],
@@ -302,7 +301,7 @@ class BitmexExecutionClient(ExecutionClient):
         self, instrument_id: InstrumentId, client_order_ids: Sequence[ClientOrderId]
     ) -> None:
         """``DELETE /order`` with several ``clOrdID``s at once."""
-        self._require_credentials("batch_cancel_orders")
+        self.require_credentials("batch_cancel_orders")
         ids = list(client_order_ids)
         await self._cancel(
             instrument_id, cancel_form([], [c.value for c in ids]), [(c, None) for c in ids]
@@ -310,7 +309,7 @@ class BitmexExecutionClient(ExecutionClient):
 
     async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
         """``DELETE /order/all`` for the instrument."""
-        self._require_credentials("cancel_all_orders")
+        self.require_credentials("cancel_all_orders")
         rows = await self.http.http_delete_order_all([("symbol", instrument_id.symbol.value)])
         for row in rows:
             await self._on_order_row(row)
@@ -623,7 +622,7 @@ class BitmexExecutionClient(ExecutionClient):
         venue_order_id: VenueOrderId | None = None,
     ) -> OrderStatusReport | None:
         """``GET /order`` filtered by ``orderID`` or ``clOrdID``."""
-        self._require_credentials("order_status_report")
+        self.require_credentials("order_status_report")
         if venue_order_id is None and client_order_id is None:
             raise ValidationError("order", None, "needs a venue order id or a client order id")
         instrument = await self._load_instrument(instrument_id)
@@ -648,7 +647,7 @@ class BitmexExecutionClient(ExecutionClient):
         end_ns: int | None = None,
     ) -> list[OrderStatusReport]:
         """``GET /order`` (``filter={"open":true}`` when ``open_only``), paged."""
-        self._require_credentials("order_status_reports")
+        self.require_credentials("order_status_reports")
         symbol = instrument_id.symbol.value if instrument_id else None
 
         async def fetch(offset: int, count: int) -> list[dict[str, Any]]:
@@ -673,7 +672,7 @@ class BitmexExecutionClient(ExecutionClient):
         end_ns: int | None = None,
     ) -> list[FillReport]:
         """``GET /execution/tradeHistory`` over [start, end], paged; one report per execID."""
-        self._require_credentials("fill_reports")
+        self.require_credentials("fill_reports")
         symbol = instrument_id.symbol.value if instrument_id else None
 
         async def fetch(offset: int, count: int) -> list[dict[str, Any]]:
@@ -703,7 +702,7 @@ class BitmexExecutionClient(ExecutionClient):
         self, instrument_id: InstrumentId | None = None
     ) -> list[PositionStatusReport]:
         """``GET /position`` (flat positions included when BitMEX still lists them)."""
-        self._require_credentials("position_status_reports")
+        self.require_credentials("position_status_reports")
         params: Params | None = (
             [("filter", filter_json({"symbol": instrument_id.symbol.value}))]
             if instrument_id
@@ -716,7 +715,7 @@ class BitmexExecutionClient(ExecutionClient):
 
     async def account_state(self) -> AccountState:
         """``GET /user/margin?currency=all`` and ``GET /user/wallet?currency=all``."""
-        self._require_credentials("account_state")
+        self.require_credentials("account_state")
         margins = await self.http.http_get_user_margin()
         wallets = await self.http.http_get_user_wallet()
         return parse_account_state(margins, time.time_ns(), wallets)

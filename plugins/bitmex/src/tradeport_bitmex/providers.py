@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tradeport.clients.base import InstrumentProvider
-from tradeport.model.enums import ProductType
 from tradeport.model.instruments import Instrument
 
 from tradeport_bitmex.config import BitmexConfig
@@ -43,13 +42,8 @@ def parse_instruments(
 
 
 def _matches(instrument: Instrument, filters: Mapping[str, Any]) -> bool:
-    """Local filters: ``products``, ``symbols``, ``quote_currency``, ``settle_currency``."""
-    products = filters.get("products", filters.get("product_types"))
-    if products is not None and instrument.product_type not in {ProductType(p) for p in products}:
-        return False
-    symbols = filters.get("symbols")
-    if symbols is not None and instrument.raw_symbol.value not in set(symbols):
-        return False
+    """BitMEX's own filters: ``quote_currency``, ``settle_currency`` (``products`` and
+    ``symbols`` are applied by the core for every venue)."""
     quote = filters.get("quote_currency")
     if quote is not None and instrument.quote_currency != quote:
         return False
@@ -60,8 +54,8 @@ def _matches(instrument: Instrument, filters: Mapping[str, Any]) -> bool:
 class BitmexInstrumentProvider(InstrumentProvider):
     """Loads BitMEX instruments (perpetuals, dated futures, spot pairs).
 
-    ``filters`` keys: ``products`` (ProductType values), ``symbols`` (native symbols),
-    ``quote_currency``, ``settle_currency``.
+    ``filters`` keys: ``quote_currency``, ``settle_currency``; the core applies ``products``
+    (ProductType values) and ``symbols`` (native symbols) for every venue.
     """
 
     def __init__(

@@ -24,7 +24,6 @@ from tradeport.clients.base import (
 )
 from tradeport.clients.dedup import SeenIds
 from tradeport.errors import (
-    MissingCredentials,
     RequestRejected,
     TradeportError,
     ValidationError,
@@ -228,9 +227,7 @@ class BybitExecutionClient(ExecutionClient):
             await self._http.aclose()
             self._http = None
 
-    def _require_credentials(self, operation: str) -> None:
-        if not self.config.has_credentials:
-            raise MissingCredentials(VENUE_ID, operation, "set BYBIT_API_KEY and BYBIT_API_SECRET")
+    credentials_hint = "set BYBIT_API_KEY and BYBIT_API_SECRET"
 
     async def _instrument(self, instrument_id: InstrumentId) -> Instrument:
         return await instrument_for(self.instruments, instrument_id)
@@ -302,7 +299,7 @@ class BybitExecutionClient(ExecutionClient):
 
     async def submit_order(self, order: Order) -> None:
         """``POST /v5/order/create``: accepted on the venue's ack; refused codes reject."""
-        self._require_credentials("submit_order")
+        self.require_credentials("submit_order")
         tracked, body = await self._prepare(order)
         if body is None:
             return
@@ -331,7 +328,7 @@ class BybitExecutionClient(ExecutionClient):
         refusal of the whole request rejects its orders; an unknown outcome (timeout, 5xx) is
         resolved by query, per order.
         """
-        self._require_credentials("submit_orders")
+        self.require_credentials("submit_orders")
         by_category: dict[BybitCategory, list[tuple[_Tracked, dict[str, Any]]]] = {}
         for order in orders:
             tracked, body = await self._prepare(order)
@@ -422,7 +419,7 @@ class BybitExecutionClient(ExecutionClient):
         trigger_price: Any = None,
     ) -> None:
         """``POST /v5/order/amend``; OrderUpdated on success, OrderModifyRejected on refusal."""
-        self._require_credentials("modify_order")
+        self.require_credentials("modify_order")
         change = OrderChange(
             instrument_id=instrument_id,
             client_order_id=client_order_id,
@@ -483,7 +480,7 @@ class BybitExecutionClient(ExecutionClient):
         OrderModifyRejected with that code and message; a refusal of the whole request refuses
         each of its changes. Other errors propagate, as for :meth:`modify_order`.
         """
-        self._require_credentials("modify_orders")
+        self.require_credentials("modify_orders")
         by_category: dict[BybitCategory, list[tuple[_Tracked, OrderChange, dict[str, Any]]]] = {}
         for change in changes:
             tracked, body = self._amend_request(change)
@@ -550,7 +547,7 @@ class BybitExecutionClient(ExecutionClient):
         venue_order_id: VenueOrderId | None = None,
     ) -> None:
         """``POST /v5/order/cancel``; OrderCanceled once, OrderCancelRejected on refusal."""
-        self._require_credentials("cancel_order")
+        self.require_credentials("cancel_order")
         category, symbol = category_and_symbol(instrument_id)
         tracked = self._tracked(instrument_id, client_order_id, venue_order_id)
         body = cancel_order_body(
@@ -570,7 +567,7 @@ class BybitExecutionClient(ExecutionClient):
 
     async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
         """``POST /v5/order/cancel-all`` for the instrument; each canceled order is reported."""
-        self._require_credentials("cancel_all_orders")
+        self.require_credentials("cancel_all_orders")
         category, symbol = category_and_symbol(instrument_id)
         result = await self.http.http_cancel_all_orders(category.value, symbol)
         await self._canceled_list(instrument_id, result.get("list") or [])
@@ -594,7 +591,7 @@ class BybitExecutionClient(ExecutionClient):
         self, instrument_id: InstrumentId, client_order_ids: Sequence[ClientOrderId]
     ) -> None:
         """``POST /v5/order/cancel-batch``; per-order outcomes from ``retExtInfo``."""
-        self._require_credentials("batch_cancel_orders")
+        self.require_credentials("batch_cancel_orders")
         category, symbol = category_and_symbol(instrument_id)
         requests = [{"symbol": symbol, "orderLinkId": c.value} for c in client_order_ids]
         envelope = await self.http.http_batch_cancel_orders(category.value, requests)
@@ -786,7 +783,7 @@ class BybitExecutionClient(ExecutionClient):
         venue_order_id: VenueOrderId | None = None,
     ) -> OrderStatusReport | None:
         """One order by venue or client id: realtime first, then history."""
-        self._require_credentials("order_status_report")
+        self.require_credentials("order_status_report")
         category, symbol = category_and_symbol(instrument_id)
         instrument = await self._instrument(instrument_id)
         ids = {
@@ -811,7 +808,7 @@ class BybitExecutionClient(ExecutionClient):
         end_ns: int | None = None,
     ) -> list[OrderStatusReport]:
         """Open orders (``/v5/order/realtime``), plus history when ``open_only`` is False."""
-        self._require_credentials("order_status_reports")
+        self.require_credentials("order_status_reports")
         out: list[OrderStatusReport] = []
         for category, symbol in self._categories(instrument_id):
             for settle in self._settle_coins(category) if symbol is None else [None]:
@@ -874,7 +871,7 @@ class BybitExecutionClient(ExecutionClient):
         end_ns: int | None = None,
     ) -> list[FillReport]:
         """Trades from ``/v5/execution/list`` over the window, oldest first."""
-        self._require_credentials("fill_reports")
+        self.require_credentials("fill_reports")
         out: list[FillReport] = []
         for category, symbol in self._categories(instrument_id):
             records = await self._paged(
@@ -892,7 +889,7 @@ class BybitExecutionClient(ExecutionClient):
         self, instrument_id: InstrumentId | None = None
     ) -> list[PositionStatusReport]:
         """Derivative positions from ``/v5/position/list`` (spot has none)."""
-        self._require_credentials("position_status_reports")
+        self.require_credentials("position_status_reports")
         out: list[PositionStatusReport] = []
         for category, symbol in self._categories(instrument_id):
             if category is BybitCategory.SPOT:
@@ -906,7 +903,7 @@ class BybitExecutionClient(ExecutionClient):
 
     async def account_state(self) -> AccountState:
         """``/v5/account/wallet-balance`` for the configured account type."""
-        self._require_credentials("account_state")
+        self.require_credentials("account_state")
         result = await self.http.http_get_wallet_balance(self.config.account_type)
         records = result.get("list") or [{}]
         return parse_account_state(records[0], self.account_id, time.time_ns())
