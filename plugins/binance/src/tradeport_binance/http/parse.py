@@ -12,16 +12,13 @@ from typing import Any, TypeGuard
 
 from tradeport.model.data import (
     BarType,
-    BookOrder,
-    OrderBookDelta,
     OrderBookDeltas,
-    RecordFlag,
     TradeTick,
 )
+from tradeport.model.decoding import InstrumentDecoder
 from tradeport.model.enums import (
     AccountType,
     AggressorSide,
-    BookAction,
     LiquiditySide,
     OrderSide,
     OrderStatus,
@@ -81,7 +78,6 @@ __all__ = [
 ]
 
 _MS = 1_000_000
-_F_SNAPSHOT_LAST = int(RecordFlag.F_SNAPSHOT)
 _ZERO = Decimal(0)
 
 
@@ -239,50 +235,22 @@ def parse_exchange_info(
     return instruments, skipped
 
 
-def _levels(
-    instrument_id: InstrumentId,
-    side: OrderSide,
-    levels: Sequence[Sequence[str]],
-    price_precision: int,
-    size_precision: int,
-    sequence: int,
-    ts_event: int,
-    ts_init: int,
-    flags: int,
-) -> list[OrderBookDelta]:
-    out = []
-    for price, qty in levels:
-        order = BookOrder(
-            side, Price.from_str(price, price_precision), Quantity.from_str(qty, size_precision)
-        )
-        out.append(
-            OrderBookDelta(instrument_id, BookAction.ADD, order, flags, sequence, ts_event, ts_init)
-        )
-    return out
-
-
 def parse_book_snapshot(
     payload: Mapping[str, Any], instrument: Instrument, ts_init: int
 ) -> OrderBookDeltas:
     """``GET /api/v3/depth`` (or ``/fapi/v1/depth``) as a snapshot batch: CLEAR then ADDs;
     ``sequence`` is ``lastUpdateId``. Futures carry ``E`` (event time); spot does not."""
-    iid = instrument.id
-    sequence = int(payload["lastUpdateId"])
     ts_event = ms_to_ns(payload.get("E") or payload.get("T")) or ts_init
-    flags = _F_SNAPSHOT_LAST
-    deltas = [OrderBookDelta.clear(iid, sequence, ts_event, ts_init, flags)]
-    pp, sp = instrument.price_precision, instrument.size_precision
-    deltas += _levels(
-        iid, OrderSide.BUY, payload.get("bids", ()), pp, sp, sequence, ts_event, ts_init, flags
+    deltas = InstrumentDecoder(instrument, memo_size=0).l2_deltas(
+        payload.get("bids", ()),
+        payload.get("asks", ()),
+        int(payload["lastUpdateId"]),
+        ts_event,
+        ts_init,
+        snapshot=True,
     )
-    deltas += _levels(
-        iid, OrderSide.SELL, payload.get("asks", ()), pp, sp, sequence, ts_event, ts_init, flags
-    )
-    last = deltas[-1]
-    deltas[-1] = OrderBookDelta(
-        iid, last.action, last.order, flags | int(RecordFlag.F_LAST), sequence, ts_event, ts_init
-    )
-    return OrderBookDeltas(iid, tuple(deltas))
+    assert deltas is not None  # a snapshot always has its CLEAR
+    return deltas
 
 
 def _aggressor(buyer_is_maker: bool) -> AggressorSide:

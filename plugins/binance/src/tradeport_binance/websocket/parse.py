@@ -19,12 +19,11 @@ from tradeport.model.data import (
     FundingRateUpdate,
     IndexPriceUpdate,
     MarkPriceUpdate,
-    OrderBookDelta,
-    OrderBookDeltas,
     QuoteTick,
     RecordFlag,
     TradeTick,
 )
+from tradeport.model.decoding import DEFAULT_MEMO_SIZE, InstrumentDecoder
 from tradeport.model.enums import (
     AccountType,
     AggressorSide,
@@ -84,52 +83,14 @@ _MS = 1_000_000
 _time_ns = time.time_ns
 _price = Price.from_str
 _qty = Quantity.from_str
+_trade_tick = TradeTick.trusted
+_trade_id = TradeId.trusted
+_quote_tick = QuoteTick.trusted
+_delta_batch = DeltaBatch.trusted
 
 
 #: Distinct price (and size) strings remembered per symbol before the memo starts over.
-PARSE_CACHE_SIZE = 4096
-
-
-class SymbolInfo:
-    """What the hot path needs about one native symbol, and memos of the price and size
-    strings it has parsed: the same levels and prices come back all the time (book levels
-    near the top, trades at one price, bookTicker prices), and a dict hit costs a fraction
-    of parsing. Price and Quantity are immutable, so sharing one instance is safe."""
-
-    __slots__ = (
-        "cache_size",
-        "instrument",
-        "instrument_id",
-        "price_precision",
-        "prices",
-        "size_precision",
-        "sizes",
-    )
-
-    def __init__(self, instrument: Instrument, cache_size: int = PARSE_CACHE_SIZE) -> None:
-        self.instrument = instrument
-        self.instrument_id = instrument.id
-        self.price_precision = instrument.price_precision
-        self.size_precision = instrument.size_precision
-        self.prices: dict[str, Price] = {}
-        self.sizes: dict[str, Quantity] = {}
-        self.cache_size = cache_size
-
-    def price(self, text: str) -> Price:
-        """``text`` as a Price at the instrument's precision (memoized)."""
-        value = self.prices.get(text)
-        if value is None:
-            value = _price(text, self.price_precision)
-            _remember(self.prices, text, value, self.cache_size)
-        return value
-
-    def size(self, text: str) -> Quantity:
-        """``text`` as a Quantity at the instrument's precision (memoized)."""
-        value = self.sizes.get(text)
-        if value is None:
-            value = _qty(text, self.size_precision)
-            _remember(self.sizes, text, value, self.cache_size)
-        return value
+PARSE_CACHE_SIZE = DEFAULT_MEMO_SIZE
 
 
 def _is_zero(qty: str) -> bool:
@@ -137,11 +98,9 @@ def _is_zero(qty: str) -> bool:
     return not qty.strip("0.")
 
 
-def _remember(memo: dict[str, Any], text: str, value: Any, limit: int) -> None:
-    if len(memo) >= limit:
-        memo.clear()  # start over rather than track recency: cheaper, and levels come back
-    if limit:
-        memo[text] = value
+#: Per native symbol: the instrument, its id and memos of parsed prices and sizes (the core's
+#: decoder; the name is kept for the plugin's callers).
+SymbolInfo = InstrumentDecoder
 
 
 class StreamParser:
@@ -165,14 +124,14 @@ class StreamParser:
         self._cache_size = cache_size
         self._cache: dict[str, SymbolInfo] = {}
 
-    def info(self, native: str) -> SymbolInfo:
-        """The cached info of a native symbol; UnknownInstrument naming it when unknown."""
+    def info(self, native: str) -> InstrumentDecoder:
+        """The cached decoder of a native symbol; UnknownInstrument naming it when unknown."""
         info = self._cache.get(native)
         if info is None:
             instrument = self._lookup(native)
             if instrument is None:
                 raise UnknownInstrument(VENUE_ID, native, "Binance symbol not loaded")
-            info = self._cache[native] = SymbolInfo(instrument, self._cache_size)
+            info = self._cache[native] = InstrumentDecoder(instrument, self._cache_size)
         return info
 
     def forget(self) -> None:
@@ -180,39 +139,42 @@ class StreamParser:
         self._cache.clear()
 
     # -- hot path -------------------------------------------------------------------------------
+    # ``self._cache.get(s) or self.info(s)``: the hit costs a dict lookup instead of a call.
+    # Trusted constructors: every value is parsed and typed here already (``str(int)`` is a
+    # valid id), so the checks would only repeat themselves on the hottest path.
 
     def parse_trade_tick(self, msg: Mapping[str, Any]) -> TradeTick:
         """``<symbol>@trade``: one trade; ``m`` (buyer is maker) means the seller aggressed."""
-        info = self.info(msg["s"])
+        native = msg["s"]
+        info = self._cache.get(native) or self.info(native)
         text = msg["p"]
         price = info.prices.get(text) or info.price(text)
         text = msg["q"]
         size = info.sizes.get(text) or info.size(text)
-        # Trusted constructors: every value is already parsed and typed here (str(int) is a
-        # valid id), so the checks would only repeat themselves on the hottest path.
-        return TradeTick.trusted(
+        return _trade_tick(
             info.instrument_id,
             price,
             size,
             _SELLER if msg["m"] else _BUYER,
-            TradeId.trusted(str(msg["t"])),
+            _trade_id(str(msg["t"])),
             msg["T"] * _MS,
             self._clock(),
         )
 
     def parse_agg_trade_tick(self, msg: Mapping[str, Any]) -> TradeTick:
         """``<symbol>@aggTrade``: trades of one taker order at one price (id ``a``)."""
-        info = self.info(msg["s"])
+        native = msg["s"]
+        info = self._cache.get(native) or self.info(native)
         text = msg["p"]
         price = info.prices.get(text) or info.price(text)
         text = msg["q"]
         size = info.sizes.get(text) or info.size(text)
-        return TradeTick.trusted(
+        return _trade_tick(
             info.instrument_id,
             price,
             size,
             _SELLER if msg["m"] else _BUYER,
-            TradeId.trusted(str(msg["a"])),
+            _trade_id(str(msg["a"])),
             msg["T"] * _MS,
             self._clock(),
         )
@@ -220,12 +182,13 @@ class StreamParser:
     def parse_quote_tick(self, msg: Mapping[str, Any]) -> QuoteTick:
         """``<symbol>@bookTicker``. Spot sends no event time, so ts_event is ts_init there;
         futures send ``T`` (transaction time)."""
-        info = self.info(msg["s"])
+        native = msg["s"]
+        info = self._cache.get(native) or self.info(native)
         prices, sizes = info.prices, info.sizes
         ts_init = self._clock()
         event = msg.get("T") or msg.get("E")
         bid, ask, bid_size, ask_size = msg["b"], msg["a"], msg["B"], msg["A"]
-        return QuoteTick.trusted(
+        return _quote_tick(
             info.instrument_id,
             prices.get(bid) or info.price(bid),
             prices.get(ask) or info.price(ask),
@@ -238,42 +201,11 @@ class StreamParser:
     def parse_depth_batch(self, msg: Mapping[str, Any]) -> DeltaBatch:
         """``<symbol>@depth@100ms`` (``depthUpdate``) as a DeltaBatch: first ``U``, last ``u``
         and, on futures, previous ``pu``. Sizes are absolute; zero removes the level."""
-        info = self.info(msg["s"])
-        iid = info.instrument_id
-        prices, sizes = info.prices, info.sizes
-        price_of, size_of = info.price, info.size
+        native = msg["s"]
+        info = self._cache.get(native) or self.info(native)
         last_id = msg["u"]
-        ts_event = msg["E"] * _MS
-        ts_init = self._clock()
-        bids, asks = msg["b"], msg["a"]
-        # The last delta carries F_LAST: count down to it instead of rebuilding it afterwards.
-        remaining = len(bids) + len(asks)
-        deltas: list[OrderBookDelta] = []
-        append = deltas.append
-        for side, levels in ((_BUY, bids), (_SELL, asks)):
-            for price_text, size_text in levels:
-                remaining -= 1
-                size = sizes.get(size_text)
-                if size is None:  # not "or": a zero size is falsy
-                    size = size_of(size_text)
-                price = prices.get(price_text)
-                if price is None:
-                    price = price_of(price_text)
-                append(
-                    OrderBookDelta.trusted_level(
-                        iid,
-                        _UPDATE if size.raw else _DELETE,
-                        side,
-                        price,
-                        size,
-                        0 if remaining else _F_LAST,
-                        last_id,
-                        ts_event,
-                        ts_init,
-                    )
-                )
-        batch = OrderBookDeltas.trusted(iid, tuple(deltas)) if deltas else None
-        return DeltaBatch(batch, msg["U"], last_id, msg.get("pu"))
+        deltas = info.l2_deltas(msg["b"], msg["a"], last_id, msg["E"] * _MS, self._clock())
+        return _delta_batch(deltas, msg["U"], last_id, msg.get("pu"))
 
     # -- lower volume ---------------------------------------------------------------------------
 

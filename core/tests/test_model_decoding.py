@@ -1,0 +1,140 @@
+"""InstrumentDecoder builds exactly what the checked constructors build, and DeltaBatch.trusted
+exactly what its constructor builds."""
+
+from __future__ import annotations
+
+import doctest
+import pickle
+
+import attrs
+import pytest
+import tradeport.model.decoding as decoding_module
+from hypothesis import given
+from hypothesis import strategies as st
+from tradeport.book import DeltaBatch, OrderBook
+from tradeport.errors import ValidationError
+from tradeport.model.data import BookOrder, OrderBookDelta, OrderBookDeltas, RecordFlag
+from tradeport.model.decoding import InstrumentDecoder
+from tradeport.model.enums import BookAction, BookType, OrderSide
+from tradeport.model.identifiers import InstrumentId, Symbol
+from tradeport.model.instruments import SpotPair
+from tradeport.model.numbers import Price, Quantity
+
+PAIR = SpotPair(
+    id=InstrumentId.from_str("BTCUSDT.BINANCE"),
+    raw_symbol=Symbol("BTCUSDT"),
+    base_currency="BTC",
+    quote_currency="USDT",
+    price_precision=2,
+    size_precision=5,
+    price_increment=Price("0.01"),
+    size_increment=Quantity("0.00001"),
+    ts_event=0,
+    ts_init=0,
+)
+F_LAST = int(RecordFlag.F_LAST)
+F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
+
+
+def _reference(
+    bids: list[list[str]], asks: list[list[str]], seq: int, snapshot: bool
+) -> OrderBookDeltas | None:
+    """The same batch through the validated constructors, the slow obvious way."""
+    iid = PAIR.id
+    flags = F_SNAPSHOT if snapshot else 0
+    deltas = [OrderBookDelta.clear(iid, seq, 1, 2, flags)] if snapshot else []
+    for side, levels in ((OrderSide.BUY, bids), (OrderSide.SELL, asks)):
+        for level in levels:
+            size = Quantity.from_str(level[1], PAIR.size_precision)
+            if snapshot:
+                action = BookAction.ADD
+            else:
+                action = BookAction.UPDATE if size.raw else BookAction.DELETE
+            order = BookOrder(side, Price.from_str(level[0], PAIR.price_precision), size)
+            deltas.append(OrderBookDelta(iid, action, order, flags, seq, 1, 2))
+    if not deltas:
+        return None
+    last = deltas[-1]
+    deltas[-1] = attrs.evolve(last, flags=last.flags | F_LAST)
+    return OrderBookDeltas(iid, tuple(deltas))
+
+
+prices = st.decimals(min_value="0.01", max_value="99999.99", places=2).map(lambda d: f"{d:.8f}")
+sizes = st.one_of(
+    st.just("0.00000000"),
+    st.decimals(min_value="0", max_value="1000", places=5).map(lambda d: f"{d:.8f}"),
+)
+# OKX sends [price, size, "0", orders]: extra items are ignored.
+levels = st.lists(
+    st.one_of(st.tuples(prices, sizes).map(list), st.tuples(prices, sizes, st.just("0")).map(list)),
+    max_size=6,
+)
+
+
+@given(bids=levels, asks=levels, snapshot=st.booleans(), memo=st.sampled_from([0, 2, 4096]))
+def test_l2_deltas_equal_the_checked_constructors(
+    bids: list[list[str]], asks: list[list[str]], snapshot: bool, memo: int
+) -> None:
+    decoder = InstrumentDecoder(PAIR, memo_size=memo)
+    for _ in range(2):  # the second pass hits the memo
+        fast = decoder.l2_deltas(bids, asks, 42, 1, 2, snapshot=snapshot)
+        assert fast == _reference(bids, asks, 42, snapshot)
+    assert len(decoder.prices) <= memo and len(decoder.sizes) <= memo
+
+
+def test_l2_deltas_objects_behave_like_constructed_ones() -> None:
+    batch = InstrumentDecoder(PAIR).l2_deltas([["1.00", "2"]], [], 1, 1, 2)
+    assert batch is not None
+    delta = batch.deltas[0]
+    assert type(delta) is OrderBookDelta and type(delta.order) is BookOrder
+    assert pickle.loads(pickle.dumps(batch)) == batch
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        delta.flags = 0  # type: ignore[misc]
+
+
+def test_snapshot_then_update_applied_to_a_book() -> None:
+    decoder = InstrumentDecoder(PAIR)
+    book = OrderBook(PAIR.id, BookType.L2_MBP)
+    snapshot = decoder.l2_deltas(
+        [["10.00", "1"], ["9.99", "2"]], [["10.01", "3"]], 5, 1, 2, snapshot=True
+    )
+    update = decoder.l2_deltas([["10.00", "0.00000000"]], [["10.02", "4"]], 6, 1, 2)
+    assert snapshot is not None and update is not None
+    book.apply_deltas(snapshot)
+    book.apply_deltas(update)
+    assert [(str(p), str(s)) for p, s in book.bids()] == [("9.99", "2.00000")]
+    assert [(str(p), str(s)) for p, s in book.asks()] == [
+        ("10.01", "3.00000"),
+        ("10.02", "4.00000"),
+    ]
+    assert book.sequence == 6
+
+
+def test_empty_update_is_none_and_empty_snapshot_is_a_lone_clear() -> None:
+    decoder = InstrumentDecoder(PAIR)
+    assert decoder.l2_deltas([], [], 1, 1, 2) is None
+    clear = decoder.l2_deltas([], [], 1, 1, 2, snapshot=True)
+    assert clear is not None and len(clear) == 1
+    assert clear.deltas[0].action is BookAction.CLEAR
+    assert clear.deltas[0].flags == F_SNAPSHOT | F_LAST
+
+
+def test_bad_price_text_names_the_value() -> None:
+    with pytest.raises(ValidationError, match="abc"):
+        InstrumentDecoder(PAIR).l2_deltas([["abc", "1"]], [], 1, 1, 2)
+
+
+def test_delta_batch_trusted_equals_constructor() -> None:
+    deltas = InstrumentDecoder(PAIR).l2_deltas([["1.00", "2"]], [], 9, 1, 2)
+    for args in ((deltas, 3, 9, 2, 77), (None, 1, 1, None, None)):
+        fast, slow = DeltaBatch.trusted(*args), DeltaBatch(*args)
+        assert type(fast) is DeltaBatch
+        assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+        assert pickle.loads(pickle.dumps(fast)) == slow
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fast.checksum = 1  # type: ignore[misc]
+
+
+def test_module_examples_run() -> None:
+    result = doctest.testmod(decoding_module)
+    assert result.attempted > 0 and result.failed == 0
