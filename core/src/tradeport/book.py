@@ -45,7 +45,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_new = object.__new__
+# Typed as Any: the slot bases declare no attributes for mypy (see tradeport.model.data).
+_new: Any = object.__new__
 _POW10 = tuple(10**i for i in range(MAX_PRECISION + 1))
 # Halving a sum of two exact prices terminates; this precision keeps it from rounding.
 _EXACT = decimal.Context(prec=100)

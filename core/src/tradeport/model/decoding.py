@@ -45,7 +45,8 @@ __all__ = ["DEFAULT_MEMO_SIZE", "InstrumentDecoder"]
 #: Distinct price (and size) strings remembered per instrument before a memo starts over.
 DEFAULT_MEMO_SIZE = 4096
 
-_new = object.__new__
+# Typed as Any: the slot bases declare no attributes for mypy (see tradeport.model.data).
+_new: Any = object.__new__
 _parse_price = Price.from_str
 _parse_qty = Quantity.from_str
 _BUY = OrderSide.BUY
