@@ -138,3 +138,12 @@ def test_delta_batch_trusted_equals_constructor() -> None:
 def test_module_examples_run() -> None:
     result = doctest.testmod(decoding_module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_decoder_for_shares_one_decoder_per_instrument_value() -> None:
+    first = decoding_module.decoder_for(PAIR)
+    assert decoding_module.decoder_for(PAIR) is first
+    finer = attrs.evolve(PAIR, price_precision=3, price_increment=Price("0.001"))
+    other = decoding_module.decoder_for(finer)
+    assert other is not first and other.price_precision == 3
+    assert other.price("1.5") == Price("1.500")

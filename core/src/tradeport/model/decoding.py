@@ -40,7 +40,7 @@ from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 from tradeport.model.numbers import Price, Quantity
 
-__all__ = ["DEFAULT_MEMO_SIZE", "InstrumentDecoder"]
+__all__ = ["DEFAULT_MEMO_SIZE", "InstrumentDecoder", "decoder_for"]
 
 #: Distinct price (and size) strings remembered per instrument before a memo starts over.
 DEFAULT_MEMO_SIZE = 4096
@@ -179,3 +179,24 @@ class InstrumentDecoder:
                 delta.__class__ = OrderBookDelta
                 append(delta)
         return OrderBookDeltas.trusted(iid, tuple(deltas))
+
+
+#: Decoders handed out by :func:`decoder_for`, per instrument (bounded: see there).
+_SHARED: dict[Instrument, InstrumentDecoder] = {}
+_SHARED_MAX = 10_000
+
+
+def decoder_for(instrument: Instrument) -> InstrumentDecoder:
+    """A decoder for ``instrument`` shared by every caller, for parsers written as plain
+    functions of ``(payload, instrument)``: its memos survive between messages.
+
+    Keyed by the instrument value, so a reloaded instrument with other precisions gets a new
+    decoder. The registry starts over when it holds ``10_000`` instruments (a venue's
+    instrument list is far smaller; reloads are what fill it).
+    """
+    decoder = _SHARED.get(instrument)
+    if decoder is None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        decoder = _SHARED[instrument] = InstrumentDecoder(instrument)
+    return decoder

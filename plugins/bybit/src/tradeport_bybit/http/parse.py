@@ -17,17 +17,14 @@ from typing import Any
 from tradeport.model.data import (
     Bar,
     BarType,
-    BookOrder,
-    OrderBookDelta,
     OrderBookDeltas,
     RecordFlag,
     TradeTick,
 )
+from tradeport.model.decoding import decoder_for
 from tradeport.model.enums import (
     AccountType,
-    BookAction,
     LiquiditySide,
-    OrderSide,
     OrderType,
     PositionSide,
 )
@@ -269,44 +266,9 @@ def book_deltas(
     In a Bybit delta, size ``"0"`` deletes the level; any other size sets it. Returns None for
     a delta without levels.
     """
-    iid = instrument.id
-    flags = _F_SNAPSHOT if snapshot else 0
-    out: list[OrderBookDelta] = []
-    if snapshot:
-        out.append(OrderBookDelta.clear(iid, sequence, ts_event, ts_init, flags))
-    make_price = instrument.make_price
-    make_qty = instrument.make_qty
-    for side, levels in ((OrderSide.BUY, bids), (OrderSide.SELL, asks)):
-        for price, size in levels:
-            qty = make_qty(size)
-            if qty:
-                action = BookAction.ADD if snapshot else BookAction.UPDATE
-            else:
-                action = BookAction.DELETE
-            out.append(
-                OrderBookDelta(
-                    iid,
-                    action,
-                    BookOrder(side, make_price(price), qty),
-                    flags,
-                    sequence,
-                    ts_event,
-                    ts_init,
-                )
-            )
-    if not out:
-        return None
-    last = out[-1]
-    out[-1] = OrderBookDelta(
-        iid,
-        last.action,
-        last.order,
-        last.flags | _F_LAST,
-        last.sequence,
-        last.ts_event,
-        last.ts_init,
+    return decoder_for(instrument).l2_deltas(
+        bids, asks, sequence, ts_event, ts_init, snapshot=snapshot
     )
-    return OrderBookDeltas(iid, tuple(out))
 
 
 def parse_book_snapshot(

@@ -9,43 +9,15 @@ from typing import Any
 
 from tradeport.book import DeltaBatch
 from tradeport.model.data import (
-    BookOrder,
-    OrderBookDelta,
     OrderBookDeltas,
     QuoteTick,
-    RecordFlag,
 )
-from tradeport.model.enums import BookAction, OrderSide
+from tradeport.model.decoding import decoder_for
 from tradeport.model.instruments import Instrument
-from tradeport.model.numbers import Price, Quantity
 
 from tradeport_okx.http.parse import ms_to_ns
 
 __all__ = ["parse_book_deltas", "parse_book_batch", "parse_quote_from_book"]
-
-_F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
-_F_LAST = int(RecordFlag.F_LAST)
-_ADD = BookAction.ADD
-_UPDATE = BookAction.UPDATE
-_DELETE = BookAction.DELETE
-_BUY = OrderSide.BUY
-_SELL = OrderSide.SELL
-
-
-# Book prices repeat from message to message: parsed Prices are immutable, so they are kept
-# (bounded; cleared when full) instead of parsed again. Keyed by (text, precision).
-_PRICE_CACHE: dict[tuple[str, int], Price] = {}
-_PRICE_CACHE_MAX = 100_000
-
-
-def _cached_price(text: str, precision: int) -> Price:
-    key = (text, precision)
-    price = _PRICE_CACHE.get(key)
-    if price is None:
-        if len(_PRICE_CACHE) >= _PRICE_CACHE_MAX:
-            _PRICE_CACHE.clear()
-        price = _PRICE_CACHE[key] = Price.from_str(text, precision)
-    return price
 
 
 def parse_book_deltas(
@@ -57,38 +29,14 @@ def parse_book_deltas(
     deletes the level. ``sequence`` is ``seqId``. None for an update without levels (OKX's
     keep-alive, whose ``seqId`` equals ``prevSeqId``).
     """
-    iid = instrument.id
-    seq = int(record.get("seqId", 0) or 0)
-    ts_event = ms_to_ns(record.get("ts"))
-    price_precision, size_precision = instrument.price_precision, instrument.size_precision
-    qty_from_str = Quantity.from_str
-    flags = _F_SNAPSHOT if snapshot else 0
-    bids = record.get("bids") or ()
-    asks = record.get("asks") or ()
-    remaining = len(bids) + len(asks)
-    if not remaining and not snapshot:
-        return None
-    deltas: list[OrderBookDelta] = []
-    if snapshot:
-        last_flags = flags | _F_LAST if not remaining else flags
-        deltas.append(OrderBookDelta.clear(iid, seq, ts_event, ts_init, last_flags))
-    for side, levels in ((_BUY, bids), (_SELL, asks)):
-        for level in levels:
-            remaining -= 1
-            size = qty_from_str(level[1], size_precision)
-            action = _ADD if snapshot else (_UPDATE if size else _DELETE)
-            deltas.append(
-                OrderBookDelta(
-                    iid,
-                    action,
-                    BookOrder(side, _cached_price(level[0], price_precision), size),
-                    flags | _F_LAST if not remaining else flags,
-                    seq,
-                    ts_event,
-                    ts_init,
-                )
-            )
-    return OrderBookDeltas(iid, tuple(deltas))
+    return decoder_for(instrument).l2_deltas(
+        record.get("bids") or (),
+        record.get("asks") or (),
+        int(record.get("seqId", 0) or 0),
+        ms_to_ns(record.get("ts")),
+        ts_init,
+        snapshot=snapshot,
+    )
 
 
 def parse_book_batch(
@@ -101,7 +49,7 @@ def parse_book_batch(
     seq = int(record.get("seqId", 0) or 0)
     prev = record.get("prevSeqId")
     checksum = record.get("checksum")
-    return DeltaBatch(
+    return DeltaBatch.trusted(
         deltas,
         seq,
         seq,
