@@ -12,6 +12,7 @@ from tradeport.model.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
+    PegPriceType,
     ProductType,
     TimeInForce,
 )
@@ -879,3 +880,94 @@ def test_advance_time_with_an_injected_clock_moves_an_offset() -> None:
     assert sim.now() >= expiry
     wall[0] += 1
     assert sim.now() == expiry + 1  # the offset stays; the clock keeps moving
+
+
+# -- pegged orders ------------------------------------------------------------------------------
+
+
+def test_primary_peg_rests_at_own_best_plus_offset_and_follows_it(sim: SimulatedExchange) -> None:
+    placed = sim.submit(
+        BTC,
+        BUY,
+        OrderType.PEGGED,
+        D("1"),
+        peg_price_type=PegPriceType.PRIMARY,
+        peg_offset=D("-0.005"),  # 98.995 rounds down to the tick: a buy never pays more
+    )
+    assert placed.ok and placed.order is not None
+    assert (placed.order.status, placed.order.price) == (OrderStatus.ACCEPTED, D("98.99"))
+    assert sim.balance("USDT").locked == D("98.99")  # fees in base: the quote lock is the price
+    order_id = placed.order.venue_order_id
+    # The best bid moves up: the order moves with it, with an amended event and a new lock.
+    moved = sim.update_level(BTC, BUY, D("99.5"), D("3"))
+    (amended,) = [e for e in moved if isinstance(e, OrderAmended)]
+    assert (amended.previous.price, amended.order.price) == (D("98.99"), D("99.49"))
+    assert sim.order(order_id).price == D("99.49")
+    assert sim.balance("USDT").locked == D("99.49")
+    assert sim.book(BTC).bids[0] == (D("99.5"), D("3"))  # the external book is not ours
+    # A move that leaves the reference where it is re-prices nothing.
+    assert not [
+        e for e in sim.update_level(BTC, SELL, D("104"), D("1")) if isinstance(e, OrderAmended)
+    ]
+    # It fills like a limit order at its current price.
+    fills = sim.trade(BTC, D("99.49"), D("1"), AggressorSide.SELLER)
+    (filled,) = [e for e in fills if isinstance(e, OrderFilled)]
+    assert (filled.fill.price, filled.fill.liquidity_side) == (D("99.49"), LiquiditySide.MAKER)
+    assert sim.order(order_id).status is OrderStatus.FILLED
+    # Closed: later moves leave it alone.
+    assert not [
+        e for e in sim.update_level(BTC, BUY, D("99.8"), D("1")) if isinstance(e, OrderAmended)
+    ]
+
+
+def test_pegged_order_takes_when_its_new_price_crosses(sim: SimulatedExchange) -> None:
+    # A primary-peg buy 1.5 over the 99 bid rests at 100.5, under the 101 ask.
+    placed = sim.submit(
+        BTC,
+        BUY,
+        OrderType.PEGGED,
+        D("0.5"),
+        peg_price_type=PegPriceType.PRIMARY,
+        peg_offset=D("1.5"),
+    )
+    assert placed.ok and placed.order is not None and placed.order.price == D("100.5")
+    # The bid rises to 100: the order moves to 101.5, crosses the 101 ask and takes there.
+    events = sim.set_book(BTC, bids=[(D("100"), D("5"))], asks=[(D("101"), D("1"))])
+    assert [type(e).__name__ for e in events][:2] == ["OrderAmended", "OrderFilled"]
+    (filled,) = [e for e in events if isinstance(e, OrderFilled)]
+    assert (filled.fill.price, filled.fill.liquidity_side) == (D("101"), LiquiditySide.TAKER)
+    assert sim.order(placed.order.venue_order_id).status is OrderStatus.FILLED
+    # A market-peg buy follows the best ask: with no offset it takes on arrival.
+    taker = sim.submit(BTC, BUY, OrderType.PEGGED, D("0.5"), peg_price_type=PegPriceType.MARKET)
+    assert taker.ok and taker.order is not None
+    assert (taker.order.status, taker.order.avg_px) == (OrderStatus.FILLED, D("101"))
+
+
+def test_mid_and_last_pegs_and_refusals(sim: SimulatedExchange) -> None:
+    mid = sim.submit(BTC, BUY, OrderType.PEGGED, D("0.1"), peg_price_type=PegPriceType.MID)
+    assert mid.ok and mid.order is not None and mid.order.price == D("100")
+    # No last price yet: a LAST peg has nothing to follow.
+    no_last = sim.submit(BTC, BUY, OrderType.PEGGED, D("0.1"), peg_price_type=PegPriceType.LAST)
+    assert (no_last.ok, no_last.reason) == (False, RejectReason.INVALID_ORDER)
+    sim.set_last_price(BTC, D("100.2"))
+    last = sim.submit(
+        BTC, BUY, OrderType.PEGGED, D("0.1"), peg_price_type=PegPriceType.LAST, peg_offset=D("-1")
+    )
+    assert last.ok and last.order is not None and last.order.price == D("99.2")
+    moved = sim.set_last_price(BTC, D("100.6"))
+    assert [e.order.price for e in moved if isinstance(e, OrderAmended)] == [D("99.6")]
+    refusals = [
+        sim.submit(BTC, BUY, OrderType.PEGGED, D("0.1")),  # no peg price type
+        sim.submit(
+            BTC, BUY, OrderType.PEGGED, D("0.1"), price=D("99"), peg_price_type=PegPriceType.MID
+        ),
+        sim.submit(BTC, BUY, LIMIT, D("0.1"), price=D("99"), peg_price_type=PegPriceType.MID),
+    ]
+    assert [r.reason for r in refusals] == [RejectReason.INVALID_ORDER] * 3
+    # A pegged order's price is the peg's: amending it is refused, its quantity is not.
+    assert mid.order is not None
+    refused = sim.amend(mid.order.venue_order_id, price=D("95"))
+    assert not refused.ok and refused.reason is RejectReason.INVALID_ORDER
+    assert sim.amend(mid.order.venue_order_id, quantity=D("0.2")).ok
+    with pytest.raises(ValueError, match="cannot seed a PEGGED"):
+        sim.seed_order(BTC, BUY, OrderType.PEGGED, D("0.1"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tradeport.clients.capabilities import Capabilities, DataType
-from tradeport.model.enums import OrderType, ProductType, TimeInForce
+from tradeport.model.enums import OrderType, PegPriceType, ProductType, TimeInForce
 
 
 def test_defaults_claim_nothing() -> None:
@@ -35,3 +35,28 @@ def test_unknown_values_are_refused() -> None:
 
     with pytest.raises(ValueError, match="'WARP'"):
         Capabilities(data=["WARP"])
+
+
+def test_pegged_orders_declare_their_references() -> None:
+    import pytest
+
+    caps = Capabilities(
+        orders={OrderType.LIMIT: ["GTC"], OrderType.PEGGED: ["GTC", "IOC"]},
+        peg_price_types=["PRIMARY", PegPriceType.MARKET],
+    )
+    assert caps.supports_order(OrderType.PEGGED, TimeInForce.IOC)
+    assert caps.supports_peg(PegPriceType.PRIMARY) and not caps.supports_peg(PegPriceType.MID)
+    assert caps.to_dict()["peg_price_types"] == ["MARKET", "PRIMARY"]
+    table = caps.markdown_table()
+    assert "| order PEGGED | GTC, IOC |" in table
+    assert "| peg_price_types | MARKET, PRIMARY |" in table
+    # A venue without pegged orders gets no peg row at all.
+    plain = Capabilities(orders={OrderType.LIMIT: ["GTC"]})
+    assert plain.to_dict()["peg_price_types"] == []
+    assert "peg_price_types" not in plain.markdown_table()
+    with pytest.raises(ValueError, match="peg_price_types must name"):
+        Capabilities(orders={OrderType.PEGGED: ["GTC"]})
+    with pytest.raises(ValueError, match="without PEGGED"):
+        Capabilities(orders={OrderType.LIMIT: ["GTC"]}, peg_price_types=["MID"])
+    with pytest.raises(ValueError, match="'NEAR'"):
+        Capabilities(orders={OrderType.PEGGED: ["GTC"]}, peg_price_types=["NEAR"])

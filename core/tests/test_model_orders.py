@@ -21,6 +21,7 @@ from tradeport.model import (
     TrailingOffsetType,
     TriggerType,
 )
+from tradeport.model.enums import PegPriceType
 
 IID = InstrumentId.from_str("BTCUSDT.BINANCE")
 QTY = Quantity.from_str("0.5")
@@ -86,6 +87,16 @@ def test_convenience_constructors() -> None:
     assert trailing.is_trailing
     assert trailing.trailing_offset_type is TrailingOffsetType.BASIS_POINTS
 
+    pegged = Order.pegged(IID, OrderSide.BUY, QTY, PegPriceType.PRIMARY, peg_offset=Decimal("-1"))
+    assert (pegged.order_type, pegged.peg_price_type, pegged.peg_offset) == (
+        OrderType.PEGGED,
+        PegPriceType.PRIMARY,
+        Decimal("-1"),
+    )
+    assert pegged.is_pegged and not pegged.has_price and not pegged.has_trigger
+    assert pegged.price is None
+    assert not limit.is_pegged
+
 
 @pytest.mark.parametrize(
     "fields",
@@ -109,6 +120,13 @@ def test_convenience_constructors() -> None:
             "trailing_offset_type": TrailingOffsetType.PRICE,
             "price": PX,
             "trigger_price": TRIGGER,
+        },
+        {"order_type": OrderType.PEGGED, "peg_price_type": PegPriceType.PRIMARY},
+        {
+            "order_type": OrderType.PEGGED,
+            "peg_price_type": PegPriceType.MARKET,
+            "peg_offset": Decimal("-0.5"),
+            "time_in_force": TimeInForce.IOC,
         },
     ],
 )
@@ -231,6 +249,36 @@ def test_valid_combinations(fields: dict[str, Any]) -> None:
             {"order_type": OrderType.MARKET, "activation_price": PX},
             "activation_price",
             "",
+        ),
+        ({"order_type": OrderType.PEGGED}, "peg_price_type", "is required for PEGGED"),
+        (
+            {"order_type": OrderType.PEGGED, "peg_price_type": "PRIMARY"},
+            "peg_price_type",
+            "must be a PegPriceType",
+        ),
+        (
+            {
+                "order_type": OrderType.PEGGED,
+                "peg_price_type": PegPriceType.PRIMARY,
+                "peg_offset": Decimal("NaN"),
+            },
+            "peg_offset",
+            "finite",
+        ),
+        (
+            {"order_type": OrderType.PEGGED, "peg_price_type": PegPriceType.MID, "price": PX},
+            "price",
+            "not allowed for PEGGED",
+        ),
+        (
+            {"order_type": OrderType.LIMIT, "price": PX, "peg_price_type": PegPriceType.PRIMARY},
+            "peg_price_type",
+            "'PRIMARY' is only allowed for PEGGED orders, not LIMIT",
+        ),
+        (
+            {"order_type": OrderType.MARKET, "peg_offset": Decimal("-1")},
+            "peg_offset",
+            "'-1' is only allowed for PEGGED orders, not MARKET",
         ),
         ({"order_type": OrderType.MARKET, "quantity": Quantity.from_str("0")}, "quantity", ""),
         ({"order_type": OrderType.MARKET, "quantity": Decimal("1")}, "quantity", ""),

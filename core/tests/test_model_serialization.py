@@ -90,6 +90,7 @@ from tradeport.model import (
     orders,
     reports,
 )
+from tradeport.model.enums import PegPriceType
 from tradeport.model.serialization import (
     BASE_TYPES,
     TYPE_KEY,
@@ -137,6 +138,15 @@ TRAILING = Order(
     activation_price=P("43000"),
     reduce_only=True,
     position_side=PositionSide.LONG,
+)
+PEGGED = Order.pegged(
+    IID,
+    OrderSide.BUY,
+    Q("2"),
+    PegPriceType.PRIMARY,
+    peg_offset=Decimal("-0.5"),
+    client_order_id=ClientOrderId("C4"),
+    ts_init=T0,
 )
 USDT = AccountBalance(Money("100.5", "USDT"), Money("0.5", "USDT"), Money("100.0", "USDT"))
 MARGIN = MarginBalance(Money("10", "USDT"), Money("5", "USDT"), IID)
@@ -321,6 +331,7 @@ EXAMPLES: list[Any] = [
     # orders
     ORDER,
     TRAILING,
+    PEGGED,
     Order.market(IID, OrderSide.SELL, Q("5"), client_order_id=ClientOrderId("C3")),
     OrderList(OrderListId("OL-1"), (ORDER, TRAILING)),
     # order events

@@ -116,6 +116,10 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
             "OF14",
             "ambiguous outcome: a timeout or 5xx on submit never produces a rejection; the order is resolved by query",
         ),
+        (
+            "OF15",
+            "pegged order (primary peg): rests at the reference plus its offset, is re-priced (updated) when the reference moves, then cancels",
+        ),
     ],
     "RECONCILIATION": [
         (

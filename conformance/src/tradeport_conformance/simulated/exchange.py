@@ -27,6 +27,7 @@ from tradeport.model.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
+    PegPriceType,
     PositionSide,
     TimeInForce,
     TrailingOffsetType,
@@ -238,6 +239,7 @@ class SimulatedExchange:
         self._closed: dict[str, SimOrder] = {}
         self._closed_by_client_id: dict[str, str] = {}
         self._conditional: dict[str, dict[str, _Working]] = {}  # symbol -> untriggered orders
+        self._pegged: dict[str, dict[str, _Working]] = {}  # symbol -> open PEGGED orders
         self._reducing: dict[PositionKey, dict[str, _Working]] = {}
         self._expiries: list[tuple[int, int, str]] = []  # heap of (expire ns, seq, order id)
         self._expiry_seq = 0
@@ -556,6 +558,8 @@ class SimulatedExchange:
         self._begin()
         try:
             prices[symbol] = price
+            if prices is self._last:
+                self._repeg(symbol)
             self._check_triggers(symbol)
         finally:
             events = self._finish()
@@ -593,6 +597,7 @@ class SimulatedExchange:
             if aggressor_side is not AggressorSide.SELLER:
                 self._fill_resting_against(own.asks, False, price, remaining)
             self._last[symbol] = price
+            self._repeg(symbol)
             self._check_triggers(symbol)
         finally:
             events = self._finish()
@@ -620,9 +625,59 @@ class SimulatedExchange:
         return budget
 
     def _after_market_move(self, symbol: str, book_moved: bool) -> None:
+        if book_moved:
+            self._repeg(symbol)
         if book_moved and self.match_resting_on_book_cross:
             self._cross_resting(symbol)
         self._check_triggers(symbol)
+
+    def _peg_price(self, order: SimOrder, instrument: SimInstrument) -> Decimal | None:
+        """The price a PEGGED order should rest at now (None without a reference price)."""
+        book = self._books[order.symbol]
+        bid, ask = book.bids.best_price(), book.asks.best_price()
+        is_buy = order.side is OrderSide.BUY
+        kind = order.peg_price_type
+        reference: Decimal | None
+        if kind is PegPriceType.PRIMARY:
+            reference = bid if is_buy else ask
+        elif kind is PegPriceType.MARKET:
+            reference = ask if is_buy else bid
+        elif kind is PegPriceType.MID:
+            reference = None if bid is None or ask is None else (bid + ask) / 2
+        else:
+            reference = self._last.get(order.symbol)
+        if reference is None:
+            return None
+        raw = reference + (order.peg_offset or ZERO)
+        # Round away from the market (a buy down, a sell up): the peg never pays more than asked.
+        tick = instrument.tick_size
+        steps = (raw / tick).to_integral_value(ROUND_FLOOR if is_buy else ROUND_CEILING)
+        price = steps * tick
+        return price if price > 0 else None
+
+    def _repeg(self, symbol: str) -> None:
+        """Move every resting PEGGED order of ``symbol`` to its reference's new price."""
+        pegged = self._pegged.get(symbol)
+        if not pegged:
+            return
+        for working in list(pegged.values()):
+            order = working.order
+            if not working.resting or not order.is_open:
+                continue
+            price = self._peg_price(order, working.instrument)
+            if price is None or price == order.price:
+                continue  # no reference any more: the order keeps its last price
+            previous = order.copy()
+            self._release_funds(working)
+            self._unrest(working, previous.price)
+            order.price = price
+            if self._lock_funds(working) is not None:
+                order.price = previous.price
+                self._cancel_working(working, CancelCause.INSUFFICIENT_BALANCE)
+                continue
+            order.ts_updated = self._ts
+            self._events.append(OrderAmended(self._next_seq(), self._ts, order.copy(), previous))
+            self._work(working)  # rests again at the new price, or takes if it now crosses
 
     def _cross_resting(self, symbol: str) -> None:
         """Fill resting orders the external book now crosses, as makers at their own price."""
@@ -747,6 +802,8 @@ class SimulatedExchange:
         trailing_offset: Decimal | None = None,
         trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE,
         activation_price: Decimal | None = None,
+        peg_price_type: PegPriceType | None = None,
+        peg_offset: Decimal | None = None,
         meta: dict[str, Any] | None = None,
     ) -> SimResult:
         """Submit an order; it is validated, accepted or rejected, then matched, rested or armed.
@@ -756,6 +813,12 @@ class SimulatedExchange:
         - ``price`` for LIMIT, STOP_LIMIT and LIMIT_IF_TOUCHED; ``trigger_price`` for stop and
           if-touched orders; trailing stops take ``trailing_offset`` (+ type) and optionally
           ``activation_price``, and the venue computes their trigger price.
+        - PEGGED orders take ``peg_price_type`` and optionally ``peg_offset`` (signed, in price
+          units) and no price: the exchange prices them at the reference (PRIMARY: own side's
+          best external price, MARKET: the opposite side's, MID, LAST) plus the offset, rounded
+          to the tick away from the market, then works them like limit orders. When the
+          reference moves, a resting pegged order is re-priced (an ``OrderAmended`` event) and
+          fills as a taker if its new price crosses. Without a reference it is rejected.
         - ``time_in_force`` GTC, IOC, FOK, GTD (with ``expire_time_ns``) or DAY (expires at the
           next UTC midnight). Market orders never rest.
         - ``position_side`` is required in hedge mode (LONG/SHORT leg) and refused otherwise.
@@ -780,6 +843,8 @@ class SimulatedExchange:
             trailing_offset=trailing_offset,
             trailing_offset_type=trailing_offset_type,
             activation_price=activation_price,
+            peg_price_type=peg_price_type,
+            peg_offset=peg_offset,
             meta={} if meta is None else meta,
         )
         return self._run(lambda: self._submit(order, quantity_given=quantity is not None))
@@ -810,7 +875,7 @@ class SimulatedExchange:
         placement; ``filled_qty``/``avg_px`` make it partially filled. Emits OrderAccepted.
         Raises ValueError if the order would be rejected.
         """
-        if order_type is OrderType.MARKET or order_type in TRAILING_ORDER_TYPES:
+        if order_type in (OrderType.MARKET, OrderType.PEGGED) or order_type in TRAILING_ORDER_TYPES:
             raise ValueError(f"cannot seed a {order_type} order")
         order = SimOrder(
             venue_order_id="",
@@ -1056,6 +1121,19 @@ class SimulatedExchange:
             return self._reject(
                 order, RejectReason.INVALID_ORDER, "give quantity or quote_quantity, not both"
             )
+        if order.order_type is OrderType.PEGGED:
+            if order.price is not None:
+                return self._reject(
+                    order, RejectReason.INVALID_ORDER, "a pegged order takes no price"
+                )
+            if order.peg_price_type is not None:
+                order.price = self._peg_price(order, instrument)
+                if order.price is None:
+                    return self._reject(
+                        order,
+                        RejectReason.INVALID_ORDER,
+                        f"no {order.peg_price_type} reference price to peg to",
+                    )
         problem = check_order(order, instrument, now=self._ts, hedging=self._hedging)
         if problem is not None:
             return self._reject(order, *problem)
@@ -1100,6 +1178,8 @@ class SimulatedExchange:
         if problem is not None:
             return self._reject(order, *problem)
         self._accept(working)
+        if order.order_type is OrderType.PEGGED:
+            self._pegged.setdefault(order.symbol, {})[order.venue_order_id] = working
         if cancel_for_crossing:
             self._cancel_working(working, CancelCause.POST_ONLY_WOULD_CROSS)
         elif order.is_conditional:
@@ -1634,6 +1714,9 @@ class SimulatedExchange:
         pending = self._conditional.get(order.symbol)
         if pending is not None:
             pending.pop(order_id, None)
+        pegged = self._pegged.get(order.symbol)
+        if pegged is not None:
+            pegged.pop(order_id, None)
         if working.reducing:
             assert working.position_key is not None
             self._reducing[working.position_key].pop(order_id, None)
@@ -1799,6 +1882,8 @@ class SimulatedExchange:
         if quantity is None and price is None and trigger_price is None:
             return RejectReason.INVALID_ORDER, "nothing to amend"
         if price is not None:
+            if order.order_type is OrderType.PEGGED:
+                return RejectReason.INVALID_ORDER, "a pegged order is priced by its peg"
             if order.order_type not in LIMIT_ORDER_TYPES:
                 return RejectReason.INVALID_ORDER, f"{order.order_type} orders have no price"
             problem = check_price(price, instrument, RejectReason.INVALID_PRICE)

@@ -18,6 +18,7 @@ from tradeport.model.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
+    PegPriceType,
     PositionSide,
     ProductType,
     TimeInForce,
@@ -65,13 +66,15 @@ CONDITIONAL_ORDER_TYPES = frozenset(
     }
 )
 TRAILING_ORDER_TYPES = frozenset({OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT})
-# Order types that carry a limit price (after triggering, for the conditional ones).
+# Order types that carry a limit price (after triggering, for the conditional ones). A PEGGED
+# order works like a limit order at the price the exchange derives from its peg.
 LIMIT_ORDER_TYPES = frozenset(
     {
         OrderType.LIMIT,
         OrderType.STOP_LIMIT,
         OrderType.LIMIT_IF_TOUCHED,
         OrderType.TRAILING_STOP_LIMIT,
+        OrderType.PEGGED,
     }
 )
 
@@ -264,6 +267,8 @@ class SimOrder:
     trailing_offset: Decimal | None = None
     trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE
     activation_price: Decimal | None = None
+    peg_price_type: PegPriceType | None = None  # PEGGED: the reference its price follows
+    peg_offset: Decimal | None = None  # PEGGED: signed price offset from the reference
     status: OrderStatus = OrderStatus.SUBMITTED
     filled_qty: Decimal = ZERO
     filled_quote: Decimal = ZERO  # sum of fill qty * price (Binance cummulativeQuoteQty)

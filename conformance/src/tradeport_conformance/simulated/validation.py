@@ -50,7 +50,13 @@ def check_order(
         problem = check_quantity(order.quantity, instrument)
         if problem is not None:
             return problem
+    if order_type is OrderType.PEGGED:
+        if order.peg_price_type is None:
+            return RejectReason.INVALID_ORDER, "a pegged order needs a peg price type"
+    elif order.peg_price_type is not None or order.peg_offset is not None:
+        return RejectReason.INVALID_ORDER, f"{order_type} orders take no peg"
     if order_type in LIMIT_ORDER_TYPES:
+        # A PEGGED order's price was derived from its reference by the exchange before this.
         problem = check_price(order.price, instrument, RejectReason.INVALID_PRICE)
         if problem is not None:
             return problem

@@ -1,4 +1,4 @@
-"""ORDER FLOW (OF1-OF14)."""
+"""ORDER FLOW (OF1-OF15)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tradeport.model.enums import (
     LiquiditySide,
     OrderSide,
     OrderType,
+    PegPriceType,
     ProductType,
     TimeInForce,
 )
@@ -231,6 +232,8 @@ class TestOrderFlow:
                 opts: dict = {"time_in_force": tif}
                 if tif == TimeInForce.GTD:
                     opts["expire_time_ns"] = harness.exchange.now() + 3_600_000_000_000
+                if order_type is OrderType.PEGGED:
+                    opts["peg_price_type"] = min(caps.peg_price_types)
                 order = _order_for(order_type, inst, p, opts)
                 if order is None:
                     continue
@@ -403,9 +406,50 @@ class TestOrderFlow:
                 if isinstance(e, OrderRejected) and e.client_order_id == order.client_order_id
             ], "rejected on an ambiguous 5xx"
 
+    @scenario("OF15")
+    @requires("order:PEGGED/GTC", "capability:private_streams")
+    async def test_pegged_order_follows_its_reference(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        if PegPriceType.PRIMARY not in venue_capabilities.peg_price_types:
+            pytest.skip("capability peg_price_types does not include PRIMARY")
+        async with open_session("valid") as venue:
+            iid, inst, p = await _setup(venue, harness, venue_capabilities)
+            offset = -p["tick"] * 2
+            order = Order.pegged(
+                iid,
+                OrderSide.BUY,
+                inst.make_qty(p["size"]),
+                PegPriceType.PRIMARY,
+                peg_offset=offset,
+            )
+            acc = await _accepted(venue, order)
+            assert isinstance(acc, OrderAccepted), f"rejected: {getattr(acc, 'reason', '')}"
+            sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+            assert sim is not None and sim.price == p["bid"] + offset, "not pegged to the best bid"
+            # The whole book moves up three ticks: the order follows the best bid.
+            moved = prices_for(inst, p["mid"] + p["tick"] * 3)
+            await seed_book(harness, inst, moved)
+            await harness.push_account_events()
+            upd = await order_event(venue, order, OrderUpdated, what="the pegged order re-priced")
+            assert upd.price == inst.make_price(moved["bid"] + offset)
+            await venue.execution.cancel_order(iid, order.client_order_id, acc.venue_order_id)
+            await order_event(venue, order, OrderCanceled)
+
 
 def _order_for(order_type: OrderType, inst, p, opts) -> Order | None:
     qty = inst.make_qty(p["size"])
+    if order_type == OrderType.PEGGED:
+        # Far under the market whatever the reference: rests (or leaves, IOC/FOK) untouched.
+        return Order(
+            client_order_id=ClientOrderId.generate(),
+            instrument_id=inst.id,
+            side=OrderSide.BUY,
+            order_type=order_type,
+            quantity=qty,
+            peg_offset=p["far_bid"] - p["ask"],
+            **opts,
+        )
     if order_type == OrderType.LIMIT:
         return Order.limit(
             instrument_id=inst.id,

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from tradeport.model.enums import BookType, OrderType, ProductType, TimeInForce
+from tradeport.model.enums import BookType, OrderType, PegPriceType, ProductType, TimeInForce
 
 __all__ = ["Capabilities", "DataType", "HistoryType", "order_matrix"]
 
@@ -75,6 +75,10 @@ def _history_types(values: Iterable[Any]) -> frozenset[HistoryType]:
     return frozenset(HistoryType(v) for v in values)
 
 
+def _peg_price_types(values: Iterable[Any]) -> frozenset[PegPriceType]:
+    return frozenset(PegPriceType(v) for v in values)
+
+
 def _pairs(values: Any) -> frozenset[tuple[OrderType, TimeInForce]]:
     if isinstance(values, Mapping):
         return order_matrix(values)
@@ -97,6 +101,11 @@ class Capabilities:
     orders: frozenset[tuple[OrderType, TimeInForce]] = attrs.field(
         factory=frozenset, converter=_pairs
     )
+    #: The references a PEGGED order can follow. Required (non-empty) exactly when ``orders``
+    #: declares PEGGED: the time in force of pegged orders is in the ``orders`` matrix.
+    peg_price_types: frozenset[PegPriceType] = attrs.field(
+        factory=frozenset, converter=_peg_price_types
+    )
     post_only: bool = False
     reduce_only: bool = False
     modify_order: bool = False
@@ -114,6 +123,15 @@ class Capabilities:
     #: Free-form notes on limitations, shown by `tradeport info`.
     notes: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
 
+    def __attrs_post_init__(self) -> None:
+        pegged = OrderType.PEGGED in self.order_types
+        if pegged and not self.peg_price_types:
+            raise ValueError("orders declare PEGGED: peg_price_types must name its references")
+        if self.peg_price_types and not pegged:
+            raise ValueError(
+                f"peg_price_types {sorted(self.peg_price_types)} declared without PEGGED orders"
+            )
+
     @property
     def execution(self) -> bool:
         """True when the venue accepts orders at all."""
@@ -128,6 +146,10 @@ class Capabilities:
 
     def supports_order(self, order_type: OrderType, time_in_force: TimeInForce) -> bool:
         return (order_type, time_in_force) in self.orders
+
+    def supports_peg(self, peg_price_type: PegPriceType) -> bool:
+        """Whether a PEGGED order may follow ``peg_price_type``."""
+        return peg_price_type in self.peg_price_types
 
     def supports_data(self, data_type: DataType) -> bool:
         return data_type in self.data
@@ -145,6 +167,7 @@ class Capabilities:
             "book_types": sorted(b.value for b in self.book_types),
             "history": sorted(h.value for h in self.history),
             "orders": matrix,
+            "peg_price_types": sorted(p.value for p in self.peg_price_types),
             "post_only": self.post_only,
             "reduce_only": self.reduce_only,
             "modify_order": self.modify_order,
@@ -166,6 +189,8 @@ class Capabilities:
             rows.append(f"| {key} | {', '.join(d[key]) or '-'} |")
         for ot, tifs in d["orders"].items():
             rows.append(f"| order {ot} | {', '.join(tifs)} |")
+        if d["peg_price_types"]:  # only venues with pegged orders get the row
+            rows.append(f"| peg_price_types | {', '.join(d['peg_price_types'])} |")
         for key in (
             "post_only",
             "reduce_only",

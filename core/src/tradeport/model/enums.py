@@ -22,6 +22,24 @@ class OrderType(StrEnum):
     LIMIT_IF_TOUCHED = "LIMIT_IF_TOUCHED"
     TRAILING_STOP_MARKET = "TRAILING_STOP_MARKET"
     TRAILING_STOP_LIMIT = "TRAILING_STOP_LIMIT"
+    #: Rests at a price the venue derives from a reference (see :class:`PegPriceType`) plus
+    #: ``Order.peg_offset``, and moves with that reference.
+    PEGGED = "PEGGED"
+
+
+class PegPriceType(StrEnum):
+    """The reference price a PEGGED order follows (its price is this reference + peg_offset)."""
+
+    #: The order's own side of the book: a buy follows the best bid, a sell the best ask
+    #: (FIX PegPriceType 5 "primary peg"; BitMEX ``PrimaryPeg``).
+    PRIMARY = "PRIMARY"
+    #: The opposite side of the book: a buy follows the best ask, a sell the best bid
+    #: (FIX PegPriceType 4 "market peg"; BitMEX ``MarketPeg``).
+    MARKET = "MARKET"
+    #: The midpoint of the best bid and the best ask.
+    MID = "MID"
+    #: The last trade price.
+    LAST = "LAST"
 
 
 class TimeInForce(StrEnum):

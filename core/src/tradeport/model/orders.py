@@ -1,7 +1,8 @@
 """Orders as submitted to a venue: :class:`Order` and :class:`OrderList`.
 
 An Order is an immutable description of what to submit. Construction validates the
-combination of fields (a LIMIT needs a price, a STOP_* a trigger price, GTD an expiry, ...);
+combination of fields (a LIMIT needs a price, a STOP_* a trigger price, GTD an expiry, a PEGGED
+order its peg price type, ...);
 the convenience constructors (:meth:`Order.limit`, :meth:`Order.market`, ...) fill in the rest.
 """
 
@@ -16,6 +17,7 @@ from tradeport.errors import ValidationError
 from tradeport.model.enums import (
     OrderSide,
     OrderType,
+    PegPriceType,
     PositionSide,
     TimeInForce,
     TrailingOffsetType,
@@ -50,6 +52,7 @@ _TRAILING = frozenset({OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_L
 # orders need one.
 _NEEDS_TRIGGER = _TRIGGERED - _TRAILING
 _IMMEDIATE = frozenset({TimeInForce.IOC, TimeInForce.FOK})
+_PEG_FIELDS = ("peg_price_type", "peg_offset")
 
 
 @attrs.frozen(kw_only=True)
@@ -62,6 +65,11 @@ class Order:
     stop limit also needs ``limit_offset`` (same units) or an explicit ``price``.
     ``expire_time_ns`` is required for GTD and refused otherwise. ``quote_quantity`` means
     ``quantity`` is in the quote currency (market orders on some venues).
+
+    Pegged orders (``PEGGED``) carry no price: the venue prices them at the reference named by
+    ``peg_price_type`` plus ``peg_offset``, a signed price offset (``-0.5`` on a primary-peg buy
+    rests half a point under the best bid), and re-prices them when the reference moves. Both
+    peg fields are refused on other order types.
     """
 
     client_order_id: ClientOrderId
@@ -82,6 +90,8 @@ class Order:
     trailing_offset_type: TrailingOffsetType | None = None
     limit_offset: Decimal | None = None
     activation_price: Price | None = None
+    peg_price_type: PegPriceType | None = None
+    peg_offset: Decimal | None = None
     position_side: PositionSide | None = None
     strategy_id: StrategyId | None = None
     tags: tuple[str, ...] = ()
@@ -90,6 +100,7 @@ class Order:
     def __attrs_post_init__(self) -> None:
         self._validate_types()
         self._validate_prices()
+        self._validate_peg()
         self._validate_flags()
 
     def _validate_types(self) -> None:
@@ -176,6 +187,24 @@ class Order:
                     raise ValidationError(
                         name, str(value), f"is only allowed for trailing stop orders, not {kind}"
                     )
+
+    def _validate_peg(self) -> None:
+        kind = self.order_type
+        if kind is not OrderType.PEGGED:
+            for name in _PEG_FIELDS:
+                value = getattr(self, name)
+                if value is not None:
+                    raise ValidationError(
+                        name, str(value), f"is only allowed for PEGGED orders, not {kind}"
+                    )
+            return
+        if self.peg_price_type is None:
+            raise ValidationError("peg_price_type", None, "is required for PEGGED orders")
+        if not isinstance(self.peg_price_type, PegPriceType):
+            raise ValidationError("peg_price_type", self.peg_price_type, "must be a PegPriceType")
+        offset = self.peg_offset
+        if offset is not None and (not isinstance(offset, Decimal) or not offset.is_finite()):
+            raise ValidationError("peg_offset", offset, "must be a finite Decimal or None")
 
     def _validate_flags(self) -> None:
         kind = self.order_type
@@ -343,6 +372,34 @@ class Order:
             **options,
         )
 
+    @classmethod
+    def pegged(
+        cls,
+        instrument_id: InstrumentId,
+        side: OrderSide,
+        quantity: Quantity,
+        peg_price_type: PegPriceType,
+        *,
+        peg_offset: Decimal | None = None,
+        client_order_id: ClientOrderId | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        **options: Any,
+    ) -> Order:
+        """A pegged order resting at the ``peg_price_type`` reference plus ``peg_offset``
+        (a signed price offset; None means none), re-priced by the venue as the reference
+        moves."""
+        return cls(
+            client_order_id=client_order_id or ClientOrderId.generate(),
+            instrument_id=instrument_id,
+            side=side,
+            order_type=OrderType.PEGGED,
+            quantity=quantity,
+            peg_price_type=peg_price_type,
+            peg_offset=peg_offset,
+            time_in_force=time_in_force,
+            **options,
+        )
+
     # -- queries --------------------------------------------------------------------------------
 
     @property
@@ -359,6 +416,11 @@ class Order:
     def is_trailing(self) -> bool:
         """Whether this is a trailing stop."""
         return self.order_type in _TRAILING
+
+    @property
+    def is_pegged(self) -> bool:
+        """Whether the venue derives the price from a reference (``PEGGED``)."""
+        return self.order_type is OrderType.PEGGED
 
 
 def _check_orders(instance: OrderList, attribute: attrs.Attribute[object], value: object) -> None:
