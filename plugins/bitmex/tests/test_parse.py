@@ -17,6 +17,7 @@ from tradeport.model.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
+    PegPriceType,
     PositionSide,
     ProductType,
     TimeInForce,
@@ -31,6 +32,7 @@ from tradeport_bitmex.http.parse import (
     parse_fill_report,
     parse_instrument,
     parse_order_status_report,
+    parse_peg,
     parse_position_status_report,
 )
 from tradeport_bitmex.providers import parse_instruments
@@ -173,7 +175,10 @@ def test_trade_ticks(xbtusd: Instrument) -> None:
     assert trade.aggressor_side is AggressorSide.SELLER
     assert trade.trade_id.value == "27f4fd76-6413-9b93-4faa-b2fd03d84581"
     insert = parse_trade_tick(load("ws_trade_insert.json")["data"][0], xbtusd, TS)
-    assert str(insert.price) == "11587.5"
+    assert (str(insert.price), insert.size) == ("9672.5", Quantity.from_int(12))
+    assert insert.aggressor_side is AggressorSide.SELLER
+    assert insert.trade_id.value == "ae5e6be1-5e64-ac0c-612b-b571e12f637a"
+    assert insert.ts_event == parse_timestamp_ns("2020-05-09T14:31:39.239Z")
 
 
 def test_order_book_l2_partial_insert_update_delete(xbtusd: Instrument) -> None:
@@ -220,13 +225,18 @@ def test_order_book_l2_partial_insert_update_delete(xbtusd: Instrument) -> None:
 
 
 def test_order_book_10_snapshot(xbtusd: Instrument) -> None:
-    deltas = parse_book10_snapshot(load("ws_orderbook10.json")["data"][0], xbtusd, TS)
+    # Captured partial then update: each orderBook10 row is a whole top-10 snapshot.
     book = OrderBook(xbtusd.id)
-    book.apply(deltas)
-    assert deltas.is_snapshot
-    assert (book.bid_count, book.ask_count) == (10, 10)
-    assert book.best_bid().price == Price.from_str("98490.3")
-    assert book.best_ask().price == Price.from_str("98490.4")
+    for name, ask_size_9773 in (("ws_orderbook10.json", 783), ("ws_orderbook10_update.json", 756)):
+        deltas = parse_book10_snapshot(load(name)["data"][0], xbtusd, TS)
+        book.apply(deltas)
+        assert deltas.is_snapshot
+        assert (book.bid_count, book.ask_count) == (10, 10)
+        assert book.best_bid().price == Price.from_str("9770.0")
+        assert book.best_ask().price == Price.from_str("9770.5")
+        assert book.best_ask().size == Quantity.from_int(101196)
+        asks = {level.price: level.size for level in book.asks()}
+        assert asks[Price.from_str("9773.0")] == Quantity.from_int(ask_size_9773)
 
 
 def test_trade_bin_bar(xbtusd: Instrument) -> None:
@@ -258,6 +268,34 @@ def test_mark_index_and_funding(xbtusd: Instrument) -> None:
     assert from_instrument is not None
     assert from_instrument.rate == Decimal("0.00011")
     assert from_instrument.next_funding_ns == parse_timestamp_ns("2024-11-25T04:00:00.000Z")
+
+
+def test_pegged_order_record(xbtusd: Instrument) -> None:
+    # No published record of a Pegged order exists; this is the documented order row with the
+    # peg fields set as POST /order documents them (ordType Pegged, pegPriceType, pegOffsetValue)
+    # and the derived price BitMEX reports in ``price``.
+    row = {
+        **load("ws_order.json")["data"][0],
+        "ordType": "Pegged",
+        "pegPriceType": "PrimaryPeg",
+        "pegOffsetValue": -0.5,
+        "price": 11390,
+    }
+    report = parse_order_status_report(row, xbtusd, TS)
+    assert (report.order_type, report.price) == (OrderType.PEGGED, Price.from_str("11390.0"))
+    assert report.trailing_offset is None and report.trigger_price is None
+    assert parse_peg(row) == (PegPriceType.PRIMARY, Decimal("-0.5"))
+    assert parse_peg({**row, "pegPriceType": "MarketPeg", "pegOffsetValue": None}) == (
+        PegPriceType.MARKET,
+        None,
+    )
+    # The documented (non-pegged) rows carry "" / null peg fields: no peg.
+    assert parse_peg(load("ws_order.json")["data"][0]) == (None, None)
+    trailing = {**row, "ordType": "Stop", "pegPriceType": "TrailingStopPeg", "stopPx": 11000}
+    assert parse_peg(trailing) == (None, None)
+    assert parse_order_status_report(trailing, xbtusd, TS).order_type is (
+        OrderType.TRAILING_STOP_MARKET
+    )
 
 
 def test_order_status_report(xbtusd: Instrument) -> None:

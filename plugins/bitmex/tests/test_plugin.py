@@ -69,6 +69,7 @@ def test_urls_live_testnet_and_overrides() -> None:
     testnet = BitmexConfig(testnet=True)
     assert (http_base_url(testnet), ws_url(testnet)) == (HTTP_TESTNET, WS_TESTNET)
     assert HTTP_TESTNET == "https://testnet.bitmex.com/api/v1"
+    # As BitMEX/api-connectors official-ws/nodejs/index.js (b702671) declares it; see README.
     assert WS_TESTNET == "wss://ws.testnet.bitmex.com/realtime"
     local = BitmexConfig(base_url_http="http://127.0.0.1:9/", base_url_ws="ws://127.0.0.1:9")
     assert http_base_url(local) == "http://127.0.0.1:9/api/v1"

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 from tradeport.errors import ValidationError
-from tradeport.model.enums import OrderSide, TimeInForce, TrailingOffsetType, TriggerType
+from tradeport.model.enums import (
+    OrderSide,
+    PegPriceType,
+    TimeInForce,
+    TrailingOffsetType,
+    TriggerType,
+)
 from tradeport.model.identifiers import ClientOrderId, InstrumentId
 from tradeport.model.numbers import Price, Quantity
 from tradeport.model.orders import Order
@@ -21,7 +27,7 @@ from tradeport_bitmex.http.query import (
     iso_time,
     order_form,
 )
-from tradeport_bitmex.websocket.messages import BitmexWsProtocol
+from tradeport_bitmex.websocket.messages import BitmexWsProtocol, refused_topics
 
 XBTUSD = InstrumentId.from_str("XBTUSD.BITMEX")
 
@@ -35,10 +41,19 @@ def test_classify_documented_messages(payload: Callable[[str], Any]) -> None:
         ("trade:XBTUSD",),
         SubscriptionAction.SUBSCRIBE,
     )
+    # A captured refusal of a two-topic request: only the topic the error names is refused.
     refusal = protocol.classify(payload("ws_error_unknown_table.json"))
-    assert (refusal.kind, refusal.topics, refusal.code) == (MessageKind.REFUSAL, ("foo",), 400)
-    assert refusal.message == "Unknown table: foo"
+    assert (refusal.kind, refusal.topics, refusal.code) == (
+        MessageKind.REFUSAL,
+        ("tradeBin5dm",),
+        400,
+    )
+    assert refusal.message == "Unknown table: tradeBin5dm"
+    # The captured login replies answer ``authKey``; ``authKeyExpires`` gets the same shape.
     assert protocol.classify(payload("ws_auth_ok.json")).kind is MessageKind.LOGIN_OK
+    for reply in (payload("ws_auth_ok.json"), payload("ws_auth_error.json")):
+        reply["request"]["op"] = "authKeyExpires"
+        assert protocol.classify(reply).kind in (MessageKind.LOGIN_OK, MessageKind.LOGIN_REFUSED)
     refused = protocol.classify(payload("ws_auth_error.json"))
     assert (refused.kind, refused.message) == (MessageKind.LOGIN_REFUSED, "Signature not valid.")
     order_ack = protocol.classify(payload("ws_order_subscribe_ack.json"))
@@ -50,6 +65,10 @@ def test_classify_documented_messages(payload: Callable[[str], Any]) -> None:
         "ws_order_partial_empty.json",
         "ws_order.json",
         "ws_quote.json",
+        "ws_trade_insert.json",
+        "ws_orderbook10.json",
+        "ws_orderbook10_update.json",
+        "ws_funding.json",
     ):
         assert protocol.classify(payload(name)).kind is MessageKind.DATA
     assert protocol.classify_raw("pong") is not None
@@ -57,6 +76,17 @@ def test_classify_documented_messages(payload: Callable[[str], Any]) -> None:
     assert protocol.classify_raw('{"table":"trade"}') is None
     unsub = protocol.classify({"success": True, "unsubscribe": "quote:XBTUSD", "request": {}})
     assert unsub.action is SubscriptionAction.UNSUBSCRIBE
+
+
+def test_refused_topics_are_the_named_ones() -> None:
+    request = {"op": "subscribe", "args": ["trade:XBTUSD", "quote:XBTUSDZ99"]}
+    assert refused_topics(request, "Unknown or expired symbol: XBTUSDZ99") == ("quote:XBTUSDZ99",)
+    assert refused_topics(request, "Unknown table: quote") == ("quote:XBTUSDZ99",)
+    # A text that names none of them refuses the whole batch.
+    assert refused_topics(request, "Rate limit exceeded") == tuple(request["args"])
+    assert refused_topics({"op": "subscribe", "args": "trade"}, "Unknown table: trade") == (
+        "trade",
+    )
 
 
 def test_requests_and_private_topics() -> None:
@@ -129,6 +159,40 @@ def test_order_forms() -> None:
     )
     assert market["ordType"] == "Market" and "timeInForce" not in market
     assert dict(order_form(limit, close=True))["execInst"].endswith("Close")
+
+
+def test_pegged_order_form() -> None:
+    pegged = Order.pegged(
+        XBTUSD,
+        OrderSide.BUY,
+        Quantity.from_int(100),
+        PegPriceType.PRIMARY,
+        peg_offset=Decimal("-0.5"),
+        client_order_id=ClientOrderId("p1"),
+    )
+    assert order_form(pegged) == [
+        ("symbol", "XBTUSD"),
+        ("side", "Buy"),
+        ("orderQty", "100"),
+        ("ordType", "Pegged"),
+        ("clOrdID", "p1"),
+        ("pegPriceType", "PrimaryPeg"),
+        ("pegOffsetValue", "-0.5"),
+        ("timeInForce", "GoodTillCancel"),
+    ]
+    market_peg = dict(
+        order_form(Order.pegged(XBTUSD, OrderSide.SELL, Quantity.from_int(1), PegPriceType.MARKET))
+    )
+    assert (market_peg["pegPriceType"], "pegOffsetValue" in market_peg, "price" in market_peg) == (
+        "MarketPeg",
+        False,
+        False,
+    )
+    # BitMEX documents PrimaryPeg and MarketPeg only: the others are refused before sending.
+    for peg in (PegPriceType.MID, PegPriceType.LAST):
+        with pytest.raises(ValidationError) as info:
+            order_form(Order.pegged(XBTUSD, OrderSide.BUY, Quantity.from_int(1), peg))
+        assert info.value.field == "peg_price_type"
 
 
 def test_trailing_stop_is_a_pegged_stop() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tradeport.clients.capabilities import Capabilities, DataType, HistoryType
-from tradeport.model.enums import BookType, OrderType, ProductType, TimeInForce
+from tradeport.model.enums import BookType, OrderType, PegPriceType, ProductType, TimeInForce
 
 __all__ = ["CAPABILITIES"]
 
@@ -35,7 +35,10 @@ CAPABILITIES = Capabilities(
         OrderType.STOP_LIMIT: (_GTC, _DAY),
         OrderType.MARKET_IF_TOUCHED: (_GTC, _DAY),
         OrderType.LIMIT_IF_TOUCHED: (_GTC, _DAY),
+        OrderType.PEGGED: (_GTC, _IOC, _FOK, _DAY),
     },
+    # POST /order documents pegPriceType PrimaryPeg and MarketPeg for ordType=Pegged.
+    peg_price_types={PegPriceType.PRIMARY, PegPriceType.MARKET},
     post_only=True,
     reduce_only=True,
     modify_order=True,

@@ -14,6 +14,7 @@ from tradeport.model.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
+    PegPriceType,
     TimeInForce,
     TriggerType,
 )
@@ -77,13 +78,14 @@ class BitmexExecInst(StrEnum):
 
 
 class BitmexPegPriceType(StrEnum):
-    """``pegPriceType`` (``TrailingStopPeg`` makes a Stop order trail)."""
+    """``pegPriceType``: ``TrailingStopPeg`` makes a Stop order trail; ``PrimaryPeg`` and
+    ``MarketPeg`` price a ``Pegged`` order. These three are the "Valid options" of ``POST
+    /order`` in BitMEX's API explorer (swagger ``pegPriceType``); the older ``MidPricePeg`` and
+    ``LastPeg`` are no longer documented, so they are not offered."""
 
     TRAILING_STOP_PEG = "TrailingStopPeg"
     PRIMARY_PEG = "PrimaryPeg"
     MARKET_PEG = "MarketPeg"
-    MID_PRICE_PEG = "MidPricePeg"
-    LAST_PEG = "LastPeg"
 
 
 class BitmexExecType(StrEnum):
@@ -130,6 +132,7 @@ ORDER_TYPE_TO_VENUE: Final = {
     # A trailing stop is a Stop (or StopLimit) with pegPriceType=TrailingStopPeg.
     OrderType.TRAILING_STOP_MARKET: BitmexOrderType.STOP,
     OrderType.TRAILING_STOP_LIMIT: BitmexOrderType.STOP_LIMIT,
+    OrderType.PEGGED: BitmexOrderType.PEGGED,
 }
 ORDER_TYPE_FROM_VENUE: Final = {
     "Market": OrderType.MARKET,
@@ -138,9 +141,15 @@ ORDER_TYPE_FROM_VENUE: Final = {
     "StopLimit": OrderType.STOP_LIMIT,
     "MarketIfTouched": OrderType.MARKET_IF_TOUCHED,
     "LimitIfTouched": OrderType.LIMIT_IF_TOUCHED,
-    # A Pegged order rests at a price derived from the peg: the nearest domain type is LIMIT.
-    "Pegged": OrderType.LIMIT,
+    "Pegged": OrderType.PEGGED,
 }
+
+#: The references of a ``Pegged`` order (PrimaryPeg: own side's best; MarketPeg: the other's).
+PEG_TO_VENUE: Final = {
+    PegPriceType.PRIMARY: BitmexPegPriceType.PRIMARY_PEG,
+    PegPriceType.MARKET: BitmexPegPriceType.MARKET_PEG,
+}
+PEG_FROM_VENUE: Final = {venue.value: ours for ours, venue in PEG_TO_VENUE.items()}
 
 TIME_IN_FORCE_TO_VENUE: Final = {
     TimeInForce.GTC: BitmexTimeInForce.GOOD_TILL_CANCEL,

@@ -14,6 +14,7 @@ from tradeport.model.enums import (
     LiquiditySide,
     OrderStatus,
     OrderType,
+    PegPriceType,
     PositionSide,
     TimeInForce,
     TrailingOffsetType,
@@ -55,6 +56,7 @@ from tradeport_bitmex.enums import (
     MINOR_UNITS,
     ORDER_STATUS_FROM_VENUE,
     ORDER_TYPE_FROM_VENUE,
+    PEG_FROM_VENUE,
     PERPETUAL_TYPES,
     SIDE_FROM_VENUE,
     SPOT_TYPES,
@@ -72,6 +74,7 @@ __all__ = [
     "parse_fill_report",
     "parse_instrument",
     "parse_order_status_report",
+    "parse_peg",
     "parse_position_status_report",
 ]
 
@@ -204,8 +207,24 @@ _LIMIT_PRICED = frozenset(
         OrderType.STOP_LIMIT,
         OrderType.LIMIT_IF_TOUCHED,
         OrderType.TRAILING_STOP_LIMIT,
+        OrderType.PEGGED,  # BitMEX reports a pegged order's current (derived) price
     }
 )
+
+
+def parse_peg(record: dict[str, Any]) -> tuple[PegPriceType | None, Decimal | None]:
+    """The peg of a ``Pegged`` order record: (reference, signed ``pegOffsetValue``).
+
+    ``(None, None)`` for other records (a trailing stop's ``TrailingStopPeg`` is not a peg of
+    a PEGGED order). ``""`` and null are missing, as everywhere in BitMEX records.
+    """
+    # CORE-CANDIDATE: OrderStatusReport has no peg_price_type/peg_offset fields yet, so the
+    # report carries order_type PEGGED and the current price, and this gives the peg itself.
+    if record.get("ordType") != "Pegged":
+        return None, None
+    peg_type = PEG_FROM_VENUE.get(record.get("pegPriceType") or "")
+    offset = _present(record, "pegOffsetValue")
+    return peg_type, decimal_of(offset) if offset is not None else None
 
 
 def exec_inst_flags(exec_inst: str | None) -> frozenset[str]:

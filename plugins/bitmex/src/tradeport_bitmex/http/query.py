@@ -20,6 +20,7 @@ from tradeport.net import json_codec
 from tradeport_bitmex.constants import MAX_PAGE_COUNT
 from tradeport_bitmex.enums import (
     ORDER_TYPE_TO_VENUE,
+    PEG_TO_VENUE,
     SIDE_TO_VENUE,
     TIME_IN_FORCE_TO_VENUE,
     TRIGGER_TO_VENUE,
@@ -116,6 +117,8 @@ def bucketed_trades_query(
 def order_form(order: Order, *, close: bool = False) -> Params:
     """The ``POST /order`` form for a domain Order.
 
+    Pegged orders are ``ordType=Pegged`` with ``pegPriceType`` PrimaryPeg or MarketPeg and an
+    optional signed ``pegOffsetValue`` (the order's ``peg_offset``) and no price.
     Trailing stops are Stop/StopLimit orders with ``pegPriceType=TrailingStopPeg`` and a signed
     ``pegOffsetValue`` (negative below the market for sells); BitMEX trails by a price offset
     only. ``close`` adds execInst ``Close`` (close the position; implies reduce-only).
@@ -148,6 +151,17 @@ def order_form(order: Order, *, close: bool = False) -> Params:
         params.append(("stopPx", str(order.trigger_price)))
     if order.display_qty is not None:
         params.append(("displayQty", str(order.display_qty)))
+    if order.is_pegged:
+        assert order.peg_price_type is not None  # Order validates it for PEGGED
+        if order.peg_price_type not in PEG_TO_VENUE:
+            raise ValidationError(
+                "peg_price_type",
+                order.peg_price_type,
+                "BitMEX pegs to PRIMARY (PrimaryPeg) or MARKET (MarketPeg)",
+            )
+        params.append(("pegPriceType", PEG_TO_VENUE[order.peg_price_type].value))
+        if order.peg_offset is not None:
+            params.append(("pegOffsetValue", str(order.peg_offset)))
     if order.is_trailing:
         if order.trailing_offset_type is not TrailingOffsetType.PRICE:
             raise ValidationError(

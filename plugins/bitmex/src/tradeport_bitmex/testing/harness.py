@@ -21,6 +21,7 @@ from tradeport.model.enums import (
     AggressorSide,
     OrderSide,
     OrderType,
+    PegPriceType,
     ProductType,
     TimeInForce,
     TriggerType,
@@ -89,7 +90,10 @@ _ORD_TYPES = {
     "StopLimit": OrderType.STOP_LIMIT,
     "MarketIfTouched": OrderType.MARKET_IF_TOUCHED,
     "LimitIfTouched": OrderType.LIMIT_IF_TOUCHED,
+    "Pegged": OrderType.PEGGED,
 }
+#: ``pegPriceType`` of a ``Pegged`` order (TrailingStopPeg is not simulated yet).
+_PEGS = {"PrimaryPeg": PegPriceType.PRIMARY, "MarketPeg": PegPriceType.MARKET}
 _TIFS = {
     "GoodTillCancel": TimeInForce.GTC,
     "ImmediateOrCancel": TimeInForce.IOC,
@@ -534,8 +538,12 @@ class BitmexHarness(MockVenue):
         if self.exchange.instrument(symbol) is None:
             return self.error_response(400, message="Invalid symbol")
         ord_type = _ORD_TYPES.get(p.get("ordType") or "Limit")
-        if ord_type is None or p.get("pegPriceType"):
+        peg_text = p.get("pegPriceType") or None
+        if ord_type is None or (peg_text is not None and ord_type is not OrderType.PEGGED):
             return self.error_response(400, message=f"Unsupported ordType {p.get('ordType')}")
+        peg = _PEGS.get(peg_text) if peg_text is not None else None
+        if ord_type is OrderType.PEGGED and peg is None:
+            return self.error_response(400, message=f"Invalid pegPriceType {peg_text}")
         flags = {f for f in (p.get("execInst") or "").split(",") if f}
         trigger = next((_TRIGGERS[f] for f in flags if f in _TRIGGERS), TriggerType.DEFAULT)
         tif_text = p.get("timeInForce") or (
@@ -556,6 +564,8 @@ class BitmexHarness(MockVenue):
             post_only="ParticipateDoNotInitiate" in flags,
             reduce_only=bool(flags & {"ReduceOnly", "Close"}),
             client_order_id=p.get("clOrdID") or None,
+            peg_price_type=peg,
+            peg_offset=_d(p.get("pegOffsetValue")),
         )
         await self.flush()
         if not result.ok:
@@ -723,13 +733,10 @@ class BitmexHarness(MockVenue):
         elif symbol and self.exchange.instrument(symbol) is None:
             refusal = (400, f"Unknown or expired symbol: {symbol}")
         if refusal is not None:
+            # BitMEX echoes the client's whole request (every topic of the batch) and names the
+            # refused one in the error text (tests/test_data/ws_error_unknown_table.json).
             await conn.send_json(
-                {
-                    "status": refusal[0],
-                    "error": refusal[1],
-                    "meta": {},
-                    "request": {"op": "subscribe", "args": [topic]},
-                }
+                {"status": refusal[0], "error": refusal[1], "meta": {}, "request": message}
             )
             return
         conn.topics.add(topic)

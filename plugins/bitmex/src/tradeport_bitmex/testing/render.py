@@ -15,6 +15,7 @@ from tradeport.model.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
+    PegPriceType,
     PositionSide,
     ProductType,
     TimeInForce,
@@ -54,7 +55,9 @@ _ORD_TYPE = {
     OrderType.MARKET_IF_TOUCHED: "MarketIfTouched",
     OrderType.LIMIT_IF_TOUCHED: "LimitIfTouched",
     OrderType.TRAILING_STOP_MARKET: "Stop",
+    OrderType.PEGGED: "Pegged",
 }
+_PEG = {PegPriceType.PRIMARY: "PrimaryPeg", PegPriceType.MARKET: "MarketPeg"}
 _TIF = {
     TimeInForce.GTC: "GoodTillCancel",
     TimeInForce.IOC: "ImmediateOrCancel",
@@ -165,8 +168,8 @@ def order_row(order: SimOrder, ts: int | None = None) -> dict[str, Any]:
         "price": num(order.price),
         "displayQty": None,
         "stopPx": num(order.trigger_price),
-        "pegOffsetValue": None,
-        "pegPriceType": "",
+        "pegOffsetValue": num(order.peg_offset),
+        "pegPriceType": _PEG.get(order.peg_price_type, "") if order.peg_price_type else "",
         "currency": "USD",
         "settlCurrency": "XBt",
         "ordType": _ORD_TYPE.get(order.order_type, "Limit"),

@@ -2,7 +2,10 @@
 
 * subscribe ``{"op": "subscribe", "args": [topics]}``; BitMEX acknowledges each topic
   separately, echoing it: ``{"success": true, "subscribe": "trade:XBTUSD", "request": {...}}``;
-* a refusal is ``{"status": 400, "error": "Unknown table: foo", "request": {...}}``;
+* a refusal is ``{"status": 400, "error": "Unknown table: tradeBin5dm", "meta": {},
+  "request": {...}}``; the request is the client's whole message, so a refusal names every
+  topic of the batch and the error text says which one BitMEX refused (see
+  :func:`refused_topics`);
 * login ``{"op": "authKeyExpires", "args": [key, expires, signature]}``, answered
   ``{"success": true, "request": {"op": "authKeyExpires", ...}}`` or with an ``error``;
 * heartbeat: control-frame pings, and the text ``ping`` answered by ``pong``;
@@ -24,7 +27,7 @@ from tradeport.net.ws_protocol import (
 
 from tradeport_bitmex.constants import PRIVATE_TABLES
 
-__all__ = ["BitmexWsProtocol", "topic_of", "table_of"]
+__all__ = ["BitmexWsProtocol", "refused_topics", "table_of", "topic_of"]
 
 _DATA: Final = Classified(MessageKind.DATA)
 _PONG: Final = Classified(MessageKind.PONG)
@@ -54,6 +57,24 @@ def _args(request: Any) -> tuple[str, ...]:
     if isinstance(args, list):
         return tuple(str(a) for a in args)
     return ()
+
+
+def refused_topics(request: Any, error: str) -> tuple[str, ...]:
+    """The topics of a refused subscribe request that the error names.
+
+    BitMEX echoes the whole request (``"args": ["tradeBin1m", "tradeBin5dm"]``) and names the
+    culprit after the colon of its error (``"Unknown table: tradeBin5dm"``, ``"Unknown or
+    expired symbol: XBTUSD"``). Only the named topics are refused: the others of the batch are
+    acknowledged separately. When the text names none of them, every topic is refused.
+    """
+    topics = _args(request)
+    named = error.rpartition(":")[2].strip() if ":" in error else ""
+    if not named:
+        return topics
+    picked = tuple(
+        topic for topic in topics if named in (topic, table_of(topic), topic.partition(":")[2])
+    )
+    return picked or topics
 
 
 class BitmexWsProtocol(WsVenueProtocol):
@@ -142,7 +163,11 @@ class BitmexWsProtocol(WsVenueProtocol):
                     else SubscriptionAction.UNSUBSCRIBE
                 )
                 return Classified(
-                    MessageKind.REFUSAL, _args(request), action=action, code=code, message=text
+                    MessageKind.REFUSAL,
+                    refused_topics(request, text),
+                    action=action,
+                    code=code,
+                    message=text,
                 )
             return Classified(MessageKind.ERROR, code=code, message=text)
         if "info" in message:
