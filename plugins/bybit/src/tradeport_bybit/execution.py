@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import anyio
-import attrs
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import (
     ExecutionClient,
@@ -23,23 +22,19 @@ from tradeport.clients.base import (
     Reconnected,
 )
 from tradeport.clients.dedup import SeenIds
+from tradeport.clients.orders import OrderTracker, TrackedOrder
 from tradeport.errors import (
     RequestRejected,
     TradeportError,
     ValidationError,
     VenueError,
 )
-from tradeport.model.enums import OrderStatus, OrderType
+from tradeport.model.enums import OrderType
 from tradeport.model.events import (
-    OrderAccepted,
-    OrderCanceled,
+    AnyOrderEvent,
     OrderCancelRejected,
-    OrderFilled,
     OrderModifyRejected,
-    OrderRejected,
     OrderSubmitted,
-    OrderTriggered,
-    OrderUpdated,
 )
 from tradeport.model.identifiers import (
     AccountId,
@@ -48,7 +43,6 @@ from tradeport.model.identifiers import (
     VenueOrderId,
 )
 from tradeport.model.instruments import Instrument
-from tradeport.model.numbers import Price, Quantity
 from tradeport.model.orders import Order
 from tradeport.model.reports import (
     AccountState,
@@ -87,25 +81,9 @@ __all__ = ["BybitExecutionClient"]
 RESOLVE_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 #: Reject reasons of a post-only order that would have taken liquidity.
 POST_ONLY_REASONS = frozenset({"EC_PostOnlyWillTakeLiquidity"})
-_OPEN_VENUE = frozenset({"New", "PartiallyFilled", "Untriggered", "Created", "Active"})
-_CANCELED_VENUE = frozenset({"Cancelled", "PartiallyFilledCanceled", "Deactivated"})
+#: How far before an order's acceptance its fills are looked for.
+_FILL_LOOKBACK_NS = 60 * 10**9
 _T = TypeVar("_T")
-
-
-@attrs.define
-class _Tracked:
-    """What the client knows of one of its orders (to emit each transition once)."""
-
-    instrument_id: InstrumentId
-    client_order_id: ClientOrderId
-    order_type: OrderType
-    venue_order_id: VenueOrderId | None = None
-    accepted: bool = False
-    closed: bool = False
-    triggered: bool = False
-    quantity: Quantity | None = None
-    price: Price | None = None
-    trigger_price: Price | None = None
 
 
 def _reason(error: VenueError) -> str:
@@ -153,9 +131,12 @@ class BybitExecutionClient(ExecutionClient):
         self._http = http
         self._owns_http = http is None
         self.account_id = AccountId(f"{VENUE_ID}-{config.account_type}")
-        self._orders: dict[ClientOrderId, _Tracked] = {}
-        self._by_venue_id: dict[VenueOrderId, _Tracked] = {}
-        self._seen_trades = SeenIds()
+        #: Order events exactly once, whatever path the venue reports on (core tracker).
+        self.tracker = OrderTracker(
+            self.account_id, post_only_rejection=lambda reason: reason in POST_ONLY_REASONS
+        )
+        # Fills of orders placed elsewhere are handed over as reports: once each.
+        self._external_fills = SeenIds()
         self._stream: WebSocketClient | None = None
         self._tasks = BackgroundTasks(self.log, "bybit-execution")
         self._last_message_ns = 0
@@ -238,7 +219,7 @@ class BybitExecutionClient(ExecutionClient):
             return None
         return provider.find(instrument_id_for(category, symbol))
 
-    def _base(self, tracked: _Tracked) -> dict[str, Any]:
+    def _base(self, tracked: TrackedOrder) -> dict[str, Any]:
         now = time.time_ns()
         return {
             "instrument_id": tracked.instrument_id,
@@ -249,48 +230,34 @@ class BybitExecutionClient(ExecutionClient):
             "ts_init": now,
         }
 
-    def _track_venue_id(self, tracked: _Tracked, venue_order_id: str | None) -> None:
-        if venue_order_id:
-            tracked.venue_order_id = VenueOrderId(venue_order_id)
-            self._by_venue_id[tracked.venue_order_id] = tracked
+    async def _publish(self, events: Sequence[AnyOrderEvent]) -> None:
+        for event in events:
+            await self.emit(event)
 
-    async def _accept(self, tracked: _Tracked) -> None:
-        if not tracked.accepted and not tracked.closed:
-            tracked.accepted = True
-            await self.emit(OrderAccepted(**self._base(tracked)))
+    async def _accept(self, tracked: TrackedOrder, venue_order_id: str | None) -> None:
+        venue_id = VenueOrderId(venue_order_id) if venue_order_id else None
+        await self._publish(self.tracker.accepted(tracked.client_order_id, venue_id))
 
     # -- commands ---------------------------------------------------------------------------------
 
-    async def _prepare(self, order: Order) -> tuple[_Tracked, dict[str, Any] | None]:
+    async def _prepare(self, order: Order) -> tuple[TrackedOrder, dict[str, Any] | None]:
         """Track ``order`` and build its create body; None (after an OrderRejected) when Bybit
         could not accept it at all (not a Bybit id, unsupported type)."""
-        tracked = _Tracked(
-            order.instrument_id,
-            order.client_order_id,
-            order.order_type,
-            quantity=order.quantity,
-            price=order.price,
-            trigger_price=order.trigger_price,
-        )
-        self._orders[order.client_order_id] = tracked
+        tracked = self.tracker.track(order)
         try:
             body = place_order_body(order, hedge_mode=self.config.hedge_mode)
         except ValidationError as error:
-            tracked.closed = True
-            await self.emit(OrderRejected(**self._base(tracked), reason=str(error)))
+            await self._publish(self.tracker.rejected(order.client_order_id, str(error)))
             return tracked, None
         return tracked, body
 
-    async def _reject(self, tracked: _Tracked, reason: str) -> None:
-        if not tracked.closed:
-            tracked.closed = True
-            await self.emit(
-                OrderRejected(
-                    **self._base(tracked), reason=reason, due_post_only="PostOnly" in reason
-                )
-            )
+    async def _reject(self, tracked: TrackedOrder, reason: str) -> None:
+        events = self.tracker.rejected(
+            tracked.client_order_id, reason, due_post_only="PostOnly" in reason
+        )
+        await self._publish(events)
 
-    def _resolve_later(self, tracked: _Tracked) -> None:
+    def _resolve_later(self, tracked: TrackedOrder) -> None:
         """Resolve an order whose submit outcome is unknown by querying it in the background."""
         if self._tasks.is_open:
             self._tasks.start_soon(
@@ -316,8 +283,7 @@ class BybitExecutionClient(ExecutionClient):
             )
             self._resolve_later(tracked)
             return
-        self._track_venue_id(tracked, result.get("orderId"))
-        await self._accept(tracked)
+        await self._accept(tracked, result.get("orderId"))
 
     async def submit_orders(self, orders: Sequence[Order]) -> None:
         """``POST /v5/order/create-batch``, one request per category and per
@@ -329,7 +295,7 @@ class BybitExecutionClient(ExecutionClient):
         resolved by query, per order.
         """
         self.require_credentials("submit_orders")
-        by_category: dict[BybitCategory, list[tuple[_Tracked, dict[str, Any]]]] = {}
+        by_category: dict[BybitCategory, list[tuple[TrackedOrder, dict[str, Any]]]] = {}
         for order in orders:
             tracked, body = await self._prepare(order)
             if body is None:
@@ -343,7 +309,7 @@ class BybitExecutionClient(ExecutionClient):
                 await self._place_batch(category, chunk)
 
     async def _place_batch(
-        self, category: BybitCategory, chunk: Sequence[tuple[_Tracked, dict[str, Any]]]
+        self, category: BybitCategory, chunk: Sequence[tuple[TrackedOrder, dict[str, Any]]]
     ) -> None:
         try:
             envelope = await self.http.http_batch_place_orders(
@@ -368,10 +334,9 @@ class BybitExecutionClient(ExecutionClient):
             elif _item_code(info) != 0:
                 await self._reject(tracked, _item_reason(info))
             else:
-                self._track_venue_id(tracked, result.get("orderId"))
-                await self._accept(tracked)
+                await self._accept(tracked, result.get("orderId"))
 
-    async def _resolve(self, tracked: _Tracked) -> None:
+    async def _resolve(self, tracked: TrackedOrder) -> None:
         """Query an in-flight order by client id until the venue knows it (or we give up)."""
         for delay in RESOLVE_DELAYS:
             await anyio.sleep(delay)
@@ -383,27 +348,34 @@ class BybitExecutionClient(ExecutionClient):
                 self.log.info("resolving %s: %s", tracked.client_order_id, error)
                 continue
             if report is not None:
-                await self._apply_report(tracked, report)
+                await self._apply_report(report)
                 return
         self.log.warning(
             "order %s not found at the venue after submit failure", tracked.client_order_id
         )
 
-    async def _apply_report(self, tracked: _Tracked, report: OrderStatusReport) -> None:
-        if tracked.venue_order_id is None:
-            self._track_venue_id(tracked, report.venue_order_id.value)
-        status = report.order_status
-        if status is OrderStatus.REJECTED:
-            if not tracked.closed:
-                tracked.closed = True
-                await self.emit(
-                    OrderRejected(**self._base(tracked), reason=report.cancel_reason or "rejected")
-                )
-            return
-        await self._accept(tracked)
-        if status is OrderStatus.CANCELED and not tracked.closed:
-            tracked.closed = True
-            await self.emit(OrderCanceled(**self._base(tracked)))
+    async def _apply_report(self, report: OrderStatusReport) -> None:
+        """A queried order: its events, with its fills fetched first when the report counts
+        fills not published yet (so they come before the terminal event)."""
+        fills: list[FillReport] = []
+        if self.tracker.missing_fill_qty(report):
+            try:
+                fills = await self._order_fills(report)
+            except VenueError as error:  # the stream or the next reconciliation brings them
+                self.log.warning("fills of %s not fetched: %s", report.venue_order_id, error)
+        await self._publish(self.tracker.on_order_report(report, fills, reconciliation=True))
+
+    async def _order_fills(self, report: OrderStatusReport) -> list[FillReport]:
+        category, symbol = category_and_symbol(report.instrument_id)
+        records = await self._paged(
+            self.http.http_get_executions,
+            category.value,
+            symbol=symbol,
+            order_id=report.venue_order_id.value,
+            start_time=ns_to_ms(report.ts_accepted - _FILL_LOOKBACK_NS),
+        )
+        fills = self._parse_each(records, category, parse_fill_report)
+        return sorted(fills, key=lambda f: f.ts_event)
 
     async def submit_order_list(self, order_list: Any) -> None:
         self._unsupported("submit_order_list", "Bybit v5 has no OCO/OTO order lists")
@@ -436,7 +408,7 @@ class BybitExecutionClient(ExecutionClient):
             return
         await self._amended(tracked, change)
 
-    def _amend_request(self, change: OrderChange) -> tuple[_Tracked, dict[str, Any]]:
+    def _amend_request(self, change: OrderChange) -> tuple[TrackedOrder, dict[str, Any]]:
         category, symbol = category_and_symbol(change.instrument_id)
         tracked = self._tracked(change.instrument_id, change.client_order_id, change.venue_order_id)
         body = amend_order_body(
@@ -450,27 +422,18 @@ class BybitExecutionClient(ExecutionClient):
         )
         return tracked, body
 
-    async def _amended(self, tracked: _Tracked, change: OrderChange) -> None:
-        """The venue accepted ``change``: record the new values and emit OrderUpdated."""
+    async def _amended(self, tracked: TrackedOrder, change: OrderChange) -> None:
+        """The venue accepted ``change``: OrderUpdated, unless the order stream (it races the
+        answer) already reported the new values."""
         instrument = await self._instrument(change.instrument_id)
-        before = (tracked.quantity, tracked.price, tracked.trigger_price)
-        if change.quantity is not None:
-            tracked.quantity = instrument.make_qty(str(change.quantity))
-        if change.price is not None:
-            tracked.price = instrument.make_price(str(change.price))
-        if change.trigger_price is not None:
-            tracked.trigger_price = instrument.make_price(str(change.trigger_price))
-        # Unchanged values were already reported by the order stream (it races the answer).
-        changed = (tracked.quantity, tracked.price, tracked.trigger_price) != before
-        if changed and tracked.quantity is not None:
-            await self.emit(
-                OrderUpdated(
-                    **self._base(tracked),
-                    quantity=tracked.quantity,
-                    price=tracked.price,
-                    trigger_price=tracked.trigger_price,
-                )
-            )
+        qty, price, trigger = change.quantity, change.price, change.trigger_price
+        events = self.tracker.modified(
+            tracked.client_order_id,
+            quantity=instrument.make_qty(str(qty)) if qty is not None else None,
+            price=instrument.make_price(str(price)) if price is not None else None,
+            trigger_price=instrument.make_price(str(trigger)) if trigger is not None else None,
+        )
+        await self._publish(events)
 
     async def modify_orders(self, changes: Sequence[OrderChange]) -> None:
         """``POST /v5/order/amend-batch``, one request per category and per
@@ -481,7 +444,9 @@ class BybitExecutionClient(ExecutionClient):
         each of its changes. Other errors propagate, as for :meth:`modify_order`.
         """
         self.require_credentials("modify_orders")
-        by_category: dict[BybitCategory, list[tuple[_Tracked, OrderChange, dict[str, Any]]]] = {}
+        by_category: dict[
+            BybitCategory, list[tuple[TrackedOrder, OrderChange, dict[str, Any]]]
+        ] = {}
         for change in changes:
             tracked, body = self._amend_request(change)
             category = BybitCategory(body.pop("category"))
@@ -493,7 +458,7 @@ class BybitExecutionClient(ExecutionClient):
     async def _amend_batch(
         self,
         category: BybitCategory,
-        chunk: Sequence[tuple[_Tracked, OrderChange, dict[str, Any]]],
+        chunk: Sequence[tuple[TrackedOrder, OrderChange, dict[str, Any]]],
     ) -> None:
         try:
             envelope = await self.http.http_batch_amend_orders(
@@ -523,21 +488,19 @@ class BybitExecutionClient(ExecutionClient):
         instrument_id: InstrumentId,
         client_order_id: ClientOrderId | None,
         venue_order_id: VenueOrderId | None,
-    ) -> _Tracked:
-        tracked = None
-        if client_order_id is not None:
-            tracked = self._orders.get(client_order_id)
-        if tracked is None and venue_order_id is not None:
-            tracked = self._by_venue_id.get(venue_order_id)
+    ) -> TrackedOrder:
+        tracked = self.tracker.find(client_order_id, venue_order_id)
         if tracked is None:
             # An order from another session: events still need a client order id.
             coid = client_order_id or ClientOrderId(
                 venue_order_id.value if venue_order_id else "unknown"
             )
-            tracked = _Tracked(
-                instrument_id, coid, OrderType.LIMIT, venue_order_id=venue_order_id, accepted=True
+            tracked = self.tracker.adopt(
+                instrument_id=instrument_id,
+                client_order_id=coid,
+                order_type=OrderType.LIMIT,
+                venue_order_id=venue_order_id,
             )
-            self._orders[coid] = tracked
         return tracked
 
     async def cancel_order(
@@ -561,9 +524,7 @@ class BybitExecutionClient(ExecutionClient):
         except RequestRejected as error:
             await self.emit(OrderCancelRejected(**self._base(tracked), reason=_reason(error)))
             return
-        if not tracked.closed:
-            tracked.closed = True
-            await self.emit(OrderCanceled(**self._base(tracked)))
+        await self._publish(self.tracker.canceled(tracked.client_order_id))
 
     async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
         """``POST /v5/order/cancel-all`` for the instrument; each canceled order is reported."""
@@ -578,14 +539,9 @@ class BybitExecutionClient(ExecutionClient):
         for item in items:
             coid = item.get("orderLinkId")
             void = item.get("orderId")
-            tracked = self._tracked(
-                instrument_id,
-                ClientOrderId(coid) if coid else None,
-                VenueOrderId(void) if void else None,
-            )
-            if not tracked.closed:
-                tracked.closed = True
-                await self.emit(OrderCanceled(**self._base(tracked)))
+            venue_id = VenueOrderId(void) if void else None
+            tracked = self._tracked(instrument_id, ClientOrderId(coid) if coid else None, venue_id)
+            await self._publish(self.tracker.canceled(tracked.client_order_id, venue_id))
 
     async def batch_cancel_orders(
         self, instrument_id: InstrumentId, client_order_ids: Sequence[ClientOrderId]
@@ -604,11 +560,9 @@ class BybitExecutionClient(ExecutionClient):
                 reason = f"{info.get('code')} {info.get('msg', '')}".strip()
                 await self.emit(OrderCancelRejected(**self._base(tracked), reason=reason))
                 continue
-            if index < len(results):
-                self._track_venue_id(tracked, results[index].get("orderId"))
-            if not tracked.closed:
-                tracked.closed = True
-                await self.emit(OrderCanceled(**self._base(tracked)))
+            void = results[index].get("orderId") if index < len(results) else None
+            venue_id = VenueOrderId(void) if void else None
+            await self._publish(self.tracker.canceled(tracked.client_order_id, venue_id))
 
     # -- private stream ---------------------------------------------------------------------------
 
@@ -637,58 +591,12 @@ class BybitExecutionClient(ExecutionClient):
             )
             return
         report = parse_order_status_report(record, instrument, self.account_id)
-        coid = report.client_order_id
-        tracked = self._orders.get(coid) if coid is not None else None
-        if tracked is None:
-            tracked = self._by_venue_id.get(report.venue_order_id)
-        if tracked is None:
+        if self.tracker.find(report.client_order_id, report.venue_order_id) is None:
             await self.emit(report)  # not ours: hand the report over for reconciliation
             return
-        if tracked.venue_order_id is None:
-            self._track_venue_id(tracked, record["orderId"])
-        venue_status = record["orderStatus"]
-        if venue_status == "Rejected":
-            if not tracked.closed:
-                tracked.closed = True
-                await self.emit(
-                    OrderRejected(
-                        **self._base(tracked), reason=record.get("rejectReason") or "Rejected"
-                    )
-                )
-            return
-        if venue_status in _CANCELED_VENUE:
-            reason = record.get("rejectReason") or ""
-            if reason in POST_ONLY_REASONS and not tracked.accepted and not tracked.closed:
-                tracked.closed = True
-                await self.emit(
-                    OrderRejected(**self._base(tracked), reason=reason, due_post_only=True)
-                )
-                return
-            await self._accept(tracked)
-            if not tracked.closed:
-                tracked.closed = True
-                await self.emit(OrderCanceled(**self._base(tracked)))
-            return
-        await self._accept(tracked)
-        if venue_status == "Triggered" and not tracked.triggered:
-            tracked.triggered = True
-            await self.emit(OrderTriggered(**self._base(tracked)))
-        if venue_status in _OPEN_VENUE and (
-            report.quantity != tracked.quantity
-            or (report.price is not None and report.price != tracked.price)
-            or (report.trigger_price is not None and report.trigger_price != tracked.trigger_price)
-        ):
-            tracked.quantity = report.quantity
-            tracked.price = report.price or tracked.price
-            tracked.trigger_price = report.trigger_price or tracked.trigger_price
-            await self.emit(
-                OrderUpdated(
-                    **self._base(tracked),
-                    quantity=report.quantity,
-                    price=tracked.price,
-                    trigger_price=tracked.trigger_price,
-                )
-            )
+        # Fills the row counts but the execution topic has not brought yet: the tracker
+        # holds the terminal event until they come.
+        await self._publish(self.tracker.on_order_report(report))
 
     async def _on_execution(self, record: Mapping[str, Any], reconciliation: bool = False) -> None:
         instrument = self._known_instrument(record.get("category", ""), record["symbol"])
@@ -696,41 +604,14 @@ class BybitExecutionClient(ExecutionClient):
             return
         fill = parse_fill_report(record, instrument, self.account_id)
         if fill is not None:
-            await self._emit_fill(fill, record.get("orderType"), reconciliation)
+            await self._emit_fill(fill, reconciliation)
 
-    async def _emit_fill(
-        self, fill: FillReport, venue_order_type: str | None, reconciliation: bool = False
-    ) -> None:
-        if not self._seen_trades.first_time((fill.venue_order_id.value, fill.trade_id.value)):
-            return  # seen on the stream and again over REST (or replayed): report once
-        tracked = None
-        if fill.client_order_id is not None:
-            tracked = self._orders.get(fill.client_order_id)
-        if tracked is None:
-            tracked = self._by_venue_id.get(fill.venue_order_id)
-        if tracked is None:
-            await self.emit(fill)
+    async def _emit_fill(self, fill: FillReport, reconciliation: bool = False) -> None:
+        if self.tracker.find(fill.client_order_id, fill.venue_order_id) is None:
+            if self._external_fills.first_time((fill.venue_order_id, fill.trade_id)):
+                await self.emit(fill)  # not ours: hand the report over, once
             return
-        if tracked.venue_order_id is None:
-            self._track_venue_id(tracked, fill.venue_order_id.value)
-        await self._accept(tracked)
-        order_type = tracked.order_type
-        if venue_order_type == "Market" and order_type is OrderType.LIMIT:
-            order_type = OrderType.MARKET
-        await self.emit(
-            OrderFilled(
-                **{**self._base(tracked), "ts_event": fill.ts_event},
-                reconciliation=reconciliation,
-                trade_id=fill.trade_id,
-                order_side=fill.order_side,
-                order_type=order_type,
-                last_qty=fill.last_qty,
-                last_px=fill.last_px,
-                commission=fill.commission,
-                liquidity_side=fill.liquidity_side,
-                position_id=fill.venue_position_id,
-            )
-        )
+        await self._publish(self.tracker.on_fill_report(fill, reconciliation=reconciliation))
 
     async def _on_position(self, record: Mapping[str, Any]) -> None:
         instrument = self._known_instrument(record.get("category", ""), record["symbol"])
@@ -743,13 +624,13 @@ class BybitExecutionClient(ExecutionClient):
         # the state of our open orders.
         try:
             for fill in await self.fill_reports(start_ns=time.time_ns() - 3_600 * 10**9):
-                await self._emit_fill(fill, None, reconciliation=True)
-            open_ids = {t.client_order_id for t in self._orders.values() if not t.closed}
-            for coid in open_ids:
-                tracked = self._orders[coid]
-                report = await self.order_status_report(tracked.instrument_id, coid)
+                await self._emit_fill(fill, reconciliation=True)
+            for tracked in self.tracker.open_orders():
+                report = await self.order_status_report(
+                    tracked.instrument_id, tracked.client_order_id
+                )
                 if report is not None:
-                    await self._apply_report(tracked, report)
+                    await self._apply_report(report)
         except TradeportError as error:
             self.log.warning("reconciliation after reconnect failed: %s", error)
 

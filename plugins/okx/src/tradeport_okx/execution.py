@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 import anyio
-import attrs
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, InstrumentProvider, Reconnected
+from tradeport.clients.orders import OrderTracker, TrackedOrder
 from tradeport.errors import (
     MissingCredentials,
     NetworkError,
@@ -27,33 +27,25 @@ from tradeport.errors import (
     ValidationError,
 )
 from tradeport.model.enums import (
-    OrderSide,
     OrderType,
     TimeInForce,
     TrailingOffsetType,
     TriggerType,
 )
 from tradeport.model.events import (
-    OrderAccepted,
-    OrderCanceled,
+    AnyOrderEvent,
     OrderCancelRejected,
-    OrderFilled,
     OrderModifyRejected,
-    OrderRejected,
     OrderSubmitted,
-    OrderTriggered,
-    OrderUpdated,
 )
 from tradeport.model.identifiers import (
     AccountId,
     ClientOrderId,
     InstrumentId,
-    TradeId,
     Venue,
     VenueOrderId,
 )
 from tradeport.model.instruments import Instrument, SpotPair
-from tradeport.model.numbers import Money, Price, Quantity
 from tradeport.model.orders import Order
 from tradeport.model.reports import (
     AccountState,
@@ -66,7 +58,7 @@ from tradeport.net.ws_client import WebSocketClient
 
 from tradeport_okx.config import OkxConfig
 from tradeport_okx.constants import MAX_BATCH_ORDERS, VENUE, VENUE_NAME
-from tradeport_okx.enums import EXEC_TYPE_TO_LIQUIDITY, SIDE_FROM_OKX, SIDE_TO_OKX, OkxInstType
+from tradeport_okx.enums import SIDE_TO_OKX, OkxInstType
 from tradeport_okx.http.client import OkxHttpClient
 from tradeport_okx.http.errors import order_item_error
 from tradeport_okx.http.parse import (
@@ -74,6 +66,7 @@ from tradeport_okx.http.parse import (
     ms_to_ns,
     parse_account_state,
     parse_fill_report,
+    parse_order_fill_report,
     parse_order_status_report,
     parse_position_status_report,
 )
@@ -101,27 +94,6 @@ _ALGO_TYPES = frozenset(
 )
 _BASIS_POINTS_PER_UNIT = Decimal(10_000)
 _AMBIGUOUS = (NetworkError, ServerError, RateLimitError)
-
-
-@attrs.define
-class _Tracked:
-    """What the client knows of one of its orders (to emit each event exactly once)."""
-
-    instrument_id: InstrumentId
-    #: None when the venue does not list the instrument (the venue rejects the order).
-    instrument: Instrument | None
-    client_order_id: ClientOrderId
-    side: OrderSide
-    order_type: OrderType
-    quantity: Quantity
-    price: Price | None = None
-    trigger_price: Price | None = None
-    venue_order_id: VenueOrderId | None = None
-    algo_id: str | None = None
-    accepted: bool = False
-    triggered: bool = False
-    closed: bool = False
-    trade_ids: set[str] = attrs.field(factory=set)
 
 
 class OkxExecutionClient(ExecutionClient):
@@ -155,7 +127,11 @@ class OkxExecutionClient(ExecutionClient):
             login=self.http.signer.login_message,
             on_reconnected=self._on_reconnected,
         )
-        self._orders: dict[str, _Tracked] = {}
+        #: Order events exactly once, whatever path the venue reports on (core tracker).
+        self.tracker = OrderTracker(ACCOUNT_ID)
+        #: ``algoId`` of our stop / trailing orders: cancelled through the algo endpoint
+        #: until they trigger (OKX-only state, so it stays here, not in the tracker).
+        self._algo_ids: dict[ClientOrderId, str] = {}
         self._stream_started = False
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -194,7 +170,7 @@ class OkxExecutionClient(ExecutionClient):
         self._tasks.start_soon(self._reconcile_open_orders, name="okx reconcile open orders")
 
     async def _reconcile_open_orders(self) -> None:
-        for tracked in [t for t in self._orders.values() if not t.closed]:
+        for tracked in self.tracker.open_orders():
             try:
                 await self._refresh(tracked)
             except TradeportError as exc:
@@ -304,16 +280,23 @@ class OkxExecutionClient(ExecutionClient):
             body["reduceOnly"] = True
         return body
 
-    def _event_kw(self, tracked: _Tracked, ts_event: int | None = None) -> dict[str, Any]:
+    def _event_kw(self, tracked: TrackedOrder) -> dict[str, Any]:
         now = time.time_ns()
         return {
             "instrument_id": tracked.instrument_id,
             "client_order_id": tracked.client_order_id,
             "venue_order_id": tracked.venue_order_id,
             "account_id": self.account_id,
-            "ts_event": ts_event or now,
+            "ts_event": now,
             "ts_init": now,
         }
+
+    async def _publish(self, events: Sequence[AnyOrderEvent]) -> None:
+        for event in events:
+            await self.emit(event)
+            tracked = self.tracker.find(event.client_order_id)
+            if tracked is None or tracked.closed:
+                self._algo_ids.pop(event.client_order_id, None)  # bounded, like the tracker
 
     async def submit_order(self, order: Order) -> None:
         """Place the order (``/trade/order`` or, for stops, ``/trade/order-algo``)."""
@@ -326,17 +309,7 @@ class OkxExecutionClient(ExecutionClient):
         body = (
             self._algo_body(order, instrument) if is_algo else self._order_body(order, instrument)
         )
-        tracked = _Tracked(
-            instrument_id=order.instrument_id,
-            instrument=instrument,
-            client_order_id=order.client_order_id,
-            side=order.side,
-            order_type=order.order_type,
-            quantity=order.quantity,
-            price=order.price,
-            trigger_price=order.trigger_price,
-        )
-        self._orders[order.client_order_id.value] = tracked
+        tracked = self.tracker.track(order)
         await self.emit(OrderSubmitted(**self._event_kw(tracked)))
         try:
             if is_algo:
@@ -355,12 +328,11 @@ class OkxExecutionClient(ExecutionClient):
             )
             return
         except RequestRejected as exc:
-            tracked.closed = True
-            await self.emit(OrderRejected(**self._event_kw(tracked), reason=_reason(exc)))
+            await self._publish(self.tracker.rejected(order.client_order_id, _reason(exc)))
             return
         await self._on_submit_item(tracked, items[0] if items else {})
 
-    async def _on_submit_item(self, tracked: _Tracked, item: dict[str, Any]) -> None:
+    async def _on_submit_item(self, tracked: TrackedOrder, item: dict[str, Any]) -> None:
         code = str(item.get("sCode", "0"))
         if code != "0":
             error = order_item_error(item)
@@ -369,27 +341,22 @@ class OkxExecutionClient(ExecutionClient):
                     self._resolve_in_flight, tracked, name=f"okx resolve {tracked.client_order_id}"
                 )
                 return
-            tracked.closed = True
-            await self.emit(
-                OrderRejected(
-                    **self._event_kw(tracked),
-                    reason=_reason(error),
-                )
-            )
+            await self._publish(self.tracker.rejected(tracked.client_order_id, _reason(error)))
             return
+        venue_id = item.get("algoId") or item.get("ordId")
         if item.get("algoId"):
-            tracked.algo_id = item["algoId"]
-            tracked.venue_order_id = VenueOrderId(item["algoId"])
-        elif item.get("ordId"):
-            tracked.venue_order_id = VenueOrderId(item["ordId"])
-        await self._accept(tracked, ms_to_ns(item.get("ts")))
+            self._algo_ids[tracked.client_order_id] = item["algoId"]
+        events = self.tracker.accepted(
+            tracked.client_order_id,
+            VenueOrderId(venue_id) if venue_id else None,
+            ts_event=ms_to_ns(item.get("ts")),
+        )
+        await self._publish(events)
 
-    async def _accept(self, tracked: _Tracked, ts_event: int | None = None) -> None:
-        if not tracked.accepted:
-            tracked.accepted = True
-            await self.emit(OrderAccepted(**self._event_kw(tracked, ts_event)))
+    def _is_untriggered_algo(self, tracked: TrackedOrder) -> bool:
+        return tracked.client_order_id in self._algo_ids and not tracked.triggered
 
-    async def _resolve_in_flight(self, tracked: _Tracked) -> None:
+    async def _resolve_in_flight(self, tracked: TrackedOrder) -> None:
         """Query an order whose submission outcome is unknown until the venue answers."""
         delay = 0.2
         for _ in range(6):
@@ -405,22 +372,21 @@ class OkxExecutionClient(ExecutionClient):
                 )
                 return
 
-    async def _refresh(self, tracked: _Tracked) -> None:
+    async def _refresh(self, tracked: TrackedOrder) -> None:
         """Bring a tracked order up to date from REST (state and missed fills)."""
-        if tracked.algo_id is not None and not tracked.triggered:
+        if self._is_untriggered_algo(tracked):
             return  # untriggered algo orders have no regular order yet
         record = await self._query_order(
             tracked.instrument_id.symbol.value, tracked.client_order_id.value, None
         )
         if record is None:
             return
+        fills: list[dict[str, Any]] = []
         if record.get("ordId"):
             fills = await self.http.http_get_fills(
                 inst_id=tracked.instrument_id.symbol.value, ord_id=record["ordId"]
             )
-            for fill in sorted(fills, key=lambda f: int(f.get("ts") or 0)):
-                await self._apply_fill(tracked, fill, reconciliation=True)
-        await self._apply_order_record(record, reconciliation=True)
+        await self._apply_order_record(record, fills, reconciliation=True)
 
     async def _query_order(
         self, inst_id: str, client_order_id: str | None, venue_order_id: str | None
@@ -450,14 +416,14 @@ class OkxExecutionClient(ExecutionClient):
         """``/trade/amend-order`` (new size and/or price)."""
         self.http.signer.require("modify_order")
         instrument = await self._instrument(instrument_id)
-        tracked = self._tracked(instrument, client_order_id, venue_order_id)
+        tracked = self.tracker.find(client_order_id, venue_order_id)
         body: dict[str, Any] = {"instId": instrument_id.symbol.value}
         body.update(self._ids(client_order_id, venue_order_id))
         if quantity is not None:
             body["newSz"] = str(quantity)
         if price is not None:
             body["newPx"] = str(price)
-        if tracked is not None and tracked.algo_id is not None:
+        if tracked is not None and tracked.client_order_id in self._algo_ids:
             await self.emit(
                 OrderModifyRejected(
                     **self._event_kw(tracked), reason="amending algo orders is not supported"
@@ -480,18 +446,13 @@ class OkxExecutionClient(ExecutionClient):
                 )
             return
         if tracked is not None:
-            if quantity is not None:
-                tracked.quantity = instrument.make_qty(str(quantity))
-            if price is not None:
-                tracked.price = instrument.make_price(str(price))
-            await self.emit(
-                OrderUpdated(
-                    **self._event_kw(tracked),
-                    quantity=tracked.quantity,
-                    price=tracked.price,
-                    trigger_price=tracked.trigger_price,
-                )
+            # OrderUpdated unless the order stream has already told this change.
+            events = self.tracker.modified(
+                tracked.client_order_id,
+                quantity=instrument.make_qty(str(quantity)) if quantity is not None else None,
+                price=instrument.make_price(str(price)) if price is not None else None,
             )
+            await self._publish(events)
 
     async def cancel_order(
         self,
@@ -502,11 +463,12 @@ class OkxExecutionClient(ExecutionClient):
         """``/trade/cancel-order`` (``/trade/cancel-algos`` for untriggered stops)."""
         self.http.signer.require("cancel_order")
         instrument = await self._instrument(instrument_id)
-        tracked = self._tracked(instrument, client_order_id, venue_order_id)
+        tracked = self.tracker.find(client_order_id, venue_order_id)
         try:
-            if tracked is not None and tracked.algo_id is not None and not tracked.triggered:
+            if tracked is not None and self._is_untriggered_algo(tracked):
+                algo_id = self._algo_ids[tracked.client_order_id]
                 items = await self.http.http_cancel_algos(
-                    [{"instId": instrument_id.symbol.value, "algoId": tracked.algo_id}]
+                    [{"instId": instrument_id.symbol.value, "algoId": algo_id}]
                 )
             else:
                 body = {"instId": instrument_id.symbol.value}
@@ -532,14 +494,7 @@ class OkxExecutionClient(ExecutionClient):
             )
             return
         cl = client_order_id or (ClientOrderId(item["clOrdId"]) if item.get("clOrdId") else None)
-        tracked = self._tracked(instrument, cl, venue_order_id)
-        if tracked is not None:
-            await self._close_canceled(tracked)
-
-    async def _close_canceled(self, tracked: _Tracked, ts_event: int | None = None) -> None:
-        if not tracked.closed:
-            tracked.closed = True
-            await self.emit(OrderCanceled(**self._event_kw(tracked, ts_event)))
+        await self._publish(self.tracker.canceled(cl, venue_order_id))
 
     async def _cancel_rejected(
         self,
@@ -548,7 +503,7 @@ class OkxExecutionClient(ExecutionClient):
         venue_order_id: VenueOrderId | None,
         reason: str,
     ) -> None:
-        tracked = self._tracked(instrument, client_order_id, venue_order_id)
+        tracked = self.tracker.find(client_order_id, venue_order_id)
         now = time.time_ns()
         cl = client_order_id or (tracked.client_order_id if tracked else None)
         if cl is None:
@@ -607,14 +562,14 @@ class OkxExecutionClient(ExecutionClient):
                 await self._on_cancel_item(instrument, item, cl, VenueOrderId(record["ordId"]))
         for tracked in [
             t
-            for t in self._orders.values()
-            if t.instrument_id == instrument_id and t.algo_id and not t.triggered and not t.closed
+            for t in self.tracker.open_orders()
+            if t.instrument_id == instrument_id and self._is_untriggered_algo(t)
         ]:
             items = await self.http.http_cancel_algos(
-                [{"instId": inst_id, "algoId": tracked.algo_id}]
+                [{"instId": inst_id, "algoId": self._algo_ids[tracked.client_order_id]}]
             )
             if items and str(items[0].get("sCode", "0")) == "0":
-                await self._close_canceled(tracked)
+                await self._publish(self.tracker.canceled(tracked.client_order_id))
 
     @staticmethod
     def _ids(
@@ -625,20 +580,6 @@ class OkxExecutionClient(ExecutionClient):
         if client_order_id is not None:
             return {"clOrdId": client_order_id.value}
         raise ValidationError("client_order_id", None, "or venue_order_id is required")
-
-    def _tracked(
-        self,
-        instrument: Instrument,
-        client_order_id: ClientOrderId | None,
-        venue_order_id: VenueOrderId | None,
-    ) -> _Tracked | None:
-        if client_order_id is not None:
-            return self._orders.get(client_order_id.value)
-        if venue_order_id is not None:
-            for tracked in self._orders.values():
-                if tracked.venue_order_id == venue_order_id:
-                    return tracked
-        return None
 
     # -- private stream ---------------------------------------------------------------------------
 
@@ -670,60 +611,29 @@ class OkxExecutionClient(ExecutionClient):
         return self.instruments.find(instrument_id_for(inst_id))
 
     async def _apply_order_record(
-        self, record: dict[str, Any], reconciliation: bool = False
+        self,
+        record: dict[str, Any],
+        fills: Sequence[dict[str, Any]] = (),
+        reconciliation: bool = False,
     ) -> None:
-        """One order update (stream push or REST record) -> the events not emitted yet."""
-        cl = record.get("clOrdId") or record.get("algoClOrdId")
-        tracked = self._orders.get(cl) if cl else None
-        if tracked is None:
-            return  # not ours (no client id, or placed elsewhere): reconciliation reports it
-        if record.get("ordId"):
-            tracked.venue_order_id = VenueOrderId(record["ordId"])
-        if record.get("algoId") and not tracked.triggered and tracked.algo_id:
-            tracked.triggered = True
-            await self._accept(tracked)
-            await self.emit(OrderTriggered(**self._event_kw(tracked)))
-        state = record.get("state", "")
-        ts = ms_to_ns(record.get("uTime")) or None
-        if state in ("live", "partially_filled", "filled"):
-            await self._accept(tracked, ts)
-        await self._apply_fill(tracked, record, reconciliation=reconciliation)
-        if state in ("canceled", "mmp_canceled"):
-            await self._accept(tracked, ts)
-            await self._close_canceled(tracked, ts)
-        elif state == "filled":
-            tracked.closed = True
-
-    async def _apply_fill(
-        self, tracked: _Tracked, record: dict[str, Any], reconciliation: bool = False
-    ) -> None:
-        trade_id = record.get("tradeId") or ""
-        size = record.get("fillSz") or ""
-        if not trade_id or not size or Decimal(size) == 0 or trade_id in tracked.trade_ids:
-            return
-        instrument = tracked.instrument
+        """One order update (stream push or REST record, with the order's fills fetched
+        over REST if any) -> the events not emitted yet."""
+        instrument = self._find(record.get("instId"))
         if instrument is None:
             return
-        tracked.trade_ids.add(trade_id)
-        await self._accept(tracked)
-        fee = record.get("fillFee") if "fillFee" in record else record.get("fee")
-        fee_ccy = record.get("fillFeeCcy") or record.get("feeCcy") or instrument.quote_currency
-        amount = Decimal(fee) if fee else Decimal(0)
-        await self.emit(
-            OrderFilled(
-                **self._event_kw(tracked, ms_to_ns(record.get("fillTime") or record.get("ts"))),
-                reconciliation=reconciliation,
-                trade_id=TradeId(trade_id),
-                order_side=SIDE_FROM_OKX.get(record.get("side", ""), tracked.side),
-                order_type=tracked.order_type,
-                last_qty=instrument.make_qty(size),
-                last_px=instrument.make_price(record["fillPx"]),
-                commission=Money(-amount if amount else amount, fee_ccy),
-                liquidity_side=EXEC_TYPE_TO_LIQUIDITY.get(
-                    record.get("execType", ""), EXEC_TYPE_TO_LIQUIDITY[""]
-                ),
-            )
-        )
+        ts_init = time.time_ns()
+        report = parse_order_status_report(record, instrument, ts_init, self.account_id)
+        if self.tracker.find(report.client_order_id, report.venue_order_id) is None:
+            return  # not ours (no client id, or placed elsewhere): reconciliation reports it
+        fill_reports = [
+            parse_fill_report(f, instrument, ts_init, self.account_id)
+            for f in sorted(fills, key=lambda f: int(f.get("ts") or 0))
+        ]
+        pushed = parse_order_fill_report(record, instrument, ts_init, self.account_id)
+        if pushed is not None:  # the fill this push announces
+            fill_reports.append(pushed)
+        events = self.tracker.on_order_report(report, fill_reports, reconciliation=reconciliation)
+        await self._publish(events)
 
     # -- reports ----------------------------------------------------------------------------------
 
@@ -743,9 +653,7 @@ class OkxExecutionClient(ExecutionClient):
         )
         if record is None:
             return None
-        tracked = self._orders.get(record.get("clOrdId") or "")
-        if tracked is not None:
-            await self._apply_order_record(record, reconciliation=True)
+        await self._apply_order_record(record, reconciliation=True)
         return parse_order_status_report(record, instrument, time.time_ns(), self.account_id)
 
     async def order_status_reports(

@@ -74,6 +74,7 @@ __all__ = [
     "parse_funding_rate",
     "parse_order_status_report",
     "parse_fill_report",
+    "parse_order_fill_report",
     "parse_position_status_report",
     "parse_account_state",
 ]
@@ -316,6 +317,8 @@ def parse_order_status_report(
     if trigger and order_type is OrderType.STOP_MARKET and price and price != "-1":
         order_type = OrderType.STOP_LIMIT
     created = ms_to_ns(record.get("cTime")) or ts_init
+    # A regular order that carries an algoId was spawned by a triggered algo order.
+    triggered = created if _opt(record, "algoId") and _opt(record, "ordId") else None
     return OrderStatusReport(
         account_id=account_id,
         instrument_id=instrument.id,
@@ -334,6 +337,7 @@ def parse_order_status_report(
         reduce_only=record.get("reduceOnly") == "true",
         cancel_reason=_opt(record, "cancelSourceReason"),
         ts_accepted=created,
+        ts_triggered=triggered,
         ts_last=ms_to_ns(record.get("uTime")) or created,
         ts_init=ts_init,
     )
@@ -372,6 +376,32 @@ def parse_fill_report(
         liquidity_side=liquidity,
         ts_event=ms_to_ns(record.get("ts") or record.get("fillTime")) or ts_init,
         ts_init=ts_init,
+    )
+
+
+def parse_order_fill_report(
+    record: dict[str, Any],
+    instrument: Instrument,
+    ts_init: int,
+    account_id: AccountId | None = None,
+) -> FillReport | None:
+    """The fill an ``orders`` channel push carries (``tradeId``, ``fillSz``, ``fillPx``,
+    ``fillFee``), or None when the push is not about a fill. ``fee`` there is the order's
+    accumulated fee, so the ``fill*`` fields are read instead."""
+    trade_id = _opt(record, "tradeId")
+    size = _opt(record, "fillSz")
+    if not trade_id or not size or Decimal(size) == 0:
+        return None
+    return parse_fill_report(
+        {
+            **record,
+            "fee": _opt(record, "fillFee") or "0",
+            "feeCcy": _opt(record, "fillFeeCcy") or _opt(record, "feeCcy"),
+            "ts": _opt(record, "fillTime") or record.get("uTime"),
+        },
+        instrument,
+        ts_init,
+        account_id,
     )
 
 
