@@ -36,6 +36,8 @@ CAPABILITIES = Capabilities(
         OrderType.MARKET_IF_TOUCHED: (_GTC, _DAY),
         OrderType.LIMIT_IF_TOUCHED: (_GTC, _DAY),
         OrderType.PEGGED: (_GTC, _IOC, _FOK, _DAY),
+        # Stop + pegPriceType=TrailingStopPeg, a signed price offset in pegOffsetValue.
+        OrderType.TRAILING_STOP_MARKET: (_GTC, _DAY),
     },
     # POST /order documents pegPriceType PrimaryPeg and MarketPeg for ordType=Pegged.
     peg_price_types={PegPriceType.PRIMARY, PegPriceType.MARKET},
@@ -50,8 +52,10 @@ CAPABILITIES = Capabilities(
     notes=(
         "Quantities are contracts (spot: lots); Instrument.multiplier is the contract size in "
         "the settlement currency; XBt/USDt/Gwei amounts are converted to XBT/USDT/ETH.",
-        "Trailing stops (Stop + pegPriceType=TrailingStopPeg) take a PRICE offset only; they "
-        "are accepted by submit_order but not declared until the mock venue simulates pegs.",
+        "Trailing stops (Stop + pegPriceType=TrailingStopPeg) trail by a price offset only "
+        "(TrailingOffsetType.PRICE) and have no activation price. Trailing stop-limits "
+        "(StopLimit + TrailingStopPeg) are accepted by submit_order but not declared: the "
+        "conformance simulator does not simulate them.",
         "No GTD: BitMEX has no expiry time in force. No order lists: BitMEX retired contingent "
         "orders (OCO/OTO).",
         "Quote history is not offered: BitMEX removed GET /quote.",

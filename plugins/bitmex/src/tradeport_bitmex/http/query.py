@@ -169,6 +169,13 @@ def order_form(order: Order, *, close: bool = False) -> Params:
                 order.trailing_offset_type,
                 "BitMEX trails by a price offset (TrailingOffsetType.PRICE)",
             )
+        if order.activation_price is not None:
+            # BitMEX trails from the current price at once; dropping it would change the order.
+            raise ValidationError(
+                "activation_price",
+                order.activation_price,
+                "BitMEX trailing stops have no activation price",
+            )
         offset = order.trailing_offset or Decimal(0)
         signed = -offset if order.side.value == "SELL" else offset
         params += [

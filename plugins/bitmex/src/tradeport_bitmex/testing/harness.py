@@ -24,6 +24,7 @@ from tradeport.model.enums import (
     PegPriceType,
     ProductType,
     TimeInForce,
+    TrailingOffsetType,
     TriggerType,
 )
 from tradeport.model.identifiers import InstrumentId
@@ -92,8 +93,10 @@ _ORD_TYPES = {
     "LimitIfTouched": OrderType.LIMIT_IF_TOUCHED,
     "Pegged": OrderType.PEGGED,
 }
-#: ``pegPriceType`` of a ``Pegged`` order (TrailingStopPeg is not simulated yet).
+#: ``pegPriceType`` of a ``Pegged`` order.
 _PEGS = {"PrimaryPeg": PegPriceType.PRIMARY, "MarketPeg": PegPriceType.MARKET}
+#: ``pegPriceType`` that makes a Stop order a trailing stop (its ``pegOffsetValue`` is signed).
+TRAILING_STOP_PEG = "TrailingStopPeg"
 _TIFS = {
     "GoodTillCancel": TimeInForce.GTC,
     "ImmediateOrCancel": TimeInForce.IOC,
@@ -538,12 +541,23 @@ class BitmexHarness(MockVenue):
         if self.exchange.instrument(symbol) is None:
             return self.error_response(400, message="Invalid symbol")
         ord_type = _ORD_TYPES.get(p.get("ordType") or "Limit")
+        side = OrderSide.BUY if p.get("side") == "Buy" else OrderSide.SELL
         peg_text = p.get("pegPriceType") or None
-        if ord_type is None or (peg_text is not None and ord_type is not OrderType.PEGGED):
+        peg_fields: dict[str, Any] = {}
+        if peg_text == TRAILING_STOP_PEG and ord_type is OrderType.STOP_MARKET:
+            trailing = self._trailing_fields(side, p)
+            if isinstance(trailing, str):
+                return self.error_response(400, message=trailing)
+            ord_type, peg_fields = OrderType.TRAILING_STOP_MARKET, trailing
+        elif ord_type is None or (peg_text is not None and ord_type is not OrderType.PEGGED):
+            # StopLimit + TrailingStopPeg is real BitMEX, but the SimulatedExchange does not
+            # simulate trailing stop-limits, so the mock refuses it rather than fake it.
             return self.error_response(400, message=f"Unsupported ordType {p.get('ordType')}")
-        peg = _PEGS.get(peg_text) if peg_text is not None else None
-        if ord_type is OrderType.PEGGED and peg is None:
-            return self.error_response(400, message=f"Invalid pegPriceType {peg_text}")
+        elif ord_type is OrderType.PEGGED:
+            peg = _PEGS.get(peg_text or "")
+            if peg is None:
+                return self.error_response(400, message=f"Invalid pegPriceType {peg_text}")
+            peg_fields = {"peg_price_type": peg, "peg_offset": _d(p.get("pegOffsetValue"))}
         flags = {f for f in (p.get("execInst") or "").split(",") if f}
         trigger = next((_TRIGGERS[f] for f in flags if f in _TRIGGERS), TriggerType.DEFAULT)
         tif_text = p.get("timeInForce") or (
@@ -554,7 +568,7 @@ class BitmexHarness(MockVenue):
             return self.error_response(400, message=f"Invalid timeInForce {tif_text}")
         result = self.exchange.submit(
             symbol,
-            OrderSide.BUY if p.get("side") == "Buy" else OrderSide.SELL,
+            side,
             ord_type,
             _d(p.get("orderQty")),
             price=_d(p.get("price")),
@@ -564,8 +578,7 @@ class BitmexHarness(MockVenue):
             post_only="ParticipateDoNotInitiate" in flags,
             reduce_only=bool(flags & {"ReduceOnly", "Close"}),
             client_order_id=p.get("clOrdID") or None,
-            peg_price_type=peg,
-            peg_offset=_d(p.get("pegOffsetValue")),
+            **peg_fields,
         )
         await self.flush()
         if not result.ok:
@@ -574,6 +587,24 @@ class BitmexHarness(MockVenue):
             )  # type: ignore[arg-type]
         assert result.order is not None
         return self._ok(order_row(result.order))
+
+    @staticmethod
+    def _trailing_fields(side: OrderSide, p: dict[str, Any]) -> dict[str, Any] | str:
+        """A ``Stop`` + ``TrailingStopPeg`` form as the SimulatedExchange's trailing stop.
+
+        BitMEX trails by a price offset whose sign says the direction: negative (below the
+        market) for a sell stop, positive for a buy stop. The venue computes ``stopPx`` from
+        the market, so the mock refuses one sent alongside. Returns the ``submit`` keywords,
+        or the error text.
+        """
+        offset = _d(p.get("pegOffsetValue"))
+        if offset is None or offset == 0:
+            return "Invalid pegOffsetValue: a TrailingStopPeg order needs a non-zero offset"
+        if (offset < 0) is not (side is OrderSide.SELL):
+            return "Invalid pegOffsetValue: use a negative offset for stop-sell orders"
+        if p.get("stopPx") not in (None, ""):
+            return "Invalid stopPx: a TrailingStopPeg order's stopPx is set by the venue"
+        return {"trailing_offset": abs(offset), "trailing_offset_type": TrailingOffsetType.PRICE}
 
     async def _put_order(self, request: Request) -> Response:
         p = _form(request)

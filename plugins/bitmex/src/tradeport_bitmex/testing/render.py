@@ -140,6 +140,20 @@ def instrument_record(sim: SimInstrument, ts: int) -> dict[str, Any]:
     return record
 
 
+def _peg_text(order: SimOrder) -> str:
+    """``pegPriceType``: a Pegged order's reference, TrailingStopPeg for a trailing stop."""
+    if order.order_type is OrderType.TRAILING_STOP_MARKET:
+        return "TrailingStopPeg"
+    return _PEG.get(order.peg_price_type, "") if order.peg_price_type else ""
+
+
+def _peg_offset(order: SimOrder) -> Decimal | None:
+    """``pegOffsetValue``: signed like BitMEX's (a trailing sell stop trails below the market)."""
+    if order.order_type is OrderType.TRAILING_STOP_MARKET and order.trailing_offset is not None:
+        return -order.trailing_offset if order.side is OrderSide.SELL else order.trailing_offset
+    return order.peg_offset
+
+
 def order_row(order: SimOrder, ts: int | None = None) -> dict[str, Any]:
     """A BitMEX ``order`` record."""
     exec_inst = []
@@ -168,8 +182,8 @@ def order_row(order: SimOrder, ts: int | None = None) -> dict[str, Any]:
         "price": num(order.price),
         "displayQty": None,
         "stopPx": num(order.trigger_price),
-        "pegOffsetValue": num(order.peg_offset),
-        "pegPriceType": _PEG.get(order.peg_price_type, "") if order.peg_price_type else "",
+        "pegOffsetValue": num(_peg_offset(order)),
+        "pegPriceType": _peg_text(order),
         "currency": "USD",
         "settlCurrency": "XBt",
         "ordType": _ORD_TYPE.get(order.order_type, "Limit"),
