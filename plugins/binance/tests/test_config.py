@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 from tradeport.config import load_config
 from tradeport.errors import ConfigError
+from tradeport.model.enums import OrderType, TimeInForce
 from tradeport.plugins import load_plugins
-from tradeport_binance.capabilities import CAPABILITIES, SPOT_CAPABILITIES, USDM_CAPABILITIES
+from tradeport_binance.capabilities import (
+    CAPABILITIES,
+    COINM_CAPABILITIES,
+    SPOT_CAPABILITIES,
+    USDM_CAPABILITIES,
+    capabilities_for,
+)
 from tradeport_binance.config import ENV_VARS, BinanceConfig, resolve_credentials
 from tradeport_binance.enums import BinanceAccountType
 from tradeport_binance.symbology import instrument_id_for, is_perpetual_id, native_symbol
@@ -135,16 +142,49 @@ def test_plugin_registers_binance_with_its_capabilities() -> None:
     assert spec.config_type is BinanceConfig
 
 
-def test_readme_capability_table_is_the_generated_one() -> None:
+def _readme_tables() -> dict[str, str]:
+    """Each capability table of the README, by its ``<!-- capabilities: name -->`` marker."""
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    assert CAPABILITIES.markdown_table() in readme
+    tables = {}
+    for chunk in readme.split("<!-- capabilities: ")[1:]:
+        name, _, rest = chunk.partition(" -->\n")
+        lines = []
+        for line in rest.splitlines():
+            if not line.startswith("|"):
+                break
+            lines.append(line)
+        tables[name] = "\n".join(lines)
+    return tables
 
 
-def test_readme_has_the_account_type_tables_and_they_narrow_the_venue() -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    for narrow in (SPOT_CAPABILITIES, USDM_CAPABILITIES):
-        assert narrow.markdown_table() in readme
+def test_readme_capability_tables_are_the_generated_ones() -> None:
+    tables = _readme_tables()
+    expected = {
+        "venue": CAPABILITIES,
+        "spot": SPOT_CAPABILITIES,
+        "usdm": USDM_CAPABILITIES,
+        "coinm": COINM_CAPABILITIES,
+    }
+    assert set(tables) == set(expected)
+    for name, capabilities in expected.items():
+        assert tables[name] == capabilities.markdown_table().strip(), name
+
+
+def test_account_types_narrow_the_venue() -> None:
+    for narrow in (SPOT_CAPABILITIES, USDM_CAPABILITIES, COINM_CAPABILITIES):
         assert narrow.products <= CAPABILITIES.products
         assert set(narrow.orders) <= set(CAPABILITIES.orders)
         assert narrow.data <= CAPABILITIES.data
     assert not SPOT_CAPABILITIES.modify_order and not USDM_CAPABILITIES.order_lists
+    # COIN-M: no GTD (its timeInForce enum is GTC, IOC, FOK, GTX); USD-M has it.
+    assert TimeInForce.GTD in USDM_CAPABILITIES.time_in_force_for(OrderType.LIMIT)
+    assert TimeInForce.GTD not in COINM_CAPABILITIES.time_in_force_for(OrderType.LIMIT)
+    assert COINM_CAPABILITIES.time_in_force_for(OrderType.TRAILING_STOP_MARKET)
+    by_type = {t: capabilities_for(t) for t in BinanceAccountType}
+    assert by_type == {
+        BinanceAccountType.SPOT: SPOT_CAPABILITIES,
+        BinanceAccountType.MARGIN: SPOT_CAPABILITIES,
+        BinanceAccountType.ISOLATED_MARGIN: SPOT_CAPABILITIES,
+        BinanceAccountType.USDT_FUTURE: USDM_CAPABILITIES,
+        BinanceAccountType.COIN_FUTURE: COINM_CAPABILITIES,
+    }

@@ -170,3 +170,28 @@ async def test_provider_skips_bad_records_with_a_warning_that_can_be_silenced(
             assert provider.skipped[0][0] == "BROKENUSDT"
             warned = any("BROKENUSDT" in rec.getMessage() for rec in caplog.records)
             assert warned is warn
+
+
+async def test_listen_token_request_of_an_isolated_margin_account() -> None:
+    # POST /sapi/v1/userListenToken is USER_STREAM: the API key header, no signature.
+    seen: list[Request] = []
+
+    def handler(r: Request) -> Response:
+        seen.append(r)
+        return Response.json(load("margin_listen_token.json"))
+
+    async with await serve(handler) as server:
+        client = BinanceHttpClient(
+            config(
+                server,
+                account_type=BinanceAccountType.ISOLATED_MARGIN,
+                isolated_symbol="BNBUSDT",
+            )
+        )
+        payload = await client.http_create_listen_token(validity_ms=3_600_000)
+        await client.aclose()
+    (request,) = seen
+    assert (request.method, request.path) == ("POST", "/sapi/v1/userListenToken")
+    assert request.raw_query == "symbol=BNBUSDT&isIsolated=true&validity=3600000"
+    assert request.header("x-mbx-apikey") == "key"
+    assert payload["token"].startswith("6xXxePXw") and payload["expirationTime"] == 1758792204196

@@ -5,7 +5,15 @@ from __future__ import annotations
 from tradeport.clients.capabilities import Capabilities, DataType, HistoryType
 from tradeport.model.enums import BookType, OrderType, ProductType, TimeInForce
 
-__all__ = ["CAPABILITIES", "SPOT_CAPABILITIES", "USDM_CAPABILITIES", "capabilities_for"]
+from tradeport_binance.enums import BinanceAccountType
+
+__all__ = [
+    "CAPABILITIES",
+    "SPOT_CAPABILITIES",
+    "USDM_CAPABILITIES",
+    "COINM_CAPABILITIES",
+    "capabilities_for",
+]
 
 _GTC_IOC_FOK = (TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK)
 
@@ -48,7 +56,8 @@ CAPABILITIES = Capabilities(
     positions=True,
     private_streams=True,
     notes=(
-        "GTD, reduce-only, trailing-stop-market, modify and batch cancel: futures accounts only",
+        "reduce-only, trailing-stop-market, modify and batch cancel: futures accounts only",
+        "GTD: USD-M futures only (COIN-M offers GTC, IOC, FOK and GTX)",
         "order lists (OCO): spot and margin accounts only",
         "post-only: LIMIT_MAKER on spot/margin, GTX on futures",
         "positions: futures accounts (spot has balances only)",
@@ -117,6 +126,49 @@ USDM_CAPABILITIES = Capabilities(
 )
 
 
-def capabilities_for(futures: bool) -> Capabilities:
-    """What one account type supports: USD-M/COIN-M futures, or spot/margin."""
-    return USDM_CAPABILITIES if futures else SPOT_CAPABILITIES
+#: COIN-M futures accounts: as USD-M but without GTD. Binance's COIN-M "Common Definition"
+#: page lists the time in force values GTC, IOC, FOK and GTX (post-only) only, and the order
+#: types LIMIT, MARKET, STOP, STOP_MARKET, TAKE_PROFIT, TAKE_PROFIT_MARKET and
+#: TRAILING_STOP_MARKET. Quantities are in contracts (``contractSize`` USD each).
+COINM_CAPABILITIES = Capabilities(
+    products=(ProductType.PERPETUAL, ProductType.FUTURE),
+    data=CAPABILITIES.data,
+    book_types=(BookType.L2_MBP,),
+    history=CAPABILITIES.history,
+    orders={
+        OrderType.MARKET: (TimeInForce.GTC,),
+        OrderType.LIMIT: _GTC_IOC_FOK,
+        OrderType.STOP_MARKET: (TimeInForce.GTC,),
+        OrderType.STOP_LIMIT: _GTC_IOC_FOK,
+        OrderType.MARKET_IF_TOUCHED: (TimeInForce.GTC,),
+        OrderType.LIMIT_IF_TOUCHED: _GTC_IOC_FOK,
+        OrderType.TRAILING_STOP_MARKET: (TimeInForce.GTC,),
+    },
+    post_only=True,
+    reduce_only=True,
+    modify_order=True,
+    cancel_all=True,
+    batch_cancel=True,
+    order_lists=False,
+    positions=True,
+    private_streams=True,
+    notes=(
+        "post-only: GTX",
+        "modify: LIMIT orders (price and quantity)",
+        "quantities in contracts (the instrument's multiplier is the contract size in USD)",
+    ),
+)
+
+_BY_ACCOUNT_TYPE = {
+    BinanceAccountType.SPOT: SPOT_CAPABILITIES,
+    BinanceAccountType.MARGIN: SPOT_CAPABILITIES,
+    BinanceAccountType.ISOLATED_MARGIN: SPOT_CAPABILITIES,
+    BinanceAccountType.USDT_FUTURE: USDM_CAPABILITIES,
+    BinanceAccountType.COIN_FUTURE: COINM_CAPABILITIES,
+}
+
+
+def capabilities_for(account_type: BinanceAccountType) -> Capabilities:
+    """What one account type supports: spot and margin share the spot declaration; USD-M and
+    COIN-M futures each have their own."""
+    return _BY_ACCOUNT_TYPE[account_type]

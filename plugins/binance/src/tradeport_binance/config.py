@@ -25,7 +25,7 @@ from tradeport.venue import EnvVar
 
 from tradeport_binance.constants import DEFAULT_RECV_WINDOW_MS, LISTEN_KEY_KEEPALIVE_S
 from tradeport_binance.enums import BinanceAccountType, parse_account_type
-from tradeport_binance.urls import http_base_url, ws_base_url
+from tradeport_binance.urls import http_base_url, ws_api_base_url, ws_base_url
 
 __all__ = ["BinanceConfig", "ENV_VARS", "resolve_credentials", "credential_env_names"]
 
@@ -68,8 +68,12 @@ class BinanceConfig(VenueConfig):
     isolated_symbol: str | None = None
     #: REST depth of book snapshots used for the diff-depth sync (Binance: up to 5000 / 1000).
     book_snapshot_depth: int = 1000
-    #: Seconds between listenKey keepalives (Binance: expires 60 min after the last one).
+    #: Seconds between listenKey keepalives (Binance: expires 60 min after the last one). Margin
+    #: accounts renew their listenToken on the same schedule (a token lives up to 24 hours).
     listen_key_keepalive_s: float = float(LISTEN_KEY_KEEPALIVE_S)
+    #: The WebSocket API endpoint (margin user data: ``userDataStream.subscribe.listenToken``);
+    #: default ``wss://ws-api.binance.com:443/ws-api/v3``.
+    base_url_ws_api: str | None = None
     #: Seconds between our WebSocket control pings (None: rely on Binance's pings).
     ws_ping_interval: float | None = 60.0
     #: Seconds without any market data message before the stream is considered hung.
@@ -97,6 +101,14 @@ class BinanceConfig(VenueConfig):
         """The stream host in use (override or default); no path."""
         return (
             self.base_url_ws or ws_base_url(self.account_type, us=self.us, testnet=self.testnet)
+        ).rstrip("/")
+
+    @property
+    def ws_api_url(self) -> str:
+        """The WebSocket API endpoint in use (override or default), path included."""
+        return (
+            self.base_url_ws_api
+            or ws_api_base_url(self.account_type, us=self.us, testnet=self.testnet)
         ).rstrip("/")
 
 

@@ -8,13 +8,10 @@ futures ``pu``), resync on a gap, and rebuild after every reconnect.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import anyio
-import anyio.abc
 from tradeport.book import (
     BookSynchronizer,
     ContiguousRange,
@@ -22,6 +19,7 @@ from tradeport.book import (
     LinkedPrevious,
     OrderBook,
 )
+from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import DataClient, Reconnected
 from tradeport.errors import TradeportError, ValidationError
 from tradeport.model.data import BarType, OrderBookDeltas, TradeTick
@@ -44,7 +42,7 @@ from tradeport_binance.http.parse import (
 from tradeport_binance.http.query import ns_to_ms
 from tradeport_binance.market_prices import LastMarketPrices
 from tradeport_binance.symbology import native_symbol
-from tradeport_binance.websocket.client import market_stream_client, run_stream, stream_name
+from tradeport_binance.websocket.client import market_stream_client, stream_name
 from tradeport_binance.websocket.parse import StreamParser
 
 __all__ = ["BinanceDataClient"]
@@ -75,7 +73,7 @@ class BinanceDataClient(DataClient):
             VENUE_ID,
             config,
             instruments=instruments,
-            capabilities=capabilities_for(config.account_type.is_futures),
+            capabilities=capabilities_for(config.account_type),
             **kwargs,
         )
         self.http = http or BinanceHttpClient(config)
@@ -86,8 +84,8 @@ class BinanceDataClient(DataClient):
         self._books: dict[InstrumentId, BookSynchronizer] = {}
         self._mark_wants: dict[str, set[str]] = {}
         self._ws: WebSocketClient | None = None
-        self._stack: contextlib.AsyncExitStack | None = None
-        self._group: anyio.abc.TaskGroup | None = None
+        #: The stream and the book synchronizers run here, between connect() and disconnect().
+        self._tasks = BackgroundTasks(self.log, "binance data client")
         #: Latest subscribed quote/trade per instrument, shared with the session's execution
         #: client (trailing-stop activation prices; see tradeport_binance.market_prices).
         self.last_prices = last_prices if last_prices is not None else LastMarketPrices()
@@ -105,30 +103,24 @@ class BinanceDataClient(DataClient):
         """Open the combined-stream connection (returns once it is established)."""
         if self._ws is not None:
             return
-        stack = contextlib.AsyncExitStack()
-        await stack.__aenter__()
+        await self._tasks.open()
+        self._ws = market_stream_client(
+            self.config, self._on_message, on_reconnected=self._on_reconnected
+        )
         try:
-            self._group = await stack.enter_async_context(anyio.create_task_group())
-            self._ws = market_stream_client(
-                self.config, self._on_message, on_reconnected=self._on_reconnected
-            )
-            await self._group.start(run_stream, self._ws, self.log)
+            await self._tasks.start_stream(self._ws)
         except BaseException:
-            await stack.__aexit__(None, None, None)
+            # A stream that never connected leaves nothing running behind.
             self._ws = None
+            await self._tasks.close()
             raise
-        self._stack = stack
 
     async def disconnect(self) -> None:
         """Close the stream and the REST pool."""
         if self._ws is not None:
             self._ws.close()
-        if self._group is not None:
-            self._group.cancel_scope.cancel()
-        if self._stack is not None:
-            stack, self._stack = self._stack, None
-            await stack.__aexit__(None, None, None)
-        self._ws = self._group = None
+        await self._tasks.close()
+        self._ws = None
         self.last_prices.clear()  # nothing is subscribed any more: no stale activation prices
         if self._owns_http:
             await self.http.aclose()
@@ -148,8 +140,10 @@ class BinanceDataClient(DataClient):
         # Continuity is lost across connections: every book is rebuilt from a new snapshot.
         for instrument_id, sync in self._books.items():
             sync.reset()
-            if self._group is not None:
-                self._group.start_soon(self._prime_book, instrument_id, sync)
+            if self._tasks.is_open:
+                self._tasks.start_soon(
+                    self._prime_book, instrument_id, sync, name=f"binance book {instrument_id}"
+                )
         await self.emit(Reconnected(self.venue, "market", time.time_ns()))
 
     def _by_native(self, symbol: str) -> Instrument | None:
@@ -224,8 +218,9 @@ class BinanceDataClient(DataClient):
     # -- order books -----------------------------------------------------------------------------
 
     def _depth_channel(self) -> str:
-        # The fastest diff stream each product offers (spot 100 ms, futures unthrottled).
-        return "depth@0ms" if self.futures else "depth@100ms"
+        # The fastest diff stream the docs list for every product (Spot, USD-M and COIN-M
+        # "Diff. Book Depth Streams": <symbol>@depth@100ms).
+        return "depth@100ms"
 
     async def subscribe_book_deltas(
         self, instrument_id: InstrumentId, depth: int | None = None
@@ -243,8 +238,7 @@ class BinanceDataClient(DataClient):
                 retry_delay=self.config.book_resync_delay,
             )
             self._books[instrument_id] = sync
-            assert self._group is not None
-            self._group.start_soon(sync.run)
+            self._tasks.start_soon(sync.run, name=f"binance book sync {instrument_id}")
         parse = self.parser.parse_depth_batch
         push = sync.push
 
@@ -253,8 +247,9 @@ class BinanceDataClient(DataClient):
 
         await self._subscribe(instrument_id, self._depth_channel(), route)
         if not sync.synced:
-            assert self._group is not None
-            self._group.start_soon(self._prime_book, instrument_id, sync)
+            self._tasks.start_soon(
+                self._prime_book, instrument_id, sync, name=f"binance book {instrument_id}"
+            )
 
     async def _prime_book(self, instrument_id: InstrumentId, sync: BookSynchronizer) -> None:
         """Fetch the snapshot now that the diff stream is live, without waiting for a first

@@ -3,7 +3,11 @@
 The user data stream is opened with a listenKey (``POST userDataStream`` / ``listenKey``), kept
 alive on schedule (``PUT``), and recreated for every new connection: the stream URL is an async
 callable, so a reconnect after a drop, a 24-hour close or a ``listenKeyExpired`` event always
-starts with a fresh key. After a reconnect the orders this client tracks are reconciled over REST
+starts with a fresh key. Margin accounts (whose listenKey endpoints Binance retired on
+2026-02-20) get a listenToken instead (``POST /sapi/v1/userListenToken``) and subscribe with it
+on the WebSocket API (``userDataStream.subscribe.listenToken``); the token is renewed on the
+keepalive schedule (a new token, subscribed again on the same connection) and a fresh one is
+made for every connection; ``eventStreamTerminated`` reconnects. After a reconnect the orders this client tracks are reconciled over REST
 (fills and cancels that happened while disconnected are published, once).
 
 Command outcomes: a rejection only on a definitive answer from Binance (a 4xx with a code);
@@ -14,13 +18,14 @@ querying it with its client order id.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import anyio
-import anyio.abc
 import attrs
+from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, Reconnected
 from tradeport.errors import (
     RequestRejected,
@@ -68,7 +73,11 @@ from tradeport_binance.http.parse import (
 from tradeport_binance.http.query import modify_order_params, new_order_params, ns_to_ms, oco_params
 from tradeport_binance.market_prices import LastMarketPrices
 from tradeport_binance.symbology import native_symbol
-from tradeport_binance.websocket.client import run_stream, user_stream_client
+from tradeport_binance.websocket.client import (
+    RENEWAL_ID_PREFIX,
+    margin_user_stream_client,
+    user_stream_client,
+)
 from tradeport_binance.websocket.parse import (
     OrderEventFields,
     parse_account_update,
@@ -111,7 +120,7 @@ class BinanceExecutionClient(ExecutionClient):
             VENUE_ID,
             config,
             instruments=instruments,
-            capabilities=capabilities_for(config.account_type.is_futures),
+            capabilities=capabilities_for(config.account_type),
             **kwargs,
         )
         self.http = http or BinanceHttpClient(config)
@@ -120,11 +129,19 @@ class BinanceExecutionClient(ExecutionClient):
         self.account_id = AccountId(f"{VENUE_ID}-{config.account_type.value.upper()}")
         self._orders: dict[ClientOrderId, _Tracked] = {}
         self._ws: WebSocketClient | None = None
-        self._stack: contextlib.AsyncExitStack | None = None
-        self._group: anyio.abc.TaskGroup | None = None
+        #: The user data stream and the listenKey keepalive run here while connected.
+        self._tasks = BackgroundTasks(self.log, "binance execution client")
         self._listen_key: str | None = None
         #: listenKeys created since start (each connection gets a fresh one).
         self.listen_keys_created = 0
+        #: Margin accounts: user data by listenToken on the WebSocket API, not by listenKey.
+        self.uses_listen_token = config.account_type.is_margin
+        self._listen_token: str | None = None
+        #: When the current listenToken expires (ms since the epoch, as Binance says).
+        self.listen_token_expiration_ms: int | None = None
+        #: listenTokens created since start (one per connection, one per renewal).
+        self.listen_tokens_created = 0
+        self._token_requests = itertools.count(1)
         #: Latest subscribed quote/trade per instrument, written by the session's data client
         #: (plugin.py shares one instance): trailing-stop activation prices, never REST.
         self.last_prices = last_prices if last_prices is not None else LastMarketPrices()
@@ -137,48 +154,57 @@ class BinanceExecutionClient(ExecutionClient):
         return self._listen_key
 
     @property
+    def listen_token(self) -> str | None:
+        """The listenToken of the current margin user data subscription (None otherwise)."""
+        return self._listen_token
+
+    @property
     def user_stream(self) -> WebSocketClient | None:
         """The user data stream connection (None without credentials or before connect)."""
         return self._ws
 
     async def connect(self) -> None:
         """Open the user data stream (when credentials are configured) and its keepalive."""
-        if self._stack is not None or not self.http.has_credentials:
+        if self._ws is not None or not self.http.has_credentials:
             return
         # A listenKey needs only the API key: check the secret (and the clock) with one signed
         # call first, so bad credentials fail connect() instead of every later command.
         await self.http.http_account()
-        stack = contextlib.AsyncExitStack()
-        await stack.__aenter__()
-        try:
-            self._group = await stack.enter_async_context(anyio.create_task_group())
+        await self._tasks.open()
+        if self.uses_listen_token:
+            self._ws = margin_user_stream_client(
+                self.config,
+                self._margin_stream_url,
+                self._on_user_message,
+                self._subscribe_request,
+                on_reconnected=self._on_reconnected,
+            )
+        else:
             self._ws = user_stream_client(
                 self.config,
                 self._user_stream_url,
                 self._on_user_message,
                 on_reconnected=self._on_reconnected,
             )
-            await self._group.start(run_stream, self._ws, self.log)
-            # Binance authenticates the user stream by its listenKey: connected means logged in.
-            self.authenticated = True
-            self._group.start_soon(self._keepalive_loop)
+        try:
+            await self._tasks.start_stream(self._ws)
         except BaseException:
-            await stack.__aexit__(None, None, None)
-            self._ws = self._group = None
+            # A stream that never connected leaves nothing running behind.
+            self._ws = None
+            await self._tasks.close()
             raise
-        self._stack = stack
+        # Binance authenticates the user stream by its listenKey: connected means logged in.
+        self.authenticated = True
+        self._tasks.start_soon(self._keepalive_loop, name="binance listenKey keepalive")
 
     async def disconnect(self) -> None:
         """Close the stream (deleting the listenKey) and the REST pool."""
         if self._ws is not None:
             self._ws.close()
-        if self._group is not None:
-            self._group.cancel_scope.cancel()
-        if self._stack is not None:
-            stack, self._stack = self._stack, None
-            await stack.__aexit__(None, None, None)
-        self._ws = self._group = None
+        await self._tasks.close()
+        self._ws = None
         self.authenticated = False
+        self._listen_token = None  # nothing to close: it lapses on its own
         if self._listen_key is not None:
             with contextlib.suppress(TradeportError):
                 await self.http.http_delete_listen_key(self._listen_key)
@@ -192,9 +218,47 @@ class BinanceExecutionClient(ExecutionClient):
         self.listen_keys_created += 1
         return f"{self.config.ws_url}/ws/{self._listen_key}"
 
+    async def _margin_stream_url(self) -> str:
+        # Per connection: a fresh token, which the login request (_subscribe_request) uses.
+        await self._new_listen_token()
+        return self.config.ws_api_url
+
+    async def _new_listen_token(self) -> str:
+        payload = await self.http.http_create_listen_token()
+        token: str = payload["token"]
+        self._listen_token = token
+        self.listen_token_expiration_ms = payload.get("expirationTime")
+        self.listen_tokens_created += 1
+        return token
+
+    def _subscribe_request(self, request_id: str | None = None) -> dict[str, Any]:
+        """``userDataStream.subscribe.listenToken`` with the current token."""
+        return {
+            "id": request_id or f"subscribe-{next(self._token_requests)}",
+            "method": "userDataStream.subscribe.listenToken",
+            "params": {"listenToken": self._listen_token},
+        }
+
+    async def _renew_listen_token(self) -> None:
+        # Binance: get a new token before the current one expires and subscribe again with it
+        # on the same connection; the subscription then lasts until the new expirationTime.
+        ws = self._ws
+        if ws is None:
+            return
+        try:
+            await self._new_listen_token()
+            await ws.send_json(
+                self._subscribe_request(f"{RENEWAL_ID_PREFIX}{next(self._token_requests)}")
+            )
+        except TradeportError as error:
+            self.log.warning("listenToken renewal failed: %s", error)
+
     async def _keepalive_loop(self) -> None:
         while True:
             await anyio.sleep(self.config.listen_key_keepalive_s)
+            if self.uses_listen_token:
+                await self._renew_listen_token()
+                continue
             key = self._listen_key
             if key is None:
                 continue
@@ -280,6 +344,11 @@ class BinanceExecutionClient(ExecutionClient):
     async def _on_user_message(self, message: Any) -> None:
         if not isinstance(message, dict):
             return
+        if "subscriptionId" in message:
+            # WebSocket API subscriptions (margin) wrap each event: {"subscriptionId", "event"}.
+            message = message.get("event")
+            if not isinstance(message, dict):
+                return
         kind = message.get("e")
         now = time.time_ns()
         if kind == "executionReport":
@@ -307,6 +376,9 @@ class BinanceExecutionClient(ExecutionClient):
                 await self.emit(position)
         elif kind == "listenKeyExpired":
             self.log.warning("Binance says the listenKey expired; reconnecting with a new one")
+            await self._restart_user_stream()
+        elif kind == "eventStreamTerminated":
+            self.log.warning("Binance ended the listenToken subscription; reconnecting")
             await self._restart_user_stream()
 
     # -- commands --------------------------------------------------------------------------------

@@ -92,9 +92,19 @@ def tradeport_create_execution_client(
 @hookimpl
 def tradeport_conformance_harness(venue: str) -> Any:
     """The Binance mock venue harnesses, one per account type the suite covers (imported only
-    when the suite asks): ``tradeport conformance binance`` runs both."""
+    when the suite asks): ``tradeport conformance binance`` runs each and merges them."""
     if venue != VENUE_NAME:
         return None
-    from tradeport_binance.testing import BinanceFuturesHarness, BinanceHarness
+    from tradeport_binance.testing import (
+        BinanceCoinFuturesHarness,
+        BinanceFuturesHarness,
+        BinanceHarness,
+        BinanceMarginHarness,
+    )
 
-    return {"spot": BinanceHarness, "usdm": BinanceFuturesHarness}
+    return {
+        "spot": BinanceHarness,
+        "usdm": BinanceFuturesHarness,
+        "coinm": BinanceCoinFuturesHarness,
+        "margin": BinanceMarginHarness,
+    }

@@ -11,7 +11,19 @@ from tradeport.errors import ConfigError
 
 from tradeport_binance.enums import BinanceAccountType
 
-__all__ = ["BinanceEndpoints", "http_base_url", "ws_base_url", "endpoints_for"]
+__all__ = [
+    "BinanceEndpoints",
+    "http_base_url",
+    "ws_base_url",
+    "ws_api_base_url",
+    "endpoints_for",
+    "MARGIN_LISTEN_KEY_RETIRED",
+]
+
+#: Binance's Margin Trading change log (2026-01-21): ``POST/PUT/DELETE /sapi/v1/userDataStream``
+#: and ``/sapi/v1/userDataStream/isolated`` "will no longer be available starting from
+#: 2026-02-20 07:00 UTC"; margin user data comes from a listenToken on the WebSocket API.
+MARGIN_LISTEN_KEY_RETIRED = "2026-02-20 07:00 UTC"
 
 _SPOT = BinanceAccountType.SPOT
 _MARGIN = BinanceAccountType.MARGIN
@@ -52,6 +64,22 @@ def ws_base_url(
     return "wss://dstream.binancefuture.com" if testnet else "wss://dstream.binance.com"
 
 
+def ws_api_base_url(
+    account_type: BinanceAccountType, *, us: bool = False, testnet: bool = False
+) -> str:
+    """The default WebSocket API endpoint (path included): margin user data subscribes there
+    with a listenToken. Margin has no testnet and Binance US no margin."""
+    if not account_type.is_margin:
+        raise ConfigError(
+            "the WebSocket API endpoint is used by margin accounts only", field="account_type"
+        )
+    if testnet:
+        raise ConfigError("Binance has no margin testnet", field="testnet")
+    if us:
+        raise ConfigError("Binance US offers no margin", field="us")
+    return "wss://ws-api.binance.com:443/ws-api/v3"
+
+
 @attrs.frozen(kw_only=True)
 class BinanceEndpoints:
     """REST paths of one account type (spot ``/api/v3``, margin ``/sapi/v1``, USD-M ``/fapi``,
@@ -71,7 +99,10 @@ class BinanceEndpoints:
     all_orders: str
     my_trades: str
     account: str
-    listen_key: str
+    #: listenKey life cycle (spot, futures); None where Binance retired it (margin).
+    listen_key: str | None = None
+    #: listenToken creation (margin: ``POST /sapi/v1/userListenToken``).
+    listen_token: str | None = None
     order_list: str | None = None
     batch_orders: str | None = None
     position_risk: str | None = None
@@ -134,7 +165,7 @@ _ENDPOINTS: dict[BinanceAccountType, BinanceEndpoints] = {
         all_orders="/sapi/v1/margin/allOrders",
         my_trades="/sapi/v1/margin/myTrades",
         account="/sapi/v1/margin/account",
-        listen_key="/sapi/v1/userDataStream",
+        listen_token="/sapi/v1/userListenToken",
         order_list="/sapi/v1/margin/order/oco",
     ),
     _ISOLATED: BinanceEndpoints(
@@ -144,7 +175,7 @@ _ENDPOINTS: dict[BinanceAccountType, BinanceEndpoints] = {
         all_orders="/sapi/v1/margin/allOrders",
         my_trades="/sapi/v1/margin/myTrades",
         account="/sapi/v1/margin/isolated/account",
-        listen_key="/sapi/v1/userDataStream/isolated",
+        listen_token="/sapi/v1/userListenToken",
         order_list="/sapi/v1/margin/order/oco",
     ),
     _USDM: _futures("fapi", "/fapi/v2/positionRisk"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tradeport.errors import UnsupportedOperation
+from tradeport.errors import ConfigError, UnsupportedOperation
 from tradeport.net import json_codec
 from tradeport.net.backoff import RetryPolicy
 from tradeport.net.http import HttpClient, Params
@@ -22,7 +22,7 @@ from tradeport_binance.constants import VENUE_ID
 from tradeport_binance.credential import BinanceSigner
 from tradeport_binance.enums import BinanceAccountType
 from tradeport_binance.errors import parse_binance_error, weight_feeder
-from tradeport_binance.urls import BinanceEndpoints, endpoints_for
+from tradeport_binance.urls import MARGIN_LISTEN_KEY_RETIRED, BinanceEndpoints, endpoints_for
 
 __all__ = ["BinanceHttpClient", "default_rate_limiter"]
 
@@ -341,8 +341,13 @@ class BinanceHttpClient:
         )
 
     async def http_account(self) -> Any:
-        """``GET /api/v3/account`` (futures ``/fapi/v2/account``)."""
-        return await self._get(self.paths.account, signed=True, weight=20)
+        """``GET /api/v3/account`` (futures ``/fapi/v2/account``, margin
+        ``/sapi/v1/margin/account``; isolated margin ``/sapi/v1/margin/isolated/account`` for
+        the configured pair: ``symbols=<isolated_symbol>``)."""
+        params: list[tuple[str, Any]] | None = None
+        if self.account_type is BinanceAccountType.ISOLATED_MARGIN:
+            params = [("symbols", self.config.isolated_symbol)]
+        return await self._get(self.paths.account, params, signed=True, weight=20)
 
     async def http_position_risk(self, symbol: str | None = None) -> Any:
         """``GET /fapi/v2/positionRisk`` (futures)."""
@@ -354,31 +359,58 @@ class BinanceHttpClient:
 
     # -- user data stream (USER_STREAM: keyed, not signed) ---------------------------------------
 
-    def _listen_params(self) -> list[tuple[str, Any]]:
-        if self.account_type is BinanceAccountType.ISOLATED_MARGIN:
-            return [("symbol", self.config.isolated_symbol)]
-        return []
+    def _listen_key_path(self) -> str:
+        path = self.paths.listen_key
+        if path is None:
+            raise UnsupportedOperation(
+                VENUE_ID,
+                "listenKey",
+                f"Binance retired the margin listenKey endpoints on {MARGIN_LISTEN_KEY_RETIRED}; "
+                "margin user data uses a listenToken (http_create_listen_token)",
+            )
+        return path
 
     async def http_create_listen_key(self) -> Any:
-        """``POST /api/v3/userDataStream``: ``{"listenKey": ...}``."""
+        """``POST /api/v3/userDataStream`` (futures ``listenKey``): ``{"listenKey": ...}``."""
         return await self.http.post_json(
-            self.paths.listen_key,
-            params=self._listen_params(),
-            headers=self.signer.key_headers("create listenKey"),
+            self._listen_key_path(), headers=self.signer.key_headers("create listenKey")
         )
 
     async def http_keepalive_listen_key(self, listen_key: str) -> Any:
         """``PUT /api/v3/userDataStream`` (extends the key by 60 minutes)."""
         return await self.http.put_json(
-            self.paths.listen_key,
-            params=[*self._listen_params(), ("listenKey", listen_key)],
+            self._listen_key_path(),
+            params=[("listenKey", listen_key)],
             headers=self.signer.key_headers("keepalive listenKey"),
         )
 
     async def http_delete_listen_key(self, listen_key: str) -> Any:
         """``DELETE /api/v3/userDataStream``."""
         return await self.http.delete_json(
-            self.paths.listen_key,
-            params=[*self._listen_params(), ("listenKey", listen_key)],
+            self._listen_key_path(),
+            params=[("listenKey", listen_key)],
             headers=self.signer.key_headers("close listenKey"),
+        )
+
+    async def http_create_listen_token(self, validity_ms: int | None = None) -> Any:
+        """``POST /sapi/v1/userListenToken`` (margin, USER_STREAM): ``{"token": ...,
+        "expirationTime": ms}``; isolated accounts send ``isIsolated=true`` and their symbol.
+        ``validity_ms``: Binance's default and maximum is 24 hours."""
+        path = self.paths.listen_token
+        if path is None:
+            raise UnsupportedOperation(
+                VENUE_ID, "listenToken", f"margin accounts only, not {self.account_type}"
+            )
+        params: list[tuple[str, Any]] = []
+        if self.account_type is BinanceAccountType.ISOLATED_MARGIN:
+            if not self.config.isolated_symbol:
+                raise ConfigError(
+                    "an isolated margin account needs isolated_symbol (its pair, e.g. BTCUSDT)",
+                    field="isolated_symbol",
+                )
+            params += [("symbol", self.config.isolated_symbol), ("isIsolated", "true")]
+        if validity_ms is not None:
+            params.append(("validity", validity_ms))
+        return await self.http.post_json(
+            path, params=params, headers=self.signer.key_headers("create listenToken")
         )

@@ -541,9 +541,19 @@ def parse_spot_account_state(
     *,
     margin: bool = False,
 ) -> AccountState:
-    """``GET /api/v3/account`` (``balances``: asset, free, locked); zero balances are dropped."""
+    """``GET /api/v3/account`` (``balances``: asset, free, locked), cross margin
+    ``GET /sapi/v1/margin/account`` (``userAssets``) or isolated margin
+    ``GET /sapi/v1/margin/isolated/account`` (``assets``: per pair a ``baseAsset`` and a
+    ``quoteAsset`` record); zero balances are dropped."""
     balances = []
-    for entry in payload.get("balances", payload.get("userAssets", ())):
+    entries = payload.get("balances", payload.get("userAssets"))
+    if entries is None:
+        entries = [
+            record
+            for pair in payload.get("assets", ())
+            for record in (pair["baseAsset"], pair["quoteAsset"])
+        ]
+    for entry in entries:
         free, locked = entry["free"], entry["locked"]
         if Decimal(free) == 0 and Decimal(locked) == 0:
             continue

@@ -128,7 +128,9 @@ def new_order_params(
         else:
             binance_type, tif_text = "LIMIT_MAKER", None
     elif kind in _TIF_TYPES:
-        if tif not in TIME_IN_FORCE_TO_BINANCE or (tif is TimeInForce.GTD and not futures):
+        # GTD exists on USD-M only (COIN-M's timeInForce enum is GTC, IOC, FOK, GTX).
+        gtd_refused = account_type is not BinanceAccountType.USDT_FUTURE
+        if tif not in TIME_IN_FORCE_TO_BINANCE or (tif is TimeInForce.GTD and gtd_refused):
             raise UnsupportedOperation(
                 VENUE_ID, f"time in force {tif}", f"not offered for {account_type} accounts"
             )
@@ -167,7 +169,7 @@ def new_order_params(
         params.append(("reduceOnly", "true"))
     if order.position_side is not None and futures:
         params.append(("positionSide", POSITION_SIDE_TO_BINANCE[order.position_side]))
-    if tif is TimeInForce.GTD and futures:
+    if tif is TimeInForce.GTD and account_type is BinanceAccountType.USDT_FUTURE:
         params.append(("goodTillDate", ns_to_ms(order.expire_time_ns)))
     if futures and order.trigger_type is not None and order.has_trigger:
         from tradeport.model.enums import TriggerType

@@ -1,10 +1,14 @@
 """A Binance mock venue on the shared MockVenue and the SimulatedExchange.
 
 It speaks Binance's wire protocol on loopback: REST paths and payloads (``/api/v3/*`` for spot,
-``/fapi/v1/*`` for USD-M), HMAC signature and ``recvWindow`` checks with Binance's error codes
+``/fapi/v1/*`` for USD-M, ``/dapi/v1/*`` for COIN-M, ``/sapi/v1/margin/*`` for cross and
+isolated margin orders), HMAC signature and ``recvWindow`` checks with Binance's error codes
 (-1022, -2015, -1021), the listenKey life cycle (create, keepalive, expiry on demand), the
 combined market stream (``/stream`` with SUBSCRIBE/UNSUBSCRIBE acks by id and refusals) and the
 user data stream (``/ws/<listenKey>``: executionReport / ORDER_TRADE_UPDATE, account updates),
+the margin user data of today (a listenToken from ``POST /sapi/v1/userListenToken``,
+subscribed on the WebSocket API ``/ws-api/v3`` with ``userDataStream.subscribe.listenToken``,
+events wrapped as ``{"subscriptionId", "event"}``, ``eventStreamTerminated`` on expiry),
 server control pings, and the 24-hour connection limit on demand (:meth:`expire_connections`).
 """
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import json
 import time
 from decimal import Decimal
 from typing import Any, Literal
@@ -42,10 +47,25 @@ from tradeport_conformance.simulated import (
     SimulatedExchange,
 )
 
-from tradeport_binance.capabilities import SPOT_CAPABILITIES, USDM_CAPABILITIES
+from tradeport_binance.capabilities import (
+    COINM_CAPABILITIES,
+    SPOT_CAPABILITIES,
+    USDM_CAPABILITIES,
+)
 from tradeport_binance.symbology import instrument_id_for
 
-__all__ = ["BinanceHarness", "BinanceFuturesHarness"]
+__all__ = [
+    "BinanceHarness",
+    "BinanceFuturesHarness",
+    "BinanceCoinFuturesHarness",
+    "BinanceMarginHarness",
+    "BinanceIsolatedMarginHarness",
+]
+
+#: Path of Binance's WebSocket API (``wss://ws-api.binance.com:443/ws-api/v3``).
+WS_API_PATH = "/ws-api/v3"
+#: A listenToken lives 24 hours at most (and by default).
+LISTEN_TOKEN_MAX_VALIDITY_MS = 24 * 3600 * 1000
 
 API_KEY = "mock-binance-api-key"
 API_SECRET = "mock-binance-api-secret-0123456789"
@@ -73,6 +93,8 @@ _FUT_TYPES = {
     "TAKE_PROFIT": OrderType.LIMIT_IF_TOUCHED,
     "TRAILING_STOP_MARKET": OrderType.TRAILING_STOP_MARKET,
 }
+#: COIN-M's timeInForce values (Binance's COIN-M "Common Definition": no GTD).
+_COINM_TIFS = ("GTC", "IOC", "FOK", "GTX")
 _STATUS = {
     OrderStatus.ACCEPTED: "NEW",
     OrderStatus.PARTIALLY_FILLED: "PARTIALLY_FILLED",
@@ -94,7 +116,7 @@ class BinanceHarness(MockVenue):
 
     venue = "binance"
     account_type = "spot"
-    stream_paths = ("/stream",)
+    stream_paths: tuple[str, ...] = ("/stream",)
     server_ping_interval = 0.5
     features = ProtocolFeatures(
         server_control_ping=True,
@@ -111,11 +133,52 @@ class BinanceHarness(MockVenue):
 
     @property
     def futures(self) -> bool:
-        return self.account_type != "spot"
+        return self.account_type in ("usdt_future", "coin_future")
+
+    @property
+    def margin(self) -> bool:
+        """Cross or isolated margin: spot market data, ``/sapi/v1/margin`` orders."""
+        return self.account_type in ("margin", "isolated_margin")
+
+    @property
+    def isolated(self) -> bool:
+        """Isolated margin: every account request says ``isIsolated=TRUE``."""
+        return self.account_type == "isolated_margin"
+
+    @property
+    def order_prefix(self) -> str:
+        """Where orders live: the market data prefix, or ``/sapi/v1/margin`` for margin."""
+        return "/sapi/v1/margin" if self.margin else self.prefix
+
+    @property
+    def coin_margined(self) -> bool:
+        """COIN-M: inverse contracts, quantities in contracts, ``/dapi`` paths."""
+        return self.account_type == "coin_future"
 
     @property
     def prefix(self) -> str:
+        if self.coin_margined:
+            return "/dapi/v1"
         return "/fapi/v1" if self.futures else "/api/v3"
+
+    @property
+    def account_path(self) -> str:
+        """``GET account``: spot ``/api/v3``, USD-M ``/fapi/v2``, COIN-M ``/dapi/v1``, margin
+        ``/sapi/v1/margin/account`` (cross) or ``/sapi/v1/margin/isolated/account``."""
+        if self.margin:
+            return (
+                "/sapi/v1/margin/isolated/account" if self.isolated else "/sapi/v1/margin/account"
+            )
+        if self.coin_margined:
+            return "/dapi/v1/account"
+        return "/fapi/v2/account" if self.futures else "/api/v3/account"
+
+    @property
+    def listen_key_path(self) -> str:
+        """Where listenKeys are created, kept alive and closed."""
+        if self.futures:
+            return f"{self.prefix}/listenKey"
+        return "/api/v3/userDataStream"
 
     # -- setup -----------------------------------------------------------------------------------
 
@@ -188,38 +251,46 @@ class BinanceHarness(MockVenue):
             (f"{p}/ticker/bookTicker", self._book_ticker),
         ):
             self.route("GET", path, handler)
-        self.route("POST", f"{p}/order", self._new_order, signed=True)
-        self.route("GET", f"{p}/order", self._query_order, signed=True)
-        self.route("DELETE", f"{p}/order", self._cancel_order, signed=True)
-        self.route("GET", f"{p}/openOrders", self._open_orders, signed=True)
+        o = self.order_prefix
+        self.route("POST", f"{o}/order", self._new_order, signed=True)
+        self.route("GET", f"{o}/order", self._query_order, signed=True)
+        self.route("DELETE", f"{o}/order", self._cancel_order, signed=True)
+        self.route("GET", f"{o}/openOrders", self._open_orders, signed=True)
+        self.route("GET", f"{o}/allOrders", self._all_orders, signed=True)
         self.route(
             "DELETE",
-            f"{p}/{'allOpenOrders' if self.futures else 'openOrders'}",
+            f"{o}/{'allOpenOrders' if self.futures else 'openOrders'}",
             self._cancel_all,
             signed=True,
         )
         self.route(
             "GET",
-            f"{p}/{'userTrades' if self.futures else 'myTrades'}",
+            f"{o}/{'userTrades' if self.futures else 'myTrades'}",
             self._my_trades,
             signed=True,
         )
-        self.route(
-            "GET",
-            "/fapi/v2/account" if self.futures else "/api/v3/account",
-            self._account,
-            signed=True,
-        )
+        self.route("GET", self.account_path, self._account, signed=True)
+        if self.isolated:
+            # The same user's cross margin account exists too, empty.
+            self.route("GET", "/sapi/v1/margin/account", self._empty_cross_account, signed=True)
         if not self.futures:
-            self.route("POST", "/api/v3/order/oco", self._new_oco, signed=True)
+            self.route("POST", f"{o}/order/oco", self._new_oco, signed=True)
         if self.futures:
-            self.route("GET", "/fapi/v2/positionRisk", self._position_risk, signed=True)
+            risk = "/dapi/v1/positionRisk" if self.coin_margined else "/fapi/v2/positionRisk"
+            self.route("GET", risk, self._position_risk, signed=True)
             self.route("PUT", f"{p}/order", self._modify_order, signed=True)
             self.route("DELETE", f"{p}/batchOrders", self._batch_cancel, signed=True)
-        lk = "/fapi/v1/listenKey" if self.futures else "/api/v3/userDataStream"
-        self.route("POST", lk, self._create_listen_key)
-        self.route("PUT", lk, self._keepalive_listen_key)
-        self.route("DELETE", lk, self._delete_listen_key)
+        if self.margin:
+            # Binance retired the margin listenKey endpoints (2026-02-20): listenTokens only.
+            self.route("POST", "/sapi/v1/userListenToken", self._create_listen_token)
+        else:
+            lk = self.listen_key_path
+            self.route("POST", lk, self._create_listen_key)
+            self.route("PUT", lk, self._keepalive_listen_key)
+            self.route("DELETE", lk, self._delete_listen_key)
+        #: listenToken -> (account it opens, expiration ms).
+        self._listen_tokens: dict[str, tuple[str, int]] = {}
+        self._subscription_ids = itertools.count(0)
         self._unsubscribe = self.exchange.subscribe(self._on_sim_event)
         self._pending_events: list[Any] = []
         #: OCO legs: venue order id -> the other leg's venue order id.
@@ -260,6 +331,10 @@ class BinanceHarness(MockVenue):
             cfg.update(api_key=API_KEY, api_secret=WRONG_SECRET)
         if credentials == "skewed":
             cfg["clock_offset_ms"] = -120_000
+        if self.margin:
+            cfg["base_url_ws_api"] = f"{self.ws_url}{WS_API_PATH}"
+        if self.isolated:
+            cfg["isolated_symbol"] = self.symbol
         cfg.update(overrides)
         return cfg
 
@@ -347,6 +422,8 @@ class BinanceHarness(MockVenue):
                 "stepSize": step,
             },
         ]
+        if self.coin_margined:
+            return self._coinm_symbol_record(sim, filters)
         if self.futures:
             filters.append({"filterType": "MIN_NOTIONAL", "notional": _d(sim.min_notional)})
             dated = sim.product_type is ProductType.FUTURE
@@ -385,6 +462,39 @@ class BinanceHarness(MockVenue):
             "filters": filters,
             "permissions": [],
             "permissionSets": [["SPOT"]],
+        }
+
+    def _coinm_symbol_record(
+        self, sim: SimInstrument, filters: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """A ``GET /dapi/v1/exchangeInfo`` symbol: the shape of Binance's COIN-M Exchange
+        Information example (``contractStatus``, ``contractSize``, ``marginAsset``; no
+        notional filter; no GTD)."""
+        dated = sim.product_type is ProductType.FUTURE
+        return {
+            "symbol": sim.symbol,
+            "pair": sim.symbol.partition("_")[0],
+            "contractType": "CURRENT_QUARTER" if dated else "PERPETUAL",
+            "deliveryDate": 1798185600000 if dated else 4133404800000,
+            "onboardDate": 1569398400000,
+            "contractStatus": "TRADING",
+            "contractSize": int(sim.multiplier),
+            "marginAsset": sim.settle_asset,
+            "maintMarginPercent": "2.5000",
+            "requiredMarginPercent": "5.0000",
+            "baseAsset": sim.base_asset,
+            "quoteAsset": sim.quote_asset,
+            "pricePrecision": -sim.tick_size.as_tuple().exponent,
+            "quantityPrecision": 0,
+            "baseAssetPrecision": 8,
+            "quotePrecision": 8,
+            "equalQtyPrecision": 4,
+            "triggerProtect": "0.0500",
+            "underlyingType": "COIN",
+            "underlyingSubType": [],
+            "filters": filters,
+            "orderTypes": list(_FUT_TYPES),
+            "timeInForce": list(_COINM_TIFS),
         }
 
     def add_malformed_instrument(self) -> None:
@@ -441,6 +551,8 @@ class BinanceHarness(MockVenue):
         """One-minute klines ending now and aggregated trades over the last hour."""
         now_ms = self.exchange.now() // 1_000_000
         start = (now_ms // 60_000 - bars) * 60_000
+        # Sizes on the instrument's lot: COIN-M trades whole contracts.
+        volume, trade_qty = ("1", "1") if self.coin_margined else ("1.00000", "0.01000")
         self._history_bars = [
             [
                 start + i * 60_000,
@@ -448,7 +560,7 @@ class BinanceHarness(MockVenue):
                 "101.00",
                 "99.00",
                 "100.50",
-                "1.00000",
+                volume,
                 start + (i + 1) * 60_000 - 1,
                 "100.50",
                 10,
@@ -462,7 +574,7 @@ class BinanceHarness(MockVenue):
             {
                 "a": 1000 + i,
                 "p": "100.00",
-                "q": "0.01000",
+                "q": trade_qty,
                 "f": 5000 + i,
                 "l": 5000 + i,
                 "T": now_ms - 3_000_000 + i,
@@ -527,6 +639,18 @@ class BinanceHarness(MockVenue):
 
     # -- private REST ----------------------------------------------------------------------------
 
+    def _other_account(self, request: Request) -> bool:
+        """Margin: whether a request addresses another account than this harness's. The
+        isolated harness holds one isolated BTCUSDT account and no cross margin; the cross
+        harness no isolated account. ``isIsolated`` ("TRUE"/"FALSE", default FALSE) picks
+        the account on Binance, so a request without it reaches the cross account."""
+        if not self.margin:
+            return False
+        asks_isolated = (request.param("isIsolated") or "FALSE").upper() == "TRUE"
+        if asks_isolated != self.isolated:
+            return True
+        return self.isolated and request.param("symbol") not in (None, self.symbol)
+
     def _order_json(self, order: SimOrder) -> dict[str, Any]:
         types = {
             v: k
@@ -558,6 +682,8 @@ class BinanceHarness(MockVenue):
             "transactTime": order.ts_updated // 1_000_000,
             "isWorking": order.status.is_open,
         }
+        if self.margin:
+            body["isIsolated"] = self.isolated
         if self.futures:
             body.update(
                 avgPrice=_d(order.avg_px),
@@ -575,6 +701,13 @@ class BinanceHarness(MockVenue):
     async def _new_order(self, request: Request) -> Response:
         if (error := self._timestamp_error(request)) is not None:
             return error
+        if self._other_account(request):
+            # Nothing to trade with in the account the request names.
+            return self.error_response(
+                400,
+                venue_code=-2010,
+                message="Account has insufficient balance for requested action.",
+            )
         q = dict(request.query)
         kind = q.get("type", "")
         types = _FUT_TYPES if self.futures else _SPOT_TYPES
@@ -598,8 +731,10 @@ class BinanceHarness(MockVenue):
                     Decimal(q["activationPrice"]) if q.get("activationPrice") else None
                 ),
             }
-        post_only = kind == "LIMIT_MAKER" or q.get("timeInForce") == "GTX"
         tif_text = q.get("timeInForce") or "GTC"
+        if self.coin_margined and tif_text not in _COINM_TIFS:
+            return self.error_response(400, venue_code=-1115, message="Invalid timeInForce.")
+        post_only = kind == "LIMIT_MAKER" or tif_text == "GTX"
         tif = TimeInForce.GTC if tif_text == "GTX" else TimeInForce(tif_text)
         result = self.exchange.submit(
             q.get("symbol", ""),
@@ -695,7 +830,7 @@ class BinanceHarness(MockVenue):
     async def _query_order(self, request: Request) -> Response:
         if (error := self._timestamp_error(request)) is not None:
             return error
-        order = self._find(request)
+        order = None if self._other_account(request) else self._find(request)
         if order is None:
             return self.error_response(400, venue_code=-2013, message="Order does not exist.")
         return Response.json(self._order_json(order))
@@ -703,7 +838,7 @@ class BinanceHarness(MockVenue):
     async def _cancel_order(self, request: Request) -> Response:
         if (error := self._timestamp_error(request)) is not None:
             return error
-        order = self._find(request)
+        order = None if self._other_account(request) else self._find(request)
         if order is None:
             return self.error_response(400, venue_code=-2011, message="Unknown order sent.")
         result = self.exchange.cancel(order.venue_order_id)
@@ -729,6 +864,8 @@ class BinanceHarness(MockVenue):
         return Response.json(self._order_json(result.order or order))
 
     async def _cancel_all(self, request: Request) -> Response:
+        if self._other_account(request):
+            return self.error_response(400, venue_code=-2011, message="Unknown order sent.")
         symbol = request.param("symbol") or self.symbol
         orders = self.exchange.open_orders(symbol)
         self.exchange.cancel_all(symbol)
@@ -746,8 +883,6 @@ class BinanceHarness(MockVenue):
         return Response.json(out)
 
     async def _batch_cancel(self, request: Request) -> Response:
-        import json
-
         ids = json.loads(request.param("origClientOrderIdList") or "[]")
         out: list[dict[str, Any]] = []
         for cid in ids:
@@ -760,11 +895,30 @@ class BinanceHarness(MockVenue):
         return Response.json(out)
 
     async def _open_orders(self, request: Request) -> Response:
+        if self._other_account(request):
+            return Response.json([])
         return Response.json(
             [self._order_json(o) for o in self.exchange.open_orders(request.param("symbol"))]
         )
 
+    async def _all_orders(self, request: Request) -> Response:
+        """``GET allOrders``: open and finished orders of one symbol, by order id."""
+        if self._other_account(request):
+            return Response.json([])
+        symbol = request.param("symbol") or self.symbol
+        start = int(request.param("startTime") or 0)
+        end = int(request.param("endTime") or 10**15)
+        orders = self.exchange.closed_orders(symbol) + self.exchange.open_orders(symbol)
+        rows = [
+            self._order_json(o)
+            for o in sorted(orders, key=lambda o: int(o.venue_order_id))
+            if start <= o.ts_created // 1_000_000 <= end
+        ]
+        return Response.json(rows)
+
     async def _my_trades(self, request: Request) -> Response:
+        if self._other_account(request):
+            return Response.json([])
         order_id = request.param("orderId")
         rows = []
         for fill in self.exchange.fills(request.param("symbol") or self.symbol):
@@ -790,11 +944,36 @@ class BinanceHarness(MockVenue):
                 row.update(
                     isBuyer=fill.side is OrderSide.BUY, isMaker=fill.liquidity_side.value == "MAKER"
                 )
+            if self.margin:
+                row["isIsolated"] = self.isolated
             rows.append(row)
         return Response.json(rows)
 
     async def _account(self, request: Request) -> Response:
         balances = self.exchange.balances()
+        if self.isolated:
+            return Response.json(self._isolated_account(balances))
+        if self.margin:
+            return Response.json(
+                {
+                    "created": True,
+                    "borrowEnabled": True,
+                    "tradeEnabled": True,
+                    "transferEnabled": True,
+                    "marginLevel": "999",
+                    "userAssets": [
+                        {
+                            "asset": b.asset,
+                            "borrowed": "0",
+                            "free": _d(b.free),
+                            "interest": "0",
+                            "locked": _d(b.locked),
+                            "netAsset": _d(b.total),
+                        }
+                        for b in balances
+                    ],
+                }
+            )
         if self.futures:
             return Response.json(
                 {
@@ -815,6 +994,43 @@ class BinanceHarness(MockVenue):
                 ]
             }
         )
+
+    async def _empty_cross_account(self, request: Request) -> Response:
+        return Response.json({"created": True, "tradeEnabled": True, "userAssets": []})
+
+    def _isolated_account(self, balances: Any) -> dict[str, Any]:
+        """``GET /sapi/v1/margin/isolated/account``: one pair, base and quote asset records."""
+        by_asset = {b.asset: b for b in balances}
+
+        def asset(name: str) -> dict[str, Any]:
+            b = by_asset.get(name)
+            free, locked = (b.free, b.locked) if b is not None else (Decimal(0), Decimal(0))
+            return {
+                "asset": name,
+                "borrowEnabled": True,
+                "borrowed": "0",
+                "free": _d(free),
+                "interest": "0",
+                "locked": _d(locked),
+                "netAsset": _d(free + locked),
+                "repayEnabled": True,
+                "totalAsset": _d(free + locked),
+            }
+
+        return {
+            "assets": [
+                {
+                    "baseAsset": asset("BTC"),
+                    "quoteAsset": asset("USDT"),
+                    "symbol": self.symbol,
+                    "isolatedCreated": True,
+                    "enabled": True,
+                    "marginLevel": "999",
+                    "marginRatio": "10",
+                    "tradeEnabled": True,
+                }
+            ]
+        }
 
     async def _position_risk(self, request: Request) -> Response:
         return Response.json(
@@ -856,8 +1072,125 @@ class BinanceHarness(MockVenue):
         self._listen_keys.pop(request.param("listenKey") or "", None)
         return Response.json({})
 
+    # -- listenToken (margin) ------------------------------------------------------------------
+
+    @property
+    def _account_key(self) -> str:
+        return f"isolated:{self.symbol}" if self.isolated else "cross"
+
+    async def _create_listen_token(self, request: Request) -> Response:
+        """``POST /sapi/v1/userListenToken`` (USER_STREAM: the API key, no signature):
+        ``{"token", "expirationTime"}``; ``isIsolated=true`` needs ``symbol``."""
+        if request.header("x-mbx-apikey") != API_KEY:
+            self.record_login(False)
+            return self.error_response(
+                401, venue_code=-2015, message="Invalid API-key, IP, or permissions for action."
+            )
+        isolated = (request.param("isIsolated") or "false").lower() == "true"
+        symbol = request.param("symbol")
+        if isolated and not symbol:
+            return self.error_response(
+                400,
+                venue_code=-1102,
+                message="Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+            )
+        validity = min(
+            int(request.param("validity") or LISTEN_TOKEN_MAX_VALIDITY_MS),
+            LISTEN_TOKEN_MAX_VALIDITY_MS,
+        )
+        expiration = time.time_ns() // 1_000_000 + validity
+        token = f"mockListenToken{next(self._key_ids):04d}"
+        self._listen_tokens[token] = (f"isolated:{symbol}" if isolated else "cross", expiration)
+        return Response.json({"token": token, "expirationTime": expiration})
+
+    async def _serve_ws_api(self, conn: StreamConnection) -> None:
+        """The WebSocket API, as far as user data goes: ``userDataStream.subscribe.listenToken``
+        (also a renewal when the connection is already subscribed)."""
+        ws = conn.ws
+        await ws.accept()
+        async for raw in ws:
+            msg = json.loads(raw)
+            rid, method = msg.get("id"), msg.get("method")
+            if method != "userDataStream.subscribe.listenToken":
+                await conn.send_json(
+                    {"id": rid, "status": 400, "error": {"code": -1020, "msg": "unsupported"}}
+                )
+                continue
+            token = (msg.get("params") or {}).get("listenToken")
+            account, expiration = self._listen_tokens.get(str(token), ("", 0))
+            if expiration <= time.time_ns() // 1_000_000:
+                if not conn.authenticated:
+                    self.record_login(False)
+                await conn.send_json(
+                    {
+                        "id": rid,
+                        "status": 400,
+                        "error": {"code": -1209, "msg": "Invalid listenToken."},
+                    }
+                )
+                continue
+            if not conn.authenticated:
+                conn.state["subscription_id"] = next(self._subscription_ids)
+                conn.authenticated = True
+                self.record_login(True)
+            conn.state.update(listen_token=token, account=account, expiration=expiration)
+            await conn.send_json(
+                {
+                    "id": rid,
+                    "status": 200,
+                    "result": {
+                        "subscriptionId": conn.state["subscription_id"],
+                        "expirationTime": expiration,
+                    },
+                    "rateLimits": [
+                        {
+                            "rateLimitType": "REQUEST_WEIGHT",
+                            "interval": "MINUTE",
+                            "intervalNum": 1,
+                            "limit": 6000,
+                            "count": 2,
+                        }
+                    ],
+                }
+            )
+
+    @property
+    def listen_token_subscriptions(self) -> list[dict[str, Any]]:
+        """The live WebSocket API subscriptions: token, account, expiration (for tests)."""
+        return [
+            {k: c.state[k] for k in ("listen_token", "account", "expiration")}
+            for c in self.streams
+            if c.path == WS_API_PATH and c.authenticated
+        ]
+
+    async def _deliver_user_event(self, payload: dict[str, Any]) -> None:
+        """One account event to every user data subscriber of this account: raw on
+        listenKey streams, wrapped ``{"subscriptionId", "event"}`` on the WebSocket API."""
+        for conn in list(self.streams):
+            if not conn.authenticated:
+                continue
+            if conn.path != WS_API_PATH:
+                await conn.send_json(payload)
+            elif conn.state.get("account") == self._account_key:
+                await conn.send_json(
+                    {"subscriptionId": conn.state["subscription_id"], "event": payload}
+                )
+
     async def expire_listen_keys(self) -> None:
-        """Expire every listenKey: ``listenKeyExpired`` on their streams, keepalives refused."""
+        """Expire every listenKey (``listenKeyExpired`` on their streams, keepalives refused)
+        and every listenToken subscription (``eventStreamTerminated``, as when a token is not
+        renewed in time)."""
+        for conn in list(self.streams):
+            token = conn.state.get("listen_token")
+            if token and conn.authenticated:
+                self._listen_tokens.pop(token, None)
+                conn.authenticated = False
+                await conn.send_json(
+                    {
+                        "subscriptionId": conn.state["subscription_id"],
+                        "event": {"e": "eventStreamTerminated", "E": time.time_ns() // 1_000_000},
+                    }
+                )
         for conn in list(self.streams):
             key = conn.state.get("listen_key")
             if key:
@@ -866,14 +1199,27 @@ class BinanceHarness(MockVenue):
                     {"e": "listenKeyExpired", "E": time.time_ns() // 1_000_000, "listenKey": key}
                 )
 
+    #: Close frame of the 24-hour limit. Binance's WebSocket Streams pages say only "a single
+    #: connection is only valid for 24 hours; expect to be disconnected at the 24 hour mark"
+    #: (no close code). Users report a server close frame 1001 "going away" after long-lived
+    #: connections (sammchardy/python-binance issues 1589 and 1608), RFC 6455's code for a
+    #: server ending a connection, so the mock sends that.
+    connection_limit_close: tuple[int, str] = (1001, "going away")
+
     async def expire_connections(self) -> None:
-        """The 24-hour limit, now: close every stream connection as Binance does."""
-        await self.close_with_code(1000, "24h connection limit")
+        """The 24-hour limit, now: Binance ends every stream connection, market data and user
+        data alike, with a server close frame (:attr:`connection_limit_close`); listenKeys stay
+        valid (they expire on their own schedule, see :meth:`expire_listen_keys`)."""
+        code, reason = self.connection_limit_close
+        await self.close_with_code(code, reason)
 
     # -- streams ---------------------------------------------------------------------------------
 
     async def serve_stream(self, conn: StreamConnection) -> None:
         ws = conn.ws
+        if conn.path == WS_API_PATH:
+            await self._serve_ws_api(conn)
+            return
         if conn.path.startswith("/ws/"):
             key = conn.path[len("/ws/") :]
             if not self._listen_keys.get(key):
@@ -889,8 +1235,6 @@ class BinanceHarness(MockVenue):
         await ws.accept()
         async for raw in ws:
             self.record_subscribe_message()
-            import json
-
             try:
                 msg = json.loads(raw)
             except ValueError:
@@ -1124,7 +1468,7 @@ class BinanceHarness(MockVenue):
         for event in events:
             payload = self._user_payload(event)
             if payload is not None:
-                await self.to_authenticated(payload)
+                await self._deliver_user_event(payload)
 
     def _user_payload(self, event: Any) -> dict[str, Any] | None:
         # Binance answers a refused order in the REST reply only; no stream event for it.
@@ -1212,3 +1556,66 @@ class BinanceFuturesHarness(BinanceHarness):
 
     account_type = "usdt_future"
     capabilities = USDM_CAPABILITIES
+
+
+class BinanceCoinFuturesHarness(BinanceHarness):
+    """COIN-M futures Binance on loopback (``BTCUSD_PERP-PERP.BINANCE``, ``/dapi`` paths,
+    ``dstream``-style streams).
+
+    As on Binance: inverse contracts margined and settled in BTC, quantities in whole
+    contracts of ``contractSize`` = 100 USD, prices in USD, no GTD.
+    """
+
+    account_type = "coin_future"
+    capabilities = COINM_CAPABILITIES
+    symbol = "BTCUSD_PERP"
+    dated_symbol = "BTCUSD_261225"
+    #: USD per contract (Binance's ``contractSize`` for BTCUSD contracts).
+    contract_size = Decimal(100)
+
+    def build_exchange(self) -> SimulatedExchange:
+        sim = SimulatedExchange(seed=7, clock=time.time_ns, post_only_cross=PostOnlyCross.REJECT)
+        for symbol, product in (
+            (self.symbol, ProductType.PERPETUAL),
+            (self.dated_symbol, ProductType.FUTURE),
+        ):
+            sim.add_instrument(
+                SimInstrument(
+                    symbol=symbol,
+                    product_type=product,
+                    base_asset="BTC",
+                    quote_asset="USD",
+                    settle_asset="BTC",
+                    tick_size=Decimal("0.1"),
+                    lot_size=Decimal("1"),
+                    min_qty=Decimal("1"),
+                    maker_fee=Decimal("0.0001"),
+                    taker_fee=Decimal("0.0005"),
+                    multiplier=self.contract_size,
+                    is_inverse=True,
+                )
+            )
+            sim.set_book(
+                symbol,
+                bids=[(Decimal("999.0"), Decimal("1000"))],
+                asks=[(Decimal("1001.0"), Decimal("1000"))],
+            )
+        sim.set_balance("BTC", Decimal("100"))
+        return sim
+
+
+class BinanceMarginHarness(BinanceHarness):
+    """Cross margin Binance on loopback: spot market data, ``/sapi/v1/margin`` orders, user
+    data by listenToken on the WebSocket API (``/ws-api/v3``)."""
+
+    account_type = "margin"
+    stream_paths = ("/stream", WS_API_PATH)
+    capabilities = SPOT_CAPABILITIES
+
+
+class BinanceIsolatedMarginHarness(BinanceMarginHarness):
+    """Isolated margin Binance on loopback: one isolated ``BTCUSDT`` account; every account
+    request must say ``isIsolated=TRUE`` (without it Binance addresses the cross account,
+    which this harness does not hold: orders are refused, queries find nothing)."""
+
+    account_type = "isolated_margin"

@@ -4,21 +4,28 @@ Market data uses one combined-stream connection (``<host>/stream``): subscriptio
 ``{"method":"SUBSCRIBE","params":[...],"id":N}`` requests acknowledged by ``{"result":null,"id":N}``
 and refused by ``{"code":..,"msg":..,"id":N}`` (or ``{"error":{...},"id":N}``); data arrives as
 ``{"stream":"btcusdt@trade","data":{...}}``. The user data stream is ``<host>/ws/<listenKey>``:
-no subscriptions, events arrive raw. Binance sends control pings (every 3 minutes spot,
+no subscriptions, events arrive raw. Margin accounts have no listenKey any more: their user
+data comes from the WebSocket API (``/ws-api/v3``), subscribed per connection with
+``userDataStream.subscribe.listenToken`` and delivered as ``{"subscriptionId": N, "event":
+{...}}``. Binance sends control pings (every 3 minutes spot,
 every few minutes futures) which the core client answers with the payload echoed.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from typing import Any
 
-import anyio
-import anyio.abc
-from tradeport.errors import TradeportError
 from tradeport.net.backoff import ReconnectPolicy
 from tradeport.net.ws_client import Heartbeat, MessageHandler, WebSocketClient
-from tradeport.net.ws_protocol import PRESENT, GenericJsonProtocol
+from tradeport.net.ws_protocol import (
+    IGNORE,
+    PRESENT,
+    Classified,
+    GenericJsonProtocol,
+    MessageKind,
+    extract_venue_error,
+)
 
 from tradeport_binance.config import BinanceConfig
 from tradeport_binance.constants import MAX_STREAMS_PER_CONNECTION, VENUE_ID
@@ -39,6 +46,43 @@ def binance_protocol() -> GenericJsonProtocol:
 def user_stream_protocol() -> GenericJsonProtocol:
     """The user data stream takes no requests: everything received is an event."""
     return GenericJsonProtocol(reply_id_key=None, acknowledges_subscriptions=False)
+
+
+#: Request ids of listenToken renewals on a live connection (the login request uses others).
+RENEWAL_ID_PREFIX = "renew-"
+
+
+class ListenTokenProtocol(GenericJsonProtocol):
+    """The margin user data connection to the WebSocket API.
+
+    ``login()`` is this connection's ``userDataStream.subscribe.listenToken`` request (a fresh
+    token each time). Binance answers ``{"id": .., "status": 200, "result": {"subscriptionId":
+    .., "expirationTime": ..}}``, or ``{"id": .., "status": 400, "error": {"code": -1209, ..}}``
+    for an invalid token (a refused login). A renewal on a live connection (a new token
+    subscribed again before the old one expires) carries an id starting with
+    :data:`RENEWAL_ID_PREFIX`: its answer is never taken for a login reply, and a refusal is
+    a logged venue error (the subscription then ends with ``eventStreamTerminated``).
+    """
+
+    def __init__(self, login: Callable[[], Any]) -> None:
+        super().__init__(
+            reply_id_key=None,
+            acknowledges_subscriptions=False,
+            login=login,
+            login_ok={"status": 200, "result": PRESENT},
+            login_refused={"status": PRESENT, "error": PRESENT},
+        )
+
+    def classify(self, message: Any) -> Classified:
+        """Renewal answers first (ignored when accepted), then the generic rules."""
+        if isinstance(message, dict):
+            request_id = message.get("id")
+            if isinstance(request_id, str) and request_id.startswith(RENEWAL_ID_PREFIX):
+                if message.get("status") == 200:
+                    return IGNORE
+                code, text = extract_venue_error(message)
+                return Classified(MessageKind.ERROR, code=code, message=text)
+        return super().classify(message)
 
 
 def stream_name(symbol: str, channel: str) -> str:
@@ -106,38 +150,34 @@ def user_stream_client(
     )
 
 
-class _StartedFlag:
-    """Forwards ``started()`` and remembers that it happened."""
-
-    def __init__(self, task_status: anyio.abc.TaskStatus[Any]) -> None:
-        self._task_status = task_status
-        self.started_once = False
-
-    def started(self, value: Any = None) -> None:
-        self.started_once = True
-        self._task_status.started(value)
-
-
-async def run_stream(
-    ws: WebSocketClient,
-    log: logging.Logger | logging.LoggerAdapter[Any],
-    *,
-    task_status: anyio.abc.TaskStatus[Any] = anyio.TASK_STATUS_IGNORED,
-) -> None:
-    """``ws.run`` for a client's task group: a failure to connect the first time is raised to
-    ``connect()``; giving up later (``reconnect_max_attempts`` reached) is logged and ends only
-    this task, not the application that owns the client.
-
-    CORE-CANDIDATE: every plugin needs this guard (OKX has its own copy in lifecycle.py).
-    """
-    flag = _StartedFlag(task_status)
-    try:
-        await ws.run(task_status=flag)
-    except TradeportError as error:
-        if not flag.started_once:
-            raise
-        log.error("%s stopped: %s", ws.name, error)
-
-
 _ = MAX_STREAMS_PER_CONNECTION
-__all__ += ["user_stream_client", "run_stream"]
+
+
+def margin_user_stream_client(
+    config: BinanceConfig,
+    url: Any,
+    handler: MessageHandler,
+    login: Callable[[], Any],
+    *,
+    on_reconnected: Any = None,
+) -> WebSocketClient:
+    """The margin user data connection to the WebSocket API; ``url`` is an async callable that
+    creates the connection's listenToken (``login`` then subscribes with it)."""
+    return WebSocketClient(
+        url,
+        ListenTokenProtocol(login),
+        handler,
+        venue=VENUE_ID,
+        name="binance-user",
+        heartbeat=_heartbeat(config),
+        idle_timeout=config.user_stream_idle_timeout,
+        reconnect=_reconnect(config),
+        connect_timeout=config.ws_connect_timeout,
+        max_message_size=config.ws_max_message_size,
+        ack_timeout=config.ws_ack_timeout,
+        login_timeout=config.ws_ack_timeout,
+        on_reconnected=on_reconnected,
+    )
+
+
+__all__ += ["user_stream_client", "margin_user_stream_client", "ListenTokenProtocol"]

@@ -1,0 +1,6 @@
+"""The shared conformance suite against the Binance mock venue as a cross margin account."""
+
+from tradeport_conformance.suite import *  # noqa: F403
+
+CONFORMANCE_VENUE = "binance"
+CONFORMANCE_HARNESS = "margin"
