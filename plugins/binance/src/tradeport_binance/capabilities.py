@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 from tradeport.clients.capabilities import Capabilities, DataType, HistoryType
 from tradeport.model.enums import BookType, OrderType, ProductType, TimeInForce
 
@@ -130,31 +131,11 @@ USDM_CAPABILITIES = Capabilities(
 #: page lists the time in force values GTC, IOC, FOK and GTX (post-only) only, and the order
 #: types LIMIT, MARKET, STOP, STOP_MARKET, TAKE_PROFIT, TAKE_PROFIT_MARKET and
 #: TRAILING_STOP_MARKET. Quantities are in contracts (``contractSize`` USD each).
-COINM_CAPABILITIES = Capabilities(
-    products=(ProductType.PERPETUAL, ProductType.FUTURE),
-    data=CAPABILITIES.data,
-    book_types=(BookType.L2_MBP,),
-    history=CAPABILITIES.history,
-    orders={
-        OrderType.MARKET: (TimeInForce.GTC,),
-        OrderType.LIMIT: _GTC_IOC_FOK,
-        OrderType.STOP_MARKET: (TimeInForce.GTC,),
-        OrderType.STOP_LIMIT: _GTC_IOC_FOK,
-        OrderType.MARKET_IF_TOUCHED: (TimeInForce.GTC,),
-        OrderType.LIMIT_IF_TOUCHED: _GTC_IOC_FOK,
-        OrderType.TRAILING_STOP_MARKET: (TimeInForce.GTC,),
-    },
-    post_only=True,
-    reduce_only=True,
-    modify_order=True,
-    cancel_all=True,
-    batch_cancel=True,
-    order_lists=False,
-    positions=True,
-    private_streams=True,
+COINM_CAPABILITIES = attrs.evolve(
+    USDM_CAPABILITIES,
+    orders=USDM_CAPABILITIES.orders - {(OrderType.LIMIT, TimeInForce.GTD)},
     notes=(
-        "post-only: GTX",
-        "modify: LIMIT orders (price and quantity)",
+        *USDM_CAPABILITIES.notes,
         "quantities in contracts (the instrument's multiplier is the contract size in USD)",
     ),
 )
