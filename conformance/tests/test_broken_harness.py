@@ -39,11 +39,21 @@ class AcceptsAnySignature(AcmeHarness):
 
 
 class ForgetsResubscriptions(AcmeHarness):
-    """Broken: acknowledges subscriptions on a reconnected connection but never serves them."""
+    """Broken: acknowledges subscriptions made after a drop but never serves them.
+
+    Keyed on the drop itself, not on a connection count: the private stream is a connection
+    too, and which of the two connects first is a race.
+    """
+
+    dropped = False
+
+    async def drop_connections(self, *args, **kwargs):
+        self.dropped = True
+        return await super().drop_connections(*args, **kwargs)
 
     async def _subscription(self, conn, op, message):
         await super()._subscription(conn, op, message)
-        if self.total_connections > 1:
+        if self.dropped:
             conn.topics.clear()
 
 
