@@ -96,3 +96,22 @@ def test_describe_fields_marks_secrets() -> None:
     fields = {f["name"]: f for f in describe_config_fields(DemoConfig)}
     assert fields["api_secret"]["secret"] and fields["passphrase"]["secret"]
     assert not fields["depth"]["secret"] and fields["depth"]["default"] == 10
+
+
+def test_stream_options_carry_the_shared_fields_and_overrides_win() -> None:
+    from tradeport.net.backoff import ReconnectPolicy
+
+    config = VenueConfig(
+        ws_connect_timeout=3.0,
+        ws_idle_timeout=None,
+        ws_max_message_size=1024,
+        reconnect_delay_initial=0.1,
+        reconnect_delay_max=2.0,
+        reconnect_max_attempts=4,
+    )
+    options = config.stream_options()
+    assert options["connect_timeout"] == 3.0
+    assert options["idle_timeout"] is None
+    assert options["max_message_size"] == 1024
+    assert options["reconnect"] == ReconnectPolicy(initial=0.1, max=2.0, max_attempts=4)
+    assert config.stream_options(idle_timeout=90.0, login_timeout=5.0)["idle_timeout"] == 90.0

@@ -115,6 +115,30 @@ class VenueConfig:
     def has_credentials(self) -> bool:
         return bool(self.api_key) and bool(self.api_secret)
 
+    def stream_options(self, **overrides: Any) -> dict[str, Any]:
+        """The :class:`~tradeport.net.ws_client.WebSocketClient` keyword arguments these shared
+        fields decide (connect and idle timeouts, message size cap, reconnect policy), with
+        ``overrides`` on top (e.g. a longer ``idle_timeout`` for a quiet private stream).
+
+        Every plugin builds its stream clients with ``**config.stream_options()`` so the shared
+        fields mean the same thing on every venue.
+        """
+        # Imported here: the CLI imports config, and must not pay for the network layer.
+        from tradeport.net.backoff import ReconnectPolicy
+
+        options: dict[str, Any] = {
+            "connect_timeout": self.ws_connect_timeout,
+            "idle_timeout": self.ws_idle_timeout,
+            "max_message_size": self.ws_max_message_size,
+            "reconnect": ReconnectPolicy(
+                initial=self.reconnect_delay_initial,
+                max=self.reconnect_delay_max,
+                max_attempts=self.reconnect_max_attempts,
+            ),
+        }
+        options.update(overrides)
+        return options
+
 
 def _secret_fields(config_type: type) -> set[str]:
     return {

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tradeport.net.backoff import ReconnectPolicy
 from tradeport.net.ws_client import Heartbeat, MessageHandler, WebSocketClient
 from tradeport.net.ws_protocol import (
     IGNORE,
@@ -28,7 +27,7 @@ from tradeport.net.ws_protocol import (
 )
 
 from tradeport_binance.config import BinanceConfig
-from tradeport_binance.constants import MAX_STREAMS_PER_CONNECTION, VENUE_ID
+from tradeport_binance.constants import VENUE_ID
 
 __all__ = ["binance_protocol", "market_stream_client", "user_stream_protocol", "stream_name"]
 
@@ -95,11 +94,25 @@ def _heartbeat(config: BinanceConfig) -> Heartbeat:
     return Heartbeat(ping_interval=interval, ping_timeout=min(interval, 30.0) if interval else None)
 
 
-def _reconnect(config: BinanceConfig) -> ReconnectPolicy:
-    return ReconnectPolicy(
-        initial=config.reconnect_delay_initial,
-        max=config.reconnect_delay_max,
-        max_attempts=config.reconnect_max_attempts,
+def _client(
+    config: BinanceConfig,
+    url: Any,
+    protocol: Any,
+    handler: MessageHandler,
+    name: str,
+    on_reconnected: Any,
+    **options: Any,
+) -> WebSocketClient:
+    return WebSocketClient(
+        url,
+        protocol,
+        handler,
+        venue=VENUE_ID,
+        name=name,
+        heartbeat=_heartbeat(config),
+        ack_timeout=config.ws_ack_timeout,
+        on_reconnected=on_reconnected,
+        **config.stream_options(**options),
     )
 
 
@@ -110,19 +123,13 @@ def market_stream_client(
     on_reconnected: Any = None,
 ) -> WebSocketClient:
     """The combined-stream market data connection."""
-    return WebSocketClient(
+    return _client(
+        config,
         f"{config.ws_url}/stream",
         binance_protocol(),
         handler,
-        venue=VENUE_ID,
-        name="binance-market",
-        heartbeat=_heartbeat(config),
-        idle_timeout=config.ws_idle_timeout,
-        reconnect=_reconnect(config),
-        connect_timeout=config.ws_connect_timeout,
-        max_message_size=config.ws_max_message_size,
-        ack_timeout=config.ws_ack_timeout,
-        on_reconnected=on_reconnected,
+        "binance-market",
+        on_reconnected,
     )
 
 
@@ -134,23 +141,15 @@ def user_stream_client(
     on_reconnected: Any = None,
 ) -> WebSocketClient:
     """The user data stream; ``url`` is an async callable (a fresh listenKey per connection)."""
-    return WebSocketClient(
+    return _client(
+        config,
         url,
         user_stream_protocol(),
         handler,
-        venue=VENUE_ID,
-        name="binance-user",
-        heartbeat=_heartbeat(config),
+        "binance-user",
+        on_reconnected,
         idle_timeout=config.user_stream_idle_timeout,
-        reconnect=_reconnect(config),
-        connect_timeout=config.ws_connect_timeout,
-        max_message_size=config.ws_max_message_size,
-        ack_timeout=config.ws_ack_timeout,
-        on_reconnected=on_reconnected,
     )
-
-
-_ = MAX_STREAMS_PER_CONNECTION
 
 
 def margin_user_stream_client(
@@ -163,20 +162,15 @@ def margin_user_stream_client(
 ) -> WebSocketClient:
     """The margin user data connection to the WebSocket API; ``url`` is an async callable that
     creates the connection's listenToken (``login`` then subscribes with it)."""
-    return WebSocketClient(
+    return _client(
+        config,
         url,
         ListenTokenProtocol(login),
         handler,
-        venue=VENUE_ID,
-        name="binance-user",
-        heartbeat=_heartbeat(config),
+        "binance-user",
+        on_reconnected,
         idle_timeout=config.user_stream_idle_timeout,
-        reconnect=_reconnect(config),
-        connect_timeout=config.ws_connect_timeout,
-        max_message_size=config.ws_max_message_size,
-        ack_timeout=config.ws_ack_timeout,
         login_timeout=config.ws_ack_timeout,
-        on_reconnected=on_reconnected,
     )
 
 

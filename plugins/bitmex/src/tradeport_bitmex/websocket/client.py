@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tradeport.net import Heartbeat, ReconnectPolicy, WebSocketClient
+from tradeport.net import Heartbeat, WebSocketClient
 
 from tradeport_bitmex.config import BitmexConfig
 from tradeport_bitmex.constants import VENUE_ID
@@ -48,15 +48,8 @@ def bitmex_ws_client(
             ping_interval=config.control_ping_interval,
             ping_timeout=config.control_ping_timeout,
         ),
-        connect_timeout=config.ws_connect_timeout,
-        idle_timeout=config.ws_idle_timeout,
-        reconnect=ReconnectPolicy(
-            initial=config.reconnect_delay_initial,
-            max=config.reconnect_delay_max,
-            max_attempts=config.reconnect_max_attempts,
-        ),
-        max_message_size=config.ws_max_message_size,
         ack_timeout=config.ack_timeout,
         login_timeout=config.ack_timeout,
         on_reconnected=on_reconnected,
+        **config.stream_options(),
     )

@@ -11,7 +11,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tradeport.net.backoff import ReconnectPolicy
 from tradeport.net.ws_client import Heartbeat, MessageHandler, WebSocketClient
 
 from tradeport_bybit.config import BybitConfig
@@ -45,20 +44,13 @@ def _client(
         handler,
         venue=VENUE_ID,
         name=name,
-        connect_timeout=config.ws_connect_timeout,
         # Bybit's heartbeat is the JSON ping; no client control pings (the venue answers them,
         # but they would not keep Bybit's session alive).
         heartbeat=Heartbeat(ping_interval=None, text_ping_interval=_heartbeat(config)),
-        idle_timeout=config.ws_idle_timeout,
-        max_message_size=config.ws_max_message_size,
-        reconnect=ReconnectPolicy(
-            initial=config.reconnect_delay_initial,
-            max=config.reconnect_delay_max,
-            max_attempts=config.reconnect_max_attempts,
-        ),
         ack_timeout=config.ack_timeout,
         login_timeout=config.ack_timeout,
         on_reconnected=on_reconnected,
+        **config.stream_options(),
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tradeport.net.backoff import ReconnectPolicy
 from tradeport.net.ws_client import Heartbeat, MessageHandler, WebSocketClient
 
 from tradeport_okx.config import OkxConfig
@@ -36,16 +35,9 @@ def make_ws_client(
         handler,
         venue=VENUE_NAME,
         name=f"okx-{service}",
-        connect_timeout=config.ws_connect_timeout,
         heartbeat=Heartbeat(ping_interval=None, ping_timeout=None, text_ping_interval=interval),
-        idle_timeout=config.ws_idle_timeout,
-        reconnect=ReconnectPolicy(
-            initial=config.reconnect_delay_initial,
-            max=config.reconnect_delay_max,
-            max_attempts=config.reconnect_max_attempts,
-        ),
-        max_message_size=config.ws_max_message_size,
         ack_timeout=config.ws_ack_timeout,
         login_timeout=config.ws_ack_timeout,
         on_reconnected=on_reconnected,
+        **config.stream_options(),
     )
