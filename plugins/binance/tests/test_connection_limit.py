@@ -9,12 +9,12 @@ data stream must come back on a fresh connection, delivering a later fill exactl
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
-import anyio
 import pytest
+from stream_events import DEADLINE, collect_until
 from tradeport.clients.base import Reconnected
 from tradeport.model.data import MarkPriceUpdate, QuoteTick, TradeTick
 from tradeport.model.enums import AggressorSide, OrderSide, ProductType
@@ -31,8 +31,6 @@ from tradeport_binance.testing import (
 
 pytestmark = pytest.mark.anyio
 
-DEADLINE = 10.0
-
 
 @pytest.fixture(
     params=[BinanceHarness, BinanceFuturesHarness, BinanceCoinFuturesHarness, BinanceMarginHarness],
@@ -47,21 +45,6 @@ def _iid(harness: BinanceHarness) -> InstrumentId:
     iid = harness.instrument_id(ProductType.PERPETUAL if harness.futures else ProductType.SPOT)
     assert iid is not None
     return iid
-
-
-async def _collect_until(
-    venue: Any, predicate: Callable[[Any], bool], what: str, seen: list[Any]
-) -> Any:
-    """Read events into ``seen`` until one matches; fail after the deadline."""
-    try:
-        with anyio.fail_after(DEADLINE):
-            while True:
-                event = await venue.next_event()
-                seen.append(event)
-                if predicate(event):
-                    return event
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 def _book_matches(venue: Any, harness: BinanceHarness, iid: InstrumentId) -> bool:
@@ -95,7 +78,7 @@ async def test_market_data_flows_again_after_the_24h_close(harness: BinanceHarne
 
         await harness.expire_connections()
         seen: list[Any] = []
-        await _collect_until(
+        await collect_until(
             venue,
             lambda e: isinstance(e, Reconnected) and e.stream == "market",
             "the market stream to reconnect",
@@ -111,14 +94,14 @@ async def test_market_data_flows_again_after_the_24h_close(harness: BinanceHarne
         await harness.publish_quote(
             iid, Decimal("999.50"), Decimal("1000.50"), Decimal("2"), Decimal("3")
         )
-        quote = await _collect_until(
+        quote = await collect_until(
             venue, lambda e: isinstance(e, QuoteTick), "a quote after the 24h close", seen
         )
         assert quote.bid_price.as_decimal() == Decimal("999.50")
 
         size = venue.instruments.get(iid).size_increment.as_decimal() * 5  # COIN-M: contracts
         trade_id = await harness.publish_trade(iid, Decimal("1000.00"), size, AggressorSide.BUYER)
-        trade = await _collect_until(
+        trade = await collect_until(
             venue, lambda e: isinstance(e, TradeTick), "a trade after the 24h close", seen
         )
         assert trade.trade_id.value == trade_id and trade.size.as_decimal() == size
@@ -135,7 +118,7 @@ async def test_market_data_flows_again_after_the_24h_close(harness: BinanceHarne
             await harness.publish_mark_price(
                 iid, Decimal("1000.10"), Decimal("1000.05"), Decimal("0.0001"), 1_800_000_000_000
             )
-            mark = await _collect_until(
+            mark = await collect_until(
                 venue,
                 lambda e: isinstance(e, MarkPriceUpdate),
                 "a mark price after the 24h close",
@@ -167,7 +150,7 @@ async def test_user_stream_comes_back_and_a_later_fill_arrives_once(
         cid = order.client_order_id
         seen: list[Any] = []
         await execution.submit_order(order)
-        accepted = await _collect_until(
+        accepted = await collect_until(
             venue,
             lambda e: isinstance(e, OrderAccepted) and e.client_order_id == cid,
             "OrderAccepted",
@@ -177,7 +160,7 @@ async def test_user_stream_comes_back_and_a_later_fill_arrives_once(
 
         # The 24-hour mark: Binance closes the market and the user data connections together.
         await harness.expire_connections()
-        await _collect_until(
+        await collect_until(
             venue,
             lambda e: isinstance(e, Reconnected) and e.stream == "user",
             "the user data stream to reconnect",
@@ -190,7 +173,7 @@ async def test_user_stream_comes_back_and_a_later_fill_arrives_once(
         await harness.publish_trade(
             iid, Decimal("990"), order.quantity.as_decimal() * 2, AggressorSide.SELLER
         )
-        filled = await _collect_until(
+        filled = await collect_until(
             venue,
             lambda e: isinstance(e, OrderFilled) and e.client_order_id == cid,
             "OrderFilled after the 24h close",
@@ -203,7 +186,7 @@ async def test_user_stream_comes_back_and_a_later_fill_arrives_once(
         # user data stream; a duplicate of the fill would have arrived before it.
         barrier = _resting_buy(venue, iid, "980")
         await execution.submit_order(barrier)
-        barrier_accepted = await _collect_until(
+        barrier_accepted = await collect_until(
             venue,
             lambda e: isinstance(e, OrderAccepted) and e.client_order_id == barrier.client_order_id,
             "barrier accepted",
@@ -211,7 +194,7 @@ async def test_user_stream_comes_back_and_a_later_fill_arrives_once(
         )
         harness.exchange.cancel(str(barrier_accepted.venue_order_id))
         await harness.push_account_events()
-        await _collect_until(
+        await collect_until(
             venue,
             lambda e: isinstance(e, OrderCanceled) and e.client_order_id == barrier.client_order_id,
             "barrier canceled on the user data stream",

@@ -8,13 +8,13 @@ log, 2026-01-21).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
-import anyio
 import pytest
 from binance_payloads import load
+from stream_events import DEADLINE, collect_until
 from tradeport.clients.base import Reconnected
 from tradeport.errors import ConfigError, UnsupportedOperation
 from tradeport.model.enums import AccountType, AggressorSide, OrderSide, OrderStatus, ProductType
@@ -29,8 +29,6 @@ from tradeport_binance.http.parse import parse_spot_account_state
 from tradeport_binance.testing import BinanceIsolatedMarginHarness, BinanceMarginHarness
 from tradeport_binance.testing.mock_venue import WS_API_PATH
 
-DEADLINE = 10.0
-
 
 @pytest.fixture(
     params=[BinanceMarginHarness, BinanceIsolatedMarginHarness], ids=["cross", "isolated"]
@@ -44,20 +42,6 @@ def _iid(harness: BinanceMarginHarness) -> InstrumentId:
     iid = harness.instrument_id(ProductType.SPOT)
     assert iid is not None
     return iid
-
-
-async def _collect_until(
-    venue: Any, predicate: Callable[[Any], bool], what: str, seen: list[Any]
-) -> Any:
-    try:
-        with anyio.fail_after(DEADLINE):
-            while True:
-                event = await venue.next_event()
-                seen.append(event)
-                if predicate(event):
-                    return event
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 def _buy(venue: Any, iid: InstrumentId, price: str) -> Order:
@@ -98,7 +82,7 @@ async def test_submit_cancel_fill_and_reconcile(harness: BinanceMarginHarness) -
         # Submit and cancel.
         canceled = _buy(venue, iid, "950")
         await execution.submit_order(canceled)
-        accepted = await _collect_until(
+        accepted = await collect_until(
             venue,
             lambda e: (
                 isinstance(e, OrderAccepted) and e.client_order_id == canceled.client_order_id
@@ -110,7 +94,7 @@ async def test_submit_cancel_fill_and_reconcile(harness: BinanceMarginHarness) -
             "BINANCE-ISOLATED_MARGIN" if harness.isolated else "BINANCE-MARGIN"
         )
         await execution.cancel_order(iid, client_order_id=canceled.client_order_id)
-        await _collect_until(
+        await collect_until(
             venue,
             lambda e: (
                 isinstance(e, OrderCanceled) and e.client_order_id == canceled.client_order_id
@@ -123,7 +107,7 @@ async def test_submit_cancel_fill_and_reconcile(harness: BinanceMarginHarness) -
         filled = _buy(venue, iid, "990")
         await execution.submit_order(filled)
         await harness.publish_trade(iid, Decimal("990"), Decimal("0.05"), AggressorSide.SELLER)
-        fill = await _collect_until(
+        fill = await collect_until(
             venue,
             lambda e: isinstance(e, OrderFilled) and e.client_order_id == filled.client_order_id,
             "OrderFilled",
@@ -133,7 +117,7 @@ async def test_submit_cancel_fill_and_reconcile(harness: BinanceMarginHarness) -
 
         resting = _buy(venue, iid, "900")
         await execution.submit_order(resting)
-        await _collect_until(
+        await collect_until(
             venue,
             lambda e: isinstance(e, OrderAccepted) and e.client_order_id == resting.client_order_id,
             "OrderAccepted (resting)",
@@ -206,7 +190,7 @@ async def test_listen_token_renewed_then_resubscribed_after_termination(
         # The subscription ends (a token not renewed in time): eventStreamTerminated, then a
         # new connection with a new token.
         await harness.expire_listen_keys()
-        await _collect_until(
+        await collect_until(
             venue,
             lambda e: isinstance(e, Reconnected) and e.stream == "user",
             "the user data stream to come back",
@@ -217,7 +201,7 @@ async def test_listen_token_renewed_then_resubscribed_after_termination(
         # Events flow on the new subscription.
         order = _buy(venue, iid, "950")
         await execution.submit_order(order)
-        accepted = await _collect_until(
+        accepted = await collect_until(
             venue,
             lambda e: isinstance(e, OrderAccepted) and e.client_order_id == order.client_order_id,
             "OrderAccepted",
@@ -225,7 +209,7 @@ async def test_listen_token_renewed_then_resubscribed_after_termination(
         )
         harness.exchange.cancel(str(accepted.venue_order_id))
         await harness.push_account_events()
-        await _collect_until(
+        await collect_until(
             venue,
             lambda e: isinstance(e, OrderCanceled) and e.client_order_id == order.client_order_id,
             "OrderCanceled on the new subscription",
@@ -245,7 +229,7 @@ async def test_isolated_orders_without_is_isolated_reach_another_account() -> No
             await venue.instruments.load_all()
             order = _buy(venue, iid, "950")
             await venue.execution.submit_order(order)
-            rejected = await _collect_until(
+            rejected = await collect_until(
                 venue,
                 lambda e: (
                     getattr(e, "client_order_id", None) == order.client_order_id
