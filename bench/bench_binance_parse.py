@@ -28,11 +28,12 @@ from typing import Any, ClassVar
 
 import orjson
 from tradeport.book import OrderBook
+from tradeport.model.decoding import DEFAULT_MEMO_SIZE
 from tradeport.model.enums import BookType
 from tradeport.model.identifiers import InstrumentId, Symbol
 from tradeport.model.instruments import SpotPair
 from tradeport.model.numbers import Price, Quantity
-from tradeport_binance.websocket.parse import PARSE_CACHE_SIZE, StreamParser
+from tradeport_binance.websocket.parse import StreamParser
 
 INSTRUMENT = SpotPair(
     id=InstrumentId.from_str("BTCUSDT.BINANCE"),
@@ -82,7 +83,7 @@ DEPTH_1 = depth_frame(1, 160)
 DEPTH_10 = depth_frame(10, 160)
 
 
-def tradeport_cases(cache_size: int = PARSE_CACHE_SIZE) -> dict[str, Callable[[bytes], Any]]:
+def tradeport_cases(cache_size: int = DEFAULT_MEMO_SIZE) -> dict[str, Callable[[bytes], Any]]:
     """The plugin's parsers; ``cache_size=0`` turns off the per-symbol price/size memo (the
     repeated frame here always hits it: the no-memo column is the worst case, every price
     and size new)."""

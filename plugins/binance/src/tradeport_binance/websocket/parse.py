@@ -64,7 +64,6 @@ from tradeport_binance.enums import (
 
 __all__ = [
     "OrderEventFields",
-    "SymbolInfo",
     "StreamParser",
     "parse_execution_report",
     "parse_order_trade_update",
@@ -89,18 +88,9 @@ _quote_tick = QuoteTick.trusted
 _delta_batch = DeltaBatch.trusted
 
 
-#: Distinct price (and size) strings remembered per symbol before the memo starts over.
-PARSE_CACHE_SIZE = DEFAULT_MEMO_SIZE
-
-
 def _is_zero(qty: str) -> bool:
     # "0.00000000" and "0": every character a zero or the dot.
     return not qty.strip("0.")
-
-
-#: Per native symbol: the instrument, its id and memos of parsed prices and sizes (the core's
-#: decoder; the name is kept for the plugin's callers).
-SymbolInfo = InstrumentDecoder
 
 
 class StreamParser:
@@ -117,12 +107,12 @@ class StreamParser:
         lookup: Callable[[str], Instrument | None],
         clock: Callable[[], int] = _time_ns,
         *,
-        cache_size: int = PARSE_CACHE_SIZE,
+        cache_size: int = DEFAULT_MEMO_SIZE,
     ) -> None:
         self._lookup = lookup
         self._clock = clock
         self._cache_size = cache_size
-        self._cache: dict[str, SymbolInfo] = {}
+        self._cache: dict[str, InstrumentDecoder] = {}
 
     def info(self, native: str) -> InstrumentDecoder:
         """The cached decoder of a native symbol; UnknownInstrument naming it when unknown."""
