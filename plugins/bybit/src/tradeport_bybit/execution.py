@@ -667,14 +667,16 @@ class BybitExecutionClient(ExecutionClient):
         self.require_credentials("order_status_report")
         category, symbol = category_and_symbol(instrument_id)
         instrument = await self._instrument(instrument_id)
-        ids = {
-            "order_id": venue_order_id.value if venue_order_id else None,
-            "order_link_id": client_order_id.value if client_order_id else None,
-        }
-        result = await self.http.http_get_open_orders(category.value, symbol=symbol, **ids)
+        order_id = venue_order_id.value if venue_order_id else None
+        order_link_id = client_order_id.value if client_order_id else None
+        result = await self.http.http_get_open_orders(
+            category.value, symbol=symbol, order_id=order_id, order_link_id=order_link_id
+        )
         records = result.get("list") or []
         if not records:
-            result = await self.http.http_get_order_history(category.value, symbol=symbol, **ids)
+            result = await self.http.http_get_order_history(
+                category.value, symbol=symbol, order_id=order_id, order_link_id=order_link_id
+            )
             records = result.get("list") or []
         if not records:
             return None
