@@ -13,10 +13,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tradeport.book import DeltaBatch, OrderBook
 from tradeport.errors import ValidationError
-from tradeport.model.data import BookOrder, OrderBookDelta, OrderBookDeltas, RecordFlag
+from tradeport.model.data import (
+    BookOrder,
+    OrderBookDelta,
+    OrderBookDeltas,
+    QuoteTick,
+    RecordFlag,
+    TradeTick,
+)
 from tradeport.model.decoding import InstrumentDecoder
-from tradeport.model.enums import BookAction, BookType, OrderSide
-from tradeport.model.identifiers import InstrumentId, Symbol
+from tradeport.model.enums import AggressorSide, BookAction, BookType, OrderSide
+from tradeport.model.identifiers import InstrumentId, Symbol, TradeId
 from tradeport.model.instruments import SpotPair
 from tradeport.model.numbers import Price, Quantity
 
@@ -147,3 +154,60 @@ def test_decoder_for_shares_one_decoder_per_instrument_value() -> None:
     other = decoding_module.decoder_for(finer)
     assert other is not first and other.price_precision == 3
     assert other.price("1.5") == Price("1.500")
+
+
+trade_ids = st.integers(min_value=0, max_value=2**63).map(str)
+
+
+@given(
+    price=prices,
+    size=sizes,
+    seller=st.booleans(),
+    trade_id=trade_ids,
+    memo=st.sampled_from([0, 2, 4096]),
+)
+def test_trade_tick_equals_the_checked_constructor(
+    price: str, size: str, seller: bool, trade_id: str, memo: int
+) -> None:
+    side = AggressorSide.SELLER if seller else AggressorSide.BUYER
+    expected = TradeTick(
+        PAIR.id,
+        Price.from_str(price, PAIR.price_precision),
+        Quantity.from_str(size, PAIR.size_precision),
+        side,
+        TradeId(trade_id),
+        1,
+        2,
+    )
+    decoder = InstrumentDecoder(PAIR, memo_size=memo)
+    for _ in range(2):  # the second pass hits the memo
+        tick = decoder.trade_tick(price, size, side, trade_id, 1, 2)
+        assert type(tick) is TradeTick and type(tick.trade_id) is TradeId
+        assert tick == expected and hash(tick) == hash(expected)
+        assert pickle.loads(pickle.dumps(tick)) == expected
+
+
+@given(bid=prices, ask=prices, bid_size=sizes, ask_size=sizes, memo=st.sampled_from([0, 2]))
+def test_quote_tick_equals_the_checked_constructor(
+    bid: str, ask: str, bid_size: str, ask_size: str, memo: int
+) -> None:
+    def p(text: str) -> Price:
+        return Price.from_str(text, PAIR.price_precision)
+
+    def q(text: str) -> Quantity:
+        return Quantity.from_str(text, PAIR.size_precision)
+
+    expected = QuoteTick(PAIR.id, p(bid), p(ask), q(bid_size), q(ask_size), 1, 2)
+    decoder = InstrumentDecoder(PAIR, memo_size=memo)
+    for _ in range(2):
+        tick = decoder.quote_tick(bid, ask, bid_size, ask_size, 1, 2)
+        assert type(tick) is QuoteTick and tick == expected and hash(tick) == hash(expected)
+
+
+def test_built_ticks_are_frozen_and_bad_text_names_the_value() -> None:
+    decoder = InstrumentDecoder(PAIR)
+    tick = decoder.trade_tick("1.5", "2", AggressorSide.BUYER, "7", 1, 2)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        tick.price = Price("2")  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="1,5"):
+        decoder.quote_tick("1,5", "2", "1", "1", 1, 2)

@@ -17,6 +17,7 @@ from tradeport.net import (
     MessageKind,
     SubscriptionAction,
 )
+from tradeport.net.ws_protocol import RoutedFrame
 from tradeport.net.ws_subscriptions import SubscriptionBook, SubscriptionStatus
 
 
@@ -213,3 +214,34 @@ def test_subscription_book_moves_only_pending_topics(reply_kind) -> None:
     )
     assert book.status("a") is replay
     assert book.take_unsent(2) == (["a"] if reply_kind is MessageKind.ACK else [])
+
+
+def test_routed_frames_keep_the_payload_undecoded_and_replies_stay_dicts() -> None:
+    # Binance "Websocket Market Streams": combined streams wrap each payload as
+    # {"stream":"<streamName>","data":<rawPayload>}; the payload is the documented trade event.
+    protocol = GenericJsonProtocol(reply_id_key="id", route_by=("stream", "data"))
+    payload = (
+        b'{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100",'
+        b'"T":1672515782136,"m":true,"M":true}'
+    )
+    frame = protocol.decode(b'{"stream":"bnbbtc@trade","data":' + payload + b"}")
+    assert isinstance(frame, RoutedFrame)
+    assert frame.route == "bnbbtc@trade" and bytes(frame.payload) == payload
+    assert protocol.classify(frame).kind is MessageKind.DATA
+    # Key order does not matter, and str frames decode like bytes.
+    swapped = protocol.decode('{"data":[1,2],"stream":"x"}')
+    assert swapped.route == "x" and bytes(swapped.payload) == b"[1,2]"
+    # Replies have no route: they decode to dicts and classify as before.
+    ack = protocol.decode(b'{"result":null,"id":1}')
+    assert ack == {"result": None, "id": 1}
+    assert protocol.classify(ack) == Classified(MessageKind.ACK, request_id=1)
+    # A route key that is no string, a frame without payload, or a non-object: plain JSON.
+    assert protocol.decode(b'{"stream":5,"data":1}') == {"stream": 5, "data": 1}
+    assert protocol.decode(b'{"stream":"x"}') == {"stream": "x"}
+    assert protocol.decode(b"[1,2]") == [1, 2]
+
+
+def test_routed_frame_decoder_fails_on_malformed_json() -> None:
+    protocol = GenericJsonProtocol(route_by=("topic", "data"))
+    with pytest.raises(ValueError, match=r"(?i)json|truncated|malformed"):
+        protocol.decode(b'{"topic":"orderbook.1.BTCUSDT","data":')
