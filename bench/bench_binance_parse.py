@@ -4,9 +4,13 @@ For each frame (trade, aggTrade, bookTicker, depthUpdate with 1 and 10 levels ap
 L2 book) it times, interleaved in one process:
 
 * ``orjson.loads(frame)`` alone: the floor any Python consumer pays;
-* tradeport_binance: ``orjson.loads`` + the plugin's parser (``StreamParser``), and for depth
-  the DeltaBatch applied to an ``OrderBook``; once with the per-symbol price/size memo (which
-  the repeated frame always hits) and once without it (``tp-nomemo``: every string parsed);
+* tradeport_binance: the plugin's typed payload decoder (``websocket/payloads.py``, msgspec)
+  + its parser (``StreamParser``), and for depth the DeltaBatch applied to an ``OrderBook``;
+  once with the per-symbol price/size memo (which the repeated frame always hits) and once
+  without it (``tp-nomemo``: every string parsed). The ``*-combined`` rows time what the
+  market stream client really does with a combined-stream frame
+  (``{"stream":..,"data":..}``): the protocol's routed decode, the route lookup, the typed
+  payload decode and the parser, against ``orjson.loads`` of that whole frame;
 * peers when installed (``pip install tradeport-binance[bench]``): ccxt's ``parse_ws_trade`` /
   ``handle_order_book_message`` and cryptofeed's Binance handlers (``_trade``, ``_ticker``,
   ``_book``, driven without a connection), on the same frames. cryptofeed parses the
@@ -16,7 +20,7 @@ L2 book) it times, interleaved in one process:
 Each figure is the fastest of ``--repeats`` interleaved repeats of an inline loop, in ns per
 frame, with its ratio to the floor.
 
-    python bench/bench_binance_parse.py [--repeats 7] [--number 20000]
+    python bench/bench_binance_parse.py [--repeats 7] [--number 20000] [--quick]
 """
 
 from __future__ import annotations
@@ -33,7 +37,14 @@ from tradeport.model.enums import BookType
 from tradeport.model.identifiers import InstrumentId, Symbol
 from tradeport.model.instruments import SpotPair
 from tradeport.model.numbers import Price, Quantity
+from tradeport_binance.websocket.client import binance_protocol
 from tradeport_binance.websocket.parse import StreamParser
+from tradeport_binance.websocket.payloads import (
+    decode_agg_trade,
+    decode_book_ticker,
+    decode_depth_update,
+    decode_trade,
+)
 
 INSTRUMENT = SpotPair(
     id=InstrumentId.from_str("BTCUSDT.BINANCE"),
@@ -88,7 +99,6 @@ def tradeport_cases(cache_size: int = DEFAULT_MEMO_SIZE) -> dict[str, Callable[[
     repeated frame here always hits it: the no-memo column is the worst case, every price
     and size new)."""
     parser = StreamParser({"BTCUSDT": INSTRUMENT}.get, cache_size=cache_size)
-    loads = orjson.loads
     trade, agg, quote, depth = (
         parser.parse_trade_tick,
         parser.parse_agg_trade_tick,
@@ -99,16 +109,30 @@ def tradeport_cases(cache_size: int = DEFAULT_MEMO_SIZE) -> dict[str, Callable[[
     apply = book.apply_deltas
 
     def depth_applied(frame: bytes) -> Any:
-        batch = depth(loads(frame))
+        batch = depth(decode_depth_update(frame))
         apply(batch.deltas)
         return batch
 
+    # The data client's path for a combined-stream frame (see BinanceDataClient._on_message).
+    decode_frame = binance_protocol().decode
+    routes = {
+        "btcusdt@trade": (decode_trade, trade),
+        "btcusdt@bookTicker": (decode_book_ticker, quote),
+    }
+
+    def combined(frame: bytes) -> Any:
+        message = decode_frame(frame)
+        decode, parse = routes[message.route]
+        return parse(decode(message.payload))
+
     return {
-        "trade": lambda f: trade(loads(f)),
-        "aggTrade": lambda f: agg(loads(f)),
-        "bookTicker": lambda f: quote(loads(f)),
+        "trade": lambda f: trade(decode_trade(f)),
+        "aggTrade": lambda f: agg(decode_agg_trade(f)),
+        "bookTicker": lambda f: quote(decode_book_ticker(f)),
         "depth1": depth_applied,
         "depth10": depth_applied,
+        "trade-combined": combined,
+        "bookTicker-combined": combined,
     }
 
 
@@ -236,6 +260,8 @@ FRAMES = {
     "bookTicker": BOOK_TICKER,
     "depth1": DEPTH_1,
     "depth10": DEPTH_10,
+    "trade-combined": b'{"stream":"btcusdt@trade","data":' + TRADE + b"}",
+    "bookTicker-combined": b'{"stream":"btcusdt@bookTicker","data":' + BOOK_TICKER + b"}",
 }
 
 
@@ -243,7 +269,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--number", type=int, default=20000)
+    ap.add_argument("--quick", action="store_true", help="3 repeats of 2000 calls (a smoke run)")
     args = ap.parse_args()
+    if args.quick:
+        args.repeats, args.number = 3, 2000
     suites: dict[str, dict[str, Callable[[bytes], Any]]] = {
         "tradeport": tradeport_cases(),
         "tp-nomemo": tradeport_cases(cache_size=0),
@@ -274,9 +303,9 @@ def main() -> None:
                     continue
                 key = (suite_name, frame_name)
                 best[key] = min(best.get(key, value), value)
-    print(f"{'frame':<12}{'orjson ns':>11}" + "".join(f"{s + ' ns':>16}{'x':>7}" for s in suites))
+    print(f"{'frame':<20}{'orjson ns':>11}" + "".join(f"{s + ' ns':>16}{'x':>7}" for s in suites))
     for frame_name in FRAMES:
-        row = f"{frame_name:<12}{floor[frame_name]:>11.0f}"
+        row = f"{frame_name:<20}{floor[frame_name]:>11.0f}"
         for suite_name in suites:
             value = best.get((suite_name, frame_name))
             row += (

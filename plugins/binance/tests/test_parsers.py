@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
+import msgspec
 import pytest
-from binance_payloads import load
+from binance_payloads import load, raw
 from tradeport.book import OrderBook
 from tradeport.errors import UnknownInstrument
 from tradeport.model.data import BarSpecification, BarType
@@ -41,6 +43,12 @@ from tradeport_binance.websocket.parse import (
     parse_execution_report,
     parse_order_trade_update,
     parse_outbound_account_position,
+)
+from tradeport_binance.websocket.payloads import (
+    decode_agg_trade,
+    decode_book_ticker,
+    decode_depth_update,
+    decode_trade,
 )
 
 TS = 1_700_000_000_000_000_000
@@ -135,7 +143,7 @@ def test_unparseable_record_is_skipped_and_the_rest_load() -> None:
 
 
 def test_trade_stream() -> None:
-    tick = parser().parse_trade_tick(load("spot_trade.json"))
+    tick = parser().parse_trade_tick(decode_trade(raw("spot_trade.json")))
     assert str(tick.instrument_id) == "BNBBTC.BINANCE"
     assert tick.price == Price("0.001000") and tick.price.precision == 6
     assert tick.size == Quantity("100.000")
@@ -145,25 +153,25 @@ def test_trade_stream() -> None:
 
 
 def test_agg_trade_stream() -> None:
-    tick = parser().parse_agg_trade_tick(load("spot_agg_trade.json"))
+    tick = parser().parse_agg_trade_tick(decode_agg_trade(raw("spot_agg_trade.json")))
     assert tick.trade_id.value == "12345" and tick.aggressor_side is AggressorSide.SELLER
 
 
 def test_book_ticker_spot_has_no_event_time() -> None:
-    quote = parser().parse_quote_tick(load("spot_book_ticker.json"))
+    quote = parser().parse_quote_tick(decode_book_ticker(raw("spot_book_ticker.json")))
     assert quote.bid_price == Price("25.3519") and quote.ask_price == Price("25.3652")
     assert quote.bid_size == Quantity("31.21") and quote.ask_size == Quantity("40.66")
     assert quote.ts_event == quote.ts_init == TS
 
 
 def test_book_ticker_futures_uses_transaction_time() -> None:
-    quote = parser().parse_quote_tick(load("futures_book_ticker.json"))
+    quote = parser().parse_quote_tick(decode_book_ticker(raw("futures_book_ticker.json")))
     assert quote.ts_event == 1568014460891 * 1_000_000
 
 
 def test_depth_update_spot_and_its_application_to_a_book() -> None:
     p = parser()
-    batch = p.parse_depth_batch(load("spot_depth_update.json"))
+    batch = p.parse_depth_batch(decode_depth_update(raw("spot_depth_update.json")))
     assert (batch.first_sequence, batch.last_sequence, batch.previous_sequence) == (157, 160, None)
     assert batch.deltas is not None and len(batch.deltas) == 2
     bid, ask = batch.deltas.deltas
@@ -183,7 +191,7 @@ def test_depth_update_futures_carries_previous_id() -> None:
     futures = dict(INSTRUMENTS)
     futures["BTCUSDT"] = spot("BTCUSDT", "BTC", "USDT", "0.0001", "1")
     batch = StreamParser(futures.get, clock=lambda: TS).parse_depth_batch(
-        load("futures_depth_update.json")
+        decode_depth_update(raw("futures_depth_update.json"))
     )
     assert batch.previous_sequence == 149 and batch.last_sequence == 160
 
@@ -398,21 +406,34 @@ def test_outbound_account_position() -> None:
 
 
 def test_unknown_symbol_names_it() -> None:
+    frame = json.dumps(dict(load("spot_trade.json"), s="XYZ"))
     with pytest.raises(UnknownInstrument, match="XYZ"):
-        StreamParser({}.get).parse_trade_tick(dict(load("spot_trade.json"), s="XYZ"))
+        StreamParser({}.get).parse_trade_tick(decode_trade(frame))
 
 
 def test_price_and_size_memo_is_bounded_and_changes_nothing() -> None:
-    frame = load("spot_depth_update.json")
+    documented = load("spot_depth_update.json")
+    frame = decode_depth_update(raw("spot_depth_update.json"))
     memo = StreamParser(INSTRUMENTS.get, clock=lambda: TS, cache_size=2)
     plain = StreamParser(INSTRUMENTS.get, clock=lambda: TS, cache_size=0)
     for _ in range(3):  # the second and third pass hit the memo
         assert memo.parse_depth_batch(frame) == plain.parse_depth_batch(frame)
-    info = memo.info(frame["s"])
+    info = memo.info(frame.symbol)
     assert 0 < len(info.prices) <= 2 and 0 < len(info.sizes) <= 2
-    assert not plain.info(frame["s"]).prices  # cache_size=0 keeps nothing
+    assert not plain.info(frame.symbol).prices  # cache_size=0 keeps nothing
     # A zero size (level removed) is falsy: the memo must still hand it back as a DELETE.
-    removal = dict(frame, a=[["0.0026", "0.000"]], b=[])
+    removal = decode_depth_update(json.dumps(dict(documented, a=[["0.0026", "0.000"]], b=[])))
     for _ in range(2):
         (delta,) = memo.parse_depth_batch(removal).deltas.deltas
         assert delta.action is BookAction.DELETE
+
+
+def test_stream_payload_of_the_wrong_type_names_the_field() -> None:
+    # The typed decoders refuse what the parser could not use, saying which field is wrong.
+    frame = json.dumps(dict(load("spot_trade.json"), p=0.001))
+    with pytest.raises(msgspec.ValidationError, match=r"\$\.p"):
+        decode_trade(frame)
+    with pytest.raises(msgspec.ValidationError, match="missing required field `b`"):
+        decode_depth_update(
+            json.dumps({k: v for k, v in load("spot_depth_update.json").items() if k != "b"})
+        )

@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import msgspec
 from tradeport.book import (
     BookSynchronizer,
     ContiguousRange,
@@ -27,6 +28,7 @@ from tradeport.model.enums import BookType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 from tradeport.net.ws_client import WebSocketClient
+from tradeport.net.ws_protocol import RoutedFrame
 
 from tradeport_binance.capabilities import capabilities_for
 from tradeport_binance.config import BinanceConfig
@@ -44,10 +46,22 @@ from tradeport_binance.market_prices import LastMarketPrices
 from tradeport_binance.symbology import native_symbol
 from tradeport_binance.websocket.client import market_stream_client, stream_name
 from tradeport_binance.websocket.parse import StreamParser
+from tradeport_binance.websocket.payloads import (
+    BookTickerPayload,
+    DepthUpdatePayload,
+    decode_agg_trade,
+    decode_book_ticker,
+    decode_depth_update,
+    decode_trade,
+)
 
 __all__ = ["BinanceDataClient"]
 
-Route = Callable[[Mapping[str, Any]], Awaitable[None]]
+Route = Callable[[Any], Awaitable[None]]
+#: Decodes a routed payload (JSON bytes) for its route: a typed model on the hot streams
+#: (websocket/payloads.py), plain dicts on the others.
+PayloadDecoder = Callable[[Any], Any]
+_as_dicts: PayloadDecoder = msgspec.json.decode
 _HOUR_MS = 3_600_000
 _KLINE_PAGE = 1000
 _TRADE_PAGE = 1000
@@ -80,7 +94,7 @@ class BinanceDataClient(DataClient):
         self._owns_http = http is None
         self.futures = config.account_type.is_futures
         self.parser = StreamParser(self._by_native)
-        self._routes: dict[str, Route] = {}
+        self._routes: dict[str, tuple[PayloadDecoder, Route]] = {}
         self._books: dict[InstrumentId, BookSynchronizer] = {}
         self._mark_wants: dict[str, set[str]] = {}
         self._ws: WebSocketClient | None = None
@@ -128,13 +142,15 @@ class BinanceDataClient(DataClient):
     # -- routing ---------------------------------------------------------------------------------
 
     async def _on_message(self, message: Any) -> None:
-        stream = message.get("stream") if isinstance(message, dict) else None
-        route = self._routes.get(stream) if stream is not None else None
-        if route is None:
+        # Data frames arrive routed (``{"stream": .., "data": ..}`` decoded only to the stream
+        # name, see binance_protocol); each route decodes its payload with its own decoder.
+        entry = self._routes.get(message.route) if isinstance(message, RoutedFrame) else None
+        if entry is None:
             # An unknown or unsubscribed stream (or a malformed message): count, never crash.
             self.log.debug("unrouted Binance message: %.200r", message)
             return
-        await route(message["data"])
+        decode, route = entry
+        await route(decode(message.payload))
 
     async def _on_reconnected(self) -> None:
         # Continuity is lost across connections: every book is rebuilt from a new snapshot.
@@ -160,10 +176,16 @@ class BinanceDataClient(DataClient):
         found = provider.find(instrument_id)
         return found if found is not None else await provider.load(instrument_id)
 
-    async def _subscribe(self, instrument_id: InstrumentId, channel: str, route: Route) -> None:
+    async def _subscribe(
+        self,
+        instrument_id: InstrumentId,
+        channel: str,
+        route: Route,
+        decode: PayloadDecoder = _as_dicts,
+    ) -> None:
         await self._instrument(instrument_id)
         stream = stream_name(native_symbol(instrument_id), channel)
-        self._routes[stream] = route
+        self._routes[stream] = (decode, route)
         try:
             await self.ws.subscribe([stream])
         except BaseException:
@@ -182,12 +204,12 @@ class BinanceDataClient(DataClient):
         parse = self.parser.parse_quote_tick
         record = self.last_prices.record_quote
 
-        async def route(data: Mapping[str, Any]) -> None:
+        async def route(data: BookTickerPayload) -> None:
             tick = parse(data)
             record(tick)
             await self.emit(tick)
 
-        await self._subscribe(instrument_id, "bookTicker", route)
+        await self._subscribe(instrument_id, "bookTicker", route, decode_book_ticker)
 
     async def unsubscribe_quotes(self, instrument_id: InstrumentId) -> None:
         """Stop the quote stream."""
@@ -203,12 +225,13 @@ class BinanceDataClient(DataClient):
         parse = self.parser.parse_agg_trade_tick if agg else self.parser.parse_trade_tick
         record = self.last_prices.record_trade
 
-        async def route(data: Mapping[str, Any]) -> None:
+        async def route(data: Any) -> None:
             tick = parse(data)
             record(tick)
             await self.emit(tick)
 
-        await self._subscribe(instrument_id, self._trade_channel(), route)
+        decode = decode_agg_trade if agg else decode_trade
+        await self._subscribe(instrument_id, self._trade_channel(), route, decode)
 
     async def unsubscribe_trades(self, instrument_id: InstrumentId) -> None:
         """Stop the trade stream."""
@@ -242,10 +265,10 @@ class BinanceDataClient(DataClient):
         parse = self.parser.parse_depth_batch
         push = sync.push
 
-        async def route(data: Mapping[str, Any]) -> None:
+        async def route(data: DepthUpdatePayload) -> None:
             await push(parse(data))
 
-        await self._subscribe(instrument_id, self._depth_channel(), route)
+        await self._subscribe(instrument_id, self._depth_channel(), route, decode_depth_update)
         if not sync.synced:
             self._tasks.start_soon(
                 self._prime_book, instrument_id, sync, name=f"binance book {instrument_id}"

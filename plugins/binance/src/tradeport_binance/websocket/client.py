@@ -33,10 +33,13 @@ __all__ = ["binance_protocol", "market_stream_client", "user_stream_protocol", "
 
 
 def binance_protocol() -> GenericJsonProtocol:
-    """SUBSCRIBE/UNSUBSCRIBE with integer ids; a reply carrying ``code`` is a refusal."""
+    """SUBSCRIBE/UNSUBSCRIBE with integer ids; a reply carrying ``code`` is a refusal. Data
+    frames (``{"stream": .., "data": ..}``) are decoded only to their stream name: each
+    route decodes its payload with its own typed model (RoutedFrame)."""
     return GenericJsonProtocol(
         reply_id_key="id",
         errors=[{"code": PRESENT, "msg": PRESENT}],
+        route_by=("stream", "data"),
         # Binance counts every control message against 5 per second; batch generously.
         batch_size=200,
     )

@@ -61,6 +61,12 @@ from tradeport_binance.enums import (
     SIDE_FROM_BINANCE,
     SPOT_ORDER_TYPE_FROM_BINANCE,
 )
+from tradeport_binance.websocket.payloads import (
+    AggTradePayload,
+    BookTickerPayload,
+    DepthUpdatePayload,
+    TradePayload,
+)
 
 __all__ = [
     "OrderEventFields",
@@ -82,9 +88,6 @@ _MS = 1_000_000
 _time_ns = time.time_ns
 _price = Price.from_str
 _qty = Quantity.from_str
-_trade_tick = TradeTick.trusted
-_trade_id = TradeId.trusted
-_quote_tick = QuoteTick.trusted
 _delta_batch = DeltaBatch.trusted
 
 
@@ -129,73 +132,60 @@ class StreamParser:
         self._cache.clear()
 
     # -- hot path -------------------------------------------------------------------------------
-    # ``self._cache.get(s) or self.info(s)``: the hit costs a dict lookup instead of a call.
-    # Trusted constructors: every value is parsed and typed here already (``str(int)`` is a
-    # valid id), so the checks would only repeat themselves on the hottest path.
+    # Payloads arrive typed (websocket/payloads.py); ``self._cache.get(s) or self.info(s)``:
+    # the hit costs a dict lookup instead of a call. The decoder's builders memoize prices and
+    # sizes and construct without re-checking what is typed already.
 
-    def parse_trade_tick(self, msg: Mapping[str, Any]) -> TradeTick:
+    def parse_trade_tick(self, msg: TradePayload) -> TradeTick:
         """``<symbol>@trade``: one trade; ``m`` (buyer is maker) means the seller aggressed."""
-        native = msg["s"]
+        native = msg.symbol
         info = self._cache.get(native) or self.info(native)
-        text = msg["p"]
-        price = info.prices.get(text) or info.price(text)
-        text = msg["q"]
-        size = info.sizes.get(text) or info.size(text)
-        return _trade_tick(
-            info.instrument_id,
-            price,
-            size,
-            _SELLER if msg["m"] else _BUYER,
-            _trade_id(str(msg["t"])),
-            msg["T"] * _MS,
+        return info.trade_tick(
+            msg.price,
+            msg.quantity,
+            _SELLER if msg.buyer_is_maker else _BUYER,
+            str(msg.trade_id),
+            msg.trade_time * _MS,
             self._clock(),
         )
 
-    def parse_agg_trade_tick(self, msg: Mapping[str, Any]) -> TradeTick:
+    def parse_agg_trade_tick(self, msg: AggTradePayload) -> TradeTick:
         """``<symbol>@aggTrade``: trades of one taker order at one price (id ``a``)."""
-        native = msg["s"]
+        native = msg.symbol
         info = self._cache.get(native) or self.info(native)
-        text = msg["p"]
-        price = info.prices.get(text) or info.price(text)
-        text = msg["q"]
-        size = info.sizes.get(text) or info.size(text)
-        return _trade_tick(
-            info.instrument_id,
-            price,
-            size,
-            _SELLER if msg["m"] else _BUYER,
-            _trade_id(str(msg["a"])),
-            msg["T"] * _MS,
+        return info.trade_tick(
+            msg.price,
+            msg.quantity,
+            _SELLER if msg.buyer_is_maker else _BUYER,
+            str(msg.agg_trade_id),
+            msg.trade_time * _MS,
             self._clock(),
         )
 
-    def parse_quote_tick(self, msg: Mapping[str, Any]) -> QuoteTick:
+    def parse_quote_tick(self, msg: BookTickerPayload) -> QuoteTick:
         """``<symbol>@bookTicker``. Spot sends no event time, so ts_event is ts_init there;
         futures send ``T`` (transaction time)."""
-        native = msg["s"]
+        native = msg.symbol
         info = self._cache.get(native) or self.info(native)
-        prices, sizes = info.prices, info.sizes
         ts_init = self._clock()
-        event = msg.get("T") or msg.get("E")
-        bid, ask, bid_size, ask_size = msg["b"], msg["a"], msg["B"], msg["A"]
-        return _quote_tick(
-            info.instrument_id,
-            prices.get(bid) or info.price(bid),
-            prices.get(ask) or info.price(ask),
-            sizes.get(bid_size) or info.size(bid_size),
-            sizes.get(ask_size) or info.size(ask_size),
+        event = msg.transaction_time or msg.event_time
+        return info.quote_tick(
+            msg.bid_price,
+            msg.ask_price,
+            msg.bid_qty,
+            msg.ask_qty,
             event * _MS if event else ts_init,
             ts_init,
         )
 
-    def parse_depth_batch(self, msg: Mapping[str, Any]) -> DeltaBatch:
+    def parse_depth_batch(self, msg: DepthUpdatePayload) -> DeltaBatch:
         """``<symbol>@depth@100ms`` (``depthUpdate``) as a DeltaBatch: first ``U``, last ``u``
         and, on futures, previous ``pu``. Sizes are absolute; zero removes the level."""
-        native = msg["s"]
+        native = msg.symbol
         info = self._cache.get(native) or self.info(native)
-        last_id = msg["u"]
-        deltas = info.l2_deltas(msg["b"], msg["a"], last_id, msg["E"] * _MS, self._clock())
-        return _delta_batch(deltas, msg["U"], last_id, msg.get("pu"))
+        last_id = msg.final_update_id
+        deltas = info.l2_deltas(msg.bids, msg.asks, last_id, msg.event_time * _MS, self._clock())
+        return _delta_batch(deltas, msg.first_update_id, last_id, msg.previous_final_update_id)
 
     # -- lower volume ---------------------------------------------------------------------------
 
