@@ -539,10 +539,11 @@ def test_unknown_instrument_and_missing_fields(sim: SimulatedExchange) -> None:
     assert sim.submit(BTC, BUY, LIMIT, D("1")).reason is RejectReason.INVALID_PRICE
     assert sim.submit(BTC, BUY, MARKET, D("1"), price=D("100")).reason is RejectReason.INVALID_ORDER
     assert sim.submit(BTC, BUY, MARKET).reason is RejectReason.INVALID_QUANTITY
+    # A trailing stop-limit needs a price or a limit offset.
     trailing_limit = sim.submit(
-        BTC, SELL, OrderType.TRAILING_STOP_LIMIT, D("1"), price=D("90"), trailing_offset=D("1")
+        BTC, SELL, OrderType.TRAILING_STOP_LIMIT, D("1"), trailing_offset=D("1")
     )
-    assert trailing_limit.reason is RejectReason.UNSUPPORTED_ORDER_TYPE
+    assert trailing_limit.reason is RejectReason.INVALID_PRICE
     assert (
         sim.submit(BTC, SELL, MARKET, D("1"), reduce_only=True).reason is RejectReason.INVALID_ORDER
     )

@@ -21,6 +21,7 @@ from tradeport.model.enums import (
 from tradeport_conformance.simulated import (
     CancelCause,
     ImmediateTrigger,
+    OrderAmended,
     OrderCanceled,
     OrderFilled,
     OrderTriggered,
@@ -396,6 +397,159 @@ def test_trailing_stop_in_basis_points_with_activation_price(sim: SimulatedExcha
 def test_trailing_stop_needs_a_reference_or_activation_price(sim: SimulatedExchange) -> None:
     result = sim.submit(PERP, SELL, OrderType.TRAILING_STOP_MARKET, D("1"), trailing_offset=D("5"))
     assert result.reason is RejectReason.INVALID_TRIGGER_PRICE
+
+
+def amended_events(events: tuple[SimEvent, ...]) -> list[OrderAmended]:
+    return [event for event in events if isinstance(event, OrderAmended)]
+
+
+def test_every_trailing_trigger_move_is_an_amended_event(sim: SimulatedExchange) -> None:
+    sim.set_last_price(PERP, D("100"))
+    placed = sim.submit(PERP, SELL, OrderType.TRAILING_STOP_MARKET, D("1"), trailing_offset=D("5"))
+    assert placed.order is not None
+    # Arming at submission is part of the acceptance, not a move.
+    assert amended_events(placed.events) == []
+    sim.advance_time(T0 + 7)
+    (moved,) = amended_events(sim.set_last_price(PERP, D("110")))
+    assert moved.order.venue_order_id == placed.order.venue_order_id
+    assert (moved.previous.trigger_price, moved.order.trigger_price) == (D("95"), D("105"))
+    assert (moved.previous.ts_updated, moved.order.ts_updated, moved.ts) == (T0, T0 + 7, T0 + 7)
+    assert moved.order.status is OrderStatus.ACCEPTED
+    # Toward the trigger, or back up to the high already seen: no move, no event.
+    assert sim.set_last_price(PERP, D("107")) == ()
+    assert sim.set_last_price(PERP, D("110")) == ()
+    (again,) = amended_events(sim.set_last_price(PERP, D("112")))
+    assert (again.previous.trigger_price, again.order.trigger_price) == (D("105"), D("107"))
+    assert again.seq > moved.seq
+
+
+def test_trailing_activation_is_an_amended_event_from_no_trigger(sim: SimulatedExchange) -> None:
+    placed = sim.submit(
+        PERP,
+        BUY,
+        OrderType.TRAILING_STOP_MARKET,
+        D("1"),
+        trailing_offset=D("100"),
+        trailing_offset_type=TrailingOffsetType.BASIS_POINTS,
+        activation_price=D("90"),
+    )
+    assert placed.order is not None and placed.order.trigger_price is None
+    assert sim.set_last_price(PERP, D("95")) == ()  # above the activation price: waiting
+    (activated,) = amended_events(sim.set_last_price(PERP, D("90")))
+    assert (activated.previous.trigger_price, activated.order.trigger_price) == (None, D("90.9"))
+
+
+def test_trailing_stop_limit_with_a_fixed_price_trails_then_works_at_it(
+    sim: SimulatedExchange,
+) -> None:
+    sim.set_last_price(PERP, D("100"))
+    placed = sim.submit(
+        PERP,
+        SELL,
+        OrderType.TRAILING_STOP_LIMIT,
+        D("1"),
+        price=D("103"),
+        trailing_offset=D("5"),
+    )
+    assert placed.ok and placed.order is not None
+    assert (placed.order.trigger_price, placed.order.price) == (D("95"), D("103"))
+    (moved,) = amended_events(sim.set_last_price(PERP, D("110")))
+    assert (moved.order.trigger_price, moved.order.price) == (D("105"), D("103"))
+    quote(sim, D("104"), D("104.5"))
+    events = sim.set_last_price(PERP, D("105"))
+    (triggered,) = [e for e in events if isinstance(e, OrderTriggered)]
+    assert triggered.order.price == D("103")
+    (filled,) = filled_events(events)
+    # A limit sell at 103 takes the 104 bid (it is no market order: it would stop at 103).
+    assert (filled.fill.price, filled.order.status) == (D("104"), OrderStatus.FILLED)
+    assert filled.fill.liquidity_side is LiquiditySide.TAKER
+
+
+def test_trailing_stop_limit_with_a_limit_offset_prices_itself_from_the_trigger(
+    sim: SimulatedExchange,
+) -> None:
+    sim.set_last_price(PERP, D("100"))
+    placed = sim.submit(
+        PERP,
+        SELL,
+        OrderType.TRAILING_STOP_LIMIT,
+        D("1"),
+        trailing_offset=D("5"),
+        limit_offset=D("2"),
+    )
+    assert placed.ok and placed.order is not None
+    assert (placed.order.trigger_price, placed.order.price) == (D("95"), None)
+    rate = D("0.1") + D("0.0005")  # initial margin + the larger fee
+    assert sim.balance("USDT").locked == D("93") * rate  # as if it triggered at 95 now
+    # Its limit price is not its own while it trails: an amend cannot set one.
+    refused = sim.amend(placed.order.venue_order_id, price=D("99"))
+    assert refused.reason is RejectReason.INVALID_ORDER
+    (moved,) = amended_events(sim.set_last_price(PERP, D("110")))
+    assert (moved.order.trigger_price, moved.order.price) == (D("105"), None)
+    quote(sim, D("102"), D("102.5"))  # the bid is below the coming limit price
+    events = sim.set_last_price(PERP, D("105"))
+    (triggered,) = [e for e in events if isinstance(e, OrderTriggered)]
+    assert triggered.order.price == D("103")  # 105 - 2
+    assert filled_events(events) == []
+    resting = sim.order(placed.order.venue_order_id)
+    assert resting is not None
+    assert (resting.status, resting.price) == (OrderStatus.TRIGGERED, D("103"))
+    assert sim.balance("USDT").locked == D("103") * rate
+    # Triggered, it is an ordinary limit order: its price can be amended now.
+    assert sim.amend(placed.order.venue_order_id, price=D("104")).ok
+
+
+def test_buy_trailing_stop_limit_offset_in_basis_points_rounds_away_from_the_trigger(
+    sim: SimulatedExchange,
+) -> None:
+    sim.set_last_price(PERP, D("100"))
+    placed = sim.submit(
+        PERP,
+        BUY,
+        OrderType.TRAILING_STOP_LIMIT,
+        D("1"),
+        trailing_offset=D("100"),
+        trailing_offset_type=TrailingOffsetType.BASIS_POINTS,
+        limit_offset=D("50"),
+    )
+    assert placed.order is not None and placed.order.trigger_price == D("101")
+    quote(sim, D("101"), D("101.2"))
+    events = sim.set_last_price(PERP, D("101"))
+    (triggered,) = [e for e in events if isinstance(e, OrderTriggered)]
+    assert triggered.order.price == D("101.6")  # 101 + 0.5 % = 101.505, up to the 0.1 tick
+    (filled,) = filled_events(events)
+    assert filled.fill.price == D("101.2")
+
+
+@pytest.mark.parametrize(
+    ("order_type", "fields", "reason"),
+    [
+        (
+            OrderType.TRAILING_STOP_LIMIT,
+            {"price": D("90"), "limit_offset": D("1")},
+            RejectReason.INVALID_ORDER,
+        ),
+        (OrderType.TRAILING_STOP_LIMIT, {}, RejectReason.INVALID_PRICE),
+        (OrderType.TRAILING_STOP_LIMIT, {"limit_offset": D("-1")}, RejectReason.INVALID_PRICE),
+        (OrderType.TRAILING_STOP_MARKET, {"limit_offset": D("1")}, RejectReason.INVALID_ORDER),
+        (
+            OrderType.TRAILING_STOP_LIMIT,
+            {"price": D("90.05"), "trailing_offset": D("5")},
+            RejectReason.INVALID_PRICE_INCREMENT,
+        ),
+    ],
+)
+def test_malformed_trailing_stop_limits_are_rejected(
+    sim: SimulatedExchange,
+    order_type: OrderType,
+    fields: dict[str, Decimal],
+    reason: RejectReason,
+) -> None:
+    sim.set_last_price(PERP, D("100"))
+    arguments: dict[str, Decimal] = {"trailing_offset": D("5"), **fields}
+    result = sim.submit(PERP, SELL, order_type, D("1"), **arguments)  # type: ignore[arg-type]
+    assert result.reason is reason, result.message
+    assert sim.open_orders() == []
 
 
 def test_untriggered_stop_can_be_amended_and_canceled(sim: SimulatedExchange) -> None:

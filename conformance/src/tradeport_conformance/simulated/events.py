@@ -84,7 +84,11 @@ class OrderExpired(OrderEvent):
 
 @dataclass(frozen=True, slots=True)
 class OrderAmended(OrderEvent):
-    """Price, quantity or trigger price changed; ``previous`` is the state before."""
+    """Price, quantity or trigger price changed; ``previous`` is the state before.
+
+    Produced by an amend, and by the exchange itself when it re-prices a resting PEGGED order
+    or moves a trailing stop's trigger price.
+    """
 
     previous: SimOrder
 

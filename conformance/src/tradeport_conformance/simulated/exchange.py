@@ -802,6 +802,7 @@ class SimulatedExchange:
         trailing_offset: Decimal | None = None,
         trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE,
         activation_price: Decimal | None = None,
+        limit_offset: Decimal | None = None,
         peg_price_type: PegPriceType | None = None,
         peg_offset: Decimal | None = None,
         meta: dict[str, Any] | None = None,
@@ -812,7 +813,13 @@ class SimulatedExchange:
           ``quote_quantity`` instead (spend/receive that much quote; spot only).
         - ``price`` for LIMIT, STOP_LIMIT and LIMIT_IF_TOUCHED; ``trigger_price`` for stop and
           if-touched orders; trailing stops take ``trailing_offset`` (+ type) and optionally
-          ``activation_price``, and the venue computes their trigger price.
+          ``activation_price``, and the venue computes their trigger price. While it trails,
+          every move of the trigger is an ``OrderAmended`` event (``previous`` holds the old
+          trigger), so mock venues can push the new trigger price.
+        - TRAILING_STOP_LIMIT takes a fixed ``price``, or instead a ``limit_offset`` (same units
+          as the trailing offset, non-negative): when it triggers, its limit price becomes the
+          trigger price minus (sell) or plus (buy) the offset, rounded to the tick away from the
+          trigger, and it works as a limit order from then on.
         - PEGGED orders take ``peg_price_type`` and optionally ``peg_offset`` (signed, in price
           units) and no price: the exchange prices them at the reference (PRIMARY: own side's
           best external price, MARKET: the opposite side's, MID, LAST) plus the offset, rounded
@@ -843,6 +850,7 @@ class SimulatedExchange:
             trailing_offset=trailing_offset,
             trailing_offset_type=trailing_offset_type,
             activation_price=activation_price,
+            limit_offset=limit_offset,
             peg_price_type=peg_price_type,
             peg_offset=peg_offset,
             meta={} if meta is None else meta,
@@ -1292,12 +1300,16 @@ class SimulatedExchange:
         """Lock what the order's leaves quantity needs; a problem if the free balance is short."""
         order = working.order
         instrument = working.instrument
-        if order.order_type in LIMIT_ORDER_TYPES:
+        price: Decimal | None
+        if order.order_type in LIMIT_ORDER_TYPES and order.price is not None:
             price = order.price
         else:
             price = (
                 order.trigger_price if order.trigger_price is not None else order.activation_price
             )
+            if price is not None and order.limit_offset is not None:
+                # An untriggered trailing stop-limit: its limit price as if it triggered now.
+                price = self._offset_limit_price(order, instrument, price)
         assert price is not None  # validated: every non-market order has one of them
         leaves = order.leaves_qty
         if instrument.uses_margin:
@@ -1632,8 +1644,9 @@ class SimulatedExchange:
             self._trail(working, reference)
         return None
 
-    def _trail(self, working: _Working, reference: Decimal) -> None:
-        """Move a trailing stop's trigger with the best price seen since activation."""
+    def _trail(self, working: _Working, reference: Decimal) -> bool:
+        """Move a trailing stop's trigger with the best price seen since activation; whether
+        the trigger price changed."""
         order = working.order
         is_sell = order.side is OrderSide.SELL
         extreme = working.trail_extreme
@@ -1642,7 +1655,7 @@ class SimulatedExchange:
             if activation is not None and (
                 reference < activation if is_sell else reference > activation
             ):
-                return
+                return False
             extreme = reference
         else:
             extreme = max(extreme, reference) if is_sell else min(extreme, reference)
@@ -1652,10 +1665,28 @@ class SimulatedExchange:
         if order.trailing_offset_type is TrailingOffsetType.BASIS_POINTS:
             offset = extreme * offset / BASIS_POINTS
         tick = working.instrument.tick_size
+        before = order.trigger_price
         if is_sell:
             order.trigger_price = round_to_increment(extreme - offset, tick, ROUND_FLOOR)
         else:
             order.trigger_price = round_to_increment(extreme + offset, tick, ROUND_CEILING)
+        return order.trigger_price != before
+
+    def _offset_limit_price(
+        self, order: SimOrder, instrument: SimInstrument, trigger: Decimal
+    ) -> Decimal:
+        """A trailing stop-limit's limit price: ``limit_offset`` beyond ``trigger`` (below it
+        for a sell, above for a buy), a whole number of ticks and never below one tick."""
+        offset = order.limit_offset
+        assert offset is not None
+        if order.trailing_offset_type is TrailingOffsetType.BASIS_POINTS:
+            offset = trigger * offset / BASIS_POINTS
+        tick = instrument.tick_size
+        if order.side is OrderSide.SELL:
+            price = round_to_increment(trigger - offset, tick, ROUND_FLOOR)
+        else:
+            price = round_to_increment(trigger + offset, tick, ROUND_CEILING)
+        return max(price, tick)
 
     def _check_triggers(self, symbol: str) -> None:
         pending = self._conditional.get(symbol)
@@ -1668,7 +1699,14 @@ class SimulatedExchange:
             if order.order_type in TRAILING_ORDER_TYPES:
                 reference = self._reference_price(symbol, order.trigger_type, order.side)
                 if reference is not None:
-                    self._trail(working, reference)
+                    before, ts_before = order.trigger_price, order.ts_updated
+                    if self._trail(working, reference):
+                        previous = order.copy()
+                        previous.trigger_price, previous.ts_updated = before, ts_before
+                        order.ts_updated = self._ts
+                        self._events.append(
+                            OrderAmended(self._next_seq(), self._ts, order.copy(), previous)
+                        )
             if self._condition_met(working):
                 self._trigger(working)
 
@@ -1677,9 +1715,19 @@ class SimulatedExchange:
         del self._conditional[order.symbol][order.venue_order_id]
         order.status = OrderStatus.TRIGGERED
         order.ts_triggered = order.ts_updated = self._ts
+        funded = True
+        if order.limit_offset is not None and order.price is None:
+            # A trailing stop-limit gets its limit price now; the estimate locked so far gives
+            # way to the lock at that price.
+            assert order.trigger_price is not None
+            self._release_funds(working)
+            order.price = self._offset_limit_price(order, working.instrument, order.trigger_price)
+            funded = self._lock_funds(working) is None
         self._events.append(OrderTriggered(self._next_seq(), self._ts, order.copy()))
         if working.reducing and self._fillable(working) == 0:
             self._cancel_working(working, CancelCause.REDUCE_ONLY)
+        elif not funded:
+            self._cancel_working(working, CancelCause.INSUFFICIENT_BALANCE)
         elif order.order_type in LIMIT_ORDER_TYPES:
             if order.post_only and self._would_take(order):
                 self._cancel_working(working, CancelCause.POST_ONLY_WOULD_CROSS)
@@ -1886,6 +1934,11 @@ class SimulatedExchange:
                 return RejectReason.INVALID_ORDER, "a pegged order is priced by its peg"
             if order.order_type not in LIMIT_ORDER_TYPES:
                 return RejectReason.INVALID_ORDER, f"{order.order_type} orders have no price"
+            if order.price is None:
+                return (
+                    RejectReason.INVALID_ORDER,
+                    "a trailing stop-limit's price follows its trigger (limit offset)",
+                )
             problem = check_price(price, instrument, RejectReason.INVALID_PRICE)
             if problem is not None:
                 return problem

@@ -267,6 +267,9 @@ class SimOrder:
     trailing_offset: Decimal | None = None
     trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE
     activation_price: Decimal | None = None
+    # TRAILING_STOP_LIMIT without a price: on triggering, the limit price is the trigger price
+    # minus (sell) / plus (buy) this offset, in units of trailing_offset_type.
+    limit_offset: Decimal | None = None
     peg_price_type: PegPriceType | None = None  # PEGGED: the reference its price follows
     peg_offset: Decimal | None = None  # PEGGED: signed price offset from the reference
     status: OrderStatus = OrderStatus.SUBMITTED

@@ -37,8 +37,6 @@ def check_order(
     """
     order_type = order.order_type
     tif = order.time_in_force
-    if order_type is OrderType.TRAILING_STOP_LIMIT:
-        return RejectReason.UNSUPPORTED_ORDER_TYPE, "TRAILING_STOP_LIMIT is not simulated"
     if tif in _UNSUPPORTED_TIF:
         return RejectReason.UNSUPPORTED_TIME_IN_FORCE, f"time in force {tif} is not supported"
     if order.quote_quantity is not None:
@@ -55,11 +53,16 @@ def check_order(
             return RejectReason.INVALID_ORDER, "a pegged order needs a peg price type"
     elif order.peg_price_type is not None or order.peg_offset is not None:
         return RejectReason.INVALID_ORDER, f"{order_type} orders take no peg"
+    problem = _check_limit_offset(order)
+    if problem is not None:
+        return problem
     if order_type in LIMIT_ORDER_TYPES:
-        # A PEGGED order's price was derived from its reference by the exchange before this.
-        problem = check_price(order.price, instrument, RejectReason.INVALID_PRICE)
-        if problem is not None:
-            return problem
+        # A PEGGED order's price was derived from its reference by the exchange before this; a
+        # trailing stop-limit with a limit offset gets its price when it triggers.
+        if order.limit_offset is None:
+            problem = check_price(order.price, instrument, RejectReason.INVALID_PRICE)
+            if problem is not None:
+                return problem
     elif order.price is not None:
         return RejectReason.INVALID_ORDER, f"{order_type} orders take no price"
     if order_type in TRAILING_ORDER_TYPES:
@@ -105,6 +108,23 @@ def check_order(
         and instrument.notional(order.quantity, reference) < instrument.min_notional
     ):
         return RejectReason.MIN_NOTIONAL, f"notional below {instrument.min_notional}"
+    return None
+
+
+def _check_limit_offset(order: SimOrder) -> Problem | None:
+    """A trailing stop-limit takes a fixed ``price`` or a ``limit_offset`` from its trigger
+    (non-negative, in ``trailing_offset_type`` units), never both; other types take neither."""
+    offset = order.limit_offset
+    if order.order_type is not OrderType.TRAILING_STOP_LIMIT:
+        if offset is not None:
+            return RejectReason.INVALID_ORDER, f"{order.order_type} orders take no limit offset"
+        return None
+    if offset is None:
+        return None
+    if order.price is not None:
+        return RejectReason.INVALID_ORDER, "give a price or a limit offset, not both"
+    if not offset.is_finite() or offset < 0:
+        return RejectReason.INVALID_PRICE, f"limit offset {offset} must be a non-negative number"
     return None
 
 
