@@ -27,6 +27,7 @@ from tradeport.model import (
     OrderStatus,
     OrderStatusReport,
     OrderType,
+    PegPriceType,
     PositionSide,
     PositionStatusReport,
     Price,
@@ -115,6 +116,32 @@ def test_order_status_report_derived_values() -> None:
     assert not order_report(order_status=OrderStatus.FILLED, filled_qty=Q("2")).is_open
     # A venue reporting more filled than ordered must not crash the reconciliation.
     assert order_report(filled_qty=Q("3")).leaves_qty == Q("0")
+
+
+def test_order_status_report_carries_the_peg_of_a_pegged_order() -> None:
+    pegged = order_report(
+        order_type=OrderType.PEGGED,
+        peg_price_type=PegPriceType.PRIMARY,
+        peg_offset=Price.from_str("-0.5"),
+    )
+    assert (pegged.peg_price_type, str(pegged.peg_offset)) == (PegPriceType.PRIMARY, "-0.5")
+    assert order_report().peg_price_type is None and order_report().peg_offset is None
+    # A venue may report the reference without an offset, or (unknown reference) the reverse.
+    assert order_report(order_type=OrderType.PEGGED, peg_price_type=PegPriceType.MID).is_open
+    with pytest.raises(ValidationError) as caught:
+        order_report(peg_price_type=PegPriceType.PRIMARY)
+    assert (caught.value.field, caught.value.value) == ("peg_price_type", "PRIMARY")
+    assert "only allowed for PEGGED orders, not LIMIT" in str(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        order_report(peg_offset=Price.from_str("1"))
+    assert (caught.value.field, caught.value.value) == ("peg_offset", "1")
+    with pytest.raises(ValidationError) as caught:
+        order_report(order_type=OrderType.PEGGED, peg_price_type="PrimaryPeg")
+    assert (caught.value.field, caught.value.value) == ("peg_price_type", "PrimaryPeg")
+    with pytest.raises(ValidationError) as caught:
+        order_report(order_type=OrderType.PEGGED, peg_offset=Decimal("-0.5"))
+    assert (caught.value.field, caught.value.value) == ("peg_offset", Decimal("-0.5"))
+    assert "must be a Price" in str(caught.value)
 
 
 def test_position_report_side_and_quantity_agree() -> None:

@@ -168,6 +168,23 @@ ORDER_REPORT = OrderStatusReport(
     ts_last=T1,
     ts_init=T1,
 )
+PEGGED_REPORT = OrderStatusReport(
+    instrument_id=IID,
+    client_order_id=ClientOrderId("C4"),
+    venue_order_id=VenueOrderId("8886775"),
+    order_side=OrderSide.BUY,
+    order_type=OrderType.PEGGED,
+    time_in_force=TimeInForce.GTC,
+    order_status=OrderStatus.ACCEPTED,
+    quantity=Q("2.000"),
+    filled_qty=Q("0.000"),
+    price=P("41999.60"),
+    peg_price_type=PegPriceType.PRIMARY,
+    peg_offset=P("-0.50"),
+    ts_accepted=T0,
+    ts_last=T0,
+    ts_init=T1,
+)
 FILL_REPORT = FillReport(
     account_id=AccountId("BINANCE-1"),
     instrument_id=IID,
@@ -357,6 +374,7 @@ EXAMPLES: list[Any] = [
     ),
     # reports
     ORDER_REPORT,
+    PEGGED_REPORT,
     FILL_REPORT,
     POSITION_REPORT,
     PositionStatusReport(

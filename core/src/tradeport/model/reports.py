@@ -18,6 +18,7 @@ from tradeport.model.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
+    PegPriceType,
     PositionSide,
     TimeInForce,
     TrailingOffsetType,
@@ -54,6 +55,11 @@ class OrderStatusReport:
     does not echo it). ``avg_px`` is the average fill price (a Decimal: it may need more
     decimals than the instrument's price precision). ``ts_accepted`` is when the venue took
     the order, ``ts_last`` its last change.
+
+    A PEGGED order reports its current (derived) ``price`` and, when the venue says, its peg
+    as :class:`~tradeport.model.orders.Order` carries it: ``peg_price_type`` (the reference)
+    and ``peg_offset``, the signed offset from it (a Price: it may be negative). Both are
+    refused on other order types (a trailing stop's trailing peg is ``trailing_offset``).
     """
 
     account_id: AccountId | None = None
@@ -74,6 +80,8 @@ class OrderStatusReport:
     limit_offset: Decimal | None = None
     trailing_offset: Decimal | None = None
     trailing_offset_type: TrailingOffsetType | None = None
+    peg_price_type: PegPriceType | None = None
+    peg_offset: Price | None = None
     avg_px: Decimal | None = None
     display_qty: Quantity | None = None
     expire_time_ns: int | None = None
@@ -84,6 +92,21 @@ class OrderStatusReport:
     ts_triggered: int | None = None
     ts_last: int
     ts_init: int
+
+    def __attrs_post_init__(self) -> None:
+        if self.peg_price_type is None and self.peg_offset is None:
+            return
+        if self.order_type is not OrderType.PEGGED:
+            name = "peg_price_type" if self.peg_price_type is not None else "peg_offset"
+            raise ValidationError(
+                name,
+                str(getattr(self, name)),
+                f"is only allowed for PEGGED orders, not {self.order_type}",
+            )
+        if self.peg_price_type is not None and not isinstance(self.peg_price_type, PegPriceType):
+            raise ValidationError("peg_price_type", self.peg_price_type, "must be a PegPriceType")
+        if self.peg_offset is not None and self.peg_offset.__class__ is not Price:
+            raise ValidationError("peg_offset", self.peg_offset, "must be a Price or None")
 
     @property
     def leaves_qty(self) -> Quantity:
