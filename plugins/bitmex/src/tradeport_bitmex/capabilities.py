@@ -38,6 +38,8 @@ CAPABILITIES = Capabilities(
         OrderType.PEGGED: (_GTC, _IOC, _FOK, _DAY),
         # Stop + pegPriceType=TrailingStopPeg, a signed price offset in pegOffsetValue.
         OrderType.TRAILING_STOP_MARKET: (_GTC, _DAY),
+        # StopLimit + TrailingStopPeg: the same offset, and a fixed limit price in price.
+        OrderType.TRAILING_STOP_LIMIT: (_GTC, _DAY),
     },
     # POST /order documents pegPriceType PrimaryPeg and MarketPeg for ordType=Pegged.
     peg_price_types={PegPriceType.PRIMARY, PegPriceType.MARKET},
@@ -52,10 +54,10 @@ CAPABILITIES = Capabilities(
     notes=(
         "Quantities are contracts (spot: lots); Instrument.multiplier is the contract size in "
         "the settlement currency; XBt/USDt/Gwei amounts are converted to XBT/USDT/ETH.",
-        "Trailing stops (Stop + pegPriceType=TrailingStopPeg) trail by a price offset only "
-        "(TrailingOffsetType.PRICE) and have no activation price. Trailing stop-limits "
-        "(StopLimit + TrailingStopPeg) are accepted by submit_order but not declared: the "
-        "conformance simulator does not simulate them.",
+        "Trailing stops (Stop, or StopLimit, + pegPriceType=TrailingStopPeg) trail by a price "
+        "offset only (TrailingOffsetType.PRICE) and have no activation price. A trailing "
+        "stop-limit's limit price is fixed (Order.price); a limit_offset from the moving "
+        "trigger cannot be expressed and is refused before sending.",
         "No GTD: BitMEX has no expiry time in force. No order lists: BitMEX retired contingent "
         "orders (OCO/OTO).",
         "Quote history is not offered: BitMEX removed GET /quote.",

@@ -121,7 +121,8 @@ def order_form(order: Order, *, close: bool = False) -> Params:
     optional signed ``pegOffsetValue`` (the order's ``peg_offset``) and no price.
     Trailing stops are Stop/StopLimit orders with ``pegPriceType=TrailingStopPeg`` and a signed
     ``pegOffsetValue`` (negative below the market for sells); BitMEX trails by a price offset
-    only. ``close`` adds execInst ``Close`` (close the position; implies reduce-only).
+    only, and a trailing stop-limit keeps the fixed limit ``price`` it was sent with. ``close``
+    adds execInst ``Close`` (close the position; implies reduce-only).
     """
     if order.time_in_force not in TIME_IN_FORCE_TO_VENUE:
         raise ValidationError(
@@ -175,6 +176,14 @@ def order_form(order: Order, *, close: bool = False) -> Params:
                 "activation_price",
                 order.activation_price,
                 "BitMEX trailing stops have no activation price",
+            )
+        if order.limit_offset is not None:
+            # POST /order: a StopLimit takes a limit ``price``; TrailingStopPeg moves only the
+            # stopPx (BitMEX/api-connectors, the generated OrderApi's Order.new notes).
+            raise ValidationError(
+                "limit_offset",
+                str(order.limit_offset),
+                "BitMEX trailing stop-limits have a fixed limit price (price), not a limit offset",
             )
         offset = order.trailing_offset or Decimal(0)
         signed = -offset if order.side.value == "SELL" else offset

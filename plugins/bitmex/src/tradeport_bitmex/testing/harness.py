@@ -36,6 +36,7 @@ from tradeport_conformance.simulated import (
     BalanceChanged,
     BookUpdated,
     IdStyle,
+    OrderAmended,
     OrderEvent,
     OrderFilled,
     PositionChanged,
@@ -59,6 +60,7 @@ from tradeport_bitmex.testing.render import (
     margin_row,
     num,
     order_row,
+    order_update_row,
     position_row,
     wallet_row,
 )
@@ -95,8 +97,14 @@ _ORD_TYPES = {
 }
 #: ``pegPriceType`` of a ``Pegged`` order.
 _PEGS = {"PrimaryPeg": PegPriceType.PRIMARY, "MarketPeg": PegPriceType.MARKET}
-#: ``pegPriceType`` that makes a Stop order a trailing stop (its ``pegOffsetValue`` is signed).
+#: ``pegPriceType`` that makes a Stop (StopLimit) order a trailing stop (stop-limit); its
+#: ``pegOffsetValue`` is signed.
 TRAILING_STOP_PEG = "TrailingStopPeg"
+#: Stop order types that trail with TrailingStopPeg, as the SimulatedExchange's trailing types.
+_TRAILING = {
+    OrderType.STOP_MARKET: OrderType.TRAILING_STOP_MARKET,
+    OrderType.STOP_LIMIT: OrderType.TRAILING_STOP_LIMIT,
+}
 _TIFS = {
     "GoodTillCancel": TimeInForce.GTC,
     "ImmediateOrCancel": TimeInForce.IOC,
@@ -544,14 +552,20 @@ class BitmexHarness(MockVenue):
         side = OrderSide.BUY if p.get("side") == "Buy" else OrderSide.SELL
         peg_text = p.get("pegPriceType") or None
         peg_fields: dict[str, Any] = {}
-        if peg_text == TRAILING_STOP_PEG and ord_type is OrderType.STOP_MARKET:
+        if peg_text == TRAILING_STOP_PEG and ord_type in _TRAILING:
             trailing = self._trailing_fields(side, p)
             if isinstance(trailing, str):
                 return self.error_response(400, message=trailing)
-            ord_type, peg_fields = OrderType.TRAILING_STOP_MARKET, trailing
+            if ord_type is OrderType.STOP_LIMIT and p.get("price") in (None, ""):
+                # POST /order: StopLimit orders "Specify an orderQty, stopPx, and price"; with
+                # TrailingStopPeg the peg replaces stopPx, the limit price stays fixed.
+                return self.error_response(
+                    400, message="Invalid price: a StopLimit order needs a limit price"
+                )
+            ord_type, peg_fields = _TRAILING[ord_type], trailing
         elif ord_type is None or (peg_text is not None and ord_type is not OrderType.PEGGED):
-            # StopLimit + TrailingStopPeg is real BitMEX, but the SimulatedExchange does not
-            # simulate trailing stop-limits, so the mock refuses it rather than fake it.
+            # TrailingStopPeg on MarketIfTouched/LimitIfTouched is real BitMEX too, but the
+            # SimulatedExchange trails stops only, so the mock refuses it rather than fake it.
             return self.error_response(400, message=f"Unsupported ordType {p.get('ordType')}")
         elif ord_type is OrderType.PEGGED:
             peg = _PEGS.get(peg_text or "")
@@ -590,7 +604,8 @@ class BitmexHarness(MockVenue):
 
     @staticmethod
     def _trailing_fields(side: OrderSide, p: dict[str, Any]) -> dict[str, Any] | str:
-        """A ``Stop`` + ``TrailingStopPeg`` form as the SimulatedExchange's trailing stop.
+        """A ``Stop``/``StopLimit`` + ``TrailingStopPeg`` form as the SimulatedExchange's
+        trailing stop (stop-limit, with its fixed ``price``).
 
         BitMEX trails by a price offset whose sign says the direction: negative (below the
         market) for a sell stop, positive for a buy stop. The venue computes ``stopPx`` from
@@ -840,6 +855,11 @@ class BitmexHarness(MockVenue):
                 "execution", "insert", [execution_row(fill, event.order, self._exec_id(fill))]
             )
             await self._private("order", "update", [order_row(event.order, event.ts)])
+        elif isinstance(event, OrderAmended) and _trail_moved(event):
+            # The venue moved a trailing stop: BitMEX pushes the changed stopPx in an update.
+            await self._private(
+                "order", "update", [order_update_row(event.previous, event.order, event.ts)]
+            )
         elif isinstance(event, OrderEvent):
             action = "insert" if isinstance(event, SimOrderAccepted) else "update"
             await self._private("order", action, [order_row(event.order, event.ts)])
@@ -1018,3 +1038,14 @@ class BitmexHarness(MockVenue):
         await self._to_topic(
             f"instrument:{symbol}", {"table": "instrument", "action": "update", "data": [row]}
         )
+
+
+def _trail_moved(event: OrderAmended) -> bool:
+    """Whether the exchange moved a trailing stop's trigger (not a client amend: BitMEX lets
+    no one amend a TrailingStopPeg's stopPx, and the mock answers amends with whole rows)."""
+    order, previous = event.order, event.previous
+    return (
+        order.order_type in _TRAILING.values()
+        and order.trigger_price != previous.trigger_price
+        and (order.quantity, order.price) == (previous.quantity, previous.price)
+    )

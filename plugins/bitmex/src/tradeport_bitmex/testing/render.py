@@ -38,6 +38,7 @@ __all__ = [
     "margin_row",
     "num",
     "order_row",
+    "order_update_row",
     "position_row",
     "wallet_row",
 ]
@@ -55,6 +56,7 @@ _ORD_TYPE = {
     OrderType.MARKET_IF_TOUCHED: "MarketIfTouched",
     OrderType.LIMIT_IF_TOUCHED: "LimitIfTouched",
     OrderType.TRAILING_STOP_MARKET: "Stop",
+    OrderType.TRAILING_STOP_LIMIT: "StopLimit",
     OrderType.PEGGED: "Pegged",
 }
 _PEG = {PegPriceType.PRIMARY: "PrimaryPeg", PegPriceType.MARKET: "MarketPeg"}
@@ -81,6 +83,9 @@ _TRIGGER = {
     TriggerType.INDEX_PRICE: "IndexPrice",
     TriggerType.LAST_PRICE: "LastPrice",
 }
+_TRAILING = (OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT)
+#: The ``order`` table's key (``"keys": ["orderID"]`` in its partial, tests/test_data SOURCES [A]).
+_ORDER_KEYS = ("orderID",)
 _TYP = {ProductType.PERPETUAL: "FFWCSX", ProductType.FUTURE: "FFCCSX", ProductType.SPOT: "IFXXXP"}
 
 
@@ -142,14 +147,14 @@ def instrument_record(sim: SimInstrument, ts: int) -> dict[str, Any]:
 
 def _peg_text(order: SimOrder) -> str:
     """``pegPriceType``: a Pegged order's reference, TrailingStopPeg for a trailing stop."""
-    if order.order_type is OrderType.TRAILING_STOP_MARKET:
+    if order.order_type in _TRAILING:
         return "TrailingStopPeg"
     return _PEG.get(order.peg_price_type, "") if order.peg_price_type else ""
 
 
 def _peg_offset(order: SimOrder) -> Decimal | None:
     """``pegOffsetValue``: signed like BitMEX's (a trailing sell stop trails below the market)."""
-    if order.order_type is OrderType.TRAILING_STOP_MARKET and order.trailing_offset is not None:
+    if order.order_type in _TRAILING and order.trailing_offset is not None:
         return -order.trailing_offset if order.side is OrderSide.SELL else order.trailing_offset
     return order.peg_offset
 
@@ -202,6 +207,16 @@ def order_row(order: SimOrder, ts: int | None = None) -> dict[str, Any]:
         "transactTime": iso(order.ts_created),
         "timestamp": iso(ts if ts is not None else order.ts_updated),
     }
+
+
+def order_update_row(previous: SimOrder, order: SimOrder, ts: int) -> dict[str, Any]:
+    """An ``order`` ``update`` row as BitMEX streams one: the table's key and the columns that
+    changed since ``previous`` (a moved trailing stop: ``stopPx`` and ``timestamp``), like the
+    ``orderBookL2`` update of tests/test_data carries its keys and the changed ``size``."""
+    old, new = order_row(previous), order_row(order, ts)
+    row = {key: new[key] for key in _ORDER_KEYS}
+    row.update((name, value) for name, value in new.items() if old.get(name) != value)
+    return row
 
 
 def execution_row(fill: SimFill, order: SimOrder | None, exec_id: str) -> dict[str, Any]:
