@@ -284,18 +284,30 @@ def test_pegged_order_record(xbtusd: Instrument) -> None:
     report = parse_order_status_report(row, xbtusd, TS)
     assert (report.order_type, report.price) == (OrderType.PEGGED, Price.from_str("11390.0"))
     assert report.trailing_offset is None and report.trigger_price is None
+    assert (report.peg_price_type, report.peg_offset) == (
+        PegPriceType.PRIMARY,
+        Price.from_str("-0.5"),
+    )
     assert parse_peg(row) == (PegPriceType.PRIMARY, Decimal("-0.5"))
+    no_offset = parse_order_status_report({**row, "pegOffsetValue": None}, xbtusd, TS)
+    assert (no_offset.peg_price_type, no_offset.peg_offset) == (PegPriceType.PRIMARY, None)
     assert parse_peg({**row, "pegPriceType": "MarketPeg", "pegOffsetValue": None}) == (
         PegPriceType.MARKET,
         None,
     )
     # The documented (non-pegged) rows carry "" / null peg fields: no peg.
     assert parse_peg(load("ws_order.json")["data"][0]) == (None, None)
+    plain = parse_order_status_report(load("ws_order.json")["data"][0], xbtusd, TS)
+    assert (plain.peg_price_type, plain.peg_offset) == (None, None)
     trailing = {**row, "ordType": "Stop", "pegPriceType": "TrailingStopPeg", "stopPx": 11000}
     assert parse_peg(trailing) == (None, None)
-    assert parse_order_status_report(trailing, xbtusd, TS).order_type is (
-        OrderType.TRAILING_STOP_MARKET
-    )
+    trailing_report = parse_order_status_report(trailing, xbtusd, TS)
+    assert trailing_report.order_type is OrderType.TRAILING_STOP_MARKET
+    # Its pegOffsetValue is the trailing offset, not a peg.
+    assert (trailing_report.peg_offset, trailing_report.trailing_offset) == (None, Decimal("0.5"))
+    stop_limit = parse_order_status_report({**trailing, "ordType": "StopLimit"}, xbtusd, TS)
+    assert stop_limit.order_type is OrderType.TRAILING_STOP_LIMIT
+    assert (stop_limit.price, stop_limit.peg_price_type) == (Price.from_str("11390.0"), None)
 
 
 def test_order_status_report(xbtusd: Instrument) -> None:

@@ -216,10 +216,10 @@ def parse_peg(record: dict[str, Any]) -> tuple[PegPriceType | None, Decimal | No
     """The peg of a ``Pegged`` order record: (reference, signed ``pegOffsetValue``).
 
     ``(None, None)`` for other records (a trailing stop's ``TrailingStopPeg`` is not a peg of
-    a PEGGED order). ``""`` and null are missing, as everywhere in BitMEX records.
+    a PEGGED order: its offset is the report's ``trailing_offset``). ``""`` and null are
+    missing, as everywhere in BitMEX records. :func:`parse_order_status_report` puts the peg on
+    the report (``peg_price_type``, and ``peg_offset`` at the instrument's price precision).
     """
-    # CORE-CANDIDATE: OrderStatusReport has no peg_price_type/peg_offset fields yet, so the
-    # report carries order_type PEGGED and the current price, and this gives the peg itself.
     if record.get("ordType") != "Pegged":
         return None, None
     peg_type = PEG_FROM_VENUE.get(record.get("pegPriceType") or "")
@@ -269,6 +269,7 @@ def parse_order_status_report(
     )
     trigger_type = next((TRIGGER_FROM_VENUE[f] for f in flags if f in TRIGGER_FROM_VENUE), None)
     trailing = order_type in (OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT)
+    peg_type, peg_value = parse_peg(record)
     text = _present(record, "text")
     return OrderStatusReport(
         account_id=account_id_of(record.get("account")),
@@ -292,6 +293,8 @@ def parse_order_status_report(
         if trailing and peg_offset is not None
         else None,
         trailing_offset_type=TrailingOffsetType.PRICE if trailing else None,
+        peg_price_type=peg_type,
+        peg_offset=price_of(instrument, peg_value) if peg_value is not None else None,
         avg_px=decimal_of(avg_px) if avg_px is not None else None,
         display_qty=qty_of(instrument, display) if display is not None else None,
         post_only=BitmexExecInst.PARTICIPATE_DO_NOT_INITIATE in flags,
