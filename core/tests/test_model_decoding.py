@@ -211,3 +211,73 @@ def test_built_ticks_are_frozen_and_bad_text_names_the_value() -> None:
         tick.price = Price("2")  # type: ignore[misc]
     with pytest.raises(ValidationError, match="1,5"):
         decoder.quote_tick("1,5", "2", "1", "1", 1, 2)
+
+
+# -- batches whose delta objects are built on first read (OrderBookDeltas.from_levels) ------
+
+
+@given(
+    batches=st.lists(st.tuples(levels, levels, st.booleans()), min_size=1, max_size=5),
+)
+def test_unbuilt_batches_apply_to_a_book_exactly_like_built_ones(
+    batches: list[tuple[list[list[str]], list[list[str]], bool]],
+) -> None:
+    decoder = InstrumentDecoder(PAIR)
+    fast_book = OrderBook(PAIR.id, BookType.L2_MBP)
+    slow_book = OrderBook(PAIR.id, BookType.L2_MBP)
+    for sequence, (bids, asks, snapshot) in enumerate(batches, start=1):
+        batch = decoder.l2_deltas(bids, asks, sequence, 10 + sequence, 2, snapshot=snapshot)
+        if batch is None:
+            continue
+        assert batch.levels is not None  # not built yet
+        fast_book.apply_deltas(batch)
+        assert batch.levels is not None  # applying did not build the objects
+        slow_book.apply_deltas(OrderBookDeltas(PAIR.id, tuple(batch.deltas)))
+        assert batch.levels is None  # reading .deltas built them, once
+        assert fast_book.bids() == slow_book.bids() and fast_book.asks() == slow_book.asks()
+        assert (fast_book.sequence, fast_book.ts_last, fast_book.update_count) == (
+            slow_book.sequence,
+            slow_book.ts_last,
+            slow_book.update_count,
+        )
+
+
+@given(bids=levels, asks=levels, snapshot=st.booleans())
+def test_unbuilt_batch_reports_what_the_built_one_does(
+    bids: list[list[str]], asks: list[list[str]], snapshot: bool
+) -> None:
+    decoder = InstrumentDecoder(PAIR)
+    lazy = decoder.l2_deltas(bids, asks, 7, 1, 2, snapshot=snapshot)
+    if lazy is None:
+        return
+    summary = (len(lazy), lazy.sequence, lazy.flags, lazy.ts_event, lazy.ts_init, lazy.is_snapshot)
+    assert lazy.levels is not None  # the summary did not build the objects
+    built = lazy.deltas
+    assert built is lazy.deltas  # built once, then kept
+    reference = OrderBookDeltas(PAIR.id, built)
+    assert summary == (
+        len(reference),
+        reference.sequence,
+        reference.flags,
+        reference.ts_event,
+        reference.ts_init,
+        reference.is_snapshot,
+    )
+
+
+def test_unbuilt_batch_is_the_same_value_everywhere() -> None:
+    from tradeport.model.serialization import from_dict, to_dict
+
+    def fresh() -> OrderBookDeltas:
+        batch = InstrumentDecoder(PAIR).l2_deltas([["1.00", "2"]], [["1.01", "0"]], 3, 1, 2)
+        assert batch is not None and batch.levels is not None
+        return batch
+
+    expected = _reference([["1.00", "2"]], [["1.01", "0"]], 3, False)
+    assert fresh() == expected and expected == fresh() and hash(fresh()) == hash(expected)
+    assert repr(fresh()) == repr(expected)
+    assert pickle.loads(pickle.dumps(fresh())) == expected
+    assert to_dict(fresh()) == to_dict(expected)
+    assert from_dict(OrderBookDeltas, to_dict(fresh())) == expected
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fresh().deltas = ()  # type: ignore[misc]

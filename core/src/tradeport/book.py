@@ -131,6 +131,17 @@ class OrderBook:
     def apply_deltas(self, deltas: OrderBookDeltas) -> None:
         """Apply a batch; a snapshot batch (``F_SNAPSHOT``) first clears the book."""
         self._check_instrument(deltas.instrument_id)
+        levels = deltas.levels
+        if levels is not None and self.book_type is BookType.L2_MBP:
+            # A parser's batch whose delta objects were never built: apply its levels.
+            if levels.flags & _F_SNAPSHOT:
+                self.clear()
+            self._apply_l2_levels(self._bids, self._bid_keys, levels.bids)
+            self._apply_l2_levels(self._asks, self._ask_keys, levels.asks)
+            self.sequence = levels.sequence
+            self.ts_last = levels.ts_event
+            self.update_count += levels.count
+            return
         items = deltas.deltas
         if items[0].flags & _F_SNAPSHOT:
             self.clear()
@@ -191,6 +202,23 @@ class OrderBook:
                 if key not in levels:
                     insort(keys, key)
                 levels[key] = (price, size)  # a plain tuple: cheaper than BookLevel here
+
+    @staticmethod
+    def _apply_l2_levels(
+        book_levels: dict[int, Any], keys: list[int], levels: list[tuple[Price, Quantity]]
+    ) -> None:
+        # _apply_l2 for one side of parsed levels: size 0 deletes, any other size sets.
+        pow10 = _POW10
+        max_precision = MAX_PRECISION
+        for level in levels:
+            price = level[0]
+            key = price.raw * pow10[max_precision - price.precision]
+            if level[1].raw:
+                if key not in book_levels:
+                    insort(keys, key)
+                book_levels[key] = level  # the same (price, size) tuple _apply_l2 stores
+            elif book_levels.pop(key, None) is not None:
+                del keys[bisect_left(keys, key)]
 
     def _apply_l1(self, delta: OrderBookDelta) -> None:
         if delta.action is _CLEAR:

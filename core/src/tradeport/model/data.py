@@ -42,6 +42,7 @@ __all__ = [
     "BookOrder",
     "OrderBookDelta",
     "OrderBookDeltas",
+    "L2Levels",
     "MarkPriceUpdate",
     "IndexPriceUpdate",
     "FundingRateUpdate",
@@ -476,6 +477,12 @@ class OrderBookDelta(_OrderBookDeltaSlots):
 
 _OBD_SET = _slot_setters(OrderBookDelta, *(f.name for f in attrs.fields(OrderBookDelta)))
 _CLEAR = BookAction.CLEAR
+_ADD = BookAction.ADD
+_UPDATE = BookAction.UPDATE
+_DELETE = BookAction.DELETE
+_BUY = OrderSide.BUY
+_SELL = OrderSide.SELL
+_F_LAST = int(RecordFlag.F_LAST)
 
 
 def _check_deltas(
@@ -485,12 +492,26 @@ def _check_deltas(
         raise ValidationError("deltas", value, "must be a non-empty tuple of OrderBookDelta")
 
 
+class _OrderBookDeltasSlots:
+    """Storage of :class:`OrderBookDeltas`: its two fields plus ``_levels``, the parsed
+    levels of a batch whose delta objects are not built yet (see
+    :meth:`OrderBookDeltas.from_levels`)."""
+
+    __slots__ = ("__weakref__", "_levels", "deltas", "instrument_id")
+
+
 @attrs.frozen
-class OrderBookDeltas:
+class OrderBookDeltas(_OrderBookDeltasSlots):
     """A batch of deltas for one instrument that belong to one venue event (one message).
 
     A batch whose first delta carries ``F_SNAPSHOT`` is a snapshot: it replaces the book.
     ``sequence``, ``flags``, ``ts_event`` and ``ts_init`` are those of the last delta.
+
+    A batch made by :meth:`from_levels` (what stream parsers make) holds the parsed
+    ``(price, size)`` levels and builds its :class:`OrderBookDelta` objects the first time
+    ``deltas`` is read: a consumer that only applies batches to an :class:`OrderBook` never
+    pays for them (two objects a level, most of a depth message's cost). Either way the
+    batch is the same value: equal, hashed, printed and serialized alike.
     """
 
     instrument_id: InstrumentId
@@ -509,29 +530,50 @@ class OrderBookDeltas:
     @property
     def is_snapshot(self) -> bool:
         """Whether this batch replaces the book."""
+        levels = self.levels
+        if levels is not None:
+            return bool(levels.flags & _F_SNAPSHOT)
         return bool(self.deltas[0].flags & _F_SNAPSHOT)
 
     @property
     def sequence(self) -> int:
         """The sequence of the last delta."""
-        return self.deltas[-1].sequence
+        levels = self.levels
+        return levels.sequence if levels is not None else self.deltas[-1].sequence
 
     @property
     def flags(self) -> int:
         """The flags of the last delta."""
+        levels = self.levels
+        if levels is not None:
+            return levels.flags | _F_LAST
         return self.deltas[-1].flags
 
     @property
     def ts_event(self) -> int:
         """The event time of the last delta."""
-        return self.deltas[-1].ts_event
+        levels = self.levels
+        return levels.ts_event if levels is not None else self.deltas[-1].ts_event
 
     @property
     def ts_init(self) -> int:
         """The init time of the last delta."""
-        return self.deltas[-1].ts_init
+        levels = self.levels
+        return levels.ts_init if levels is not None else self.deltas[-1].ts_init
+
+    @property
+    def levels(self) -> L2Levels | None:
+        """The parsed levels while the delta objects are not built yet, else None (for
+        :class:`~tradeport.book.OrderBook`'s fast path; everyone else reads ``deltas``)."""
+        try:
+            return _levels_get(self)  # type: ignore[no-any-return]
+        except AttributeError:
+            return None
 
     def __len__(self) -> int:
+        levels = self.levels
+        if levels is not None:
+            return levels.count
         return len(self.deltas)
 
     @classmethod
@@ -539,12 +581,134 @@ class OrderBookDeltas:
         """Same as the constructor without its checks, for parsers that built ``deltas``
         themselves: callers must pass a non-empty tuple of deltas of ``instrument_id``."""
         obj = _new(cls)
-        _OBDS_SET[0](obj, instrument_id)
-        _OBDS_SET[1](obj, deltas)
-        return obj
+        _instrument_id_set(obj, instrument_id)
+        _deltas_set(obj, deltas)
+        return obj  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_levels(cls, instrument_id: InstrumentId, levels: L2Levels) -> Self:
+        """A batch of aggregated (L2) levels whose delta objects are built when first read.
+
+        For stream parsers (:meth:`tradeport.model.decoding.InstrumentDecoder.l2_deltas`):
+        ``levels`` must hold at least one level, or be a snapshot (nothing is checked).
+        """
+        obj = _new(cls)
+        _instrument_id_set(obj, instrument_id)
+        _levels_set(obj, levels)
+        return obj  # type: ignore[no-any-return]
 
 
-_OBDS_SET = _slot_setters(OrderBookDeltas, "instrument_id", "deltas")
+class L2Levels:
+    """One message of aggregated levels, parsed: ``bids`` and ``asks`` are lists of
+    ``(Price, Quantity)``. In an update a zero size deletes the level and any other size sets
+    it; a snapshot (``flags`` has F_SNAPSHOT) first clears the book and adds every level.
+    ``flags`` are those of every delta but the last, which also carries F_LAST.
+
+    The inside of an :meth:`OrderBookDeltas.from_levels` batch, not a value of its own (no
+    equality; read-only by convention): a plain slots class because it is made once per depth
+    message, where an attrs frozen __init__ would cost as much as decoding the levels.
+    """
+
+    __slots__ = ("asks", "bids", "flags", "sequence", "ts_event", "ts_init")
+
+    def __init__(
+        self,
+        bids: list[tuple[Price, Quantity]],
+        asks: list[tuple[Price, Quantity]],
+        sequence: int,
+        flags: int,
+        ts_event: int,
+        ts_init: int,
+    ) -> None:
+        self.bids = bids
+        self.asks = asks
+        self.sequence = sequence
+        self.flags = flags
+        self.ts_event = ts_event
+        self.ts_init = ts_init
+
+    def __repr__(self) -> str:
+        return (
+            f"L2Levels(bids={len(self.bids)}, asks={len(self.asks)}, "
+            f"sequence={self.sequence}, flags={self.flags})"
+        )
+
+    @property
+    def count(self) -> int:
+        """How many deltas these levels make (a snapshot starts with CLEAR)."""
+        return len(self.bids) + len(self.asks) + (1 if self.flags & _F_SNAPSHOT else 0)
+
+    def build(self, instrument_id: InstrumentId) -> tuple[OrderBookDelta, ...]:
+        """The OrderBookDelta objects of these levels, in order: bids, then asks."""
+        sequence, ts_event, ts_init = self.sequence, self.ts_event, self.ts_init
+        base_flags = self.flags
+        snapshot = bool(base_flags & _F_SNAPSHOT)
+        remaining = self.count
+        deltas: list[OrderBookDelta] = []
+        append = deltas.append
+        if snapshot:
+            remaining -= 1
+            append(
+                OrderBookDelta.clear(
+                    instrument_id,
+                    sequence,
+                    ts_event,
+                    ts_init,
+                    base_flags if remaining else base_flags | _F_LAST,
+                )
+            )
+        new, order_slots, delta_slots = _new, _BookOrderSlots, _OrderBookDeltaSlots
+        for side, levels in ((_BUY, self.bids), (_SELL, self.asks)):
+            for price, size in levels:
+                remaining -= 1
+                # OrderBookDelta.trusted_level inlined: a call per level is a fifth of the cost.
+                order = new(order_slots)
+                order.side = side
+                order.price = price
+                order.size = size
+                order.order_id = 0
+                order.__class__ = BookOrder
+                delta = new(delta_slots)
+                delta.instrument_id = instrument_id
+                if snapshot:
+                    delta.action = _ADD
+                else:
+                    delta.action = _UPDATE if size.raw else _DELETE
+                delta.order = order
+                delta.flags = base_flags if remaining else base_flags | _F_LAST
+                delta.sequence = sequence
+                delta.ts_event = ts_event
+                delta.ts_init = ts_init
+                delta.__class__ = OrderBookDelta
+                append(delta)
+        return tuple(deltas)
+
+
+_levels_get = _OrderBookDeltasSlots.__dict__["_levels"].__get__
+_levels_set = _OrderBookDeltasSlots.__dict__["_levels"].__set__
+_levels_del = _OrderBookDeltasSlots.__dict__["_levels"].__delete__
+_instrument_id_set = _OrderBookDeltasSlots.__dict__["instrument_id"].__set__
+_deltas_slot = _OrderBookDeltasSlots.__dict__["deltas"]
+_deltas_get = _deltas_slot.__get__
+_deltas_set = _deltas_slot.__set__
+
+
+def _read_deltas(self: OrderBookDeltas) -> tuple[OrderBookDelta, ...]:
+    try:
+        return _deltas_get(self)  # type: ignore[no-any-return]
+    except AttributeError:
+        levels = _levels_get(self)  # AttributeError here too: the batch was never filled
+        deltas = levels.build(self.instrument_id)
+        _deltas_set(self, deltas)
+        _levels_del(self)
+        return deltas  # type: ignore[no-any-return]
+
+
+# ``deltas`` reads through a property that builds the objects of a from_levels batch on first
+# use. attrs' generated methods (eq, hash, repr, pickling) and cattrs read the attribute, so
+# they see the built tuple; the frozen __setattr__ still refuses assignment, and the property's
+# setter is what attrs' __init__ and unpickling store through (object.__setattr__).
+OrderBookDeltas.deltas = property(_read_deltas, _deltas_set)  # type: ignore[assignment,method-assign]
 
 
 @attrs.frozen

@@ -33,14 +33,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from tradeport.model.data import (
-    BookOrder,
-    OrderBookDelta,
+    L2Levels,
     OrderBookDeltas,
     QuoteTick,
     RecordFlag,
     TradeTick,
-    _BookOrderSlots,
-    _OrderBookDeltaSlots,
     _QuoteTickSlots,
     _TradeTickSlots,
 )
@@ -66,6 +63,7 @@ _DELETE = BookAction.DELETE
 _F_LAST = int(RecordFlag.F_LAST)
 _F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
 _set_identifier = Identifier.__dict__["value"].__set__
+_from_levels = OrderBookDeltas.from_levels
 
 
 class InstrumentDecoder:
@@ -197,59 +195,37 @@ class InstrumentDecoder:
         size replaces it. A ``snapshot`` batch starts with CLEAR, adds every level and flags
         every delta F_SNAPSHOT. The last delta carries F_LAST.
         """
-        iid = self.instrument_id
         prices, sizes = self.prices, self.sizes
         price_of, size_of = self.price, self.size
-        base_flags = _F_SNAPSHOT if snapshot else 0
-        remaining = len(bids) + len(asks)
-        if not remaining and not snapshot:
+        if not snapshot and not bids and not asks:
             return None
-        deltas: list[OrderBookDelta] = []
-        append = deltas.append
-        if snapshot:
-            append(
-                OrderBookDelta.clear(
-                    iid,
-                    sequence,
-                    ts_event,
-                    ts_init,
-                    base_flags if remaining else base_flags | _F_LAST,
-                )
-            )
-        new, order_slots, delta_slots = _new, _BookOrderSlots, _OrderBookDeltaSlots
-        for side, levels in ((_BUY, bids), (_SELL, asks)):
+        parsed: list[list[tuple[Price, Quantity]]] = []
+        for levels in (bids, asks):
+            side: list[tuple[Price, Quantity]] = []
+            append = side.append
             for level in levels:
-                remaining -= 1
-                text = level[1]
-                size = sizes.get(text)
-                if size is None:  # not "or": a zero size is falsy
-                    size = size_of(text)
                 text = level[0]
                 price = prices.get(text)
                 if price is None:
                     price = price_of(text)
-                # OrderBookDelta.trusted_level inlined: this loop is the cost of a book
-                # message, and a call per level is a fifth of it (see bench_binance_parse).
-                order = new(order_slots)
-                order.side = side
-                order.price = price
-                order.size = size
-                order.order_id = 0
-                order.__class__ = BookOrder
-                delta = new(delta_slots)
-                delta.instrument_id = iid
-                if snapshot:
-                    delta.action = _ADD
-                else:
-                    delta.action = _UPDATE if size.raw else _DELETE
-                delta.order = order
-                delta.flags = base_flags if remaining else base_flags | _F_LAST
-                delta.sequence = sequence
-                delta.ts_event = ts_event
-                delta.ts_init = ts_init
-                delta.__class__ = OrderBookDelta
-                append(delta)
-        return OrderBookDeltas.trusted(iid, tuple(deltas))
+                text = level[1]
+                size = sizes.get(text)
+                if size is None:  # not "or": a zero size is falsy
+                    size = size_of(text)
+                append((price, size))
+            parsed.append(side)
+        # The delta objects are built only if someone reads them (see from_levels).
+        return _from_levels(
+            self.instrument_id,
+            L2Levels(
+                parsed[0],
+                parsed[1],
+                sequence,
+                _F_SNAPSHOT if snapshot else 0,
+                ts_event,
+                ts_init,
+            ),
+        )
 
 
 #: Decoders handed out by :func:`decoder_for`, per instrument (bounded: see there).
