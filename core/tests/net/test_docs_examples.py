@@ -24,3 +24,9 @@ def test_the_page_has_examples() -> None:
 def test_example_runs(index: int) -> None:
     source = runnable_examples()[index]
     exec(compile(source, f"{DOC}:example{index}", "exec"), {"__name__": "__doc_example__"})
+
+
+def test_routed_frame_example_runs() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
+    (source,) = [block for block in blocks if "route_by=" in block]
+    exec(compile(source, f"{DOC}:route_by", "exec"), {"__name__": "__doc_example__"})
