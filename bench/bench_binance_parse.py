@@ -7,7 +7,9 @@ L2 book) it times, interleaved in one process:
 * tradeport_binance: the plugin's typed payload decoder (``websocket/payloads.py``, msgspec)
   + its parser (``StreamParser``), and for depth the DeltaBatch applied to an ``OrderBook``;
   once with the per-symbol price/size memo (which the repeated frame always hits) and once
-  without it (``tp-nomemo``: every string parsed). The ``*-combined`` rows time what the
+  without it (``tp-nomemo``: every string parsed). ``depth10+read`` also reads the batch's
+  OrderBookDelta objects, which a parsed batch builds only when first read (a consumer that
+  only keeps a book never pays for them; peers build theirs always). The ``*-combined`` rows time what the
   market stream client really does with a combined-stream frame
   (``{"stream":..,"data":..}``): the protocol's routed decode, the route lookup, the typed
   payload decode and the parser, against ``orjson.loads`` of that whole frame;
@@ -113,6 +115,12 @@ def tradeport_cases(cache_size: int = DEFAULT_MEMO_SIZE) -> dict[str, Callable[[
         apply(batch.deltas)
         return batch
 
+    def depth_applied_and_read(frame: bytes) -> Any:
+        # A consumer that also reads the OrderBookDelta objects, which are built on first read.
+        batch = depth(decode_depth_update(frame))
+        apply(batch.deltas)
+        return batch.deltas.deltas
+
     # The data client's path for a combined-stream frame (see BinanceDataClient._on_message).
     decode_frame = binance_protocol().decode
     routes = {
@@ -131,6 +139,7 @@ def tradeport_cases(cache_size: int = DEFAULT_MEMO_SIZE) -> dict[str, Callable[[
         "bookTicker": lambda f: quote(decode_book_ticker(f)),
         "depth1": depth_applied,
         "depth10": depth_applied,
+        "depth10+read": depth_applied_and_read,
         "trade-combined": combined,
         "bookTicker-combined": combined,
     }
@@ -260,6 +269,7 @@ FRAMES = {
     "bookTicker": BOOK_TICKER,
     "depth1": DEPTH_1,
     "depth10": DEPTH_10,
+    "depth10+read": DEPTH_10,
     "trade-combined": b'{"stream":"btcusdt@trade","data":' + TRADE + b"}",
     "bookTicker-combined": b'{"stream":"btcusdt@bookTicker","data":' + BOOK_TICKER + b"}",
 }
