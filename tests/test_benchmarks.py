@@ -1,0 +1,39 @@
+"""Every benchmark in bench/ runs in its quick mode and prints ratios (so `nox -s bench`, which
+runs them all with --quick, cannot rot unnoticed). Speed itself is not asserted here: figures
+come from the benchmarks, run on purpose (see each script's docstring)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+SCRIPTS = sorted(BENCH.glob("bench_*.py"))
+# Benchmarks whose baseline is a library the test environment may not have.
+NEEDS = {"bench_binance_parse.py": "orjson"}
+
+
+def test_there_are_benchmarks() -> None:
+    assert len(SCRIPTS) >= 6
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
+def test_benchmark_quick_run(script: Path) -> None:
+    needed = NEEDS.get(script.name)
+    if needed is not None and importlib.util.find_spec(needed) is None:
+        pytest.skip(f"{script.name} needs {needed} (pip install tradeport-binance[bench])")
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    # Each prints a table of figures with ratios (a number with a decimal point, e.g. 2.07).
+    assert re.search(r"\d+\.\d+", result.stdout), result.stdout[-2000:]
