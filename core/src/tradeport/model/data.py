@@ -639,28 +639,18 @@ class L2Levels:
         return len(self.bids) + len(self.asks) + (1 if self.flags & _F_SNAPSHOT else 0)
 
     def build(self, instrument_id: InstrumentId) -> tuple[OrderBookDelta, ...]:
-        """The OrderBookDelta objects of these levels, in order: bids, then asks."""
+        """The OrderBookDelta objects of these levels, in order: bids, then asks; the last
+        one carries F_LAST."""
         sequence, ts_event, ts_init = self.sequence, self.ts_event, self.ts_init
-        base_flags = self.flags
-        snapshot = bool(base_flags & _F_SNAPSHOT)
-        remaining = self.count
+        flags = self.flags
+        snapshot = bool(flags & _F_SNAPSHOT)
         deltas: list[OrderBookDelta] = []
         append = deltas.append
         if snapshot:
-            remaining -= 1
-            append(
-                OrderBookDelta.clear(
-                    instrument_id,
-                    sequence,
-                    ts_event,
-                    ts_init,
-                    base_flags if remaining else base_flags | _F_LAST,
-                )
-            )
+            append(OrderBookDelta.clear(instrument_id, sequence, ts_event, ts_init, flags))
         new, order_slots, delta_slots = _new, _BookOrderSlots, _OrderBookDeltaSlots
         for side, levels in ((_BUY, self.bids), (_SELL, self.asks)):
             for price, size in levels:
-                remaining -= 1
                 # OrderBookDelta.trusted_level inlined: a call per level is a fifth of the cost.
                 order = new(order_slots)
                 order.side = side
@@ -670,20 +660,20 @@ class L2Levels:
                 order.__class__ = BookOrder
                 delta = new(delta_slots)
                 delta.instrument_id = instrument_id
-                if snapshot:
-                    delta.action = _ADD
-                else:
-                    delta.action = _UPDATE if size.raw else _DELETE
+                delta.action = _ADD if snapshot else _UPDATE if size.raw else _DELETE
                 delta.order = order
-                delta.flags = base_flags if remaining else base_flags | _F_LAST
+                delta.flags = flags
                 delta.sequence = sequence
                 delta.ts_event = ts_event
                 delta.ts_init = ts_init
                 delta.__class__ = OrderBookDelta
                 append(delta)
+        # Only the last delta ends the event; set once here instead of counting every level.
+        _delta_flags_set(deltas[-1], flags | _F_LAST)
         return tuple(deltas)
 
 
+_delta_flags_set = _OrderBookDeltaSlots.__dict__["flags"].__set__
 _levels_get = _OrderBookDeltasSlots.__dict__["_levels"].__get__
 _levels_set = _OrderBookDeltasSlots.__dict__["_levels"].__set__
 _levels_del = _OrderBookDeltasSlots.__dict__["_levels"].__delete__
