@@ -23,7 +23,9 @@ from tradeport.model.enums import (
     OrderSide,
     OrderStatus,
     OrderType,
+    PegPriceType,
     TimeInForce,
+    TrailingOffsetType,
 )
 from tradeport.model.events import (
     AnyOrderEvent,
@@ -350,6 +352,48 @@ def test_missing_or_protection_price_is_not_an_amendment() -> None:
     t.track(market)
     row = report(cid=market.client_order_id, vid=VenueOrderId("v-m"), price="105")
     assert kinds(t.on_order_report(row)) == ["Accepted"]  # a market order's protection price
+
+
+def test_a_value_first_learned_is_not_an_update_but_its_moves_are() -> None:
+    """A pegged order has no price until the venue pegs it, a trailing stop no trigger price
+    until the venue sets it: the first one reported is learned; each later move is published."""
+    t = tracker()
+    pegged = Order(
+        client_order_id=CID,
+        instrument_id=INSTRUMENT,
+        side=OrderSide.BUY,
+        order_type=OrderType.PEGGED,
+        quantity=Quantity("1"),
+        peg_price_type=PegPriceType.PRIMARY,
+        peg_offset=Decimal("-1"),
+    )
+    t.track(pegged)
+    assert t.find(CID).price is None
+    row = report(order_type=OrderType.PEGGED, price="99")
+    assert kinds(t.on_order_report(row)) == ["Accepted"]
+    (repriced,) = t.on_order_report(report(order_type=OrderType.PEGGED, price="102", ts=2))
+    assert isinstance(repriced, OrderUpdated) and repriced.price == Price("102")
+
+    trailing = Order.trailing_stop_market(
+        INSTRUMENT,
+        OrderSide.SELL,
+        Quantity("1"),
+        Decimal("5"),
+        trailing_offset_type=TrailingOffsetType.PRICE,
+        client_order_id=ClientOrderId("c-2"),
+    )
+    t.track(trailing)
+    first = report(
+        order_type=OrderType.TRAILING_STOP_MARKET,
+        price=None,
+        trigger="95",
+        cid=trailing.client_order_id,
+        vid=VenueOrderId("v-2"),
+    )
+    assert kinds(t.on_order_report(first)) == ["Accepted"]
+    (trailed,) = t.on_order_report(attrs.evolve(first, trigger_price=Price("98"), ts_last=2))
+    assert isinstance(trailed, OrderUpdated)
+    assert (trailed.trigger_price, trailed.price) == (Price("98"), None)
 
 
 def test_no_update_from_terminal_rows() -> None:

@@ -54,8 +54,10 @@ Rules
 * **Amend echoes.** OrderUpdated only when quantity, price or trigger price differ from what
   is known, whether the change comes from an order row or from a modify acknowledgement
   (:meth:`OrderTracker.modified`); the echo of a change already published gives nothing. A
-  price the row does not carry (``None``) means "not reported", not "removed", and the limit
-  price of a market-style order (some venues report a protection price) is ignored.
+  price the row does not carry (``None``) means "not reported", not "removed"; a value the
+  tracker did not know (a pegged order's first price, a trailing stop's first trigger price)
+  is learned, not published as a change (later moves are: a re-pegged price, a trailed stop);
+  the limit price of a market-style order (some venues report a protection price) is ignored.
 * **Rejections.** OrderRejected only for an order that was never accepted (a REJECTED row of
   an accepted order closes it as canceled). A CANCELED or REJECTED row of an unaccepted order
   whose ``cancel_reason`` the plugin's ``post_only_rejection`` predicate recognises becomes
@@ -625,17 +627,29 @@ class OrderTracker:
     ) -> None:
         if tracked.order_type in _NO_LIMIT_PRICE:
             price = None
-        new = (
-            quantity if quantity is not None else tracked.quantity,
-            price if price is not None else tracked.price,
-            trigger_price if trigger_price is not None else tracked.trigger_price,
+        # None reported: unchanged. None known: learned now (a pegged order's first price, a
+        # trailing stop's first trigger price), not a change to publish.
+        changed = any(
+            known is not None and value is not None and value != known
+            for known, value in (
+                (tracked.quantity, quantity),
+                (tracked.price, price),
+                (tracked.trigger_price, trigger_price),
+            )
         )
-        old = (tracked.quantity, tracked.price, tracked.trigger_price)
-        known = tracked.quantity is not None
-        tracked.quantity, tracked.price, tracked.trigger_price = new
-        if new != old and known and new[0] is not None:
+        tracked.quantity = quantity if quantity is not None else tracked.quantity
+        tracked.price = price if price is not None else tracked.price
+        tracked.trigger_price = (
+            trigger_price if trigger_price is not None else tracked.trigger_price
+        )
+        if changed and tracked.quantity is not None:
             events.append(
-                OrderUpdated(**common, quantity=new[0], price=new[1], trigger_price=new[2])
+                OrderUpdated(
+                    **common,
+                    quantity=tracked.quantity,
+                    price=tracked.price,
+                    trigger_price=tracked.trigger_price,
+                )
             )
 
     def _common(
