@@ -1,9 +1,13 @@
 """BitMEX execution client: orders over REST, order state from the private stream.
 
 Commands go over REST (``POST/PUT/DELETE /order``, ``DELETE /order/all``); BitMEX answers with
-the order record, and the private tables ``order`` and ``execution`` stream every change. Both
-feed one tracker that turns records into order events exactly once (acceptance, updates,
-triggers, cancels, expiries; fills keyed by ``execID``), whichever arrives first.
+the order record, and the private tables ``order`` and ``execution`` stream every change. The
+plugin parses each record into an OrderStatusReport or a FillReport and feeds the core
+:class:`~tradeport.clients.orders.OrderTracker`, which publishes each order event exactly once
+(fills keyed by ``trdMatchID``), whichever path brings it first. What stays here is BitMEX's:
+the ``order`` table pushes updates as the order key and the changed columns only, so they are
+merged into the order's last full row before parsing; ``triggered`` gives ``ts_triggered``; a
+post-only cancel (``text`` naming ParticipateDoNotInitiate) is a post-only rejection.
 
 Outcomes: a rejection is published only on definitive evidence (an ``ordStatus`` of Rejected,
 or a 4xx refusal). A timeout, transport error, 5xx or rate limit leaves the order in flight and
@@ -15,32 +19,26 @@ tracker drops what was already seen).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
 import attrs
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, Reconnected
-from tradeport.clients.dedup import SeenIds
+from tradeport.clients.orders import OrderTracker
 from tradeport.errors import (
     RequestRejected,
     TradeportError,
     ValidationError,
     VenueError,
 )
-from tradeport.model.enums import OrderType
+from tradeport.model.enums import OrderStatus
 from tradeport.model.events import (
-    OrderAccepted,
-    OrderCanceled,
+    AnyOrderEvent,
     OrderCancelRejected,
-    OrderExpired,
-    OrderFilled,
     OrderModifyRejected,
-    OrderRejected,
     OrderSubmitted,
-    OrderTriggered,
-    OrderUpdated,
 )
 from tradeport.model.identifiers import ClientOrderId, InstrumentId, VenueOrderId
 from tradeport.model.instruments import Instrument
@@ -53,11 +51,9 @@ from tradeport.model.reports import (
 )
 
 from tradeport_bitmex.config import BitmexConfig
-from tradeport_bitmex.conversions import parse_timestamp_ns, price_of, qty_of
-from tradeport_bitmex.enums import ORDER_TYPE_FROM_VENUE
+from tradeport_bitmex.conversions import parse_timestamp_ns
 from tradeport_bitmex.http.client import BitmexHttpClient
 from tradeport_bitmex.http.parse import (
-    account_id_of,
     instrument_id_of,
     parse_account_state,
     parse_fill_report,
@@ -84,24 +80,9 @@ _TABLE_KEYS = {
     "wallet": ("account", "currency"),
 }
 _POST_ONLY_MARKERS = ("ParticipateDoNotInitiate", "post-only", "Post-only")
+_TRIGGERED = ("StopOrderTriggered", "Triggered")
 #: Recent orders and fills fetched again after a reconnection.
 _RECOVERY_COUNT = 200
-
-
-@attrs.define
-class _Tracked:
-    """What the tracker knows of one of our orders."""
-
-    client_order_id: ClientOrderId
-    instrument_id: InstrumentId
-    order_type: OrderType
-    venue_order_id: VenueOrderId | None = None
-    accepted: bool = False
-    closed: bool = False
-    triggered: bool = False
-    quantity: Any = None
-    price: Any = None
-    trigger_price: Any = None
 
 
 class BitmexExecutionClient(ExecutionClient):
@@ -126,9 +107,16 @@ class BitmexExecutionClient(ExecutionClient):
             on_reconnected=self._on_reconnected,
         )
         self._tasks = BackgroundTasks(self.log, "bitmex-execution")
-        self._orders: dict[ClientOrderId, _Tracked] = {}
-        self._by_venue_id: dict[str, ClientOrderId] = {}
-        self._seen_exec_ids = SeenIds()
+        #: Order events exactly once, whatever path BitMEX reports on (core tracker). Orders
+        #: with a clOrdID placed elsewhere (web page, another session) are adopted, as before.
+        #: An ordStatus=Rejected row of an order already accepted closes it as OrderCanceled:
+        #: OrderRejected means "the submission was refused" (never after OrderAccepted), the
+        #: rule the tracker applies for every venue; the venue's text is logged.
+        self.tracker = OrderTracker(adopt_external=True, post_only_rejection=_is_post_only_text)
+        #: Last full row of each open tracked order, to complete BitMEX's update rows.
+        self._order_rows: dict[str, dict[str, Any]] = {}
+        #: The tracker is fed, and its events published, by one task at a time.
+        self._lock = anyio.Lock()
         self._rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {
             table: {} for table in _TABLE_KEYS
         }
@@ -183,21 +171,19 @@ class BitmexExecutionClient(ExecutionClient):
         found = self.instruments.find(instrument_id)
         return found if found is not None else await self.instruments.load(instrument_id)
 
+    async def _apply(self, make: Callable[..., list[AnyOrderEvent]], *args: Any, **kw: Any) -> None:
+        """Feed the tracker (``make(*args, **kw)``) and publish its events, under the lock."""
+        async with self._lock:
+            for event in make(*args, **kw):
+                await self.emit(event)
+
     # -- commands -------------------------------------------------------------------------------
 
     async def submit_order(self, order: Order) -> None:
         """``POST /order``; events follow (accepted, rejected, fills...)."""
         self.require_credentials("submit_order")
         form = order_form(order)  # invalid combinations raise before anything is sent
-        tracked = self._orders.setdefault(
-            order.client_order_id,
-            _Tracked(order.client_order_id, order.instrument_id, order.order_type),
-        )
-        tracked.quantity, tracked.price, tracked.trigger_price = (
-            order.quantity,
-            order.price,
-            order.trigger_price,
-        )
+        self.tracker.track(order)
         now = time.time_ns()
         await self.emit(
             OrderSubmitted(
@@ -210,16 +196,10 @@ class BitmexExecutionClient(ExecutionClient):
         try:
             row = await self.http.http_post_order(form)
         except RequestRejected as error:
-            tracked.closed = True
-            await self.emit(
-                OrderRejected(
-                    instrument_id=order.instrument_id,
-                    client_order_id=order.client_order_id,
-                    reason=error.venue_message or str(error),
-                    due_post_only=_is_post_only_text(error.venue_message),
-                    ts_event=time.time_ns(),
-                    ts_init=time.time_ns(),
-                )
+            reason = error.venue_message or str(error)
+            due_post_only = _is_post_only_text(error.venue_message)
+            await self._apply(
+                self.tracker.rejected, order.client_order_id, reason, due_post_only=due_post_only
             )
             return
         except VenueError as error:
@@ -268,7 +248,7 @@ class BitmexExecutionClient(ExecutionClient):
         try:
             row = await self.http.http_put_order(form)
         except RequestRejected as error:
-            cid = client_order_id or self._client_id_of(venue_order_id)
+            cid = self._client_id_of(client_order_id, venue_order_id)
             if cid is not None:
                 await self.emit(
                     OrderModifyRejected(
@@ -281,7 +261,7 @@ class BitmexExecutionClient(ExecutionClient):
                     )
                 )
             return
-        await self._on_order_row(row)
+        await self._on_order_row(row)  # the amended row: OrderUpdated unless already published
 
     async def cancel_order(
         self,
@@ -343,7 +323,7 @@ class BitmexExecutionClient(ExecutionClient):
         vid: VenueOrderId | None,
         reason: str,
     ) -> None:
-        cid = cid or self._client_id_of(vid)
+        cid = self._client_id_of(cid, vid)
         if cid is None:
             self.log.warning("cancel refused for an unknown order %s: %s", vid, reason)
             return
@@ -359,174 +339,67 @@ class BitmexExecutionClient(ExecutionClient):
             )
         )
 
-    def _client_id_of(self, venue_order_id: VenueOrderId | None) -> ClientOrderId | None:
-        if venue_order_id is None:
+    def _client_id_of(
+        self, client_order_id: ClientOrderId | None, venue_order_id: VenueOrderId | None
+    ) -> ClientOrderId | None:
+        tracked = self.tracker.find(client_order_id, venue_order_id)
+        return client_order_id or (tracked.client_order_id if tracked is not None else None)
+
+    # -- order and execution rows -> the tracker ------------------------------------------------
+
+    def _full_order_row(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The row completed from the order's last full row (BitMEX's update rows carry only
+        ``orderID`` and the changed columns); None when no full row of the order is known."""
+        known = self._order_rows.get(row.get("orderID") or "")
+        if known is None:
+            merged = row
+        elif row.get("timestamp") and _ts(row) < _ts(known):
+            merged = {**row, **known}  # an older row (a late REST answer) only fills gaps
+        else:
+            merged = {**known, **row}
+        if not (merged.get("orderID") and merged.get("symbol") and merged.get("ordStatus")):
             return None
-        return self._by_venue_id.get(venue_order_id.value)
-
-    # -- the tracker ----------------------------------------------------------------------------
-
-    def _track(self, row: dict[str, Any]) -> _Tracked | None:
-        order_id = row.get("orderID")
-        cid_text = row.get("clOrdID") or None
-        cid = (
-            ClientOrderId(cid_text)
-            if cid_text
-            else (self._by_venue_id.get(order_id) if order_id else None)
-        )
-        if cid is None:
-            return None  # not placed through this client
-        tracked = self._orders.get(cid)
-        if tracked is None:
-            symbol = row.get("symbol")
-            if not symbol:
-                return None
-            ord_type = ORDER_TYPE_FROM_VENUE.get(row.get("ordType") or "Limit", OrderType.LIMIT)
-            tracked = self._orders[cid] = _Tracked(cid, instrument_id_of(symbol), ord_type)
-        if order_id:
-            tracked.venue_order_id = VenueOrderId(order_id)
-            self._by_venue_id[order_id] = cid
-        return tracked
+        return merged
 
     async def _on_order_row(self, row: dict[str, Any], *, reconciliation: bool = False) -> None:
-        """Turn one order record (full, or an update with keys and changes) into events."""
-        tracked = self._track(row)
-        if tracked is None:
-            return
-        instrument = self._instrument(tracked.instrument_id)
-        status = row.get("ordStatus")
-        ts = parse_timestamp_ns(row["timestamp"]) if row.get("timestamp") else time.time_ns()
-        common: dict[str, Any] = {
-            "instrument_id": tracked.instrument_id,
-            "client_order_id": tracked.client_order_id,
-            "venue_order_id": tracked.venue_order_id,
-            "account_id": account_id_of(row.get("account")),
-            "reconciliation": reconciliation,
-            "ts_event": ts,
-            "ts_init": time.time_ns(),
-        }
-        text = row.get("text") or ""
-        if status == "Rejected":
-            if not tracked.closed:
-                tracked.closed = True
-                await self.emit(
-                    OrderRejected(
-                        reason=row.get("ordRejReason") or text or "rejected",
-                        due_post_only=_is_post_only_text(text),
-                        **common,
-                    )
+        """One order record (full, or an update with the key and changes) -> the tracker."""
+        async with self._lock:
+            full = self._full_order_row(row)
+            if full is None:
+                return
+            instrument = self._instrument(instrument_id_of(full["symbol"]))
+            if instrument is None:
+                self.log.warning("order %s of an unloaded instrument", full["orderID"])
+                return
+            report = _order_report(full, instrument)
+            tracked = self.tracker.find(report.client_order_id, report.venue_order_id)
+            rejected = report.order_status is OrderStatus.REJECTED
+            if rejected and tracked is not None and tracked.accepted and not tracked.closed:
+                # Published as OrderCanceled (see self.tracker), which has no reason: log it.
+                self.log.warning(
+                    "order %s rejected after acceptance (%s): canceled",
+                    tracked.client_order_id,
+                    report.cancel_reason,
                 )
-            return
-        if tracked.closed:
-            return
-        if status == "Canceled" and not tracked.accepted and _is_post_only_text(text):
-            tracked.closed = True
-            await self.emit(OrderRejected(reason=text, due_post_only=True, **common))
-            return
-        if status in ("New", "PartiallyFilled", "Filled", "Canceled", "Expired") and (
-            not tracked.accepted
-        ):
-            tracked.accepted = True
-            await self.emit(OrderAccepted(**common))
-        if instrument is not None and status in (None, "New", "PartiallyFilled"):
-            await self._maybe_updated(tracked, row, instrument, common)
-        if row.get("triggered") in ("StopOrderTriggered", "Triggered") and not tracked.triggered:
-            tracked.triggered = True
-            await self.emit(OrderTriggered(**common))
-        if status == "Canceled":
-            tracked.closed = True
-            await self.emit(OrderCanceled(**common))
-        elif status == "Expired":
-            tracked.closed = True
-            await self.emit(OrderExpired(**common))
-        elif status == "Filled":
-            tracked.closed = True
-
-    async def _maybe_updated(
-        self,
-        tracked: _Tracked,
-        row: dict[str, Any],
-        instrument: Instrument,
-        common: dict[str, Any],
-    ) -> None:
-        changed = False
-        if row.get("orderQty") is not None:
-            qty = qty_of(instrument, row["orderQty"])
-            changed |= tracked.quantity is not None and qty != tracked.quantity
-            tracked.quantity = qty
-        if row.get("price") is not None and tracked.order_type not in (
-            OrderType.MARKET,
-            OrderType.STOP_MARKET,
-            OrderType.MARKET_IF_TOUCHED,
-        ):
-            price = price_of(instrument, row["price"])
-            changed |= tracked.price is not None and price != tracked.price
-            tracked.price = price
-        if row.get("stopPx") is not None:
-            stop = price_of(instrument, row["stopPx"])
-            changed |= tracked.trigger_price is not None and stop != tracked.trigger_price
-            tracked.trigger_price = stop
-        if changed and tracked.quantity is not None:
-            await self.emit(
-                OrderUpdated(
-                    quantity=tracked.quantity,
-                    price=tracked.price,
-                    trigger_price=tracked.trigger_price,
-                    **common,
-                )
-            )
+            events = self.tracker.on_order_report(report, reconciliation=reconciliation)
+            tracked = self.tracker.find(report.client_order_id, report.venue_order_id)
+            if tracked is None or tracked.closed:  # rows kept only for what can still change
+                self._order_rows.pop(full["orderID"], None)
+            else:
+                self._order_rows[full["orderID"]] = full
+            for event in events:
+                await self.emit(event)
 
     async def _on_execution_row(self, row: dict[str, Any], *, reconciliation: bool = False) -> None:
         if row.get("execType") != "Trade":
             if row.get("ordStatus"):
                 await self._on_order_row(row, reconciliation=reconciliation)
             return
-        exec_id = row.get("execID")
-        if not exec_id or exec_id in self._seen_exec_ids:
+        instrument = self._instrument(instrument_id_of(row.get("symbol") or "?"))
+        if instrument is None or not row.get("execID"):
             return
-        tracked = self._track(row)
-        if tracked is None:
-            return
-        instrument = self._instrument(tracked.instrument_id)
-        if instrument is None:
-            return
-        self._seen_exec_ids.first_time(exec_id)
-        if not tracked.accepted:
-            # The fill outran the order's acknowledgement: acknowledge first.
-            tracked.accepted = True
-            now = time.time_ns()
-            await self.emit(
-                OrderAccepted(
-                    instrument_id=tracked.instrument_id,
-                    client_order_id=tracked.client_order_id,
-                    venue_order_id=tracked.venue_order_id,
-                    account_id=account_id_of(row.get("account")),
-                    reconciliation=reconciliation,
-                    ts_event=now,
-                    ts_init=now,
-                )
-            )
         fill = parse_fill_report(row, instrument, time.time_ns())
-        await self.emit(
-            OrderFilled(
-                instrument_id=tracked.instrument_id,
-                client_order_id=tracked.client_order_id,
-                venue_order_id=fill.venue_order_id,
-                account_id=fill.account_id,
-                reconciliation=reconciliation,
-                trade_id=fill.trade_id,
-                order_side=fill.order_side,
-                order_type=tracked.order_type,
-                last_qty=fill.last_qty,
-                last_px=fill.last_px,
-                commission=fill.commission,
-                liquidity_side=fill.liquidity_side,
-                ts_event=fill.ts_event,
-                ts_init=fill.ts_init,
-            )
-        )
-        if row.get("ordStatus") == "Filled":
-            tracked.closed = True
+        await self._apply(self.tracker.on_fill_report, fill, reconciliation=reconciliation)
 
     # -- the private stream ----------------------------------------------------------------------
 
@@ -723,3 +596,19 @@ class BitmexExecutionClient(ExecutionClient):
 
 def _is_post_only_text(text: str | None) -> bool:
     return bool(text) and any(marker in text for marker in _POST_ONLY_MARKERS)  # type: ignore[operator]
+
+
+def _order_report(row: dict[str, Any], instrument: Instrument) -> OrderStatusReport:
+    """The parsed row, with what the tracker needs from BitMEX's columns: ``triggered`` (no
+    trigger time is given: the row's) and, for a rejection, ``ordRejReason``."""
+    report = parse_order_status_report(row, instrument, time.time_ns())
+    changes: dict[str, Any] = {}
+    if report.ts_triggered is None and row.get("triggered") in _TRIGGERED:
+        changes["ts_triggered"] = report.ts_last
+    if report.order_status is OrderStatus.REJECTED and row.get("ordRejReason"):
+        changes["cancel_reason"] = row["ordRejReason"]
+    return attrs.evolve(report, **changes) if changes else report
+
+
+def _ts(row: dict[str, Any]) -> int:
+    return parse_timestamp_ns(row["timestamp"]) if row.get("timestamp") else 0
