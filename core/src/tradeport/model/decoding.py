@@ -41,7 +41,7 @@ from tradeport.model.data import (
     _QuoteTickSlots,
     _TradeTickSlots,
 )
-from tradeport.model.enums import AggressorSide, BookAction, OrderSide
+from tradeport.model.enums import AggressorSide
 from tradeport.model.identifiers import Identifier, InstrumentId, TradeId
 from tradeport.model.instruments import Instrument
 from tradeport.model.numbers import Price, Quantity
@@ -55,12 +55,6 @@ DEFAULT_MEMO_SIZE = 4096
 _new: Any = object.__new__
 _parse_price = Price.from_str
 _parse_qty = Quantity.from_str
-_BUY = OrderSide.BUY
-_SELL = OrderSide.SELL
-_ADD = BookAction.ADD
-_UPDATE = BookAction.UPDATE
-_DELETE = BookAction.DELETE
-_F_LAST = int(RecordFlag.F_LAST)
 _F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
 _set_identifier = Identifier.__dict__["value"].__set__
 _from_levels = OrderBookDeltas.from_levels

@@ -20,16 +20,13 @@ from tradeport.model.data import (
     IndexPriceUpdate,
     MarkPriceUpdate,
     QuoteTick,
-    RecordFlag,
     TradeTick,
 )
 from tradeport.model.decoding import DEFAULT_MEMO_SIZE, InstrumentDecoder
 from tradeport.model.enums import (
     AccountType,
     AggressorSide,
-    BookAction,
     LiquiditySide,
-    OrderSide,
     PositionSide,
 )
 from tradeport.model.events import (
@@ -77,13 +74,8 @@ __all__ = [
     "parse_outbound_account_position",
 ]
 
-_BUY = OrderSide.BUY
-_SELL = OrderSide.SELL
-_UPDATE = BookAction.UPDATE
-_DELETE = BookAction.DELETE
 _SELLER = AggressorSide.SELLER
 _BUYER = AggressorSide.BUYER
-_F_LAST = int(RecordFlag.F_LAST)
 _MS = 1_000_000
 _time_ns = time.time_ns
 _price = Price.from_str
