@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
-import attrs
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, Reconnected
 from tradeport.clients.orders import OrderTracker
@@ -80,7 +79,6 @@ _TABLE_KEYS = {
     "wallet": ("account", "currency"),
 }
 _POST_ONLY_MARKERS = ("ParticipateDoNotInitiate", "post-only", "Post-only")
-_TRIGGERED = ("StopOrderTriggered", "Triggered")
 #: Recent orders and fills fetched again after a reconnection.
 _RECOVERY_COUNT = 200
 
@@ -371,7 +369,7 @@ class BitmexExecutionClient(ExecutionClient):
             if instrument is None:
                 self.log.warning("order %s of an unloaded instrument", full["orderID"])
                 return
-            report = _order_report(full, instrument)
+            report = parse_order_status_report(full, instrument, time.time_ns())
             tracked = self.tracker.find(report.client_order_id, report.venue_order_id)
             rejected = report.order_status is OrderStatus.REJECTED
             if rejected and tracked is not None and tracked.accepted and not tracked.closed:
@@ -596,18 +594,6 @@ class BitmexExecutionClient(ExecutionClient):
 
 def _is_post_only_text(text: str | None) -> bool:
     return bool(text) and any(marker in text for marker in _POST_ONLY_MARKERS)  # type: ignore[operator]
-
-
-def _order_report(row: dict[str, Any], instrument: Instrument) -> OrderStatusReport:
-    """The parsed row, with what the tracker needs from BitMEX's columns: ``triggered`` (no
-    trigger time is given: the row's) and, for a rejection, ``ordRejReason``."""
-    report = parse_order_status_report(row, instrument, time.time_ns())
-    changes: dict[str, Any] = {}
-    if report.ts_triggered is None and row.get("triggered") in _TRIGGERED:
-        changes["ts_triggered"] = report.ts_last
-    if report.order_status is OrderStatus.REJECTED and row.get("ordRejReason"):
-        changes["cancel_reason"] = row["ordRejReason"]
-    return attrs.evolve(report, **changes) if changes else report
 
 
 def _ts(row: dict[str, Any]) -> int:

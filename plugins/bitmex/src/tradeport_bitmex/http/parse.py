@@ -245,6 +245,10 @@ def _order_type_of(record: dict[str, Any]) -> OrderType:
     return order_type
 
 
+#: ``triggered`` values of an order whose trigger has fired.
+_TRIGGERED = ("StopOrderTriggered", "Triggered")
+
+
 def parse_order_status_report(
     record: dict[str, Any], instrument: Instrument, ts_init: int
 ) -> OrderStatusReport:
@@ -252,10 +256,8 @@ def parse_order_status_report(
     flags = exec_inst_flags(record.get("execInst"))
     order_type = _order_type_of(record)
     status = ORDER_STATUS_FROM_VENUE[record["ordStatus"]]
-    if status is OrderStatus.ACCEPTED and record.get("triggered") in (
-        "StopOrderTriggered",
-        "Triggered",
-    ):
+    triggered = record.get("triggered") in _TRIGGERED
+    if status is OrderStatus.ACCEPTED and triggered:
         status = OrderStatus.TRIGGERED
     price = _present(record, "price")
     stop_px = _present(record, "stopPx")
@@ -271,6 +273,8 @@ def parse_order_status_report(
     trailing = order_type in (OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT)
     peg_type, peg_value = parse_peg(record)
     text = _present(record, "text")
+    if status is OrderStatus.REJECTED and record.get("ordRejReason"):
+        text = record["ordRejReason"]  # the reason itself; ``text`` is free-form
     return OrderStatusReport(
         account_id=account_id_of(record.get("account")),
         instrument_id=instrument.id,
@@ -305,6 +309,9 @@ def parse_order_status_report(
             else None
         ),
         ts_accepted=ts_accepted,
+        # BitMEX gives no trigger time: the row's time is when it was seen triggered (a
+        # stop-limit may trigger and part-fill in one row, so the status alone cannot say).
+        ts_triggered=ts_last if triggered else None,
         ts_last=ts_last,
         ts_init=ts_init,
     )
