@@ -40,6 +40,8 @@ examples:
   tradeport info binance            capabilities, config fields, env vars and URLs of a venue
   tradeport conformance binance     run the shared conformance suite (tradeport-conformance)
   tradeport new-plugin acme         render a new venue plugin project to start from
+  tradeport stream binance --sandbox --quotes BTCUSDT
+                                    live quotes from the plugin's mock venue, offline
 
 environment:
   TRADEPORT_PLUGINS          comma-separated allow-list of plugin names to consider
@@ -101,6 +103,8 @@ def _build_parser(external: dict[str, Any]) -> argparse.ArgumentParser:
     p.add_argument("name", help="venue name, lower case (e.g. 'acme' -> tradeport-acme)")
     p.add_argument("--dir", default=".", help="directory to create the project in (default: .)")
 
+    for name, (_, _, summary) in BUILTIN_COMMANDS.items():
+        sub.add_parser(name, help=f"{summary} (see 'tradeport {name} --help')", add_help=False)
     for name, ep in sorted(external.items()):
         dist = ep.dist.name if ep.dist else "?"
         sub.add_parser(
@@ -204,6 +208,12 @@ def cmd_new_plugin(name: str, directory: str) -> int:
     return EXIT_OK
 
 
+#: Built-in commands with their own parser, in their own module (imported when they run):
+#: name -> (module, function, one-line help).
+BUILTIN_COMMANDS = {
+    "stream": ("tradeport.cli_stream", "main_stream", "print a venue's live market data"),
+}
+
 _PLUGINS_FLAGS = {"--json": "json", "--verbose": "verbose", "-v": "verbose"}
 
 
@@ -214,6 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list[:1] == ["plugins"] and all(a in _PLUGINS_FLAGS for a in args_list[1:]):
         flags = {_PLUGINS_FLAGS[a] for a in args_list[1:]}
         return cmd_plugins("json" in flags, "verbose" in flags)
+    if args_list and args_list[0] in BUILTIN_COMMANDS:
+        from importlib import import_module
+
+        module, function, _ = BUILTIN_COMMANDS[args_list[0]]
+        return int(getattr(import_module(module), function)(args_list[1:]) or 0)
     # External subcommands take the rest of the command line as-is (their own parser).
     if (
         args_list
