@@ -37,7 +37,9 @@ def tests(session: nox.Session) -> None:
     """All tests: core, conformance, ecosystem (tests/) and every plugin."""
     _install_all(session, test=True)
     session.install("hatchling")  # builds throwaway plugin wheels in the discovery tests
-    session.run("pytest", *session.posargs)
+    # Four xdist workers unless the caller chose (`-n 0` runs in one process, e.g. to debug).
+    workers = [] if any(a == "-n" or a.startswith(("-n=", "--numprocesses")) for a in session.posargs) else ["-n", "4"]
+    session.run("pytest", *workers, *session.posargs)
 
 
 @nox.session
