@@ -17,6 +17,8 @@ import nox
 
 ROOT = Path(__file__).parent
 PLUGINS = sorted(p for p in (ROOT / "plugins").glob("*") if (p / "pyproject.toml").is_file())
+#: Event sink distributions (sinks/<name>: tradeport-parquet, tradeport-redis, tradeport-nats).
+SINKS = sorted(p for p in (ROOT / "sinks").glob("*") if (p / "pyproject.toml").is_file())
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests"]
@@ -29,6 +31,7 @@ def _install_all(session: nox.Session, *, test: bool) -> None:
     if (ROOT / "conformance" / "pyproject.toml").is_file():
         targets.append(f"./conformance{extra}")
     targets += [f"./{p.relative_to(ROOT)}{extra}" for p in PLUGINS]
+    targets += [f"./{p.relative_to(ROOT)}{extra}" for p in SINKS]
     session.install(*targets)
 
 
@@ -58,7 +61,9 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff")
-    session.run("ruff", "check", "core", "conformance", "plugins", "tests", "bench", "noxfile.py")
+    session.run(
+        "ruff", "check", "core", "conformance", "plugins", "sinks", "tests", "bench", "noxfile.py"
+    )
 
 
 @nox.session

@@ -28,9 +28,9 @@ DEADLINE = 30.0  # seconds for a loaded 2-core machine to start Python, the mock
 
 
 class Streaming:
-    """A ``tradeport`` subprocess whose stdout lines are read with a deadline."""
+    """A ``tradeport`` subprocess whose stdout (or stderr) lines are read with a deadline."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, read: str = "stdout") -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tradeport", *args],
             stdout=subprocess.PIPE,
@@ -39,12 +39,11 @@ class Streaming:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self._selector = selectors.DefaultSelector()
-        assert self.proc.stdout is not None
-        self._selector.register(self.proc.stdout, selectors.EVENT_READ)
+        self._reading = getattr(self.proc, read)
+        self._selector.register(self._reading, selectors.EVENT_READ)
 
     def lines(self, count: int, match: str = "", timeout: float = DEADLINE) -> list[str]:
-        """The first ``count`` stdout lines containing ``match``; fails after ``timeout``."""
-        assert self.proc.stdout is not None
+        """The next ``count`` lines containing ``match``; fails after ``timeout``."""
         found: list[str] = []
         deadline = time.monotonic() + timeout
         while len(found) < count:
@@ -52,9 +51,9 @@ class Streaming:
             if left <= 0 or not self._selector.select(left):
                 self.stop()
                 pytest.fail(f"only {len(found)} of {count} {match!r} lines in {timeout}s: {found}")
-            line = self.proc.stdout.readline()
+            line = self._reading.readline()
             if not line:
-                pytest.fail(f"stdout closed after {found}; stderr: {self.stop()[1]}")
+                pytest.fail(f"output closed after {found}; stderr: {self.stop()[1]}")
             if match in line:
                 found.append(line.rstrip("\n"))
         return found

@@ -17,12 +17,16 @@ _LAZY = {
     "hookimpl": "tradeport.hookspecs",
     "open_venue": "tradeport.session",
     "Secret": "tradeport.secrets",
+    "open_sink": "tradeport.sinks",
+    "open_source": "tradeport.sources",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from tradeport.hookspecs import hookimpl as hookimpl
     from tradeport.secrets import Secret as Secret
     from tradeport.session import open_venue as open_venue
+    from tradeport.sinks import open_sink as open_sink
+    from tradeport.sources import open_source as open_source
 
 
 def __getattr__(name: str) -> Any:

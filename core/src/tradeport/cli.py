@@ -69,9 +69,10 @@ def _build_parser(external: dict[str, Any]) -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "plugins",
-        help="list installed venue plugins",
+        help="list installed venue and sink plugins",
         description=(
-            "List installed venue plugins (entry point group 'tradeport.venues'). Without "
+            "List installed venue plugins (entry point group 'tradeport.venues') and event "
+            "sink plugins ('tradeport.sinks', marked [sink]). Without "
             "--verbose this reads package metadata and checks each plugin's module without "
             "importing it; a plugin that cannot work is shown with status 'error' and the reason."
         ),
@@ -125,18 +126,22 @@ def _print_json(obj: Any) -> None:
 def cmd_plugins(as_json: bool, verbose: bool) -> int:
     from tradeport import plugins
 
+    groups = tuple(plugins.LISTED_GROUPS)  # venue plugins, then event sink plugins
     if verbose:
-        registry = plugins.load_plugins()
+        registry = plugins.load_plugins(group=groups)
         infos = registry.plugins
         caps = {name: spec.describe() for name, spec in registry.venues.items()}
+        sinks = {name: spec.describe() for name, spec in registry.sinks.items()}
     else:
-        infos = plugins.discover()
-        caps = {}
+        infos = plugins.discover(groups=groups)
+        caps, sinks = {}, {}
     if as_json:
         rows = [i.to_dict(verbose=verbose) for i in infos]
         if verbose:
             for row in rows:
                 row["venue_specs"] = [caps[v] for v in row["venues"] if v in caps]
+                if "sinks" in row:
+                    row["sink_specs"] = [sinks[s] for s in row["sinks"] if s in sinks]
         _print_json(rows)
         return EXIT_OK
     if not infos:
@@ -144,11 +149,15 @@ def cmd_plugins(as_json: bool, verbose: bool) -> int:
         return EXIT_OK
     width = max(len(i.name) for i in infos)
     for i in infos:
-        line = f"{i.name:<{width}}  {i.distribution} {i.version}  {i.status}"
+        kind = "  [sink]" if i.kind == "sink" else ""
+        line = f"{i.name:<{width}}  {i.distribution} {i.version}{kind}  {i.status}"
         if i.error:
             line += f": {i.error}"
         if verbose and i.venues:
             line += f"  venues: {', '.join(i.venues)}"
+        if verbose and i.sinks:
+            schemes = ", ".join(f"{s}:" for name in i.sinks for s in sinks[name]["schemes"])
+            line += f"  sinks: {', '.join(i.sinks)} ({schemes})"
         print(line)
         if verbose:
             for v in i.venues:
@@ -212,6 +221,8 @@ def cmd_new_plugin(name: str, directory: str) -> int:
 #: name -> (module, function, one-line help).
 BUILTIN_COMMANDS = {
     "stream": ("tradeport.cli_stream", "main_stream", "print a venue's live market data"),
+    "record": ("tradeport.cli_stream", "main_record", "record a venue's events into a sink"),
+    "replay": ("tradeport.cli_stream", "main_replay", "print recorded events from a source"),
 }
 
 _PLUGINS_FLAGS = {"--json": "json", "--verbose": "verbose", "-v": "verbose"}

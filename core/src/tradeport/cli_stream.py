@@ -21,7 +21,14 @@ from tradeport.book import OrderBook
 from tradeport.clients.base import Reconnected
 from tradeport.model.data import Bar, OrderBookDeltas, QuoteTick, TradeTick
 
-__all__ = ["EventPrinter", "add_selection_arguments", "main_stream", "run_until_interrupted"]
+__all__ = [
+    "EventPrinter",
+    "add_selection_arguments",
+    "main_record",
+    "main_replay",
+    "main_stream",
+    "run_until_interrupted",
+]
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -259,14 +266,14 @@ def run_command(command: str, body: Callable[[], Any]) -> int:
     a closed stdout pipe (``| head``) end it normally."""
     import os
 
-    from tradeport.errors import TradeportError
+    from tradeport.errors import ConfigError, TradeportError
     from tradeport.feed import FeedError, UnknownVenue
 
     try:
         body()
     except BaseException as raised:
         exc = _unwrap(raised)
-        if isinstance(exc, (UnknownVenue, FeedError)):
+        if isinstance(exc, (UnknownVenue, FeedError, ConfigError)):
             return usage_error(command, exc)
         if isinstance(exc, KeyboardInterrupt):  # Ctrl-C before the signal watcher was installed
             return EXIT_OK
@@ -345,3 +352,257 @@ def _report_unsupported(feed: Any) -> None:
         feed.market.on_unsupported = lambda kind, why: print(
             f"tradeport: sandbox publishes no {kind}: {why}", file=sys.stderr
         )
+
+
+RECORD_EPILOG = f"""\
+examples:
+  tradeport record binance --sandbox --quotes BTCUSDT --trades BTCUSDT --to parquet:ticks
+      Parquet files under ./ticks (one dataset per event type, partitioned venue/instrument/date)
+  tradeport record bybit --book BTCUSDT-SPOT --depth 50 --to redis://localhost:6379
+      one Redis stream per venue and event type (tradeport:BYBIT:OrderBookDeltas)
+  tradeport record okx --trades BTC-USDT --to nats://localhost:4222
+      one JetStream stream per venue and event type (subjects tradeport.OKX.TradeTick)
+  tradeport replay parquet:ticks
+      print what was recorded, like 'tradeport stream'
+
+selection:
+{SELECTION_EXAMPLES}
+
+A status line on stderr shows events/s, files (or acknowledged batches), bytes and what is not
+stored yet. Ctrl-C (or --duration) stops the feed, then flushes the sink before exiting 0."""
+
+
+def _record_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tradeport record",
+        description="Record a venue's normalized events into a sink (Parquet, Redis Streams, NATS JetStream).",
+        epilog=RECORD_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_selection_arguments(parser)
+    parser.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="where: parquet:DIR, redis://HOST[:PORT], nats://HOST[:PORT] (installed sinks: 'tradeport plugins')",
+    )
+    parser.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a sink option, e.g. -o batch_size=1000 -o flush_interval=0.5 (see the sink's README)",
+    )
+    parser.add_argument(
+        "--status-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="status line period (default 1)",
+    )
+    parser.add_argument(
+        "--backend", choices=("asyncio", "trio"), default="asyncio", help=argparse.SUPPRESS
+    )
+    return parser
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"  # pragma: no cover
+
+
+class StatusLine:
+    """The recorder's progress on stderr: redrawn in place on a terminal, a line each period
+    otherwise (so logs and tests can read it)."""
+
+    def __init__(self, label: str, out: IO[str]) -> None:
+        self.label = label
+        self.out = out
+        self.live = out.isatty()
+        self.started = time.monotonic()
+        self._last_events = 0
+        self._last_time = self.started
+
+    def text(self, stats: Any, *, rate: float) -> str:
+        pending = stats.events - stats.stored
+        return (
+            f"{self.label}: {stats.events} events, {rate:.1f} events/s, {stats.files} files, "
+            f"{_size(stats.bytes)}, stored {stats.stored}, pending {pending}"
+            + (f", retries {stats.failures}" if stats.failures else "")
+        )
+
+    def show(self, stats: Any) -> None:
+        now = time.monotonic()
+        rate = (stats.events - self._last_events) / max(now - self._last_time, 1e-9)
+        self._last_events, self._last_time = stats.events, now
+        line = self.text(stats, rate=rate)
+        self.out.write(f"\r\x1b[K{line}" if self.live else line + "\n")
+        self.out.flush()
+
+    def final(self, stats: Any, summary: str) -> None:
+        elapsed = time.monotonic() - self.started
+        if self.live:
+            self.out.write("\n")
+        self.out.write(
+            f"{self.label}: stopped after {elapsed:.1f} s: {summary}; "
+            + self.text(stats, rate=stats.events / max(elapsed, 1e-9)).split(": ", 1)[1]
+            + "\n"
+        )
+        self.out.flush()
+
+
+def sink_options(pairs: Sequence[str]) -> dict[str, Any]:
+    """``["batch_size=10", "fsync=false"]`` -> ``{"batch_size": 10, "fsync": False}``."""
+    from tradeport.feed import FeedError
+
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, eq, text = pair.partition("=")
+        if not eq or not key:
+            raise FeedError(f"-o {pair!r} is not KEY=VALUE")
+        value: Any = text
+        if text.lower() in ("true", "false"):
+            value = text.lower() == "true"
+        else:
+            for kind in (int, float):
+                try:
+                    value = kind(text)
+                    break
+                except ValueError:
+                    continue
+        options[key] = value
+    return options
+
+
+def main_record(argv: Sequence[str]) -> int:
+    """``tradeport record VENUE ... --to URL``"""
+    from tradeport.feed import open_feed
+    from tradeport.sinks import open_sink
+
+    args = _record_parser().parse_args(list(argv))
+    status = StatusLine(f"record {args.venue} -> {args.to}", sys.stderr)
+    state: dict[str, Any] = {}
+
+    async def run() -> None:
+        sink = open_sink(args.to, **{"venue": args.venue.upper(), **sink_options(args.option)})
+        state["sink"] = sink
+        async with (
+            sink,
+            open_feed(
+                args.venue,
+                selection_from_args(args),
+                sandbox=args.sandbox,
+                toml_path=args.config,
+                account=args.account,
+                seed=args.seed,
+                interval=args.interval,
+            ) as feed,
+        ):
+            state["feed"] = feed
+            _report_unsupported(feed)
+
+            async def consume() -> None:
+                async for event in feed.events():
+                    await sink.write(event)
+
+            async def show_status() -> None:
+                while True:
+                    await anyio.sleep(args.status_interval)
+                    status.show(sink.stats)
+
+            async def body() -> None:
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(show_status)
+                    await consume()
+                    tg.cancel_scope.cancel()
+
+            await run_until_interrupted(body, args.duration)
+            # Leaving the sink flushes it: the feed has stopped, nothing more comes in.
+
+    code = run_command("record", lambda: anyio.run(run, backend=args.backend))
+    sink, feed = state.get("sink"), state.get("feed")
+    if sink is not None and feed is not None:
+        status.final(sink.stats, feed.summary())
+    return code
+
+
+REPLAY_EPILOG = """\
+examples:
+  tradeport replay parquet:ticks
+      everything recorded under ./ticks, in recording order, printed like 'tradeport stream'
+  tradeport replay parquet:ticks --types QuoteTick --json
+      only quotes, as JSON lines
+  tradeport replay redis://localhost:6379 --venues BINANCE
+      what a recorder publishes to Redis, live (Ctrl-C stops); --no-follow stops at the end
+  tradeport replay nats://localhost:4222 --types TradeTick OrderBookDeltas --depth 5
+
+Each event is printed once: redeliveries of the at-least-once sinks are dropped by event id."""
+
+
+def _replay_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tradeport replay",
+        description="Print recorded events (parquet:DIR, redis://HOST, nats://HOST) like 'tradeport stream'.",
+        epilog=REPLAY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("source", help="parquet:DIR, redis://HOST[:PORT] or nats://HOST[:PORT]")
+    parser.add_argument(
+        "--types", nargs="+", metavar="TYPE", help="only these event types (QuoteTick, ...)"
+    )
+    parser.add_argument(
+        "--venues", nargs="+", metavar="VENUE", help="only these venue ids (BINANCE, ...)"
+    )
+    parser.add_argument("--depth", type=int, default=None, metavar="N", help="book levels to show")
+    parser.add_argument("--json", action="store_true", help="one JSON object per event")
+    parser.add_argument(
+        "--follow",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep waiting for new events (redis/nats default; parquet reads what is there)",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=None, metavar="SECONDS", help="stop after this long"
+    )
+    parser.add_argument(
+        "--backend", choices=("asyncio", "trio"), default="asyncio", help=argparse.SUPPRESS
+    )
+    return parser
+
+
+def main_replay(argv: Sequence[str]) -> int:
+    """``tradeport replay SOURCE``"""
+    from collections import Counter
+
+    from tradeport.sources import open_source
+
+    args = _replay_parser().parse_args(list(argv))
+    printer = EventPrinter(sys.stdout, as_json=args.json, depth=args.depth)
+    counts: Counter[str] = Counter()
+    options: dict[str, Any] = {}
+    if args.types:
+        options["types"] = args.types
+    if args.venues:
+        options["venues"] = args.venues
+    if args.follow is not None:
+        options["follow"] = args.follow
+
+    async def run() -> None:
+        async with open_source(args.source, **options) as source:
+
+            async def consume() -> None:
+                async for event in source.events():
+                    counts[type(event).__name__] += 1
+                    printer.write(event)
+
+            await run_until_interrupted(consume, args.duration)
+
+    code = run_command("replay", lambda: anyio.run(run, backend=args.backend))
+    if code == EXIT_OK:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+        print(f"replay {args.source}: {sum(counts.values())} events ({kinds})", file=sys.stderr)
+    return code

@@ -25,6 +25,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from tradeport.clients.base import DataClient, EventSink, ExecutionClient, InstrumentProvider
+    from tradeport.sinks import SinkSpec
     from tradeport.venue import VenueSpec
 
 PROJECT = "tradeport"
@@ -111,4 +112,23 @@ def tradeport_conformance_harness(venue: str) -> Any:
         each, ``--harness NAME`` picks one); or None when this plugin does not provide ``venue``.
 
     .. versionadded:: 0.1
+    """
+
+
+# -- event sinks (plugins in the ``tradeport.sinks`` entry-point group) --------------------------
+
+
+@hookspec
+def tradeport_register_sinks(register: Callable[[SinkSpec], None]) -> None:
+    """Register the event sinks (and their sources) this plugin provides.
+
+    Sink plugins are found through the ``tradeport.sinks`` entry-point group. Call
+    ``register`` once per sink with a :class:`tradeport.sinks.SinkSpec`: its name, the URL
+    schemes it serves (``("parquet",)``, ``("redis", "rediss")``), and the factories that build
+    its :class:`tradeport.sinks.Sink` and :class:`tradeport.sources.Source` from a URL and
+    options. Import heavy client libraries inside the factories, not at module level.
+
+    :param register: callable taking one SinkSpec.
+
+    .. versionadded:: 0.2
     """

@@ -32,11 +32,13 @@ if TYPE_CHECKING:
 
     import pluggy
 
+    from tradeport.sinks import SinkSpec
     from tradeport.venue import VenueSpec
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "COMMANDS_GROUP",
+    "SINKS_GROUP",
     "PluginInfo",
     "PluginRegistry",
     "UnknownVenue",
@@ -47,6 +49,10 @@ __all__ = [
 ENTRY_POINT_GROUP = "tradeport.venues"
 #: Entry points in this group add `tradeport <name>` subcommands (value: "module:function").
 COMMANDS_GROUP = "tradeport.commands"
+#: Entry points in this group name event sink plugins (tradeport_register_sinks).
+SINKS_GROUP = "tradeport.sinks"
+#: The plugin groups ``tradeport plugins`` lists, with the kind each one shows.
+LISTED_GROUPS = {ENTRY_POINT_GROUP: "venue", SINKS_GROUP: "sink"}
 
 ALLOW_ENV = "TRADEPORT_PLUGINS"
 DENY_ENV = "TRADEPORT_DISABLE_PLUGINS"
@@ -59,6 +65,7 @@ HOOK_ARGS: dict[str, tuple[str, ...]] = {
     "tradeport_create_data_client": ("venue", "config", "instruments", "events"),
     "tradeport_create_execution_client": ("venue", "config", "instruments", "events"),
     "tradeport_conformance_harness": ("venue",),
+    "tradeport_register_sinks": ("register",),
 }
 
 
@@ -69,10 +76,25 @@ class PluginInfo:
     ``inspect``) would cost the listing more than all of its own work.
     """
 
-    __slots__ = ("distribution", "error", "hooks", "module", "name", "status", "venues", "version")
+    __slots__ = (
+        "distribution",
+        "error",
+        "hooks",
+        "kind",
+        "module",
+        "name",
+        "sinks",
+        "status",
+        "venues",
+        "version",
+    )
 
-    def __init__(self, name: str, distribution: str, version: str, module: str) -> None:
+    def __init__(
+        self, name: str, distribution: str, version: str, module: str, kind: str = "venue"
+    ) -> None:
         self.name = name
+        #: "venue" (tradeport.venues) or "sink" (tradeport.sinks).
+        self.kind = kind
         self.distribution = distribution
         self.version = version
         self.module = module
@@ -80,6 +102,8 @@ class PluginInfo:
         self.error: str | None = None
         #: Filled when the plugin was loaded: names of the venues it registered.
         self.venues: list[str] = []
+        #: Filled when a sink plugin was loaded: names of the sinks it registered.
+        self.sinks: list[str] = []
         self.hooks: list[str] = []
 
     def __repr__(self) -> str:
@@ -99,8 +123,12 @@ class PluginInfo:
             "status": self.status,
             "error": self.error,
         }
+        if self.kind != "venue":
+            d["kind"] = self.kind
         if verbose:
             d["venues"] = self.venues
+            if self.kind == "sink":
+                d["sinks"] = self.sinks
             d["hooks"] = self.hooks
         return d
 
@@ -113,10 +141,12 @@ def _names(value: str | None) -> set[str] | None:
 
 def selected_entry_points(
     environ: Mapping[str, str] | None = None,
-    group: str = ENTRY_POINT_GROUP,
+    group: str | tuple[str, ...] = ENTRY_POINT_GROUP,
     installed: set[str] | None = None,
 ) -> list[metadata.EntryPoint]:
     """The group's entry points after the allow/deny lists, sorted by name, duplicates dropped.
+
+    ``group`` may be a tuple of groups: their entry points come in the tuple's order.
 
     One pass over the installed distributions; when ``installed`` is given, the normalized
     names of every distribution seen are added to it (for the requirement check, so it needs
@@ -125,12 +155,13 @@ def selected_entry_points(
     env = os.environ if environ is None else environ
     allow = _names(env.get(ALLOW_ENV))
     deny = _names(env.get(DENY_ENV)) or set()
-    seen: dict[str, metadata.EntryPoint] = {}
+    groups = (group,) if isinstance(group, str) else group
+    seen: dict[tuple[str, str], metadata.EntryPoint] = {}
     for dist in metadata.distributions():
         if installed is not None:
             installed.add(_normalized_name(dist))
         for ep in dist.entry_points:
-            if ep.group != group:
+            if ep.group not in groups:
                 continue
             if allow is not None and ep.name not in allow:
                 continue
@@ -138,8 +169,8 @@ def selected_entry_points(
                 continue
             # The same distribution can be visible twice on sys.path (e.g. editable + site);
             # the first one wins, as it would for an import.
-            seen.setdefault(ep.name, ep)
-    return [seen[name] for name in sorted(seen)]
+            seen.setdefault((ep.group, ep.name), ep)
+    return [seen[key] for key in sorted(seen, key=lambda k: (groups.index(k[0]), k[1]))]
 
 
 def _normalized_name(dist: metadata.Distribution) -> str:
@@ -235,13 +266,21 @@ def _check_hook_signature(node: Any) -> str | None:
     return None
 
 
-def discover(environ: Mapping[str, str] | None = None) -> list[PluginInfo]:
-    """List installed venue plugins from metadata, checking each one without importing it."""
+def discover(
+    environ: Mapping[str, str] | None = None, groups: Iterable[str] = (ENTRY_POINT_GROUP,)
+) -> list[PluginInfo]:
+    """List installed plugins from metadata, checking each one without importing it.
+
+    :param groups: entry-point groups to list (venue plugins by default; ``tradeport
+        plugins`` passes :data:`LISTED_GROUPS` for the sinks too).
+    """
     infos = []
     installed: set[str] = set()
-    for ep in selected_entry_points(environ, installed=installed):
+    for ep in selected_entry_points(environ, group=tuple(groups), installed=installed):
         dist_name, version, dist = _dist_name_version(ep)
-        info = PluginInfo(ep.name, dist_name, version, ep.module)
+        info = PluginInfo(
+            ep.name, dist_name, version, ep.module, LISTED_GROUPS.get(ep.group, ep.group)
+        )
         if dist is not None:
             missing = _missing_requirements(dist, installed)
             if missing:
@@ -281,7 +320,10 @@ class PluginRegistry:
         self.pm = pm
         self.plugins = plugins
         self.venues: dict[str, VenueSpec] = {}
+        #: Sinks registered by plugins of the tradeport.sinks group (when that group was loaded).
+        self.sinks: dict[str, SinkSpec] = {}
         self._collect_venues()
+        self._collect_sinks()
 
     @property
     def hook(self) -> Any:
@@ -290,30 +332,41 @@ class PluginRegistry:
     def _collect_venues(self) -> None:
         from tradeport.venue import VenueSpec
 
+        self._collect("tradeport_register_venues", VenueSpec, self.venues, "venues")
+
+    def _collect_sinks(self) -> None:
+        from tradeport.sinks import SinkSpec
+
+        self._collect("tradeport_register_sinks", SinkSpec, self.sinks, "sinks")
+
+    def _collect(self, hook: str, kind: Any, into: dict[str, Any], listing: str) -> None:
+        """Call each plugin's register hook; a plugin whose registration fails is dropped."""
         for info in self.plugins:
             if info.status != "ok":
                 continue
             plugin = self.pm.get_plugin(info.name)
-            impl = getattr(plugin, "tradeport_register_venues", None)
+            impl = getattr(plugin, hook, None)
             if impl is None:
                 continue
             registered: list[Any] = []
             try:
                 impl(register=registered.append)
                 for spec in registered:
-                    if not isinstance(spec, VenueSpec):
-                        raise TypeError(f"register() got {type(spec).__name__}, expected VenueSpec")
-                    if spec.name in self.venues:
+                    if not isinstance(spec, kind):
+                        raise TypeError(
+                            f"register() got {type(spec).__name__}, expected {kind.__name__}"
+                        )
+                    if spec.name in into:
                         raise ValueError(
-                            f"venue {spec.name!r} is already registered by another plugin"
+                            f"{listing[:-1]} {spec.name!r} is already registered by another plugin"
                         )
             except Exception as exc:  # a broken plugin never stops the others
-                info.fail(f"tradeport_register_venues failed: {type(exc).__name__}: {exc}")
+                info.fail(f"{hook} failed: {type(exc).__name__}: {exc}")
                 self.pm.unregister(name=info.name)
                 continue
             for spec in registered:
-                self.venues[spec.name] = spec
-                info.venues.append(spec.name)
+                into[spec.name] = spec
+                getattr(info, listing).append(spec.name)
 
     def venue(self, name: str) -> VenueSpec:
         """The registered venue called ``name``; :class:`UnknownVenue` lists the installed ones."""
@@ -330,10 +383,13 @@ def load_plugins(
     environ: Mapping[str, str] | None = None,
     *,
     extra: Iterable[tuple[str, object]] = (),
+    group: str | tuple[str, ...] = ENTRY_POINT_GROUP,
 ) -> PluginRegistry:
     """Import and register every selected plugin; broken ones are reported and skipped.
 
     :param extra: (name, module-or-object) pairs registered as if installed (tests, embedding).
+    :param group: the entry-point group(s) to load: venue plugins by default,
+        :data:`SINKS_GROUP` for the event sinks.
     """
     import logging
 
@@ -346,9 +402,11 @@ def load_plugins(
     pm.add_hookspecs(hookspecs)
     infos: list[PluginInfo] = []
     candidates: list[tuple[PluginInfo, Any]] = []
-    for ep in selected_entry_points(environ):
+    for ep in selected_entry_points(environ, group=group):
         dist_name, version, _ = _dist_name_version(ep)
-        info = PluginInfo(ep.name, dist_name, version, ep.module)
+        info = PluginInfo(
+            ep.name, dist_name, version, ep.module, LISTED_GROUPS.get(ep.group, ep.group)
+        )
         infos.append(info)
         try:
             obj = ep.load()
