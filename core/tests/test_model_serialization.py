@@ -90,7 +90,24 @@ from tradeport.model import (
     orders,
     reports,
 )
-from tradeport.model.enums import PegPriceType
+from tradeport.model.data import InstrumentResolved
+from tradeport.model.enums import (
+    ExerciseStyle,
+    PegPriceType,
+    ResolutionResult,
+    SettlementStatus,
+)
+from tradeport.model.events import OrderFillConfirmed, OrderFillReversed
+from tradeport.model.instruments import (
+    BinaryOutcome,
+    Bond,
+    Cfd,
+    FutureOption,
+    FxPair,
+    IndexInstrument,
+    PriceLadder,
+)
+from tradeport.model.reports import Exposure, SettlementReport
 from tradeport.model.serialization import (
     BASE_TYPES,
     TYPE_KEY,
@@ -221,6 +238,9 @@ EVENT_BASE: dict[str, Any] = {
     "ts_event": T0,
     "ts_init": T1,
 }
+#: Betfair's odds ladder (the "Betfair Price Increments" table of the Betting API docs), first
+#: three bands.
+ODDS_LADDER = PriceLadder.of(("1.01", "2", "0.01"), ("2", "3", "0.02"), ("3", "4", "0.05"))
 COMMON_INSTRUMENT: dict[str, Any] = {
     "price_precision": 1,
     "size_precision": 3,
@@ -266,6 +286,7 @@ EXAMPLES: list[Any] = [
     InstrumentStatus(IID, MarketStatus.HALTED, T0, T1, reason="circuit breaker"),
     InstrumentStatus(IID, MarketStatus.OPEN, T0, T1),
     InstrumentClose(IID, P("42000.0"), InstrumentCloseType.CONTRACT_EXPIRED, T0, T1),
+    InstrumentResolved(IID, ResolutionResult.WON, Decimal("1"), T0, T1),
     # instruments
     SpotPair(
         id=InstrumentId.from_str("BTCUSDT.BINANCE"),
@@ -338,11 +359,111 @@ EXAMPLES: list[Any] = [
         handicap=Decimal("-0.5"),
         **COMMON_INSTRUMENT,
     ),
+    BettingMarket(
+        id=InstrumentId.from_str("1.123456789-50214-0.0.BETFAIR"),
+        raw_symbol=Symbol("1.123456789-50214-0.0"),
+        quote_currency="GBP",
+        event_type_id="7",
+        event_type_name="Horse Racing",
+        event_id="31234",
+        event_name="14:30 Ascot",
+        market_id="1.123456789",
+        market_name="Win",
+        market_type="WIN",
+        selection_id="50214",
+        selection_name="Fast Horse",
+        price_ladder=ODDS_LADDER,
+        price_precision=2,
+        size_precision=2,
+        price_increment=P("0.01"),
+        size_increment=Q("0.01"),
+        min_price=P("1.01"),
+        max_price=P("4.00"),
+        ts_event=T0,
+        ts_init=T1,
+    ),
+    ODDS_LADDER.bands[0],
+    ODDS_LADDER,
+    BinaryOutcome(
+        id=InstrumentId.from_str(
+            "71321045679252212594626385532706912750332728571942532289631379312455583992563.POLYMARKET"
+        ),
+        raw_symbol=Symbol(
+            "71321045679252212594626385532706912750332728571942532289631379312455583992563"
+        ),
+        quote_currency="pUSD",
+        condition_id="0x5f65177b394277fd294cd75650044e32ba009a95022d88a0c1d565897d72f8f1",
+        token_id="71321045679252212594626385532706912750332728571942532289631379312455583992563",
+        complement_token_id="52114319501245915516055106046884209969926127482827954674443846427813813222426",
+        outcome="Yes",
+        question="Will it rain tomorrow?",
+        market_slug="will-it-rain-tomorrow",
+        expiry_ns=T1,
+        resolution=ResolutionResult.WON,
+        resolution_ns=T1,
+        price_precision=2,
+        size_precision=2,
+        price_increment=P("0.01"),
+        size_increment=Q("0.01"),
+        min_price=P("0.01"),
+        max_price=P("0.99"),
+        ts_event=T0,
+        ts_init=T1,
+    ),
     Equity(
         id=InstrumentId.from_str("AAPL.NASDAQ"),
         raw_symbol=Symbol("AAPL"),
         quote_currency="USD",
         isin="US0378331005",
+        cusip="037833100",
+        primary_exchange="NASDAQ",
+        **COMMON_INSTRUMENT,
+    ),
+    FxPair(
+        id=InstrumentId.from_str("EUR.USD.IDEALPRO"),
+        raw_symbol=Symbol("EUR.USD"),
+        base_currency="EUR",
+        quote_currency="USD",
+        **COMMON_INSTRUMENT,
+    ),
+    IndexInstrument(
+        id=InstrumentId.from_str("SPX.CBOE"),
+        raw_symbol=Symbol("SPX"),
+        quote_currency="USD",
+        **COMMON_INSTRUMENT,
+    ),
+    Cfd(
+        id=InstrumentId.from_str("IBUS500.SMART"),
+        raw_symbol=Symbol("IBUS500"),
+        quote_currency="USD",
+        underlying="SPX",
+        **COMMON_INSTRUMENT,
+    ),
+    Bond(
+        id=InstrumentId.from_str("US912828YK09.SMART"),
+        raw_symbol=Symbol("US912828YK09"),
+        quote_currency="USD",
+        maturity_ns=T1,
+        face_value=Money("1000", "USD"),
+        issuer="United States Treasury",
+        isin="US912828YK09",
+        coupon_rate=Decimal("0.01375"),
+        coupon_frequency=2,
+        issue_ns=T0,
+        **COMMON_INSTRUMENT,
+    ),
+    FutureOption(
+        id=InstrumentId.from_str("ESZ6 C6000.XCME"),
+        raw_symbol=Symbol("ESZ6 C6000"),
+        quote_currency="USD",
+        underlying="ESZ6",
+        underlying_id=InstrumentId.from_str("ESZ6.XCME"),
+        option_kind=OptionKind.CALL,
+        exercise_style=ExerciseStyle.AMERICAN,
+        strike_price=P("6000.0"),
+        multiplier=Q("50"),
+        activation_ns=T0,
+        expiry_ns=T1,
         **COMMON_INSTRUMENT,
     ),
     # orders
@@ -372,6 +493,33 @@ EXAMPLES: list[Any] = [
         liquidity_side=LiquiditySide.MAKER,
         position_id=PositionId("P-1"),
     ),
+    OrderFilled(
+        **EVENT_BASE,
+        trade_id=TradeId("T-2"),
+        order_side=OrderSide.BUY,
+        order_type=OrderType.LIMIT,
+        last_qty=Q("5"),
+        last_px=P("0.52"),
+        commission=Money("0", "pUSD"),
+        liquidity_side=LiquiditySide.TAKER,
+        settlement=SettlementStatus.PROVISIONAL,
+    ),
+    OrderFillConfirmed(
+        **EVENT_BASE,
+        trade_id=TradeId("T-2"),
+        last_qty=Q("5"),
+        last_px=P("0.52"),
+        detail="CONFIRMED",
+    ),
+    OrderFillReversed(
+        **EVENT_BASE,
+        trade_id=TradeId("T-2"),
+        order_side=OrderSide.BUY,
+        last_qty=Q("5"),
+        last_px=P("0.52"),
+        commission=Money("0", "pUSD"),
+        reason="FAILED",
+    ),
     # reports
     ORDER_REPORT,
     PEGGED_REPORT,
@@ -380,8 +528,40 @@ EXAMPLES: list[Any] = [
     PositionStatusReport(
         instrument_id=IID, position_side=PositionSide.FLAT, quantity=Q("0"), ts_last=T0, ts_init=T1
     ),
+    attrs.evolve(
+        FILL_REPORT,
+        trade_id=TradeId("T-2"),
+        settlement=SettlementStatus.PROVISIONAL,
+        settlement_detail="MINED",
+    ),
     USDT,
     MARGIN,
+    Exposure(liability=Money("30.00", "GBP"), market_id="1.123456789"),
+    Exposure(
+        liability=Money("4.80", "pUSD"),
+        instrument_id=InstrumentId.from_str("7132.POLYMARKET"),
+    ),
+    AccountState(
+        account_id=AccountId("BETFAIR-1"),
+        account_type=AccountType.BETTING,
+        base_currency="GBP",
+        balances=(
+            AccountBalance(Money("100.00", "GBP"), Money("30.00", "GBP"), Money("70.00", "GBP")),
+        ),
+        exposures=(Exposure(liability=Money("30.00", "GBP"), market_id="1.123456789"),),
+        ts_event=T0,
+        ts_init=T1,
+    ),
+    SettlementReport(
+        account_id=AccountId("BETFAIR-1"),
+        instrument_id=InstrumentId.from_str("1.123456789-50214-0.0.BETFAIR"),
+        result=ResolutionResult.LOST,
+        pnl=Money("-30.00", "GBP"),
+        commission=Money("0.00", "GBP"),
+        order_ids=(VenueOrderId("228302937743"),),
+        ts_event=T0,
+        ts_init=T1,
+    ),
     MarginBalance(Money("1", "BTC"), Money("0.5", "BTC")),
     AccountState(
         account_id=AccountId("BINANCE-1"),

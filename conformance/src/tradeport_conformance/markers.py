@@ -27,7 +27,7 @@ import pytest
 
 from tradeport_conformance.catalogue import CATALOGUE
 
-__all__ = ["scenario", "requires", "unmet_requirements"]
+__all__ = ["scenario", "requires", "unmet_requirements", "is_execution_requirement"]
 
 
 def scenario(scenario_id: str) -> Any:
@@ -43,6 +43,32 @@ def requires(*conditions: str) -> Any:
         if ":" not in c:
             raise ValueError(f"requirement {c!r} must look like kind:value")
     return pytest.mark.requires(*conditions)
+
+
+#: Capability flags that only an execution venue can have.
+_EXECUTION_CAPABILITIES = frozenset(
+    {
+        "execution",
+        "post_only",
+        "reduce_only",
+        "modify_order",
+        "cancel_all",
+        "batch_cancel",
+        "batch_submit",
+        "batch_modify",
+        "order_lists",
+        "positions",
+        "private_streams",
+        "provisional_fills",
+    }
+)
+
+
+def is_execution_requirement(condition: str) -> bool:
+    """Whether ``condition`` needs order entry (skipped with the data-only reason on a venue
+    that declares ``Capabilities.data_only``)."""
+    kind, _, value = condition.partition(":")
+    return kind == "order" or (kind == "capability" and value in _EXECUTION_CAPABILITIES)
 
 
 def unmet_requirements(conditions: tuple[str, ...], capabilities: Any, features: Any) -> list[str]:

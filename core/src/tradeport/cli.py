@@ -184,6 +184,12 @@ def cmd_info(venue: str, as_json: bool) -> int:
     print(f"{d['name']} ({d['venue_id']}, {d['kind']})")
     if d["description"]:
         print(f"  {d['description']}")
+    if d["data_only"]:
+        print("execution: none (a data-only venue, by declaration: Capabilities.data_only)")
+    if d["capabilities"]["replay"]:
+        print(f"replay: {', '.join(d['capabilities']['replay'])} (tradeport.open_replay)")
+    if d["instrument_venues"] != [d["venue_id"]]:
+        print(f"instrument ids: SYMBOL.{{{', '.join(d['instrument_venues'])}}}")
     print("urls:")
     for k, v in d["urls"].items():
         print(f"  {k}: {v}")

@@ -25,7 +25,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from tradeport.clients.base import DataClient, ExecutionClient, InstrumentProvider
 from tradeport.config import load_config
-from tradeport.errors import PluginError
+from tradeport.errors import PluginError, UnsupportedOperation
 from tradeport.plugins import PluginRegistry, load_plugins
 from tradeport.venue import VenueSpec
 
@@ -67,9 +67,22 @@ class Venue:
 
     @property
     def execution(self) -> ExecutionClient:
+        """The execution client. A data-only venue has none, by declaration:
+        :class:`~tradeport.errors.UnsupportedOperation` says so."""
         if self._execution is None:
+            if self.spec.data_only:
+                raise UnsupportedOperation(
+                    self.spec.name,
+                    "execution",
+                    "a data-only venue (Capabilities.data_only): it takes no orders",
+                )
             raise PluginError(self.spec.name, "provides no execution client")
         return self._execution
+
+    @property
+    def has_execution(self) -> bool:
+        """Whether the session has an execution client (False for a data-only venue)."""
+        return self._execution is not None
 
     async def events(self) -> AsyncIterator[Any]:
         """Every event the clients publish, in order, until the session closes."""
@@ -125,9 +138,17 @@ async def open_venue(
     data = hook.tradeport_create_data_client(
         venue=name, config=cfg, instruments=instruments, events=send
     )
-    execution = hook.tradeport_create_execution_client(
-        venue=name, config=cfg, instruments=instruments, events=send
-    )
+    execution = None
+    if not spec.data_only:  # a data-only venue is a declared fact, not a missing hook
+        execution = hook.tradeport_create_execution_client(
+            venue=name, config=cfg, instruments=instruments, events=send
+        )
+        if execution is None and spec.capabilities.execution:
+            raise PluginError(
+                name,
+                "declares order capabilities but created no execution client "
+                "(declare Capabilities(data_only=True) for a venue without execution)",
+            )
     venue = Venue(spec, cfg, instruments, data, execution, receive)
     async with send, receive, contextlib.AsyncExitStack() as stack:
         for client in (instruments, data, execution):

@@ -65,6 +65,26 @@ class VenueSpec:
     urls: Mapping[str, str] = attrs.field(factory=dict)
     description: str = ""
     docs_url: str | None = None
+    #: The venue parts of the instrument ids this venue produces, when they are not its own
+    #: ``venue_id``: a data provider or broker names the listing exchange (Databento
+    #: ``("XCME", "XNAS", ...)``, IB ``("NASDAQ", "NYSE", ...)``); a replay provider of other
+    #: plugins' venues names those (``("BINANCE", "OKX")``). Empty: only ``venue_id``.
+    #: See "Instrument ids" in :mod:`tradeport.model.instruments`.
+    instrument_venues: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        for value in self.instrument_venues:
+            if value.__class__ is not str or not _VENUE_ID.match(value):
+                raise ValidationError(
+                    "VenueSpec.instrument_venues",
+                    value,
+                    "must be upper-case letters, digits or '_' (an instrument id's venue part)",
+                )
+
+    @property
+    def data_only(self) -> bool:
+        """The venue takes no orders, by declaration (``Capabilities.data_only``)."""
+        return self.capabilities.data_only
 
     def describe(self) -> dict[str, Any]:
         """A JSON-safe description for ``tradeport info``."""
@@ -77,6 +97,8 @@ class VenueSpec:
             "description": self.description,
             "docs_url": self.docs_url,
             "urls": dict(sorted(self.urls.items())),
+            "data_only": self.data_only,
+            "instrument_venues": list(self.instrument_venues) or [self.venue_id],
             "config": describe_config_fields(self.config_type) if self.config_type else [],
             "env_vars": [
                 {"name": e.name, "field": e.field, "description": e.description, "secret": e.secret}

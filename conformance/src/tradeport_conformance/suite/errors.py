@@ -151,7 +151,7 @@ class TestErrors:
                     if op != "subscribe_bars"
                     else BarType.from_str(f"{iid}-1-MINUTE-LAST-EXTERNAL")
                 )
-            elif not caps.order_lists:
+            elif caps.execution and not caps.order_lists:
                 op, arg = "submit_order_list", None
             else:
                 pytest.skip("the venue declares every optional operation the suite knows")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tradeport_conformance.harness import Credentials, VenueHarness
-from tradeport_conformance.markers import unmet_requirements
+from tradeport_conformance.markers import is_execution_requirement, unmet_requirements
 
 __all__ = [
     "anyio_backend",
@@ -145,6 +145,11 @@ def conformance_requirements(request: pytest.FixtureRequest) -> None:
     features = _declared(request.getfixturevalue("harness_factory"), "features")
     unmet = unmet_requirements(tuple(marker.args), capabilities, features)
     if unmet:
+        if getattr(capabilities, "data_only", False) and any(map(is_execution_requirement, unmet)):
+            # A declared fact, not a missing feature: say so.
+            pytest.skip(
+                f"data-only venue (declared Capabilities.data_only): needs {', '.join(unmet)}"
+            )
         pytest.skip(f"venue lacks {', '.join(unmet)}")
 
 

@@ -106,7 +106,8 @@ class TestLogin:
                 texts += [
                     repr(venue.config),
                     str(venue.config),
-                    repr(venue.execution),
+                    # A data-only venue has no execution client to print (declared).
+                    repr(venue.execution) if venue_capabilities.execution else "",
                     repr(venue.data),
                 ]
                 if venue_capabilities.execution:

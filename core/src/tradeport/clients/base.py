@@ -486,7 +486,8 @@ class ExecutionClient(VenueClient):
         """Open orders, fills over ``lookback_ns`` and positions, in one report.
 
         Built from :meth:`order_status_reports`, :meth:`fill_reports` and (when the venue has
-        positions) :meth:`position_status_reports`; fills are de-duplicated by trade id.
+        positions) :meth:`position_status_reports`; fills are de-duplicated by trade id, a
+        settled report of a trade winning over its provisional one.
         """
         import time
 
@@ -496,7 +497,15 @@ class ExecutionClient(VenueClient):
         orders = await self.order_status_reports(open_only=True)
         start = now - lookback_ns if lookback_ns is not None else None
         fills = await self.fill_reports(start_ns=start)
-        unique_fills = list({(str(f.venue_order_id), str(f.trade_id)): f for f in fills}.values())
+        unique: dict[tuple[str, str], FillReport] = {}
+        for fill in fills:
+            key = (str(fill.venue_order_id), str(fill.trade_id))
+            known = unique.get(key)
+            # A trade reported in several settlement stages counts once, in its latest
+            # (settled) state: FINAL or REVERSED supersedes PROVISIONAL.
+            if known is None or known.is_provisional:
+                unique[key] = fill
+        unique_fills = list(unique.values())
         positions = await self.position_status_reports() if self.capabilities.positions else []
         from tradeport.model.identifiers import Venue
 

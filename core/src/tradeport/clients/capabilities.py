@@ -85,6 +85,24 @@ def _pairs(values: Any) -> frozenset[tuple[OrderType, TimeInForce]]:
     return frozenset((OrderType(ot), TimeInForce(tif)) for ot, tif in values)
 
 
+#: The capabilities that mean the venue takes orders (refused on a data-only venue).
+_EXECUTION_FIELDS = (
+    "orders",
+    "peg_price_types",
+    "post_only",
+    "reduce_only",
+    "modify_order",
+    "cancel_all",
+    "batch_cancel",
+    "batch_submit",
+    "batch_modify",
+    "order_lists",
+    "positions",
+    "private_streams",
+    "provisional_fills",
+)
+
+
 @attrs.frozen(kw_only=True)
 class Capabilities:
     """What a venue (through its plugin) supports. Every field defaults to "not supported"."""
@@ -120,10 +138,29 @@ class Capabilities:
     positions: bool = False
     #: Private streams (orders, fills, balances) over the venue's stream API.
     private_streams: bool = False
+    #: A data-only venue (a data or replay provider: Databento, Tardis): it takes no orders
+    #: at all, by declaration. The session creates no execution client, ``venue.execution``
+    #: says why, and the conformance suite skips every execution scenario with this reason.
+    #: Refused together with any execution capability.
+    data_only: bool = False
+    #: Streaming data types the venue serves from the past through ``open_replay``
+    #: (the plugin implements ``tradeport_create_replay_source``).
+    replay: frozenset[DataType] = attrs.field(factory=frozenset, converter=_data_types)
+    #: Fills may be provisional (settled later on chain) and are then confirmed or reversed.
+    provisional_fills: bool = False
+    #: Instruments must (or can) be looked up before use: ``InstrumentProvider.resolve``
+    #: asks the venue (contract details, symbology) rather than the loaded instruments.
+    resolve_instruments: bool = False
     #: Free-form notes on limitations, shown by `tradeport info`.
     notes: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
 
     def __attrs_post_init__(self) -> None:
+        if self.data_only:
+            claimed = [name for name in _EXECUTION_FIELDS if getattr(self, name)]
+            if claimed:
+                raise ValueError(
+                    f"data_only venue declares execution capabilities: {', '.join(claimed)}"
+                )
         pegged = OrderType.PEGGED in self.order_types
         if pegged and not self.peg_price_types:
             raise ValueError("orders declare PEGGED: peg_price_types must name its references")
@@ -134,7 +171,7 @@ class Capabilities:
 
     @property
     def execution(self) -> bool:
-        """True when the venue accepts orders at all."""
+        """True when the venue accepts orders at all (never for a ``data_only`` venue)."""
         return bool(self.orders)
 
     @property
@@ -178,6 +215,10 @@ class Capabilities:
             "order_lists": self.order_lists,
             "positions": self.positions,
             "private_streams": self.private_streams,
+            "data_only": self.data_only,
+            "replay": sorted(d.value for d in self.replay),
+            "provisional_fills": self.provisional_fills,
+            "resolve_instruments": self.resolve_instruments,
             "notes": list(self.notes),
         }
 
@@ -185,8 +226,12 @@ class Capabilities:
         """A Markdown capability table, for plugin READMEs (generated, never hand-written)."""
         d = self.to_dict()
         rows = ["| capability | supported |", "| --- | --- |"]
+        if self.data_only:  # the declared fact first; the order rows below stay empty
+            rows.append("| execution | none: data-only venue (declared) |")
         for key in ("products", "data", "book_types", "history"):
             rows.append(f"| {key} | {', '.join(d[key]) or '-'} |")
+        if d["replay"]:  # only replay providers get the row (as for pegs below)
+            rows.append(f"| replay | {', '.join(d['replay'])} |")
         for ot, tifs in d["orders"].items():
             rows.append(f"| order {ot} | {', '.join(tifs)} |")
         if d["peg_price_types"]:  # only venues with pegged orders get the row
@@ -204,4 +249,7 @@ class Capabilities:
             "private_streams",
         ):
             rows.append(f"| {key} | {'yes' if d[key] else 'no'} |")
+        for key in ("provisional_fills", "resolve_instruments"):
+            if d[key]:  # rows only where declared, so existing tables stay as they are
+                rows.append(f"| {key} | yes |")
         return "\n".join(rows)

@@ -68,6 +68,19 @@ Rules
   carries a client order id is adopted (events need one) and its events follow; fills of an
   order never seen in a row are parked, as above. :meth:`OrderTracker.adopt` adopts one
   explicitly (e.g. before cancelling an order found by reconciliation).
+* **Fills that settle later.** A FillReport's ``settlement`` says whether it is final. A
+  PROVISIONAL fill is published at once as OrderFilled(settlement=PROVISIONAL) and counts
+  toward the filled quantity; the same trade reported FINAL later gives one
+  OrderFillConfirmed, reported REVERSED one OrderFillReversed that carries exactly the
+  quantity, price and commission the OrderFilled added (and takes them off the filled
+  quantity; an order that fill had completed is open again). A reversal of a FINAL fill (a
+  voided bet) works the same way. Repeats of any state give nothing; a REVERSED report of a
+  trade never published is remembered, so the provisional report arriving after it stays
+  silent. The order of arrival does not matter beyond that: a FINAL report first is simply
+  a final fill.
+* **Betting lapses.** A LAPSED row (the unmatched part of a bet lapsed at the in-play turn)
+  is terminal and publishes OrderExpired: the order's persistence (its time in force) ran
+  out.
 * **Reconnects.** :meth:`OrderTracker.open_orders` lists the orders worth querying: accepted
   or in flight, and not closed.
 * **Bounded memory.** Closed orders are kept (so late repeats stay silent) up to
@@ -91,19 +104,21 @@ from typing import Any
 import attrs
 
 from tradeport.clients.dedup import SeenIds
-from tradeport.model.enums import OrderSide, OrderStatus, OrderType
+from tradeport.model.enums import OrderSide, OrderStatus, OrderType, SettlementStatus
 from tradeport.model.events import (
     AnyOrderEvent,
     OrderAccepted,
     OrderCanceled,
     OrderExpired,
+    OrderFillConfirmed,
     OrderFilled,
+    OrderFillReversed,
     OrderRejected,
     OrderTriggered,
     OrderUpdated,
 )
 from tradeport.model.identifiers import AccountId, ClientOrderId, InstrumentId, VenueOrderId
-from tradeport.model.numbers import Price, Quantity
+from tradeport.model.numbers import Money, Price, Quantity
 from tradeport.model.orders import Order
 from tradeport.model.reports import FillReport, OrderStatusReport
 
@@ -130,8 +145,30 @@ _NO_LIMIT_PRICE = frozenset(
     }
 )
 _TERMINAL = frozenset(
-    {OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.FILLED, OrderStatus.REJECTED}
+    {
+        OrderStatus.CANCELED,
+        OrderStatus.EXPIRED,
+        OrderStatus.FILLED,
+        OrderStatus.REJECTED,
+        OrderStatus.LAPSED,
+    }
 )
+_PROVISIONAL = SettlementStatus.PROVISIONAL
+_FINAL = SettlementStatus.FINAL
+_REVERSED = SettlementStatus.REVERSED
+FillKey = tuple[InstrumentId, VenueOrderId, Any]
+
+
+@attrs.define
+class _PublishedFill:
+    """What an OrderFilled added, kept so that a reversal can take exactly that back."""
+
+    client_order_id: ClientOrderId
+    order_side: OrderSide
+    last_qty: Quantity
+    last_px: Price
+    commission: Money
+    settlement: SettlementStatus
 
 
 @attrs.define
@@ -166,6 +203,8 @@ class TrackedOrder:
     awaiting_fill_close: bool = False
     #: Every venue order id the order was known by (a triggered algo order may get a new one).
     venue_order_ids: set[VenueOrderId] = attrs.field(factory=set)
+    #: Closed by its last fill (no terminal event): a reversed fill opens it again.
+    closed_by_fill: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -213,6 +252,10 @@ class OrderTracker:
         self._by_venue_id: dict[VenueOrderId, TrackedOrder] = {}
         self._closed: OrderedDict[ClientOrderId, None] = OrderedDict()
         self._fill_keys = SeenIds(trade_id_capacity)
+        #: The fills published (or reversed before being seen), newest last, bounded like
+        #: the trade ids: what a confirmation or a reversal refers to.
+        self._fills: OrderedDict[FillKey, _PublishedFill | None] = OrderedDict()
+        self._fill_capacity = trade_id_capacity
         self._parked: OrderedDict[tuple[VenueOrderId, str], tuple[FillReport, bool]] = OrderedDict()
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -491,14 +534,14 @@ class OrderTracker:
             )
             return events
         terminal: AnyOrderEvent | None = None
-        if status is OrderStatus.EXPIRED:
+        if status in (OrderStatus.EXPIRED, OrderStatus.LAPSED):
             terminal = OrderExpired(**common)
         elif status in (OrderStatus.CANCELED, OrderStatus.REJECTED):
             terminal = OrderCanceled(**common)
         if tracked.filled_qty >= tracked.reported_filled_qty:
             if terminal is not None:
                 events.append(terminal)
-            self._close(tracked)
+            self._close(tracked, by_fill=terminal is None)
         elif terminal is not None:
             tracked.held_terminal = terminal  # published after the fills still to come
         else:
@@ -511,8 +554,10 @@ class OrderTracker:
         """OrderFilled for a fill not published before (OrderAccepted / OrderTriggered first
         when they were missing; a terminal event held for this fill right after)."""
         key = (fill.instrument_id, fill.venue_order_id, fill.trade_id)
+        if fill.settlement is _REVERSED:
+            return self._reverse(key, fill, reconciliation)
         if key in self._fill_keys:
-            return []
+            return self._confirm(key, fill, reconciliation) if fill.settlement is _FINAL else []
         tracked = self.find(fill.client_order_id, fill.venue_order_id)
         if tracked is None:
             self._park(fill, reconciliation)
@@ -524,6 +569,71 @@ class OrderTracker:
         return events
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _remember_fill(self, key: FillKey, record: _PublishedFill | None) -> None:
+        self._fills[key] = record
+        self._fills.move_to_end(key)
+        while len(self._fills) > self._fill_capacity:
+            self._fills.popitem(last=False)
+
+    def _confirm(self, key: FillKey, fill: FillReport, reconciliation: bool) -> list[AnyOrderEvent]:
+        """A FINAL report of a trade published PROVISIONAL: OrderFillConfirmed, once."""
+        record = self._fills.get(key)
+        if record is None or record.settlement is not _PROVISIONAL:
+            return []
+        tracked = self.find(record.client_order_id, fill.venue_order_id)
+        if tracked is None:
+            return []
+        record.settlement = _FINAL
+        common = self._common(tracked, fill.account_id, fill.ts_event, reconciliation)
+        common["venue_order_id"] = tracked.venue_order_id or fill.venue_order_id
+        return [
+            OrderFillConfirmed(
+                **common,
+                trade_id=fill.trade_id,
+                last_qty=record.last_qty,
+                last_px=record.last_px,
+                detail=fill.settlement_detail,
+            )
+        ]
+
+    def _reverse(self, key: FillKey, fill: FillReport, reconciliation: bool) -> list[AnyOrderEvent]:
+        """A REVERSED report: OrderFillReversed undoing exactly the published fill, once."""
+        self._parked.pop((fill.venue_order_id, fill.trade_id.value), None)
+        record = self._fills.get(key)
+        if key not in self._fill_keys:
+            # Never published: remember it, so its provisional report arriving late is silent.
+            self._fill_keys.first_time(key)
+            self._remember_fill(key, None)
+            return []
+        if record is None or record.settlement is _REVERSED:
+            return []
+        tracked = self.find(record.client_order_id, fill.venue_order_id)
+        if tracked is None:
+            return []
+        record.settlement = _REVERSED
+        qty = record.last_qty.as_decimal()
+        tracked.filled_qty -= qty
+        tracked.reported_filled_qty = max(tracked.reported_filled_qty - qty, tracked.filled_qty)
+        if tracked.closed and tracked.closed_by_fill:
+            # The fill that completed the order did not happen: it works again (the venue
+            # closes it with a row of its own if it does not).
+            tracked.closed = False
+            tracked.closed_by_fill = False
+            self._closed.pop(tracked.client_order_id, None)
+        common = self._common(tracked, fill.account_id, fill.ts_event, reconciliation)
+        common["venue_order_id"] = tracked.venue_order_id or fill.venue_order_id
+        return [
+            OrderFillReversed(
+                **common,
+                trade_id=fill.trade_id,
+                order_side=record.order_side,
+                last_qty=record.last_qty,
+                last_px=record.last_px,
+                commission=record.commission,
+                reason=fill.settlement_detail or "settlement failed",
+            )
+        ]
 
     def _publish_fill(
         self,
@@ -543,6 +653,17 @@ class OrderTracker:
                 tracked.triggered = True  # ...and, for a conditional order, of the trigger
                 events.append(OrderTriggered(**common))
         tracked.filled_qty += fill.last_qty.as_decimal()
+        self._remember_fill(
+            key,
+            _PublishedFill(
+                tracked.client_order_id,
+                fill.order_side,
+                fill.last_qty,
+                fill.last_px,
+                fill.commission,
+                fill.settlement,
+            ),
+        )
         events.append(
             OrderFilled(
                 **common,
@@ -554,12 +675,14 @@ class OrderTracker:
                 commission=fill.commission,
                 liquidity_side=fill.liquidity_side,
                 position_id=fill.venue_position_id,
+                settlement=fill.settlement,
             )
         )
         if tracked.is_awaiting_fills and tracked.filled_qty >= tracked.reported_filled_qty:
-            if tracked.held_terminal is not None:
-                events.append(tracked.held_terminal)
-            self._close(tracked)
+            held = tracked.held_terminal
+            if held is not None:
+                events.append(held)
+            self._close(tracked, by_fill=held is None)
 
     def _park(self, fill: FillReport, reconciliation: bool) -> None:
         self._parked[(fill.venue_order_id, fill.trade_id.value)] = (fill, reconciliation)
@@ -670,8 +793,9 @@ class OrderTracker:
             "ts_init": now,
         }
 
-    def _close(self, tracked: TrackedOrder) -> None:
+    def _close(self, tracked: TrackedOrder, *, by_fill: bool = False) -> None:
         tracked.closed = True
+        tracked.closed_by_fill = by_fill
         tracked.held_terminal = None
         tracked.awaiting_fill_close = False
         self._closed[tracked.client_order_id] = None

@@ -28,6 +28,7 @@ from tradeport.model.enums import (
     MarketStatus,
     OrderSide,
     PriceType,
+    ResolutionResult,
 )
 from tradeport.model.identifiers import InstrumentId, TradeId
 from tradeport.model.numbers import Price, Quantity
@@ -48,6 +49,7 @@ __all__ = [
     "FundingRateUpdate",
     "InstrumentStatus",
     "InstrumentClose",
+    "InstrumentResolved",
     "CustomData",
     "MarketData",
 ]
@@ -759,6 +761,26 @@ class InstrumentClose:
     ts_init: int
 
 
+@attrs.frozen
+class InstrumentResolved:
+    """A betting selection or an outcome token resolved: its ``result`` and the ``payout`` per
+    unit (1 for a winning binary token, 0 for a loser, 0.5 for a 50-50 resolution; for a
+    betting runner the dead-heat adjusted fraction of a win, 1 when none)."""
+
+    instrument_id: InstrumentId
+    result: ResolutionResult
+    payout: Decimal
+    ts_event: int
+    ts_init: int
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.result, ResolutionResult):
+            raise ValidationError("result", self.result, "must be a ResolutionResult")
+        payout = self.payout
+        if not isinstance(payout, Decimal) or not payout.is_finite() or payout < 0:
+            raise ValidationError("payout", payout, "must be a non-negative Decimal")
+
+
 @attrs.frozen(kw_only=True)
 class CustomData:
     """Base for venue-specific data a plugin publishes (a 24h ticker, an extended bar).
@@ -783,5 +805,6 @@ MarketData: TypeAlias = (
     | FundingRateUpdate
     | InstrumentStatus
     | InstrumentClose
+    | InstrumentResolved
     | CustomData
 )

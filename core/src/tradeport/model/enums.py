@@ -9,8 +9,38 @@ from enum import StrEnum
 
 
 class OrderSide(StrEnum):
+    """The side of an order. Betting maps onto it: BACK is SELL and LAY is BUY
+    (:class:`BettingSide`)."""
+
     BUY = "BUY"
     SELL = "SELL"
+
+
+class BettingSide(StrEnum):
+    """Back (bet for a selection) or lay (bet against it), carried as an :class:`OrderSide`
+    so orders, fills and books keep one side type: **BACK is SELL, LAY is BUY**.
+
+    Why that way round: the price is decimal odds, and a backer wants *high* odds as a seller
+    wants a high price, a layer low odds as a buyer does. The book then reads as usual: the
+    layers' offers (Betfair's "available to back", ``atb``) are the bids, the backers' offers
+    ("available to lay", ``atl``) the asks, best bid below best ask; a back that matches at
+    once hits the bids like a market sell. (NautilusTrader's Betfair adapter maps the same
+    way.) The quantity is the backer's stake on both sides; a lay's liability is
+    ``stake * (odds - 1)`` (:meth:`tradeport.model.instruments.BettingMarket.liability`).
+    """
+
+    BACK = "BACK"
+    LAY = "LAY"
+
+    @property
+    def order_side(self) -> OrderSide:
+        """The order side this betting side is carried as (BACK -> SELL, LAY -> BUY)."""
+        return OrderSide.SELL if self is BettingSide.BACK else OrderSide.BUY
+
+    @classmethod
+    def of(cls, side: OrderSide) -> BettingSide:
+        """The betting side of an order side (SELL -> BACK, BUY -> LAY)."""
+        return cls.BACK if side is OrderSide.SELL else cls.LAY
 
 
 class OrderType(StrEnum):
@@ -43,6 +73,15 @@ class PegPriceType(StrEnum):
 
 
 class TimeInForce(StrEnum):
+    """How long an order works.
+
+    Betting exchanges name this "persistence": Betfair's ``LAPSE`` is :attr:`LAPSE` (the
+    unmatched part lapses when the market turns in-play or is suspended), ``PERSIST`` is
+    :attr:`PERSIST` (it stays through in-play), ``MARKET_ON_CLOSE`` is :attr:`AT_THE_CLOSE`
+    (it joins the starting-price reconciliation at the off), and ``FILL_OR_KILL`` is
+    :attr:`FOK`.
+    """
+
     GTC = "GTC"
     IOC = "IOC"
     FOK = "FOK"
@@ -50,6 +89,10 @@ class TimeInForce(StrEnum):
     DAY = "DAY"
     AT_THE_OPEN = "AT_THE_OPEN"
     AT_THE_CLOSE = "AT_THE_CLOSE"
+    #: Betting persistence: the unmatched part lapses at the in-play turn (or a suspension).
+    LAPSE = "LAPSE"
+    #: Betting persistence: the unmatched part stays working through in-play.
+    PERSIST = "PERSIST"
 
 
 class OrderStatus(StrEnum):
@@ -64,6 +107,9 @@ class OrderStatus(StrEnum):
     PENDING_CANCEL = "PENDING_CANCEL"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
     FILLED = "FILLED"
+    #: Betting: the unmatched part lapsed (persistence LAPSE at the in-play turn or a market
+    #: suspension). Terminal; the OrderTracker publishes it as OrderExpired.
+    LAPSED = "LAPSED"
 
     @property
     def is_open(self) -> bool:
@@ -126,8 +172,49 @@ class ProductType(StrEnum):
     PERPETUAL = "PERPETUAL"
     FUTURE = "FUTURE"
     OPTION = "OPTION"
+    #: An option whose underlying is a futures contract (IB ``FOP``, CME options on futures).
+    FUTURE_OPTION = "FUTURE_OPTION"
     BETTING = "BETTING"
+    #: One outcome token of a prediction market (Polymarket YES/NO, Hyperliquid HIP-4).
+    BINARY_OUTCOME = "BINARY_OUTCOME"
     EQUITY = "EQUITY"
+    FX = "FX"
+    INDEX = "INDEX"
+    CFD = "CFD"
+    BOND = "BOND"
+
+
+class ExerciseStyle(StrEnum):
+    """When an option can be exercised."""
+
+    AMERICAN = "AMERICAN"
+    EUROPEAN = "EUROPEAN"
+
+
+class ResolutionResult(StrEnum):
+    """How a betting selection or an outcome token resolved (settled)."""
+
+    #: The selection won / the outcome happened (pays out, a binary token at 1).
+    WON = "WON"
+    #: The selection lost / the outcome did not happen (a binary token at 0).
+    LOST = "LOST"
+    #: Voided: stakes returned (a non-runner, a cancelled event, a 50-50 resolution).
+    VOID = "VOID"
+
+
+class SettlementStatus(StrEnum):
+    """Whether a fill is final.
+
+    Most venues' fills are FINAL when reported. On-chain settlement makes some provisional:
+    Polymarket trades are MATCHED, then MINED, then CONFIRMED (or FAILED); a dYdX order in
+    the mempool is not a fill until the indexer reports it. A PROVISIONAL fill is followed by
+    a confirmation (FINAL) or a reversal (REVERSED), which undoes exactly what it added.
+    Betting venues reverse FINAL fills too (a matched bet voided afterwards).
+    """
+
+    PROVISIONAL = "PROVISIONAL"
+    FINAL = "FINAL"
+    REVERSED = "REVERSED"
 
 
 class OptionKind(StrEnum):
@@ -182,10 +269,20 @@ class InstrumentCloseType(StrEnum):
 
 
 class VenueKind(StrEnum):
+    """What a venue is (docs/plugin-guide.md has a section per kind).
+
+    A replay provider is not a kind of its own: it is a venue (usually a DATA_PROVIDER) that
+    declares ``Capabilities.replay``.
+    """
+
     EXCHANGE = "EXCHANGE"
     BROKER = "BROKER"
     DATA_PROVIDER = "DATA_PROVIDER"
     BETTING_EXCHANGE = "BETTING_EXCHANGE"
+    PREDICTION_MARKET = "PREDICTION_MARKET"
+    #: An exchange whose orders settle on a chain (Hyperliquid, dYdX): wallet signing, nonces
+    #: or sequences, fills that may be provisional.
+    ON_CHAIN_EXCHANGE = "ON_CHAIN_EXCHANGE"
 
 
 class AggregationSource(StrEnum):

@@ -13,7 +13,7 @@ from typing import TypeAlias
 import attrs
 
 from tradeport.errors import ValidationError
-from tradeport.model.enums import LiquiditySide, OrderSide, OrderType
+from tradeport.model.enums import LiquiditySide, OrderSide, OrderType, SettlementStatus
 from tradeport.model.identifiers import (
     AccountId,
     ClientOrderId,
@@ -36,6 +36,8 @@ __all__ = [
     "OrderTriggered",
     "OrderExpired",
     "OrderFilled",
+    "OrderFillConfirmed",
+    "OrderFillReversed",
     "AnyOrderEvent",
 ]
 
@@ -114,7 +116,9 @@ class OrderExpired(OrderEvent):
 class OrderFilled(OrderEvent):
     """A (partial) fill: ``last_qty`` at ``last_px``, identified by the venue's ``trade_id``.
 
-    ``commission`` is positive for a fee and negative for a rebate.
+    ``commission`` is positive for a fee and negative for a rebate. ``settlement`` is FINAL
+    on most venues; a PROVISIONAL fill (matched, not yet settled on chain) is later followed by
+    :class:`OrderFillConfirmed` or :class:`OrderFillReversed` with the same ``trade_id``.
     """
 
     trade_id: TradeId
@@ -125,6 +129,46 @@ class OrderFilled(OrderEvent):
     commission: Money
     liquidity_side: LiquiditySide
     position_id: PositionId | None = None
+    settlement: SettlementStatus = SettlementStatus.FINAL
+
+    def __attrs_post_init__(self) -> None:
+        if not self.last_qty:
+            raise ValidationError("last_qty", str(self.last_qty), "must be positive")
+        if self.settlement is SettlementStatus.REVERSED or not isinstance(
+            self.settlement, SettlementStatus
+        ):
+            raise ValidationError(
+                "settlement",
+                self.settlement,
+                "must be FINAL or PROVISIONAL (a reversal is an OrderFillReversed)",
+            )
+
+
+@attrs.frozen(kw_only=True)
+class OrderFillConfirmed(OrderEvent):
+    """A PROVISIONAL fill (``trade_id``) settled: it is final now, nothing else changes.
+    ``detail`` is the venue's word for it (Polymarket ``CONFIRMED``)."""
+
+    trade_id: TradeId
+    last_qty: Quantity
+    last_px: Price
+    detail: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrderFillReversed(OrderEvent):
+    """A published fill (``trade_id``) did not happen after all: its settlement failed
+    (Polymarket ``FAILED``) or the venue voided it (a matched bet voided). Undo exactly what
+    the OrderFilled added: ``last_qty`` at ``last_px`` and ``commission`` (the values of that
+    fill). The order's filled quantity goes down by ``last_qty``; an order the fill had
+    completed is working again unless the venue closes it."""
+
+    trade_id: TradeId
+    order_side: OrderSide
+    last_qty: Quantity
+    last_px: Price
+    commission: Money
+    reason: str
 
     def __attrs_post_init__(self) -> None:
         if not self.last_qty:
@@ -143,4 +187,6 @@ AnyOrderEvent: TypeAlias = (
     | OrderTriggered
     | OrderExpired
     | OrderFilled
+    | OrderFillConfirmed
+    | OrderFillReversed
 )

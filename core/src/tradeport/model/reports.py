@@ -20,6 +20,8 @@ from tradeport.model.enums import (
     OrderType,
     PegPriceType,
     PositionSide,
+    ResolutionResult,
+    SettlementStatus,
     TimeInForce,
     TrailingOffsetType,
     TriggerType,
@@ -42,7 +44,9 @@ __all__ = [
     "PositionStatusReport",
     "AccountBalance",
     "MarginBalance",
+    "Exposure",
     "AccountState",
+    "SettlementReport",
     "ExecutionMassStatus",
 ]
 
@@ -123,7 +127,14 @@ class OrderStatusReport:
 
 @attrs.frozen(kw_only=True)
 class FillReport:
-    """One fill (trade) of an order, as the venue reports it."""
+    """One fill (trade) of an order, as the venue reports it.
+
+    ``settlement`` says whether the fill is final: PROVISIONAL while it waits for on-chain
+    settlement, FINAL once settled (or at once on most venues), REVERSED when the settlement
+    failed or the venue voided it. The same ``trade_id`` reported again with a later state is
+    how a venue confirms or reverses it; ``settlement_detail`` keeps the venue's own state
+    (Polymarket ``MATCHED``, ``MINED``, ``RETRYING``, ``FAILED``).
+    """
 
     account_id: AccountId | None = None
     instrument_id: InstrumentId
@@ -138,6 +149,17 @@ class FillReport:
     liquidity_side: LiquiditySide
     ts_event: int
     ts_init: int
+    settlement: SettlementStatus = SettlementStatus.FINAL
+    settlement_detail: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.settlement, SettlementStatus):
+            raise ValidationError("settlement", self.settlement, "must be a SettlementStatus")
+
+    @property
+    def is_provisional(self) -> bool:
+        """Whether the fill still waits for its settlement."""
+        return self.settlement is SettlementStatus.PROVISIONAL
 
 
 @attrs.frozen(kw_only=True)
@@ -230,15 +252,48 @@ class MarginBalance:
 
 
 @attrs.frozen(kw_only=True)
+class Exposure:
+    """What an account can lose on one market (betting) or instrument: the worst outcome's
+    loss (``liability``, positive), held against the balance (it is part of ``locked``).
+
+    A betting market's exposure is per market (``market_id``: its runners net against each
+    other); ``instrument_id`` names one selection or outcome token where the venue reports
+    per instrument. At least one of the two is given.
+    """
+
+    liability: Money
+    market_id: str | None = None
+    instrument_id: InstrumentId | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.liability.__class__ is not Money or self.liability.as_decimal() < 0:
+            raise ValidationError("liability", self.liability, "must be non-negative Money")
+        if self.market_id is None and self.instrument_id is None:
+            raise ValidationError("market_id", None, "or instrument_id is required")
+
+    @property
+    def currency(self) -> str:
+        """The liability's currency code."""
+        return self.liability.currency
+
+
+@attrs.frozen(kw_only=True)
 class AccountState:
     """Balances (and margins) of an account. ``reported`` is True when the venue sent them,
-    False when they were calculated locally."""
+    False when they were calculated locally.
+
+    Betting and prediction-market accounts add ``exposures``: the liability of open bets or
+    positions per market (Betfair ``getAccountFunds.exposure`` in total, per market from
+    ``listMarketProfitAndLoss``); it is money the balance holds back, so a balance's
+    ``free`` is what can still be staked.
+    """
 
     account_id: AccountId
     account_type: AccountType
     base_currency: str | None = None
     balances: tuple[AccountBalance, ...]
     margins: tuple[MarginBalance, ...] = ()
+    exposures: tuple[Exposure, ...] = ()
     reported: bool = True
     ts_event: int
     ts_init: int
@@ -249,6 +304,40 @@ class AccountState:
             if balance.currency == currency:
                 return balance
         return None
+
+    def total_exposure(self, currency: str) -> Money:
+        """The sum of the exposures in ``currency`` (zero when none)."""
+        total = Money(0, currency)
+        for exposure in self.exposures:
+            if exposure.currency == currency:
+                total = total + exposure.liability
+        return total
+
+
+@attrs.frozen(kw_only=True)
+class SettlementReport:
+    """A position was settled after its market resolved: a betting runner won or lost, an
+    outcome token paid out. ``pnl`` is the realized profit (negative for a loss) including
+    ``commission``; ``order_ids`` are the venue's bet or order ids it settled."""
+
+    account_id: AccountId | None = None
+    instrument_id: InstrumentId
+    result: ResolutionResult
+    pnl: Money
+    commission: Money | None = None
+    order_ids: tuple[VenueOrderId, ...] = ()
+    ts_event: int
+    ts_init: int
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.result, ResolutionResult):
+            raise ValidationError("result", self.result, "must be a ResolutionResult")
+        if self.commission is not None and self.commission.currency != self.pnl.currency:
+            raise ValidationError(
+                "commission",
+                str(self.commission),
+                f"is not in the pnl's currency {self.pnl.currency}",
+            )
 
 
 @attrs.frozen(kw_only=True)
