@@ -16,6 +16,7 @@ __all__ = [
     "UnsupportedOperation",
     "MissingCredentials",
     "UnknownInstrument",
+    "AmbiguousInstrument",
     "VenueError",
     "NetworkError",
     "RequestTimeout",
@@ -99,6 +100,19 @@ class UnknownInstrument(TradeportError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
+
+
+class AmbiguousInstrument(TradeportError, LookupError):
+    """An instrument query matched several instruments: ``candidates`` holds them all (sorted
+    by id), so the caller can pick one or narrow the query."""
+
+    def __init__(self, venue: str, query: object, candidates: tuple[object, ...]) -> None:
+        ids = [str(getattr(c, "id", c)) for c in candidates]
+        shown = ", ".join(ids[:10]) + (f", ... ({len(ids)} in all)" if len(ids) > 10 else "")
+        super().__init__(f"{venue}: {query} is ambiguous: {shown}")
+        self.venue = venue
+        self.query = query
+        self.candidates = candidates
 
 
 class VenueError(TradeportError):

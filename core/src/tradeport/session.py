@@ -84,6 +84,12 @@ class Venue:
         """Whether the session has an execution client (False for a data-only venue)."""
         return self._execution is not None
 
+    async def resolve(self, query: Any) -> Any:
+        """The instrument ``query`` names (``InstrumentProvider.resolve``): await it before
+        subscribing or ordering where instruments must be looked up first (brokers,
+        symbology services); raises AmbiguousInstrument with every candidate."""
+        return await self.instruments.resolve(query)
+
     async def events(self) -> AsyncIterator[Any]:
         """Every event the clients publish, in order, until the session closes."""
         async for event in self._receive:

@@ -10,6 +10,7 @@ from tradeport.clients.base import (
     VenueClient,
 )
 from tradeport.clients.capabilities import Capabilities, DataType, HistoryType, order_matrix
+from tradeport.clients.resolution import InstrumentQuery
 from tradeport.errors import UnsupportedOperation
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "ExecutionClient",
     "HistoryType",
     "InstrumentProvider",
+    "InstrumentQuery",
     "OrderChange",
     "Reconnected",
     "UnsupportedOperation",

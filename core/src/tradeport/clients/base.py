@@ -23,10 +23,16 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 import attrs
 
 from tradeport.clients.capabilities import Capabilities
-from tradeport.errors import MissingCredentials, UnknownInstrument, UnsupportedOperation
+from tradeport.errors import (
+    AmbiguousInstrument,
+    MissingCredentials,
+    UnknownInstrument,
+    UnsupportedOperation,
+)
 
 if TYPE_CHECKING:
     from tradeport.book import OrderBook
+    from tradeport.clients.resolution import InstrumentQuery
     from tradeport.model.data import BarType, OrderBookDeltas, QuoteTick, TradeTick
     from tradeport.model.identifiers import ClientOrderId, InstrumentId, VenueOrderId
     from tradeport.model.instruments import Instrument
@@ -202,6 +208,58 @@ class InstrumentProvider(VenueClient):
         """Load one instrument."""
         (instrument,) = await self.load_ids([instrument_id])
         return instrument
+
+    # -- resolution (brokers, symbology services) ------------------------------------------
+
+    async def fetch_candidates(self, query: InstrumentQuery) -> list[Instrument]:
+        """The instruments that match ``query``, asking the venue where it must be asked.
+
+        Default: the loaded instruments that :func:`~tradeport.clients.resolution.matches`
+        the query, loading every instrument first when none is loaded and the venue lists
+        them. Venues with a lookup (IB ``reqContractDetails``, Databento symbology) override
+        this and declare ``Capabilities.resolve_instruments``.
+        """
+        from tradeport.clients.resolution import matches
+
+        if not self._instruments:
+            try:
+                await self.load_all()
+            except UnsupportedOperation:
+                pass
+        return [i for i in self._instruments.values() if matches(query, i)]
+
+    async def resolve(self, query: InstrumentQuery | InstrumentId | str) -> Instrument:
+        """The one instrument ``query`` names, kept for :meth:`find` from then on.
+
+        ``query`` is an :class:`~tradeport.clients.resolution.InstrumentQuery`, an
+        InstrumentId, or a string (``"SYMBOL.VENUE"``, else a symbol). An id already loaded
+        is answered without asking the venue.
+
+        :raises AmbiguousInstrument: several match; ``candidates`` holds them all.
+        :raises UnknownInstrument: none matches.
+        """
+        from tradeport.clients.resolution import InstrumentQuery
+
+        known = (
+            self._instruments.get(query) if not isinstance(query, (str, InstrumentQuery)) else None
+        )
+        if known is not None:
+            return known
+        resolved = InstrumentQuery.of(query)
+        found = sorted(await self.fetch_candidates(resolved), key=lambda i: str(i.id))
+        unique = list({i.id: i for i in found}.values())
+        if not unique:
+            raise UnknownInstrument(self.venue, resolved, "nothing matches")
+        if len(unique) > 1:
+            raise AmbiguousInstrument(self.venue, resolved, tuple(unique))
+        self.add(unique[0])
+        return unique[0]
+
+    async def ensure(self, instrument_id: InstrumentId) -> Instrument:
+        """The instrument with this id: loaded already, else resolved through the venue
+        (what clients await before a subscription or an order on an id they have not seen)."""
+        found = self._instruments.get(instrument_id)
+        return found if found is not None else await self.resolve(instrument_id)
 
     def add(self, instrument: Instrument) -> None:
         self._instruments[instrument.id] = instrument
