@@ -88,6 +88,37 @@ def test_render_replaces_every_placeholder_and_compiles(tmp_path: Path) -> None:
     )
 
 
+def test_data_provider_kind_renders_a_data_only_plugin(tmp_path: Path) -> None:
+    project = render_plugin("ticks", tmp_path, kind="data-provider")
+    rendered = {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()}
+    assert len(rendered) == len(template_files("data-provider")) == len(template_files()) - 1
+    assert "src/tradeport_ticks/execution.py" not in rendered
+    for path in project.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not PLACEHOLDER.search(text), path
+        compile(text, str(path), "exec")
+    plugin = (project / "src/tradeport_ticks/plugin.py").read_text()
+    assert 'kind="DATA_PROVIDER"' in plugin and "tradeport_create_execution_client" not in plugin
+    caps = (project / "src/tradeport_ticks/capabilities.py").read_text()
+    assert "data_only=True" in caps and "orders=" not in caps
+    # The README's table is the declared one (the rendered project's test_readme checks it).
+    namespace: dict[str, object] = {}
+    exec(compile(caps, "capabilities.py", "exec"), namespace)
+    readme = (project / "README.md").read_text()
+    assert namespace["CAPABILITIES"].markdown_table() in readme  # type: ignore[attr-defined]
+    assert "execution | none: data-only venue (declared)" in readme
+
+
+def test_unknown_kind_is_refused_naming_it(tmp_path: Path) -> None:
+    from tradeport.cli import main
+
+    with pytest.raises(ConfigError, match="'broker'"):
+        render_plugin("acme", tmp_path, kind="broker")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(SystemExit):  # argparse refuses it before rendering
+        main(["new-plugin", "acme", "--kind", "broker", "--dir", str(tmp_path)])
+
+
 def test_cli_new_plugin(tmp_path: Path) -> None:
     from tradeport.cli import main
 
@@ -108,13 +139,15 @@ def _uv() -> str | None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-def test_rendered_plugin_installs_lists_and_passes_the_suite(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["exchange", "data-provider"])
+def test_rendered_plugin_installs_lists_and_passes_the_suite(tmp_path: Path, kind: str) -> None:
     uv = _uv()
     if uv is None:
         pytest.skip("needs uv to create a throwaway venv quickly (pip install uv)")
     from tradeport_conformance.catalogue import CATALOGUE
+    from tradeport_conformance.markers import is_execution_requirement
 
-    name = "acme"
+    name = "acme" if kind == "exchange" else "acme_data"
     venv = tmp_path / "venv"
     subprocess.run(
         [uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True, timeout=120
@@ -146,7 +179,7 @@ def test_rendered_plugin_installs_lists_and_passes_the_suite(tmp_path: Path) -> 
     # the template.
     install(str(ROOT / "core"), str(ROOT / "conformance"))
     made = subprocess.run(
-        [str(tradeport), "new-plugin", name, "--dir", str(tmp_path / "src")],
+        [str(tradeport), "new-plugin", name, "--kind", kind, "--dir", str(tmp_path / "src")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -205,3 +238,23 @@ def test_rendered_plugin_installs_lists_and_passes_the_suite(tmp_path: Path) -> 
     )
     assert [s["id"] for s in report["scenarios"]] == list(CATALOGUE)
     assert report["summary"]["pass"] > 0
+    if kind == "data-provider":
+        # Every execution scenario skipped by the declaration (and said so), none failed.
+        from tradeport_conformance.suite import login, orders, reconciliation, reconnect
+
+        declared = "data-only venue (declared Capabilities.data_only)"
+        skipped = {
+            s["id"]: s.get("reason") or "" for s in report["scenarios"] if s["outcome"] == "skip"
+        }
+        execution_ids = set()
+        for module in (login, orders, reconciliation, reconnect):
+            for cls in vars(module).values():
+                for attr in vars(cls).values() if isinstance(cls, type) else ():
+                    marks = getattr(attr, "pytestmark", [])
+                    ids = [m.args[0] for m in marks if m.name == "scenario"]
+                    needs = [a for m in marks if m.name == "requires" for a in m.args]
+                    if any(map(is_execution_requirement, needs)):
+                        execution_ids.update(ids)
+        assert execution_ids, "found no execution scenario to check"
+        for scenario_id in execution_ids:
+            assert declared in skipped.get(scenario_id, ""), (scenario_id, skipped.get(scenario_id))

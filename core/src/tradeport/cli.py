@@ -40,6 +40,7 @@ examples:
   tradeport info binance            capabilities, config fields, env vars and URLs of a venue
   tradeport conformance binance     run the shared conformance suite (tradeport-conformance)
   tradeport new-plugin acme         render a new venue plugin project to start from
+  tradeport new-plugin acme --kind data-provider    ... a data-only one (no execution)
   tradeport stream binance --sandbox --quotes BTCUSDT
                                     live quotes from the plugin's mock venue, offline
 
@@ -103,6 +104,15 @@ def _build_parser(external: dict[str, Any]) -> argparse.ArgumentParser:
     )
     p.add_argument("name", help="venue name, lower case (e.g. 'acme' -> tradeport-acme)")
     p.add_argument("--dir", default=".", help="directory to create the project in (default: .)")
+    p.add_argument(
+        "--kind",
+        default="exchange",
+        choices=["exchange", "data-provider"],
+        help=(
+            "exchange (default: instruments, data and execution) or data-provider "
+            "(instruments and data only, declared data_only: execution scenarios skip)"
+        ),
+    )
 
     for name, (_, _, summary) in BUILTIN_COMMANDS.items():
         sub.add_parser(name, help=f"{summary} (see 'tradeport {name} --help')", add_help=False)
@@ -205,7 +215,7 @@ def cmd_info(venue: str, as_json: bool) -> int:
     return EXIT_OK
 
 
-def cmd_new_plugin(name: str, directory: str) -> int:
+def cmd_new_plugin(name: str, directory: str, kind: str = "exchange") -> int:
     try:
         from tradeport.scaffold import render_plugin
     except ImportError as exc:  # pragma: no cover - shipped with the core
@@ -214,7 +224,7 @@ def cmd_new_plugin(name: str, directory: str) -> int:
     from tradeport.errors import ConfigError
 
     try:
-        path = render_plugin(name, directory)
+        path = render_plugin(name, directory, kind=kind)
     except (ConfigError, FileExistsError) as exc:
         print(f"tradeport new-plugin: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -278,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "info":
         return cmd_info(args.venue, args.json)
     if args.command == "new-plugin":
-        return cmd_new_plugin(args.name, args.dir)
+        return cmd_new_plugin(args.name, args.dir, args.kind)
     parser.print_help()
     return EXIT_OK
 

@@ -236,18 +236,24 @@ class Capabilities:
             rows.append(f"| order {ot} | {', '.join(tifs)} |")
         if d["peg_price_types"]:  # only venues with pegged orders get the row
             rows.append(f"| peg_price_types | {', '.join(d['peg_price_types'])} |")
-        for key in (
-            "post_only",
-            "reduce_only",
-            "modify_order",
-            "cancel_all",
-            "batch_cancel",
-            "batch_submit",
-            "batch_modify",
-            "order_lists",
-            "positions",
-            "private_streams",
-        ):
+        # A data-only venue has none of the order flags: its "execution" row says it all.
+        flags = (
+            ()
+            if self.data_only
+            else (
+                "post_only",
+                "reduce_only",
+                "modify_order",
+                "cancel_all",
+                "batch_cancel",
+                "batch_submit",
+                "batch_modify",
+                "order_lists",
+                "positions",
+                "private_streams",
+            )
+        )
+        for key in flags:
             rows.append(f"| {key} | {'yes' if d[key] else 'no'} |")
         for key in ("provisional_fills", "resolve_instruments"):
             if d[key]:  # rows only where declared, so existing tables stay as they are

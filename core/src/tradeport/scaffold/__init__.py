@@ -16,6 +16,14 @@ Rendering is plain text substitution, no template engine:
 * in file contents ``{{name}}`` becomes the name (``acme``, ``my_venue``), ``{{Name}}`` its
   CamelCase form (``Acme``, ``MyVenue``) and ``{{NAME}}`` its upper-case form (``ACME``,
   ``MY_VENUE``, also the venue id).
+
+Kinds (``--kind``): ``exchange`` (the default) renders the template as it is. Another kind is
+the same template with an overlay, ``kinds/<kind>/`` next to this module: its files replace
+the template's files of the same path, and :data:`KINDS` names the template files the kind
+leaves out. ``data-provider`` renders a data-only plugin: no execution client, capabilities
+that declare ``data_only``, a README and discovery test that say so; the rest (mock venue,
+harness, data client, parsers) is shared, so it passes the suite's data scenarios with the
+execution scenarios skipped by the declaration.
 """
 
 from __future__ import annotations
@@ -31,9 +39,11 @@ from pathlib import Path
 from tradeport.errors import ConfigError
 
 __all__ = [
+    "KINDS",
     "NAME_PATTERN",
     "PLACEHOLDER",
     "TEMPLATE_SUFFIX",
+    "check_kind",
     "check_plugin_name",
     "placeholders",
     "render_plugin",
@@ -48,6 +58,12 @@ _MAX_NAME_LENGTH = 40
 PLACEHOLDER = re.compile(r"\{\{\s*\w+\s*\}\}")
 #: Suffix every template file carries in the package.
 TEMPLATE_SUFFIX = ".tmpl"
+#: Plugin kinds: kind -> the template files it leaves out (relative paths, as listed by
+#: :func:`template_files`). Every kind but ``exchange`` has an overlay in ``kinds/<kind>/``.
+KINDS: dict[str, tuple[str, ...]] = {
+    "exchange": (),
+    "data-provider": ("src/tradeport___name__/execution.py.tmpl",),
+}
 _PATH_TOKEN = "__name__"
 _DOT_PREFIX = "dot-"
 
@@ -80,9 +96,17 @@ def _template_root() -> Traversable:
     return files("tradeport.scaffold").joinpath("template")
 
 
-def template_files() -> list[tuple[str, Traversable]]:
-    """Every template file as (relative path with ``/`` separators, resource), sorted."""
-    out: list[tuple[str, Traversable]] = []
+def check_kind(kind: str) -> str:
+    """Return ``kind`` if a template exists for it; raise ConfigError naming it otherwise."""
+    if kind not in KINDS:
+        raise ConfigError(
+            f"plugin kind {kind!r} is unknown: choose one of {', '.join(KINDS)}", field="kind"
+        )
+    return kind
+
+
+def _walk(root: Traversable) -> dict[str, Traversable]:
+    out: dict[str, Traversable] = {}
 
     def walk(node: Traversable, prefix: str) -> None:
         for child in node.iterdir():
@@ -92,10 +116,21 @@ def template_files() -> list[tuple[str, Traversable]]:
             if child.is_dir():
                 walk(child, rel + "/")
             elif child.name.endswith(TEMPLATE_SUFFIX):
-                out.append((rel, child))
+                out[rel] = child
 
-    walk(_template_root(), "")
-    return sorted(out, key=lambda item: item[0])
+    walk(root, "")
+    return out
+
+
+def template_files(kind: str = "exchange") -> list[tuple[str, Traversable]]:
+    """Every template file of ``kind`` as (relative path with ``/`` separators, resource),
+    sorted: the template, minus what the kind leaves out, with its overlay on top."""
+    chosen = _walk(_template_root())
+    for rel in KINDS[check_kind(kind)]:
+        del chosen[rel]  # KeyError: the kind names a file the template does not have
+    if kind != "exchange":
+        chosen.update(_walk(files("tradeport.scaffold").joinpath("kinds", kind)))
+    return sorted(chosen.items(), key=lambda item: item[0])
 
 
 def _target_path(rel: str, name: str) -> Path:
@@ -117,17 +152,21 @@ def _render_text(text: str, values: dict[str, str], rel: str) -> str:
     return text
 
 
-def render_plugin(name: str, directory: str | os.PathLike[str] = ".") -> Path:
+def render_plugin(
+    name: str, directory: str | os.PathLike[str] = ".", *, kind: str = "exchange"
+) -> Path:
     """Render the plugin template for ``name`` into ``directory/tradeport-<name>``.
 
     :param name: the plugin (and venue) name, e.g. ``acme``: package ``tradeport_acme``,
         distribution ``tradeport-acme``, entry point and venue name ``acme``, venue id ``ACME``.
     :param directory: where to create the project directory (created if missing).
+    :param kind: ``exchange`` or ``data-provider`` (:data:`KINDS`).
     :return: the project directory.
     :raises ConfigError: for a name that cannot name a plugin (the message names the value).
     :raises FileExistsError: when the project directory already exists (nothing is touched).
     """
     values = placeholders(name)
+    check_kind(kind)
     parent = Path(directory).expanduser()
     target = parent / f"tradeport-{name}"
     if target.exists():
@@ -137,7 +176,7 @@ def render_plugin(name: str, directory: str | os.PathLike[str] = ".") -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".tradeport-{name}-", dir=parent))
     staging.chmod(0o755)  # mkdtemp makes it private; a project directory is not
     try:
-        for rel, resource in template_files():
+        for rel, resource in template_files(kind):
             path = staging / _target_path(rel, name)
             path.parent.mkdir(parents=True, exist_ok=True)
             text = resource.read_text(encoding="utf-8")
