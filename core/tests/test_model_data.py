@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 from decimal import Decimal
 
@@ -123,16 +124,29 @@ def test_bar_specification_step_must_be_positive() -> None:
         BarSpecification(0, BarAggregation.MINUTE, PriceType.LAST)
 
 
-def test_bar_validates_ohlc_ordering() -> None:
+def test_bar_refuses_a_high_below_its_low() -> None:
     bar_type = BarType.from_str("BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL")
     bar = Bar(bar_type, P("10"), P("12"), P("9"), P("11"), Q("5"), 1, 2)
     assert bar.high == P("12")
+    assert bar.is_within_range
     with pytest.raises(ValidationError, match="high"):
         Bar(bar_type, P("10"), P("8"), P("9"), P("9"), Q("5"), 1, 2)
-    with pytest.raises(ValidationError, match="open"):
-        Bar(bar_type, P("13"), P("12"), P("9"), P("11"), Q("5"), 1, 2)
-    with pytest.raises(ValidationError, match="close"):
-        Bar(bar_type, P("10"), P("12"), P("9"), P("8"), Q("5"), 1, 2)
+
+
+def test_bar_keeps_an_open_or_close_outside_its_range_and_warns_once_per_bar_type(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A venue's bar whose open is the previous bar's close (BitMEX bins) is kept as sent.
+    bar_type = BarType.from_str("XBT_USDT.BITMEX-1-HOUR-LAST-EXTERNAL")
+    with caplog.at_level(logging.DEBUG, logger="tradeport.model.data"):
+        first = Bar(bar_type, P("13"), P("12"), P("9"), P("11"), Q("5"), 1, 2)
+        second = Bar(bar_type, P("10"), P("12"), P("9"), P("8"), Q("5"), 3, 4)
+    assert (first.open, first.close) == (P("13"), P("11"))
+    assert (second.open, second.close) == (P("10"), P("8"))
+    assert not first.is_within_range and not second.is_within_range
+    levels = [r.levelno for r in caplog.records if str(bar_type) in r.getMessage()]
+    assert levels == [logging.WARNING, logging.DEBUG]
+    assert "open 13" in caplog.records[0].getMessage()
 
 
 def test_book_delta_needs_an_order_except_for_clear() -> None:

@@ -8,10 +8,18 @@ The high-volume types (QuoteTick, TradeTick, BookOrder, OrderBookDelta) do not t
 fields at construction: parsers build them from already-typed values millions of times, and the
 static types plus :func:`tradeport.model.serialization.from_dict` (which validates everything)
 guard the boundaries. They still refuse combinations that make no sense where that is cheap.
+
+Bars come from venues, and a venue's real bar is never refused for breaking a textbook rule.
+:class:`Bar` refuses only a bar that cannot describe any trades (a high below its low, which
+means the parser misread the columns); an open or close outside ``[low, high]`` is kept and
+logged as a warning (the first time per bar type; later ones at debug level):
+BitMEX, for one, opens each bin at the previous bin's close, which can lie outside the bin's
+own high and low. :attr:`Bar.is_within_range` tells such bars apart.
 """
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from enum import IntFlag
 from typing import Any, Self, TypeAlias
@@ -333,7 +341,13 @@ class BarType:
 
 @attrs.frozen
 class Bar:
-    """An OHLCV bar; ``ts_event`` is the bar's close time."""
+    """An OHLCV bar; ``ts_event`` is the bar's close time (its open time plus one interval).
+
+    Checked: ``high`` must not be below ``low`` (ValidationError naming ``high``). Only warned
+    about: an ``open`` or ``close`` outside ``[low, high]``. Venues do send such bars (a BitMEX
+    bin opens at the previous bin's close), so they are kept as the venue sent them and
+    :attr:`is_within_range` is False; see the module docstring.
+    """
 
     bar_type: BarType
     open: Price
@@ -347,10 +361,33 @@ class Bar:
     def __attrs_post_init__(self) -> None:
         if self.high < self.low:
             raise ValidationError("high", str(self.high), f"is below low {self.low}")
-        if not self.low <= self.open <= self.high:
-            raise ValidationError("open", str(self.open), "is outside [low, high]")
-        if not self.low <= self.close <= self.high:
-            raise ValidationError("close", str(self.close), "is outside [low, high]")
+        if not self.is_within_range:
+            _warn_out_of_range(self)
+
+    @property
+    def is_within_range(self) -> bool:
+        """Whether open and close both lie within ``[low, high]`` (the textbook bar)."""
+        return self.low <= self.open <= self.high and self.low <= self.close <= self.high
+
+
+_log = logging.getLogger(__name__)
+#: Bar types whose out-of-range bar was logged at warning level (later ones go to debug).
+_WARNED_BAR_TYPES: set[BarType] = set()
+
+
+def _warn_out_of_range(bar: Bar) -> None:
+    first = bar.bar_type not in _WARNED_BAR_TYPES
+    _WARNED_BAR_TYPES.add(bar.bar_type)
+    _log.log(
+        logging.WARNING if first else logging.DEBUG,
+        "bar %s at %d: open %s / close %s outside [low %s, high %s], kept as the venue sent it",
+        bar.bar_type,
+        bar.ts_event,
+        bar.open,
+        bar.close,
+        bar.low,
+        bar.high,
+    )
 
 
 @attrs.frozen(init=False)
