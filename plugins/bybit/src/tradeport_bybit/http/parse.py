@@ -320,7 +320,12 @@ def parse_order_status_report(
     account_id: AccountId | None = None,
     ts_init: int | None = None,
 ) -> OrderStatusReport:
-    """An order record (``/v5/order/realtime``, ``/v5/order/history``, stream ``order``)."""
+    """An order record (``/v5/order/realtime``, ``/v5/order/history``, stream ``order``).
+
+    Quantities are in the base coin. A spot market order placed by value (``marketUnit``
+    ``quoteCoin``) has its ``qty`` in the quote coin, so its quantity is what filled plus what
+    is left (``cumExecQty + leavesQty``, both base): a filled 50 USDT buy is 0.000544 BTC.
+    """
     venue_tif = record.get("timeInForce") or "GTC"
     status = ORDER_STATUS_FROM_VENUE[record["orderStatus"]]
     reason = record.get("rejectReason")
@@ -331,6 +336,7 @@ def parse_order_status_report(
     elif cancel_type and cancel_type != "UNKNOWN" and status.value == "CANCELED":
         cancel_reason = cancel_type
     trigger_by = record.get("triggerBy")
+    filled = instrument.make_qty(record.get("cumExecQty") or "0")
     order_type = order_type_of(record)
     has_price = order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED)
     return OrderStatusReport(
@@ -343,8 +349,8 @@ def parse_order_status_report(
         order_type=order_type,
         time_in_force=TIME_IN_FORCE_FROM_VENUE[venue_tif],
         order_status=status,
-        quantity=instrument.make_qty(record["qty"]),
-        filled_qty=instrument.make_qty(record.get("cumExecQty") or "0"),
+        quantity=_base_quantity(record, instrument, filled),
+        filled_qty=filled,
         price=instrument.make_price(record["price"])
         if has_price and _nonzero(record.get("price"))
         else None,
@@ -360,6 +366,13 @@ def parse_order_status_report(
         ts_last=ms_to_ns(record.get("updatedTime") or record["createdTime"]),
         ts_init=_now_ns() if ts_init is None else ts_init,
     )
+
+
+def _base_quantity(record: Mapping[str, Any], instrument: Instrument, filled: Quantity) -> Quantity:
+    """The order quantity in the base coin (see :func:`parse_order_status_report`)."""
+    if record.get("marketUnit") != "quoteCoin":
+        return instrument.make_qty(record["qty"])
+    return filled + instrument.make_qty(record.get("leavesQty") or "0")
 
 
 def _position_id(record: Mapping[str, Any], instrument: Instrument) -> PositionId | None:
