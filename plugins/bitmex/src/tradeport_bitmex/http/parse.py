@@ -114,11 +114,13 @@ def _contract_multiplier(record: dict[str, Any]) -> Decimal:
     """Contract size in major units of the settlement currency (|multiplier| / minor unit).
 
     XBTUSD (inverse, multiplier -100000000 XBt) -> 1 (USD per contract); a quanto with 100 XBt
-    per index point -> 0.000001 XBT; spot -> 1 / underlyingToPositionMultiplier.
+    per index point -> 0.000001 XBT; spot -> 1 / underlyingToPositionMultiplier (XBT_USDT:
+    1e-8 XBT per unit). Real spot records carry ``multiplier`` 1 and no (or an empty)
+    ``settlCurrency`` (nothing is settled), so spot is told by its type, not by the multiplier.
     """
     raw = record.get("multiplier")
     settle = record.get("settlCurrency") or ""
-    if raw in (None, 0):
+    if raw in (None, 0, "0") or not settle or (record.get("typ") or "") in SPOT_TYPES:
         to_position = record.get("underlyingToPositionMultiplier")
         if to_position:
             return Decimal(1) / decimal_of(to_position)
