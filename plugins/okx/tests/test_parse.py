@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from tradeport.model.identifiers import AccountId, InstrumentId
 from tradeport.model.instruments import DatedFuture, OptionContract, Perpetual, SpotPair
 from tradeport.model.numbers import Money, Price, Quantity
 from tradeport_okx.http.parse import (
+    bar_close_ns,
     parse_account_state,
     parse_bar,
     parse_fill_report,
@@ -203,7 +205,8 @@ def test_bars() -> None:
         Price.from_str("3.720"),
     )
     assert bar.volume == Quantity.from_int(24912403)
-    assert bar.ts_event == 1597026383085 * 1_000_000
+    # OKX's ts is the candle's open; tradeport stamps a bar at its close, one minute later.
+    assert bar.ts_event == (1597026383085 + 60_000) * 1_000_000
 
 
 def test_book_snapshot_and_update_batches() -> None:
@@ -336,3 +339,22 @@ def test_derivative_info_keeps_contract_fields(record: dict[str, Any]) -> None:
     instrument = parse_instrument(record, TS)
     assert instrument.info["ctVal"] == record["ctVal"]
     assert instrument.info["instFamily"] == record["instFamily"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "open_utc", "close_utc"),
+    [
+        ("1-MINUTE-LAST", "2025-05-12T23:54:00", "2025-05-12T23:55:00"),
+        ("4-HOUR-LAST", "2025-05-12T20:00:00", "2025-05-13T00:00:00"),
+        ("1-WEEK-LAST", "2025-05-12T00:00:00", "2025-05-19T00:00:00"),
+        ("1-MONTH-LAST", "2024-02-01T00:00:00", "2024-03-01T00:00:00"),  # 29 days (leap year)
+        ("3-MONTH-LAST", "2024-11-01T00:00:00", "2025-02-01T00:00:00"),  # over the year end
+    ],
+)
+def test_bar_close_is_the_open_plus_one_interval(spec: str, open_utc: str, close_utc: str) -> None:
+    bar_type = BarType.from_str(f"BTC-USDT.OKX-{spec}-EXTERNAL")
+
+    def ms_of(text: str) -> int:
+        return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()) * 1000
+
+    assert bar_close_ns(ms_of(open_utc), bar_type) == ms_of(close_utc) * 1_000_000

@@ -4,9 +4,11 @@ model. Pure functions; ``""`` means missing; precision comes from the instrument
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from tradeport.errors import ValidationError
 from tradeport.model.data import (
     Bar,
     BarType,
@@ -19,6 +21,7 @@ from tradeport.model.data import (
 )
 from tradeport.model.enums import (
     AccountType,
+    BarAggregation,
     LiquiditySide,
     OrderStatus,
     OrderType,
@@ -69,6 +72,7 @@ __all__ = [
     "parse_quote_from_ticker",
     "parse_trade_tick",
     "parse_bar",
+    "bar_close_ns",
     "parse_mark_price",
     "parse_index_price",
     "parse_funding_rate",
@@ -239,9 +243,35 @@ def parse_trade_tick(record: dict[str, Any], instrument: Instrument, ts_init: in
     )
 
 
+_FIXED_STEP_NS: dict[BarAggregation, int] = {
+    BarAggregation.SECOND: 1_000_000_000,
+    BarAggregation.MINUTE: 60_000_000_000,
+    BarAggregation.HOUR: 3_600_000_000_000,
+    BarAggregation.DAY: 86_400_000_000_000,
+    BarAggregation.WEEK: 7 * 86_400_000_000_000,
+}
+
+
+def bar_close_ns(open_ms: str | int, bar_type: BarType) -> int:
+    """The close of the candle that opens at ``open_ms``: open plus one interval (calendar
+    months for ``1Mutc``/``3Mutc``, whose length varies)."""
+    spec = bar_type.spec
+    open_ns = ms_to_ns(open_ms)
+    if spec.aggregation is BarAggregation.MONTH:
+        opened = datetime.fromtimestamp(int(open_ms) / 1000, UTC)
+        months = opened.year * 12 + opened.month - 1 + spec.step
+        closed = opened.replace(year=months // 12, month=months % 12 + 1)
+        return open_ns + (closed - opened) // timedelta(microseconds=1) * 1_000
+    step = _FIXED_STEP_NS.get(spec.aggregation)
+    if step is None:
+        raise ValidationError("bar_type", str(bar_type), "has no OKX candle interval")
+    return open_ns + spec.step * step
+
+
 def parse_bar(row: list[str], bar_type: BarType, instrument: Instrument, ts_init: int) -> Bar:
-    """A candle row ``[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]``; ``ts`` is the
-    bar's open time, so ``ts_event`` is the open time plus one interval."""
+    """A candle row ``[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`` (REST candles and
+    the ``candle{bar}`` channel). OKX's ``ts`` is the candle's open time; tradeport stamps a
+    bar at its close, so ``ts_event`` is ``ts`` plus one interval (:func:`bar_close_ns`)."""
     return Bar(
         bar_type,
         instrument.make_price(row[1]),
@@ -249,7 +279,7 @@ def parse_bar(row: list[str], bar_type: BarType, instrument: Instrument, ts_init
         instrument.make_price(row[3]),
         instrument.make_price(row[4]),
         Quantity.from_str(row[5]),
-        ms_to_ns(row[0]),
+        bar_close_ns(row[0], bar_type),
         ts_init,
     )
 
