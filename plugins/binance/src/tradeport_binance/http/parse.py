@@ -72,6 +72,7 @@ __all__ = [
     "parse_order_status_report",
     "parse_fill_report",
     "parse_position_status_report",
+    "settlement_currency",
     "parse_spot_account_state",
     "parse_futures_account_state",
     "ms_to_ns",
@@ -81,9 +82,16 @@ _MS = 1_000_000
 _ZERO = Decimal(0)
 
 
-def ms_to_ns(ms: int | None) -> int:
-    """Milliseconds (Binance) to nanoseconds; None and negative (Binance's -1) become 0."""
-    return ms * _MS if ms is not None and ms > 0 else 0
+def ms_to_ns(ms: int | str | None) -> int:
+    """Milliseconds (Binance) to nanoseconds; None, ``""`` and negative (Binance's -1) become 0.
+
+    Binance sends integers; a decimal string of one (as recorders and proxies write them) is
+    read the same way.
+    """
+    if ms is None or ms == "":
+        return 0
+    value = int(ms)
+    return value * _MS if value > 0 else 0
 
 
 def _present(value: Any) -> TypeGuard[str | int]:
@@ -425,6 +433,8 @@ def parse_order_status_report(
     list_id = record.get("orderListId")
     position_side = record.get("positionSide")
     expire = record.get("goodTillDate")
+    iceberg = record.get("icebergQty")
+    display = Quantity.from_str(iceberg, sp) if _present(iceberg) and Decimal(iceberg) else None
     return OrderStatusReport(
         account_id=account_id,
         instrument_id=instrument.id,
@@ -447,6 +457,7 @@ def parse_order_status_report(
         trailing_offset=trailing,
         trailing_offset_type=TrailingOffsetType.BASIS_POINTS if trailing is not None else None,
         avg_px=avg_px,
+        display_qty=display,
         expire_time_ns=(ms_to_ns(int(expire)) or None)
         if tif is TimeInForce.GTD and _present(expire)
         else None,
@@ -494,6 +505,12 @@ def parse_fill_report(
     )
 
 
+def settlement_currency(instrument: Instrument) -> str:
+    """The currency a contract's PnL, margin and fees are paid in: the margin asset (USDT on
+    USD-M, the base coin on COIN-M); the quote currency for spot."""
+    return getattr(instrument, "settle_currency", None) or instrument.quote_currency
+
+
 def parse_position_status_report(
     record: Mapping[str, Any],
     instrument: Instrument,
@@ -501,7 +518,9 @@ def parse_position_status_report(
     *,
     account_id: AccountId | None = None,
 ) -> PositionStatusReport:
-    """One entry of ``GET /fapi/v2/positionRisk`` (signed ``positionAmt``)."""
+    """One entry of ``GET /fapi/v2/positionRisk`` or ``/dapi/v1/positionRisk`` (signed
+    ``positionAmt``). ``unRealizedProfit`` is in the margin asset: USDT on USD-M, the base coin
+    on COIN-M (BTC for BTCUSD_PERP)."""
     amount = Decimal(record["positionAmt"])
     side = (
         PositionSide.FLAT
@@ -522,7 +541,7 @@ def parse_position_status_report(
         position_side=side,
         quantity=quantity,
         avg_px_open=entry if entry else None,
-        unrealized_pnl=Money(pnl, instrument.quote_currency) if _present(pnl) else None,
+        unrealized_pnl=Money(pnl, settlement_currency(instrument)) if _present(pnl) else None,
         ts_last=ms_to_ns(record.get("updateTime")) or ts_init,
         ts_init=ts_init,
     )

@@ -58,6 +58,7 @@ from tradeport_binance.enums import (
     SIDE_FROM_BINANCE,
     SPOT_ORDER_TYPE_FROM_BINANCE,
 )
+from tradeport_binance.http.parse import settlement_currency
 from tradeport_binance.websocket.payloads import (
     AggTradePayload,
     BookTickerPayload,
@@ -389,7 +390,8 @@ def parse_order_trade_update(
         price = Price.from_str(o["p"], pp) if o.get("p") and not _is_zero(o["p"]) else None
         return OrderUpdated(quantity=Quantity.from_str(o["q"], sp), price=price, **base)
     if execution in ("TRADE", "CALCULATED"):
-        commission_asset = o.get("N") or instrument.quote_currency
+        # "N" is not pushed while the commission is zero: fees are in the margin asset.
+        commission_asset = o.get("N") or settlement_currency(instrument)
         return OrderFilled(
             trade_id=TradeId(str(o["t"])),
             order_side=SIDE_FROM_BINANCE[o["S"]],
@@ -411,7 +413,8 @@ def parse_account_update(
     instrument_for: Callable[[str], Instrument | None],
 ) -> tuple[AccountState, list[PositionStatusReport]]:
     """Futures ``ACCOUNT_UPDATE``: wallet balances (``wb``; ``cw`` is the cross wallet) and the
-    positions that changed (``pa`` signed amount, ``ep`` entry price, ``ps`` hedge side)."""
+    positions that changed (``pa`` signed amount, ``ep`` entry price, ``ps`` hedge side, ``up``
+    unrealized PnL in the margin asset: the base coin on COIN-M)."""
     a = msg["a"]
     ts_event = (msg.get("T") or msg["E"]) * _MS
     balances = []
@@ -446,7 +449,7 @@ def parse_account_update(
                 if amount
                 else Quantity.from_raw(0, sp),
                 avg_px_open=entry if entry else None,
-                unrealized_pnl=Money(p["up"], instrument.quote_currency)
+                unrealized_pnl=Money(p["up"], settlement_currency(instrument))
                 if p.get("up") not in (None, "")
                 else None,
                 ts_last=ts_event,
