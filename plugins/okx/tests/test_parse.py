@@ -268,6 +268,34 @@ def test_funding_rate_and_mark_price() -> None:
     assert mark.value.precision == 1
 
 
+def test_spot_market_order_sized_in_quote_reports_the_base_quantity() -> None:
+    # The documented order push as a filled market buy of 100 USDT (tgtCcy quote_ccy): OKX's
+    # sz is then the quote amount while accFillSz is in the base currency (Place order and
+    # Order channel parameter tables), so the report's quantity is what filled.
+    spot = parse_instrument(spot_record(), TS)
+    record = dict(
+        load("ws_orders.json")["data"][0],
+        ordType="market",
+        px="",
+        tgtCcy="quote_ccy",
+        sz="100",
+        accFillSz="0.0011",
+        avgPx="90909.09",
+        state="filled",
+    )
+    report = parse_order_status_report(record, spot, TS)
+    assert report.quantity == report.filled_qty == Quantity.from_str("0.0011")
+    assert report.order_status is OrderStatus.FILLED
+    # No tgtCcy: OKX's default for a spot market buy is the quote currency, for a sell base.
+    assert parse_order_status_report(
+        dict(record, tgtCcy=""), spot, TS
+    ).quantity == Quantity.from_str("0.0011")
+    sell = dict(record, tgtCcy="", side="sell", sz="0.0011")
+    assert parse_order_status_report(sell, spot, TS).quantity == Quantity.from_str("0.0011")
+    base = dict(record, tgtCcy="base_ccy", sz="0.002", state="partially_filled")
+    assert parse_order_status_report(base, spot, TS).quantity == Quantity.from_str("0.002")
+
+
 def test_order_status_report() -> None:
     spot = parse_instrument(spot_record(), TS)
     record = load("ws_orders.json")["data"][0]

@@ -333,7 +333,13 @@ def parse_order_status_report(
     account_id: AccountId | None = None,
 ) -> OrderStatusReport:
     """An order (``/trade/order``, ``/trade/orders-pending``, ``/trade/orders-history``, the
-    ``orders`` channel) as an OrderStatusReport."""
+    ``orders`` channel) as an OrderStatusReport.
+
+    Quantities are in the base currency (contracts for derivatives). A spot market order
+    sized in the quote currency (``tgtCcy`` ``quote_ccy``, OKX's default for a spot market
+    buy) has ``sz`` in the quote currency while ``accFillSz`` is always base, so its quantity
+    is what filled.
+    """
     ord_type = record["ordType"]
     order_type, tif, post_only = ORD_TYPE_TO_DOMAIN[ord_type]
     state = record["state"]
@@ -358,7 +364,9 @@ def parse_order_status_report(
         order_type=order_type,
         time_in_force=tif,
         order_status=status,
-        quantity=instrument.make_qty(record["sz"]),
+        quantity=filled
+        if _sized_in_quote(record, instrument)
+        else instrument.make_qty(record["sz"]),
         filled_qty=filled,
         price=instrument.make_price(price) if price and price != "-1" else None,
         trigger_price=instrument.make_price(trigger) if trigger else None,
@@ -371,6 +379,23 @@ def parse_order_status_report(
         ts_last=ms_to_ns(record.get("uTime")) or created,
         ts_init=ts_init,
     )
+
+
+def _sized_in_quote(record: dict[str, Any], instrument: Instrument) -> bool:
+    """Whether ``sz`` of a spot market order is the quote amount (``tgtCcy``; empty means
+    OKX's default: quote for a buy, base for a sell)."""
+    if record.get("ordType") != "market":
+        return False
+    if (record.get("instType") or ("SPOT" if isinstance(instrument, SpotPair) else "")) != "SPOT":
+        return False
+    target = record.get("tgtCcy") or ("quote_ccy" if record.get("side") == "buy" else "base_ccy")
+    return target == "quote_ccy"
+
+
+def settlement_currency(instrument: Instrument) -> str:
+    """The currency PnL, margin and derivative fees are paid in (the base coin for inverse
+    contracts); the quote currency for spot."""
+    return getattr(instrument, "settle_currency", None) or instrument.quote_currency
 
 
 def _commission(fee: str | None, currency: str | None, fallback_ccy: str) -> Money:
@@ -401,7 +426,7 @@ def parse_fill_report(
         commission=_commission(
             _opt(record, "fee") or _opt(record, "fillFee"),
             _opt(record, "feeCcy") or _opt(record, "fillFeeCcy"),
-            instrument.quote_currency,
+            settlement_currency(instrument),
         ),
         liquidity_side=liquidity,
         ts_event=ms_to_ns(record.get("ts") or record.get("fillTime")) or ts_init,
@@ -455,7 +480,7 @@ def parse_position_status_report(
         side = PositionSide.LONG
     avg = _opt(record, "avgPx")
     upl = _opt(record, "upl")
-    ccy = _opt(record, "ccy") or instrument.quote_currency
+    ccy = _opt(record, "ccy") or settlement_currency(instrument)
     return PositionStatusReport(
         account_id=account_id,
         instrument_id=instrument.id,
