@@ -99,6 +99,26 @@ def test_signer_signs_query_and_body_as_sent() -> None:
     )
 
 
+def test_signer_clock_is_injectable_and_signs_the_documented_request() -> None:
+    # OKX's REST authentication example: timestamp 2020-12-08T09:08:57.715Z, GET of
+    # /api/v5/account/balance?ccy=BTC; the clock decides the timestamp and nothing else does.
+    signer = OkxSigner(Secret("key"), Secret(SECRET), Secret("pass"), clock=lambda: 1607418537.715)
+    request = _request("GET", "/api/v5/account/balance", (("ccy", "BTC"),), b"")
+    headers = dict(signer(request).headers)
+    assert headers["OK-ACCESS-TIMESTAMP"] == "2020-12-08T09:08:57.715Z"
+    assert headers["OK-ACCESS-SIGN"] == reference_sign(
+        SECRET, "2020-12-08T09:08:57.715ZGET/api/v5/account/balance?ccy=BTC"
+    )
+    assert dict(signer(request).headers) == headers  # same clock, same signature
+    login = signer.login_message()["args"][0]
+    assert login["timestamp"] == "1607418537"
+    assert login["sign"] == reference_sign(SECRET, "1607418537GET/users/self/verify")
+    skewed = OkxSigner(
+        Secret("key"), Secret(SECRET), Secret("pass"), clock=lambda: 1607418537.715, clock_offset=-1
+    )
+    assert skewed(request).headers["OK-ACCESS-TIMESTAMP"] == "2020-12-08T09:08:56.715Z"
+
+
 def test_signer_clock_offset_moves_the_timestamp() -> None:
     signer = OkxSigner(Secret("key"), Secret(SECRET), Secret("pass"), clock_offset=-3600)
     headers = dict(signer(_request("GET", "/api/v5/account/balance", (), b"")).headers)

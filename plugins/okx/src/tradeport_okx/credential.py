@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,7 +104,9 @@ class OkxSigner:
     """The :class:`tradeport.net.HttpClient` signer for OKX private endpoints.
 
     Raises :class:`MissingCredentials` before anything is sent when a credential is missing.
-    ``clock_offset`` (seconds) is added to the local clock.
+
+    :param clock: UNIX seconds now (tests inject a fixed or skewed one).
+    :param clock_offset: seconds added to ``clock`` (a known offset from the venue's clock).
     """
 
     def __init__(
@@ -112,12 +115,18 @@ class OkxSigner:
         api_secret: Secret | None,
         passphrase: Secret | None,
         *,
+        clock: Callable[[], float] = time.time,
         clock_offset: float = 0.0,
     ) -> None:
         self._key = api_key
         self._secret = api_secret
         self._passphrase = passphrase
+        self.clock = clock
         self.clock_offset = clock_offset
+
+    def now(self) -> float:
+        """The signing clock: ``clock() + clock_offset`` in UNIX seconds."""
+        return self.clock() + self.clock_offset
 
     @property
     def has_credentials(self) -> bool:
@@ -136,7 +145,7 @@ class OkxSigner:
         self.require(f"{request.method} {request.path}")
         assert self._key and self._secret and self._passphrase  # checked by require()
         path = request.path + (f"?{request.query_string}" if request.query_string else "")
-        timestamp = iso_timestamp(time.time() + self.clock_offset)
+        timestamp = iso_timestamp(self.now())
         headers = rest_headers(
             self._key.reveal(),
             self._secret.reveal(),
@@ -156,5 +165,5 @@ class OkxSigner:
             self._key.reveal(),
             self._secret.reveal(),
             self._passphrase.reveal(),
-            time.time() + self.clock_offset,
+            self.now(),
         )
