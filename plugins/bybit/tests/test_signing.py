@@ -6,7 +6,7 @@ import hashlib
 import hmac
 
 import pytest
-from tradeport.errors import MissingCredentials
+from tradeport.errors import MissingCredentials, ValidationError
 from tradeport.net.http import SignRequest
 from tradeport.secrets import Secret
 from tradeport_bybit.credential import (
@@ -77,6 +77,23 @@ def test_signer_signs_the_query_for_get_and_the_body_for_post() -> None:
         "X-BAPI-RECV-WINDOW": "5000",
     }
     assert SECRET not in repr(signer)
+
+
+def test_signer_signs_only_the_json_body_of_a_post_and_refuses_a_post_with_a_query() -> None:
+    # Bybit signs "queryString | jsonBodyString": a POST's parameters are its JSON body, and
+    # the docs define no signature over a query string added to a POST.
+    signer = BybitSigner(
+        Secret("key"), Secret(SECRET), recv_window_ms=5000, clock_ms=lambda: 1672211928338
+    )
+    body = b'{"category":"linear","symbol":"BTCUSDT","side":"Buy","orderType":"Market","qty":"1"}'
+    post = signer(_request("POST", body=body))
+    assert post.headers["X-BAPI-SIGN"] == _hmac(SECRET, "1672211928338key5000" + body.decode())
+    empty = signer(_request("POST"))
+    assert empty.headers["X-BAPI-SIGN"] == _hmac(SECRET, "1672211928338key5000")
+    with pytest.raises(ValidationError, match=r"query.*category=linear.*JSON body"):
+        signer(_request("POST", "category=linear", body))
+    with pytest.raises(ValidationError, match="query"):
+        signer(_request("POST", "category=linear"))
 
 
 def test_signer_without_credentials_refuses_before_sending() -> None:

@@ -2,8 +2,13 @@
 
 REST (https://bybit-exchange.github.io/docs/v5/guide#authentication): the signature is the hex
 HMAC-SHA256, keyed by the API secret, of ``timestamp + api_key + recv_window + payload`` where the
-payload is the query string for GET (as sent, unsorted) and the raw JSON body for POST. Headers:
-``X-BAPI-API-KEY``, ``X-BAPI-TIMESTAMP``, ``X-BAPI-SIGN``, ``X-BAPI-RECV-WINDOW``.
+payload is the request's parameters: the query string for GET (as sent, unsorted) and the raw
+JSON body for POST (``queryString | jsonBodyString``). Headers: ``X-BAPI-API-KEY``,
+``X-BAPI-TIMESTAMP``, ``X-BAPI-SIGN``, ``X-BAPI-RECV-WINDOW``.
+
+Bybit's POST endpoints take their parameters in the JSON body only (so does its official SDK);
+the documents define no signature for a POST that also carries a query string, so the signer
+refuses such a request before it is sent rather than sign only part of it.
 
 WebSocket (https://bybit-exchange.github.io/docs/v5/ws/connect#authentication):
 ``{"op":"auth","args":[api_key, expires_ms, hex HMAC("GET/realtime" + expires_ms)]}``.
@@ -17,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tradeport.errors import MissingCredentials
+from tradeport.errors import MissingCredentials, ValidationError
 from tradeport.net.http import SignRequest, SignResult
 from tradeport.secrets import Secret
 
@@ -126,7 +131,17 @@ class BybitSigner:
             )
         timestamp = self.clock_ms()
         # GET signs the query string as sent; POST the JSON body bytes as sent.
-        payload = request.query_string if request.method == "GET" else request.body.decode()
+        if request.method == "GET":
+            payload = request.query_string
+        elif request.query_string:
+            raise ValidationError(
+                "query",
+                request.query_string,
+                f"cannot be signed on a Bybit {request.method} {request.path}: its parameters "
+                "go in the JSON body, which is what Bybit signs",
+            )
+        else:
+            payload = request.body.decode()
         signature = sign_rest(
             self.api_secret, timestamp, self.api_key, self.recv_window_ms, payload
         )
