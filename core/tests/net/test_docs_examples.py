@@ -16,11 +16,26 @@ def runnable_examples() -> list[str]:
     return [block for block in blocks if "anyio.run(main" in block]
 
 
+#: One runnable example per framing of the stream session (plus the HTTP and WebSocket ones).
+FRAMING_EXAMPLES = (
+    "framing=NEWLINE",
+    "framing=CRLF",
+    "LengthPrefixedFraming(",
+    "FixFraming(",
+    "DecoderFraming(",
+)
+
+
 def test_the_page_has_examples() -> None:
-    assert len(runnable_examples()) == 3
+    examples = runnable_examples()
+    assert len(examples) == 8
+    for marker in FRAMING_EXAMPLES:
+        assert any(marker in example and "StreamSession(" in example for example in examples), (
+            marker
+        )
 
 
-@pytest.mark.parametrize("index", range(3))
+@pytest.mark.parametrize("index", range(8))
 def test_example_runs(index: int) -> None:
     source = runnable_examples()[index]
     exec(compile(source, f"{DOC}:example{index}", "exec"), {"__name__": "__doc_example__"})

@@ -3,17 +3,43 @@
 * :mod:`tradeport.net.http` - HttpClient: signing hook, exact query strings, retries, typed errors
 * :mod:`tradeport.net.ratelimit` - keyed sliding-window rate limiter that waits for capacity
 * :mod:`tradeport.net.backoff` - the backoff policy shared by HTTP retries and WS reconnects
-* :mod:`tradeport.net.ws_client` - WebSocketClient: heartbeats, idle timeout, reconnects, replay
-* :mod:`tradeport.net.ws_protocol` - what a venue plugin supplies to the WebSocket client
+* :mod:`tradeport.net.stream_session` - StreamSession: heartbeats, idle timeout, reconnects,
+  login then replay, subscription states, counters; over any transport
+* :mod:`tradeport.net.ws_client` - WebSocketClient: the session over a WebSocket
+* :mod:`tradeport.net.tcp` - TcpTransport: the session over TCP or TLS, with a framing
+* :mod:`tradeport.net.framing` - sans-IO framings: lines, length prefix, FIX, raw decoders
+* :mod:`tradeport.net.ws_protocol` - what a venue plugin supplies to a session (StreamProtocol)
 * :mod:`tradeport.net.ws_session` - one connection on httpx-ws with a real message-size cap
 
 Every failure raised from here is a :class:`tradeport.errors.TradeportError`. See docs/network.md.
 """
 
 from tradeport.net.backoff import BackoffPolicy, ReconnectPolicy, RetryPolicy
+from tradeport.net.framing import (
+    CRLF,
+    NEWLINE,
+    DecoderFraming,
+    FixFraming,
+    FrameDecoder,
+    Framing,
+    FramingError,
+    LengthPrefixedFraming,
+    LineFraming,
+    fix_message,
+    parse_fix,
+)
 from tradeport.net.http import HttpClient, SignRequest, SignResult, encode_query
 from tradeport.net.ratelimit import Quota, RateLimiter
-from tradeport.net.ws_client import ConnectionState, Heartbeat, WebSocketClient, WsCounters
+from tradeport.net.stream_session import (
+    ConnectionState,
+    Heartbeat,
+    StreamCounters,
+    StreamSession,
+    WsCounters,
+)
+from tradeport.net.tcp import TcpConnection, TcpTransport, tls_client_context
+from tradeport.net.transport import StreamConnection, StreamTransport
+from tradeport.net.ws_client import WebSocketClient, WebSocketTransport
 from tradeport.net.ws_protocol import (
     PRESENT,
     REQUEST_ID,
@@ -21,6 +47,7 @@ from tradeport.net.ws_protocol import (
     Classified,
     GenericJsonProtocol,
     MessageKind,
+    StreamProtocol,
     SubscriptionAction,
     WsRequest,
     WsVenueProtocol,
@@ -28,11 +55,20 @@ from tradeport.net.ws_protocol import (
 from tradeport.net.ws_subscriptions import SubscriptionStatus
 
 __all__ = [
+    "CRLF",
+    "NEWLINE",
     "PRESENT",
     "REQUEST_ID",
     "TOPICS",
     "BackoffPolicy",
     "Classified",
+    "DecoderFraming",
+    "FixFraming",
+    "FrameDecoder",
+    "Framing",
+    "FramingError",
+    "LengthPrefixedFraming",
+    "LineFraming",
     "ConnectionState",
     "GenericJsonProtocol",
     "Heartbeat",
@@ -44,11 +80,22 @@ __all__ = [
     "RetryPolicy",
     "SignRequest",
     "SignResult",
+    "StreamConnection",
+    "StreamCounters",
+    "StreamProtocol",
+    "StreamSession",
+    "StreamTransport",
     "SubscriptionAction",
     "SubscriptionStatus",
+    "TcpConnection",
+    "TcpTransport",
     "WebSocketClient",
+    "WebSocketTransport",
     "WsCounters",
     "WsRequest",
     "WsVenueProtocol",
     "encode_query",
+    "fix_message",
+    "parse_fix",
+    "tls_client_context",
 ]

@@ -1,351 +1,93 @@
-"""WebSocketClient: a venue stream that stays up.
+"""WebSocketClient: the stream session over a WebSocket (httpx-ws upgrade, wsproto framing).
 
-The client owns one connection at a time (httpx-ws upgrade, :class:`WireSession` framing) and
-keeps it useful:
-
-* heartbeats: control pings are answered inline; the client sends its own control pings and
-  fails the connection when the pong does not come back; the venue's text/JSON ping is sent on
-  schedule and its pong is recognised and never passed on as data;
-* an idle timeout: no text/binary message for ``idle_timeout`` seconds means the feed is hung,
-  even when TCP and control pings still work, and the connection is replaced;
-* a reconnect state machine with exponential backoff and jitter, bounded or unlimited attempts;
-  fatal errors (credentials refused at login, HTTP 401/403 on the upgrade) stop it at once;
-* subscription state per topic (pending, active, unsubscribed, refused) driven by venue acks;
-* on every new connection: log in and wait for the confirmation, replay wanted topics (never the
-  unsubscribed ones), then emit the reconnected signal so consumers resync their books;
-* a real cap on message size, and one error type for every transport failure.
-
-States: ``CLOSED`` -> ``CONNECTING`` -> ``CONNECTED`` (-> ``AUTHENTICATED`` after a login) ->
-on a drop ``RECONNECTING`` -> ``CONNECTED`` ... -> ``CLOSED`` (closed by the user) or ``FAILED``
-(fatal error or attempts exhausted). Every transition is logged and counted.
+Everything that keeps a stream up (reconnects, heartbeats, idle timeout, login then replay,
+subscription states, counters, the one error type) is the transport-neutral
+:class:`~tradeport.net.StreamSession`; this module adds the WebSocket transport:
+:class:`WebSocketTransport` upgrades through httpx-ws and hands the session a
+:class:`~tradeport.net.ws_session.WireSession` (control pings, close codes, a real size cap).
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections import Counter
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from enum import StrEnum
 from typing import Any
 
 import anyio
-import anyio.abc
-import attrs
 import httpx
 from httpx_ws import AsyncWebSocketClient
 
-from tradeport.errors import (
-    AuthenticationError,
-    MessageTooLarge,
-    SubscriptionError,
-    TradeportError,
-    TransportError,
-)
+from tradeport.errors import TransportError
 from tradeport.net.backoff import ReconnectPolicy
-from tradeport.net.signals import ChangeNotifier
-from tradeport.net.ws_protocol import Classified, MessageKind, WsVenueProtocol
-from tradeport.net.ws_session import DEFAULT_READ_SIZE, WireSession, as_transport_error
-from tradeport.net.ws_subscriptions import SubscriptionBook, SubscriptionStatus
+from tradeport.net.stream_session import (
+    ConnectionState,
+    Heartbeat,
+    MessageHandler,
+    StreamCounters,
+    StreamSession,
+    WsCounters,
+)
+from tradeport.net.transport import StreamTransport
+from tradeport.net.ws_protocol import StreamProtocol
+from tradeport.net.ws_session import DEFAULT_READ_SIZE, WireSession
 
-__all__ = ["ConnectionState", "Heartbeat", "MessageHandler", "WebSocketClient", "WsCounters"]
+__all__ = [
+    "ConnectionState",
+    "Heartbeat",
+    "MessageHandler",
+    "WebSocketClient",
+    "WebSocketTransport",
+    "WsCounters",
+]
 
-logger = logging.getLogger("tradeport.net.ws")
-
-#: Receives every decoded data message.
-MessageHandler = Callable[[Any], Awaitable[None]]
-
-
-class ConnectionState(StrEnum):
-    """Where the client is in its lifecycle (see the module docstring)."""
-
-    CONNECTING = "CONNECTING"
-    CONNECTED = "CONNECTED"
-    AUTHENTICATED = "AUTHENTICATED"
-    RECONNECTING = "RECONNECTING"
-    CLOSED = "CLOSED"
-    FAILED = "FAILED"
-
-
-@attrs.frozen(kw_only=True)
-class Heartbeat:
-    """Client-side heartbeat settings.
-
-    ``ping_interval`` / ``ping_timeout``: control-frame pings we send and how long we wait for
-    each pong (None disables them). ``text_ping_interval`` overrides the venue protocol's
-    ``ping_interval`` for its text/JSON ping.
-    """
-
-    ping_interval: float | None = 20.0
-    ping_timeout: float | None = 10.0
-    text_ping_interval: float | None = None
+#: A stream URL, or an async callable returning one per connection (a fresh listen key).
+UrlSource = str | Callable[[], Awaitable[str]]
+#: Upgrade headers, or a callable returning them per connection (signed upgrades).
+HeaderSource = Mapping[str, str] | Callable[[], Mapping[str, str]]
 
 
-@attrs.define
-class WsCounters:
-    """Running totals of one client (across reconnects)."""
+class WebSocketTransport(StreamTransport):
+    """Connections by WebSocket upgrade (httpx + httpx-ws), framed by :class:`WireSession`.
 
-    #: Successful upgrades.
-    connections: int = 0
-    #: Connection attempts that failed before the connection was established.
-    connect_failures: int = 0
-    #: Established connections that ended.
-    disconnects: int = 0
-    #: Completed reconnections (login and resubscription done; the reconnected signal).
-    reconnects: int = 0
-    #: Text/binary messages received (data, acks, pongs, ...).
-    messages_in: int = 0
-    #: Messages sent.
-    messages_out: int = 0
-    #: Messages routed to the handler.
-    data_messages: int = 0
-    #: Messages that could not be decoded or classified.
-    parse_errors: int = 0
-    #: Handler calls that raised.
-    handler_errors: int = 0
-    #: Venue error messages not tied to a request.
-    venue_errors: int = 0
-    #: Messages refused for size.
-    oversized_messages: int = 0
-    #: Connections replaced because the feed went silent.
-    idle_timeouts: int = 0
-    #: Control pings we sent / pongs we got back.
-    pings_sent: int = 0
-    pongs_received: int = 0
-    #: Control pings from the venue (answered automatically).
-    server_pings: int = 0
-    #: Text/JSON pings we sent / venue pongs to them.
-    text_pings_sent: int = 0
-    text_pongs_received: int = 0
-    #: Venue text/JSON pings we answered.
-    text_pings_answered: int = 0
-    #: Largest message (or part of one) held in memory at once, in bytes.
-    peak_message_bytes: int = 0
-    #: Wall-clock time (UNIX ns) of the last message received, 0 before the first.
-    last_message_ns: int = 0
-    #: State transitions, keyed ``"FROM->TO"``.
-    transitions: Counter[str] = attrs.field(factory=Counter)
-
-
-def _default_name(url: str | Callable[[], Any], venue: str | None) -> str:
-    return venue or (url if isinstance(url, str) else "ws")
-
-
-class WebSocketClient(anyio.AsyncContextManagerMixin):
-    """A reconnecting venue WebSocket client (see the module docstring).
-
-    Use ``async with client:`` (connects, and returns once the first connection is established)
-    or ``await task_group.start(client.run)``. A fatal error ends :meth:`run` (and the
-    ``async with`` body) with that error.
-
-    :param url: the stream URL, or an async callable returning it for each connection (e.g. to
-        fetch a fresh listen key).
-    :param protocol: the venue's payload builders and classifiers.
-    :param handler: awaited with every decoded data message, in order, on the reading task; a
-        slow handler delays everything behind it (hand work off to a bounded stream if needed);
-        it must not await :meth:`subscribe` (the ack it waits for is read by the same task).
-    :param connect_timeout: seconds for TCP connect plus upgrade.
-    :param heartbeat: control-ping settings (None disables client control pings).
-    :param idle_timeout: seconds without any text/binary message before the connection is
-        considered hung and replaced (None disables). Control-frame pongs do not count: a hung
-        venue often still answers them.
-    :param reconnect: backoff between attempts; ``max_attempts`` counts consecutive failures.
-    :param max_message_size: largest message accepted, in bytes (None: unlimited).
+    :param url: the stream URL, or an async callable returning it for each connection.
     :param headers: extra upgrade headers, or a callable returning them per connection.
-    :param ack_timeout: seconds to wait for a (un)subscription ack.
-    :param login_timeout: seconds to wait for the login reply.
-    :param on_reconnected: awaited after every completed reconnection.
+    :param read_size: bytes per socket read.
     """
 
     def __init__(
         self,
-        url: str | Callable[[], Awaitable[str]],
-        protocol: WsVenueProtocol,
-        handler: MessageHandler,
+        url: UrlSource,
         *,
-        venue: str | None = None,
-        connect_timeout: float = 10.0,
-        heartbeat: Heartbeat | None = None,
-        idle_timeout: float | None = 30.0,
-        reconnect: ReconnectPolicy | None = None,
-        max_message_size: int | None = 4 * 1024 * 1024,
-        headers: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
-        name: str | None = None,
-        ack_timeout: float = 10.0,
-        login_timeout: float = 10.0,
-        on_reconnected: Callable[[], Awaitable[None]] | None = None,
+        headers: HeaderSource | None = None,
         read_size: int = DEFAULT_READ_SIZE,
+        venue: str | None = None,
     ) -> None:
         self.url = url
-        self.protocol = protocol
-        self.handler = handler
-        self.venue = venue
-        self.name = name or _default_name(url, venue)
-        self.connect_timeout = connect_timeout
-        self.heartbeat = heartbeat if heartbeat is not None else Heartbeat()
-        self.idle_timeout = idle_timeout
-        self.reconnect_policy = reconnect or ReconnectPolicy()
-        self.max_message_size = max_message_size
         self.headers = headers
-        self.ack_timeout = ack_timeout
-        self.login_timeout = login_timeout
-        self.on_reconnected = on_reconnected
         self.read_size = read_size
-        self.counters = WsCounters()
-        self._changed = ChangeNotifier()
-        self._book = SubscriptionBook(venue, self._changed)
-        self._state = ConnectionState.CLOSED
-        self._running = False
-        self._run_scope: anyio.CancelScope | None = None
-        self._session: WireSession | None = None
-        #: Why reconnect_now() dropped the connection (logged instead of the transport error).
-        self._reconnect_reason: str | None = None
-        self._connection_no = 0
-        self._ready = False
-        self._fatal: TradeportError | None = None
-        self._login_waiter: anyio.Event | None = None
-        self._last_rx = 0.0
-
-    # -- observation ----------------------------------------------------------------------------
-
-    @property
-    def state(self) -> ConnectionState:
-        """The current :class:`ConnectionState`."""
-        return self._state
-
-    @property
-    def is_authenticated(self) -> bool:
-        """Whether the current connection is logged in."""
-        return self._state is ConnectionState.AUTHENTICATED
-
-    @property
-    def subscriptions(self) -> dict[str, SubscriptionStatus]:
-        """Every requested topic and its :class:`SubscriptionStatus` (a copy)."""
-        return self._book.snapshot()
-
-    @property
-    def error(self) -> TradeportError | None:
-        """The fatal error that stopped the client, if any."""
-        return self._fatal
-
-    def _set_state(self, state: ConnectionState) -> None:
-        old = self._state
-        if old is state:
-            return
-        self._state = state
-        self.counters.transitions[f"{old.value}->{state.value}"] += 1
-        logger.info("%s: %s -> %s", self.name, old.value, state.value)
-        self._changed.notify()
-
-    # -- lifecycle --------------------------------------------------------------------------------
+        self.venue = venue
+        self.endpoint = url if isinstance(url, str) else ""
+        self._ws_client: AsyncWebSocketClient[Any] | None = None
 
     @asynccontextmanager
-    async def __asynccontextmanager__(self) -> AsyncGenerator[WebSocketClient, None]:
-        """Run the client in a task group for the body of ``async with``."""
-        try:
-            async with anyio.create_task_group() as group:
-                await group.start(self.run)
-                try:
-                    yield self
-                finally:
-                    self.close()
-        except BaseExceptionGroup as group_error:
-            raise _single_error(group_error) from None
-
-    async def run(
-        self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
-    ) -> None:
-        """Connect and keep connected until :meth:`close` or a fatal error (which is raised).
-
-        ``task_status.started()`` is called once the first connection is established (logged
-        in, wanted topics subscribed).
-        """
-        if self._running:
-            raise TradeportError(f"{self.name}: WebSocketClient is already running")
-        self._running = True
-        self._fatal = None
-        try:
-            async with httpx.AsyncClient(timeout=self.connect_timeout) as http:
-                # WireSession implements httpx-ws's session-class contract without inheriting
-                # from its session (see ws_session); hence the ignore.
-                ws_client = AsyncWebSocketClient(  # type: ignore[type-var]
-                    http,
-                    max_message_size_bytes=self.read_size,
-                    keepalive_ping_interval_seconds=None,  # our heartbeat, our counters
-                    keepalive_ping_timeout_seconds=None,
-                    session_class=WireSession,
-                )
-                with anyio.CancelScope() as self._run_scope:
-                    await self._keep_connected(ws_client, task_status)
-        finally:
-            self._running = False
-            self._run_scope = None
-            if self._state is not ConnectionState.FAILED:
-                self._set_state(ConnectionState.CLOSED)
-            self._changed.notify()
-
-    def close(self) -> None:
-        """Stop :meth:`run` (the connection is closed with a close frame)."""
-        if self._run_scope is not None:
-            self._run_scope.cancel()
-
-    def _fail(self, error: TradeportError) -> TradeportError:
-        self._fatal = error
-        self._set_state(ConnectionState.FAILED)
-        logger.error("%s: giving up: %s", self.name, error)
-        return error
-
-    async def _keep_connected(
-        self, ws_client: AsyncWebSocketClient[Any], task_status: anyio.abc.TaskStatus[None]
-    ) -> None:
-        policy = self.reconnect_policy
-        # Both reset whenever a connection is fully established: ``failures`` counts failed
-        # attempts (bounded by max_attempts), ``waits`` the backoff steps taken.
-        failures = waits = 0
-        ever_established = False
-        last_error: TradeportError | None = None
-        while True:
-            self._set_state(
-                ConnectionState.RECONNECTING if ever_established else ConnectionState.CONNECTING
+    async def running(self) -> AsyncGenerator[None, None]:
+        """One httpx client (and httpx-ws client) for every upgrade of the session."""
+        # The httpx timeout bounds the upgrade only: reads after it have no httpx timeout
+        # (the session's idle timeout watches them).
+        async with httpx.AsyncClient(timeout=None) as http:
+            # WireSession implements httpx-ws's session-class contract without inheriting
+            # from its session (see ws_session); hence the ignore.
+            self._ws_client = AsyncWebSocketClient(  # type: ignore[type-var]
+                http,
+                max_message_size_bytes=self.read_size,
+                keepalive_ping_interval_seconds=None,  # the session's heartbeat, its counters
+                keepalive_ping_timeout_seconds=None,
+                session_class=WireSession,
             )
-            outcome = _Outcome(first=not ever_established, task_status=task_status)
             try:
-                await self._connection(ws_client, outcome)
-            except TradeportError as error:
-                if isinstance(error, AuthenticationError) or not (
-                    isinstance(error, TransportError) or error.retryable
-                ):
-                    raise self._fail(error) from error.__cause__
-                last_error = error
-                if isinstance(error, MessageTooLarge):
-                    self.counters.oversized_messages += 1
-                if outcome.established and self._reconnect_reason is not None:
-                    # Asked for (reconnect_now): say why, not what the closed socket said.
-                    logger.info("%s: reconnecting as asked: %s", self.name, self._reconnect_reason)
-                    self._reconnect_reason = None
-                elif outcome.established:
-                    logger.warning("%s: connection lost: %s", self.name, error)
-                else:
-                    self.counters.connect_failures += 1
-                    logger.warning(
-                        "%s: connect attempt %d failed: %s", self.name, failures + 1, error
-                    )
-            if outcome.established:
-                ever_established = True
-                failures = waits = 0
-            else:
-                failures += 1
-                if not policy.allows(failures + 1):
-                    raise self._fail(
-                        last_error
-                        or TransportError("connection attempts exhausted", venue=self.venue)
-                    )
-            self._set_state(ConnectionState.RECONNECTING)
-            waits += 1
-            delay = policy.delay(waits)
-            logger.info("%s: reconnecting in %.3fs", self.name, delay)
-            await anyio.sleep(delay)
+                yield
+            finally:
+                self._ws_client = None
 
     async def _resolve_url(self) -> str:
         url = self.url
@@ -357,377 +99,90 @@ class WebSocketClient(anyio.AsyncContextManagerMixin):
             return {}
         return dict(headers() if callable(headers) else headers)
 
-    async def _connection(
-        self,
-        ws_client: AsyncWebSocketClient[Any],
-        outcome: _Outcome,
-    ) -> None:
-        """One connection from upgrade to drop; raises the TradeportError that ended it."""
-        url = await self._resolve_url()
-        try:
-            async with AsyncExitStack() as stack:
-                with anyio.fail_after(self.connect_timeout):
+    @asynccontextmanager
+    async def connect(
+        self, *, timeout: float, max_message_size: int | None, counters: StreamCounters
+    ) -> AsyncGenerator[WireSession, None]:
+        """Upgrade within ``timeout`` seconds; the session closes politely on exit."""
+        if self._ws_client is None:
+            raise TransportError("WebSocketTransport.connect outside running()", venue=self.venue)
+        url = self.endpoint = await self._resolve_url()
+        async with AsyncExitStack() as stack:
+            try:
+                with anyio.fail_after(timeout):
                     session: WireSession = await stack.enter_async_context(
-                        ws_client.connect(url, headers=self._upgrade_headers())
+                        self._ws_client.connect(url, headers=self._upgrade_headers())
                     )
-                session.max_message_size = self.max_message_size
-                session.venue, session.endpoint = self.venue, url
-                session.counters = self.counters
-                self._connection_no += 1
-                self.counters.connections += 1
-                self._session = session
-                self._last_rx = time.monotonic()
-                self._set_state(ConnectionState.CONNECTED)
-                try:
-                    async with anyio.create_task_group() as group:
-                        group.start_soon(self._read_loop, session)
-                        self._start_heartbeats(group, session)
-                        await self._establish(session)
-                        outcome.established = True
-                        if outcome.first:
-                            outcome.task_status.started()
-                        else:
-                            await self._signal_reconnected()
-                        await anyio.sleep_forever()
-                finally:
-                    self.counters.peak_message_bytes = max(
-                        self.counters.peak_message_bytes, session.peak_message_bytes
-                    )
-                    self._session = None
-                    self._ready = False
-                    self._login_waiter = None
-                    self._book.on_disconnect()
-                    self.counters.disconnects += 1
-        except (Exception, BaseExceptionGroup) as exc:  # mapped below, or re-raised
-            error = as_transport_error(exc, venue=self.venue, endpoint=url)
-            if error is None:
-                raise
-            if isinstance(exc, TimeoutError) and not isinstance(error, MessageTooLarge):
-                error = TransportError(
-                    f"no upgrade within {self.connect_timeout}s", venue=self.venue, endpoint=url
-                )
-            raise error from (error.__cause__ or exc)
-
-    def _start_heartbeats(self, group: anyio.abc.TaskGroup, session: WireSession) -> None:
-        beat = self.heartbeat
-        if beat.ping_interval is not None:
-            group.start_soon(self._control_pings, session, beat.ping_interval, beat.ping_timeout)
-        text_interval = beat.text_ping_interval or self.protocol.ping_interval
-        if text_interval is not None and self.protocol.text_ping() is not None:
-            # The venue's pong is what keeps a quiet but healthy feed under the idle timeout:
-            # ping at least three times per idle period, or quiet feeds reconnect for nothing.
-            if self.idle_timeout is not None and text_interval > self.idle_timeout / 3:
-                text_interval = self.idle_timeout / 3
-            group.start_soon(self._text_pings, session, text_interval)
-        if self.idle_timeout is not None:
-            group.start_soon(self._idle_watch, self.idle_timeout)
-
-    async def _establish(self, session: WireSession) -> None:
-        """Log in (waiting for the confirmation), then replay every wanted topic."""
-        login = self.protocol.login_message()
-        if login is not None:
-            waiter = self._login_waiter = anyio.Event()
-            await self._send(session, login)
-            logger.debug("%s: login sent", self.name)
-            with anyio.move_on_after(self.login_timeout) as scope:
-                await waiter.wait()
-            if scope.cancelled_caught:
+            except TimeoutError as exc:
                 raise TransportError(
-                    f"no login reply within {self.login_timeout}s", venue=self.venue
-                )
-            self._set_state(ConnectionState.AUTHENTICATED)
-        # From here on subscribe() sends by itself; this replay takes what was wanted so far.
-        self._ready = True
-        replayed = await self._send_unsent(session)
-        if replayed:
-            with anyio.move_on_after(self.ack_timeout):
-                await self._changed.wait_until(lambda: self._book.settled(replayed))
-            pending = [t for t in replayed if self._book.status(t) is SubscriptionStatus.PENDING]
-            refused = [t for t in replayed if self._book.status(t) is SubscriptionStatus.REFUSED]
-            if pending:
-                logger.warning("%s: no ack yet for replayed %s", self.name, pending)
-            if refused:
-                logger.warning("%s: venue refused replayed %s", self.name, refused)
+                    f"no upgrade within {timeout}s", venue=self.venue, endpoint=url
+                ) from exc
+            session.max_message_size = max_message_size
+            session.venue, session.endpoint = self.venue, url
+            session.counters = counters
+            yield session
 
-    async def _signal_reconnected(self) -> None:
-        self.counters.reconnects += 1
-        logger.info(
-            "%s: reconnected; %d topics restored",
-            self.name,
-            len(self._book.topics_in(SubscriptionStatus.ACTIVE)),
-        )
-        self._changed.notify()
-        if self.on_reconnected is not None:
-            try:
-                await self.on_reconnected()
-            except Exception:
-                logger.exception("%s: on_reconnected callback failed", self.name)
 
-    # -- connection tasks -------------------------------------------------------------------------
+class WebSocketClient(StreamSession):
+    """A reconnecting venue WebSocket client: a :class:`~tradeport.net.StreamSession` over a
+    :class:`WebSocketTransport` (see :mod:`tradeport.net.stream_session` for what it does).
 
-    async def _read_loop(self, session: WireSession) -> None:
-        protocol = self.protocol
-        handler = self.handler
-        counters = self.counters
-        data_kind = MessageKind.DATA
-        while True:
-            raw = await session.receive()
-            counters.messages_in += 1
-            self._last_rx = time.monotonic()
-            counters.last_message_ns = time.time_ns()
-            classified = protocol.classify_raw(raw)
-            message: Any = raw
-            if classified is None or classified.kind is data_kind:
-                try:
-                    message = protocol.decode(raw)
-                    classified = protocol.classify(message)
-                except Exception as exc:  # a malformed message must not end the connection
-                    counters.parse_errors += 1
-                    logger.warning(
-                        "%s: unparseable message (%s: %s): %.200r",
-                        self.name,
-                        type(exc).__name__,
-                        exc,
-                        raw,
-                    )
-                    continue
-            if classified.kind is data_kind:
-                counters.data_messages += 1
-                try:
-                    await handler(message)
-                except Exception:
-                    counters.handler_errors += 1
-                    logger.exception("%s: message handler failed", self.name)
-                continue
-            await self._on_control(session, classified)
+    :param url: the stream URL, or an async callable returning it for each connection (e.g. to
+        fetch a fresh listen key).
+    :param headers: extra upgrade headers, or a callable returning them per connection.
+    :param read_size: bytes per socket read (httpx-ws's ``max_message_size_bytes``).
 
-    async def _on_control(self, session: WireSession, classified: Classified) -> None:
-        kind = classified.kind
-        if kind is MessageKind.PONG:
-            self.counters.text_pongs_received += 1
-        elif kind is MessageKind.PING:
-            self.counters.text_pings_answered += 1
-            if classified.reply is not None:
-                await self._send(session, classified.reply)
-        elif kind is MessageKind.ACK or kind is MessageKind.REFUSAL:
-            if not self._book.on_reply(classified):
-                logger.debug("%s: reply to no known request: %s", self.name, classified)
-            elif kind is MessageKind.REFUSAL:
-                logger.warning(
-                    "%s: venue refused %s: code=%s msg=%r",
-                    self.name,
-                    classified.topics or classified.request_id,
-                    classified.code,
-                    classified.message,
-                )
-        elif kind is MessageKind.LOGIN_OK:
-            if self._login_waiter is not None:
-                self._login_waiter.set()
-        elif kind is MessageKind.LOGIN_REFUSED:
-            if self._login_waiter is None:
-                self.counters.venue_errors += 1
-                logger.warning("%s: login refusal without a login: %s", self.name, classified)
-                return
-            # Fatal: repeating a refused login would only earn an IP ban.
-            raise AuthenticationError(
-                "venue refused the login",
-                venue=self.venue,
-                venue_code=classified.code,
-                venue_message=classified.message,
-            )
-        elif kind is MessageKind.ERROR:
-            self.counters.venue_errors += 1
-            logger.warning(
-                "%s: venue error code=%s msg=%r", self.name, classified.code, classified.message
-            )
+    Every other parameter is the session's (:class:`~tradeport.net.StreamSession`).
+    """
 
-    async def _control_pings(
-        self, session: WireSession, interval: float, pong_timeout: float | None
+    transport: WebSocketTransport
+
+    def __init__(
+        self,
+        url: UrlSource,
+        protocol: StreamProtocol,
+        handler: MessageHandler,
+        *,
+        venue: str | None = None,
+        connect_timeout: float = 10.0,
+        heartbeat: Heartbeat | None = None,
+        idle_timeout: float | None = 30.0,
+        reconnect: ReconnectPolicy | None = None,
+        max_message_size: int | None = 4 * 1024 * 1024,
+        headers: HeaderSource | None = None,
+        name: str | None = None,
+        ack_timeout: float = 10.0,
+        login_timeout: float = 10.0,
+        on_reconnected: Callable[[], Awaitable[None]] | None = None,
+        read_size: int = DEFAULT_READ_SIZE,
     ) -> None:
-        while True:
-            await anyio.sleep(interval)
-            pong = await session.ping()
-            self.counters.pings_sent += 1
-            if pong_timeout is None:
-                continue
-            with anyio.move_on_after(pong_timeout) as scope:
-                await pong.wait()
-            if scope.cancelled_caught:
-                raise TransportError(f"no pong within {pong_timeout}s", venue=self.venue)
-
-    async def _text_pings(self, session: WireSession, interval: float) -> None:
-        while True:
-            await anyio.sleep(interval)
-            await self._send(session, self.protocol.text_ping())
-            self.counters.text_pings_sent += 1
-
-    async def _idle_watch(self, idle_timeout: float) -> None:
-        while True:
-            remaining = self._last_rx + idle_timeout - time.monotonic()
-            if remaining <= 0:
-                self.counters.idle_timeouts += 1
-                raise TransportError(
-                    f"no message for {idle_timeout}s (idle timeout)", venue=self.venue
-                )
-            await anyio.sleep(remaining)
-
-    # -- sending ------------------------------------------------------------------------------
-
-    async def _send(self, session: WireSession, payload: Any) -> None:
-        await session.send(self.protocol.encode(payload))
-        self.counters.messages_out += 1
-
-    async def _send_unsent(self, session: WireSession) -> list[str]:
-        """Send subscribe requests for wanted topics not yet sent on this connection."""
-        topics = self._book.take_unsent(self._connection_no)
-        if not topics:
-            return []
-        requests = self.protocol.subscribe_messages(topics)
-        self._book.mark_sent(requests, acked=not self.protocol.acknowledges_subscriptions)
-        for request in requests:
-            await self._send(session, request.payload)
-        logger.debug("%s: subscribe sent for %s", self.name, topics)
-        return topics
-
-    async def reconnect_now(self, reason: str) -> None:
-        """Drop the current connection and go through a normal reconnect (re-login, replay of
-        active subscriptions, reconnected signal), e.g. when a venue stream token expired
-        (Binance ``listenKeyExpired``). Does nothing while not connected."""
-        session = self._session
-        if session is None:
-            return
-        self._reconnect_reason = reason
-        await session.abort()
-
-    def _current_session(self) -> WireSession:
-        session = self._session
-        if session is None or not self._running:
-            raise TransportError(f"{self.name}: not connected", venue=self.venue)
-        return session
-
-    async def send(self, payload: str | bytes) -> None:
-        """Send a raw text (str) or binary (bytes) message on the current connection."""
-        session = self._current_session()
-        await session.send(payload)
-        self.counters.messages_out += 1
-
-    async def send_json(self, payload: Any) -> None:
-        """Send a venue-specific message (e.g. order entry), encoded by the protocol."""
-        await self._send(self._current_session(), payload)
-
-    # -- subscriptions --------------------------------------------------------------------------
-
-    def _check_running(self) -> None:
-        if self._fatal is not None:
-            raise self._fatal
-        if not self._running:
-            raise TradeportError(f"{self.name}: WebSocketClient is not running")
-
-    async def _wait_for(self, condition: Callable[[], bool]) -> bool:
-        """Wait up to ack_timeout for ``condition`` (or the client stopping); True if it holds."""
-        with anyio.move_on_after(self.ack_timeout):
-            await self._changed.wait_until(
-                lambda: condition() or self._fatal is not None or not self._running
-            )
-        self._check_running()
-        return condition()
-
-    async def subscribe(self, topics: Iterable[str]) -> None:
-        """Subscribe ``topics``; return once the venue acknowledged all of them.
-
-        A topic already active or pending is not sent again. Raises
-        :class:`~tradeport.errors.SubscriptionError` when the venue refuses one (it never becomes
-        active) or no ack arrives within ``ack_timeout`` (the topic stays pending and is sent
-        again on the next connection).
-        """
-        wanted = list(dict.fromkeys(topics))
-        self._check_running()
-        self._book.want(wanted, {t: self.protocol.is_private(t) for t in wanted})
-        session = self._session
-        if self._ready and session is not None:
-            try:
-                await self._send_unsent(session)
-            except TransportError as error:  # the replay on the next connection sends them
-                logger.info("%s: subscribe deferred to the next connection: %s", self.name, error)
-        settled = await self._wait_for(lambda: self._book.settled(wanted))
-        refusal = self._book.refusal_for(wanted)
-        if refusal is not None:
-            raise refusal
-        if not settled:
-            raise SubscriptionError(
-                f"no acknowledgement for {', '.join(wanted)} within {self.ack_timeout}s",
-                venue=self.venue,
-                retryable=True,
-            )
-
-    async def unsubscribe(self, topics: Iterable[str]) -> None:
-        """Unsubscribe ``topics``: they are never replayed; waits for the venue's ack if any.
-
-        The local state changes at once; a venue that does not confirm within ``ack_timeout``
-        is logged, not raised (the topic is gone from this client either way).
-        """
-        unwanted = list(dict.fromkeys(topics))
-        self._check_running()
-        session = self._session
-        ready = self._ready and session is not None
-        on_venue = self._book.drop(unwanted, self._connection_no if ready else 0)
-        if not on_venue or session is None:
-            return
-        requests = self.protocol.unsubscribe_messages(on_venue)
-        self._book.mark_sent(requests, acked=not self.protocol.acknowledges_subscriptions)
-        try:
-            for request in requests:
-                await self._send(session, request.payload)
-        except TransportError:
-            return  # the connection is gone, and the venue's subscriptions with it
-        if not await self._wait_for(lambda: self._book.unsubscribe_settled(on_venue)):
-            logger.warning("%s: no unsubscribe ack for %s", self.name, on_venue)
-
-    async def wait_reconnected(self, previous: int | None = None) -> int:
-        """Wait until a reconnection completes (login and resubscription done).
-
-        ``previous`` is a value of ``counters.reconnects`` read earlier (default: now); the call
-        returns as soon as the count is higher, so a reconnection that completes between reading
-        the count and calling this is not missed. Returns the new count. Raises the fatal error
-        if the client fails meanwhile.
-        """
-        target = self.counters.reconnects if previous is None else previous
-        await self._changed.wait_until(
-            lambda: (
-                self.counters.reconnects > target or self._fatal is not None or not self._running
-            )
+        super().__init__(
+            WebSocketTransport(url, headers=headers, read_size=read_size, venue=venue),
+            protocol,
+            handler,
+            venue=venue,
+            connect_timeout=connect_timeout,
+            heartbeat=heartbeat,
+            idle_timeout=idle_timeout,
+            reconnect=reconnect,
+            max_message_size=max_message_size,
+            name=name or venue or (url if isinstance(url, str) else "ws"),
+            ack_timeout=ack_timeout,
+            login_timeout=login_timeout,
+            on_reconnected=on_reconnected,
         )
-        self._check_running()
-        return self.counters.reconnects
 
-    async def wait_state(self, *states: ConnectionState) -> ConnectionState:
-        """Wait until the client is in one of ``states``; returns it."""
-        await self._changed.wait_until(lambda: self._state in states)
-        return self._state
+    @property
+    def url(self) -> UrlSource:
+        """The stream URL (or the callable returning it)."""
+        return self.transport.url
 
+    @property
+    def headers(self) -> HeaderSource | None:
+        """Extra upgrade headers (or the callable returning them)."""
+        return self.transport.headers
 
-def _single_error(group: BaseExceptionGroup) -> BaseException:
-    """The one meaningful error of a task-group failure (tradeport errors first)."""
-    leaves = [e for e in _flatten(group) if not isinstance(e, anyio.get_cancelled_exc_class())]
-    for leaf in leaves:
-        if isinstance(leaf, AuthenticationError):
-            return leaf
-    for leaf in leaves:
-        if isinstance(leaf, TradeportError):
-            return leaf
-    return leaves[0] if len(leaves) == 1 else group
-
-
-def _flatten(exc: BaseException) -> list[BaseException]:
-    if isinstance(exc, BaseExceptionGroup):
-        return [leaf for inner in exc.exceptions for leaf in _flatten(inner)]
-    return [exc]
-
-
-@attrs.define
-class _Outcome:
-    """How one connection attempt went (shared between the loop and the connection)."""
-
-    first: bool
-    task_status: anyio.abc.TaskStatus[None]
-    established: bool = False
+    @property
+    def read_size(self) -> int:
+        """Bytes per socket read."""
+        return self.transport.read_size

@@ -1,8 +1,23 @@
-"""The venue side of a WebSocket connection: what a plugin supplies to :class:`WebSocketClient`.
+"""The venue side of a stream: what a plugin supplies to a :class:`~tradeport.net.StreamSession`.
 
-A venue plugin stays thin: it gives the client a :class:`WsVenueProtocol` that builds the venue's
-payloads (login, subscribe, unsubscribe, text ping) and classifies what the venue sends. The
-client does everything else (connection, heartbeats, acks, reconnects, replay).
+A venue plugin stays thin: it gives the session a :class:`StreamProtocol` (the same class under
+its first name, :class:`WsVenueProtocol`) that runs the venue's connect handshake, builds its
+payloads (login, subscribe, unsubscribe, ping) and classifies what the venue sends. The session
+does everything else (connection, heartbeats, acks, reconnects, replay), over any transport:
+WebSocket, TCP, TLS.
+
+The hooks, in the order a connection uses them:
+
+* **connect** - :meth:`StreamProtocol.on_connect`: a handshake on the raw connection before
+  anything else (a banner and a challenge to answer, a version exchange, a framing switch);
+* **login** - :meth:`StreamProtocol.login_message`, answered by a ``LOGIN_OK`` /
+  ``LOGIN_REFUSED`` classification;
+* **subscribe** - :meth:`StreamProtocol.subscribe_messages` / ``unsubscribe_messages``, answered
+  by ``ACK`` / ``REFUSAL``;
+* **ping** - :meth:`StreamProtocol.text_ping` every ``ping_interval``, answered by ``PONG``;
+  the venue's own pings are ``PING`` classifications with a ``reply``;
+* **classify** - :meth:`StreamProtocol.classify_raw`, :meth:`StreamProtocol.decode`,
+  :meth:`StreamProtocol.classify`.
 
 Every received text/binary message goes through two steps:
 
@@ -31,6 +46,9 @@ import msgspec
 from tradeport.net import json_codec
 from tradeport.net.http_errors import extract_venue_error
 
+if TYPE_CHECKING:
+    from tradeport.net.stream_session import StreamConnection
+
 __all__ = [
     "PRESENT",
     "REQUEST_ID",
@@ -40,6 +58,7 @@ __all__ = [
     "MessageKind",
     "RoutedFrame",
     "routed_frame_decoder",
+    "StreamProtocol",
     "SubscriptionAction",
     "WsRequest",
     "WsVenueProtocol",
@@ -107,8 +126,8 @@ class WsRequest:
     request_id: str | int | None = None
 
 
-class WsVenueProtocol(ABC):
-    """What a venue plugin supplies to the WebSocket client (see the module docstring).
+class StreamProtocol(ABC):
+    """What a venue plugin supplies to a stream session (see the module docstring).
 
     Hook names in the design notes map onto this class as follows: ``is_pong`` and
     ``answer_ping`` are the ``PONG`` / ``PING`` results of :meth:`classify` (or of
@@ -120,6 +139,20 @@ class WsVenueProtocol(ABC):
     ping_interval: float | None = None
     #: False for venues that never acknowledge subscriptions: topics are active once sent.
     acknowledges_subscriptions: bool = True
+
+    async def on_connect(self, connection: StreamConnection) -> None:
+        """The connect hook: runs on every new connection before the login and the replay,
+        with the connection to itself (``await connection.receive()`` / ``send()``; nothing
+        else reads yet), bounded by the session's ``login_timeout``.
+
+        For venues that greet or challenge first (Databento's ``lsg_version`` / ``cram`` lines,
+        Betfair's ``connection`` message) or negotiate a version (IB's ``API\\0`` + version
+        range; :meth:`~tradeport.net.TcpConnection.send_raw` writes unframed bytes, and
+        :meth:`~tradeport.net.TcpConnection.set_inbound_framing` switches framing mid-stream).
+        Raise :class:`~tradeport.errors.AuthenticationError` for refused credentials (fatal),
+        :class:`~tradeport.errors.TransportError` for anything worth a reconnect. Default: none.
+        """
+        return None
 
     def text_ping(self) -> Any:
         """The application-level ping to send every :attr:`ping_interval` seconds, or None."""
@@ -158,6 +191,10 @@ class WsVenueProtocol(ABC):
     def is_private(self, topic: str) -> bool:
         """Whether ``topic`` needs a login (private topics are replayed only after it)."""
         return False
+
+
+#: The name the protocol had when only WebSockets had sessions.
+WsVenueProtocol = StreamProtocol
 
 
 class _Placeholder:
@@ -264,7 +301,7 @@ def routed_frame_decoder(route_key: str, payload_key: str) -> Callable[[str | by
     return msgspec.json.Decoder(frame_type).decode
 
 
-class GenericJsonProtocol(WsVenueProtocol):
+class GenericJsonProtocol(StreamProtocol):
     """A configurable JSON venue protocol covering the common shapes.
 
     Requests are templates where :data:`TOPICS` and :data:`REQUEST_ID` are filled in::

@@ -35,6 +35,7 @@ import wsproto.utilities
 from httpx_ws import HTTPXWSException, WebSocketUpgradeError
 
 from tradeport.errors import AuthenticationError, MessageTooLarge, TradeportError, TransportError
+from tradeport.net.transport import StreamConnection
 
 __all__ = ["DEFAULT_READ_SIZE", "WireSession", "as_transport_error"]
 
@@ -136,7 +137,7 @@ def _byte_size(data: str | bytes | bytearray) -> int:
     return len(data.encode()) if isinstance(data, str) else len(data)
 
 
-class WireSession:
+class WireSession(StreamConnection):
     """An open WebSocket connection (an httpx-ws session class; see the module docstring).
 
     Constructed by ``httpx_ws.AsyncWebSocketClient.connect`` with httpx-ws's keyword arguments;
@@ -154,12 +155,13 @@ class WireSession:
     ) -> None:
         self.stream = stream
         self.response = response
+        self.supports_control_ping = True
         self.read_size = max_message_size_bytes
         #: Largest message accepted, in bytes (None: unlimited).
         self.max_message_size: int | None = None
         #: Venue name and URL for error messages.
         self.venue: str | None = None
-        self.endpoint: str | None = None
+        self.endpoint: str = ""
         self.connection = wsproto.connection.Connection(wsproto.ConnectionType.CLIENT)
         self._events: Iterator[wsproto.events.Event] = iter(())
         self._partial: list[Any] = []

@@ -6,8 +6,11 @@ under asyncio and trio, inside the calling test's task group, on 127.0.0.1 port 
 * :class:`LoopbackServer` - HTTP handler ``(Request) -> Response`` and WebSocket routes
   ``(ServerWebSocket) -> None``; control pings, close codes, oversized frames, FIN/RST drops.
 * :class:`FaultProxy` - in front of any server: pass, FIN, RST, black hole, refuse, restore.
-* :class:`LoopbackListener` - their common base, for mock venues that speak plain TCP (a
-  CRLF-delimited JSON stream, say): implement ``_handle(stream)``.
+* :class:`StreamServer` - a TCP or TLS server speaking a framing (lines, CRLF, length prefix,
+  FIX): handler ``(ServerStream) -> None``; FIN/RST drops, partial and oversized frames.
+* :class:`LoopbackCA` - a throwaway CA (trustme) for TLS servers and verifying clients.
+* :class:`LoopbackListener` - their common base, for mock venues with a wire format of their
+  own: implement ``_handle(stream)``.
 
 See docs/network.md for examples.
 """
@@ -17,6 +20,8 @@ from tradeport.testing.http_messages import AbortConnection, DropMode, Request, 
 from tradeport.testing.listener import DroppableConnection, LoopbackListener
 from tradeport.testing.loopback import HttpHandler, LoopbackServer, WebSocketHandler
 from tradeport.testing.server_ws import ServerWebSocket, WebSocketClosed
+from tradeport.testing.stream_server import ServerStream, StreamClosed, StreamHandler, StreamServer
+from tradeport.testing.tls import LoopbackCA
 
 __all__ = [
     "AbortConnection",
@@ -24,12 +29,17 @@ __all__ = [
     "DroppableConnection",
     "FaultProxy",
     "HttpHandler",
+    "LoopbackCA",
     "LoopbackListener",
     "LoopbackServer",
     "ProxyMode",
     "Request",
     "Response",
+    "ServerStream",
     "ServerWebSocket",
+    "StreamClosed",
+    "StreamHandler",
+    "StreamServer",
     "WebSocketClosed",
     "WebSocketHandler",
 ]

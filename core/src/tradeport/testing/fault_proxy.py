@@ -9,7 +9,11 @@ venue) and break the path the ways networks and venues break:
   either way: a hung venue, which keepalive at the TCP level never notices; new connections are
   accepted and then hang as well;
 * :meth:`FaultProxy.refuse` - new connections are reset as soon as they arrive;
-* :meth:`FaultProxy.restore` - new connections pass through again.
+* :meth:`FaultProxy.restore` - new connections pass through again;
+* :meth:`FaultProxy.fragment` - what the server sends reaches the client a few bytes per
+  write (frames split across the client's reads);
+* :meth:`FaultProxy.cut_after` - forward only the next N bytes from the server, then drop the
+  connection (FIN or RST) in the middle of a frame.
 
 ::
 
@@ -26,7 +30,9 @@ from typing import Literal
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 
+from tradeport.testing.http_messages import DropMode
 from tradeport.testing.listener import DroppableConnection, LoopbackListener
 from tradeport.testing.sockets import GONE, drain_and_close, reset_with_rst, send_fin
 
@@ -59,6 +65,12 @@ class FaultProxy(LoopbackListener):
         self.target_port = target_port
         self.mode: ProxyMode = "pass"
         self.connections = 0
+        #: Server-to-client writes are at most this many bytes (None: as read).
+        self.fragment_size: int | None = None
+        # Server-to-client bytes still to forward before dropping, and how to drop.
+        self._cut: tuple[int, DropMode] | None = None
+        #: Server-to-client bytes forwarded in total.
+        self.bytes_to_client = 0
 
     # -- faults ---------------------------------------------------------------------------------
 
@@ -87,6 +99,18 @@ class FaultProxy(LoopbackListener):
         """Forward new connections again (black-holed ones stay dead until closed)."""
         self.mode = "pass"
         self.changed.notify()
+
+    def fragment(self, size: int | None = 1) -> None:
+        """Forward server-to-client data ``size`` bytes per write (None: restore), yielding
+        to the event loop between writes, so every frame reaches the client in pieces."""
+        if size is not None and size < 1:
+            raise ValueError(f"fragment: size must be at least 1, got {size}")
+        self.fragment_size = size
+
+    def cut_after(self, n_bytes: int, mode: DropMode = "rst") -> None:
+        """Forward only the next ``n_bytes`` from the server to the client, then drop that
+        connection with ``mode``: the client is left holding part of a frame."""
+        self._cut = (n_bytes, mode)
 
     # -- forwarding -----------------------------------------------------------------------------
 
@@ -139,8 +163,44 @@ class FaultProxy(LoopbackListener):
                 target = connection.upstream if to_upstream else connection.client
                 if connection.blackholed or target is None:
                     continue  # read and drop: the sender sees a healthy, silent peer
-                await target.send(data)
+                if to_upstream:
+                    await target.send(data)
+                else:
+                    await self._to_client(connection, target, data)
+        except _Cut as cut:
+            connection.drop(cut.mode)
         except anyio.EndOfStream:
             connection.drop("fin")  # an orderly end is passed on as one
         except GONE:
             connection.drop("rst")  # so is a reset
+
+    async def _to_client(
+        self, connection: _ProxiedConnection, client: anyio.abc.SocketStream, data: bytes
+    ) -> None:
+        cut = self._cut
+        if cut is not None:
+            budget, mode = cut
+            if len(data) >= budget:
+                self._cut = None
+                if budget:
+                    await self._write(client, data[:budget])
+                raise _Cut(mode)
+            self._cut = (budget - len(data), mode)
+        await self._write(client, data)
+
+    async def _write(self, client: anyio.abc.SocketStream, data: bytes) -> None:
+        size = self.fragment_size
+        if size is None:
+            await client.send(data)
+        else:
+            for start in range(0, len(data), size):
+                await client.send(data[start : start + size])
+                await anyio.lowlevel.checkpoint()  # let the pieces go out one by one
+        self.bytes_to_client += len(data)
+        self.changed.notify()
+
+
+class _Cut(Exception):
+    def __init__(self, mode: DropMode) -> None:
+        super().__init__(mode)
+        self.mode = mode

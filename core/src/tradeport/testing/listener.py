@@ -3,14 +3,16 @@ inside the caller's task group, and connections that can be dropped with FIN or 
 
 from __future__ import annotations
 
+import ssl
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from typing import Self
+from typing import Any, Self
 
 import anyio
 import anyio.abc
 from anyio.abc import SocketAttribute
+from anyio.streams.tls import TLSListener
 
 from tradeport.net.signals import ChangeNotifier
 from tradeport.testing.http_messages import DropMode
@@ -45,8 +47,10 @@ class LoopbackListener(anyio.AsyncContextManagerMixin, ABC):
     :attr:`changed` is notified on every change worth waiting for (see :meth:`wait_until`).
     """
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", *, tls: ssl.SSLContext | None = None) -> None:
         self.host = host
+        #: Server TLS context: connections are TLS when set (see LoopbackCA).
+        self.tls = tls
         self.port = 0
         self.changed = ChangeNotifier()
         self._live: set[DroppableConnection] = set()
@@ -54,13 +58,13 @@ class LoopbackListener(anyio.AsyncContextManagerMixin, ABC):
 
     @property
     def http_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://{self.host}:{self.port}"
+        """``http://127.0.0.1:<port>`` (``https`` with TLS)."""
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def ws_url(self) -> str:
-        """``ws://127.0.0.1:<port>`` (append the path)."""
-        return f"ws://{self.host}:{self.port}"
+        """``ws://127.0.0.1:<port>`` (``wss`` with TLS; append the path)."""
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}"
 
     @property
     def active(self) -> int:
@@ -87,8 +91,13 @@ class LoopbackListener(anyio.AsyncContextManagerMixin, ABC):
             self._scope.cancel()
 
     async def _serve_forever(self, *, task_status: anyio.abc.TaskStatus[None]) -> None:
-        listener = await anyio.create_tcp_listener(local_host=self.host, local_port=0)
-        self.port = listener.extra(SocketAttribute.local_port)
+        tcp = await anyio.create_tcp_listener(local_host=self.host, local_port=0)
+        self.port = tcp.extra(SocketAttribute.local_port)
+        listener: anyio.abc.Listener[Any] = tcp
+        if self.tls is not None:
+            # Not standard-compatible: a client that hangs up without close_notify is a
+            # normal end here, as on venues' servers.
+            listener = TLSListener(tcp, self.tls, standard_compatible=False, handshake_timeout=10)
         with anyio.CancelScope() as self._scope:
             task_status.started()
             async with listener:

@@ -21,6 +21,7 @@ frames and uvicorn is asyncio-only; h11 and wsproto are already dependencies of 
 from __future__ import annotations
 
 import logging
+import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import parse_qsl
@@ -106,8 +107,9 @@ class LoopbackServer(LoopbackListener):
         websockets: Mapping[str, WebSocketHandler] | None = None,
         *,
         host: str = "127.0.0.1",
+        tls: ssl.SSLContext | None = None,
     ) -> None:
-        super().__init__(host)
+        super().__init__(host, tls=tls)
         self.http_handler = http
         self.websocket_routes: dict[str, WebSocketHandler] = dict(websockets or {})
         self.connections = 0

@@ -8,6 +8,7 @@ import struct
 import anyio
 import anyio.abc
 from anyio.abc import SocketAttribute
+from anyio.streams.tls import TLSStream
 
 __all__ = ["GONE", "close_with_fin", "drain_and_close", "reset_with_rst", "send_fin"]
 
@@ -15,7 +16,7 @@ __all__ = ["GONE", "close_with_fin", "drain_and_close", "reset_with_rst", "send_
 GONE = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream)
 
 
-async def reset_with_rst(stream: anyio.abc.SocketStream) -> None:
+async def reset_with_rst(stream: anyio.abc.ByteStream) -> None:
     """Close ``stream`` with a TCP RST (SO_LINGER 0): the peer sees ``connection reset``."""
     try:
         raw = stream.extra(SocketAttribute.raw_socket)
@@ -24,21 +25,29 @@ async def reset_with_rst(stream: anyio.abc.SocketStream) -> None:
         pass
     with anyio.CancelScope(shield=True):
         try:
-            await stream.aclose()
+            # Forcefully: a TLS stream would otherwise wait for the peer's close_notify.
+            await anyio.aclose_forcefully(stream)
         except GONE:
             pass
 
 
-async def send_fin(stream: anyio.abc.SocketStream) -> None:
-    """Shut down the sending side: the peer reads end-of-stream (TCP FIN)."""
+async def send_fin(stream: anyio.abc.ByteStream) -> None:
+    """Shut down the sending side: the peer reads end-of-stream (TCP FIN).
+
+    On TLS the FIN goes out on the TCP stream underneath (anyio cannot half-close TLS): the
+    peer sees the connection end without a close_notify, as when a venue's process dies.
+    """
+    target: anyio.abc.ObjectStream[bytes] | anyio.abc.ByteStream = (
+        stream.transport_stream if isinstance(stream, TLSStream) else stream
+    )
     with anyio.CancelScope(shield=True):
         try:
-            await stream.send_eof()
+            await target.send_eof()
         except GONE:
             pass
 
 
-async def drain_and_close(stream: anyio.abc.SocketStream, drain_timeout: float = 2.0) -> None:
+async def drain_and_close(stream: anyio.abc.ByteStream, drain_timeout: float = 2.0) -> None:
     """Read until the peer closes (or ``drain_timeout``), then close.
 
     After :func:`send_fin`, this keeps the close a FIN: closing a socket with unread data makes
@@ -52,12 +61,12 @@ async def drain_and_close(stream: anyio.abc.SocketStream, drain_timeout: float =
             except GONE:
                 pass
         try:
-            await stream.aclose()
+            await anyio.aclose_forcefully(stream)
         except GONE:
             pass
 
 
-async def close_with_fin(stream: anyio.abc.SocketStream, drain_timeout: float = 2.0) -> None:
+async def close_with_fin(stream: anyio.abc.ByteStream, drain_timeout: float = 2.0) -> None:
     """Close ``stream`` with a TCP FIN (see :func:`send_fin` and :func:`drain_and_close`)."""
     await send_fin(stream)
     await drain_and_close(stream, drain_timeout)
