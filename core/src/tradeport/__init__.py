@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "hookimpl": "tradeport.hookspecs",
     "open_venue": "tradeport.session",
+    "open_replay": "tradeport.replay",
     "Secret": "tradeport.secrets",
     "open_sink": "tradeport.sinks",
     "open_source": "tradeport.sources",
@@ -23,6 +24,7 @@ _LAZY = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from tradeport.hookspecs import hookimpl as hookimpl
+    from tradeport.replay import open_replay as open_replay
     from tradeport.secrets import Secret as Secret
     from tradeport.session import open_venue as open_venue
     from tradeport.sinks import open_sink as open_sink

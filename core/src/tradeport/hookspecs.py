@@ -25,6 +25,8 @@ import pluggy
 
 if TYPE_CHECKING:
     from tradeport.clients.base import DataClient, EventSink, ExecutionClient, InstrumentProvider
+    from tradeport.frames import FrameParsers, FrameParserSpec
+    from tradeport.replay import ReplaySource
     from tradeport.sinks import SinkSpec
     from tradeport.venue import VenueSpec
 
@@ -112,6 +114,45 @@ def tradeport_conformance_harness(venue: str) -> Any:
         each, ``--harness NAME`` picks one); or None when this plugin does not provide ``venue``.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def tradeport_register_frame_parsers(register: Callable[[FrameParserSpec], None]) -> None:
+    """Offer this plugin's raw-frame parsers: "parse one frame of my venue's stream".
+
+    Call ``register`` once per venue with a :class:`tradeport.frames.FrameParserSpec`: the
+    venue name, the stream channels it understands, and a factory
+    ``factory(instruments, config) -> FrameParser`` whose ``parse(frame, ts_init, channel)``
+    returns exactly the events the plugin's data client publishes live for that frame. Replay
+    providers reach it through the core (:class:`tradeport.frames.FrameParsers`), never by
+    importing the plugin. Import the parser modules inside the factory.
+
+    :param register: callable taking one FrameParserSpec.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec(firstresult=True)
+def tradeport_create_replay_source(
+    venue: str, config: Any, instruments: InstrumentProvider, frames: FrameParsers
+) -> ReplaySource | None:
+    """Create the replay source of ``venue``: its data from the past, for ``open_replay``.
+
+    A venue that declares ``Capabilities.replay`` implements it (Tardis, Databento historical
+    and intraday replay). The source yields the same event objects a live session yields,
+    ordered as asked (:class:`tradeport.replay.ReplayRequest`).
+
+    :param venue: the venue name, as registered.
+    :param config: the venue's config instance.
+    :param instruments: the provider created for the same replay session.
+    :param frames: the raw-frame parsers other plugins offer (a replay of recorded venue
+        frames parses them with the recorded venue's own parser).
+    :return: a :class:`tradeport.replay.ReplaySource`, or None when this plugin does not
+        provide ``venue``.
+
+    .. versionadded:: 0.2
     """
 
 

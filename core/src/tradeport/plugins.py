@@ -66,6 +66,8 @@ HOOK_ARGS: dict[str, tuple[str, ...]] = {
     "tradeport_create_execution_client": ("venue", "config", "instruments", "events"),
     "tradeport_conformance_harness": ("venue",),
     "tradeport_register_sinks": ("register",),
+    "tradeport_register_frame_parsers": ("register",),
+    "tradeport_create_replay_source": ("venue", "config", "instruments", "frames"),
 }
 
 

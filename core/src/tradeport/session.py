@@ -29,7 +29,7 @@ from tradeport.errors import PluginError, UnsupportedOperation
 from tradeport.plugins import PluginRegistry, load_plugins
 from tradeport.venue import VenueSpec
 
-__all__ = ["Venue", "open_venue"]
+__all__ = ["Venue", "open_venue", "venue_config"]
 
 
 class Venue:
@@ -101,6 +101,28 @@ class Venue:
             return await self._receive.receive()
 
 
+def venue_config(
+    spec: VenueSpec,
+    name: str,
+    config: Mapping[str, Any] | Any | None,
+    *,
+    toml_path: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Any:
+    """The venue's config from a dict, an instance or None (defaults plus environment), and
+    a TOML file's ``[<name>]`` table (``open_venue`` and ``open_replay`` share it)."""
+    if spec.config_type is None:
+        return config
+    return load_config(
+        spec.config_type,
+        config,
+        toml_path=toml_path,
+        toml_table=name if toml_path else None,
+        env_vars=spec.env_vars,
+        environ=environ,
+    )
+
+
 @contextlib.asynccontextmanager
 async def open_venue(
     name: str,
@@ -123,17 +145,7 @@ async def open_venue(
     """
     registry = registry if registry is not None else load_plugins(environ)
     spec = registry.venue(name)
-    if spec.config_type is not None:
-        cfg = load_config(
-            spec.config_type,
-            config,
-            toml_path=toml_path,
-            toml_table=name if toml_path else None,
-            env_vars=spec.env_vars,
-            environ=environ,
-        )
-    else:
-        cfg = config
+    cfg = venue_config(spec, name, config, toml_path=toml_path, environ=environ)
     send: MemoryObjectSendStream[Any]
     receive: MemoryObjectReceiveStream[Any]
     send, receive = anyio.create_memory_object_stream(max_buffer_size=event_buffer)

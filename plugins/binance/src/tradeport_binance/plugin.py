@@ -90,6 +90,14 @@ def tradeport_create_execution_client(
 
 
 @hookimpl
+def tradeport_register_frame_parsers(register: Callable[[Any], None]) -> None:
+    """Offer the market stream parser to replay providers (through the core)."""
+    from tradeport_binance.websocket.frames import frame_parser_spec
+
+    register(frame_parser_spec())
+
+
+@hookimpl
 def tradeport_conformance_harness(venue: str) -> Any:
     """The Binance mock venue harnesses, one per account type the suite covers (imported only
     when the suite asks): ``tradeport conformance binance`` runs each and merges them."""
