@@ -130,3 +130,14 @@ def test_cli_info_shows_the_declared_fact(plugin, monkeypatch, capsys) -> None:
     described = json.loads(capsys.readouterr().out)
     assert described["data_only"] is True and described["kind"] == "DATA_PROVIDER"
     assert described["instrument_venues"] == ["XCME", "XNAS"]
+
+
+def test_cli_info_names_the_raw_frame_parser(capsys) -> None:
+    pytest.importorskip("tradeport_binance")
+    assert cli_main(["info", "binance"]) == 0
+    out = capsys.readouterr().out
+    assert "raw-frame parser (for replay providers): trade, aggTrade, bookTicker" in out
+    assert cli_main(["info", "binance", "--json"]) == 0
+    described = json.loads(capsys.readouterr().out)
+    assert "depth" in described["frame_parser"]["channels"] and described["data_only"] is False
+

@@ -188,6 +188,11 @@ def cmd_info(venue: str, as_json: bool) -> int:
         print(f"tradeport info: {exc}", file=sys.stderr)
         return EXIT_USAGE
     d = spec.describe()
+    from tradeport.frames import FrameParsers
+
+    offers = FrameParsers.from_registry(registry)
+    if venue in offers.venues():
+        d["frame_parser"] = {"channels": list(offers.spec(venue).channels)}
     if as_json:
         _print_json(d)
         return EXIT_OK
@@ -200,6 +205,9 @@ def cmd_info(venue: str, as_json: bool) -> int:
         print(f"replay: {', '.join(d['capabilities']['replay'])} (tradeport.open_replay)")
     if d["instrument_venues"] != [d["venue_id"]]:
         print(f"instrument ids: SYMBOL.{{{', '.join(d['instrument_venues'])}}}")
+    if "frame_parser" in d:
+        channels = ", ".join(d["frame_parser"]["channels"])
+        print(f"raw-frame parser (for replay providers): {channels}")
     print("urls:")
     for k, v in d["urls"].items():
         print(f"  {k}: {v}")

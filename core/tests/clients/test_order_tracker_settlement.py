@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import attrs
+import pytest
 from tradeport.clients.orders import OrderTracker
 from tradeport.model.enums import OrderStatus, SettlementStatus
 from tradeport.model.events import (
@@ -138,3 +139,31 @@ def test_lapsed_bet_is_an_expiry() -> None:
     (expired,) = t.on_order_report(report(OrderStatus.LAPSED, filled="0.5", ts=3))
     assert isinstance(expired, OrderExpired)
     assert t.find(CID).closed
+
+
+@pytest.mark.anyio
+async def test_mass_status_keeps_the_settled_report_of_a_trade() -> None:
+    from tradeport.clients.base import ExecutionClient
+
+    stages = [
+        staged("t1", PROVISIONAL, "MATCHED"),
+        staged("t1", FINAL, "CONFIRMED"),
+        staged("t1", PROVISIONAL, "MINED"),  # a lagging replica repeats an older stage
+        staged("t2", PROVISIONAL, "MATCHED"),
+        staged("t3", PROVISIONAL, "MINED"),
+        staged("t3", REVERSED, "FAILED"),
+    ]
+
+    class Venue(ExecutionClient):
+        async def order_status_reports(self, *args, **kwargs):
+            return []
+
+        async def fill_reports(self, *args, **kwargs):
+            return stages
+
+    status = await Venue("TEST", None).mass_status()
+    assert [(f.trade_id.value, f.settlement) for f in status.fill_reports] == [
+        ("t1", FINAL),
+        ("t2", PROVISIONAL),
+        ("t3", REVERSED),
+    ]
