@@ -19,11 +19,21 @@ from tradeport.model.data import (
     TradeTick,
 )
 from tradeport.model.enums import BookAction
+from tradeport.testing.recorded import missing_reason, recorded_payloads
 from tradeport_binance.http.parse import parse_futures_instrument, parse_spot_instrument
 from tradeport_binance.websocket.frames import BinanceFrameParser
 
 TS = 1_700_000_000_123_456_789
-RECORDED = Path(__file__).resolve().parents[3] / ".." / "shared" / "venue-payloads" / "binance"
+_PAYLOADS = recorded_payloads("binance", __file__)
+
+
+def recorded(name: str) -> Path:
+    """A file of ../shared/venue-payloads/binance; the test skips, naming it, when absent."""
+    if _PAYLOADS is None or not (_PAYLOADS.folder / name).exists():
+        pytest.skip(missing_reason("binance") + f" ({name})")
+    return _PAYLOADS.folder / name
+
+
 BNBBTC = parse_spot_instrument(load("spot_exchange_info.json")["symbols"][0], 0)
 
 
@@ -32,9 +42,7 @@ def envelope(stream: str, payload_file: str) -> bytes:
 
 
 def futures_btcusdt():
-    path = RECORDED / "nautilus" / "http_futures_market_exchange_info.json"
-    if not path.exists():
-        pytest.skip(f"recorded payload {path} is not available")
+    path = recorded("nautilus/http_futures_market_exchange_info.json")
     record = json.loads(path.read_text())["symbols"][0]
     assert record["symbol"] == "BTCUSDT"
     return parse_futures_instrument(record, 0)
@@ -100,9 +108,9 @@ def test_bad_frames_are_refused_naming_the_problem() -> None:
 def test_instruments_of_two_account_types_are_refused() -> None:
     perp = futures_btcusdt()
     spot = parse_spot_instrument(
-        json.loads((RECORDED / "nautilus" / "http_spot_market_exchange_info.json").read_text())[
-            "symbols"
-        ][0],
+        json.loads(recorded("nautilus/http_spot_market_exchange_info.json").read_text())["symbols"][
+            0
+        ],
         0,
     )
     with pytest.raises(ValidationError, match="one account type"):

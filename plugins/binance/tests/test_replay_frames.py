@@ -32,6 +32,7 @@ from tradeport.model.identifiers import InstrumentId
 from tradeport.plugins import load_plugins
 from tradeport.replay import ReplayRequest, ReplaySource, ReplaySubscription
 from tradeport.session import open_venue
+from tradeport.testing.recorded import missing_reason, recorded_payloads
 from tradeport.venue import VenueSpec
 from tradeport_binance.testing import BinanceHarness
 from tradeport_conformance.simulated.records import SimInstrument
@@ -40,7 +41,9 @@ pytestmark = pytest.mark.anyio
 
 DEADLINE = 10.0
 TEST_DATA = Path(__file__).parent / "test_data"
-RECORDED = Path(__file__).resolve().parents[3] / ".." / "shared" / "venue-payloads" / "binance"
+_PAYLOADS = recorded_payloads("binance", __file__)
+#: ../shared/venue-payloads/binance; a test needing an absent file skips, naming it.
+RECORDED = _PAYLOADS.folder if _PAYLOADS is not None else Path("venue-payloads-absent")
 
 #: (file, channel, symbol): recorded frames are combined-stream envelopes already; the
 #: documentation examples are bare payloads, wrapped as Binance wraps them on /stream.
@@ -65,7 +68,7 @@ SYMBOLS = {
 
 def _frame(path: Path, channel: str, symbol: str) -> bytes:
     if not path.exists():
-        pytest.skip(f"recorded payload {path} is not available")
+        pytest.skip(missing_reason("binance") + f" ({path.name})")
     body = json.loads(path.read_text())
     if "stream" not in body:
         body = {"stream": f"{symbol.lower()}@{channel}", "data": body}
