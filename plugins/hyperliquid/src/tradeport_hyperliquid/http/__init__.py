@@ -1,0 +1,1 @@
+"""Hyperliquid REST: ``POST /info`` (reads) and ``POST /exchange`` (signed actions)."""

@@ -1,0 +1,1 @@
+"""Hyperliquid streams: the venue protocol for the core WebSocketClient, and parsers."""
