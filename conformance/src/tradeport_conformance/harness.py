@@ -72,6 +72,11 @@ class ProtocolFeatures:
     close_codes: bool = True
     #: The venue has its own rate-limit error code besides HTTP 429 (ER1).
     venue_rate_limit_code: bool = False
+    #: Private queries are signed requests (LG4 then probes with a query). False for venues
+    #: that sign only commands (Hyperliquid: reads are unsigned ``/info`` requests): LG4 then
+    #: probes with an order, which the venue must accept when signed right and refuse with a
+    #: definitive rejection when signed by an unknown key.
+    signed_reads: bool = True
 
 
 @attrs.frozen

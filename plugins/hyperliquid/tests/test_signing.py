@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import anyio
+import anyio.lowlevel
 import pytest
 from tradeport.secrets import Secret
 from tradeport_hyperliquid.credential import (
@@ -215,7 +216,7 @@ async def test_nonce_source_concurrent_tasks_get_distinct_nonces() -> None:
     got: list[int] = []
 
     async def take() -> None:
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         got.append(source.next())
 
     async with anyio.create_task_group() as group:

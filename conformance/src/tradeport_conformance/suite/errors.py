@@ -27,14 +27,16 @@ FAST_RETRY = {"http_retry_delay": 0.05, "http_max_attempts": 3}
 
 
 def _attempts_of_first(requests) -> int:
-    """How many times the first request in ``requests`` was sent (same method, path, query).
+    """How many times the first request in ``requests`` was sent (same method, path, query
+    and body: venues with one RPC path, such as Hyperliquid's ``POST /info``, tell requests
+    apart by their body).
 
     A load may make several different requests (one per product category); only the one that
     met the injected failures is retried.
     """
     first = requests[0]
-    key = (first.method, first.path, first.query)
-    return sum((r.method, r.path, r.query) == key for r in requests)
+    key = (first.method, first.path, first.query, first.body)
+    return sum((r.method, r.path, r.query, r.body) == key for r in requests)
 
 
 @pytest.mark.anyio

@@ -14,9 +14,53 @@ from tradeport.errors import (
 )
 
 from tradeport_conformance.markers import requires, scenario
-from tradeport_conformance.suite.helpers import pick_instrument
+from tradeport_conformance.suite.helpers import next_matching, pick_instrument, prices_for
 
 pytestmark = pytest.mark.anyio
+
+
+async def _signed_commands_verified(harness, open_session, iid) -> None:
+    """LG4 for venues that sign only commands: a far-away limit order signed right is
+    accepted (and its signature verified); signed by an unknown key it is refused: a typed
+    error, or an OrderRejected carrying the venue's reason (definitive evidence)."""
+    from tradeport.model.enums import OrderSide
+    from tradeport.model.events import OrderAccepted, OrderRejected
+    from tradeport.model.orders import Order
+
+    async def submit(credentials: str):
+        async with open_session(credentials, connect=False) as venue:
+            await venue.instruments.load_all()
+            inst = venue.instruments.get(iid)
+            p = prices_for(inst)
+            order = Order.limit(
+                instrument_id=iid,
+                side=OrderSide.BUY,
+                quantity=inst.make_qty(p["size"]),
+                price=inst.make_price(p["far_bid"]),
+            )
+            try:
+                await venue.execution.submit_order(order)
+            except (AuthenticationError, RequestRejected) as exc:
+                return exc
+            return await next_matching(
+                venue,
+                lambda e: (
+                    isinstance(e, (OrderAccepted, OrderRejected))
+                    and e.client_order_id == order.client_order_id
+                ),
+                what="the order's outcome",
+            )
+
+    outcome = await submit("valid")
+    assert isinstance(outcome, OrderAccepted), f"a correctly signed order was refused: {outcome}"
+    signed = [r for r in harness.requests if r.signature_ok is not None]
+    assert signed, "the mock venue verified no signature"
+    assert all(r.signature_ok for r in signed), "a signature the venue refuses was sent"
+    outcome = await submit("invalid")
+    assert isinstance(outcome, (AuthenticationError, RequestRejected, OrderRejected)), outcome
+    if isinstance(outcome, OrderRejected):
+        assert outcome.reason, "rejected without the venue's reason"
+    assert any(r.signature_ok is False for r in harness.requests)
 
 __all__ = ["TestLogin"]
 
@@ -73,6 +117,9 @@ class TestLogin:
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
         iid = pick_instrument(harness, venue_capabilities)
+        if not harness.features.signed_reads:
+            await _signed_commands_verified(harness, open_session, iid)
+            return
         async with open_session("valid", connect=False) as venue:
             await venue.execution.order_status_reports(iid)
         signed = [r for r in harness.requests if r.signature_ok is not None]

@@ -235,7 +235,7 @@ class Wallet:
     :param vault_address: a vault or subaccount the L1 actions trade for (None: the account).
     """
 
-    __slots__ = ("_key", "signer", "account_address", "vault_address")
+    __slots__ = ("_key", "account_address", "signer", "vault_address")
 
     def __init__(
         self,

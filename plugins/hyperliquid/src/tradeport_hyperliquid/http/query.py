@@ -190,7 +190,9 @@ def round_price(instrument: Instrument, price: Decimal, *, up: bool) -> Decimal:
     return price.quantize(Decimal(1), rounding=rounding)
 
 
-def slippage_price(instrument: Instrument, mid: Decimal, side: OrderSide, slippage: Decimal) -> Decimal:
+def slippage_price(
+    instrument: Instrument, mid: Decimal, side: OrderSide, slippage: Decimal
+) -> Decimal:
     """The IOC limit a MARKET order is sent with: ``mid * (1 +/- slippage)``, rounded outwards
     to a valid price (the SDK's ``_slippage_price``)."""
     buy = side is OrderSide.BUY
@@ -288,7 +290,9 @@ def candle_interval(bar_type: BarType) -> str:
     interval = f"{bar_type.spec.step}{unit}" if unit else ""
     if interval not in CANDLE_INTERVALS:
         raise ValidationError(
-            "bar_type", str(bar_type), f"has no Hyperliquid interval ({', '.join(CANDLE_INTERVALS)})"
+            "bar_type",
+            str(bar_type),
+            f"has no Hyperliquid interval ({', '.join(CANDLE_INTERVALS)})",
         )
     return interval
 
