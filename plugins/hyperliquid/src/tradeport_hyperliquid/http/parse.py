@@ -336,7 +336,14 @@ def _client_order_id(record: Mapping[str, Any]) -> ClientOrderId | None:
     return client_order_id_of(cloid) if isinstance(cloid, str) and is_cloid(cloid) else None
 
 
-_TIF_FROM_VENUE = {"Gtc": TimeInForce.GTC, "Ioc": TimeInForce.IOC, "Alo": TimeInForce.GTC}
+_TIF_FROM_VENUE = {
+    "Gtc": TimeInForce.GTC,
+    "Ioc": TimeInForce.IOC,
+    "Alo": TimeInForce.GTC,  # post-only: GTC with the post-only flag
+    # Orders of the venue's own front end and liquidations are market orders (IOC).
+    "FrontendMarket": TimeInForce.IOC,
+    "LiquidationMarket": TimeInForce.IOC,
+}
 
 
 def parse_order_status_report(
