@@ -284,3 +284,13 @@ def test_hook_register_frame_parsers(monkeypatch) -> None:
         parsers.create("upper", [], channels=["json"])
     with pytest.raises(ValueError, match="names no channels"):
         FrameParserSpec(venue="x", channels=(), factory=lambda i, c: Upper(i))
+
+
+def test_a_resume_cursor_survives_the_process_as_json() -> None:
+    import json
+
+    from tradeport.model.serialization import structure, unstructure
+
+    cursor = ReplayCursor(order_by="ts_init", ts=T0 + SECOND, count=2, events=3)
+    text = json.dumps(unstructure(cursor))
+    assert structure(json.loads(text), ReplayCursor) == cursor

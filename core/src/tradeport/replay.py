@@ -115,7 +115,9 @@ class ReplaySubscription:
 @attrs.frozen(kw_only=True)
 class ReplayCursor:
     """Where a replay stands: after the ``count``-th event whose ``order_by`` timestamp is
-    ``ts`` (``events`` delivered in all). Pass it as ``open_replay(resume=...)``."""
+    ``ts`` (``events`` delivered in all). Pass it as ``open_replay(resume=...)``; to resume in
+    another process, store ``tradeport.model.serialization.unstructure(cursor)`` (a JSON-safe
+    dict) and ``structure(it, ReplayCursor)`` it back."""
 
     order_by: str
     ts: int

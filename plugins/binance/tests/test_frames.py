@@ -72,6 +72,18 @@ def test_depth_frame_gives_the_deltas_as_sent() -> None:
     ]
 
 
+def test_recorded_depth_snapshot_is_the_live_clients_snapshot() -> None:
+    from tradeport_binance.http.parse import parse_book_snapshot
+
+    parser = BinanceFrameParser([BNBBTC])
+    # Tardis records the REST snapshot in the stream as <symbol>@depthSnapshot.
+    (snapshot,) = parser.parse(envelope("bnbbtc@depthSnapshot", "spot_depth_snapshot.json"), TS)
+    assert snapshot == parse_book_snapshot(load("spot_depth_snapshot.json"), BNBBTC, TS)
+    assert snapshot.is_snapshot and snapshot.sequence == 1027024
+    with pytest.raises(ValidationError, match="needs the stream envelope"):
+        parser.parse(raw("spot_depth_snapshot.json"), TS, channel="depthSnapshot")
+
+
 def test_open_kline_gives_nothing_and_acks_give_nothing() -> None:
     parser = BinanceFrameParser([BNBBTC])
     assert parser.parse(envelope("bnbbtc@kline_1m", "spot_kline.json"), TS) == []  # "x": false

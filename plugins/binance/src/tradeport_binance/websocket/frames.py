@@ -14,6 +14,10 @@ Frames are the combined-stream envelope ``{"stream": "<symbol>@<channel>", "data
 * ``bookTicker``: a QuoteTick;
 * ``depth`` (``depth@100ms`` and the other speeds): the update's OrderBookDeltas as sent (not
   synchronised: the live client applies them to a REST snapshot first);
+* ``depthSnapshot``: a REST depth snapshot a recorder stored in the stream (Tardis records
+  ``<symbol>@depthSnapshot`` frames whose data is the ``GET depth`` response) as the snapshot
+  OrderBookDeltas the live client builds from that response; envelopes only (the payload
+  names no symbol);
 * ``kline_<interval>``: a BinanceBar once the kline is closed (``k.x``), nothing before, as
   live;
 * ``markPrice`` (futures): MarkPriceUpdate, IndexPriceUpdate and, for perpetuals,
@@ -47,7 +51,7 @@ from tradeport_binance.websocket.payloads import (
 __all__ = ["CHANNELS", "BinanceFrameParser", "frame_parser"]
 
 #: The channels (stream name after ``@``, without speed or interval) this parser reads.
-CHANNELS = ("trade", "aggTrade", "bookTicker", "depth", "kline", "markPrice")
+CHANNELS = ("trade", "aggTrade", "bookTicker", "depth", "depthSnapshot", "kline", "markPrice")
 _INTERVALS = {interval: spec for spec, interval in KLINE_INTERVALS.items()}
 
 
@@ -78,11 +82,12 @@ class BinanceFrameParser:
         self._ts_init = 0
         # The live parser, with the recorded arrival time as its clock.
         self.stream_parser = StreamParser(by_native.get, clock=lambda: self._ts_init)
-        self._routes: dict[str, Callable[[bytes, str], list[Any]]] = {
+        self._routes: dict[str, Callable[[bytes, str | None], list[Any]]] = {
             "trade": self._trade,
             "aggTrade": self._agg_trade,
             "bookTicker": self._book_ticker,
             "depth": self._depth,
+            "depthSnapshot": self._depth_snapshot,
             "kline": self._kline,
             "markPrice": self._mark_price,
         }
@@ -91,6 +96,7 @@ class BinanceFrameParser:
         """The events the live data client publishes for ``frame``, arrived at ``ts_init``."""
         raw = frame.encode() if isinstance(frame, str) else bytes(frame)
         payload = raw
+        symbol: str | None = None  # from the stream name, for payloads that do not name it
         if channel is None:
             try:
                 envelope = _decode_envelope(raw)
@@ -101,7 +107,8 @@ class BinanceFrameParser:
             if envelope.stream is None or not envelope.data:
                 # A subscription ack ({"result":null,"id":1}) or an error reply: no events.
                 return []
-            channel = envelope.stream.partition("@")[2]
+            stream_symbol, _, channel = envelope.stream.partition("@")
+            symbol = stream_symbol.upper()
             payload = bytes(envelope.data)
         name = channel.split("@")[0].split("_")[0]
         route = self._routes.get(name)
@@ -109,26 +116,34 @@ class BinanceFrameParser:
             raise ValidationError("channel", channel, f"is not one of {', '.join(CHANNELS)}")
         self._ts_init = ts_init
         try:
-            return route(payload, channel)
+            return route(payload, symbol)
         except msgspec.ValidationError as exc:
             raise ValidationError(f"{name} payload", payload[:80], str(exc)) from None
 
     # -- one per channel: what BinanceDataClient's route of that stream emits ---------------------
 
-    def _trade(self, payload: bytes, channel: str) -> list[Any]:
+    def _trade(self, payload: bytes, symbol: str | None) -> list[Any]:
         return [self.stream_parser.parse_trade_tick(decode_trade(payload))]
 
-    def _agg_trade(self, payload: bytes, channel: str) -> list[Any]:
+    def _agg_trade(self, payload: bytes, symbol: str | None) -> list[Any]:
         return [self.stream_parser.parse_agg_trade_tick(decode_agg_trade(payload))]
 
-    def _book_ticker(self, payload: bytes, channel: str) -> list[Any]:
+    def _book_ticker(self, payload: bytes, symbol: str | None) -> list[Any]:
         return [self.stream_parser.parse_quote_tick(decode_book_ticker(payload))]
 
-    def _depth(self, payload: bytes, channel: str) -> list[Any]:
+    def _depth(self, payload: bytes, symbol: str | None) -> list[Any]:
         batch = self.stream_parser.parse_depth_batch(decode_depth_update(payload))
         return [batch.deltas] if batch.deltas is not None else []
 
-    def _kline(self, payload: bytes, channel: str) -> list[Any]:
+    def _depth_snapshot(self, payload: bytes, symbol: str | None) -> list[Any]:
+        from tradeport_binance.http.parse import parse_book_snapshot
+
+        if symbol is None:
+            raise ValidationError("channel", "depthSnapshot", "needs the stream envelope")
+        instrument = self.stream_parser.info(symbol).instrument
+        return [parse_book_snapshot(_decode_dict(payload), instrument, self._ts_init)]
+
+    def _kline(self, payload: bytes, symbol: str | None) -> list[Any]:
         data = _decode_dict(payload)
         kline = data["k"]
         if not kline["x"]:
@@ -141,7 +156,7 @@ class BinanceFrameParser:
         bar_type = BarType.from_str(f"{instrument}-{step}-{aggregation.value}-LAST-EXTERNAL")
         return [self.stream_parser.parse_bar(data, bar_type)]
 
-    def _mark_price(self, payload: bytes, channel: str) -> list[Any]:
+    def _mark_price(self, payload: bytes, symbol: str | None) -> list[Any]:
         update = self.stream_parser.parse_mark_price(_decode_dict(payload))
         mark, index, funding = self.stream_parser.split_mark_price(update)
         return [mark, index] + ([funding] if funding is not None else [])
