@@ -127,6 +127,8 @@ def test_options() -> None:
     assert call.option_kind is OptionKind.CALL and call.strike_price == Price("92000")
     # ctVal 1 BTC x ctMult 0.01: one contract is 0.01 BTC.
     assert call.multiplier == Quantity("0.01") and call.settle_currency == "BTC"
+    # The premium is quoted in BTC (tickSz 0.0001 BTC); the strike 92000 is USD.
+    assert call.quote_currency == "BTC"
     assert call.expiry_ns == 1734422400000 * MS
     assert call.price_increment == Price("0.0001")
     put = instrument("http_get_instruments_option.json", "BTC-USD-241217-92000-P")

@@ -486,7 +486,7 @@ def parse_fill_report(
     else:
         side = OrderSide.BUY if record["isBuyer"] else OrderSide.SELL
         maker = bool(record["isMaker"])
-    commission_asset = record.get("commissionAsset") or instrument.quote_currency
+    commission_asset = record.get("commissionAsset") or settlement_currency(instrument)
     position_side = record.get("positionSide")
     return FillReport(
         account_id=account_id,

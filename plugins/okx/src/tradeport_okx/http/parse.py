@@ -185,9 +185,11 @@ def parse_instrument(record: dict[str, Any], ts_init: int | None = None) -> Inst
             **common,
         )
     if inst_type == "OPTION":
+        # OKX options are quoted and settled in the coin (a BTC-USD call's px and tickSz are
+        # BTC); only the strike is in the index currency (USD).
         return OptionContract(
             underlying=family,
-            quote_currency=quote,
+            quote_currency=settle,
             settle_currency=settle,
             option_kind=OPT_TYPE_TO_KIND[record["optType"]],
             strike_price=Price.from_str(record["stk"]),
