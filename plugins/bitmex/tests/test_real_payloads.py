@@ -29,7 +29,7 @@ from tradeport.model.enums import (
 )
 from tradeport.model.instruments import Instrument, Perpetual, SpotPair
 from tradeport.model.numbers import Money, Price, Quantity
-from tradeport.testing.recorded import missing_reason, recorded_payloads
+from tradeport.testing.recorded import require_recorded
 from tradeport_bitmex.conversions import parse_timestamp_ns
 from tradeport_bitmex.http.parse import (
     parse_fill_report,
@@ -47,10 +47,7 @@ from tradeport_bitmex.websocket.parse import (
     parse_trade_tick,
 )
 
-RECORDED = recorded_payloads("bitmex", __file__)
-if RECORDED is None:
-    pytest.skip(missing_reason("bitmex"), allow_module_level=True)
-assert RECORDED is not None
+RECORDED = require_recorded("bitmex", __file__)
 
 TS = 1_700_000_000_000_000_000
 CCXT: dict[str, Any] = RECORDED.load("ccxt_static.json")
@@ -297,5 +294,5 @@ NAUTILUS_TESTS = {
 
 def test_every_recorded_payload_is_checked() -> None:
     """A payload added to the folder without a check here fails this test."""
-    assert set(CCXT) - {"_source"} == set(CCXT_CHECKS)
+    assert RECORDED.entries("ccxt_static.json") == set(CCXT_CHECKS)
     assert RECORDED.files() == {"ccxt_static.json", "fixtures.json", *NAUTILUS_TESTS}

@@ -28,7 +28,7 @@ from tradeport.model.enums import (
 from tradeport.model.identifiers import AccountId
 from tradeport.model.instruments import Instrument, Perpetual, SpotPair
 from tradeport.model.numbers import Money, Price, Quantity
-from tradeport.testing.recorded import missing_reason, recorded_payloads
+from tradeport.testing.recorded import require_recorded
 from tradeport_bybit.http.parse import (
     parse_account_state,
     parse_bar,
@@ -46,10 +46,7 @@ from tradeport_bybit.websocket.parse import (
     parse_ws_trades,
 )
 
-RECORDED = recorded_payloads("bybit", __file__)
-if RECORDED is None:
-    pytest.skip(missing_reason("bybit"), allow_module_level=True)
-assert RECORDED is not None
+RECORDED = require_recorded("bybit", __file__)
 
 MS = 1_000_000
 TS = 1_700_000_000_000_000_000
@@ -397,5 +394,5 @@ NAUTILUS_TESTS = {
 
 def test_every_recorded_payload_is_checked() -> None:
     """A payload added to the folder without a check here fails this test."""
-    assert set(CCXT) - {"_source"} == set(CCXT_CHECKS)
+    assert RECORDED.entries("ccxt_static.json") == set(CCXT_CHECKS)
     assert RECORDED.files() == {"ccxt_static.json", "fixtures.json", *NAUTILUS_TESTS}

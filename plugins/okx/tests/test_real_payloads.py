@@ -14,7 +14,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from tradeport.model.data import BarType
 from tradeport.model.enums import (
     AccountType,
@@ -36,7 +35,7 @@ from tradeport.model.instruments import (
     SpotPair,
 )
 from tradeport.model.numbers import Price, Quantity
-from tradeport.testing.recorded import missing_reason, recorded_payloads
+from tradeport.testing.recorded import require_recorded
 from tradeport_okx.http.parse import (
     parse_account_state,
     parse_bar,
@@ -49,10 +48,7 @@ from tradeport_okx.http.parse import (
 )
 from tradeport_okx.websocket.parse import parse_book_deltas
 
-RECORDED = recorded_payloads("okx", __file__)
-if RECORDED is None:
-    pytest.skip(missing_reason("okx"), allow_module_level=True)
-assert RECORDED is not None
+RECORDED = require_recorded("okx", __file__)
 
 MS = 1_000_000
 TS = 1_700_000_000_000_000_000
@@ -299,7 +295,4 @@ CHECKED = {
 def test_every_recorded_payload_is_checked() -> None:
     """A payload added to the folder without a check here fails this test."""
     assert RECORDED.files() == set(CHECKED)
-    assert set(RECORDED.load("ccxt_static.json")) == {
-        "_source",
-        "fetchBalance spot balance (details[0:3])",
-    }
+    assert RECORDED.entries("ccxt_static.json") == {"fetchBalance spot balance (details[0:3])"}

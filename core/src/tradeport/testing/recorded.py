@@ -2,11 +2,11 @@
 
 They live outside the repository, in ``../shared/venue-payloads/<venue>/`` next to the repo
 root (SOURCES.md there names each file's origin), and are never copied in. A test module
-finds them with :func:`recorded_payloads` and skips with a reason when they are absent::
+finds them with :func:`require_recorded`, which skips the whole module with a reason when they
+are absent (:func:`recorded_payloads` just returns None then)::
 
-    RECORDED = recorded_payloads("bybit", __file__)
-    if RECORDED is None:
-        pytest.skip(missing_reason("bybit"), allow_module_level=True)
+    RECORDED = require_recorded("bybit", __file__)
+    CCXT = RECORDED.load("ccxt_static.json")
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RecordedPayloads", "missing_reason", "recorded_payloads"]
+__all__ = ["RecordedPayloads", "missing_reason", "recorded_payloads", "require_recorded"]
 
 
 class RecordedPayloads:
@@ -32,6 +32,11 @@ class RecordedPayloads:
     def files(self) -> set[str]:
         """Every JSON file, as a path relative to the folder."""
         return {p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.json")}
+
+    def entries(self, name: str) -> set[str]:
+        """The named captures of a file of several (``ccxt_static.json``), without its
+        ``_source`` note."""
+        return set(self.load(name)) - {"_source"}
 
 
 def _repo_root(start: Path) -> Path | None:
@@ -57,3 +62,13 @@ def missing_reason(venue: str) -> str:
         f"recorded {venue} payloads not found at ../shared/venue-payloads/{venue} "
         "(they live beside the repository and are never copied into it)"
     )
+
+
+def require_recorded(venue: str, test_file: str | Path) -> RecordedPayloads:
+    """:func:`recorded_payloads`, skipping the calling test module (pytest) when absent."""
+    recorded = recorded_payloads(venue, test_file)
+    if recorded is None:
+        import pytest  # only test modules call this; the package does not depend on pytest
+
+        pytest.skip(missing_reason(venue), allow_module_level=True)
+    return recorded
