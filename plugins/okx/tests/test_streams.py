@@ -14,7 +14,7 @@ import anyio
 import pytest
 from tradeport.clients.base import Reconnected
 from tradeport.errors import AuthenticationError, SubscriptionError
-from tradeport.model.data import QuoteTick, TradeTick
+from tradeport.model.data import Bar, BarType, QuoteTick, TradeTick
 from tradeport.model.enums import AggressorSide, OrderSide, ProductType
 from tradeport.model.events import (
     OrderAccepted,
@@ -133,6 +133,29 @@ async def test_quotes_and_trades(anyio_backend: str) -> None:
         trade = await next_event(venue, lambda e: isinstance(e, TradeTick))
         assert str(trade.trade_id) == trade_id
         assert trade.aggressor_side is AggressorSide.BUYER
+
+
+async def test_candle_channel_bars_are_stamped_at_their_close(anyio_backend: str) -> None:
+    # The candle channel sends the candle's open time; the bar carries its close, and REST
+    # history stamps the same candle the same way.
+    async with OkxHarness() as harness, session(harness) as venue:
+        iid = harness.instrument_id(ProductType.SPOT)
+        assert iid is not None
+        bar_type = BarType.from_str(f"{iid}-1-MINUTE-LAST-EXTERNAL")
+        await venue.data.subscribe_bars(bar_type)
+        open_ms = 1_747_094_040_000
+        await harness.publish_bar(iid, D("100"), D("101"), D("99"), D("100.5"), D("2"), open_ms)
+        bar = await next_event(venue, lambda e: isinstance(e, Bar))
+        assert bar.ts_event == (open_ms + 60_000) * 1_000_000
+        # The mock's history ends with the candle that opened a minute before its clock's
+        # current minute: stamped at its close, that is the start of the current minute.
+        minute = 60_000_000_000
+        before = harness.exchange.now() // minute * minute
+        harness.seed_history(iid, bars=3)
+        after = harness.exchange.now() // minute * minute
+        history = await venue.data.request_bars(bar_type)
+        assert [b.ts_event - history[0].ts_event for b in history] == [0, minute, 2 * minute]
+        assert before <= history[-1].ts_event <= after
 
 
 async def test_server_closes_a_silent_connection_and_the_client_comes_back(
