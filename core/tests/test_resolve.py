@@ -120,10 +120,27 @@ async def test_a_subscription_awaits_resolution() -> None:
         subscribed: ClassVar[list[Any]] = []
 
         async def subscribe_quotes(self, instrument_id: InstrumentId) -> None:
-            instrument = await self.instruments.ensure(instrument_id)
+            instrument = await self.ensure_instrument(instrument_id)
             self.subscribed.append(instrument)
 
     provider = ContractLookup()
     data = BrokerData("BROKER", None, instruments=provider)
     await data.subscribe_quotes(ESZ6.id)
     assert data.subscribed == [ESZ6] and provider.find(ESZ6.id) is ESZ6
+
+
+async def test_an_order_awaits_resolution() -> None:
+    from tradeport.clients import ExecutionClient
+    from tradeport.model import Order, OrderSide
+
+    class BrokerExecution(ExecutionClient):
+        async def submit_order(self, order: Order) -> None:
+            self.submitted = (await self.ensure_instrument(order.instrument_id), order)
+
+    provider = ContractLookup()
+    execution = BrokerExecution("BROKER", None, instruments=provider)
+    order = Order.limit(AAPL.id, OrderSide.BUY, Quantity.from_str("1"), Price.from_str("190.25"))
+    await execution.submit_order(order)
+    assert execution.submitted == (AAPL, order)
+    with pytest.raises(UnknownInstrument, match="no instrument provider"):
+        await BrokerExecution("BROKER", None).ensure_instrument(AAPL.id)

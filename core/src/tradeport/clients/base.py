@@ -283,6 +283,16 @@ class InstrumentProvider(VenueClient):
         return len(self._instruments)
 
 
+async def _ensure_instrument(client: Any, instrument_id: InstrumentId) -> Instrument:
+    provider = client.instruments
+    if provider is None:
+        raise UnknownInstrument(
+            client.venue, instrument_id, "the client has no instrument provider"
+        )
+    instrument: Instrument = await provider.ensure(instrument_id)
+    return instrument
+
+
 class DataClient(VenueClient):
     """Streams market data and answers historical requests for one venue."""
 
@@ -298,6 +308,12 @@ class DataClient(VenueClient):
         self.instruments = instruments
         #: Local order books this client maintains (subscribe_book_deltas), by instrument id.
         self.books: dict[InstrumentId, OrderBook] = {}
+
+    async def ensure_instrument(self, instrument_id: InstrumentId) -> Instrument:
+        """The instrument of a subscription: loaded already, else resolved through the
+        provider (``InstrumentProvider.ensure``): await it before subscribing on a venue where
+        instruments must be looked up first."""
+        return await _ensure_instrument(self, instrument_id)
 
     def book(self, instrument_id: InstrumentId) -> OrderBook:
         """The local book for an instrument subscribed with :meth:`subscribe_book_deltas`."""
@@ -434,6 +450,12 @@ class ExecutionClient(VenueClient):
         #: True only once the venue acknowledged the login of the private stream (or issued the
         #: stream token); False before, after a refusal, and without credentials.
         self.authenticated = False
+
+    async def ensure_instrument(self, instrument_id: InstrumentId) -> Instrument:
+        """The instrument of an order: loaded already, else resolved through the provider
+        (``InstrumentProvider.ensure``): await it before submitting on a venue where
+        instruments must be looked up first (a broker's contract id)."""
+        return await _ensure_instrument(self, instrument_id)
 
     @property
     def has_credentials(self) -> bool:
