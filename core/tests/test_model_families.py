@@ -326,3 +326,53 @@ def test_broker_families_refuse_contradictions() -> None:
             expiry_ns=T1,
             **BROKER_COMMON,
         )
+
+
+def test_cfd_index_and_settlement_records_refuse_bad_values() -> None:
+    from tradeport.model import Cfd, FillReport, IndexInstrument, OrderFillReversed, VenueOrderId
+
+    with pytest.raises(ValidationError, match="underlying"):
+        Cfd(
+            id=InstrumentId.from_str("X.SMART"),
+            raw_symbol=Symbol("X"),
+            underlying="",
+            **BROKER_COMMON,
+        )
+    with pytest.raises(ValidationError, match="base_currency"):
+        Cfd(
+            id=InstrumentId.from_str("X.SMART"),
+            raw_symbol=Symbol("X"),
+            underlying="SPX",
+            base_currency="U S",
+            **BROKER_COMMON,
+        )
+    index = IndexInstrument(
+        id=InstrumentId.from_str("SPX.CBOE"), raw_symbol=Symbol("SPX"), **BROKER_COMMON
+    )
+    assert index.product_type.value == "INDEX"
+    event_fields: dict[str, Any] = {
+        "instrument_id": InstrumentId.from_str("1234.POLYMARKET"),
+        "client_order_id": ClientOrderId("C1"),
+        "trade_id": TradeId("t1"),
+        "order_side": OrderSide.BUY,
+        "last_px": P("0.52"),
+        "commission": Money("0", "pUSD"),
+        "ts_event": T0,
+        "ts_init": T1,
+    }
+    with pytest.raises(ValidationError, match="last_qty"):
+        OrderFillReversed(**event_fields, last_qty=Q("0"), reason="FAILED")
+    with pytest.raises(ValidationError, match="settlement"):
+        FillReport(
+            instrument_id=InstrumentId.from_str("1234.POLYMARKET"),
+            venue_order_id=VenueOrderId("o1"),
+            trade_id=TradeId("t1"),
+            order_side=OrderSide.BUY,
+            last_qty=Q("1"),
+            last_px=P("0.5"),
+            commission=Money("0", "pUSD"),
+            liquidity_side=LiquiditySide.TAKER,
+            ts_event=T0,
+            ts_init=T1,
+            settlement="MINED",
+        )
