@@ -1,6 +1,7 @@
 """The network layer: venue REST (:class:`HttpClient`) and streams (:class:`WebSocketClient`).
 
 * :mod:`tradeport.net.http` - HttpClient: signing hook, exact query strings, retries, typed errors
+* :mod:`tradeport.net.nonce` - NonceSource: strictly increasing nonces per signer
 * :mod:`tradeport.net.ratelimit` - keyed sliding-window rate limiter that waits for capacity
 * :mod:`tradeport.net.backoff` - the backoff policy shared by HTTP retries and WS reconnects
 * :mod:`tradeport.net.stream_session` - StreamSession: heartbeats, idle timeout, reconnects,
@@ -29,6 +30,7 @@ from tradeport.net.framing import (
     parse_fix,
 )
 from tradeport.net.http import HttpClient, SignRequest, SignResult, encode_query
+from tradeport.net.nonce import NonceSource
 from tradeport.net.ratelimit import Quota, RateLimiter
 from tradeport.net.stream_session import (
     ConnectionState,
@@ -74,6 +76,7 @@ __all__ = [
     "Heartbeat",
     "HttpClient",
     "MessageKind",
+    "NonceSource",
     "Quota",
     "RateLimiter",
     "ReconnectPolicy",

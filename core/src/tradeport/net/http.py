@@ -4,7 +4,9 @@ What it adds to httpx:
 
 * an exact, ordered query string, built once and signed as sent (Binance signs the literal query
   string, so the bytes the signer sees are the bytes on the wire);
-* a per-request signing hook, run again for every attempt so timestamps stay fresh;
+* a per-request signing hook, run again for every attempt so timestamps and nonces stay fresh;
+  it may add headers and query parameters or rewrite the body (nonces inside a signed body),
+  and may be async (remote or hardware signers);
 * keyed rate limiting that waits for capacity, and venue back-pressure (429 / 418 with
   ``Retry-After`` blocks the request's keys for everyone);
 * retries with exponential backoff and jitter for network errors, timeouts, 5xx and rate limits,
@@ -15,9 +17,10 @@ What it adds to httpx:
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -100,6 +103,10 @@ class SignRequest:
     """What a signer sees: the request exactly as it will be sent, before signing.
 
     ``query_string`` and ``body`` are the final encoded bytes/text; ``path`` excludes the query.
+    ``json`` / ``form`` are the caller's body before encoding (the object given as ``json=``,
+    the normalised pairs given as ``data=``), for signers that rebuild the body with a nonce
+    or a signature inside it; ``content_type`` is the body's. ``attempt`` counts from 1: the
+    signer runs again for every attempt, so each gets a fresh timestamp, nonce and signature.
     """
 
     method: str
@@ -108,24 +115,63 @@ class SignRequest:
     query_string: str
     body: bytes
     headers: Mapping[str, str]
+    json: Any = None
+    form: tuple[tuple[str, str], ...] | None = None
+    content_type: str | None = None
+    attempt: int = 1
 
     def query_with(self, extra: Params) -> str:
         """The query string with ``extra`` appended, encoded exactly as it will be sent."""
         return encode_query((*self.query, *normalize_params(extra)))
 
+    def form_with(self, extra: Params, *, first: bool = False) -> bytes:
+        """The form body (``data=``) with ``extra`` appended (or put ``first``), encoded
+        exactly as it will be sent (Kraken signs ``nonce=...&...``)."""
+        own, more = self.form or (), normalize_params(extra)
+        return encode_query((*more, *own) if first else (*own, *more)).encode()
+
+    def json_with(self, extra: Mapping[str, Any]) -> bytes:
+        """The JSON body (``json=``, an object) with ``extra``'s keys added, compact."""
+        base = self.json if isinstance(self.json, Mapping) else {}
+        return json_codec.dumps_bytes({**base, **extra})
+
 
 @attrs.frozen(kw_only=True)
 class SignResult:
-    """What a signer adds: headers, and parameters appended to the query in order."""
+    """What a signer adds: headers, parameters appended to the query in order, and
+    optionally a new ``body`` (with its ``content_type``, else the request's) that replaces
+    the request's body for this attempt."""
 
     headers: Mapping[str, str] = attrs.field(factory=dict)
     params: Sequence[tuple[str, ParamValue]] = ()
+    body: bytes | None = None
+    content_type: str | None = None
 
 
-#: Signs one request. May raise MissingCredentials (or any TradeportError) to stop it leaving.
-Signer = Callable[[SignRequest], SignResult]
+#: Signs one request (sync, or async for remote / hardware signers). May raise
+#: MissingCredentials (or any TradeportError) to stop it leaving.
+Signer = Callable[[SignRequest], SignResult | Awaitable[SignResult]]
+
+
+@attrs.frozen
+class _Body:
+    """A request body as encoded, with what it was encoded from."""
+
+    content: bytes
+    content_type: str | None
+    json: Any = None
+    form: tuple[tuple[str, str], ...] | None = None
+
+
 #: Turns a venue response into a typed error (or None when the response is fine / not an error).
 ErrorParser = Callable[[httpx.Response], VenueError | None]
+
+
+def _set_header(headers: dict[str, str], name: str, value: str) -> None:
+    """Set ``name`` case-insensitively (one Content-Type, whatever case the caller used)."""
+    for key in [k for k in headers if k.lower() == name.lower()]:
+        del headers[key]
+    headers[name] = value
 
 
 def _retry_after(error: VenueError) -> float | None:
@@ -238,7 +284,7 @@ class HttpClient:
         method = method.upper()
         endpoint = f"{method} {path}"
         query = normalize_params(params)
-        body, content_type = self._encode_body(json, data, content)
+        body = self._encode_body(json, data, content)
         policy = retry_policy or self.retry
         attempt = 0
         while True:
@@ -250,11 +296,11 @@ class HttpClient:
                     endpoint,
                     query,
                     body,
-                    content_type,
                     headers,
                     signed,
                     rate_keys,
                     weight,
+                    attempt,
                 )
             except VenueError as err:
                 delay = self._retry_delay(err, attempt, policy, retry)
@@ -291,19 +337,18 @@ class HttpClient:
     # -- internals ------------------------------------------------------------------------------
 
     @staticmethod
-    def _encode_body(
-        json: Any, data: Params | None, content: bytes | None
-    ) -> tuple[bytes, str | None]:
+    def _encode_body(json: Any, data: Params | None, content: bytes | None) -> _Body:
         given = sum(x is not None for x in (json, data, content))
         if given > 1:
             raise ConfigError("pass at most one of json, data and content", field="body")
         if json is not None:
-            return json_codec.dumps_bytes(json), "application/json"
+            return _Body(json_codec.dumps_bytes(json), "application/json", json=json)
         if data is not None:
-            return encode_query(
-                normalize_params(data)
-            ).encode(), "application/x-www-form-urlencoded"
-        return content or b"", None
+            form = normalize_params(data)
+            return _Body(
+                encode_query(form).encode(), "application/x-www-form-urlencoded", form=form
+            )
+        return _Body(content or b"", None)
 
     def _json_of(self, response: httpx.Response) -> Any:
         try:
@@ -339,21 +384,22 @@ class HttpClient:
         path: str,
         endpoint: str,
         query: tuple[tuple[str, str], ...],
-        body: bytes,
-        content_type: str | None,
+        request_body: _Body,
         extra_headers: Mapping[str, str] | None,
         signed: bool,
         rate_keys: Sequence[str],
         weight: int,
+        attempt: int,
     ) -> httpx.Response:
         headers = {**self._default_headers, **(extra_headers or {})}
+        body, content_type = request_body.content, request_body.content_type
         if content_type and body:
             headers.setdefault("Content-Type", content_type)
         if signed:
             if self.signer is None:
                 raise ConfigError(f"{endpoint} is signed but the HttpClient has no signer")
             # Signed again on every attempt: timestamps and nonces must be fresh.
-            result = self.signer(
+            signed_result = self.signer(
                 SignRequest(
                     method=method,
                     path=path,
@@ -361,10 +407,20 @@ class HttpClient:
                     query_string=encode_query(query),
                     body=body,
                     headers=dict(headers),
+                    json=request_body.json,
+                    form=request_body.form,
+                    content_type=content_type,
+                    attempt=attempt,
                 )
             )
+            result = await signed_result if inspect.isawaitable(signed_result) else signed_result
             headers.update(result.headers)
             query = (*query, *normalize_params(result.params))
+            if result.body is not None:
+                body = result.body
+                content_type = result.content_type or content_type
+                if content_type and body:
+                    _set_header(headers, "Content-Type", content_type)
         query_string = encode_query(query)
         if self.rate_limiter is not None:
             await self.rate_limiter.acquire(rate_keys, weight)
