@@ -202,9 +202,6 @@ async def test_requests_the_venue_cannot_serve_are_refused(registry, monkeypatch
             "past", {"events": []}, T0, T0 + 1, order_by="ts_event", registry=registry
         ):
             pass
-    with pytest.raises(ValidationError, match="end: None is required"):
-        async with open_replay("past", {"events": []}, T0, registry=registry):
-            pass
     with pytest.raises(ValidationError, match="must be before end"):
         async with open_replay("past", {"events": []}, T0, T0, registry=registry):
             pass
@@ -294,3 +291,13 @@ def test_a_resume_cursor_survives_the_process_as_json() -> None:
     cursor = ReplayCursor(order_by="ts_init", ts=T0 + SECOND, count=2, events=3)
     text = json.dumps(unstructure(cursor))
     assert structure(json.loads(text), ReplayCursor) == cursor
+
+
+async def test_no_end_means_until_the_replay_opens(registry) -> None:
+    import time
+
+    before = time.time_ns()
+    future = tick(9, before + 3600 * SECOND)  # an hour after opening: outside the range
+    async with open_replay("past", {"events": [*HISTORY, future]}, T0, registry=registry) as replay:
+        assert before <= replay.request.end_ns <= time.time_ns()
+        assert await collect(replay) == HISTORY

@@ -25,7 +25,8 @@ The rules, for users and for providers (``tradeport_create_replay_source``):
   :class:`ReplayOrderError` if a source breaks its promise. Events with equal timestamps keep
   the source's order, which must be deterministic (the resume point depends on it).
 * **Range.** ``start`` inclusive, ``end`` exclusive, on the ``order_by`` timestamp; events a
-  source yields outside it are dropped.
+  source yields outside it are dropped. Without an ``end`` the range ends when the replay
+  opens (an intraday replay of "today so far").
 * **End of stream.** :meth:`Replay.events` ends when the source is exhausted or the range is
   done; :attr:`Replay.completed` is then True and a last progress report has ``done=True``.
 * **Progress.** :attr:`Replay.progress` is always current (position, events, fraction of the
@@ -44,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -366,8 +368,8 @@ async def open_replay(
     """Open a replay of venue ``name`` from ``start`` (inclusive) to ``end`` (exclusive).
 
     :param config: as for :func:`tradeport.open_venue` (dict, config instance or None).
-    :param start: UNIX ns, an aware datetime or an ISO 8601 string; ``end`` likewise
-        (required).
+    :param start: UNIX ns, an aware datetime or an ISO 8601 string; ``end`` likewise, or
+        None for "until now" (the time the replay opens: an intraday replay).
     :param subscriptions: what to replay; each data type must be in ``Capabilities.replay``.
     :param instruments: instruments for the replayed events' precision (a replay of recorded
         frames parses them with the recorded venue's frame parser, which needs them).
@@ -382,9 +384,9 @@ async def open_replay(
     from tradeport.plugins import load_plugins
     from tradeport.session import venue_config
 
-    if end is None:
-        raise ValidationError("end", None, "is required: a replay covers a range")
-    start_ns, end_ns = to_ns(start, "start"), to_ns(end, "end")
+    # No end: up to the moment of opening (Databento's intraday replay of "today so far").
+    start_ns = to_ns(start, "start")
+    end_ns = time.time_ns() if end is None else to_ns(end, "end")
     if start_ns >= end_ns:
         raise ValidationError("start", start_ns, f"must be before end {end_ns}")
     if order_by not in ORDER_KEYS:
