@@ -194,20 +194,32 @@ class MockVenue(VenueHarness, abc.ABC):
             )
         )
         self.server.notify()
-        for rule in self._failures:
-            if rule.remaining > 0 and (rule.path is None or rule.path == request.path):
-                rule.remaining -= 1
-                return self.error_response(
-                    rule.status,
-                    venue_code=rule.venue_code,
-                    retry_after=rule.retry_after,
-                    message="injected failure",
-                )
+        rule = self.take_failure(request.path)
+        if rule is not None:
+            return self.error_response(
+                rule.status,
+                venue_code=rule.venue_code,
+                retry_after=rule.retry_after,
+                message="injected failure",
+            )
         if route is None:
             return self.error_response(404, message=f"no route {request.method} {request.path}")
         if verdict is False:
             return self.signature_failure_response(request)
         return await route.handler(request)
+
+    def take_failure(self, path: str) -> FailureRule | None:
+        """Consume one injected failure for a request to ``path`` (None when none is due).
+
+        HTTP requests go through it; a venue that also takes commands over its stream (a
+        WebSocket order channel) calls it for those, so an injected fault reaches whichever
+        transport carries the command.
+        """
+        for rule in self._failures:
+            if rule.remaining > 0 and (rule.path is None or rule.path == path):
+                rule.remaining -= 1
+                return rule
+        return None
 
     def fail_next_requests(
         self,

@@ -367,3 +367,36 @@ async def test_client_order_ids_round_trip_through_cloids(harness: HyperliquidHa
     assert report is not None and report.client_order_id == long_id
     assert listed.client_order_id == long_id
     _ = Secret  # the keys handed to the config are Secrets: never printed
+
+
+async def test_orders_over_the_websocket_post_channel(harness: HyperliquidHarness) -> None:
+    """``order_transport="ws"``: the signed actions go over the user stream's ``post`` channel,
+    with the same checks and per-order outcomes as REST."""
+    sink = Sink()
+    client = await _client(_config(harness, order_transport="ws"), sink)
+    good, crossing = _limit("900"), _limit("1001.0", post_only=True)
+    try:
+        await client.connect()
+        await client.submit_orders([good, crossing])
+        outcomes = [await _accepted(sink, o) for o in (good, crossing)]
+        await client.cancel_order(BTC, good.client_order_id)
+        await sink.wait_for(lambda e: type(e).__name__ == "OrderCanceled")
+    finally:
+        await _close(client)
+    assert isinstance(outcomes[0], OrderAccepted) and isinstance(outcomes[1], OrderRejected)
+    assert harness.posted_actions == 2
+    assert not [r for r in harness.requests if r.path == "/exchange"], "an action went over REST"
+
+
+async def test_post_channel_refusal_is_typed(harness: HyperliquidHarness) -> None:
+    sink = Sink()
+    client = await _client(_config(harness, order_transport="ws"), sink)
+    order = _limit("900")
+    try:
+        await client.connect()
+        harness.agents.clear()  # the agent is revoked after the stream's credential check
+        await client.submit_order(order)
+        outcome = await _accepted(sink, order)
+    finally:
+        await _close(client)
+    assert isinstance(outcome, OrderRejected) and "does not exist" in outcome.reason

@@ -50,6 +50,10 @@ def test_config_from_env_keeps_the_key_secret() -> None:
         HyperliquidConfig(account_address="0x1234")
     with pytest.raises(ConfigError, match="market_slippage"):
         HyperliquidConfig(market_slippage="1.5")
+    # The post channel is the default order path (the faster one in the benchmark).
+    assert HyperliquidConfig().order_transport == "ws"
+    with pytest.raises(ConfigError, match="order_transport"):
+        HyperliquidConfig(order_transport="fix")
 
 
 def test_urls_per_environment_and_overrides() -> None:

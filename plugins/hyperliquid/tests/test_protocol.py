@@ -61,5 +61,6 @@ def test_user_check_over_post() -> None:
     assert check.verdict({"role": "missing"}) is not None
     assert "agent of" in (check.verdict({"role": "agent", "data": {"user": "0x" + "9" * 40}}) or "")
     assert UserCheck(MASTER, MASTER, 1).verdict({"role": "user"}) is None
-    other_id = {"channel": "post", "data": {"id": 99, "response": {"type": "info"}}}
-    assert protocol.classify(other_id).kind is MessageKind.IGNORE
+    # Answers to the handler's own post requests (actions) are data for it.
+    other_id = {"channel": "post", "data": {"id": 99, "response": {"type": "action"}}}
+    assert protocol.classify(other_id).kind is MessageKind.DATA

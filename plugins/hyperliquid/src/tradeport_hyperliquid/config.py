@@ -35,6 +35,14 @@ def _address(field: str):  # type: ignore[no-untyped-def]
     return check
 
 
+def _transport(_instance: object, _attribute: object, value: str) -> None:
+    if value not in ("rest", "ws"):
+        raise ConfigError(
+            f"HyperliquidConfig.order_transport: {value!r} is not 'rest' or 'ws'",
+            field="order_transport",
+        )
+
+
 def _decimal(value: object) -> Decimal:
     try:
         return Decimal(str(value))
@@ -61,6 +69,10 @@ class HyperliquidConfig(VenueConfig):
     vault_address: str | None = attrs.field(default=None, validator=_address("vault_address"))
     #: How far through the mid price a MARKET order's IOC limit may fill (0.05 = 5 %).
     market_slippage: Decimal = attrs.field(default=DEFAULT_MARKET_SLIPPAGE, converter=_decimal)
+    #: Where signed actions go once the execution client is connected: ``ws`` (the user
+    #: stream's ``post`` channel; the default, faster in ``bench/bench_hyperliquid_orders.py``)
+    #: or ``rest`` (``POST /exchange``, also used before ``connect()``).
+    order_transport: str = attrs.field(default="ws", validator=_transport)
     #: Seconds to wait for subscription acks and the stream's credential check.
     ack_timeout: float = 10.0
     #: Log and skip instruments that cannot be parsed (False: silently skip).

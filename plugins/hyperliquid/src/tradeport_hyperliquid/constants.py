@@ -114,7 +114,9 @@ CAPABILITIES: Final = Capabilities(
         "the venue's mark price; post-only is ALO. No FOK, GTD or DAY.",
         "Funding rates stream from activeAssetCtx (subscribe_funding_rates) but are not "
         "declared: the venue sends no next funding time, which the capability promises.",
-        "HIP-3 dexes and HIP-4 outcomes are not loaded; orders go over REST /exchange (the "
-        "WebSocket post channel is not implemented).",
+        "HIP-3 dexes and HIP-4 outcomes are not loaded. Signed actions go over the user "
+        "stream's WebSocket post channel once connected (order_transport='ws', the faster "
+        "path in bench/bench_hyperliquid_orders.py), over REST /exchange before that or with "
+        "order_transport='rest'.",
     ),
 )

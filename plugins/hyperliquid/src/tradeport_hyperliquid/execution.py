@@ -25,6 +25,7 @@ does not know makes ``connect()`` raise AuthenticationError instead of failing o
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -40,7 +41,9 @@ from tradeport.errors import (
     AuthenticationError,
     ClockSkewError,
     RequestRejected,
+    RequestTimeout,
     TradeportError,
+    TransportError,
     ValidationError,
     VenueError,
 )
@@ -65,6 +68,7 @@ from tradeport.net.ws_client import WebSocketClient
 from tradeport_hyperliquid.config import HyperliquidConfig
 from tradeport_hyperliquid.constants import CAPABILITIES, VENUE_ID
 from tradeport_hyperliquid.http.client import CREDENTIALS_HINT, HyperliquidHttpClient
+from tradeport_hyperliquid.http.errors import error_for_message
 from tradeport_hyperliquid.http.parse import (
     MS,
     parse_account_state,
@@ -135,6 +139,9 @@ class HyperliquidExecutionClient(ExecutionClient):
         self._wires: dict[ClientOrderId, dict[str, Any]] = {}
         self._stream: WebSocketClient | None = None
         self._tasks = BackgroundTasks(self.log, "hyperliquid-execution")
+        #: ``post`` requests in flight on the user stream: id -> (answered, answer).
+        self._posts: dict[int, tuple[anyio.Event, list[Any]]] = {}
+        self._post_ids = itertools.count(1)
 
     def __repr__(self) -> str:
         return f"HyperliquidExecutionClient(account_id={self.account_id.value!r})"
@@ -194,11 +201,15 @@ class HyperliquidExecutionClient(ExecutionClient):
             raise
         self._stream = stream
         self.authenticated = stream.is_authenticated
+        if self.config.order_transport == "ws":
+            self.http.action_sender = self._post_action
         user = wallet.user
         await stream.subscribe([f"orderUpdates:{user}", f"userFills:{user}", f"userEvents:{user}"])
 
     async def disconnect(self) -> None:
         """Close the stream and the REST client."""
+        if self._http is not None and self._http.action_sender == self._post_action:
+            self._http.action_sender = None
         if self._stream is not None:
             self._stream.close()
         self._stream = None
@@ -589,9 +600,48 @@ class HyperliquidExecutionClient(ExecutionClient):
 
     # -- user stream ----------------------------------------------------------------------------------
 
+    async def _post_action(self, body: dict[str, Any]) -> Any:
+        """Send a signed action over the user stream's ``post`` channel and wait for its answer
+        (``{"type": "action", "payload": <the /exchange answer>}``). No answer within
+        ``http_timeout`` is a RequestTimeout: the outcome is unknown, as for REST."""
+        stream = self._stream
+        if stream is None:
+            raise TransportError("the user stream is not connected", venue=VENUE_ID)
+        request_id = next(self._post_ids)
+        answered, answer = anyio.Event(), []
+        self._posts[request_id] = (answered, answer)
+        try:
+            await stream.send_json(
+                {"method": "post", "id": request_id, "request": {"type": "action", "payload": body}}
+            )
+            with anyio.move_on_after(self.config.http_timeout) as scope:
+                await answered.wait()
+        finally:
+            self._posts.pop(request_id, None)
+        if scope.cancelled_caught:
+            raise RequestTimeout(
+                f"no answer to post {request_id} within {self.config.http_timeout}s",
+                venue=VENUE_ID,
+            )
+        response = answer[0] if isinstance(answer[0], Mapping) else {}
+        payload = response.get("payload")
+        if response.get("type") == "action" and isinstance(payload, Mapping):
+            if payload.get("status") == "err":
+                raise error_for_message(str(payload.get("response") or ""))
+            return payload
+        raise RequestRejected(
+            "post refused", venue=VENUE_ID, venue_code="error", venue_message=str(payload)
+        )
+
     async def _on_message(self, message: dict[str, Any]) -> None:
         channel = message.get("channel")
-        if channel == "orderUpdates":
+        if channel == "post":
+            data = message.get("data") or {}
+            pending = self._posts.get(data.get("id"))  # type: ignore[arg-type]
+            if pending is not None:
+                pending[1].append(data.get("response"))
+                pending[0].set()
+        elif channel == "orderUpdates":
             for item in order_updates(message):
                 await self._on_order_update(item)
         elif channel == "userFills":

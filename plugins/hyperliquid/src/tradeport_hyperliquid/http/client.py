@@ -10,7 +10,7 @@ with a fresh nonce from the signer's :class:`~tradeport_hyperliquid.credential.N
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tradeport.errors import MissingCredentials
@@ -75,6 +75,9 @@ class HyperliquidHttpClient:
             nonce_source_for(self.wallet.signer, clock_ms) if self.wallet else NonceSource()
         )
         self.rate_limiter = rate_limiter or default_rate_limiter()
+        #: Sends a signed ``/exchange`` body another way (the execution client's WebSocket
+        #: ``post`` channel when ``order_transport`` is ``ws``); None: REST.
+        self.action_sender: Callable[[dict[str, Any]], Awaitable[Any]] | None = None
         self.http = HttpClient(
             http_base_url(config.testnet, config.base_url_http),
             venue=VENUE_ID,
@@ -197,21 +200,28 @@ class HyperliquidHttpClient:
             raise MissingCredentials(VENUE_ID, operation, CREDENTIALS_HINT)
         return self.wallet
 
-    async def exchange(self, action: dict[str, Any], *, batch_length: int = 1) -> Json:
-        """Sign ``action`` with a fresh nonce and post it (never retried once it may have
-        arrived). Returns the whole answer: per-order statuses are in ``response.data``."""
+    def signed_action(self, action: dict[str, Any]) -> dict[str, Any]:
+        """The ``/exchange`` body of ``action``: a fresh nonce and the wallet's signature."""
         wallet = self._wallet(str(action.get("type")))
         nonce = self.nonces.next()
-        body = {
+        return {
             "action": action,
             "nonce": nonce,
             "signature": wallet.sign_l1(action, nonce, self.mainnet),
             "vaultAddress": wallet.vault_address,
             "expiresAfter": None,
         }
-        return await self.http.post_json(
-            "/exchange", json=body, retry=False, weight=exchange_weight(batch_length)
-        )
+
+    async def exchange(self, action: dict[str, Any], *, batch_length: int = 1) -> Json:
+        """Sign ``action`` with a fresh nonce and send it (never retried once it may have
+        arrived): over REST, or through :attr:`action_sender` (the WebSocket ``post`` channel)
+        when one is set. Returns the whole answer: per-order statuses are in ``response.data``."""
+        body = self.signed_action(action)
+        weight = exchange_weight(batch_length)
+        if self.action_sender is not None:
+            await self.rate_limiter.acquire(("global",), weight)
+            return await self.action_sender(body)
+        return await self.http.post_json("/exchange", json=body, retry=False, weight=weight)
 
     async def http_order(self, orders: list[dict[str, Any]], grouping: str = "na") -> Json:
         """An ``order`` action (one or more orders)."""

@@ -13,7 +13,8 @@ Speaks what the real venue does on the wire:
 * ``/info`` answers the request types the plugin uses (``meta``, ``spotMeta``, ``allMids``,
   ``l2Book``, ``candleSnapshot``, ``userRole``, ``frontendOpenOrders``, ``orderStatus``,
   ``userFillsByTime``, ``clearinghouseState``, ``spotClearinghouseState``) from the exchange;
-* ``/ws``: ``{"method": "ping"}`` -> ``{"channel": "pong"}``; subscribe/unsubscribe acks
+* ``/ws``: signed actions over ``post`` (the same checks and answers as ``/exchange``);
+  ``{"method": "ping"}`` -> ``{"channel": "pong"}``; subscribe/unsubscribe acks
   (``subscriptionResponse`` echoing the subscription); ``l2Book`` whole books on subscribe and
   on every change, ``bbo``, ``trades``, ``candle``, ``activeAssetCtx``; ``orderUpdates`` and
   ``userFills`` (a snapshot first, ``isSnapshot: true``) fed by the exchange's events; ``post``
@@ -150,6 +151,8 @@ class HyperliquidHarness(MockVenue):
         self._nonces: dict[str, list[int]] = {}
         self._refusal = ""
         self.scheduled_cancel_ms: int | None = None
+        #: Signed actions received over the socket's ``post`` channel.
+        self.posted_actions = 0
         #: Nonces accepted, per signer, in arrival order (observation for tests).
         self.accepted_nonces: dict[str, list[int]] = {}
         send: MemoryObjectSendStream[SimEvent]
@@ -232,6 +235,8 @@ class HyperliquidHarness(MockVenue):
             "base_url_ws": self.ws_url,
             # The mock is a testnet: phantom agents are signed with source "b".
             "testnet": True,
+            # A lost answer on the socket's post channel is waited for this long.
+            "http_timeout": 5.0,
             "reconnect_delay_initial": 0.05,
             "reconnect_delay_max": 1.0,
             "http_retry_delay": 0.05,
@@ -260,16 +265,16 @@ class HyperliquidHarness(MockVenue):
     # -- envelopes and signatures ---------------------------------------------------------------------
 
     @staticmethod
-    def ok(data: Any, kind: str = "order") -> Response:
+    def ok(data: Any, kind: str = "order") -> dict[str, Any]:
         """An accepted action."""
         if data is None:
-            return Response.json({"status": "ok", "response": {"type": kind}})
-        return Response.json({"status": "ok", "response": {"type": kind, "data": data}})
+            return {"status": "ok", "response": {"type": kind}}
+        return {"status": "ok", "response": {"type": kind, "data": data}}
 
     @staticmethod
-    def err(message: str) -> Response:
-        """A refused action: HTTP 200, ``{"status": "err", "response": message}``."""
-        return Response.json({"status": "err", "response": message})
+    def err(message: str) -> dict[str, Any]:
+        """A refused action: (HTTP 200) ``{"status": "err", "response": message}``."""
+        return {"status": "err", "response": message}
 
     def error_response(
         self,
@@ -291,12 +296,20 @@ class HyperliquidHarness(MockVenue):
 
     def signature_failure_response(self, request: Request) -> Response:
         """The venue answers HTTP 200 with the reason (unknown signer, bad nonce)."""
-        return self.err(self._refusal or "Invalid signature")
+        return Response.json(self.err(self._refusal or "Invalid signature"))
 
     def verify_signature(self, request: Request) -> bool:
         """Recover the signer of the action and check it and its nonce, as the venue does."""
         try:
             body = request.json()
+        except ValueError as exc:
+            self._refusal = f"Failed to deserialize the JSON body: {exc}"
+            return False
+        return self.verify_body(body)
+
+    def verify_body(self, body: Mapping[str, Any]) -> bool:
+        """The signer and nonce checks of one signed action body (REST or ``post``)."""
+        try:
             action = body["action"]
             nonce = int(body["nonce"])
             signer = recover_l1_signer(
@@ -574,7 +587,10 @@ class HyperliquidHarness(MockVenue):
     # -- /exchange -------------------------------------------------------------------------------------
 
     async def _exchange_route(self, request: Request) -> Response:
-        action = request.json()["action"]
+        return Response.json(self.execute(request.json()["action"]))
+
+    def execute(self, action: Mapping[str, Any]) -> dict[str, Any]:
+        """The answer to one verified action (REST ``/exchange`` and the socket's ``post``)."""
         kind = action.get("type")
         if kind == "order":
             return self.ok({"statuses": [self._place(w) for w in action.get("orders") or []]})
@@ -839,6 +855,23 @@ class HyperliquidHarness(MockVenue):
     async def _post(self, conn: StreamConnection, message: Mapping[str, Any]) -> None:
         request = message.get("request") or {}
         request_id = message.get("id")
+        if request.get("type") == "action":
+            body = request.get("payload") or {}
+            self.posted_actions += 1
+            if self.take_failure("/exchange") is not None:
+                # An injected fault on the order path: the answer is lost (the socket's
+                # equivalent of a 5xx; the venue never ran the action).
+                return
+            answer = (
+                self.execute(body["action"]) if self.verify_body(body) else self.err(self._refusal)
+            )
+            await conn.send_json(
+                {
+                    "channel": "post",
+                    "data": {"id": request_id, "response": {"type": "action", "payload": answer}},
+                }
+            )
+            return
         if request.get("type") != "info":
             await conn.send_json(
                 {
@@ -847,7 +880,7 @@ class HyperliquidHarness(MockVenue):
                         "id": request_id,
                         "response": {
                             "type": "error",
-                            "payload": "actions over the socket are not served by this mock",
+                            "payload": f"Invalid post request type {request.get('type')!r}",
                         },
                     },
                 }

@@ -13,7 +13,7 @@ Replies:
 * pong: ``{"channel": "pong"}``;
 * post replies: ``{"channel": "post", "data": {"id", "response": {"type": "info" | "action" |
   "error", "payload": ...}}}``;
-* data: every other channel (``l2Book``, ``trades``, ``bbo``, ``candle``, ``activeAssetCtx``,
+* data: every other channel, and ``post`` replies other than the credential check's (``l2Book``, ``trades``, ``bbo``, ``candle``, ``activeAssetCtx``,
   ``allMids``, ``orderUpdates``, ``userFills``, ``userEvents``, ``userFundings``).
 
 Topics: the client's subscription book needs strings; a topic is the subscription's fields
@@ -210,7 +210,7 @@ class HyperliquidWsProtocol(WsVenueProtocol):
     def _post_reply(self, data: Mapping[str, Any]) -> Classified:
         check = self._check
         if check is None or data.get("id") != check.request_id:
-            return _IGNORE
+            return _DATA  # the answer to a request the handler sent (an action, an info)
         response = data.get("response") or {}
         if response.get("type") != "info":
             return Classified(
