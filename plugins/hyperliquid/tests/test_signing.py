@@ -12,11 +12,12 @@ from decimal import Decimal
 import anyio
 import anyio.lowlevel
 import pytest
+from tradeport.net.nonce import NonceSource
 from tradeport.secrets import Secret
 from tradeport_hyperliquid.credential import (
-    NonceSource,
     Wallet,
     action_hash,
+    nonce_source_for,
     phantom_agent,
     recover_l1_signer,
     recover_user_signed_signer,
@@ -205,14 +206,17 @@ def test_float_to_wire_refuses_rounding() -> None:
 
 
 def test_nonce_source_strictly_increasing_in_one_millisecond() -> None:
-    source = NonceSource(clock=lambda: 1_700_000_000_000)
+    source = nonce_source_for("0x" + "77" * 20, clock_ns=lambda: 1_700_000_000_000_000_000)
     nonces = [source.next() for _ in range(5)]
     assert nonces == [1_700_000_000_000 + i for i in range(5)]
+    # One source per signer, shared by every client in the process.
+    assert nonce_source_for("0x" + "77" * 20) is source
+    assert nonce_source_for("0x" + "78" * 20) is not source
 
 
 @pytest.mark.anyio
 async def test_nonce_source_concurrent_tasks_get_distinct_nonces() -> None:
-    source = NonceSource()
+    source = NonceSource("ms")
     got: list[int] = []
 
     async def take() -> None:

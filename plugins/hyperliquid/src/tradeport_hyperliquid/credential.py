@@ -16,8 +16,9 @@ master wallet or of an approved agent ("API wallet"). Two schemes (official Pyth
   ``int(signatureChainId, 16)``.
 
 Signatures travel as ``{"r": "0x..", "s": "0x..", "v": 27|28}`` with ``r`` and ``s`` as minimal
-hex (no zero padding), exactly as the SDK writes them. Everything here is pure except
-:class:`NonceSource`, which reads the clock.
+hex (no zero padding), exactly as the SDK writes them. Everything here is pure except the
+nonce sources (the core's :class:`~tradeport.net.nonce.NonceSource`, one per signer), which read
+the clock.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 from tradeport.errors import ConfigError
+from tradeport.net.nonce import NonceSource
 from tradeport.secrets import Secret
 
 __all__ = [
@@ -48,7 +50,6 @@ __all__ = [
     "recover_l1_signer",
     "recover_user_signed_signer",
     "Wallet",
-    "NonceSource",
     "nonce_source_for",
 ]
 
@@ -284,53 +285,21 @@ class Wallet:
         return sign_user_signed_action(self._key, primary_type, action, mainnet)
 
 
-def now_ms() -> int:
-    """The local clock in UNIX milliseconds."""
-    return time.time_ns() // 1_000_000
-
-
-class NonceSource:
-    """Nonces for one signer: millisecond timestamps, strictly increasing.
-
-    The venue keeps the 100 highest nonces per signer; a new one must be unique, above the
-    smallest of those, and within (T - 2 days, T + 1 day) of its clock. ``next()`` returns
-    ``max(now, last + 1)``: the clock when it moved on, else one more than the last nonce, so
-    concurrent submits in the same millisecond still get distinct increasing nonces. It takes a
-    thread lock (no await inside), so it is safe from any task or thread, under asyncio or trio.
-    """
-
-    __slots__ = ("_clock", "_last", "_lock")
-
-    def __init__(self, clock: Callable[[], int] = now_ms) -> None:
-        self._clock = clock
-        self._last = 0
-        self._lock = threading.Lock()
-
-    def next(self) -> int:
-        """The next nonce."""
-        with self._lock:
-            nonce = max(self._clock(), self._last + 1)
-            self._last = nonce
-            return nonce
-
-    @property
-    def last(self) -> int:
-        """The last nonce handed out (0 before the first)."""
-        return self._last
-
-
 _SOURCES: dict[str, NonceSource] = {}
 _SOURCES_LOCK = threading.Lock()
 
 
-def nonce_source_for(signer: str, clock: Callable[[], int] | None = None) -> NonceSource:
-    """The process-wide nonce source of ``signer``: every client signing with the same key
-    shares it, so their nonces never collide (one agent wallet per process is the venue's
-    advice; this keeps several clients in one process safe too). ``clock`` only applies when
-    the source is created."""
+def nonce_source_for(signer: str, clock_ns: Callable[[], int] | None = None) -> NonceSource:
+    """The process-wide nonce source of ``signer`` (the core's
+    :class:`~tradeport.net.nonce.NonceSource` in milliseconds): every client signing with the
+    same key shares it, so their nonces never collide, across concurrent submits and
+    reconnects. The venue keeps the 100 highest nonces per signer; a new one must be unique,
+    above the smallest of those, and within (T - 2 days, T + 1 day) of its clock. One agent
+    wallet per process is the venue's advice; this keeps several clients in one process safe
+    too. ``clock_ns`` only applies when the source is created."""
     key = signer.lower()
     with _SOURCES_LOCK:
         source = _SOURCES.get(key)
         if source is None:
-            source = _SOURCES[key] = NonceSource(clock or now_ms)
+            source = _SOURCES[key] = NonceSource("ms", clock_ns=clock_ns or time.time_ns)
         return source

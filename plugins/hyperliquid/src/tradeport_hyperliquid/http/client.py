@@ -16,6 +16,7 @@ from typing import Any
 from tradeport.errors import MissingCredentials
 from tradeport.net.backoff import RetryPolicy
 from tradeport.net.http import HttpClient
+from tradeport.net.nonce import NonceSource
 from tradeport.net.ratelimit import Quota, RateLimiter
 
 from tradeport_hyperliquid.config import HyperliquidConfig
@@ -25,7 +26,7 @@ from tradeport_hyperliquid.constants import (
     exchange_weight,
     info_weight,
 )
-from tradeport_hyperliquid.credential import NonceSource, Wallet, nonce_source_for
+from tradeport_hyperliquid.credential import Wallet, nonce_source_for
 from tradeport_hyperliquid.http.errors import parse_error_response
 from tradeport_hyperliquid.http.query import (
     batch_modify_action,
@@ -52,7 +53,8 @@ class HyperliquidHttpClient:
 
     :param config: the venue config (base URL, key, account and vault addresses).
     :param retry: retry policy for reads (tests shorten it).
-    :param nonces: the nonce source (default: the signer's process-wide one).
+    :param nonces: the nonce source (default: the signer's process-wide one, see
+        :func:`~tradeport_hyperliquid.credential.nonce_source_for`).
     """
 
     def __init__(
@@ -62,7 +64,7 @@ class HyperliquidHttpClient:
         retry: RetryPolicy | None = None,
         rate_limiter: RateLimiter | None = None,
         nonces: NonceSource | None = None,
-        clock_ms: Callable[[], int] | None = None,
+        clock_ns: Callable[[], int] | None = None,
     ) -> None:
         self.config = config
         self.mainnet = not config.testnet
@@ -72,7 +74,7 @@ class HyperliquidHttpClient:
             else None
         )
         self.nonces = nonces or (
-            nonce_source_for(self.wallet.signer, clock_ms) if self.wallet else NonceSource()
+            nonce_source_for(self.wallet.signer, clock_ns) if self.wallet else NonceSource("ms")
         )
         self.rate_limiter = rate_limiter or default_rate_limiter()
         #: Sends a signed ``/exchange`` body another way (the execution client's WebSocket
