@@ -23,7 +23,6 @@ from tradeport.model.events import (
 from tradeport.model.identifiers import ClientOrderId
 from tradeport.model.orders import Order
 from tradeport.model.reports import FillReport
-from tradeport.secrets import Secret
 from tradeport_hyperliquid.config import HyperliquidConfig
 from tradeport_hyperliquid.credential import sign_l1_action
 from tradeport_hyperliquid.execution import HyperliquidExecutionClient
@@ -366,7 +365,6 @@ async def test_client_order_ids_round_trip_through_cloids(harness: HyperliquidHa
     # A hashed cloid maps back through the client's memory of its own orders.
     assert report is not None and report.client_order_id == long_id
     assert listed.client_order_id == long_id
-    _ = Secret  # the keys handed to the config are Secrets: never printed
 
 
 async def test_orders_over_the_websocket_post_channel(harness: HyperliquidHarness) -> None:

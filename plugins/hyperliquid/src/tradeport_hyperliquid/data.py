@@ -8,20 +8,22 @@ Streams (one core WebSocketClient, opened on first use):
   is the resync;
 * bars from ``candle``: the venue pushes the open candle on every change, so a bar is emitted
   when the next candle starts (the previous one is then closed);
-* mark price, oracle price (as the index) and funding rate from ``activeAssetCtx`` (perps).
+* mark price, oracle price (as the index) and funding rate from ``activeAssetCtx`` (perps);
+  the whole context (open interest, premium, 24 h volume) as ``HyperliquidAssetContext`` and
+  every mid from ``allMids`` as ``HyperliquidMids`` through :meth:`subscribe_custom`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import anyio
 from tradeport.book import OrderBook
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import DataClient, InstrumentProvider, Reconnected
-from tradeport.errors import SubscriptionError, TradeportError, UnknownInstrument
+from tradeport.errors import SubscriptionError, TradeportError, UnknownInstrument, ValidationError
 from tradeport.model.data import (
     Bar,
     BarType,
@@ -37,6 +39,7 @@ from tradeport.net.ws_client import WebSocketClient
 
 from tradeport_hyperliquid.config import HyperliquidConfig
 from tradeport_hyperliquid.constants import CAPABILITIES, VENUE_ID
+from tradeport_hyperliquid.datatypes import parse_asset_context, parse_mids
 from tradeport_hyperliquid.http.client import HyperliquidHttpClient
 from tradeport_hyperliquid.http.parse import (
     MS,
@@ -62,6 +65,13 @@ __all__ = ["HyperliquidDataClient", "CANDLES_PER_REQUEST"]
 #: Candles one ``candleSnapshot`` answer holds at most (docs: 5000).
 CANDLES_PER_REQUEST = 5000
 _CTX_KINDS = {MarkPriceUpdate: "mark", IndexPriceUpdate: "index", FundingRateUpdate: "funding"}
+
+
+def _instrument_param(params: Mapping[str, Any] | None) -> InstrumentId:
+    value = (params or {}).get("instrument_id")
+    if value is None:
+        raise ValidationError("params", str(params), "needs an instrument_id")
+    return value if isinstance(value, InstrumentId) else InstrumentId.from_str(str(value))
 
 
 def _coin(instrument: Instrument) -> str:
@@ -102,6 +112,8 @@ class HyperliquidDataClient(DataClient):
         self._topics: dict[str, _Topic] = {}
         self._tasks = BackgroundTasks(self.log, "hyperliquid-data")
         self._stream_lock = anyio.Lock()
+        #: Whether ``allMids`` is wanted (a stream about no one instrument).
+        self._mids = False
 
     def __repr__(self) -> str:
         return f"HyperliquidDataClient(testnet={self.config.testnet})"
@@ -199,6 +211,11 @@ class HyperliquidDataClient(DataClient):
                     await self._stream.unsubscribe([topic])
 
     async def _on_message(self, message: dict[str, Any]) -> None:
+        if message.get("channel") == "allMids":
+            if self._mids:
+                now = time.time_ns()
+                await self.emit(parse_mids(message.get("data") or {}, now, now))
+            return
         topic = topic_of_message(message)
         state = self._topics.get(topic) if topic is not None else None
         if state is None:
@@ -223,9 +240,12 @@ class HyperliquidDataClient(DataClient):
             await self._on_candle(state, data, ts_init)
         elif channel == "activeAssetCtx":
             ts_event = ts_init
-            for update in parse_asset_ctx(data.get("ctx") or {}, instrument, ts_event, ts_init):
+            ctx = data.get("ctx") or {}
+            for update in parse_asset_ctx(ctx, instrument, ts_event, ts_init):
                 if _CTX_KINDS[type(update)] in state.kinds:
                     await self.emit(update)
+            if "context" in state.kinds:
+                await self.emit(parse_asset_context(ctx, instrument.id, ts_event, ts_init))
 
     async def _on_candle(self, state: _Topic, candle: dict[str, Any], ts_init: int) -> None:
         previous = state.open_candle
@@ -323,6 +343,38 @@ class HyperliquidDataClient(DataClient):
 
     async def unsubscribe_bars(self, bar_type: BarType) -> None:
         await self._unwant("bars", bar_type.instrument_id, "candle:")
+
+    async def subscribe_custom(
+        self, data_type: str, params: Mapping[str, Any] | None = None
+    ) -> None:
+        """``HyperliquidAssetContext`` (``{"instrument_id": id}``: the whole ``activeAssetCtx``,
+        open interest included) or ``HyperliquidMids`` (``allMids``: every coin's mid)."""
+        if data_type == "HyperliquidAssetContext":
+            await self._ctx("context", _instrument_param(params), "subscribe_custom")
+        elif data_type == "HyperliquidMids":
+            if not self._mids:
+                self._mids = True
+                stream = await self._stream_ready()
+                try:
+                    await stream.subscribe(["allMids"])
+                except BaseException:
+                    self._mids = False
+                    raise
+        else:
+            self._unsupported("subscribe_custom", f"unknown Hyperliquid data type {data_type!r}")
+
+    async def unsubscribe_custom(
+        self, data_type: str, params: Mapping[str, Any] | None = None
+    ) -> None:
+        """Stop a custom stream."""
+        if data_type == "HyperliquidAssetContext":
+            await self._unwant("context", _instrument_param(params), "activeAssetCtx:")
+        elif data_type == "HyperliquidMids":
+            if self._mids and self._stream is not None:
+                self._mids = False
+                await self._stream.unsubscribe(["allMids"])
+        else:
+            self._unsupported("unsubscribe_custom", f"unknown Hyperliquid data type {data_type!r}")
 
     # -- requests ---------------------------------------------------------------------------------------
 

@@ -67,6 +67,7 @@ from tradeport.net.ws_client import WebSocketClient
 
 from tradeport_hyperliquid.config import HyperliquidConfig
 from tradeport_hyperliquid.constants import CAPABILITIES, VENUE_ID
+from tradeport_hyperliquid.datatypes import parse_funding_payment
 from tradeport_hyperliquid.http.client import CREDENTIALS_HINT, HyperliquidHttpClient
 from tradeport_hyperliquid.http.errors import error_for_message
 from tradeport_hyperliquid.http.parse import (
@@ -174,10 +175,11 @@ class HyperliquidExecutionClient(ExecutionClient):
         return self._stream
 
     async def connect(self) -> None:
-        """Open the user stream: the credential check, then ``orderUpdates``, ``userFills``
-        and ``userEvents`` of the account. Without a key nothing is opened (reports then raise
-        MissingCredentials). Raises AuthenticationError when the venue does not know the key
-        as the account or an agent of it."""
+        """Open the user stream: the credential check, then ``orderUpdates``, ``userFills``,
+        ``userEvents`` and ``userFundings`` (as HyperliquidFundingPayment) of the account.
+        Without a key nothing is opened (reports then raise MissingCredentials). Raises
+        AuthenticationError when the venue does not know the key as the account or an agent
+        of it."""
         if self._tasks.is_open:
             return
         await self._tasks.open()
@@ -204,7 +206,14 @@ class HyperliquidExecutionClient(ExecutionClient):
         if self.config.order_transport == "ws":
             self.http.action_sender = self._post_action
         user = wallet.user
-        await stream.subscribe([f"orderUpdates:{user}", f"userFills:{user}", f"userEvents:{user}"])
+        await stream.subscribe(
+            [
+                f"orderUpdates:{user}",
+                f"userFills:{user}",
+                f"userEvents:{user}",
+                f"userFundings:{user}",
+            ]
+        )
 
     async def disconnect(self) -> None:
         """Close the stream and the REST client."""
@@ -647,6 +656,16 @@ class HyperliquidExecutionClient(ExecutionClient):
         elif channel == "userFills":
             for record in user_fills(message):
                 await self._on_fill_record(record)
+        elif channel == "userFundings":
+            data = message.get("data") or {}
+            if data.get("isSnapshot"):
+                return  # past payments: the snapshot every subscription starts with
+            coins = by_coin(self.instruments)
+            now = time.time_ns()
+            for record in data.get("fundings") or ():
+                instrument = coins.get(str(record.get("coin")))
+                if instrument is not None:
+                    await self.emit(parse_funding_payment(record, instrument.id, now))
         elif channel == "userEvents":
             data = message.get("data") or {}
             for record in data.get("fills") or ():

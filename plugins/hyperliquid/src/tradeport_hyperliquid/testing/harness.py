@@ -17,7 +17,8 @@ Speaks what the real venue does on the wire:
   ``{"method": "ping"}`` -> ``{"channel": "pong"}``; subscribe/unsubscribe acks
   (``subscriptionResponse`` echoing the subscription); ``l2Book`` whole books on subscribe and
   on every change, ``bbo``, ``trades``, ``candle``, ``activeAssetCtx``; ``orderUpdates`` and
-  ``userFills`` (a snapshot first, ``isSnapshot: true``) fed by the exchange's events; ``post``
+  ``userFills`` and ``userFundings`` (a snapshot first, ``isSnapshot: true``) fed by the exchange's
+  events and controls; ``allMids`` on every book change; ``post``
   info requests answered on channel ``post``.
 
 Simplifications (stated so nobody mistakes them for the venue): the $10 minimum order value is
@@ -829,6 +830,15 @@ class HyperliquidHarness(MockVenue):
             await conn.send_json(
                 {"channel": "l2Book", "data": self._book_record(str(subscription["coin"]))}
             )
+        elif kind == "allMids":
+            await conn.send_json({"channel": "allMids", "data": {"mids": await self._all_mids({})}})
+        elif kind == "userFundings":
+            await conn.send_json(
+                {
+                    "channel": "userFundings",
+                    "data": {"isSnapshot": True, "user": MASTER, "fundings": []},
+                }
+            )
         elif kind == "userFills":
             fills = [
                 render_fill(f, self.exchange.order(f.venue_order_id)) for f in self.exchange.fills()
@@ -940,6 +950,8 @@ class HyperliquidHarness(MockVenue):
         if isinstance(event, BookUpdated):
             record = self._book_record(event.symbol)
             await self.broadcast(f"l2Book:{event.symbol}", {"channel": "l2Book", "data": record})
+            mids = {"channel": "allMids", "data": {"mids": await self._all_mids({})}}
+            await self.broadcast("allMids", mids)
             bids, asks = record["levels"]
             await self.broadcast(
                 f"bbo:{event.symbol}",
@@ -1125,6 +1137,30 @@ class HyperliquidHarness(MockVenue):
                         "premium": "0.0",
                         "impactPxs": [text(mark), text(mark)],
                     },
+                },
+            },
+        )
+
+    async def publish_user_funding(
+        self, instrument_id: InstrumentId, usdc: Decimal, position_size: Decimal, rate: Decimal
+    ) -> None:
+        """An hourly funding payment of the account on ``userFundings``."""
+        coin = self._sim_of(instrument_id).symbol
+        await self.broadcast(
+            f"userFundings:{MASTER}",
+            {
+                "channel": "userFundings",
+                "data": {
+                    "user": MASTER,
+                    "fundings": [
+                        {
+                            "time": ms(time.time_ns()),
+                            "coin": coin,
+                            "usdc": amount(usdc),
+                            "szi": amount(position_size),
+                            "fundingRate": amount(rate),
+                        }
+                    ],
                 },
             },
         )
