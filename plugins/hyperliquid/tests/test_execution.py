@@ -12,7 +12,7 @@ import anyio
 import httpx
 import pytest
 from tradeport.config import load_config
-from tradeport.errors import AuthenticationError, MissingCredentials
+from tradeport.errors import AuthenticationError, MissingCredentials, RequestRejected
 from tradeport.model.enums import OrderSide
 from tradeport.model.events import (
     OrderAccepted,
@@ -289,14 +289,25 @@ async def test_batch_modify_and_modify_rejected(harness: HyperliquidHarness) -> 
     assert len(modifies) == 2
 
 
-async def test_schedule_cancel_reaches_the_venue(harness: HyperliquidHarness) -> None:
-    client = await _client(_config(harness), Sink())
-    at_ns = harness.exchange.now() + 60 * 10**9
+async def test_schedule_cancel_is_a_dead_man_switch(harness: HyperliquidHarness) -> None:
+    sink = Sink()
+    client = await _client(_config(harness), sink)
+    order = _limit("900")
     try:
-        await client.schedule_cancel(at_ns)
-        assert harness.scheduled_cancel_ms == at_ns // 1_000_000
-        await client.schedule_cancel(None)
+        await client.submit_order(order)
+        await _accepted(sink, order)
+        # The venue refuses a switch closer than 5 s ahead.
+        with pytest.raises(RequestRejected, match="too early"):
+            await client.schedule_cancel(harness.exchange.now() + 10**9)
+        await client.schedule_cancel(harness.exchange.now() + 3600 * 10**9)
+        assert harness.scheduled_cancel_ms is not None
+        await client.schedule_cancel(None)  # unset
         assert harness.scheduled_cancel_ms is None
+        harness.schedule_cancel_min_ms = 0  # let the switch fire within the test
+        await client.schedule_cancel(harness.exchange.now() + 200_000_000)
+        await harness.wait_until(
+            lambda: not harness.exchange.open_orders("BTC"), what="the switch cancelled everything"
+        )
     finally:
         await _close(client)
 

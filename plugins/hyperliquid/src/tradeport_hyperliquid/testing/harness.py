@@ -152,6 +152,8 @@ class HyperliquidHarness(MockVenue):
         self._nonces: dict[str, list[int]] = {}
         self._refusal = ""
         self.scheduled_cancel_ms: int | None = None
+        #: How far ahead a dead-man switch must be set (the venue's 5 s; tests lower it).
+        self.schedule_cancel_min_ms = 5000
         #: Signed actions received over the socket's ``post`` channel.
         self.posted_actions = 0
         #: Nonces accepted, per signer, in arrival order (observation for tests).
@@ -625,7 +627,12 @@ class HyperliquidHarness(MockVenue):
                 }
             )
         if kind == "scheduleCancel":
-            self.scheduled_cancel_ms = action.get("time")
+            at = action.get("time")
+            if at is not None and int(at) < ms(time.time_ns()) + self.schedule_cancel_min_ms:
+                return self.err(
+                    "Scheduled cancel time too early, must be at least 5 seconds from now."
+                )
+            self.scheduled_cancel_ms = at
             return self.ok(None, "default")
         return self.err(f"Unknown action type {kind!r}")
 
@@ -923,7 +930,17 @@ class HyperliquidHarness(MockVenue):
         assert self._task_group is not None
         self._task_group.start_soon(self._pump, self._events_in)
         self._task_group.start_soon(self._recheck)
+        self._task_group.start_soon(self._dead_man_switch)
         return self
+
+    async def _dead_man_switch(self) -> None:
+        """Cancel every open order when the scheduled cancel time passes (``scheduleCancel``)."""
+        while True:
+            await anyio.sleep(0.02)
+            at = self.scheduled_cancel_ms
+            if at is not None and ms(time.time_ns()) >= at:
+                self.scheduled_cancel_ms = None
+                self.exchange.cancel_all()
 
     async def _recheck(self) -> None:
         # Suite predicates read client state the server never sees change: re-check them.
