@@ -113,3 +113,26 @@ def test_record_and_replay_help_teach_with_examples() -> None:
     ):
         result = run_cli(command, "--help")
         assert result.returncode == 0 and example in result.stdout
+
+
+@pytest.mark.parametrize("server_kind", ["redis", "nats"])
+def test_record_to_a_network_sink_then_replay_reads_the_same_count(
+    server_kind: str, tmp_path: Path
+) -> None:
+    from tradeport.testing.servers import NatsServer, RedisServer, missing
+
+    binary = f"{server_kind}-server"
+    if missing(binary):
+        pytest.skip(missing(binary))
+    pytest.importorskip(f"tradeport_{server_kind}", reason=f"needs tradeport-{server_kind}")
+    with (RedisServer if server_kind == "redis" else NatsServer)(tmp_path / server_kind) as server:
+        result = run_cli("record", "binance", *SELECTION, "--to", server.url, "--duration", "2")
+        assert result.returncode == 0, result.stderr
+        events, _, stored, pending = map(
+            int, STATUS.search(result.stderr.strip().splitlines()[-1]).groups()
+        )
+        assert events == stored > 50 and pending == 0
+        replay = run_cli("replay", server.url, "--no-follow", "--json")
+        assert replay.returncode == 0, replay.stderr
+        assert len(replay.stdout.splitlines()) == events
+        assert f"{events} events" in replay.stderr and "redeliveries dropped 0" in replay.stderr

@@ -28,47 +28,64 @@ DEADLINE = 30.0  # seconds for a loaded 2-core machine to start Python, the mock
 
 
 class Streaming:
-    """A ``tradeport`` subprocess whose stdout (or stderr) lines are read with a deadline."""
+    """A ``tradeport`` subprocess whose stdout (or stderr) lines are read with a deadline.
+
+    Reads the pipe's file descriptor directly: a buffered reader would hold lines that
+    ``select`` cannot see.
+    """
 
     def __init__(self, *args: str, read: str = "stdout") -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tradeport", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            text=True,
+            bufsize=0,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+        self._fd = getattr(self.proc, read).fileno()
         self._selector = selectors.DefaultSelector()
-        self._reading = getattr(self.proc, read)
-        self._selector.register(self._reading, selectors.EVENT_READ)
+        self._selector.register(self._fd, selectors.EVENT_READ)
+        self._pending: list[str] = []
+        self._partial = b""
+
+    def _next_line(self, deadline: float) -> str | None:
+        while not self._pending:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._selector.select(left):
+                return None
+            chunk = os.read(self._fd, 1 << 16)
+            if not chunk:
+                return None
+            *complete, self._partial = (self._partial + chunk).split(b"\n")
+            self._pending += [line.decode() for line in complete]
+        return self._pending.pop(0)
 
     def lines(self, count: int, match: str = "", timeout: float = DEADLINE) -> list[str]:
         """The next ``count`` lines containing ``match``; fails after ``timeout``."""
         found: list[str] = []
         deadline = time.monotonic() + timeout
         while len(found) < count:
-            left = deadline - time.monotonic()
-            if left <= 0 or not self._selector.select(left):
-                self.stop()
-                pytest.fail(f"only {len(found)} of {count} {match!r} lines in {timeout}s: {found}")
-            line = self._reading.readline()
-            if not line:
-                pytest.fail(f"output closed after {found}; stderr: {self.stop()[1]}")
+            line = self._next_line(deadline)
+            if line is None:
+                code, err = self.stop()
+                pytest.fail(
+                    f"only {len(found)} of {count} {match!r} lines in {timeout}s: {found}; exit {code}: {err}"
+                )
             if match in line:
-                found.append(line.rstrip("\n"))
+                found.append(line)
         return found
 
     def interrupt(self) -> tuple[int, str]:
         """Ctrl-C (SIGINT); returns the exit code and stderr."""
         self.proc.send_signal(signal.SIGINT)
         _, err = self.proc.communicate(timeout=DEADLINE)
-        return self.proc.returncode, err
+        return self.proc.returncode, err.decode(errors="replace")
 
     def stop(self) -> tuple[int, str]:
         if self.proc.poll() is None:
             self.proc.kill()
         _, err = self.proc.communicate(timeout=DEADLINE)
-        return self.proc.returncode, err
+        return self.proc.returncode, err.decode(errors="replace")
 
 
 def test_readme_third_command_prints_quotes_and_ctrl_c_exits_cleanly() -> None:

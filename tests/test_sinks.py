@@ -130,3 +130,12 @@ def test_deduplicator_drops_replayed_prefixes_per_run() -> None:
     assert [dedup.first_time(i) for i in stream] == [True, True, False, False, True, True]
     assert dedup.duplicates == 2
     assert EventId.from_str(str(EventId("18f-ab", 42))) == EventId("18f-ab", 42)
+
+
+def test_deduplicator_accepts_reordered_and_interleaved_streams() -> None:
+    # Two streams of one run (quotes 1, 3, 5 and trades 2, 4) read one after the other, and a
+    # redelivered prefix of the first: each id is accepted exactly once.
+    dedup = Deduplicator()
+    order = [1, 3, 5, 1, 3, 2, 4, 4, 6]
+    accepted = [seq for seq in order if dedup.first_time(EventId("r", seq))]
+    assert accepted == [1, 3, 5, 2, 4, 6] and dedup.duplicates == 3

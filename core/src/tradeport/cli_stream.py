@@ -583,6 +583,7 @@ def main_replay(argv: Sequence[str]) -> int:
     args = _replay_parser().parse_args(list(argv))
     printer = EventPrinter(sys.stdout, as_json=args.json, depth=args.depth)
     counts: Counter[str] = Counter()
+    dropped: list[int] = [0]
     options: dict[str, Any] = {}
     if args.types:
         options["types"] = args.types
@@ -599,10 +600,17 @@ def main_replay(argv: Sequence[str]) -> int:
                     counts[type(event).__name__] += 1
                     printer.write(event)
 
-            await run_until_interrupted(consume, args.duration)
+            try:
+                await run_until_interrupted(consume, args.duration)
+            finally:
+                dropped[0] = source.dedup.duplicates
 
     code = run_command("replay", lambda: anyio.run(run, backend=args.backend))
     if code == EXIT_OK:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
-        print(f"replay {args.source}: {sum(counts.values())} events ({kinds})", file=sys.stderr)
+        print(
+            f"replay {args.source}: {sum(counts.values())} events ({kinds}); "
+            f"redeliveries dropped {dropped[0]}",
+            file=sys.stderr,
+        )
     return code

@@ -25,6 +25,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import json
+import math
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -89,26 +90,42 @@ class EventId:
 
 
 class Deduplicator:
-    """Drops redeliveries of an at-least-once stream.
+    """Drops redeliveries of an at-least-once stream, by event id.
 
-    A sink publishes each run's events in ``seq`` order and retries only whole batches, so a
-    redelivery is always an id at or below the run's high-water mark: one int per run is
-    enough memory.
+    Per run it keeps the highest ``seq`` seen and the seqs below it not seen yet (a gap: events
+    still to come from another stream, or reordered). A seq at or below the high-water mark
+    that is not a gap is a repeat. Memory: one int per run plus the open gaps; a gap wider
+    than ``max_gap`` (a consumer that started in the middle of a run) is not tracked, so
+    events from before it count as repeats.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_gap: int = 1_000_000) -> None:
+        self.max_gap = max_gap
         self._high: dict[str, int] = {}
+        self._gaps: dict[str, set[int]] = {}
         #: Redeliveries dropped so far.
         self.duplicates = 0
 
     def first_time(self, event_id: EventId) -> bool:
-        """True the first time an id is seen (and for every later, higher id of its run)."""
-        high = self._high.get(event_id.run, 0)
-        if event_id.seq <= high:
-            self.duplicates += 1
-            return False
-        self._high[event_id.run] = event_id.seq
-        return True
+        """True the first time an id is seen."""
+        run, seq = event_id.run, event_id.seq
+        high = self._high.get(run)
+        if high is None:
+            self._high[run] = seq
+            # A run starts at seq 1; a consumer that joined later cannot know what came before.
+            self._gaps[run] = set(range(1, seq)) if seq - 1 <= self.max_gap else set()
+            return True
+        if seq > high:
+            if seq - high - 1 <= self.max_gap:
+                self._gaps[run].update(range(high + 1, seq))
+            self._high[run] = seq
+            return True
+        gaps = self._gaps[run]
+        if seq in gaps:
+            gaps.discard(seq)
+            return True
+        self.duplicates += 1
+        return False
 
 
 def event_type_name(event: Any) -> str:
@@ -255,12 +272,30 @@ class Sink(abc.ABC):
         self.run = new_run_id()
         self.stats = SinkStats()
         self._seq = 0
+        self._routes: dict[tuple[type, Any], tuple[str, str, str]] = {}
+
+    def route(self, event: Any) -> tuple[str, str, str]:
+        """``(type name, venue id, instrument id)`` of an event: where it is stored
+        (cached per event type and instrument; the instrument is ``"_"`` when it has none)."""
+        subject = getattr(event, "instrument_id", None) or getattr(event, "bar_type", None)
+        key = (type(event), subject)
+        route = self._routes.get(key)
+        if route is None:
+            iid = getattr(subject, "instrument_id", subject)
+            instrument = "_" if iid is None else str(iid)
+            route = (event_type_name(event), event_venue(event, self.venue), instrument)
+            self._routes[key] = route
+        return route
+
+    def next_seq(self) -> int:
+        """The ``seq`` of the next accepted event (its id is ``EventId(self.run, seq)``)."""
+        self._seq += 1
+        self.stats.events += 1
+        return self._seq
 
     def next_id(self) -> EventId:
         """The id of the next accepted event."""
-        self._seq += 1
-        self.stats.events += 1
-        return EventId(self.run, self._seq)
+        return EventId(self.run, self.next_seq())
 
     async def __aenter__(self) -> Sink:
         await self.open()
@@ -360,7 +395,8 @@ class BufferedPublisher(Sink):
 
     * ``write`` puts the event in a buffer of ``max_pending`` events and returns; when the
       buffer is full (the server is unreachable or slower than the feed), ``write`` waits:
-      **backpressure**, so memory stays bounded and nothing is dropped.
+      **backpressure**, so memory stays bounded (``max_pending`` events, the batch in flight
+      included) and nothing is dropped. A ``write`` cancelled while waiting took nothing.
     * The publisher sends up to ``batch_size`` events at a time with :meth:`publish_batch`;
       when that raises, it waits (exponential backoff, ``retry_initial`` to ``retry_max``
       seconds) and sends the *same* batch again, forever, until the server takes it. The
@@ -372,6 +408,16 @@ class BufferedPublisher(Sink):
 
     Subclasses implement :meth:`connect`, :meth:`publish_batch` and :meth:`disconnect`.
     """
+
+    #: The options :meth:`settings` takes from a sink's option mapping.
+    OPTIONS = frozenset(
+        {"venue", "max_pending", "batch_size", "retry_initial", "retry_max", "close_timeout"}
+    )
+
+    @classmethod
+    def settings(cls, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The constructor keywords among ``options`` (a subclass reads its own from the rest)."""
+        return {k: options[k] for k in cls.OPTIONS if k in options}
 
     def __init__(
         self,
@@ -385,19 +431,19 @@ class BufferedPublisher(Sink):
         close_timeout: float = 30.0,
     ) -> None:
         super().__init__(url, venue=venue)
-        if max_pending < batch_size:
+        if max_pending < 1 or batch_size < 1:
             raise ConfigError(
-                f"max_pending {max_pending} must be at least batch_size {batch_size}",
-                field="max_pending",
+                f"max_pending ({max_pending}) and batch_size ({batch_size}) must be at least 1",
+                field="max_pending" if max_pending < 1 else "batch_size",
             )
         self.max_pending = max_pending
         self.batch_size = batch_size
         self.retry_initial = retry_initial
         self.retry_max = retry_max
         self.close_timeout = close_timeout
-        self._send, self._receive = anyio.create_memory_object_stream[tuple[EventId, Any]](
-            max_pending - batch_size
-        )
+        # The semaphore bounds the buffer (in-flight batch included); the stream only queues.
+        self._space = anyio.Semaphore(max_pending)
+        self._send, self._receive = anyio.create_memory_object_stream[tuple[EventId, Any]](math.inf)
         self._in_flight = 0
         self._progress = anyio.Event()
         self._tasks: Any = None
@@ -429,7 +475,8 @@ class BufferedPublisher(Sink):
         self._tasks.start_soon(self._publish_forever, name=f"sink {self.url}")
 
     async def write(self, event: Any) -> None:
-        await self._send.send((self.next_id(), event))
+        await self._space.acquire()  # backpressure; a cancelled wait has taken no id
+        self._send.send_nowait((self.next_id(), event))
 
     async def flush(self, timeout: float | None = None) -> None:
         """Wait until the server has every accepted event; SinkError after ``timeout``."""
@@ -483,5 +530,7 @@ class BufferedPublisher(Sink):
             self.stats.stored += len(batch)
             self.stats.files += 1
             self.stats.bytes += sent
+            for _ in batch:
+                self._space.release()
             progress, self._progress = self._progress, anyio.Event()
             progress.set()

@@ -46,6 +46,12 @@ class Source(abc.ABC):
         #: Events yielded so far.
         self.count = 0
 
+    def wanted(self, venue: str, type_name: str) -> bool:
+        """Whether the ``venues`` and ``types`` filters let a stream of this venue and type in."""
+        return (self.venues is None or venue in self.venues) and (
+            self.types is None or type_name in self.types
+        )
+
     async def __aenter__(self) -> Source:
         await self.open()
         return self

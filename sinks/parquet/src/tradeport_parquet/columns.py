@@ -206,25 +206,28 @@ def _column_arrays(col: _Column, values: list[Any]) -> list[pa.Array]:
     return [pa.array(list(map(_string_of(col.kind), values)), pa.string())]
 
 
-def encode_rows(layout: Layout, rows: Sequence[tuple[EventId, Any]]) -> pa.Table:
-    """A table of ``rows`` (event id, record) of one type, in the given order."""
+def encode_rows(layout: Layout, run: str, seqs: Sequence[int], events: Sequence[Any]) -> pa.Table:
+    """A table of ``events`` of one type (ids ``run``-``seqs[i]``), in the given order."""
     if layout.per_delta:
-        return _encode_deltas(layout, rows)
-    runs = [eid.run for eid, _ in rows]
-    seqs = [eid.seq for eid, _ in rows]
-    arrays: list[pa.Array] = [pa.array(runs, pa.string()), pa.array(seqs, pa.int64())]
+        return _encode_deltas(layout, run, seqs, events)
+    arrays: list[pa.Array] = [
+        pa.array([run] * len(seqs), pa.string()).dictionary_encode(),
+        pa.array(seqs, pa.int64()),
+    ]
     for col in layout.columns:
         name = col.name
-        arrays += _column_arrays(col, [getattr(event, name) for _, event in rows])
+        arrays += _column_arrays(col, [getattr(event, name) for event in events])
     return pa.Table.from_arrays(arrays, schema=layout.schema)
 
 
-def _encode_deltas(layout: Layout, rows: Sequence[tuple[EventId, Any]]) -> pa.Table:
-    runs, seqs, values = [], [], {c.name: [] for c in layout.columns}  # type: ignore[var-annotated]
-    for eid, batch in rows:
+def _encode_deltas(
+    layout: Layout, run: str, seqs: Sequence[int], events: Sequence[Any]
+) -> pa.Table:
+    row_seqs: list[int] = []
+    values: dict[str, list[Any]] = {c.name: [] for c in layout.columns}
+    for seq, batch in zip(seqs, events, strict=True):
         for delta in batch.deltas:
-            runs.append(eid.run)
-            seqs.append(eid.seq)
+            row_seqs.append(seq)
             order = delta.order
             values["instrument_id"].append(delta.instrument_id)
             values["action"].append(delta.action)
@@ -236,7 +239,10 @@ def _encode_deltas(layout: Layout, rows: Sequence[tuple[EventId, Any]]) -> pa.Ta
             values["sequence"].append(delta.sequence)
             values["ts_event"].append(delta.ts_event)
             values["ts_init"].append(delta.ts_init)
-    arrays: list[pa.Array] = [pa.array(runs, pa.string()), pa.array(seqs, pa.int64())]
+    arrays: list[pa.Array] = [
+        pa.array([run] * len(row_seqs), pa.string()).dictionary_encode(),
+        pa.array(row_seqs, pa.int64()),
+    ]
     for col in layout.columns:
         arrays += _column_arrays(col, values[col.name])
     return pa.Table.from_arrays(arrays, schema=layout.schema)

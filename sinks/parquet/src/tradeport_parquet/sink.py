@@ -27,7 +27,6 @@ from __future__ import annotations
 import os
 import time
 import urllib.parse
-from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,11 +34,8 @@ from typing import Any
 import anyio
 import pyarrow.parquet as pq
 from tradeport.sinks import (
-    EventId,
     Sink,
     check_options,
-    event_type_name,
-    event_venue,
     type_module,
 )
 
@@ -82,14 +78,6 @@ def partition_path(type_name: str, venue: str, instrument: str, day: int) -> Pat
     )
 
 
-def _instrument_of(event: Any) -> str:
-    iid = getattr(event, "instrument_id", None)
-    if iid is None:
-        bar_type = getattr(event, "bar_type", None)
-        iid = getattr(bar_type, "instrument_id", None)
-    return "_" if iid is None else str(iid)
-
-
 class ParquetSink(Sink):
     """Writes events as Parquet files under a directory (see the module docstring)."""
 
@@ -101,9 +89,8 @@ class ParquetSink(Sink):
         self.flush_interval = float(options.get("flush_interval", 1.0))
         self.compression = options.get("compression", "zstd")
         self.fsync = bool(options.get("fsync", True))
-        self._buffers: dict[tuple[str, str, str, int], list[tuple[EventId, Any]]] = defaultdict(
-            list
-        )
+        #: partition key (type name, venue, instrument, day) -> (seqs, events) of the open batch.
+        self._buffers: dict[tuple[str, str, str, int], tuple[list[int], list[Any]]] = {}
         self._buffered = 0
         self._rolls = 0
         self._lock = anyio.Lock()
@@ -118,10 +105,13 @@ class ParquetSink(Sink):
         self._tasks.start_soon(self._roll_periodically)
 
     async def write(self, event: Any) -> None:
-        event_id = self.next_id()
-        day = getattr(event, "ts_event", 0) // NS_PER_DAY
-        key = (event_type_name(event), event_venue(event, self.venue), _instrument_of(event), day)
-        self._buffers[key].append((event_id, event))
+        seq = self.next_seq()
+        key = (*self.route(event), getattr(event, "ts_event", 0) // NS_PER_DAY)
+        batch = self._buffers.get(key)
+        if batch is None:
+            batch = self._buffers[key] = ([], [])
+        batch[0].append(seq)
+        batch[1].append(event)
         self._buffered += 1
         if self._buffered >= self.batch_size:
             await self.flush()
@@ -136,7 +126,7 @@ class ParquetSink(Sink):
     async def _roll(self) -> None:
         if not self._buffered:
             return
-        buffers, self._buffers = self._buffers, defaultdict(list)
+        buffers, self._buffers = self._buffers, {}
         count, self._buffered = self._buffered, 0
         self._rolls += 1
         written = await anyio.to_thread.run_sync(self._write_files, buffers, self._rolls)
@@ -147,12 +137,12 @@ class ParquetSink(Sink):
             self.stats.bytes += size
 
     def _write_files(
-        self, buffers: Mapping[tuple[str, str, str, int], list[tuple[EventId, Any]]], roll: int
+        self, buffers: Mapping[tuple[str, str, str, int], tuple[list[int], list[Any]]], roll: int
     ) -> list[tuple[Path, int]]:
         written = []
-        for key, rows in buffers.items():
-            event_type = type(rows[0][1])
-            table = encode_rows(layout_for(event_type), rows)
+        for key, (seqs, events) in buffers.items():
+            event_type = type(events[0])
+            table = encode_rows(layout_for(event_type), self.run, seqs, events)
             module = type_module(event_type)
             if module is not None:  # so a reader can import the plugin type
                 table = table.replace_schema_metadata({TYPE_MODULE_KEY: module})
