@@ -20,7 +20,8 @@ from __future__ import annotations
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -48,6 +49,7 @@ from tradeport.secrets import Secret
 
 __all__ = [
     "HttpClient",
+    "StreamedResponse",
     "ParamValue",
     "Params",
     "SignRequest",
@@ -269,6 +271,7 @@ class HttpClient:
         weight: int = 1,
         retry: bool = True,
         retry_policy: RetryPolicy | None = None,
+        _stream: bool = False,
     ) -> httpx.Response:
         """Send one request with signing, rate limiting and retries; return a success response.
 
@@ -300,7 +303,7 @@ class HttpClient:
                     signed,
                     rate_keys,
                     weight,
-                    attempt,
+                    attempt,                    _stream,
                 )
             except VenueError as err:
                 delay = self._retry_delay(err, attempt, policy, retry)
@@ -317,6 +320,23 @@ class HttpClient:
                     self.redactor.text(str(err)),
                 )
                 await anyio.sleep(delay)
+
+    @asynccontextmanager
+    async def stream(
+        self, method: str, path: str, **kwargs: Any
+    ) -> AsyncIterator[StreamedResponse]:
+        """Like :meth:`request`, but the success response's body is not read: iterate it with
+        ``response.aiter_bytes()`` inside the ``async with`` (large downloads in bounded
+        memory). Signing, rate limits, retries and typed errors apply up to the response
+        head (an error response is read whole, it is small); a failure while the body streams
+        is raised as a :class:`~tradeport.errors.NetworkError` and not retried.
+        """
+        response = await self.request(method, path, _stream=True, **kwargs)
+        endpoint = f"{method.upper()} {path}"
+        try:
+            yield StreamedResponse(response, self.venue, endpoint)
+        finally:
+            await response.aclose()
 
     async def get_json(self, path: str, **kwargs: Any) -> Any:
         """``GET`` and decode the JSON body (see :meth:`request` for the keywords)."""
@@ -389,7 +409,7 @@ class HttpClient:
         signed: bool,
         rate_keys: Sequence[str],
         weight: int,
-        attempt: int,
+        attempt: int,        stream: bool = False,
     ) -> httpx.Response:
         headers = {**self._default_headers, **(extra_headers or {})}
         body, content_type = request_body.content, request_body.content_type
@@ -434,7 +454,9 @@ class HttpClient:
         self.counters.attempts += 1
         started = time.perf_counter()
         try:
-            response = await self._client.send(request)
+            response = await self._client.send(request, stream=stream)
+            if stream and response.status_code >= 300:
+                await response.aread()  # an error body: small, and the parsers read it
         except httpx.HTTPError as exc:
             raise error_for_exception(exc, venue=self.venue, endpoint=endpoint) from exc
         except OSError as exc:  # below httpx's own mapping (rare, but never leak it)
@@ -454,6 +476,8 @@ class HttpClient:
             error.http_status = error.http_status or response.status_code
         if error is None:
             return response
+        if stream:
+            await response.aclose()
         retry_after = _retry_after(error)
         if retry_after and self.rate_limiter is not None:
             # The venue said stop: hold every caller of these keys, not only this request.
@@ -484,5 +508,37 @@ class HttpClient:
             response.request.url.path,
             elapsed * 1000,
             self.redactor.pairs(response.headers.items()),
-            self.redactor.body(response.content[:2000].decode("utf-8", "replace")),
+            # A streamed success response is not read here (its body is the caller's).
+            self.redactor.body(
+                response.content[:2000].decode("utf-8", "replace")
+                if hasattr(response, "_content")
+                else "<streamed>"
+            ),
         )
+
+
+class StreamedResponse:
+    """A success response whose body has not been read (see :meth:`HttpClient.stream`)."""
+
+    __slots__ = ("_endpoint", "_venue", "response")
+
+    def __init__(self, response: httpx.Response, venue: str | None, endpoint: str) -> None:
+        self.response = response
+        self._venue = venue
+        self._endpoint = endpoint
+
+    @property
+    def status_code(self) -> int:
+        return self.response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.response.headers
+
+    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The body as it arrives; transport failures are tradeport errors."""
+        try:
+            async for chunk in self.response.aiter_bytes(chunk_size):
+                yield chunk
+        except httpx.HTTPError as exc:
+            raise error_for_exception(exc, venue=self._venue, endpoint=self._endpoint) from exc

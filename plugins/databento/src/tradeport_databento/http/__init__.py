@@ -1,0 +1,1 @@
+"""The historical API over HTTPS (httpx through the core's HttpClient)."""
