@@ -108,11 +108,11 @@ async def test_symbology_resolve_answers_in_the_documented_shape() -> None:
     async with DatabentoHarness() as harness:
         provider = DatabentoInstrumentProvider(_config(harness))
         try:
-            answer = await provider.resolve(["ESZ6"], "raw_symbol", "instrument_id")
+            answer = await provider.resolve_symbology(["ESZ6"], "raw_symbol", "instrument_id")
             assert set(answer) == set(documented)
             assert answer["result"]["ESZ6"][0]["s"] == "42" and answer["status"] == 0
             with pytest.warns(PartialResolutionWarning, match="not found: NOPE"):
-                partial = await provider.resolve(["ESZ6", "NOPE"])
+                partial = await provider.resolve_symbology(["ESZ6", "NOPE"])
             assert partial["not_found"] == ["NOPE"]
         finally:
             await provider.disconnect()
@@ -158,3 +158,28 @@ async def test_prices_of_history_are_exact() -> None:
             Decimal("5000.25"),
             Decimal("5000.5"),
         ]
+
+
+async def test_resolve_asks_databento_for_definitions() -> None:
+    from tradeport.clients.resolution import InstrumentQuery
+    from tradeport.errors import AmbiguousInstrument, UnknownInstrument
+    from tradeport_databento.testing.harness import _DEC_2026
+
+    async with DatabentoHarness() as harness:
+        provider = DatabentoInstrumentProvider(_config(harness))
+        try:
+            es = await provider.resolve("ESZ6.XCME")
+            assert str(es.id) == "ESZ6.XCME"
+            front = await provider.resolve(InstrumentQuery(symbol="ES.c.0"))
+            assert front.id == es.id  # the continuous symbol names today's front month
+            dated = await provider.resolve(
+                InstrumentQuery(symbol="ES", product_type="FUTURE", expiry_ns=_DEC_2026)
+            )
+            assert dated.id == es.id
+            with pytest.raises(AmbiguousInstrument) as many:
+                await provider.resolve(InstrumentQuery(symbol="ES", product_type="FUTURE"))
+            assert sorted(str(i.id) for i in many.value.candidates) == ["ESH7.XCME", "ESZ6.XCME"]
+            with pytest.raises((UnknownInstrument, RequestRejected)):
+                await provider.resolve("NOPE.XCME")
+        finally:
+            await provider.disconnect()

@@ -22,6 +22,7 @@ __all__ = [
     "AUTH_TIMEOUT_S",
     "DEFAULT_DATASET",
     "ALL_SYMBOLS",
+    "INSTRUMENT_VENUES",
 ]
 
 #: What users type (``open_venue("databento")``).
@@ -49,10 +50,36 @@ HEARTBEAT_MARGIN_S: Final = 10
 AUTH_TIMEOUT_S: Final = 30.0
 DEFAULT_DATASET: Final = "GLBX.MDP3"
 ALL_SYMBOLS: Final = "ALL_SYMBOLS"
+#: The venue parts of instrument ids: the listing exchanges' MICs (CME Group's four, the US
+#: equity and options venues, ICE, Eurex), as definitions name them.
+INSTRUMENT_VENUES: Final = (
+    "XCME",
+    "XCBT",
+    "XNYM",
+    "XCEC",
+    "XNAS",
+    "XNYS",
+    "ARCX",
+    "XBOS",
+    "XPSX",
+    "BATS",
+    "BATY",
+    "EDGA",
+    "EDGX",
+    "IEXG",
+    "EQUS",
+    "OPRA",
+    "IFEU",
+    "NDEX",
+    "XEEE",
+    "XEUR",
+)
 
-#: What the plugin supports, as data (the README table is generated from it). Data only: no
-#: ``orders``, so ``execution`` is False and the suite skips every order scenario.
+#: What the plugin supports, as data (the README table is generated from it). Data only, by
+#: declaration: the session creates no execution client and the suite skips order scenarios.
 CAPABILITIES: Final = Capabilities(
+    data_only=True,
+    resolve_instruments=True,
     products={ProductType.FUTURE, ProductType.OPTION, ProductType.EQUITY, ProductType.SPOT},
     data={
         DataType.INSTRUMENTS,

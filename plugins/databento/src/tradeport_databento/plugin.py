@@ -13,7 +13,12 @@ from tradeport import hookimpl
 from tradeport.venue import VenueSpec
 
 from tradeport_databento.config import ENV_VARS, DatabentoConfig
-from tradeport_databento.constants import CAPABILITIES, VENUE_ID, VENUE_NAME
+from tradeport_databento.constants import (
+    CAPABILITIES,
+    INSTRUMENT_VENUES,
+    VENUE_ID,
+    VENUE_NAME,
+)
 from tradeport_databento.urls import DEFAULT_URLS
 
 __all__ = [
@@ -36,6 +41,7 @@ VENUE_SPEC = VenueSpec(
     description="Databento market data: live Raw API (TCP, DBN) and historical API (CME, US "
     "equities, OPRA, ICE...)",
     docs_url="https://databento.com/docs",
+    instrument_venues=INSTRUMENT_VENUES,
 )
 
 

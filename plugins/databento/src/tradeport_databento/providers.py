@@ -5,7 +5,9 @@ symbols (``ALL_SYMBOLS`` by default, or parent symbols such as ``ES.FUT``) from 
 parses each definition into an instrument of its family with exact increments. A definition
 seen several times (updates during the day) keeps its latest state. A record that cannot be
 parsed is skipped with a warning (``warn_on_skipped_instruments``) and counted in
-:attr:`skipped`. ``resolve`` answers symbology questions through ``symbology.resolve``.
+:attr:`skipped`. ``resolve(query)`` (the core's) finds one instrument by asking Databento for
+definitions (:meth:`DatabentoInstrumentProvider.fetch_candidates`); ``resolve_symbology``
+answers symbology questions through the ``symbology.resolve`` endpoint.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import databento_dbn as dbn
 from tradeport.clients.base import InstrumentProvider
 from tradeport.errors import TradeportError
+from tradeport.model.enums import ProductType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 
@@ -25,7 +29,10 @@ from tradeport_databento.config import DatabentoConfig
 from tradeport_databento.constants import CAPABILITIES, VENUE_ID
 from tradeport_databento.http.client import DatabentoHttpClient
 from tradeport_databento.parse import parse_instrument
-from tradeport_databento.symbology import SymbolMap, databento_symbol, dataset_venue
+from tradeport_databento.symbology import SymbolMap, databento_symbol, dataset_venue, stype_of
+
+if TYPE_CHECKING:
+    from tradeport.clients.resolution import InstrumentQuery
 
 __all__ = ["DatabentoInstrumentProvider", "utc_midnight_ns", "http_sharing", "instrument_for"]
 
@@ -138,7 +145,40 @@ class DatabentoInstrumentProvider(InstrumentProvider):
             out.append(instrument)
         return out
 
-    async def resolve(
+    async def fetch_candidates(self, query: InstrumentQuery) -> list[Instrument]:
+        """Instruments matching ``query``, asked of Databento: a raw symbol's definition, a
+        parent's (``ES.FUT``) or continuous symbol's (``ES.c.0``) instruments, or a root
+        (``ES``) as its futures and options parents; then the query's other fields filter."""
+        from tradeport.clients.resolution import matches
+
+        symbol = query.symbol
+        if symbol is None:
+            return await super().fetch_candidates(query)
+        stype = stype_of(symbol)
+        if (
+            stype == "raw_symbol"
+            and symbol.isalpha()
+            and len(symbol) <= 3
+            and (query.product_type in (ProductType.FUTURE, ProductType.OPTION))
+        ):
+            suffix = ".FUT" if query.product_type is ProductType.FUTURE else ".OPT"
+            symbol, stype = symbol + suffix, "parent"
+        start = self.config.definitions_start_ns or utc_midnight_ns()
+        found = await self.fetch_definitions([symbol], stype, start)
+        if stype == "raw_symbol" and query.symbol == symbol:
+            return [i for i in found if matches(query, i)]
+        # A parent or continuous symbol (or a root) names its instruments: match the rest.
+        rest = {
+            f.name: getattr(query, f.name)
+            for f in attrs.fields(type(query))
+            if f.name not in ("symbol", "params") and getattr(query, f.name) is not None
+        }
+        if not rest:
+            return found
+        narrowed = attrs.evolve(query, symbol=None)
+        return [i for i in found if matches(narrowed, i)]
+
+    async def resolve_symbology(
         self,
         symbols: Sequence[str],
         stype_in: str = "raw_symbol",
