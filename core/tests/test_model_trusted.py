@@ -59,6 +59,19 @@ def test_book_order_and_level_delta_trusted_equal_constructors() -> None:
     assert type(fast.order) is BookOrder
 
 
+def test_l3_delta_trusted_equals_constructor() -> None:
+    order = BookOrder(OrderSide.SELL, PX, QTY, order_id=424242)
+    for action in (BookAction.ADD, BookAction.UPDATE, BookAction.DELETE):
+        _check_same(
+            OrderBookDelta.trusted(IID, action, order, 128, 9, 1, 2),
+            OrderBookDelta(IID, action, order, 128, 9, 1, 2),
+        )
+    _check_same(
+        OrderBookDelta.trusted(IID, BookAction.CLEAR, None, 32, 9, 1, 2),
+        OrderBookDelta.clear(IID, 9, 1, 2, flags=32),
+    )
+
+
 def test_order_book_deltas_trusted_skips_checks_only() -> None:
     delta = OrderBookDelta.trusted_level(IID, BookAction.DELETE, OrderSide.BUY, PX, QTY, 0, 3, 1, 2)
     fast = OrderBookDeltas.trusted(IID, (delta,))

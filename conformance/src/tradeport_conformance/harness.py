@@ -279,8 +279,9 @@ class VenueHarness(abc.ABC):
         """Seed ``bars`` one-minute bars and ``trades`` trades ending now (HI1, HI2)."""
         raise NotImplementedError("seed_history")
 
-    def history_page_size(self) -> int:
-        """Most records one history request returns (so the suite can force pagination)."""
+    def history_page_size(self) -> int | None:
+        """Most records one history request returns (so the suite can force pagination), or
+        None when the venue streams any range in one response (no pages exist)."""
         raise NotImplementedError("history_page_size")
 
     def check_history_request(self, request: RecordedRequest) -> list[str]:

@@ -357,3 +357,27 @@ async def test_debug_logs_redact_every_secret(caplog) -> None:
     assert signature
     for secret in (API_KEY, API_SECRET.reveal(), passphrase.reveal(), signature, "pqia91ma19a5s6"):
         assert secret not in text
+
+
+async def test_stream_reads_the_body_as_it_arrives_after_retries() -> None:
+    body = bytes(range(256)) * 4096  # 1 MiB
+    venue = ScriptedVenue(
+        Response.json({"detail": "busy"}, status=503),
+        Response(status=200, headers={"Content-Type": "application/octet-stream"}, body=body),
+    )
+    async with (
+        LoopbackServer(http=venue) as server,
+        HttpClient(server.http_url, retry=FAST_RETRY) as http,
+    ):
+        chunks: list[bytes] = []
+        async with http.stream("POST", "/data", data=[("a", "1")]) as response:
+            assert response.status_code == 200
+            async for chunk in response.aiter_bytes(65536):
+                chunks.append(chunk)
+        assert b"".join(chunks) == body and max(map(len, chunks)) <= 65536
+        assert len(venue.requests) == 2 and venue.requests[-1].body == b"a=1"
+        venue.responses = [Response.json({"detail": "no such thing"}, status=404)]
+        with pytest.raises(RequestRejected) as err:
+            async with http.stream("GET", "/missing"):
+                pass
+        assert err.value.http_status == 404

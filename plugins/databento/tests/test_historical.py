@@ -40,12 +40,22 @@ async def test_definitions_load_every_family_with_exchange_venues() -> None:
         finally:
             await provider.disconnect()
         ids = sorted(str(i.id) for i in loaded)
-        assert ids == ["AAPL.XNAS", "ESH7.XCME", "ESZ6 C6000.XCME", "ESZ6.XCME"]
+        assert ids == [
+            "AAPL  261218C00200000.OPRA",
+            "AAPL.XNAS",
+            "ESH7.XCME",
+            "ESZ6 C6000.XCME",
+            "ESZ6.XCME",
+        ]
         es = provider.get(InstrumentId.from_str("ESZ6.XCME"))
         assert es.product_type is ProductType.FUTURE and str(es.price_increment) == "0.25"
         assert str(es.multiplier) == "50" and es.info["instrument_id"] == 42
         option = provider.get(InstrumentId.from_str("ESZ6 C6000.XCME"))
-        assert option.product_type is ProductType.OPTION and str(option.strike_price) == "6000.00"
+        assert option.product_type is ProductType.FUTURE_OPTION
+        assert str(option.strike_price) == "6000.00" and option.underlying_id == es.id
+        equity_option = provider.get(InstrumentId.from_str("AAPL  261218C00200000.OPRA"))
+        assert equity_option.product_type is ProductType.OPTION
+        assert (str(equity_option.strike_price), str(equity_option.multiplier)) == ("200.00", "100")
         (request,) = harness.requests
         form = dict(urllib.parse.parse_qsl(request.body.decode()))
         assert request.path == "/v0/timeseries.get_range" and request.signature_ok

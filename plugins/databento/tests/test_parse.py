@@ -212,8 +212,23 @@ def test_definitions_of_every_family() -> None:
         "XCME",
         TS,
     )
-    assert option.product_type is ProductType.OPTION and option.option_kind is OptionKind.CALL
+    assert option.product_type is ProductType.FUTURE_OPTION  # "OOF": an option on a future
+    assert option.option_kind is OptionKind.CALL and str(option.underlying_id) == "ESZ6.XCME"
     assert (str(option.strike_price), str(option.price_increment)) == ("6000.00", "0.05")
+    put = parse_instrument(
+        _definition(
+            raw_symbol="AAPL  261218P00200000",
+            instrument_class=dbn.InstrumentClass.PUT,
+            security_type="OPT",
+            min_price_increment=10_000_000,
+            strike_price=200_000_000_000,
+            underlying="AAPL",
+            exchange="OPRA",
+        ),
+        "OPRA",
+        TS,
+    )
+    assert put.product_type is ProductType.OPTION and put.option_kind is OptionKind.PUT
     spread = parse_instrument(
         _definition(raw_symbol="ESZ6-ESH7", instrument_class=dbn.InstrumentClass.FUTURE_SPREAD),
         "XCME",

@@ -501,6 +501,33 @@ class OrderBookDelta(_OrderBookDeltaSlots):
         obj.__class__ = OrderBookDelta
         return obj  # type: ignore[return-value]
 
+    @staticmethod
+    def trusted(
+        instrument_id: InstrumentId,
+        action: BookAction,
+        order: BookOrder | None,
+        flags: int,
+        sequence: int,
+        ts_event: int,
+        ts_init: int,
+    ) -> OrderBookDelta:
+        """Same as the constructor without its check, for parsers' hot paths (L3 records, one
+        delta per venue order event).
+
+        Callers must pass values of the declared types and an order for every action but
+        CLEAR (nothing is checked).
+        """
+        obj = _new(_OrderBookDeltaSlots)
+        obj.instrument_id = instrument_id
+        obj.action = action
+        obj.order = order
+        obj.flags = flags
+        obj.sequence = sequence
+        obj.ts_event = ts_event
+        obj.ts_init = ts_init
+        obj.__class__ = OrderBookDelta
+        return obj  # type: ignore[return-value]
+
     @classmethod
     def clear(
         cls, instrument_id: InstrumentId, sequence: int, ts_event: int, ts_init: int, flags: int = 0
@@ -622,7 +649,7 @@ class OrderBookDeltas(_OrderBookDeltasSlots):
         obj = _new(cls)
         _instrument_id_set(obj, instrument_id)
         _deltas_set(obj, deltas)
-        return obj  # type: ignore[no-any-return]
+        return obj  # type: ignore[return-value]
 
     @classmethod
     def from_levels(cls, instrument_id: InstrumentId, levels: L2Levels) -> Self:
@@ -634,7 +661,7 @@ class OrderBookDeltas(_OrderBookDeltasSlots):
         obj = _new(cls)
         _instrument_id_set(obj, instrument_id)
         _levels_set(obj, levels)
-        return obj  # type: ignore[no-any-return]
+        return obj  # type: ignore[return-value]
 
 
 class L2Levels:

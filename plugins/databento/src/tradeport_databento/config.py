@@ -16,6 +16,7 @@ from tradeport.venue import EnvVar
 
 from tradeport_databento.constants import (
     ALL_SYMBOLS,
+    AUTH_TIMEOUT_S,
     DEFAULT_DATASET,
     HEARTBEAT_INTERVAL_RANGE,
     HEARTBEAT_MARGIN_S,
@@ -45,8 +46,9 @@ class DatabentoConfig(VenueConfig):
 
     ``base_url_http`` overrides the historical API (``https://hist.databento.com``); ``gateway``
     the live gateway (``host:port``; default: the dataset's ``*.lsg.databento.com:13000``).
-    ``ws_idle_timeout`` and the reconnect fields of :class:`~tradeport.config.VenueConfig` apply
-    to the live gateway too (it is a plain TCP stream, not a WebSocket).
+    The reconnect fields and ``ws_connect_timeout`` / ``ws_max_message_size`` of
+    :class:`~tradeport.config.VenueConfig` apply to the live gateway too (a plain TCP stream, not
+    a WebSocket); silence is judged by the heartbeat interval (:meth:`dead_after_s`).
     """
 
     #: The dataset of the live session and of historical requests.
@@ -81,6 +83,9 @@ class DatabentoConfig(VenueConfig):
     compression: str = "zstd"
     #: Seconds to wait for subscription acks.
     ack_timeout: float = 10.0
+    #: Seconds for the connect handshake (greeting, CRAM, auth reply); the official client
+    #: allows 30.
+    auth_timeout: float = AUTH_TIMEOUT_S
     #: Log and skip definitions that cannot be parsed (False: silently skip).
     warn_on_skipped_instruments: bool = True
 
@@ -115,11 +120,11 @@ class DatabentoConfig(VenueConfig):
         return min(high, max(low, int(-(-self.ws_heartbeat_interval // 1))))
 
     def dead_after_s(self) -> float:
-        """Seconds without any record (heartbeats included) before the connection is dead:
-        the heartbeat interval plus the margin, or ``ws_idle_timeout`` when that is longer."""
-        interval = self.effective_heartbeat_s() or 30
-        floor = interval + self.heartbeat_margin_s
-        return max(self.ws_idle_timeout or 0.0, floor)
+        """Seconds without any record, heartbeats included, before the connection is dead:
+        the heartbeat interval (the gateway sends a heartbeat whenever it has been quiet that
+        long) plus ``heartbeat_margin_s``. ``ws_idle_timeout`` does not apply: the gateway's
+        heartbeat contract says when silence means a dead connection."""
+        return (self.effective_heartbeat_s() or 30) + self.heartbeat_margin_s
 
 
 #: Credentials from the environment.

@@ -80,7 +80,12 @@ INSTRUMENT_VENUES: Final = (
 CAPABILITIES: Final = Capabilities(
     data_only=True,
     resolve_instruments=True,
-    products={ProductType.FUTURE, ProductType.OPTION, ProductType.EQUITY, ProductType.SPOT},
+    products={
+        ProductType.FUTURE,
+        ProductType.FUTURE_OPTION,
+        ProductType.OPTION,
+        ProductType.EQUITY,
+    },
     data={
         DataType.INSTRUMENTS,
         DataType.QUOTES,
@@ -96,6 +101,7 @@ CAPABILITIES: Final = Capabilities(
         HistoryType.BARS,
         HistoryType.TRADES,
         HistoryType.QUOTES,
+        HistoryType.BOOK_SNAPSHOT,
     },
     notes=(
         "Data only: Databento has no order entry.",

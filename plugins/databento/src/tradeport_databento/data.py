@@ -87,6 +87,12 @@ _BAR_RTYPES = {
 }
 _F_LAST = dbn.F_LAST
 _F_SNAPSHOT = dbn.F_SNAPSHOT
+_A_ADD, _A_MODIFY, _A_CANCEL, _A_CLEAR = (
+    dbn.Action.ADD,
+    dbn.Action.MODIFY,
+    dbn.Action.CANCEL,
+    dbn.Action.CLEAR,
+)
 
 
 class MboBook:
@@ -106,12 +112,13 @@ class MboBook:
         """Apply one MBO record; the batch once an event is complete (F_LAST), else None."""
         action = record.action
         remaining = None
-        if action == "R":
+        if action is _A_CLEAR:
             self.sizes.clear()
-        elif action == "A" or action == "M":
-            if record.size:
-                self.sizes[record.order_id] = record.size
-        elif action == "C":
+        elif action is _A_ADD or action is _A_MODIFY:
+            size = record.size
+            if size:
+                self.sizes[record.order_id] = size
+        elif action is _A_CANCEL:
             left = self.sizes.get(record.order_id, 0) - record.size
             if left > 0:
                 self.sizes[record.order_id] = left
@@ -136,7 +143,7 @@ class MboBook:
                 last.ts_event,
                 last.ts_init,
             )
-        deltas = OrderBookDeltas(self.ctx.instrument_id, tuple(self._pending))
+        deltas = OrderBookDeltas.trusted(self.ctx.instrument_id, tuple(self._pending))
         self._pending = []
         self.book.apply_deltas(deltas)
         if record.flags & _F_SNAPSHOT or not self.synced.is_set():

@@ -7,8 +7,11 @@ decoder keeps only the incomplete tail. Metadata is taken aside (:attr:`DbnStrea
 A record the decoder refuses (an unknown ``rtype``) fails the whole ``decode()`` call and
 drops the records before it in that call, so on an uncompressed stream the batch is re-decoded
 record by record (each record's length is its first byte, in 4-byte words): the bad record is
-counted and logged, and every good one is kept. A compressed stream cannot be re-framed, so
-there the error is raised.
+counted and logged, and every good one is kept. A compressed stream cannot be re-framed, nor
+can a stream whose length byte is 0 (no record is empty): there a TransportError is raised.
+
+Memory is bounded by the format: a record is at most 255 x 4 = 1020 bytes, so the decoder
+never holds more than one read plus one partial record.
 """
 
 from __future__ import annotations
@@ -83,13 +86,13 @@ class DbnStream:
         index, size = 0, len(data)
         while index < size:
             length = data[index] * 4
-            if length == 0:  # cannot re-frame from here: drop what is left of this read
+            if length == 0:
+                # No record is 0 bytes long: the stream is not DBN (any more) and cannot be
+                # re-framed. The connection must go (a reconnect replays what was missed).
                 self.errors += 1
-                log.warning(
-                    "%s: zero-length DBN record; %d bytes dropped", self._name, size - index
+                raise TransportError(
+                    f"{self._name}: corrupt DBN stream (a zero-length record)", venue=VENUE_ID
                 )
-                index = size
-                break
             if index + length > size:
                 break
             single = dbn.DBNDecoder(

@@ -16,6 +16,7 @@ import databento_dbn as dbn
 from tradeport.model.data import (
     Bar,
     BarType,
+    BookOrder,
     CustomData,
     InstrumentStatus,
     L2Levels,
@@ -27,7 +28,14 @@ from tradeport.model.data import (
 )
 from tradeport.model.enums import BookAction, MarketStatus, OptionKind, OrderSide, ProductType
 from tradeport.model.identifiers import InstrumentId, Symbol, TradeId, Venue
-from tradeport.model.instruments import DatedFuture, Equity, Instrument, OptionContract, SpotPair
+from tradeport.model.instruments import (
+    DatedFuture,
+    Equity,
+    FutureOption,
+    Instrument,
+    OptionContract,
+    SpotPair,
+)
 from tradeport.model.numbers import Price, Quantity
 
 from tradeport_databento.constants import PRICE_DECIMALS, UNDEF_PRICE
@@ -61,6 +69,17 @@ _CACHE_LIMIT = 65_536
 _F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
 _F_LAST = int(RecordFlag.F_LAST)
 _F_MBP = int(RecordFlag.F_MBP)
+_book_order = BookOrder.trusted
+_delta = OrderBookDelta.trusted
+_A_ADD, _A_MODIFY, _A_CANCEL, _A_CLEAR = (
+    dbn.Action.ADD,
+    dbn.Action.MODIFY,
+    dbn.Action.CANCEL,
+    dbn.Action.CLEAR,
+)
+_S_BID, _S_ASK = dbn.Side.BID, dbn.Side.ASK
+_BUY, _SELL = OrderSide.BUY, OrderSide.SELL
+_ADD, _UPDATE, _DELETE = BookAction.ADD, BookAction.UPDATE, BookAction.DELETE
 
 
 def fixed_to_decimal(raw: int) -> Decimal | None:
@@ -177,32 +196,44 @@ def parse_mbo_delta(
     it (the book knows it) to get an UPDATE; without it (or at 0) the cancel is a DELETE.
     Flags and sequence are the record's (F_LAST ends an event, F_SNAPSHOT marks a snapshot).
     """
+    # Hot path: every attribute of a databento-dbn record is a Rust call (40-80 ns), so each
+    # is read once, and enums are compared by identity (databento-dbn hands out singletons).
     action = record.action
-    flags = record.flags
-    if action == "R":
+    if action is _A_CLEAR:
         return OrderBookDelta.clear(
-            ctx.instrument_id, record.sequence, record.ts_event, ts_init, flags
+            ctx.instrument_id, record.sequence, record.ts_event, ts_init, record.flags
         )
-    side = BOOK_SIDE.get(record.side)
-    if side is None or record.price == UNDEF_PRICE:
-        return None
-    if action == "A" or action == "M":
-        if record.size == 0:
-            return None  # a size-0 snapshot record (no order behind it)
-        book_action = BookAction.ADD if action == "A" else BookAction.UPDATE
-        size = record.size
-    elif action == "C":
-        if remaining:
-            book_action, size = BookAction.UPDATE, remaining
-        else:
-            book_action, size = BookAction.DELETE, 0
+    side = record.side
+    if side is _S_BID:
+        order_side = _BUY
+    elif side is _S_ASK:
+        order_side = _SELL
     else:
         return None
-    from tradeport.model.data import BookOrder  # local: only the L3 path needs it
-
-    order = BookOrder.trusted(side, ctx.price(record.price), ctx.size(size), record.order_id)
-    return OrderBookDelta(
-        ctx.instrument_id, book_action, order, flags, record.sequence, record.ts_event, ts_init
+    if action is _A_ADD or action is _A_MODIFY:
+        size = record.size
+        if not size:
+            return None  # a size-0 snapshot record (no order behind it)
+        book_action = _ADD if action is _A_ADD else _UPDATE
+    elif action is _A_CANCEL:
+        if remaining:
+            book_action, size = _UPDATE, remaining
+        else:
+            book_action, size = _DELETE, 0
+    else:
+        return None
+    price = record.price
+    if price == UNDEF_PRICE:
+        return None
+    order = _book_order(order_side, ctx.price(price), ctx.size(size), record.order_id)
+    return _delta(
+        ctx.instrument_id,
+        book_action,
+        order,
+        record.flags,
+        record.sequence,
+        record.ts_event,
+        ts_init,
     )
 
 
@@ -287,7 +318,8 @@ def parse_instrument(
     record: Any, venue: str, ts_init: int, *, symbol: str | None = None
 ) -> Instrument:
     """A definition record as an instrument of its family (futures and future spreads,
-    options, option and mixed spreads, stocks, FX and commodity spot), with exact
+    options on futures (security type ``OOF``), other options and option/mixed spreads,
+    stocks, FX and commodity spot), with exact
     increments from the 1e-9 fixed point. ``venue`` is the exchange MIC of the id
     (``ESZ6.XCME``); ``symbol`` overrides the raw symbol."""
     cls = record.instrument_class
@@ -352,15 +384,21 @@ def parse_instrument(
             if strike != UNDEF_PRICE and _fits(strike, precision)
             else Price.from_raw(0 if strike == UNDEF_PRICE else strike, PRICE_DECIMALS)
         )
-        return OptionContract(
+        option: dict[str, Any] = {
             **common,
-            underlying=record.underlying or record.asset or raw_symbol,
-            option_kind=kind,
-            strike_price=strike_price,
-            activation_ns=_ts(record.activation) or 0,
-            expiry_ns=_ts(record.expiration) or 0,
-            settle_currency=record.settl_currency or None,
-        )
+            "underlying": record.underlying or record.asset or raw_symbol,
+            "option_kind": kind,
+            "strike_price": strike_price,
+            "activation_ns": _ts(record.activation) or 0,
+            "expiry_ns": _ts(record.expiration) or 0,
+            "settle_currency": record.settl_currency or None,
+        }
+        if str(record.security_type) == "OOF" and record.underlying:
+            # An option on a future (CME "OOF"): the underlying is a future of the same venue.
+            return FutureOption(
+                **option, underlying_id=InstrumentId(Symbol(record.underlying), Venue(venue))
+            )
+        return OptionContract(**option)
     if product is ProductType.EQUITY:
         common["multiplier"] = Quantity.from_int(1)
         return Equity(**common)

@@ -40,7 +40,7 @@ from tradeport.net.tcp import TcpTransport
 from tradeport.net.ws_protocol import DATA, IGNORE, Classified, StreamProtocol, WsRequest
 
 from tradeport_databento.config import DatabentoConfig
-from tradeport_databento.constants import AUTH_TIMEOUT_S, VENUE_ID
+from tradeport_databento.constants import VENUE_ID
 from tradeport_databento.decode import DbnStream
 from tradeport_databento.gateway.protocol import (
     AuthOptions,
@@ -170,6 +170,12 @@ class GatewayProtocol(StreamProtocol):
             await connection.send(line.rstrip("\n"))
         await connection.send(start_session().rstrip("\n"))
         live.on_session_started(records.stream)
+        # Return (and let the session signal "reconnected") only once the gateway took every
+        # subscription back: records read here go the usual way, in order.
+        while live.unacknowledged():
+            record = await connection.receive()
+            if self.classify(record) is DATA:
+                await live.on_record(record)
 
     def decode(self, raw: Any) -> Any:
         return raw
@@ -222,7 +228,7 @@ class LiveSession:
         self.session = StreamSession(
             self.transport,
             GatewayProtocol(self),
-            self._on_record,
+            self.on_record,
             venue=VENUE_ID,
             name=f"databento-{config.dataset}",
             connect_timeout=config.ws_connect_timeout,
@@ -235,7 +241,7 @@ class LiveSession:
             ),
             max_message_size=config.ws_max_message_size,
             ack_timeout=config.ack_timeout,
-            login_timeout=AUTH_TIMEOUT_S,
+            login_timeout=config.auth_timeout,
             on_reconnected=on_reconnected,
         )
 
@@ -284,6 +290,10 @@ class LiveSession:
             self.dedup.end_replay()
         return lines
 
+    def unacknowledged(self) -> bool:
+        """Whether subscriptions sent on this connection still wait for their ack."""
+        return bool(self._ack_order)
+
     def on_session_started(self, stream: DbnStream) -> None:
         self._stream = stream
         self.started_sessions += 1
@@ -294,7 +304,9 @@ class LiveSession:
 
     # -- records --------------------------------------------------------------------------------
 
-    async def _on_record(self, record: Any) -> None:
+    async def on_record(self, record: Any) -> None:
+        """One record from the gateway (heartbeats excluded): control records update the
+        session, data records pass the replay dedup, then everything goes to the handler."""
         cls = record.__class__
         if cls is dbn.SystemMsg:
             self._on_system(record)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Final, Literal
 
 import anyio
+import anyio.lowlevel
 import databento_dbn as dbn
 from tradeport.model.enums import AggressorSide, MarketStatus, OrderSide, ProductType
 from tradeport.model.identifiers import InstrumentId
@@ -91,7 +92,8 @@ class DatabentoHarness(MockVenue):
     # -- exchange ---------------------------------------------------------------------------------
 
     def build_exchange(self) -> SimulatedExchange:
-        """CME futures ESZ6 / ESH7 (parent ES.FUT), an option on ESZ6 (ES.OPT), and AAPL."""
+        """CME futures ESZ6 / ESH7 (parent ES.FUT), an option on ESZ6 (ES.OPT), an OPRA option
+        on AAPL, and AAPL."""
         sim = SimulatedExchange(seed=17, clock=time.time_ns)
         for symbol, iid, expiry in (("ESZ6", 42, _DEC_2026), ("ESH7", 43, _MAR_2027)):
             sim.add_instrument(
@@ -117,7 +119,7 @@ class DatabentoHarness(MockVenue):
         sim.add_instrument(
             SimInstrument(
                 symbol="ESZ6 C6000",
-                product_type=ProductType.OPTION,
+                product_type=ProductType.FUTURE_OPTION,
                 base_asset="ES",
                 quote_asset="USD",
                 tick_size=Decimal("0.05"),
@@ -133,6 +135,28 @@ class DatabentoHarness(MockVenue):
                     "strike": "6000",
                     "underlying": "ESZ6",
                     "group": "ES",
+                },
+            )
+        )
+        sim.add_instrument(
+            SimInstrument(
+                # An OPRA equity option (OSI symbol: root padded to 6, YYMMDD, C/P, strike x 1000).
+                symbol="AAPL  261218C00200000",
+                product_type=ProductType.OPTION,
+                base_asset="AAPL",
+                quote_asset="USD",
+                tick_size=Decimal("0.01"),
+                lot_size=Decimal("1"),
+                min_qty=Decimal("1"),
+                multiplier=Decimal("100"),
+                meta={
+                    "instrument_id": 46,
+                    "exchange": "OPRA",
+                    "parent": "AAPL.OPT",
+                    "expiration": _DEC_2026,
+                    "activation": _SEP_2025,
+                    "strike": "200",
+                    "underlying": "AAPL",
                 },
             )
         )
@@ -195,6 +219,7 @@ class DatabentoHarness(MockVenue):
             # are found within seconds in tests.
             "heartbeat_interval_s": 5,
             "heartbeat_margin_s": 1.0,
+            "auth_timeout": 3.0,
             "reconnect_delay_initial": 0.05,
             "reconnect_delay_max": 1.0,
             "http_retry_delay": 0.05,
@@ -206,7 +231,8 @@ class DatabentoHarness(MockVenue):
     def instrument_id(self, product: ProductType) -> InstrumentId | None:
         symbol = {
             ProductType.FUTURE: "ESZ6.XCME",
-            ProductType.OPTION: "ESZ6 C6000.XCME",
+            ProductType.FUTURE_OPTION: "ESZ6 C6000.XCME",
+            ProductType.OPTION: "AAPL  261218C00200000.OPRA",
             ProductType.EQUITY: "AAPL.XNAS",
         }.get(product)
         return InstrumentId.from_str(symbol) if symbol else None
@@ -430,10 +456,24 @@ class DatabentoHarness(MockVenue):
         await self.market.broadcast_raw(bytes([4, 0xEE, 1, 0, 42, 0, 0, 0]) + bytes(8))
 
     async def send_oversized(self, size: int) -> int:
-        raise NotImplementedError(
-            "DBN records are at most 1020 bytes (the length byte counts 4-byte words): a "
-            "gateway cannot send an oversized message, and the client's buffer is bounded"
-        )
+        """DBN cannot carry an oversized message (a record's length byte counts at most 255
+        words: 1020 bytes), so the closest a gateway can come is a flood that is not DBN at
+        all: ``size`` zero bytes (a zero length frames nothing). The client must drop the
+        connection at once instead of buffering; returns the bytes written before it did."""
+        written = 0
+        block = bytes(64 * 1024)
+        for conn in [c for c in self.market.connections if c.started]:
+            sent = 0
+            try:
+                while sent < size and conn in self.market.connections:
+                    with anyio.fail_after(5):
+                        await conn.stream.send(block)
+                    sent += len(block)
+                    await anyio.lowlevel.checkpoint()  # let the gateway see the client hang up
+            except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, TimeoutError):
+                pass
+            written = max(written, sent)
+        return written
 
     async def close_with_code(self, code: int, reason: str = "") -> None:
         raise NotImplementedError("the Raw API is plain TCP: there are no close codes")
@@ -547,8 +587,9 @@ class DatabentoHarness(MockVenue):
                 problems.append(f"{name}={form[name]!r} is not UNIX nanoseconds")
         return problems
 
-    def history_page_size(self) -> int:
-        return 50
+    def history_page_size(self) -> int | None:
+        """None: ``timeseries.get_range`` streams a whole range in one response."""
+        return None
 
     async def _get_range(self, request: Request) -> Response:
         form = self._form(request)

@@ -36,6 +36,7 @@ import anyio.abc
 import attrs
 import databento_dbn as dbn
 from tradeport.testing import LoopbackListener
+from tradeport.testing.sockets import reset_with_rst, send_fin
 
 from tradeport_databento.credential import cram_response
 from tradeport_databento.gateway.protocol import LineBuffer, parse_fields
@@ -128,6 +129,17 @@ class GatewayConnection:
                 self.closed = True
 
 
+_GONE = (OSError, anyio.BrokenResourceError, anyio.EndOfStream, anyio.ClosedResourceError)
+
+
+class _DropConnection(Exception):
+    """Raised inside a connection's task to end it the way ``mode`` says (fin or rst)."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(mode)
+        self.mode = mode
+
+
 class MockMarket:
     """What the mock venue publishes (see the module docstring)."""
 
@@ -149,6 +161,10 @@ class MockMarket:
         self.login_failures = 0
         self.subscribe_messages = 0
         self.sessions_started = 0
+        #: Drop the connection (``drop_replay_mode``) after this many replayed records, once.
+        self.drop_replay_after: int | None = None
+        self.drop_replay_mode = "rst"
+        self.replay_drops = 0
 
     def add(self, instrument: MarketInstrument) -> None:
         self.instruments[instrument.raw_symbol] = instrument
@@ -231,13 +247,20 @@ class MockGateway(LoopbackListener):
         market = self.market
         market.connections.append(conn)
         self.notify()
+        drop: str | None = None
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(self._heartbeats, conn)
-                await self._serve(conn)
+                try:
+                    await self._serve(conn)
+                except _DropConnection as exc:
+                    drop = exc.mode
+                except _GONE:
+                    pass
                 group.cancel_scope.cancel()
-        except (OSError, anyio.BrokenResourceError, anyio.EndOfStream, anyio.ClosedResourceError):
-            pass
+            if drop is not None:
+                conn.closed = True
+                await (reset_with_rst(stream) if drop == "rst" else send_fin(stream))
         finally:
             conn.closed = True
             if conn in market.connections:
@@ -422,6 +445,7 @@ class MockGateway(LoopbackListener):
         )
         raw = {inst.raw_symbol for inst in resolved}
         if sub.start is not None and sub.before_start:
+            sent = 0
             for record in market.log:
                 if (
                     record.schema == sub.schema
@@ -429,6 +453,11 @@ class MockGateway(LoopbackListener):
                     and record.ts_event >= sub.start
                 ):
                     await conn.send(record.data)
+                    sent += 1
+                    if market.drop_replay_after is not None and sent >= market.drop_replay_after:
+                        market.drop_replay_after = None  # once
+                        market.replay_drops += 1
+                        raise _DropConnection(market.drop_replay_mode)
             await conn.send(
                 render.system(f"Finished {sub.schema} replay", dbn.SystemCode.REPLAY_COMPLETED, now)
             )

@@ -112,9 +112,9 @@ def definition(
 ) -> bytes:
     """An InstrumentDefMsg for a simulated instrument (futures, options, stocks)."""
     meta = sim.meta
-    if sim.product_type is ProductType.OPTION:
+    if sim.product_type in (ProductType.OPTION, ProductType.FUTURE_OPTION):
         cls = dbn.InstrumentClass.PUT if meta.get("put") else dbn.InstrumentClass.CALL
-        security_type = "OOF"
+        security_type = "OOF" if sim.product_type is ProductType.FUTURE_OPTION else "OPT"
     elif sim.product_type is ProductType.EQUITY:
         cls, security_type = dbn.InstrumentClass.STOCK, "STK"
     else:
