@@ -305,19 +305,24 @@ class MockVenue(VenueHarness, abc.ABC):
         self.server.notify()
 
     # -- faults -------------------------------------------------------------------------------------
+    @property
+    def stream_proxy(self) -> FaultProxy:
+        """The proxy in front of the venue's streams (the HTTP server's, unless the venue
+        streams from a server of its own, such as a plain TCP gateway)."""
+        assert self.proxy is not None, "start the mock venue first (async with)"
+        return self.proxy
+
     async def drop_connections(self, mode: Literal["fin", "rst"]) -> None:
-        assert self.proxy is not None
         if mode == "fin":
-            await self.proxy.close_fin()
+            await self.stream_proxy.close_fin()
         else:
-            await self.proxy.reset_rst()
+            await self.stream_proxy.reset_rst()
 
     async def go_silent(self, silent: bool = True) -> None:
-        assert self.proxy is not None
         if silent:
-            self.proxy.blackhole()
+            self.stream_proxy.blackhole()
         else:
-            self.proxy.restore()
+            self.stream_proxy.restore()
 
     async def close_with_code(self, code: int, reason: str = "") -> None:
         for conn in list(self.streams):
@@ -340,11 +345,10 @@ class MockVenue(VenueHarness, abc.ABC):
         return written
 
     async def refuse_connections(self, refuse: bool = True) -> None:
-        assert self.proxy is not None
         if refuse:
-            self.proxy.refuse()
+            self.stream_proxy.refuse()
         else:
-            self.proxy.restore()
+            self.stream_proxy.restore()
 
     # -- observations ---------------------------------------------------------------------------------
     @property

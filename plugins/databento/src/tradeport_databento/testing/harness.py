@@ -17,7 +17,7 @@ import time
 import urllib.parse
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, ClassVar, Final
 
 import anyio
 import anyio.lowlevel
@@ -203,8 +203,7 @@ class DatabentoHarness(MockVenue):
 
     @property
     def gateway_address(self) -> str:
-        assert self.gateway_proxy is not None, "start the mock venue first (async with)"
-        return f"127.0.0.1:{self.gateway_proxy.port}"
+        return f"127.0.0.1:{self.stream_proxy.port}"
 
     # -- what the clients are given -----------------------------------------------------------
 
@@ -430,26 +429,11 @@ class DatabentoHarness(MockVenue):
 
     # -- controls: faults ------------------------------------------------------------------------
 
-    async def drop_connections(self, mode: Literal["fin", "rst"]) -> None:
-        assert self.gateway_proxy is not None
-        if mode == "fin":
-            await self.gateway_proxy.close_fin()
-        else:
-            await self.gateway_proxy.reset_rst()
-
-    async def go_silent(self, silent: bool = True) -> None:
-        assert self.gateway_proxy is not None
-        if silent:
-            self.gateway_proxy.blackhole()
-        else:
-            self.gateway_proxy.restore()
-
-    async def refuse_connections(self, refuse: bool = True) -> None:
-        assert self.gateway_proxy is not None
-        if refuse:
-            self.gateway_proxy.refuse()
-        else:
-            self.gateway_proxy.restore()
+    @property
+    def stream_proxy(self) -> FaultProxy:
+        """Drops, silence and refusals act on the gateway's proxy (not the HTTP server's)."""
+        assert self.gateway_proxy is not None, "start the mock venue first (async with)"
+        return self.gateway_proxy
 
     async def send_malformed(self) -> None:
         """A record whose rtype no DBN version defines (length 4 words, rtype 0xEE)."""
@@ -490,7 +474,7 @@ class DatabentoHarness(MockVenue):
 
     @property
     def tcp_connections(self) -> int:
-        return self.gateway_proxy.connections if self.gateway_proxy is not None else 0
+        return self.stream_proxy.connections if self.gateway_proxy is not None else 0
 
     @property
     def connection_attempt_times(self) -> Sequence[float]:
@@ -509,18 +493,6 @@ class DatabentoHarness(MockVenue):
 
     def subscription_messages(self) -> int:
         return self.market.subscribe_messages
-
-    async def wait_until(self, predicate: Any, timeout: float = 10.0, what: str = "") -> None:
-        """Re-checked on every HTTP or gateway change, and at least every 20 ms."""
-        try:
-            with anyio.fail_after(timeout):
-                while not predicate():
-                    with anyio.move_on_after(0.02):
-                        await self.gateway.changed.wait()
-        except TimeoutError:
-            raise TimeoutError(
-                f"timed out after {timeout}s waiting for {what or predicate}"
-            ) from None
 
     # -- the historical API -----------------------------------------------------------------------
 
