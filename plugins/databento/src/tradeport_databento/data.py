@@ -68,7 +68,6 @@ from tradeport_databento.parse import (
 from tradeport_databento.providers import (
     DatabentoInstrumentProvider,
     http_sharing,
-    instrument_for,
     utc_midnight_ns,
 )
 from tradeport_databento.symbology import SymbolMap, databento_symbol
@@ -260,7 +259,7 @@ class DatabentoDataClient(DataClient):
         provider = self.instruments
         try:
             if stype == "raw_symbol" or stype == "instrument_id":
-                return [await instrument_for(provider, instrument_id)]
+                return [await self.ensure_instrument(instrument_id)]
             assert provider is not None
             found = await provider.load_all({"databento_symbols": [symbol], "stype_in": stype})
         except RequestRejected as exc:
@@ -603,7 +602,7 @@ class DatabentoDataClient(DataClient):
         *,
         confirm: bool = False,
     ) -> list[Any]:
-        instrument = await instrument_for(self.instruments, instrument_id)
+        instrument = await self.ensure_instrument(instrument_id)
         state = self._state_for(instrument)
         stype, symbol = databento_symbol(instrument_id)
         now = time.time_ns()

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import databento_dbn as dbn
 from tradeport.clients.base import InstrumentProvider
-from tradeport.errors import TradeportError
 from tradeport.model.enums import ProductType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
@@ -34,7 +33,7 @@ from tradeport_databento.symbology import SymbolMap, databento_symbol, dataset_v
 if TYPE_CHECKING:
     from tradeport.clients.resolution import InstrumentQuery
 
-__all__ = ["DatabentoInstrumentProvider", "utc_midnight_ns", "http_sharing", "instrument_for"]
+__all__ = ["DatabentoInstrumentProvider", "utc_midnight_ns", "http_sharing"]
 
 
 def utc_midnight_ns(now_ns: int | None = None) -> int:
@@ -204,13 +203,3 @@ def http_sharing(
     if isinstance(provider, DatabentoInstrumentProvider) and provider.config == config:
         return provider.http, False
     return DatabentoHttpClient(config), True
-
-
-async def instrument_for(
-    provider: InstrumentProvider | None, instrument_id: InstrumentId
-) -> Instrument:
-    """The loaded instrument, or load it (KeyError / UnknownInstrument when not listed)."""
-    if provider is None:
-        raise TradeportError(f"{VENUE_ID}: clients need an instrument provider")
-    found = provider.find(instrument_id)
-    return found if found is not None else await provider.load(instrument_id)
