@@ -101,6 +101,34 @@ async def test_handshake_and_subscription_flow() -> None:
         assert harness.active_subscriptions() == [{"trades:ESZ6"}]
 
 
+async def test_auth_request_carries_the_session_options() -> None:
+    async with (
+        DatabentoHarness() as harness,
+        live_client(harness, slow_reader_behavior="skip", heartbeat_interval_s=7) as (client, _),
+    ):
+        await client.subscribe_trades(ES)
+        (fields,) = harness.market.auth_requests
+        assert (fields["dataset"], fields["encoding"], fields["compression"]) == (
+            "GLBX.MDP3",
+            "dbn",
+            "none",
+        )
+        assert (fields["heartbeat_interval_s"], fields["slow_reader_behavior"]) == ("7", "skip")
+        assert fields["auth"].endswith("-" + harness.secrets[0][-5:])
+        assert harness.secrets[0] not in "|".join(fields.values())
+
+
+async def test_a_malformed_record_is_counted_and_the_stream_lives_on() -> None:
+    async with DatabentoHarness() as harness, live_client(harness) as (client, events):
+        await client.subscribe_trades(ES)
+        await harness.send_malformed()
+        trade_id = await harness.publish_trade(ES, Decimal(5000), Decimal(1), AggressorSide.BUYER)
+        tick = await events.next(_trade, "trade after the malformed record")
+        assert str(tick.trade_id) == trade_id
+        assert client.live is not None and client.live.decode_errors == 1
+        assert harness.total_connections == 1
+
+
 async def test_refused_key_is_fatal_and_never_retried() -> None:
     async with DatabentoHarness() as harness, live_client(harness) as (client, _):
         wrong = load_config(DatabentoConfig, harness.client_config("invalid"))
@@ -180,6 +208,23 @@ async def test_status_statistics_and_parent_symbols() -> None:
         await harness.publish_statistic(ES, dbn.StatType.SETTLEMENT_PRICE, price=Decimal("5012.5"))
         stat = await events.next(lambda e: isinstance(e, DatabentoStatistic), "statistic")
         assert stat.stat_type == "SETTLEMENT_PRICE" and stat.price == Decimal("5012.5")
+
+
+async def test_live_definitions_become_instruments() -> None:
+    async with DatabentoHarness() as harness, live_client(harness) as (client, events):
+        await client.subscribe_instruments()
+        from tradeport.model.instruments import Instrument
+
+        seen = await events.collect(lambda e: isinstance(e, Instrument), 5)
+        ids = sorted(str(i.id) for i in seen)
+        assert ids == [
+            "AAPL  261218C00200000.OPRA",
+            "AAPL.XNAS",
+            "ESH7.XCME",
+            "ESZ6 C6000.XCME",
+            "ESZ6.XCME",
+        ]
+        assert client.instruments is not None and client.instruments.find(ES) is not None
 
 
 async def test_silence_past_the_heartbeat_interval_is_a_dead_connection() -> None:

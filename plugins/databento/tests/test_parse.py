@@ -479,3 +479,46 @@ def test_side_mapping_of_book_records() -> None:
     from tradeport_databento.enums import BOOK_SIDE
 
     assert BOOK_SIDE[dbn.Side.BID] is OrderSide.BUY and BOOK_SIDE[dbn.Side.ASK] is OrderSide.SELL
+
+
+def test_bbo_and_imbalance(es: RecordContext) -> None:
+    from tradeport_databento.parse import parse_imbalance
+
+    bbo, imbalance = _decode(
+        dbn.BBOMsg(
+            dbn.RType.BBO_1S,
+            1,
+            42,
+            TS,
+            5_000_000_000_000,
+            1,
+            dbn.Side.BID,
+            TS,
+            levels=dbn.BidAskPair(5_000_000_000_000, 5_000_500_000_000, 7, 8, 1, 1),
+        ),
+        dbn.ImbalanceMsg(
+            1,
+            42,
+            TS,
+            TS,
+            5_001_000_000_000,
+            TS + 60,
+            5_001_250_000_000,
+            dbn.UNDEF_PRICE,
+            1200,
+            3400,
+            "O",
+            dbn.Side.ASK,
+            "L",
+        ),
+    )
+    quote = parse_quote_tick(bbo, es, TS)
+    assert (str(quote.bid_price), str(quote.ask_price), str(quote.bid_size)) == (
+        "5000.00",
+        "5000.50",
+        "7",
+    )
+    data = parse_imbalance(imbalance, es, TS)
+    assert data.ref_price == Decimal("5001") and data.cont_book_clr_price == Decimal("5001.25")
+    assert data.auct_interest_clr_price is None and data.side is OrderSide.SELL
+    assert (data.paired_qty, data.total_imbalance_qty, data.auction_type) == (1200, 3400, "O")

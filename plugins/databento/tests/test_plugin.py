@@ -57,7 +57,12 @@ def test_gateway_hosts() -> None:
 
 def test_stype_from_the_symbol_shape() -> None:
     assert [stype_of(s) for s in ("ES.FUT", "ES.c.0", "CL.v.1", "42", "ESZ6", "BRK.B")] == [
-        "parent", "continuous", "continuous", "instrument_id", "raw_symbol", "raw_symbol"
+        "parent",
+        "continuous",
+        "continuous",
+        "instrument_id",
+        "raw_symbol",
+        "raw_symbol",
     ]
 
 

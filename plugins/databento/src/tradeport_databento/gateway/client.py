@@ -299,10 +299,9 @@ class LiveSession:
         self.started_sessions += 1
 
     @property
-    def running(self) -> bool:
-        return self.session.state.value not in ("CLOSED", "FAILED")
-
-    # -- records --------------------------------------------------------------------------------
+    def decode_errors(self) -> int:
+        """Records the current connection's decoder refused (logged and skipped)."""
+        return self._stream.errors if self._stream is not None else 0
 
     async def on_record(self, record: Any) -> None:
         """One record from the gateway (heartbeats excluded): control records update the

@@ -114,6 +114,8 @@ class GatewayConnection:
     pending: list[dict[str, str]] = attrs.field(factory=list)
     subscriptions: list[Subscription] = attrs.field(factory=list)
     last_sent: float = 0.0
+    #: The authentication request's fields (the CRAM reply included).
+    auth_fields: dict[str, str] = attrs.field(factory=dict)
     lock: anyio.Lock = attrs.field(factory=anyio.Lock)
     closed: bool = False
 
@@ -159,6 +161,8 @@ class MockMarket:
         self.silent = False
         self.logins = 0
         self.login_failures = 0
+        #: Every accepted authentication request's fields, in order.
+        self.auth_requests: list[dict[str, str]] = []
         self.subscribe_messages = 0
         self.sessions_started = 0
         #: Drop the connection (``drop_replay_mode``) after this many replayed records, once.
@@ -288,6 +292,8 @@ class MockGateway(LoopbackListener):
             await conn.send(f"success=0|error={problem}\n".encode())
             return
         fields = parse_fields(auth)
+        conn.auth_fields = fields
+        market.auth_requests.append(fields)
         conn.dataset = fields["dataset"]
         conn.heartbeat_s = int(fields.get("heartbeat_interval_s") or 30)
         conn.authenticated = True
