@@ -303,7 +303,8 @@ class HttpClient:
                     signed,
                     rate_keys,
                     weight,
-                    attempt,                    _stream,
+                    attempt,
+                    _stream,
                 )
             except VenueError as err:
                 delay = self._retry_delay(err, attempt, policy, retry)
@@ -409,7 +410,8 @@ class HttpClient:
         signed: bool,
         rate_keys: Sequence[str],
         weight: int,
-        attempt: int,        stream: bool = False,
+        attempt: int,
+        stream: bool = False,
     ) -> httpx.Response:
         headers = {**self._default_headers, **(extra_headers or {})}
         body, content_type = request_body.content, request_body.content_type
