@@ -189,7 +189,11 @@ async def test_resolve_asks_databento_for_definitions() -> None:
             with pytest.raises(AmbiguousInstrument) as many:
                 await provider.resolve(InstrumentQuery(symbol="ES", product_type="FUTURE"))
             assert sorted(str(i.id) for i in many.value.candidates) == ["ESH7.XCME", "ESZ6.XCME"]
-            with pytest.raises((UnknownInstrument, RequestRejected)):
+            with pytest.raises(UnknownInstrument):
                 await provider.resolve("NOPE.XCME")
+            with pytest.raises(UnknownInstrument):
+                await provider.resolve("NO-SUCH-SYMBOL-XYZ")
+            with pytest.raises(AmbiguousInstrument):
+                await provider.resolve(harness.ambiguous_symbol)
         finally:
             await provider.disconnect()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import databento_dbn as dbn
 from tradeport.clients.base import InstrumentProvider
+from tradeport.errors import RequestRejected
 from tradeport.model.enums import ProductType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
@@ -163,7 +164,12 @@ class DatabentoInstrumentProvider(InstrumentProvider):
             suffix = ".FUT" if query.product_type is ProductType.FUTURE else ".OPT"
             symbol, stype = symbol + suffix, "parent"
         start = self.config.definitions_start_ns or utc_midnight_ns()
-        found = await self.fetch_definitions([symbol], stype, start)
+        try:
+            found = await self.fetch_definitions([symbol], stype, start)
+        except RequestRejected as exc:
+            if exc.http_status in (404, 422):  # Databento: no such symbol (nothing resolved)
+                return []
+            raise
         if stype == "raw_symbol" and query.symbol == symbol:
             return [i for i in found if matches(query, i)]
         # A parent or continuous symbol (or a root) names its instruments: match the rest.

@@ -69,6 +69,9 @@ class DatabentoHarness(MockVenue):
         venue_rate_limit_code=False,
     )
     stream_paths: ClassVar[Sequence[str]] = ()
+    #: A symbol naming several instruments (the parent of two futures): resolving it is
+    #: ambiguous.
+    ambiguous_symbol: ClassVar[str] = "ES.FUT.XCME"
 
     def __init__(self) -> None:
         self.market = MockMarket(DATASET, API_KEY)
