@@ -136,3 +136,51 @@ def test_record_to_a_network_sink_then_replay_reads_the_same_count(
         assert replay.returncode == 0, replay.stderr
         assert len(replay.stdout.splitlines()) == events
         assert f"{events} events" in replay.stderr and "redeliveries dropped 0" in replay.stderr
+
+
+@pytest.mark.parametrize("server_kind", ["redis", "nats"])
+def test_recorder_session_fans_out_to_two_consumers_across_a_server_restart(
+    server_kind: str, tmp_path: Path
+) -> None:
+    """The issue's check end to end: a recording venue session (the Binance sandbox) publishes
+    through the sink while two consumer processes read; the server is killed and restarted in
+    the middle. Each consumer prints every event the recorder stored, once."""
+    from tradeport.testing.servers import Consumer, NatsServer, RedisServer, missing
+
+    binary = f"{server_kind}-server"
+    if missing(binary):
+        pytest.skip(missing(binary))
+    pytest.importorskip(f"tradeport_{server_kind}", reason=f"needs tradeport-{server_kind}")
+    with (RedisServer if server_kind == "redis" else NatsServer)(tmp_path / server_kind) as server:
+        consumers = [Consumer(server.url), Consumer(server.url)]
+        recorder = Streaming(
+            "record", "binance", *SELECTION, "--to", server.url, "--status-interval", "0.1",
+            "-o", "batch_size=50", "-o", "retry_max=0.2", read="stderr",
+        )  # fmt: skip
+        try:
+
+            def status() -> tuple[int, ...]:
+                return tuple(map(int, STATUS.search(recorder.lines(1, match="stored")[0]).groups()))
+
+            while status()[2] < 200:  # stored before the crash
+                pass
+            server.kill()
+            while "retries" not in recorder.lines(1, match="stored")[0]:  # it noticed
+                pass
+            server.start()
+            stored_after_restart = status()[2]
+            while status()[2] < stored_after_restart + 200:  # and goes on after it
+                pass
+            code, err = recorder.interrupt()
+            assert code == 0, err
+            final = err.strip().splitlines()[-1]
+            events, _, stored, pending = map(int, STATUS.search(final).groups())
+            assert events == stored and pending == 0, final
+            outputs = [c.read(events, timeout=60.0) for c in consumers]
+        finally:
+            exits = [c.stop() for c in consumers]
+    assert all(code == 0 for code, _ in exits), exits
+    for lines in outputs:
+        assert len(lines) == events and len(set(lines)) == events  # each once
+    assert sorted(outputs[0]) == sorted(outputs[1])  # the same events
+    assert all("redeliveries dropped" in err for _, err in exits)

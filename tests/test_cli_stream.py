@@ -214,3 +214,25 @@ async def test_sandbox_without_conformance_says_what_to_install(
     with pytest.raises(SandboxUnavailable, match="pip install tradeport-conformance"):
         async with open_feed("binance", Selection(quotes=["BTCUSDT"]), sandbox=True):
             pass
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+@pytest.mark.anyio
+async def test_feed_counts_reconnects(anyio_backend: str) -> None:
+    from tradeport.clients.base import Reconnected
+
+    async with open_feed("binance", Selection(quotes=["BTCUSDT"]), sandbox=True, interval=0.01) as feed:
+        with anyio.fail_after(DEADLINE):
+            events = feed.events()
+            async for event in events:
+                if isinstance(event, QuoteTick):
+                    break
+            await feed.harness.drop_connections("rst")
+            async for event in events:
+                if isinstance(event, Reconnected):
+                    break
+            async for event in events:  # and the quotes flow again
+                if isinstance(event, QuoteTick):
+                    break
+    assert feed.reconnects == 1
+    assert "reconnects 1" in feed.summary() and "QuoteTick" in feed.summary()

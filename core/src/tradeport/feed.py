@@ -153,11 +153,15 @@ def resolve_selection(
 class Feed:
     """An open, subscribed feed: its events, counters and (in the sandbox) the market driver."""
 
-    def __init__(self, venue: Any, selection: ResolvedSelection, market: Any | None) -> None:
+    def __init__(
+        self, venue: Any, selection: ResolvedSelection, market: Any | None, harness: Any = None
+    ) -> None:
         self.venue = venue
         self.selection = selection
         #: The sandbox's RandomWalkMarket, or None on a live venue.
         self.market = market
+        #: The sandbox's running harness (mock venue and its controls), or None.
+        self.harness = harness
         #: Events seen, by type name.
         self.counts: Counter[str] = Counter()
         self.reconnects = 0
@@ -271,6 +275,6 @@ async def open_feed(
         if market is not None:
             tasks.start_soon(market.run)
         try:
-            yield Feed(venue, resolved, market)
+            yield Feed(venue, resolved, market, harness)
         finally:
             tasks.cancel_scope.cancel()

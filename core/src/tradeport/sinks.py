@@ -444,7 +444,6 @@ class BufferedPublisher(Sink):
         # The semaphore bounds the buffer (in-flight batch included); the stream only queues.
         self._space = anyio.Semaphore(max_pending)
         self._send, self._receive = anyio.create_memory_object_stream[tuple[EventId, Any]](math.inf)
-        self._in_flight = 0
         self._progress = anyio.Event()
         self._tasks: Any = None
         #: The last publish error, while retrying (None once a batch went through).
@@ -513,7 +512,6 @@ class BufferedPublisher(Sink):
                     batch.append(self._receive.receive_nowait())
                 except anyio.WouldBlock:
                     break
-            self._in_flight = len(batch)
             while True:
                 try:
                     sent = await self.publish_batch(batch)
@@ -526,7 +524,6 @@ class BufferedPublisher(Sink):
                 break
             delay = self.retry_initial
             self.last_error = None
-            self._in_flight = 0
             self.stats.stored += len(batch)
             self.stats.files += 1
             self.stats.bytes += sent

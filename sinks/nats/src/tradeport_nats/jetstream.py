@@ -230,7 +230,6 @@ class JetStreamSource(Source):
 
     async def _discover_forever(self) -> None:
         js = self._nc.jetstream()
-        readers = 0
         async with self._send, anyio.create_task_group() as tg:
             while True:
                 try:
@@ -252,7 +251,6 @@ class JetStreamSource(Source):
                         None if self.follow else last,
                         self._send.clone(),
                     )
-                    readers += 1
                 if not self.follow:
                     return  # the readers end at their last message; then the stream closes
                 await anyio.sleep(self.fetch_timeout)
