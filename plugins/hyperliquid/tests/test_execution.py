@@ -409,3 +409,36 @@ async def test_post_channel_refusal_is_typed(harness: HyperliquidHarness) -> Non
     finally:
         await _close(client)
     assert isinstance(outcome, OrderRejected) and "does not exist" in outcome.reason
+
+
+async def test_hip3_dex_orders_and_positions(harness: HyperliquidHarness) -> None:
+    abc = perp_id("test:ABC")
+    harness.exchange.set_book(
+        "test:ABC",
+        bids=[(Decimal("9.99"), Decimal("10"))],
+        asks=[(Decimal("10.01"), Decimal("10"))],
+    )
+    sink = Sink()
+    client = await _client(_config(harness), sink)
+    from tradeport.model.enums import PositionSide
+    from tradeport.model.numbers import Price, Quantity
+
+    order = Order.limit(
+        instrument_id=abc,
+        side=OrderSide.BUY,
+        quantity=Quantity(Decimal("1.5"), 4),
+        price=Price(Decimal("9.5"), 2),
+    )
+    try:
+        assert client.instruments.get(abc).info["asset"] == 110_000
+        await client.submit_order(order)
+        assert isinstance(await _accepted(sink, order), OrderAccepted)
+        harness.exchange.seed_position("test:ABC", PositionSide.SHORT, Decimal("2"), Decimal("10"))
+        (listed,) = await client.order_status_reports(abc)
+        positions = await client.position_status_reports()
+    finally:
+        await _close(client)
+    wire = next(r for r in harness.requests if r.path == "/exchange")
+    assert b'"a":110000' in wire.body
+    assert listed.client_order_id == order.client_order_id
+    assert [(p.instrument_id, p.position_side) for p in positions] == [(abc, PositionSide.SHORT)]

@@ -207,3 +207,13 @@ def test_fill_positions_balances(perps) -> None:
     assert balances["USDC"].total.amount == Decimal("14.625485")
     assert balances["PURR"].free.amount == Decimal("2000")
     assert state.margins[0].initial.amount == Decimal("4.967826")
+
+
+def test_hip3_dex_assets_and_names() -> None:
+    # Docs, "Asset IDs": test:ABC on testnet has perp_dex_index 1, index_in_meta 0 -> 110000.
+    meta = {"universe": [{"name": "test:ABC", "szDecimals": 2, "maxLeverage": 10}]}
+    (abc,), failed = parse_perp_instruments(meta, TS, asset_base=100_000 + 1 * 10_000)
+    assert not failed
+    assert abc.info["asset"] == 110_000 and abc.info["coin"] == "test:ABC"
+    assert abc.info["dex"] == "test" and abc.base_currency == "ABC"
+    assert str(abc.id) == "test:ABC-PERP.HYPERLIQUID"

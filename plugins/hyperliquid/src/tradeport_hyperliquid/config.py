@@ -43,6 +43,23 @@ def _transport(_instance: object, _attribute: object, value: str) -> None:
         )
 
 
+def _dexes(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    try:
+        names = tuple(str(v) for v in value)  # type: ignore[attr-defined]
+    except TypeError:
+        raise ConfigError(
+            f"HyperliquidConfig.perp_dexs: {value!r} is not a list of dex names", field="perp_dexs"
+        ) from None
+    bad = [n for n in names if not n or ":" in n]
+    if bad:
+        raise ConfigError(
+            f"HyperliquidConfig.perp_dexs: {bad[0]!r} is not a dex name", field="perp_dexs"
+        )
+    return names
+
+
 def _decimal(value: object) -> Decimal:
     try:
         return Decimal(str(value))
@@ -67,6 +84,9 @@ class HyperliquidConfig(VenueConfig):
     account_address: str | None = attrs.field(default=None, validator=_address("account_address"))
     #: A vault or subaccount that L1 actions trade for (sent as ``vaultAddress``).
     vault_address: str | None = attrs.field(default=None, validator=_address("vault_address"))
+    #: Builder-deployed perp dexes (HIP-3) to load besides the main one, by name (``["xyz"]``);
+    #: their coins are ``{dex}:{coin}`` and their assets ``100000 + dex_index * 10000 + index``.
+    perp_dexs: tuple[str, ...] = attrs.field(default=(), converter=_dexes)
     #: How far through the mid price a MARKET order's IOC limit may fill (0.05 = 5 %).
     market_slippage: Decimal = attrs.field(default=DEFAULT_MARKET_SLIPPAGE, converter=_decimal)
     #: Where signed actions go once the execution client is connected: ``ws`` (the user

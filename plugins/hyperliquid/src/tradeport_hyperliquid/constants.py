@@ -13,6 +13,9 @@ __all__ = [
     "VENUE_ID",
     "CAPABILITIES",
     "SPOT_ASSET_OFFSET",
+    "HIP3_ASSET_OFFSET",
+    "HIP3_ASSETS_PER_DEX",
+    "hip3_asset_base",
     "PERP_MAX_DECIMALS",
     "SPOT_MAX_DECIMALS",
     "MAX_SIGNIFICANT_FIGURES",
@@ -31,6 +34,9 @@ VENUE_ID: Final = "HYPERLIQUID"
 #: Spot assets are ``10000 + index`` in ``spotMeta.universe`` on the wire (perps: the index in
 #: ``meta.universe``). Docs: "Asset IDs".
 SPOT_ASSET_OFFSET: Final = 10_000
+#: Builder-deployed (HIP-3) perps are ``100000 + perp_dex_index * 10000 + index_in_meta``.
+HIP3_ASSET_OFFSET: Final = 100_000
+HIP3_ASSETS_PER_DEX: Final = 10_000
 #: Prices have at most ``MAX_DECIMALS - szDecimals`` decimals: 6 for perps, 8 for spot.
 PERP_MAX_DECIMALS: Final = 6
 SPOT_MAX_DECIMALS: Final = 8
@@ -58,6 +64,13 @@ _LIGHT_INFO: Final = frozenset(
     }
 )
 _HEAVY_INFO: Final = {"userRole": 60}
+
+
+def hip3_asset_base(perp_dex_index: int) -> int:
+    """The first asset number of a builder-deployed perp dex (0 for the main dex)."""
+    if perp_dex_index == 0:
+        return 0
+    return HIP3_ASSET_OFFSET + perp_dex_index * HIP3_ASSETS_PER_DEX
 
 
 def info_weight(request_type: str) -> int:
@@ -114,7 +127,8 @@ CAPABILITIES: Final = Capabilities(
         "the venue's mark price; post-only is ALO. No FOK, GTD or DAY.",
         "Funding rates stream from activeAssetCtx (subscribe_funding_rates) but are not "
         "declared: the venue sends no next funding time, which the capability promises.",
-        "HIP-3 dexes and HIP-4 outcomes are not loaded. Signed actions go over the user "
+        "HIP-3 builder-deployed perps load from the dexes named in perp_dexs (ids "
+        "dex:COIN-PERP); HIP-4 outcomes are not loaded. Signed actions go over the user "
         "stream's WebSocket post channel once connected (order_transport='ws', the faster "
         "path in bench/bench_hyperliquid_orders.py), over REST /exchange before that or with "
         "order_transport='rest'.",

@@ -724,6 +724,14 @@ class HyperliquidExecutionClient(ExecutionClient):
 
     # -- reports --------------------------------------------------------------------------------------
 
+    def _dexes(self, instrument_id: InstrumentId | None) -> list[str]:
+        """The perp dexes a query must ask (``""`` is the main dex; HIP-3 dexes answer for
+        their own coins only)."""
+        if instrument_id is not None:
+            instrument = self.instruments.find(instrument_id) if self.instruments else None
+            return [str(instrument.info.get("dex", "")) if instrument is not None else ""]
+        return ["", *self.config.perp_dexs]
+
     def _user(self, operation: str) -> str:
         self.require_credentials(operation)
         return self.http.require_user(operation)
@@ -768,10 +776,16 @@ class HyperliquidExecutionClient(ExecutionClient):
         """Open orders from ``frontendOpenOrders`` (closed orders are not listed: query them one
         by one with :meth:`order_status_report`)."""
         user = self._user("order_status_reports")
-        records = await self.http.http_frontend_open_orders(user)
+        records: list[Any] = []
+        for dex in self._dexes(instrument_id):
+            records.extend(await self.http.http_frontend_open_orders(user, dex) or ())
         coins = by_coin(self.instruments)
         out = []
-        for record in records or ():
+        seen: set[Any] = set()
+        for record in records:
+            if record.get("oid") in seen:  # spot orders come with every dex's answer
+                continue
+            seen.add(record.get("oid"))
             instrument = coins.get(str(record.get("coin")))
             if instrument is None or (instrument_id is not None and instrument.id != instrument_id):
                 continue
@@ -822,10 +836,12 @@ class HyperliquidExecutionClient(ExecutionClient):
     ) -> list[PositionStatusReport]:
         """Perp positions from ``clearinghouseState`` (spot holds balances, not positions)."""
         user = self._user("position_status_reports")
-        state = await self.http.http_clearinghouse_state(user)
-        reports = parse_position_status_reports(
-            state or {}, by_coin(self.instruments), self.account_id
-        )
+        reports = []
+        for dex in self._dexes(instrument_id):
+            state = await self.http.http_clearinghouse_state(user, dex)
+            reports += parse_position_status_reports(
+                state or {}, by_coin(self.instruments), self.account_id
+            )
         return [r for r in reports if instrument_id is None or r.instrument_id == instrument_id]
 
     async def account_state(self) -> AccountState:

@@ -12,7 +12,7 @@ from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 
 from tradeport_hyperliquid.config import HyperliquidConfig
-from tradeport_hyperliquid.constants import CAPABILITIES, VENUE_ID
+from tradeport_hyperliquid.constants import CAPABILITIES, VENUE_ID, hip3_asset_base
 from tradeport_hyperliquid.http.client import HyperliquidHttpClient
 from tradeport_hyperliquid.http.parse import parse_perp_instruments, parse_spot_instruments
 
@@ -20,7 +20,8 @@ __all__ = ["HyperliquidInstrumentProvider", "http_sharing", "instrument_for", "b
 
 
 class HyperliquidInstrumentProvider(InstrumentProvider):
-    """Loads perpetuals (``meta``) and spot pairs (``spotMeta``).
+    """Loads perpetuals (``meta`` of the main dex and of each HIP-3 dex in ``perp_dexs``) and
+    spot pairs (``spotMeta``).
 
     Venue filters (optional): ``products`` (``["PERPETUAL"]``, ``["SPOT"]``) limits which
     request is made; ``products`` and ``symbols`` are also applied by the core's ``load_all``.
@@ -60,9 +61,7 @@ class HyperliquidInstrumentProvider(InstrumentProvider):
         ts = time.time_ns()
         out: list[Instrument] = []
         if not products or "PERPETUAL" in products:
-            perps, failed = parse_perp_instruments(await self.http.http_meta(), ts)
-            out.extend(perps)
-            self._skip(failed, "perpetual")
+            out.extend(await self._perps(("", *self.config.perp_dexs), ts))
         if not products or "SPOT" in products:
             spots, failed = parse_spot_instruments(await self.http.http_spot_meta(), ts)
             out.extend(spots)
@@ -72,12 +71,39 @@ class HyperliquidInstrumentProvider(InstrumentProvider):
     async def fetch_ids(
         self, ids: Sequence[InstrumentId], filters: Mapping[str, Any] | None = None
     ) -> list[Instrument]:
-        """The given instruments (the venue lists everything in one answer per family)."""
+        """The given instruments (the venue lists everything in one answer per dex and for
+        spot); an id ``dex:COIN-PERP`` loads its HIP-3 dex even when ``perp_dexs`` omits it."""
         wanted = set(ids)
-        perp = any(i.symbol.value.endswith("-PERP") for i in wanted)
-        spot = any(not i.symbol.value.endswith("-PERP") for i in wanted)
-        products = ["PERPETUAL"] * perp + ["SPOT"] * spot
-        return [i for i in await self.fetch_all({"products": products}) if i.id in wanted]
+        ts = time.time_ns()
+        perps = [i.symbol.value for i in wanted if i.symbol.value.endswith("-PERP")]
+        out: list[Instrument] = []
+        if perps:
+            dexes = {p.partition(":")[0] if ":" in p else "" for p in perps}
+            out.extend(await self._perps(sorted(dexes), ts))
+        if len(perps) < len(wanted):
+            spots, failed = parse_spot_instruments(await self.http.http_spot_meta(), ts)
+            out.extend(spots)
+            self._skip(failed, "spot")
+        return [i for i in out if i.id in wanted]
+
+    async def _perps(self, dexes: Sequence[str], ts: int) -> list[Instrument]:
+        """The perpetuals of each dex (``""``: the main one), with their wire asset numbers."""
+        indexes: dict[str, int] = {"": 0}
+        if any(dexes):
+            listed = await self.http.http_perp_dexs()
+            indexes.update(
+                {str(d["name"]): i for i, d in enumerate(listed or ()) if isinstance(d, Mapping)}
+            )
+        out: list[Instrument] = []
+        for dex in dexes:
+            if dex not in indexes:
+                self.log.warning("perp dex %r is not listed by the venue (perpDexs)", dex)
+                continue
+            meta = await self.http.http_meta(dex)
+            perps, failed = parse_perp_instruments(meta, ts, hip3_asset_base(indexes[dex]))
+            out.extend(perps)
+            self._skip(failed, f"perpetual ({dex or 'main'} dex)")
+        return out
 
     def _skip(self, failed: list[tuple[Any, Exception]], family: str) -> None:
         for record, exc in failed:

@@ -121,9 +121,17 @@ class HyperliquidHttpClient:
             "/info", json=body, weight=info_weight(str(body.get("type", "")))
         )
 
-    async def http_meta(self) -> Json:
-        """``{"type": "meta"}``: the perpetuals universe (index = asset number)."""
-        return await self.info({"type": "meta"})
+    async def http_meta(self, dex: str = "") -> Json:
+        """``{"type": "meta"[, "dex"]}``: a perp dex's universe (index = asset number)."""
+        body: dict[str, Any] = {"type": "meta"}
+        if dex:
+            body["dex"] = dex
+        return await self.info(body)
+
+    async def http_perp_dexs(self) -> Json:
+        """``{"type": "perpDexs"}``: the perp dexes in index order (``null`` first: the main
+        dex), each ``{"name", "fullName", "deployer", ...}``."""
+        return await self.info({"type": "perpDexs"})
 
     async def http_spot_meta(self) -> Json:
         """``{"type": "spotMeta"}``: tokens and spot pairs (asset = 10000 + index)."""
@@ -170,9 +178,13 @@ class HyperliquidHttpClient:
         ``subAccount`` or ``missing``."""
         return await self.info({"type": "userRole", "user": user})
 
-    async def http_frontend_open_orders(self, user: str) -> Json:
-        """``{"type": "frontendOpenOrders", "user"}``: open orders with type, tif, trigger."""
-        return await self.info({"type": "frontendOpenOrders", "user": user})
+    async def http_frontend_open_orders(self, user: str, dex: str = "") -> Json:
+        """``{"type": "frontendOpenOrders", "user"[, "dex"]}``: open orders of one perp dex
+        (and spot), with type, tif, trigger."""
+        body: dict[str, Any] = {"type": "frontendOpenOrders", "user": user}
+        if dex:
+            body["dex"] = dex
+        return await self.info(body)
 
     async def http_order_status(self, user: str, oid: int | str) -> Json:
         """``{"type": "orderStatus", "user", "oid": oid | cloid}``."""
@@ -187,9 +199,13 @@ class HyperliquidHttpClient:
             body["endTime"] = end_ms
         return await self.info(body)
 
-    async def http_clearinghouse_state(self, user: str) -> Json:
-        """``{"type": "clearinghouseState", "user"}``: perp positions and margin."""
-        return await self.info({"type": "clearinghouseState", "user": user})
+    async def http_clearinghouse_state(self, user: str, dex: str = "") -> Json:
+        """``{"type": "clearinghouseState", "user"[, "dex"]}``: one perp dex's positions and
+        margin."""
+        body: dict[str, Any] = {"type": "clearinghouseState", "user": user}
+        if dex:
+            body["dex"] = dex
+        return await self.info(body)
 
     async def http_spot_clearinghouse_state(self, user: str) -> Json:
         """``{"type": "spotClearinghouseState", "user"}``: spot balances."""

@@ -111,7 +111,8 @@ def parse_perp_instrument(
 ) -> Perpetual:
     """One ``meta.universe`` entry (``{"name", "szDecimals", "maxLeverage", ...}``).
 
-    The asset number on the wire is the entry's index; prices have at most
+    ``index`` is the asset number on the wire (the entry's index, plus the dex's base for a
+    HIP-3 dex, whose ``name`` is ``{dex}:{coin}``); prices have at most
     ``6 - szDecimals`` decimals (and 5 significant figures, checked when orders are built).
     """
     coin = str(record["name"])
@@ -121,14 +122,19 @@ def parse_perp_instrument(
         raise ValueError(f"maxLeverage {max_leverage}")
     price_precision = max(PERP_MAX_DECIMALS - sz_decimals, 0)
     info = dict(record)
-    info.update(coin=coin, asset=index, szDecimals=sz_decimals)
+    info.update(
+        coin=coin,
+        asset=index,
+        szDecimals=sz_decimals,
+        dex=coin.partition(":")[0] if ":" in coin else "",
+    )
     table_id = record.get("marginTableId")
     if margin_tables is not None and table_id is not None and int(table_id) in margin_tables:
         info["marginTable"] = margin_tables[int(table_id)]
     return Perpetual(
         id=perp_id(coin),
         raw_symbol=Symbol(coin),
-        base_currency=coin,
+        base_currency=coin.rpartition(":")[2],
         quote_currency=QUOTE_CURRENCY,
         settle_currency=QUOTE_CURRENCY,
         price_precision=price_precision,
@@ -144,12 +150,13 @@ def parse_perp_instrument(
 
 
 def parse_perp_instruments(
-    meta: Mapping[str, Any], ts_ns: int | None = None
+    meta: Mapping[str, Any], ts_ns: int | None = None, asset_base: int = 0
 ) -> tuple[list[Perpetual], list[tuple[Any, Exception]]]:
     """Every listed perpetual of a ``meta`` answer, and the records that failed to parse.
 
-    Delisted coins (``isDelisted``) keep their index (asset numbers never shift) but are not
-    returned.
+    ``asset_base`` is 0 for the main dex, ``100000 + perp_dex_index * 10000`` for a
+    builder-deployed (HIP-3) dex, whose coins are named ``{dex}:{coin}``. Delisted coins
+    (``isDelisted``) keep their index (asset numbers never shift) but are not returned.
     """
     ts = _now() if ts_ns is None else ts_ns
     tables = {int(entry[0]): entry[1] for entry in meta.get("marginTables") or ()}
@@ -159,7 +166,7 @@ def parse_perp_instruments(
         if isinstance(record, Mapping) and record.get("isDelisted"):
             continue
         try:
-            out.append(parse_perp_instrument(record, index, ts, tables))
+            out.append(parse_perp_instrument(record, asset_base + index, ts, tables))
         except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
             failed.append((record, exc))
     return out, failed

@@ -167,8 +167,8 @@ class HyperliquidHarness(MockVenue):
     # -- exchange ---------------------------------------------------------------------------------
 
     def build_exchange(self) -> SimulatedExchange:
-        """BTC and ETH perpetuals (assets 0 and 1), the spot pair ``@1`` TEST/USDC (asset
-        10001). Sizes and ticks follow ``szDecimals`` exactly as the venue derives them."""
+        """BTC and ETH perpetuals (assets 0 and 1), the HIP-3 perp ``test:ABC`` (asset 110000),
+        the spot pair ``@1`` TEST/USDC (asset 10001). Sizes and ticks follow ``szDecimals`` exactly as the venue derives them."""
         sim = SimulatedExchange(
             seed=11,
             clock=time.time_ns,
@@ -192,6 +192,23 @@ class HyperliquidHarness(MockVenue):
                     meta={"asset": index, "szDecimals": sz_decimals, "maxLeverage": 40},
                 )
             )
+        # A builder-deployed (HIP-3) dex "test" (perp dex index 1) with one coin.
+        sim.add_instrument(
+            SimInstrument(
+                symbol="test:ABC",
+                product_type=ProductType.PERPETUAL,
+                base_asset="ABC",
+                quote_asset="USDC",
+                settle_asset="USDC",
+                tick_size=Decimal("0.01"),
+                lot_size=Decimal("0.0001"),
+                maker_fee=Decimal("0.00015"),
+                taker_fee=Decimal("0.00045"),
+                initial_margin_rate=Decimal("0.1"),
+                fee_in_quote=True,
+                meta={"asset": 110_000, "szDecimals": 4, "maxLeverage": 10, "dex": "test"},
+            )
+        )
         spot_decimals = 7
         sim.add_instrument(
             SimInstrument(
@@ -238,6 +255,7 @@ class HyperliquidHarness(MockVenue):
             "base_url_ws": self.ws_url,
             # The mock is a testnet: phantom agents are signed with source "b".
             "testnet": True,
+            "perp_dexs": ["test"],
             # A lost answer on the socket's post channel is waited for this long.
             "http_timeout": 5.0,
             "reconnect_delay_initial": 0.05,
@@ -377,6 +395,7 @@ class HyperliquidHarness(MockVenue):
     def _info_handlers(self) -> dict[str, Handler]:
         return {
             "meta": self._meta,
+            "perpDexs": self._perp_dexs,
             "spotMeta": self._spot_meta,
             "allMids": self._all_mids,
             "l2Book": self._l2_book,
@@ -391,9 +410,35 @@ class HyperliquidHarness(MockVenue):
             "spotClearinghouseState": self._spot_clearinghouse,
         }
 
+    async def _perp_dexs(self, body: Mapping[str, Any]) -> Any:
+        return [
+            None,
+            {"name": "test", "fullName": "test dex", "deployer": MASTER, "oracleUpdater": None},
+        ]
+
+    @staticmethod
+    def _dex_of(inst: SimInstrument) -> str | None:
+        """The perp dex of an instrument (None for spot)."""
+        if inst.product_type is ProductType.SPOT:
+            return None
+        return str(inst.meta.get("dex", ""))
+
+    def _in_dex(self, symbol: str, dex: str) -> bool:
+        """Whether a query about perp dex ``dex`` covers ``symbol`` (spot goes with the main)."""
+        inst = self.exchange.instrument(symbol)
+        if inst is None:
+            return False
+        own = self._dex_of(inst)
+        return own == dex or (own is None and dex == "")
+
     async def _meta(self, body: Mapping[str, Any]) -> Any:
+        dex = str(body.get("dex") or "")
         perps = sorted(
-            (i for i in self.exchange.instruments() if i.product_type is ProductType.PERPETUAL),
+            (
+                i
+                for i in self.exchange.instruments()
+                if i.product_type is ProductType.PERPETUAL and self._dex_of(i) == dex
+            ),
             key=asset_of,
         )
         universe: list[dict[str, Any]] = [
@@ -405,7 +450,7 @@ class HyperliquidHarness(MockVenue):
             }
             for i in perps
         ]
-        if self._malformed:
+        if self._malformed and not dex:
             universe.append({"name": "BROKEN", "maxLeverage": 10})  # no szDecimals
         return {
             "universe": universe,
@@ -518,7 +563,8 @@ class HyperliquidHarness(MockVenue):
     async def _open_orders(self, body: Mapping[str, Any]) -> Any:
         if not self._is_account(body):
             return []
-        return [render_order(o) for o in self.exchange.open_orders()]
+        dex = str(body.get("dex") or "")
+        return [render_order(o) for o in self.exchange.open_orders() if self._in_dex(o.symbol, dex)]
 
     async def _order_status(self, body: Mapping[str, Any]) -> Any:
         if not self._is_account(body):
@@ -553,7 +599,12 @@ class HyperliquidHarness(MockVenue):
         return [render_fill(f, self.exchange.order(f.venue_order_id)) for f in fills]
 
     async def _clearinghouse(self, body: Mapping[str, Any]) -> Any:
-        positions = self.exchange.positions() if self._is_account(body) else []
+        dex = str(body.get("dex") or "")
+        positions = [
+            p
+            for p in (self.exchange.positions() if self._is_account(body) else [])
+            if self._in_dex(p.symbol, dex)
+        ]
         return {
             "assetPositions": [
                 render_position(p, self.exchange.mark_price(p.symbol))
