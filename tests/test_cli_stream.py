@@ -221,7 +221,9 @@ async def test_sandbox_without_conformance_says_what_to_install(
 async def test_feed_counts_reconnects(anyio_backend: str) -> None:
     from tradeport.clients.base import Reconnected
 
-    async with open_feed("binance", Selection(quotes=["BTCUSDT"]), sandbox=True, interval=0.01) as feed:
+    async with open_feed(
+        "binance", Selection(quotes=["BTCUSDT"]), sandbox=True, interval=0.01
+    ) as feed:
         with anyio.fail_after(DEADLINE):
             events = feed.events()
             async for event in events:
@@ -236,3 +238,38 @@ async def test_feed_counts_reconnects(anyio_backend: str) -> None:
                     break
     assert feed.reconnects == 1
     assert "reconnects 1" in feed.summary() and "QuoteTick" in feed.summary()
+
+
+@pytest.mark.anyio
+async def test_random_walk_is_reproducible_by_seed_and_moves_on_the_tick() -> None:
+    """Two markets with one seed publish the same prices; another seed other prices."""
+    from tradeport.model.enums import ProductType
+    from tradeport.session import open_venue
+    from tradeport_binance.testing import BinanceHarness
+    from tradeport_conformance.market import MarketFeeds, RandomWalkMarket
+
+    async def walk(seed: int) -> list[tuple[Decimal, Decimal]]:
+        async with (
+            BinanceHarness() as harness,
+            open_venue("binance", harness.client_config("none")) as venue,
+        ):
+            await venue.instruments.load_all()
+            iid = harness.instrument_id(ProductType.SPOT)
+            instrument = venue.instruments.get(iid)
+            market = RandomWalkMarket(
+                harness, {iid: instrument}, MarketFeeds(quotes=[iid], books=[iid]), seed=seed
+            )
+            await market.prime()
+            prices = []
+            for _ in range(30):
+                await market.step()
+                walk_state = market.walks[iid]
+                prices.append((walk_state.bid, walk_state.ask))
+            assert not market.unsupported
+            tick = instrument.price_increment.as_decimal()
+            assert all(b < a and b % tick == 0 and a % tick == 0 for b, a in prices)
+            return prices
+
+    first, again, other = await walk(7), await walk(7), await walk(8)
+    assert first == again and first != other
+    assert len(set(first)) > 3  # it moves
