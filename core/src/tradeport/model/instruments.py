@@ -189,6 +189,16 @@ class Instrument:
         """The venue's name (``id.venue.value``)."""
         return self.id.venue.value
 
+    @property
+    def settlement_currency(self) -> str:
+        """The currency this product's PnL, margin and derivative fees are paid in.
+
+        A contract's ``settle_currency`` where it has one (USDT for a linear perpetual, the base
+        coin for an inverse one), the quote currency otherwise (spot, equities). Parsers use it
+        as the fallback when a venue record leaves a PnL or fee currency out.
+        """
+        return getattr(self, "settle_currency", None) or self.quote_currency
+
     def make_price(self, value: str | int | Decimal, rounding: str | None = None) -> Price:
         """``value`` as a Price with this instrument's price precision.
 

@@ -61,7 +61,6 @@ from tradeport_bybit.http.parse import (
     parse_fill_report,
     parse_order_status_report,
     parse_position_status_report,
-    settle_currency_of,
 )
 from tradeport_bybit.http.query import (
     amend_order_body,
@@ -650,7 +649,7 @@ class BybitExecutionClient(ExecutionClient):
             return [None]
         coins = sorted(
             {
-                settle_currency_of(i)
+                i.settlement_currency
                 for i in self.instruments.list_all()
                 if category_and_symbol(i.id)[0] is category
             }

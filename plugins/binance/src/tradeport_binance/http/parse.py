@@ -72,7 +72,6 @@ __all__ = [
     "parse_order_status_report",
     "parse_fill_report",
     "parse_position_status_report",
-    "settlement_currency",
     "parse_spot_account_state",
     "parse_futures_account_state",
     "ms_to_ns",
@@ -486,7 +485,7 @@ def parse_fill_report(
     else:
         side = OrderSide.BUY if record["isBuyer"] else OrderSide.SELL
         maker = bool(record["isMaker"])
-    commission_asset = record.get("commissionAsset") or settlement_currency(instrument)
+    commission_asset = record.get("commissionAsset") or instrument.settlement_currency
     position_side = record.get("positionSide")
     return FillReport(
         account_id=account_id,
@@ -503,12 +502,6 @@ def parse_fill_report(
         ts_event=ms_to_ns(record["time"]),
         ts_init=ts_init,
     )
-
-
-def settlement_currency(instrument: Instrument) -> str:
-    """The currency a contract's PnL, margin and fees are paid in: the margin asset (USDT on
-    USD-M, the base coin on COIN-M); the quote currency for spot."""
-    return getattr(instrument, "settle_currency", None) or instrument.quote_currency
 
 
 def parse_position_status_report(
@@ -541,7 +534,7 @@ def parse_position_status_report(
         position_side=side,
         quantity=quantity,
         avg_px_open=entry if entry else None,
-        unrealized_pnl=Money(pnl, settlement_currency(instrument)) if _present(pnl) else None,
+        unrealized_pnl=Money(pnl, instrument.settlement_currency) if _present(pnl) else None,
         ts_last=ms_to_ns(record.get("updateTime")) or ts_init,
         ts_init=ts_init,
     )

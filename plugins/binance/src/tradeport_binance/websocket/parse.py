@@ -58,7 +58,6 @@ from tradeport_binance.enums import (
     SIDE_FROM_BINANCE,
     SPOT_ORDER_TYPE_FROM_BINANCE,
 )
-from tradeport_binance.http.parse import settlement_currency
 from tradeport_binance.websocket.payloads import (
     AggTradePayload,
     BookTickerPayload,
@@ -391,7 +390,7 @@ def parse_order_trade_update(
         return OrderUpdated(quantity=Quantity.from_str(o["q"], sp), price=price, **base)
     if execution in ("TRADE", "CALCULATED"):
         # "N" is not pushed while the commission is zero: fees are in the margin asset.
-        commission_asset = o.get("N") or settlement_currency(instrument)
+        commission_asset = o.get("N") or instrument.settlement_currency
         return OrderFilled(
             trade_id=TradeId(str(o["t"])),
             order_side=SIDE_FROM_BINANCE[o["S"]],
@@ -449,7 +448,7 @@ def parse_account_update(
                 if amount
                 else Quantity.from_raw(0, sp),
                 avg_px_open=entry if entry else None,
-                unrealized_pnl=Money(p["up"], settlement_currency(instrument))
+                unrealized_pnl=Money(p["up"], instrument.settlement_currency)
                 if p.get("up") not in (None, "")
                 else None,
                 ts_last=ts_event,

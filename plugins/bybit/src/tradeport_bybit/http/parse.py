@@ -79,7 +79,6 @@ __all__ = [
     "parse_position_status_report",
     "parse_account_state",
     "order_type_of",
-    "settle_currency_of",
 ]
 
 #: Nanoseconds per millisecond.
@@ -383,12 +382,6 @@ def _position_id(record: Mapping[str, Any], instrument: Instrument) -> PositionI
     return None
 
 
-def settle_currency_of(instrument: Instrument) -> str:
-    """The currency PnL and derivative fees are paid in."""
-    settle = getattr(instrument, "settle_currency", None)
-    return settle or instrument.quote_currency
-
-
 def _fee_currency(record: Mapping[str, Any], instrument: Instrument) -> str:
     explicit = record.get("feeCurrency")
     if explicit:
@@ -396,7 +389,7 @@ def _fee_currency(record: Mapping[str, Any], instrument: Instrument) -> str:
     if isinstance(instrument, SpotPair):
         # Spot fees are taken from what is received: base on a buy, quote on a sell.
         return instrument.base_currency if record["side"] == "Buy" else instrument.quote_currency
-    return settle_currency_of(instrument)
+    return instrument.settlement_currency
 
 
 def parse_fill_report(
@@ -455,7 +448,7 @@ def parse_position_status_report(
         position_side=side,
         quantity=size,
         avg_px_open=Decimal(entry) if _nonzero(entry) else None,
-        unrealized_pnl=Money(upnl, settle_currency_of(instrument)) if _present(upnl) else None,
+        unrealized_pnl=Money(upnl, instrument.settlement_currency) if _present(upnl) else None,
         ts_last=ms_to_ns(updated) if _present(updated) else _now_ns(),
         ts_init=_now_ns() if ts_init is None else ts_init,
     )

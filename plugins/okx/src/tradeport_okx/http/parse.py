@@ -394,12 +394,6 @@ def _sized_in_quote(record: dict[str, Any], instrument: Instrument) -> bool:
     return target == "quote_ccy"
 
 
-def settlement_currency(instrument: Instrument) -> str:
-    """The currency PnL, margin and derivative fees are paid in (the base coin for inverse
-    contracts); the quote currency for spot."""
-    return getattr(instrument, "settle_currency", None) or instrument.quote_currency
-
-
 def _commission(fee: str | None, currency: str | None, fallback_ccy: str) -> Money:
     # OKX: a negative fee is charged, a positive one is a rebate; tradeport the other way round.
     amount = Decimal(fee) if fee else Decimal(0)
@@ -428,7 +422,7 @@ def parse_fill_report(
         commission=_commission(
             _opt(record, "fee") or _opt(record, "fillFee"),
             _opt(record, "feeCcy") or _opt(record, "fillFeeCcy"),
-            settlement_currency(instrument),
+            instrument.settlement_currency,
         ),
         liquidity_side=liquidity,
         ts_event=ms_to_ns(record.get("ts") or record.get("fillTime")) or ts_init,
@@ -482,7 +476,7 @@ def parse_position_status_report(
         side = PositionSide.LONG
     avg = _opt(record, "avgPx")
     upl = _opt(record, "upl")
-    ccy = _opt(record, "ccy") or settlement_currency(instrument)
+    ccy = _opt(record, "ccy") or instrument.settlement_currency
     return PositionStatusReport(
         account_id=account_id,
         instrument_id=instrument.id,
