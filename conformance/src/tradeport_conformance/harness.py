@@ -77,6 +77,12 @@ class ProtocolFeatures:
     #: probes with an order, which the venue must accept when signed right and refuse with a
     #: definitive rejection when signed by an unknown key.
     signed_reads: bool = True
+    #: The venue keeps the client's order id: rows carry it and orders can be queried by it
+    #: (OF1, OF12, RE1, RE4). Polymarket has none: an order is named by its signed hash.
+    client_order_ids: bool = True
+    #: One venue subscription per instrument carries every data type (Polymarket's market
+    #: channel): unsubscribing quotes leaves the topic while trades still want it (SB7).
+    instrument_topics: bool = False
 
 
 @attrs.frozen

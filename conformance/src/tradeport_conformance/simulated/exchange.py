@@ -806,6 +806,7 @@ class SimulatedExchange:
         peg_price_type: PegPriceType | None = None,
         peg_offset: Decimal | None = None,
         meta: dict[str, Any] | None = None,
+        venue_order_id: str | None = None,
     ) -> SimResult:
         """Submit an order; it is validated, accepted or rejected, then matched, rested or armed.
 
@@ -830,9 +831,11 @@ class SimulatedExchange:
           next UTC midnight). Market orders never rest.
         - ``position_side`` is required in hedge mode (LONG/SHORT leg) and refused otherwise.
         - ``meta`` is kept on the order untouched (venue-specific fields for the mock venue).
+        - ``venue_order_id``: the id the venue gives the order when the client decides it (a
+          signed order's hash on Polymarket); by default a new one in the ``id_style``.
         """
         order = SimOrder(
-            venue_order_id="",
+            venue_order_id=venue_order_id or "",
             client_order_id=client_order_id,
             symbol=symbol,
             side=side,
@@ -1276,7 +1279,7 @@ class SimulatedExchange:
 
     def _accept(self, working: _Working) -> None:
         order = working.order
-        order.venue_order_id = order_id = self._next_id(trade=False)
+        order.venue_order_id = order_id = order.venue_order_id or self._next_id(trade=False)
         order.status = OrderStatus.PARTIALLY_FILLED if order.filled_qty else OrderStatus.ACCEPTED
         order.ts_created = order.ts_updated = self._ts
         if order.time_in_force is TimeInForce.DAY:

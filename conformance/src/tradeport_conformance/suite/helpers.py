@@ -29,6 +29,7 @@ _PRODUCT_ORDER = (
     ProductType.OPTION,
     ProductType.EQUITY,
     ProductType.BETTING,
+    ProductType.BINARY_OUTCOME,
 )
 
 
@@ -106,8 +107,13 @@ def prices_for(instrument: Any, mid: Decimal | None = None) -> dict[str, Decimal
     """Valid prices and sizes for ``instrument``: on its increments, within its limits."""
     tick = instrument.price_increment.as_decimal()
     step = instrument.size_increment.as_decimal()
+    top = instrument.max_price.as_decimal() if instrument.max_price is not None else None
     if mid is None:
         mid = (Decimal(1000) / tick).to_integral_value() * tick
+        if top is not None and mid >= top:
+            # A bounded price range (an outcome token's 0..1): the middle of it.
+            bottom = instrument.min_price.as_decimal() if instrument.min_price is not None else tick
+            mid = ((bottom + top) / 2 / tick).to_integral_value() * tick
     min_qty = instrument.min_quantity.as_decimal() if instrument.min_quantity is not None else step
     size = max(min_qty, step) * 10
     return {
@@ -115,7 +121,7 @@ def prices_for(instrument: Any, mid: Decimal | None = None) -> dict[str, Decimal
         "bid": mid - tick * 10,
         "ask": mid + tick * 10,
         "far_bid": mid - tick * 1000 if mid - tick * 1000 > 0 else tick,
-        "far_ask": mid + tick * 1000,
+        "far_ask": mid + tick * 1000 if top is None or mid + tick * 1000 <= top else top,
         "size": size,
         "tick": tick,
         "step": step,

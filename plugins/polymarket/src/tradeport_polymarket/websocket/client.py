@@ -1,0 +1,71 @@
+"""Builds the core's WebSocketClient for one CLOB channel from a config."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from tradeport.net import Heartbeat, ReconnectPolicy, WebSocketClient, WsVenueProtocol
+
+from tradeport_polymarket.config import PolymarketConfig
+from tradeport_polymarket.constants import DEFAULT_PING_INTERVAL, VENUE_ID
+from tradeport_polymarket.urls import stream_url
+
+__all__ = ["make_stream_client", "round_trip", "text_ping_interval"]
+
+
+def text_ping_interval(config: PolymarketConfig) -> float:
+    """Seconds between ``PING``: the configured or the venue's 10 s, at most a third of the
+    idle timeout (the ``PONG`` is what keeps a quiet feed from looking silent)."""
+    interval = config.ws_heartbeat_interval or DEFAULT_PING_INTERVAL
+    if config.ws_idle_timeout:
+        interval = min(interval, config.ws_idle_timeout / 3)
+    return interval
+
+
+def make_stream_client(
+    config: PolymarketConfig,
+    path: str,
+    protocol: WsVenueProtocol,
+    handler: Callable[[Any], Awaitable[None]],
+    *,
+    name: str,
+    on_reconnected: Callable[[], Awaitable[None]] | None = None,
+) -> WebSocketClient:
+    """A reconnecting client of one channel (``path``: market or user)."""
+    return WebSocketClient(
+        stream_url(config, path),
+        protocol,
+        handler,
+        venue=VENUE_ID,
+        name=name,
+        connect_timeout=config.ws_connect_timeout,
+        heartbeat=Heartbeat(
+            ping_interval=None, ping_timeout=None, text_ping_interval=text_ping_interval(config)
+        ),
+        idle_timeout=config.ws_idle_timeout,
+        max_message_size=config.ws_max_message_size,
+        reconnect=ReconnectPolicy(
+            initial=config.reconnect_delay_initial,
+            max=config.reconnect_delay_max,
+            max_attempts=config.reconnect_max_attempts,
+        ),
+        on_reconnected=on_reconnected,
+    )
+
+
+async def round_trip(stream: WebSocketClient, timeout: float) -> None:
+    """Send ``PING`` and return once its ``PONG`` is back.
+
+    The channels never acknowledge a subscription, but the venue reads a connection's messages
+    in order: the ``PONG`` proves it has read everything sent before (the subscription took
+    effect, and the ``book`` snapshots it causes are already on their way). Raises
+    TimeoutError after ``timeout`` seconds.
+    """
+    before = stream.counters.text_pongs_received
+    with anyio.fail_after(timeout):
+        await stream.send("PING")
+        while stream.counters.text_pongs_received <= before:
+            await anyio.sleep(0.005)
