@@ -38,7 +38,7 @@ from tradeport.errors import (
     ValidationError,
     VenueError,
 )
-from tradeport.model.enums import OrderSide, OrderStatus, OrderType, TimeInForce
+from tradeport.model.enums import OrderSide, OrderStatus, OrderType, SettlementStatus, TimeInForce
 from tradeport.model.events import OrderCancelRejected, OrderSubmitted
 from tradeport.model.identifiers import ClientOrderId, InstrumentId, VenueOrderId
 from tradeport.model.instruments import BinaryOutcome
@@ -62,7 +62,7 @@ from tradeport_polymarket.credential import (
 )
 from tradeport_polymarket.enums import SIDE_CODE, VENUE_ORDER_SIDE, VENUE_TIME_IN_FORCE
 from tradeport_polymarket.http.client import PolymarketHttpClient
-from tradeport_polymarket.http.errors import is_not_found, is_post_only_refusal
+from tradeport_polymarket.http.errors import is_killed, is_not_found, is_post_only_refusal
 from tradeport_polymarket.http.parse import (
     ACCOUNT,
     EXCHANGE_V2,
@@ -123,6 +123,10 @@ class PolymarketExecutionClient(ExecutionClient):
         #: GTD orders sent here: order hash -> expiry (ns). The user channel reports an
         #: expired order as a CANCELLATION; its time says it expired.
         self._expiries: dict[str, int] = {}
+        #: Trades published as provisional fills, not settled yet: trade id -> (token, match
+        #: time in s). A reconnect queries them, so a settlement that happened while away
+        #: (confirmed or failed) is published once.
+        self._unsettled: dict[str, tuple[str, int]] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.venue})"
@@ -384,13 +388,25 @@ class PolymarketExecutionClient(ExecutionClient):
             fills: list[FillReport] = []
             if self.tracker.missing_fill_qty(report):
                 fills = await self._fills_of(report.venue_order_id.value if report.venue_order_id else "", str(record["asset_id"]))
+                for fill in fills:
+                    self._note_settlement(fill)
             events = self.tracker.on_order_report(report, fills, reconciliation=reconciliation)
             await self._publish(events)
 
     async def _apply_trade(self, record: dict[str, Any], *, reconciliation: bool = False) -> None:
         async with self._lock():
             for fill in self._fills(record):
+                self._note_settlement(fill)
                 await self._publish(self.tracker.on_fill_report(fill, reconciliation=reconciliation))
+
+    def _note_settlement(self, fill: FillReport) -> None:
+        trade_id = fill.trade_id.value
+        if fill.settlement is SettlementStatus.PROVISIONAL:
+            self._unsettled.setdefault(
+                trade_id, (fill.instrument_id.symbol.value, fill.ts_event // NS_PER_S)
+            )
+        else:
+            self._unsettled.pop(trade_id, None)
 
     async def _fills_of(self, order_id: str, asset_id: str) -> list[FillReport]:
         """The fills of one order, from the account's trades of its token since it was sent."""
@@ -422,6 +438,23 @@ class PolymarketExecutionClient(ExecutionClient):
         await self.emit(Reconnected(VENUE_ID, "user", time.time_ns()))
         await self._reconcile_open()
 
+    async def _reconcile_unsettled(self) -> None:
+        """Query the trades still unsettled here: a confirmation or a failure that happened
+        while away is published once (the tracker drops what it has seen)."""
+        tokens: dict[str, int] = {}
+        for token, since in self._unsettled.values():
+            tokens[token] = min(since, tokens.get(token, since))
+        for token, since in tokens.items():
+            try:
+                trades = await self.http.trades(token, since - 60, None)
+            except TradeportError as exc:
+                self.log.warning("%s: trades of %s not reconciled: %s", VENUE_ID, token, exc)
+                continue
+            wanted = set(self._unsettled)
+            for record in trades:
+                if str(record["id"]) in wanted:
+                    await self._apply_trade(record, reconciliation=True)
+
     async def _reconcile_open(self) -> None:
         """Query every order still open here: what happened while away is published once."""
         for tracked in self.tracker.open_orders():
@@ -437,7 +470,9 @@ class PolymarketExecutionClient(ExecutionClient):
                 await self._apply_order(record, reconciliation=True)
                 async with self._lock():
                     for fill in await self._fills_of(digest, str(record["asset_id"])):
+                        self._note_settlement(fill)
                         await self._publish(self.tracker.on_fill_report(fill, reconciliation=True))
+        await self._reconcile_unsettled()
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -454,10 +489,7 @@ class PolymarketExecutionClient(ExecutionClient):
     async def _answered(self, order: Order, digest: str, reply: dict[str, Any]) -> None:
         """The venue's answer to one order (``success``/``errorMsg``/``orderID``/``status``)."""
         if not reply.get("success", False) or reply.get("errorMsg"):
-            reason = str(reply.get("errorMsg") or "refused by the venue")
-            await self._publish(
-                self.tracker.rejected(order.client_order_id, reason, due_post_only=is_post_only_refusal(reason))
-            )
+            await self._refused(order, digest, str(reply.get("errorMsg") or "refused by the venue"))
             return
         venue_id = str(reply.get("orderID") or digest)
         if venue_id != digest:  # the venue names the order by its own hash: trust it
@@ -467,6 +499,17 @@ class PolymarketExecutionClient(ExecutionClient):
         if str(reply.get("status", "")).lower() != "live":
             # Matched (or killed) at once: the row and the trades say how much.
             await self._query_and_apply(venue_id)
+
+    async def _refused(self, order: Order, digest: str, reason: str) -> None:
+        """The venue's error for an order: a FOK/FAK it killed is canceled (a valid order its
+        time in force ended), anything else rejected."""
+        async with self._lock():
+            if is_killed(reason) and order.time_in_force in (TimeInForce.FOK, TimeInForce.IOC):
+                await self._publish(self.tracker.canceled(order.client_order_id, VenueOrderId(digest)))
+                return
+            await self._publish(
+                self.tracker.rejected(order.client_order_id, reason, due_post_only=is_post_only_refusal(reason))
+            )
 
     async def _query_and_apply(self, digest: str) -> None:
         try:
@@ -493,12 +536,7 @@ class PolymarketExecutionClient(ExecutionClient):
         try:
             reply = await self.http.http_post_order(body)
         except RequestRejected as exc:  # the venue's definitive no (HTTP 400)
-            await self._publish(
-                self.tracker.rejected(
-                    order.client_order_id, _reason(exc),
-                    due_post_only=is_post_only_refusal(exc.venue_message),
-                )
-            )
+            await self._refused(order, digest, _reason(exc))
             return
         except VenueError as exc:  # timeout, 5xx, 429, network: the order may be live
             self.log.warning(
@@ -531,8 +569,8 @@ class PolymarketExecutionClient(ExecutionClient):
             try:
                 replies = await self.http.http_post_orders([b for _, b, _ in built])
             except RequestRejected as exc:
-                for order, _, _ in built:
-                    await self._publish(self.tracker.rejected(order.client_order_id, _reason(exc)))
+                for order, _, digest in built:
+                    await self._refused(order, digest, _reason(exc))
                 continue
             except VenueError as exc:
                 self.log.warning("%s: outcome of a batch unknown (%s); resolving by query", VENUE_ID, exc)

@@ -21,7 +21,7 @@ from tradeport.errors import (
 from tradeport.net import json_codec
 from tradeport.net.http_errors import parse_retry_after
 
-__all__ = ["error_message", "is_not_found", "is_post_only_refusal", "parse_error"]
+__all__ = ["error_message", "is_killed", "is_not_found", "is_post_only_refusal", "parse_error"]
 
 #: Words of the venue's post-only refusal ("invalid post-only order: order crosses book").
 _POST_ONLY: Final = ("post-only", "post only")
@@ -40,6 +40,16 @@ def error_message(body: Any) -> str | None:
 def is_post_only_refusal(message: str | None) -> bool:
     """Whether a refusal is the post-only order crossing the book."""
     return bool(message) and any(word in message.lower() for word in _POST_ONLY)  # type: ignore[union-attr]
+
+
+#: The venue's answers to a FOK / FAK order that found nothing (enough) to match.
+_KILLED: Final = ("fully filled or killed", "no orders found to match")
+
+
+def is_killed(message: str | None) -> bool:
+    """Whether a refusal is a FOK/FAK order its time in force killed (a valid order that
+    did not match: reported as canceled, not rejected)."""
+    return bool(message) and any(text in message.lower() for text in _KILLED)  # type: ignore[union-attr]
 
 
 def is_not_found(error: VenueError) -> bool:

@@ -167,9 +167,14 @@ def is_tradable(record: Mapping[str, Any]) -> bool:
 # -- market data ------------------------------------------------------------------------------
 
 
+def number_text(text: str) -> str:
+    """A decimal string as the model reads it: the venue also prints ``.48`` for ``0.48``."""
+    return "0" + text if text.startswith(".") else text
+
+
 def book_levels(levels: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
     """``[{"price", "size"}, ...]`` as the decoder's ``[(price, size), ...]`` levels."""
-    return [(level["price"], level["size"]) for level in levels]
+    return [(number_text(level["price"]), number_text(level["size"])) for level in levels]
 
 
 def book_hash(summary: Mapping[str, Any]) -> str:

@@ -164,6 +164,8 @@ class PolymarketHarness(MockVenue):
         self._trade_moves: dict[str, list[tuple[str, Decimal]]] = {}
         self._failed_qty: dict[str, Decimal] = {}
         self._closed_by_failure: set[str] = set()
+        #: Orders the venue answered with an error (a killed FOK): never on the user channel.
+        self._refused: set[str] = set()
         self.heartbeats = 0
         self._malformed_market = False
         self._suppress_book = 0
@@ -560,6 +562,7 @@ class PolymarketHarness(MockVenue):
                 text = "order couldn't be fully filled. FOK orders are fully filled or killed."
             else:
                 text = "no orders found to match with FAK order. FAK orders are partially filled or killed if no match is found."
+            self._refused.add(digest)
             return {"success": False, "errorMsg": text, "orderID": digest}, digest
         status = "live" if order.status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and not order.filled_qty else "matched"
         if order.status is OrderStatus.ACCEPTED and not order.filled_qty:
@@ -988,7 +991,7 @@ class PolymarketHarness(MockVenue):
             if self.settlement == "auto":
                 await self._settle(event.fill.trade_id, "MINED")
                 await self._settle(event.fill.trade_id, "CONFIRMED")
-        elif isinstance(event, OrderEvent) and event.order.venue_order_id:
+        elif isinstance(event, OrderEvent) and event.order.venue_order_id not in self._refused:
             kind = {OrderAccepted: "PLACEMENT", OrderCanceled: "CANCELLATION", OrderExpired: "CANCELLATION"}.get(type(event))
             row = self._row(event.order.venue_order_id)
             if kind is not None and row is not None:
@@ -1090,18 +1093,20 @@ class PolymarketHarness(MockVenue):
         await self._flush()
 
     async def publish_book_gap(self, instrument_id: InstrumentId) -> None:
-        """Change the book twice but send only the second update: a lost message (the next
-        hash no longer matches the client's book)."""
+        """Change two levels but send only the second update: a lost message. (A lost change
+        of the level sent next would heal itself: updates carry a level's absolute size.)
+        The hash of the update sent no longer matches the client's book."""
         token = self._token(instrument_id)
         instrument = self._instrument(token)
         assert instrument is not None
         book = self.exchange.book(token, 1)
-        side, levels = (OrderSide.BUY, book.bids) if book.bids else (OrderSide.SELL, book.asks)
-        price, size = levels[0] if levels else (Decimal("0.5"), Decimal(0))
+        lost = (OrderSide.BUY, *book.bids[0]) if book.bids else (OrderSide.BUY, Decimal("0.40"), Decimal(0))
+        sent = (OrderSide.SELL, *book.asks[0]) if book.asks else (OrderSide.SELL, Decimal("0.60"), Decimal(0))
         await self._flush()
         self._suppress_book += 1
-        self.exchange.update_level(token, side, price, size + instrument.lot_size)
-        self.exchange.update_level(token, side, price, size + 2 * instrument.lot_size)
+        self.exchange.update_level(token, lost[0], lost[1], lost[2] + instrument.lot_size)
+        await self._flush()
+        self.exchange.update_level(token, sent[0], sent[1], sent[2] + instrument.lot_size)
         await self._flush()
 
     async def resolve_market(self, condition_id: str, winning_token: str) -> None:

@@ -23,7 +23,7 @@ from tradeport.model.instruments import BinaryOutcome
 from tradeport.model.numbers import Price
 
 from tradeport_polymarket.enums import AGGRESSOR_SIDE
-from tradeport_polymarket.http.parse import parse_book_snapshot, parse_time
+from tradeport_polymarket.http.parse import number_text, parse_book_snapshot, parse_time
 from tradeport_polymarket.symbology import instrument_id_of
 
 __all__ = [
@@ -71,7 +71,7 @@ def parse_price_changes(
     for change in message["price_changes"]:
         if change["asset_id"] != token:
             continue
-        level = (change["price"], change["size"])
+        level = (number_text(change["price"]), number_text(change["size"]))
         (bids if change["side"] == "BUY" else asks).append(level)
     if not bids and not asks:
         return None
@@ -107,8 +107,8 @@ def parse_last_trade(
 ) -> TradeTick:
     """A TradeTick from ``last_trade_price`` (``side`` is the taker's)."""
     return decoder_for(instrument).trade_tick(
-        message["price"],
-        message["size"],
+        number_text(message["price"]),
+        number_text(message["size"]),
         AGGRESSOR_SIDE[message["side"]],
         last_trade_id(message),
         parse_time(message["timestamp"]),
