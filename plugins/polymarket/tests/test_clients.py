@@ -14,13 +14,18 @@ import pytest
 import tradeport
 from tradeport.errors import AuthenticationError
 from tradeport.model.data import InstrumentResolved, TradeTick
-from tradeport.model.enums import AggressorSide, OrderSide, ProductType, ResolutionResult, TimeInForce
+from tradeport.model.enums import (
+    AggressorSide,
+    OrderSide,
+    ProductType,
+    ResolutionResult,
+    TimeInForce,
+)
 from tradeport.model.events import OrderAccepted, OrderCanceled, OrderFilled, OrderRejected
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import BinaryOutcome
 from tradeport.model.orders import Order
 from tradeport_conformance.suite.subscriptions import book_matches_venue
-
 from tradeport_polymarket.config import PolymarketConfig
 from tradeport_polymarket.http.client import PolymarketHttpClient
 from tradeport_polymarket.testing import PolymarketHarness
@@ -57,40 +62,58 @@ async def test_l1_creates_and_derives_the_api_credentials(harness: PolymarketHar
     assert len(l1) == 2 and all(r.signature_ok for r in l1)
     other = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"  # a different key
     with pytest.raises(AuthenticationError):
-        await PolymarketHttpClient(PolymarketConfig(**harness.client_config("none", private_key=other))).http_post_api_key()
+        await PolymarketHttpClient(
+            PolymarketConfig(**harness.client_config("none", private_key=other))
+        ).http_post_api_key()
 
 
 async def test_assets_are_sharded_over_connections(harness: PolymarketHarness) -> None:
-    async with tradeport.open_venue("polymarket", harness.client_config("none", assets_per_connection=1)) as venue:
+    async with tradeport.open_venue(
+        "polymarket", harness.client_config("none", assets_per_connection=1)
+    ) as venue:
         await venue.instruments.load_all()
         await venue.data.subscribe_trades(YES)
         await venue.data.subscribe_trades(NO)
         assert venue.data.shard_count() == 2
         assert sorted(len(t) for t in harness.active_subscriptions()) == [1, 1]
         for iid in (YES, NO):
-            trade_id = await harness.publish_trade(iid, Decimal("0.5"), Decimal("5"), AggressorSide.BUYER)
-            tick = await _next(venue, lambda e, t=trade_id: isinstance(e, TradeTick) and str(e.trade_id) == t)
+            trade_id = await harness.publish_trade(
+                iid, Decimal("0.5"), Decimal("5"), AggressorSide.BUYER
+            )
+            tick = await _next(
+                venue, lambda e, t=trade_id: isinstance(e, TradeTick) and str(e.trade_id) == t
+            )
             assert tick.instrument_id == iid
 
 
-async def test_a_lost_update_is_caught_by_the_hash_and_resynced_from_rest(harness: PolymarketHarness) -> None:
+async def test_a_lost_update_is_caught_by_the_hash_and_resynced_from_rest(
+    harness: PolymarketHarness,
+) -> None:
     async with tradeport.open_venue("polymarket", harness.client_config("none")) as venue:
         await venue.instruments.load_all()
         inst = venue.instruments.get(YES)
         await venue.data.subscribe_book_deltas(YES)
-        await harness.set_book(YES, [(Decimal("0.40"), Decimal("50"))], [(Decimal("0.60"), Decimal("50"))])
-        await harness.wait_until(lambda: book_matches_venue(venue, harness, inst), TIMEOUT, "a synced book")
+        await harness.set_book(
+            YES, [(Decimal("0.40"), Decimal("50"))], [(Decimal("0.60"), Decimal("50"))]
+        )
+        await harness.wait_until(
+            lambda: book_matches_venue(venue, harness, inst), TIMEOUT, "a synced book"
+        )
         books_before = sum(r.path == "/book" for r in harness.requests)
         await harness.publish_book_gap(YES)
         await harness.wait_until(
-            lambda: sum(r.path == "/book" for r in harness.requests) > books_before
-            and book_matches_venue(venue, harness, inst),
+            lambda: (
+                sum(r.path == "/book" for r in harness.requests) > books_before
+                and book_matches_venue(venue, harness, inst)
+            ),
             TIMEOUT,
             "a REST resync after the lost update",
         )
 
 
-async def test_tick_size_change_and_resolution_reach_the_instruments(harness: PolymarketHarness) -> None:
+async def test_tick_size_change_and_resolution_reach_the_instruments(
+    harness: PolymarketHarness,
+) -> None:
     async with tradeport.open_venue("polymarket", harness.client_config("none")) as venue:
         await venue.instruments.load_all()
         await venue.data.subscribe_trades(YES)
@@ -100,9 +123,17 @@ async def test_tick_size_change_and_resolution_reach_the_instruments(harness: Po
         assert str(updated.price_increment) == "0.001"
         assert venue.instruments.get(YES).price_increment == updated.price_increment
         await harness.resolve_market(CONDITION_ID, YES_TOKEN)
-        won = await _next(venue, lambda e: isinstance(e, InstrumentResolved) and e.instrument_id == YES)
-        lost = await _next(venue, lambda e: isinstance(e, InstrumentResolved) and e.instrument_id == NO)
-        assert (won.result, won.payout, lost.result) == (ResolutionResult.WON, 1, ResolutionResult.LOST)
+        won = await _next(
+            venue, lambda e: isinstance(e, InstrumentResolved) and e.instrument_id == YES
+        )
+        lost = await _next(
+            venue, lambda e: isinstance(e, InstrumentResolved) and e.instrument_id == NO
+        )
+        assert (won.result, won.payout, lost.result) == (
+            ResolutionResult.WON,
+            1,
+            ResolutionResult.LOST,
+        )
         assert venue.instruments.get(NO).resolution is ResolutionResult.LOST
 
 
@@ -118,40 +149,106 @@ async def test_batch_submit_is_one_request_with_an_outcome_each(harness: Polymar
         await venue.instruments.load_all()
         inst = venue.instruments.get(YES)
         orders = [
-            Order.limit(instrument_id=YES, side=OrderSide.BUY, quantity=inst.make_qty("5"), price=inst.make_price(px))
+            Order.limit(
+                instrument_id=YES,
+                side=OrderSide.BUY,
+                quantity=inst.make_qty("5"),
+                price=inst.make_price(px),
+            )
             for px in ("0.10", "0.11")
-        ] + [Order.limit(instrument_id=YES, side=OrderSide.BUY, quantity=inst.make_qty("10000000"), price=inst.make_price("0.12"))]
+        ] + [
+            Order.limit(
+                instrument_id=YES,
+                side=OrderSide.BUY,
+                quantity=inst.make_qty("10000000"),
+                price=inst.make_price("0.12"),
+            )
+        ]
         await venue.execution.submit_orders(orders)
         outcomes = [
-            await _next(venue, lambda e, o=o: isinstance(e, (OrderAccepted, OrderRejected)) and e.client_order_id == o.client_order_id)
+            await _next(
+                venue,
+                lambda e, o=o: (
+                    isinstance(e, (OrderAccepted, OrderRejected))
+                    and e.client_order_id == o.client_order_id
+                ),
+            )
             for o in orders
         ]
-        assert [type(e).__name__ for e in outcomes] == ["OrderAccepted", "OrderAccepted", "OrderRejected"]
+        assert [type(e).__name__ for e in outcomes] == [
+            "OrderAccepted",
+            "OrderAccepted",
+            "OrderRejected",
+        ]
         assert "not enough balance" in outcomes[2].reason
         batches = [r for r in harness.requests if r.path == "/orders"]
         assert len(batches) == 1 and len(json.loads(batches[0].body)) == 3
         await venue.execution.cancel_market_orders(CONDITION_ID)
         for o in orders[:2]:
-            await _next(venue, lambda e, o=o: isinstance(e, OrderCanceled) and e.client_order_id == o.client_order_id)
+            await _next(
+                venue,
+                lambda e, o=o: (
+                    isinstance(e, OrderCanceled) and e.client_order_id == o.client_order_id
+                ),
+            )
         assert harness.exchange.open_orders() == []
 
 
-async def test_market_buy_spends_a_pusd_amount_and_fok_without_liquidity_is_refused(harness: PolymarketHarness) -> None:
+async def test_market_buy_spends_a_pusd_amount_and_fok_without_liquidity_is_refused(
+    harness: PolymarketHarness,
+) -> None:
     async with tradeport.open_venue("polymarket", harness.client_config()) as venue:
         await venue.instruments.load_all()
         inst = venue.instruments.get(YES)
-        await harness.set_book(YES, [(Decimal("0.40"), Decimal("100"))], [(Decimal("0.50"), Decimal("100"))])
-        buy = Order.market(instrument_id=YES, side=OrderSide.BUY, quantity=inst.make_qty("10"), quote_quantity=True, time_in_force=TimeInForce.FOK)
+        await harness.set_book(
+            YES, [(Decimal("0.40"), Decimal("100"))], [(Decimal("0.50"), Decimal("100"))]
+        )
+        buy = Order.market(
+            instrument_id=YES,
+            side=OrderSide.BUY,
+            quantity=inst.make_qty("10"),
+            quote_quantity=True,
+            time_in_force=TimeInForce.FOK,
+        )
         await venue.execution.submit_order(buy)
-        fill = await _next(venue, lambda e: isinstance(e, (OrderFilled, OrderRejected)) and e.client_order_id == buy.client_order_id)
+        fill = await _next(
+            venue,
+            lambda e: (
+                isinstance(e, (OrderFilled, OrderRejected))
+                and e.client_order_id == buy.client_order_id
+            ),
+        )
         assert isinstance(fill, OrderFilled), getattr(fill, "reason", "")
-        assert (fill.last_qty.as_decimal(), fill.last_px.as_decimal()) == (Decimal(20), Decimal("0.50"))
+        assert (fill.last_qty.as_decimal(), fill.last_px.as_decimal()) == (
+            Decimal(20),
+            Decimal("0.50"),
+        )
         body = json.loads(next(r for r in harness.requests if r.path == "/order").body)
-        assert (body["orderType"], body["order"]["makerAmount"], body["order"]["takerAmount"]) == ("FOK", "10000000", "20000000")
-        too_big = Order.limit(instrument_id=YES, side=OrderSide.BUY, quantity=inst.make_qty("150"), price=inst.make_price("0.50"), time_in_force=TimeInForce.FOK)
+        assert (body["orderType"], body["order"]["makerAmount"], body["order"]["takerAmount"]) == (
+            "FOK",
+            "10000000",
+            "20000000",
+        )
+        too_big = Order.limit(
+            instrument_id=YES,
+            side=OrderSide.BUY,
+            quantity=inst.make_qty("150"),
+            price=inst.make_price("0.50"),
+            time_in_force=TimeInForce.FOK,
+        )
         await venue.execution.submit_order(too_big)
         # The venue answers an error; the order was valid and its time in force killed it.
-        killed = await _next(venue, lambda e: isinstance(e, (OrderRejected, OrderCanceled)) and e.client_order_id == too_big.client_order_id)
+        killed = await _next(
+            venue,
+            lambda e: (
+                isinstance(e, (OrderRejected, OrderCanceled))
+                and e.client_order_id == too_big.client_order_id
+            ),
+        )
         assert isinstance(killed, OrderCanceled)
-        assert not [o for o in harness.exchange.open_orders() if o.venue_order_id == str(killed.venue_order_id)]
+        assert not [
+            o
+            for o in harness.exchange.open_orders()
+            if o.venue_order_id == str(killed.venue_order_id)
+        ]
     assert ProductType.BINARY_OUTCOME in venue.capabilities.products

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from tradeport.errors import MissingCredentials, ValidationError
 from tradeport.secrets import Secret
-
 from tradeport_polymarket.constants import AMOY, CTF_EXCHANGE_V2
 from tradeport_polymarket.credential import (
     ApiCredentials,
@@ -102,7 +101,9 @@ def _sdk_vectors() -> list[dict[str, str]]:
     return json.loads((DATA / "sdk_order_vectors.json").read_text())["vectors"]
 
 
-@pytest.mark.parametrize("vector", _sdk_vectors(), ids=lambda v: f"{v['exchange']}-{v['type']}-{v['side']}")
+@pytest.mark.parametrize(
+    "vector", _sdk_vectors(), ids=lambda v: f"{v['exchange']}-{v['type']}-{v['side']}"
+)
 def test_order_signatures_reproduce_the_sdk(vector: dict[str, str]) -> None:
     signature_type = SignatureType[vector["type"]]
     order = _vector_order(signature_type, int(vector["side"]), vector["maker"], vector["signer"])
@@ -115,13 +116,17 @@ def test_order_signatures_reproduce_the_sdk(vector: dict[str, str]) -> None:
 
 
 def test_an_eoa_order_must_be_signed_by_its_signer() -> None:
-    order = _vector_order(SignatureType.EOA, 0, ADDRESS, "0x1111111111111111111111111111111111111111")
+    order = _vector_order(
+        SignatureType.EOA, 0, ADDRESS, "0x1111111111111111111111111111111111111111"
+    )
     with pytest.raises(ValidationError, match="signer"):
         sign_order(order, KEY, AMOY, CTF_EXCHANGE_V2[AMOY][0], "2")
 
 
 def test_credential_headers_and_repr_hide_secrets() -> None:
-    api = ApiCredentials(Secret("key-1"), Secret("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), Secret("pass-1"))
+    api = ApiCredentials(
+        Secret("key-1"), Secret("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), Secret("pass-1")
+    )
     credential = PolymarketCredential(
         private_key=Secret(KEY), api=api, chain_id=AMOY, clock=lambda: 1000000.5
     )
@@ -129,7 +134,9 @@ def test_credential_headers_and_repr_hide_secrets() -> None:
     assert headers["POLY_SIGNATURE"] == "ZwAdJKvoYRlEKDkNMwd5BuwNNtg93kNaR_oU2HrfVvc="
     assert headers["POLY_ADDRESS"] == ADDRESS
     assert headers["POLY_API_KEY"] == "key-1" and headers["POLY_PASSPHRASE"] == "pass-1"
-    l1 = PolymarketCredential(private_key=Secret(KEY), api=None, chain_id=AMOY, clock=lambda: 10000000)
+    l1 = PolymarketCredential(
+        private_key=Secret(KEY), api=None, chain_id=AMOY, clock=lambda: 10000000
+    )
     assert l1.l1_headers(23)["POLY_SIGNATURE"].startswith("0xf62319a9")
     for text in (repr(credential), repr(api)):
         assert KEY not in text and "pass-1" not in text and "AAAA" not in text
@@ -137,14 +144,26 @@ def test_credential_headers_and_repr_hide_secrets() -> None:
 
 def test_proxy_and_safe_need_a_funder_and_sign_with_the_eoa() -> None:
     with pytest.raises(ValidationError, match="funder"):
-        PolymarketCredential(private_key=Secret(KEY), api=None, chain_id=AMOY, signature_type=SignatureType.POLY_GNOSIS_SAFE)
+        PolymarketCredential(
+            private_key=Secret(KEY),
+            api=None,
+            chain_id=AMOY,
+            signature_type=SignatureType.POLY_GNOSIS_SAFE,
+        )
     safe = "0xaFB8270A801862270FebB3763505b136491e557b"
     credential = PolymarketCredential(
-        private_key=Secret(KEY), api=None, chain_id=AMOY, signature_type=SignatureType.POLY_GNOSIS_SAFE, funder=safe
+        private_key=Secret(KEY),
+        api=None,
+        chain_id=AMOY,
+        signature_type=SignatureType.POLY_GNOSIS_SAFE,
+        funder=safe,
     )
     assert credential.funder == safe and credential.order_signer_address() == ADDRESS
     wallet = PolymarketCredential(
-        private_key=Secret(KEY), api=None, chain_id=AMOY, signature_type=SignatureType.POLY_1271,
+        private_key=Secret(KEY),
+        api=None,
+        chain_id=AMOY,
+        signature_type=SignatureType.POLY_1271,
         funder="0x1111111111111111111111111111111111111111",
     )
     assert wallet.order_signer_address() == "0x1111111111111111111111111111111111111111"
@@ -153,6 +172,8 @@ def test_proxy_and_safe_need_a_funder_and_sign_with_the_eoa() -> None:
 def test_signer_without_credentials_refuses_before_sending() -> None:
     from tradeport.net import SignRequest
 
-    request = SignRequest(method="GET", path="/data/orders", query=(), query_string="", body=b"", headers={})
+    request = SignRequest(
+        method="GET", path="/data/orders", query=(), query_string="", body=b"", headers={}
+    )
     with pytest.raises(MissingCredentials):
         make_signer(None)(request)

@@ -20,7 +20,6 @@ from tradeport.model.enums import (
 from tradeport.model.identifiers import InstrumentId, Symbol
 from tradeport.model.instruments import BinaryOutcome
 from tradeport.model.numbers import Price, Quantity
-
 from tradeport_polymarket.http.parse import (
     book_hash,
     parse_fill_reports,
@@ -73,8 +72,16 @@ def test_book_event_is_a_snapshot_at_the_tick_precision() -> None:
     batch = parse_book_batch(message, instrument, 1, None)
     deltas = batch.deltas
     assert deltas is not None and deltas.is_snapshot
-    levels = {(d.order.side, str(d.order.price), str(d.order.size)) for d in deltas.deltas if d.order is not None}
-    assert (OrderSide.BUY, "0.50", "15.00") in levels and (OrderSide.SELL, "0.52", "25.00") in levels
+    levels = {
+        (d.order.side, str(d.order.price), str(d.order.size))
+        for d in deltas.deltas
+        if d.order is not None
+    }
+    assert (OrderSide.BUY, "0.50", "15.00") in levels and (
+        OrderSide.SELL,
+        "0.52",
+        "25.00",
+    ) in levels
     assert len(levels) == 6
     assert batch.last_sequence == 123456789000  # the venue timestamp orders the book
     assert deltas.ts_event == 123456789000 * 1_000_000
@@ -87,7 +94,9 @@ def test_price_change_entries_of_one_asset_update_its_book() -> None:
     assert batch is not None and batch.checksum == 7
     [delta] = [d for d in batch.deltas.deltas if d.order is not None]  # type: ignore[union-attr]
     assert (delta.order.side, delta.order.price.as_decimal(), delta.order.size.as_decimal()) == (
-        OrderSide.BUY, Decimal("0.5"), Decimal(200)
+        OrderSide.BUY,
+        Decimal("0.5"),
+        Decimal(200),
     )
     assert last_hash(message, yes.token_id) == "56621a121a47ed9333273e21c83b660cff37ae50"
     assert parse_price_changes(message, token("1"), 1, None) is None
@@ -99,7 +108,9 @@ def test_user_order_event_is_an_order_report() -> None:
     assert report.venue_order_id.value.startswith("0xff354cd7")
     assert report.client_order_id is None  # the venue has no client order ids
     assert (report.order_side, report.order_status, report.time_in_force) == (
-        OrderSide.SELL, OrderStatus.ACCEPTED, TimeInForce.GTD
+        OrderSide.SELL,
+        OrderStatus.ACCEPTED,
+        TimeInForce.GTD,
     )
     assert report.quantity.as_decimal() == 10 and report.price is not None
     assert report.price.as_decimal() == Decimal("0.57")
@@ -110,7 +121,9 @@ def test_user_order_event_is_an_order_report() -> None:
 def test_user_trade_event_gives_our_maker_fill_provisionally() -> None:
     trade = load("ws_user_trade.json")
     ours = "9180014b-33c8-9240-a14b-bdca11c0a465"
-    fills = parse_fill_reports(trade, lambda order_id, owner: owner == ours and order_id.startswith("0xff"), {}, 9)
+    fills = parse_fill_reports(
+        trade, lambda order_id, owner: owner == ours and order_id.startswith("0xff"), {}, 9
+    )
     [fill] = fills
     assert str(fill.trade_id) == "28c4d2eb-bbea-40e7-a9f0-b2fdb56b2c2e"
     assert fill.venue_order_id.value.startswith("0xff354cd7")
@@ -119,8 +132,14 @@ def test_user_trade_event_gives_our_maker_fill_provisionally() -> None:
     assert fill.order_side is OrderSide.SELL
     assert (fill.last_qty.as_decimal(), fill.last_px.as_decimal()) == (Decimal(10), Decimal("0.57"))
     assert (fill.settlement, fill.settlement_detail) == (SettlementStatus.PROVISIONAL, "MATCHED")
-    for status, settlement in (("MINED", SettlementStatus.PROVISIONAL), ("CONFIRMED", SettlementStatus.FINAL), ("FAILED", SettlementStatus.REVERSED)):
-        [later] = parse_fill_reports({**trade, "status": status}, lambda o, w: w == ours and o.startswith("0xff"), {}, 9)
+    for status, settlement in (
+        ("MINED", SettlementStatus.PROVISIONAL),
+        ("CONFIRMED", SettlementStatus.FINAL),
+        ("FAILED", SettlementStatus.REVERSED),
+    ):
+        [later] = parse_fill_reports(
+            {**trade, "status": status}, lambda o, w: w == ours and o.startswith("0xff"), {}, 9
+        )
         assert later.settlement is settlement and later.trade_id == fill.trade_id
 
 
@@ -158,9 +177,20 @@ def test_tick_size_change_and_resolution_update_the_instrument() -> None:
     finer = with_tick_size(instrument, "0.001", 5)
     assert str(finer.price_increment) == "0.001" and str(finer.max_price) == "0.999"
     [won, lost] = parse_resolution(
-        {"market": "0x1", "assets_ids": ["111", "222"], "winning_asset_id": "111", "timestamp": "1700000000000"}, 7
+        {
+            "market": "0x1",
+            "assets_ids": ["111", "222"],
+            "winning_asset_id": "111",
+            "timestamp": "1700000000000",
+        },
+        7,
     )
-    assert (won.result, won.payout, lost.result, lost.payout) == (ResolutionResult.WON, 1, ResolutionResult.LOST, 0)
+    assert (won.result, won.payout, lost.result, lost.payout) == (
+        ResolutionResult.WON,
+        1,
+        ResolutionResult.LOST,
+        0,
+    )
 
 
 def test_symbology_round_trips_and_accepts_the_condition_form() -> None:
@@ -174,7 +204,13 @@ def test_symbology_round_trips_and_accepts_the_condition_form() -> None:
 
 
 def test_a_trade_print_without_transaction_hash_has_a_stable_id() -> None:
-    message = {"asset_id": "1", "timestamp": "1750428146322", "price": "0.456", "size": "219.217767", "side": "BUY"}
+    message = {
+        "asset_id": "1",
+        "timestamp": "1750428146322",
+        "price": "0.456",
+        "size": "219.217767",
+        "side": "BUY",
+    }
     assert last_trade_id(message) == last_trade_id(dict(message))
     assert last_trade_id({**message, "size": "1"}) != last_trade_id(message)
     assert last_trade_id({**message, "transaction_hash": "0xabc"}) == "0xabc"

@@ -23,7 +23,6 @@ from tradeport.model.events import (
     OrderFillReversed,
 )
 from tradeport.model.orders import Order
-
 from tradeport_polymarket.constants import COLLATERAL
 from tradeport_polymarket.testing import PolymarketHarness
 from tradeport_polymarket.testing.harness import ADDRESS
@@ -59,7 +58,10 @@ async def _bought(venue: Any, harness: PolymarketHarness, seen: list[Any]) -> tu
     await venue.instruments.load_all()
     inst = venue.instruments.get(iid)
     order = Order.limit(
-        instrument_id=iid, side=OrderSide.BUY, quantity=inst.make_qty("10"), price=inst.make_price("0.40")
+        instrument_id=iid,
+        side=OrderSide.BUY,
+        quantity=inst.make_qty("10"),
+        price=inst.make_price("0.40"),
     )
     await venue.execution.submit_order(order)
     accepted = await _next(venue, OrderAccepted, seen)
@@ -86,7 +88,9 @@ async def test_a_failed_trade_is_reversed_and_leaves_balances_and_positions_as_b
         assert reversed_.last_qty.as_decimal() == Decimal(10)
         assert reversed_.last_px.as_decimal() == Decimal("0.40")
         assert _holdings(harness, token) == before
-        positions = await venue.execution.position_status_reports(harness.instrument_id(ProductType.BINARY_OUTCOME))
+        positions = await venue.execution.position_status_reports(
+            harness.instrument_id(ProductType.BINARY_OUTCOME)
+        )
         assert [p.quantity.as_decimal() for p in positions] == [Decimal(0)]
         state = await venue.execution.account_state()
         assert state.balance(COLLATERAL).total.as_decimal() == before[0]
@@ -114,7 +118,9 @@ async def test_a_confirmed_trade_is_reported_once_and_settled(harness: Polymarke
     assert sum(isinstance(e, OrderFillConfirmed) for e in seen) == 1
 
 
-async def test_a_settlement_while_disconnected_is_recovered_once(harness: PolymarketHarness) -> None:
+async def test_a_settlement_while_disconnected_is_recovered_once(
+    harness: PolymarketHarness,
+) -> None:
     config = harness.client_config(reconnect_delay_initial=0.05, reconnect_delay_max=0.2)
     async with tradeport.open_venue("polymarket", config) as venue:
         seen: list[Any] = []
@@ -141,7 +147,6 @@ async def test_the_order_signed_for_the_wallet_is_the_one_the_venue_recovers(
     """Every order the venue accepted carried an EIP-712 signature recovering to the key's
     address, for the market's exchange (the neg-risk market's orders for the neg-risk one)."""
     from tradeport.model.identifiers import InstrumentId
-
     from tradeport_polymarket.testing.harness import NEG_RISK_YES
 
     async with tradeport.open_venue("polymarket", harness.client_config()) as venue:
@@ -151,7 +156,12 @@ async def test_the_order_signed_for_the_wallet_is_the_one_the_venue_recovers(
             iid = InstrumentId.of(token, "POLYMARKET")
             inst = venue.instruments.get(iid)
             assert inst.info["neg_risk"] is (token == NEG_RISK_YES)
-            order = Order.limit(instrument_id=iid, side=OrderSide.BUY, quantity=inst.make_qty("5"), price=inst.make_price("0.10"))
+            order = Order.limit(
+                instrument_id=iid,
+                side=OrderSide.BUY,
+                quantity=inst.make_qty("5"),
+                price=inst.make_price("0.10"),
+            )
             await venue.execution.submit_order(order)
             accepted = await _next(venue, OrderAccepted, seen)
             assert harness.exchange.order(str(accepted.venue_order_id)) is not None

@@ -39,7 +39,9 @@ def _signature_type(value: Any) -> SignatureType:
         return SignatureType[value] if isinstance(value, str) else SignatureType(int(value))
     except (KeyError, ValueError):
         names = ", ".join(t.name for t in SignatureType)
-        raise ValidationError(f"{VENUE_NAME}.signature_type", value, f"is not one of {names}") from None
+        raise ValidationError(
+            f"{VENUE_NAME}.signature_type", value, f"is not one of {names}"
+        ) from None
 
 
 def _secret(value: Any) -> Secret | None:
@@ -55,7 +57,9 @@ def _check_positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) 
 
 def _check_rounding(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if value not in AMOUNT_ROUNDING:
-        raise ValidationError(f"{VENUE_NAME}.amount_rounding", value, f"is not one of {AMOUNT_ROUNDING}")
+        raise ValidationError(
+            f"{VENUE_NAME}.amount_rounding", value, f"is not one of {AMOUNT_ROUNDING}"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -70,7 +74,9 @@ class PolymarketConfig(VenueConfig):
     #: None: the EOA itself (signature type EOA only).
     funder: str | None = None
     #: How orders are signed: EOA, POLY_PROXY, POLY_GNOSIS_SAFE or POLY_1271.
-    signature_type: SignatureType = attrs.field(default=SignatureType.EOA, converter=_signature_type)
+    signature_type: SignatureType = attrs.field(
+        default=SignatureType.EOA, converter=_signature_type
+    )
     #: The chain: Polygon (137) by default, Amoy (80002) with ``testnet``.
     chain_id: int | None = None
     #: Base URLs of the Gamma and Data APIs (tests point them at the mock venue).
@@ -112,10 +118,34 @@ class PolymarketConfig(VenueConfig):
 #: Environment variables the plugin reads (``tradeport info polymarket`` shows them).
 ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar(name="POLYMARKET_API_KEY", field="api_key", description="L2 API key", secret=True),
-    EnvVar(name="POLYMARKET_API_SECRET", field="api_secret", description="L2 API secret", secret=True),
-    EnvVar(name="POLYMARKET_API_PASSPHRASE", field="api_passphrase", description="L2 API passphrase", secret=True),
-    EnvVar(name="POLYMARKET_PRIVATE_KEY", field="private_key", description="EOA private key (orders, L1)", secret=True),
-    EnvVar(name="POLYMARKET_FUNDER", field="funder", description="funder wallet (proxy, Safe, deposit wallet)"),
-    EnvVar(name="POLYMARKET_SIGNATURE_TYPE", field="signature_type", description="EOA, POLY_PROXY, POLY_GNOSIS_SAFE or POLY_1271"),
-    EnvVar(name="POLYMARKET_TESTNET", field="testnet", description="use Amoy and the staging CLOB (true/false)"),
+    EnvVar(
+        name="POLYMARKET_API_SECRET", field="api_secret", description="L2 API secret", secret=True
+    ),
+    EnvVar(
+        name="POLYMARKET_API_PASSPHRASE",
+        field="api_passphrase",
+        description="L2 API passphrase",
+        secret=True,
+    ),
+    EnvVar(
+        name="POLYMARKET_PRIVATE_KEY",
+        field="private_key",
+        description="EOA private key (orders, L1)",
+        secret=True,
+    ),
+    EnvVar(
+        name="POLYMARKET_FUNDER",
+        field="funder",
+        description="funder wallet (proxy, Safe, deposit wallet)",
+    ),
+    EnvVar(
+        name="POLYMARKET_SIGNATURE_TYPE",
+        field="signature_type",
+        description="EOA, POLY_PROXY, POLY_GNOSIS_SAFE or POLY_1271",
+    ),
+    EnvVar(
+        name="POLYMARKET_TESTNET",
+        field="testnet",
+        description="use Amoy and the staging CLOB (true/false)",
+    ),
 )

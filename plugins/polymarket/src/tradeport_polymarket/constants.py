@@ -35,8 +35,14 @@ TOKEN_DECIMALS: Final = 6
 
 #: CLOB V2 exchange contracts (EIP-712 domain version "2"): (regular, neg-risk) per chain.
 CTF_EXCHANGE_V2: Final = {
-    POLYGON: ("0xE111180000d2663C0091e4f400237545B87B996B", "0xe2222d279d744050d28e00520010520000310F59"),
-    AMOY: ("0xE111180000d2663C0091e4f400237545B87B996B", "0xe2222d279d744050d28e00520010520000310F59"),
+    POLYGON: (
+        "0xE111180000d2663C0091e4f400237545B87B996B",
+        "0xe2222d279d744050d28e00520010520000310F59",
+    ),
+    AMOY: (
+        "0xE111180000d2663C0091e4f400237545B87B996B",
+        "0xe2222d279d744050d28e00520010520000310F59",
+    ),
 }
 
 # -- REST pagination ---------------------------------------------------------------------------

@@ -106,7 +106,9 @@ _ORDER_FIELDS: Final = [
     {"name": "builder", "type": "bytes32"},
 ]
 #: The EIP-712 type string of the V2 order (the deposit wallet signature carries it).
-ORDER_TYPE_STRING: Final = "Order(" + ",".join(f"{f['type']} {f['name']}" for f in _ORDER_FIELDS) + ")"
+ORDER_TYPE_STRING: Final = (
+    "Order(" + ",".join(f"{f['type']} {f['name']}" for f in _ORDER_FIELDS) + ")"
+)
 #: ERC-7739 nested typed data: the deposit wallet validates the order inside this envelope.
 _TYPED_DATA_SIGN_FIELDS: Final = [
     {"name": "contents", "type": "Order"},
@@ -155,8 +157,10 @@ class ExchangeProtocol:
         pair = self.contracts.get(chain_id)
         if pair is None:
             raise ValidationError(
-                "chain_id", chain_id, f"has no {self.name} exchange contracts (known: "
-                f"{', '.join(str(c) for c in self.contracts) or 'none'})"
+                "chain_id",
+                chain_id,
+                f"has no {self.name} exchange contracts (known: "
+                f"{', '.join(str(c) for c in self.contracts) or 'none'})",
             )
         return pair[1] if neg_risk else pair[0]
 
@@ -366,7 +370,9 @@ def recover_order_signer(
         return str(Account.recover_message(message, signature=raw))
     contents = order_message(order, chain_id, exchange, domain_version)
     type_string = ORDER_TYPE_STRING.encode("ascii")
-    expected_tail = contents.header + contents.body + type_string + len(type_string).to_bytes(2, "big")
+    expected_tail = (
+        contents.header + contents.body + type_string + len(type_string).to_bytes(2, "big")
+    )
     if len(raw) != _INNER_SIGNATURE_BYTES + len(expected_tail) or raw[65:] != expected_tail:
         raise ValueError("deposit wallet signature does not wrap this order")
     envelope = _typed_data_sign_message(order, chain_id, exchange, domain_version)
@@ -459,8 +465,9 @@ class PolymarketCredential:
         """The L2 headers for one request, signed now."""
         if self.api is None or self.address is None:
             raise MissingCredentials(
-                VENUE_ID, f"{method} {path}", "set api_key, api_secret, api_passphrase and "
-                "private_key (or address)"
+                VENUE_ID,
+                f"{method} {path}",
+                "set api_key, api_secret, api_passphrase and private_key (or address)",
             )
         text = body.decode("utf-8") if isinstance(body, bytes) else body
         timestamp = self.timestamp()
@@ -492,7 +499,9 @@ class PolymarketCredential:
 
     def sign_order(self, order: OrderFields, exchange: str, domain_version: str) -> str:
         """The signature of ``order`` for ``exchange`` (see :func:`sign_order`)."""
-        return sign_order(order, self._key("order signing"), self.chain_id, exchange, domain_version)
+        return sign_order(
+            order, self._key("order signing"), self.chain_id, exchange, domain_version
+        )
 
 
 def make_signer(credential: PolymarketCredential | None) -> Callable[[SignRequest], SignResult]:
@@ -508,4 +517,3 @@ def make_signer(credential: PolymarketCredential | None) -> Callable[[SignReques
         return SignResult(headers=credential.l2_headers(request.method, request.path, request.body))
 
     return signer
-

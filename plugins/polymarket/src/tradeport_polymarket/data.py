@@ -106,8 +106,14 @@ def local_book_hash(book: OrderBook, meta: Mapping[str, Any], timestamp: str) ->
     """The venue's book hash of a local book: levels as the venue lists them in ``GET /book``
     (bids from the lowest price up, asks from the highest down), prices at the tick
     precision, sizes without trailing zeros; the rest of the summary from ``meta``."""
-    bids = [{"price": str(lvl.price), "size": _size_text(lvl.size.as_decimal())} for lvl in reversed(book.bids())]
-    asks = [{"price": str(lvl.price), "size": _size_text(lvl.size.as_decimal())} for lvl in reversed(book.asks())]
+    bids = [
+        {"price": str(lvl.price), "size": _size_text(lvl.size.as_decimal())}
+        for lvl in reversed(book.bids())
+    ]
+    asks = [
+        {"price": str(lvl.price), "size": _size_text(lvl.size.as_decimal())}
+        for lvl in reversed(book.asks())
+    ]
     return book_hash({**meta, "timestamp": timestamp, "bids": bids, "asks": asks})
 
 
@@ -336,7 +342,9 @@ class PolymarketDataClient(DataClient):
         """Stop trades."""
         await self._unsubscribe(instrument_id, _TRADES)
 
-    async def subscribe_book_deltas(self, instrument_id: InstrumentId, depth: int | None = None) -> None:
+    async def subscribe_book_deltas(
+        self, instrument_id: InstrumentId, depth: int | None = None
+    ) -> None:
         """A local L2 book (``self.book(instrument_id)``) and OrderBookDeltas: the snapshot,
         then every change. The venue streams full depth (``depth`` is not applied)."""
         await self._subscribe(instrument_id, _BOOK)
@@ -361,24 +369,35 @@ class PolymarketDataClient(DataClient):
             feed.last_quote = top
             await self.emit(
                 QuoteTick(
-                    feed.instrument.id, bid.price, ask.price, bid.size, ask.size,
-                    deltas.ts_event, time.time_ns(),
+                    feed.instrument.id,
+                    bid.price,
+                    ask.price,
+                    bid.size,
+                    ask.size,
+                    deltas.ts_event,
+                    time.time_ns(),
                 )
             )
 
     async def _on_resync(self, feed: _AssetFeed, reason: str) -> None:
-        self.log.info("%s: resynchronising the book of %s: %s", VENUE_ID, feed.instrument.id, reason)
+        self.log.info(
+            "%s: resynchronising the book of %s: %s", VENUE_ID, feed.instrument.id, reason
+        )
         feed.pending.clear()
         # No update may come for a while (a quiet book): fetch the REST book now rather than
         # waiting for the next update to trigger it.
-        self._tasks.start_soon(self._install_rest_snapshot, feed, name=f"resync {feed.instrument.id}")
+        self._tasks.start_soon(
+            self._install_rest_snapshot, feed, name=f"resync {feed.instrument.id}"
+        )
         if "checksum" in reason:
             feed.strikes = feed.strikes + 1 if feed.resynced else 1
             if feed.strikes >= _HASH_STRIKES:
                 feed.hash_checks = False
                 self.log.warning(
                     "%s: the venue's book hash of %s never matches after resyncs; stream "
-                    "hashes of it are no longer checked", VENUE_ID, feed.instrument.id,
+                    "hashes of it are no longer checked",
+                    VENUE_ID,
+                    feed.instrument.id,
                 )
         feed.resynced = True
 
@@ -399,7 +418,9 @@ class PolymarketDataClient(DataClient):
         try:
             deltas = await self._rest_snapshot(feed)
         except TradeportError as exc:  # the synchronizer fetches again on the next update
-            self.log.warning("%s: REST book of %s not fetched: %s", VENUE_ID, feed.instrument.id, exc)
+            self.log.warning(
+                "%s: REST book of %s not fetched: %s", VENUE_ID, feed.instrument.id, exc
+            )
             return
         if self._feeds.get(feed.instrument.token_id) is feed:
             await feed.sync.push(DeltaBatch(deltas, deltas.sequence, deltas.sequence, None, None))
@@ -409,10 +430,14 @@ class PolymarketDataClient(DataClient):
         if book_hash(record) != record.get("hash"):
             raise BookHashMismatch(
                 f"GET /book of {feed.instrument.id}: hash {record.get('hash')!r} is not the "
-                "hash of the book", venue=VENUE_ID, endpoint="GET /book",
+                "hash of the book",
+                venue=VENUE_ID,
+                endpoint="GET /book",
             )
         self._remember_meta(feed, record)
-        return parse_book_snapshot(record, feed.instrument, time.time_ns(), int(record["timestamp"]))
+        return parse_book_snapshot(
+            record, feed.instrument, time.time_ns(), int(record["timestamp"])
+        )
 
     @staticmethod
     def _remember_meta(feed: _AssetFeed, record: Mapping[str, Any]) -> None:
@@ -470,7 +495,9 @@ class PolymarketDataClient(DataClient):
         current = self.instruments.find(iid) if self.instruments is not None else None
         if not isinstance(current, BinaryOutcome):
             return
-        updated = with_tick_size(current, str(event["new_tick_size"]), parse_time(event["timestamp"]))
+        updated = with_tick_size(
+            current, str(event["new_tick_size"]), parse_time(event["timestamp"])
+        )
         self._replace(updated)
         await self.emit(updated)
 
@@ -516,7 +543,8 @@ class PolymarketDataClient(DataClient):
         if book_hash(record) != record.get("hash"):
             raise BookHashMismatch(
                 f"GET /book of {instrument_id}: the hash does not match the book",
-                venue=VENUE_ID, endpoint="GET /book",
+                venue=VENUE_ID,
+                endpoint="GET /book",
             )
         return parse_book_snapshot(record, instrument, time.time_ns(), int(record["timestamp"]))
 
@@ -537,7 +565,9 @@ class PolymarketDataClient(DataClient):
         page_size = 500
         async with self.http.session():
             while True:
-                page = await self.http.http_get_data_trades(instrument.condition_id, page_size, offset)
+                page = await self.http.http_get_data_trades(
+                    instrument.condition_id, page_size, offset
+                )
                 offset += len(page)
                 passed = False
                 for record in page:
@@ -545,7 +575,9 @@ class PolymarketDataClient(DataClient):
                     if start_ns is not None and ts < start_ns:
                         passed = True
                         continue
-                    if (end_ns is not None and ts > end_ns) or str(record["asset"]) != instrument.token_id:
+                    if (end_ns is not None and ts > end_ns) or str(
+                        record["asset"]
+                    ) != instrument.token_id:
                         continue
                     chosen.append(parse_public_trade(record, instrument, ts_init))
                 if passed or not page:

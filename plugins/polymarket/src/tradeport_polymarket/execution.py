@@ -203,7 +203,9 @@ class PolymarketExecutionClient(ExecutionClient):
         if found is None and self.instruments is not None:
             found = await self.instruments.load(instrument_id)
         if not isinstance(found, BinaryOutcome):
-            raise ValidationError("instrument_id", str(instrument_id), "is not a loaded outcome token")
+            raise ValidationError(
+                "instrument_id", str(instrument_id), "is not a loaded outcome token"
+            )
         return found
 
     def _known(self, token: str) -> BinaryOutcome | None:
@@ -234,7 +236,9 @@ class PolymarketExecutionClient(ExecutionClient):
         buy = order.side is OrderSide.BUY
         levels = book.get("asks" if buy else "bids") or []
         if not levels:
-            raise RequestRejected("no match: the book is empty", venue=VENUE_ID, venue_message="no match")
+            raise RequestRejected(
+                "no match: the book is empty", venue=VENUE_ID, venue_message="no match"
+            )
         amount = order.quantity.as_decimal()
         by_notional = buy and order.quote_quantity
         total = Decimal(0)
@@ -245,7 +249,8 @@ class PolymarketExecutionClient(ExecutionClient):
                 return price
         if order.time_in_force is TimeInForce.FOK:
             raise RequestRejected(
-                "no match: not enough liquidity for a FOK order", venue=VENUE_ID,
+                "no match: not enough liquidity for a FOK order",
+                venue=VENUE_ID,
                 venue_message="no match",
             )
         return Decimal(levels[0]["price"])
@@ -274,13 +279,17 @@ class PolymarketExecutionClient(ExecutionClient):
             if not instrument.is_valid_price(order.price):
                 raise RequestRejected(
                     f"invalid price {price}: not on the tick {tick} between 0 and 1",
-                    venue=VENUE_ID, venue_message=f"invalid price, min tick size {tick}",
+                    venue=VENUE_ID,
+                    venue_message=f"invalid price, min tick size {tick}",
                 )
-            maker, taker = limit_amounts(order.side, order.quantity.as_decimal(), price, tick, mode=mode)
+            maker, taker = limit_amounts(
+                order.side, order.quantity.as_decimal(), price, tick, mode=mode
+            )
         protocol = PROTOCOLS.get(str(instrument.info.get("exchange_protocol", EXCHANGE_V2)))
         if protocol is None:
             raise UnsupportedOperation(
-                VENUE_ID, "submit_order",
+                VENUE_ID,
+                "submit_order",
                 f"the market's exchange protocol {instrument.info.get('exchange_protocol')!r} "
                 "is not supported by this plugin version",
             )
@@ -290,7 +299,7 @@ class PolymarketExecutionClient(ExecutionClient):
             assert order.expire_time_ns is not None
             expiration = order.expire_time_ns // NS_PER_S + GTD_THRESHOLD_S
         fields = OrderFields(
-            salt=int(random.random() * time.time_ns() // 1_000_000),  # noqa: S311 - a nonce, as the SDK
+            salt=int(random.random() * time.time_ns() // 1_000_000),
             maker=credential.funder or "",
             signer=credential.order_signer_address(),
             token_id=int(instrument.token_id),
@@ -349,7 +358,9 @@ class PolymarketExecutionClient(ExecutionClient):
     def _with_client_id(self, report: OrderStatusReport) -> OrderStatusReport:
         import attrs
 
-        client_id = self._client_ids.get(report.venue_order_id.value) if report.venue_order_id else None
+        client_id = (
+            self._client_ids.get(report.venue_order_id.value) if report.venue_order_id else None
+        )
         return attrs.evolve(report, client_order_id=client_id) if client_id else report
 
     def _fill_with_client_id(self, fill: FillReport) -> FillReport:
@@ -369,7 +380,9 @@ class PolymarketExecutionClient(ExecutionClient):
             and expiry is not None
             and report.ts_last >= expiry // NS_PER_S * NS_PER_S  # the venue counts seconds
         ):
-            report = attrs.evolve(report, order_status=OrderStatus.EXPIRED, time_in_force=TimeInForce.GTD)
+            report = attrs.evolve(
+                report, order_status=OrderStatus.EXPIRED, time_in_force=TimeInForce.GTD
+            )
         return report
 
     def _fills(self, record: dict[str, Any]) -> list[FillReport]:
@@ -387,7 +400,10 @@ class PolymarketExecutionClient(ExecutionClient):
             report = self._order_row(record)
             fills: list[FillReport] = []
             if self.tracker.missing_fill_qty(report):
-                fills = await self._fills_of(report.venue_order_id.value if report.venue_order_id else "", str(record["asset_id"]))
+                fills = await self._fills_of(
+                    report.venue_order_id.value if report.venue_order_id else "",
+                    str(record["asset_id"]),
+                )
                 for fill in fills:
                     self._note_settlement(fill)
             events = self.tracker.on_order_report(report, fills, reconciliation=reconciliation)
@@ -397,7 +413,9 @@ class PolymarketExecutionClient(ExecutionClient):
         async with self._lock():
             for fill in self._fills(record):
                 self._note_settlement(fill)
-                await self._publish(self.tracker.on_fill_report(fill, reconciliation=reconciliation))
+                await self._publish(
+                    self.tracker.on_fill_report(fill, reconciliation=reconciliation)
+                )
 
     def _note_settlement(self, fill: FillReport) -> None:
         trade_id = fill.trade_id.value
@@ -464,7 +482,9 @@ class PolymarketExecutionClient(ExecutionClient):
             try:
                 record = await self.http.http_get_order(digest)
             except TradeportError as exc:
-                self.log.warning("%s: order %s not reconciled: %s", VENUE_ID, tracked.client_order_id, exc)
+                self.log.warning(
+                    "%s: order %s not reconciled: %s", VENUE_ID, tracked.client_order_id, exc
+                )
                 continue
             if record is not None:
                 await self._apply_order(record, reconciliation=True)
@@ -481,8 +501,11 @@ class PolymarketExecutionClient(ExecutionClient):
         now = time.time_ns()
         await self.emit(
             OrderSubmitted(
-                instrument_id=order.instrument_id, client_order_id=order.client_order_id,
-                account_id=ACCOUNT, ts_event=now, ts_init=now,
+                instrument_id=order.instrument_id,
+                client_order_id=order.client_order_id,
+                account_id=ACCOUNT,
+                ts_event=now,
+                ts_init=now,
             )
         )
 
@@ -495,7 +518,9 @@ class PolymarketExecutionClient(ExecutionClient):
         if venue_id != digest:  # the venue names the order by its own hash: trust it
             self._remember(order.client_order_id, venue_id)
         async with self._lock():
-            await self._publish(self.tracker.accepted(order.client_order_id, VenueOrderId(venue_id)))
+            await self._publish(
+                self.tracker.accepted(order.client_order_id, VenueOrderId(venue_id))
+            )
         if str(reply.get("status", "")).lower() != "live":
             # Matched (or killed) at once: the row and the trades say how much.
             await self._query_and_apply(venue_id)
@@ -505,10 +530,14 @@ class PolymarketExecutionClient(ExecutionClient):
         time in force ended), anything else rejected."""
         async with self._lock():
             if is_killed(reason) and order.time_in_force in (TimeInForce.FOK, TimeInForce.IOC):
-                await self._publish(self.tracker.canceled(order.client_order_id, VenueOrderId(digest)))
+                await self._publish(
+                    self.tracker.canceled(order.client_order_id, VenueOrderId(digest))
+                )
                 return
             await self._publish(
-                self.tracker.rejected(order.client_order_id, reason, due_post_only=is_post_only_refusal(reason))
+                self.tracker.rejected(
+                    order.client_order_id, reason, due_post_only=is_post_only_refusal(reason)
+                )
             )
 
     async def _query_and_apply(self, digest: str) -> None:
@@ -541,10 +570,14 @@ class PolymarketExecutionClient(ExecutionClient):
         except VenueError as exc:  # timeout, 5xx, 429, network: the order may be live
             self.log.warning(
                 "%s: outcome of order %s unknown (%s); resolving it by query",
-                VENUE_ID, order.client_order_id, exc,
+                VENUE_ID,
+                order.client_order_id,
+                exc,
             )
             if self._tasks.is_open:
-                self._tasks.start_soon(self._resolve, digest, name=f"resolve {order.client_order_id}")
+                self._tasks.start_soon(
+                    self._resolve, digest, name=f"resolve {order.client_order_id}"
+                )
             return
         await self._answered(order, digest, reply)
 
@@ -573,7 +606,9 @@ class PolymarketExecutionClient(ExecutionClient):
                     await self._refused(order, digest, _reason(exc))
                 continue
             except VenueError as exc:
-                self.log.warning("%s: outcome of a batch unknown (%s); resolving by query", VENUE_ID, exc)
+                self.log.warning(
+                    "%s: outcome of a batch unknown (%s); resolving by query", VENUE_ID, exc
+                )
                 for _, _, digest in built:
                     if self._tasks.is_open:
                         self._tasks.start_soon(self._resolve, digest, name=f"resolve {digest[:10]}")
@@ -596,12 +631,18 @@ class PolymarketExecutionClient(ExecutionClient):
                 return
         self.log.warning(
             "%s: order %s is unknown to the venue after %d queries; it was probably never placed",
-            VENUE_ID, digest, self.config.resolve_attempts,
+            VENUE_ID,
+            digest,
+            self.config.resolve_attempts,
         )
 
-    def _digest_of(self, client_order_id: ClientOrderId | None, venue_order_id: VenueOrderId | None) -> tuple[ClientOrderId | None, str]:
+    def _digest_of(
+        self, client_order_id: ClientOrderId | None, venue_order_id: VenueOrderId | None
+    ) -> tuple[ClientOrderId | None, str]:
         if venue_order_id is not None:
-            return client_order_id or self._client_ids.get(venue_order_id.value), venue_order_id.value
+            return client_order_id or self._client_ids.get(
+                venue_order_id.value
+            ), venue_order_id.value
         if client_order_id is not None and client_order_id in self._hashes:
             return client_order_id, self._hashes[client_order_id]
         raise ValidationError(
@@ -609,8 +650,11 @@ class PolymarketExecutionClient(ExecutionClient):
         )
 
     async def _cancel_rejected(
-        self, instrument_id: InstrumentId, client_order_id: ClientOrderId | None,
-        venue_order_id: VenueOrderId | None, reason: str,
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None,
+        venue_order_id: VenueOrderId | None,
+        reason: str,
     ) -> None:
         if client_order_id is None and venue_order_id is not None:
             client_order_id = self._client_ids.get(venue_order_id.value)
@@ -620,9 +664,13 @@ class PolymarketExecutionClient(ExecutionClient):
         now = time.time_ns()
         await self.emit(
             OrderCancelRejected(
-                instrument_id=instrument_id, client_order_id=client_order_id,
-                venue_order_id=venue_order_id, account_id=ACCOUNT, reason=reason,
-                ts_event=now, ts_init=now,
+                instrument_id=instrument_id,
+                client_order_id=client_order_id,
+                venue_order_id=venue_order_id,
+                account_id=ACCOUNT,
+                reason=reason,
+                ts_event=now,
+                ts_init=now,
             )
         )
 
@@ -630,14 +678,18 @@ class PolymarketExecutionClient(ExecutionClient):
         """``{"canceled": [ids], "not_canceled": {id: reason}}``."""
         for order_id in reply.get("canceled") or []:
             async with self._lock():
-                await self._publish(self.tracker.canceled(venue_order_id=VenueOrderId(str(order_id))))
+                await self._publish(
+                    self.tracker.canceled(venue_order_id=VenueOrderId(str(order_id)))
+                )
         for order_id, reason in (reply.get("not_canceled") or {}).items():
             venue_id = VenueOrderId(str(order_id))
             tracked = self.tracker.find(venue_order_id=venue_id)
             if tracked is None:
                 self.log.warning("%s: cancel of %s refused: %s", VENUE_ID, order_id, reason)
                 continue
-            await self._cancel_rejected(tracked.instrument_id, tracked.client_order_id, venue_id, str(reason))
+            await self._cancel_rejected(
+                tracked.instrument_id, tracked.client_order_id, venue_id, str(reason)
+            )
 
     async def cancel_order(
         self,
@@ -651,7 +703,9 @@ class PolymarketExecutionClient(ExecutionClient):
         try:
             reply = await self.http.http_delete_order(digest)
         except RequestRejected as exc:
-            await self._cancel_rejected(instrument_id, client_id, VenueOrderId(digest), _reason(exc))
+            await self._cancel_rejected(
+                instrument_id, client_id, VenueOrderId(digest), _reason(exc)
+            )
             return
         await self._apply_cancel_reply(reply)
 
@@ -674,13 +728,17 @@ class PolymarketExecutionClient(ExecutionClient):
         """Cancel every open order of one outcome token (``DELETE /cancel-market-orders``
         with its ``asset_id``)."""
         self.require_credentials("cancel_all_orders")
-        reply = await self.http.http_delete_cancel_market_orders(asset_id=venue_symbol(instrument_id))
+        reply = await self.http.http_delete_cancel_market_orders(
+            asset_id=venue_symbol(instrument_id)
+        )
         await self._apply_cancel_reply(reply)
 
     async def cancel_market_orders(self, condition_id: str) -> None:
         """Cancel every open order of a market (both outcomes)."""
         self.require_credentials("cancel_market_orders")
-        await self._apply_cancel_reply(await self.http.http_delete_cancel_market_orders(market=condition_id))
+        await self._apply_cancel_reply(
+            await self.http.http_delete_cancel_market_orders(market=condition_id)
+        )
 
     async def cancel_every_order(self) -> None:
         """``DELETE /cancel-all``: every open order of the account."""
@@ -744,7 +802,11 @@ class PolymarketExecutionClient(ExecutionClient):
         its settlement state; without a start the last ``trades_lookback_s``."""
         self.require_credentials("fill_reports")
         token = venue_symbol(instrument_id) if instrument_id is not None else None
-        after = start_ns // NS_PER_S if start_ns is not None else int(time.time()) - self.config.trades_lookback_s
+        after = (
+            start_ns // NS_PER_S
+            if start_ns is not None
+            else int(time.time()) - self.config.trades_lookback_s
+        )
         before = -(-end_ns // NS_PER_S) if end_ns is not None else None
         trades = await self.http.trades(token, after, before)
         fills = [f for t in trades for f in self._fills(t)]
@@ -773,7 +835,9 @@ class PolymarketExecutionClient(ExecutionClient):
         hold back is computed from them) and the outcome tokens held."""
         self.require_credentials("account_state")
         async with self.http.session():
-            collateral = collateral_balance(await self.http.http_get_balance_allowance("COLLATERAL"))
+            collateral = collateral_balance(
+                await self.http.http_get_balance_allowance("COLLATERAL")
+            )
             orders = await self.http.open_orders()
             positions = await self.http.http_get_positions(self.credential.funder or "")
         locked = sum(
@@ -785,7 +849,9 @@ class PolymarketExecutionClient(ExecutionClient):
             ),
             Decimal(0),
         )
-        tokens = [(str(p["asset"]), Decimal(str(p["size"]))) for p in positions if Decimal(str(p["size"]))]
+        tokens = [
+            (str(p["asset"]), Decimal(str(p["size"]))) for p in positions if Decimal(str(p["size"]))
+        ]
         return parse_account_state(collateral, locked, tokens, time.time_ns())
 
 
@@ -804,4 +870,3 @@ def _order_event_row(event: dict[str, Any]) -> dict[str, Any]:
         matched = Decimal(str(event.get("size_matched") or 0))
         row["status"] = "MATCHED" if matched >= Decimal(str(event["original_size"])) else "LIVE"
     return row
-

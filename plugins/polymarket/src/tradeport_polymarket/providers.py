@@ -52,14 +52,20 @@ class PolymarketInstrumentProvider(InstrumentProvider):
         unknown = set(filters) - FILTER_KEYS
         if unknown:
             raise ValidationError(
-                "filters", sorted(unknown), f"are not understood (known: {', '.join(sorted(FILTER_KEYS))})"
+                "filters",
+                sorted(unknown),
+                f"are not understood (known: {', '.join(sorted(FILTER_KEYS))})",
             )
         products = set(filters.get("products") or ["BINARY_OUTCOME"])
         if products - {"BINARY_OUTCOME"}:
-            raise ValidationError("filters.products", sorted(products), "Polymarket lists BINARY_OUTCOME only")
+            raise ValidationError(
+                "filters.products", sorted(products), "Polymarket lists BINARY_OUTCOME only"
+            )
         return bool(filters.get("tradable"))
 
-    def _parse_all(self, records: Iterable[dict[str, Any]], tradable_only: bool) -> list[Instrument]:
+    def _parse_all(
+        self, records: Iterable[dict[str, Any]], tradable_only: bool
+    ) -> list[Instrument]:
         ts_init = time.time_ns()
         level = logging.WARNING if self.config.warn_on_skipped_instruments else logging.DEBUG
         out: list[Instrument] = []
@@ -70,7 +76,14 @@ class PolymarketInstrumentProvider(InstrumentProvider):
                 out.extend(parse_instruments(record, ts_init))
             except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
                 condition = record.get("condition_id", "?") if isinstance(record, dict) else "?"
-                self.log.log(level, "%s: skipping market %s: %s: %s", VENUE_ID, condition, type(exc).__name__, exc)
+                self.log.log(
+                    level,
+                    "%s: skipping market %s: %s: %s",
+                    VENUE_ID,
+                    condition,
+                    type(exc).__name__,
+                    exc,
+                )
         return out
 
     async def fetch_all(self, filters: Mapping[str, Any] | None = None) -> list[Instrument]:

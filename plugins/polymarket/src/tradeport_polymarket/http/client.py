@@ -91,7 +91,9 @@ class PolymarketHttpClient:
             timeout=config.http_timeout,
             signer=signer,
             rate_limiter=self.rate_limiter,
-            retry=RetryPolicy(initial=config.http_retry_delay, max_attempts=config.http_max_attempts),
+            retry=RetryPolicy(
+                initial=config.http_retry_delay, max_attempts=config.http_max_attempts
+            ),
             error_parser=parse_error,
             secrets=self.credential.secrets if self.credential is not None else (),
         )
@@ -189,7 +191,12 @@ class PolymarketHttpClient:
     ) -> dict[str, Any]:
         """``GET /prices-history``: ``{"history": [{"t": s, "p": price}]}`` (``fidelity``
         minutes per point)."""
-        params = [("market", token_id), ("startTs", start_s), ("endTs", end_s), ("fidelity", fidelity)]
+        params = [
+            ("market", token_id),
+            ("startTs", start_s),
+            ("endTs", end_s),
+            ("fidelity", fidelity),
+        ]
         result: dict[str, Any] = await self._call("GET", "/prices-history", params=params)
         return result
 
@@ -197,7 +204,7 @@ class PolymarketHttpClient:
         self, condition_id: str, limit: int, offset: int
     ) -> list[dict[str, Any]]:
         """Data API ``GET /trades?market=&limit=&offset=``: public trades, newest first."""
-        params = [("market", condition_id), ("limit", limit), ("offset", offset)]
+        params: Params = [("market", condition_id), ("limit", limit), ("offset", offset)]
         result: list[dict[str, Any]] = await self._call(
             "GET", "/trades", params=params, keys=("data",), data_api=True
         )
@@ -206,7 +213,10 @@ class PolymarketHttpClient:
     async def http_get_positions(self, user: str) -> list[dict[str, Any]]:
         """Data API ``GET /positions?user=``: the funder's outcome token positions."""
         result: list[dict[str, Any]] = await self._call(
-            "GET", "/positions", params=[("user", user), ("sizeThreshold", 0)], keys=("data",),
+            "GET",
+            "/positions",
+            params=[("user", user), ("sizeThreshold", 0)],
+            keys=("data",),
             data_api=True,
         )
         return result
@@ -222,7 +232,9 @@ class PolymarketHttpClient:
     async def http_get_derive_api_key(self, nonce: int = 0) -> ApiCredentials:
         """``GET /auth/derive-api-key`` (L1): the API credentials already issued for a nonce."""
         self._l1_nonce = nonce
-        return _api_credentials(await self._call("GET", "/auth/derive-api-key", signed=True, keys=_AUTH))
+        return _api_credentials(
+            await self._call("GET", "/auth/derive-api-key", signed=True, keys=_AUTH)
+        )
 
     async def http_get_api_keys(self) -> dict[str, Any]:
         """``GET /auth/api-keys`` (L2): the API keys of the address (checks the credentials)."""
@@ -262,7 +274,9 @@ class PolymarketHttpClient:
 
     async def http_delete_cancel_all(self) -> dict[str, Any]:
         """``DELETE /cancel-all``: every open order of the account."""
-        result: dict[str, Any] = await self._call("DELETE", "/cancel-all", signed=True, keys=_ORDERS)
+        result: dict[str, Any] = await self._call(
+            "DELETE", "/cancel-all", signed=True, keys=_ORDERS
+        )
         return result
 
     async def http_delete_cancel_market_orders(
@@ -296,7 +310,9 @@ class PolymarketHttpClient:
     ) -> dict[str, Any]:
         """``GET /data/orders``: one page of open orders."""
         result: dict[str, Any] = await self._call(
-            "GET", "/data/orders", params=page_params(cursor, market=market, asset_id=asset_id),
+            "GET",
+            "/data/orders",
+            params=page_params(cursor, market=market, asset_id=asset_id),
             signed=True,
         )
         return result
@@ -332,8 +348,11 @@ class PolymarketHttpClient:
     ) -> dict[str, Any]:
         """``GET /balance-allowance/update``: refresh the venue's cached balance (after a
         deposit; works around "not enough balance / allowance")."""
-        params = [("asset_type", asset_type), ("token_id", token_id),
-                  ("signature_type", int(self.config.signature_type))]
+        params = [
+            ("asset_type", asset_type),
+            ("token_id", token_id),
+            ("signature_type", int(self.config.signature_type)),
+        ]
         result: dict[str, Any] = await self._call(
             "GET", "/balance-allowance/update", params=params, signed=True
         )
@@ -367,14 +386,18 @@ class PolymarketHttpClient:
         self, asset_id: str | None, after_s: int | None, before_s: int | None
     ) -> list[dict[str, Any]]:
         """The account's trades in a window, every page."""
-        return await self.cursor_pages(lambda c: self.http_get_trades(c, asset_id, after_s, before_s))
+        return await self.cursor_pages(
+            lambda c: self.http_get_trades(c, asset_id, after_s, before_s)
+        )
 
     async def public_trades(self, condition_id: str, limit: int | None) -> list[dict[str, Any]]:
         """Public trades of a market, newest first, following the offsets to ``limit``."""
         records: list[dict[str, Any]] = []
         async with self.session():
             while limit is None or len(records) < limit:
-                size = DATA_PAGE_LIMIT if limit is None else min(DATA_PAGE_LIMIT, limit - len(records))
+                size = (
+                    DATA_PAGE_LIMIT if limit is None else min(DATA_PAGE_LIMIT, limit - len(records))
+                )
                 page = await self.http_get_data_trades(condition_id, size, len(records))
                 records.extend(page)
                 if len(page) < size:

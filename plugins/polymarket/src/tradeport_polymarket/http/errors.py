@@ -68,7 +68,11 @@ def parse_error(response: httpx.Response) -> VenueError | None:
     except ValueError:
         body = None  # a Cloudflare page: the status still says enough
     message = error_message(body)
-    kw: dict[str, Any] = {"http_status": status, "venue_code": str(status), "venue_message": message}
+    kw: dict[str, Any] = {
+        "http_status": status,
+        "venue_code": str(status),
+        "venue_message": message,
+    }
     retry_after = parse_retry_after(response.headers.get("retry-after"))
     if status == 429:
         return RateLimitError("rate limited", retry_after=retry_after, **kw)

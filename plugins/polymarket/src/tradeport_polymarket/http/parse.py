@@ -159,8 +159,10 @@ def parse_instruments(record: Mapping[str, Any], ts_init: int) -> list[BinaryOut
 
 def is_tradable(record: Mapping[str, Any]) -> bool:
     """Whether a market takes orders now (active, not closed, accepting orders)."""
-    return bool(record.get("active")) and not record.get("closed") and bool(
-        record.get("accepting_orders", True)
+    return (
+        bool(record.get("active"))
+        and not record.get("closed")
+        and bool(record.get("accepting_orders", True))
     )
 
 
@@ -193,7 +195,7 @@ def book_hash(summary: Mapping[str, Any]) -> str:
         "last_trade_price": summary["last_trade_price"],
     }
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()  # noqa: S324 - the venue's checksum
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def parse_book_snapshot(
@@ -212,14 +214,20 @@ def parse_book_snapshot(
     return deltas
 
 
-def parse_public_trade(record: Mapping[str, Any], instrument: Instrument, ts_init: int) -> TradeTick:
+def parse_public_trade(
+    record: Mapping[str, Any], instrument: Instrument, ts_init: int
+) -> TradeTick:
     """A TradeTick from a Data API trade (``side`` is the taker's; ``timestamp`` seconds)."""
     decoder = decoder_for(instrument)
     side = AggressorSide.BUYER if record["side"] == "BUY" else AggressorSide.SELLER
     trade_id = record.get("transactionHash") or f"{record['asset']}-{record['timestamp']}"
     return decoder.trade_tick(
-        str(record["price"]), str(record["size"]), side, str(trade_id),
-        parse_time(record["timestamp"]), ts_init,
+        str(record["price"]),
+        str(record["size"]),
+        side,
+        str(trade_id),
+        parse_time(record["timestamp"]),
+        ts_init,
     )
 
 
@@ -242,11 +250,17 @@ def parse_order_status_report(
     status = _status(str(record["status"]))
     if status is OrderStatus.ACCEPTED and filled:
         status = OrderStatus.PARTIALLY_FILLED
-    price = Price(_decimal(record["price"]), instrument.price_precision) if instrument else Price.from_str(str(record["price"]))
+    price = (
+        Price(_decimal(record["price"]), instrument.price_precision)
+        if instrument
+        else Price.from_str(str(record["price"]))
+    )
     expiration = int(opt(record.get("expiration")) or 0)
     order_type = str(record.get("order_type") or "GTC").upper()
     tif = TIME_IN_FORCE.get(order_type, TimeInForce.GTC)
-    created = parse_time(record.get("created_at") or 0) if opt(record.get("created_at")) else ts_init
+    created = (
+        parse_time(record.get("created_at") or 0) if opt(record.get("created_at")) else ts_init
+    )
     last = parse_time(record["timestamp"]) if opt(record.get("timestamp")) else created
     if (
         status is OrderStatus.CANCELED
@@ -334,9 +348,16 @@ def parse_fill_reports(
         asset = str(record["asset_id"])
         fills.append(
             _fill(
-                trade=record, trade_id=trade_id, order_id=taker_id, asset_id=asset,
-                side=str(record["side"]), size=record["size"], price=record["price"],
-                liquidity=LiquiditySide.TAKER, instrument=instruments.get(asset), ts_init=ts_init,
+                trade=record,
+                trade_id=trade_id,
+                order_id=taker_id,
+                asset_id=asset,
+                side=str(record["side"]),
+                size=record["size"],
+                price=record["price"],
+                liquidity=LiquiditySide.TAKER,
+                instrument=instruments.get(asset),
+                ts_init=ts_init,
             )
         )
     taker_side = str(record.get("side") or "BUY").upper()
@@ -349,9 +370,16 @@ def parse_fill_reports(
         side = str(maker.get("side") or ("SELL" if taker_side == "BUY" else "BUY"))
         fills.append(
             _fill(
-                trade=record, trade_id=trade_id, order_id=order_id,
-                asset_id=asset, side=side, size=maker["matched_amount"], price=maker["price"],
-                liquidity=LiquiditySide.MAKER, instrument=instruments.get(asset), ts_init=ts_init,
+                trade=record,
+                trade_id=trade_id,
+                order_id=order_id,
+                asset_id=asset,
+                side=side,
+                size=maker["matched_amount"],
+                price=maker["price"],
+                liquidity=LiquiditySide.MAKER,
+                instrument=instruments.get(asset),
+                ts_init=ts_init,
             )
         )
     return fills

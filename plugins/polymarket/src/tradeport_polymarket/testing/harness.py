@@ -30,7 +30,14 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
 
 import anyio
-from tradeport.model.enums import AggressorSide, OrderSide, OrderStatus, OrderType, ProductType, TimeInForce
+from tradeport.model.enums import (
+    AggressorSide,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    ProductType,
+    TimeInForce,
+)
 from tradeport.model.identifiers import InstrumentId
 from tradeport.net import json_codec
 from tradeport.testing import Request, Response
@@ -100,9 +107,18 @@ NO_TOKEN: Final = "5211431950124591551605510604688420996992612748282795467444384
 CONDITION_ID: Final = "0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af"
 #: A neg-risk market (its orders are signed for the neg-risk exchange).
 NEG_RISK_CONDITION_ID: Final = "0x5f65177b394277fd294cd75650044e32ba009a95022d88a0c1d565897d72f8f1"
-NEG_RISK_YES: Final = "65818619657568813474341868652308942079804919287380422192892211131408793125422"
-NEG_RISK_NO: Final = "114122071509644379678018727908709560226618148003371446110114509806601493071694"
-_ORDER_TYPES: Final = {"GTC": TimeInForce.GTC, "GTD": TimeInForce.GTD, "FOK": TimeInForce.FOK, "FAK": TimeInForce.IOC}
+NEG_RISK_YES: Final = (
+    "65818619657568813474341868652308942079804919287380422192892211131408793125422"
+)
+NEG_RISK_NO: Final = (
+    "114122071509644379678018727908709560226618148003371446110114509806601493071694"
+)
+_ORDER_TYPES: Final = {
+    "GTC": TimeInForce.GTC,
+    "GTD": TimeInForce.GTD,
+    "FOK": TimeInForce.FOK,
+    "FAK": TimeInForce.IOC,
+}
 _IMMEDIATE: Final = frozenset({"FOK", "FAK"})
 #: The venue expires a GTD order this long before its ``expiration``.
 _GTD_THRESHOLD_S: Final = 60
@@ -187,10 +203,20 @@ class PolymarketHarness(MockVenue):
         )
         end = "2027-11-05T00:00:00Z"
         for condition, tokens, neg_risk, question, slug in (
-            (CONDITION_ID, ((YES_TOKEN, "Yes"), (NO_TOKEN, "No")), False,
-             "Will the mock venue pass the conformance suite?", "mock-venue-passes"),
-            (NEG_RISK_CONDITION_ID, ((NEG_RISK_YES, "Yes"), (NEG_RISK_NO, "No")), True,
-             "Which candidate wins the mock election? (A)", "mock-election-a"),
+            (
+                CONDITION_ID,
+                ((YES_TOKEN, "Yes"), (NO_TOKEN, "No")),
+                False,
+                "Will the mock venue pass the conformance suite?",
+                "mock-venue-passes",
+            ),
+            (
+                NEG_RISK_CONDITION_ID,
+                ((NEG_RISK_YES, "Yes"), (NEG_RISK_NO, "No")),
+                True,
+                "Which candidate wins the mock election? (A)",
+                "mock-election-a",
+            ),
         ):
             for token, outcome in tokens:
                 exchange.add_instrument(
@@ -231,7 +257,9 @@ class PolymarketHarness(MockVenue):
         instrument = self._instrument(token)
         assert instrument is not None
         book = self.exchange.book(token)
-        return render_book(instrument, book.bids, book.asks, self._now_ms(), self._last_trade.get(token, ""))
+        return render_book(
+            instrument, book.bids, book.asks, self._now_ms(), self._last_trade.get(token, "")
+        )
 
     def _on_exchange_event(self, event: SimEvent) -> None:
         """Listener, called at the end of every exchange call: what the book hash and the
@@ -443,7 +471,9 @@ class PolymarketHarness(MockVenue):
     async def _get_markets(self, request: Request) -> Response:
         records = [render_market(tokens) for tokens in self._markets().values()]
         if self._malformed_market:
-            records.append({"condition_id": "0xbroken", "minimum_tick_size": "not-a-number", "tokens": []})
+            records.append(
+                {"condition_id": "0xbroken", "minimum_tick_size": "not-a-number", "tokens": []}
+            )
         return self._page(records, request, self.PAGE_SIZE)
 
     def _market_handler(self, condition: str) -> Handler:
@@ -457,7 +487,9 @@ class PolymarketHarness(MockVenue):
         if self._instrument(token) is None:
             if not token:
                 raise _BadRequest("Invalid token id")
-            return self.error_response(404, message="No orderbook exists for the requested token id")
+            return self.error_response(
+                404, message="No orderbook exists for the requested token id"
+            )
         return Response.json(self._summary(token))
 
     # -- HTTP: API keys ------------------------------------------------------------------------
@@ -465,7 +497,9 @@ class PolymarketHarness(MockVenue):
     async def _post_api_key(self, request: Request) -> Response:
         if (request.header(HEADER_ADDRESS) or "").lower() != ADDRESS.lower():
             return self.error_response(401, message="Invalid L1 Request headers")
-        return Response.json({"apiKey": self.API_KEY, "secret": self.API_SECRET, "passphrase": self.PASSPHRASE})
+        return Response.json(
+            {"apiKey": self.API_KEY, "secret": self.API_SECRET, "passphrase": self.PASSPHRASE}
+        )
 
     async def _get_api_keys(self, request: Request) -> Response:
         return Response.json({"apiKeys": [self.API_KEY]})
@@ -482,7 +516,10 @@ class PolymarketHarness(MockVenue):
         if not isinstance(payload, dict) or not isinstance(payload.get("order"), dict):
             raise _BadRequest("Invalid payload")
         if payload.get("owner") != self.API_KEY:
-            return {"success": False, "errorMsg": "the order owner has to be the owner of the API KEY"}, ""
+            return {
+                "success": False,
+                "errorMsg": "the order owner has to be the owner of the API KEY",
+            }, ""
         raw = payload["order"]
         token = str(raw.get("tokenId", ""))
         instrument = self._instrument(token)
@@ -514,7 +551,10 @@ class PolymarketHarness(MockVenue):
         if signer.lower() != ADDRESS.lower():
             return {"success": False, "errorMsg": "invalid signature"}, ""
         if fields.signature_type is SignatureType.EOA and fields.maker.lower() != ADDRESS.lower():
-            return {"success": False, "errorMsg": "maker address not allowed, please use the deposit wallet flow"}, ""
+            return {
+                "success": False,
+                "errorMsg": "maker address not allowed, please use the deposit wallet flow",
+            }, ""
         digest = order_hash(fields, AMOY, exchange, "2")
         order_type = str(payload.get("orderType", "GTC"))
         tif = _ORDER_TYPES.get(order_type)
@@ -522,9 +562,16 @@ class PolymarketHarness(MockVenue):
             raise _BadRequest(f"invalid order type {order_type!r}")
         post_only = bool(payload.get("postOnly", False))
         if post_only and order_type in _IMMEDIATE:
-            return {"success": False, "errorMsg": "invalid post-only order: post-only orders are GTC or GTD only"}, ""
-        shares = Decimal(fields.taker_amount if side is OrderSide.BUY else fields.maker_amount) / UNITS
-        collateral = Decimal(fields.maker_amount if side is OrderSide.BUY else fields.taker_amount) / UNITS
+            return {
+                "success": False,
+                "errorMsg": "invalid post-only order: post-only orders are GTC or GTD only",
+            }, ""
+        shares = (
+            Decimal(fields.taker_amount if side is OrderSide.BUY else fields.maker_amount) / UNITS
+        )
+        collateral = (
+            Decimal(fields.maker_amount if side is OrderSide.BUY else fields.taker_amount) / UNITS
+        )
         if not shares or not collateral:
             return {"success": False, "errorMsg": "invalid order amounts"}, ""
         ratio = collateral / shares
@@ -554,7 +601,11 @@ class PolymarketHarness(MockVenue):
         )
         if not result.ok:
             assert result.reason is not None
-            return {"success": False, "errorMsg": REJECT_MESSAGES.get(result.reason, result.message), "orderID": ""}, ""
+            return {
+                "success": False,
+                "errorMsg": REJECT_MESSAGES.get(result.reason, result.message),
+                "orderID": "",
+            }, ""
         order = result.order
         assert order is not None
         if order.status is OrderStatus.CANCELED and not order.filled_qty:
@@ -564,10 +615,17 @@ class PolymarketHarness(MockVenue):
                 text = "no orders found to match with FAK order. FAK orders are partially filled or killed if no match is found."
             self._refused.add(digest)
             return {"success": False, "errorMsg": text, "orderID": digest}, digest
-        status = "live" if order.status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and not order.filled_qty else "matched"
+        status = (
+            "live"
+            if order.status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED)
+            and not order.filled_qty
+            else "matched"
+        )
         if order.status is OrderStatus.ACCEPTED and not order.filled_qty:
             status = "live"
-        self.route("GET", f"/data/order/{digest}", self._guarded(self._order_handler(digest)), signed=True)
+        self.route(
+            "GET", f"/data/order/{digest}", self._guarded(self._order_handler(digest)), signed=True
+        )
         trade_ids = [t for t, r in self.trades.items() if digest in _order_ids(r)]
         return {
             "success": True,
@@ -604,8 +662,12 @@ class PolymarketHarness(MockVenue):
         failed = self._failed_qty.get(digest, Decimal(0))
         status = "CANCELED" if digest in self._closed_by_failure else None
         return render_order(
-            order, instrument, self.API_KEY, order.meta.get("maker", ADDRESS),
-            matched=order.filled_qty - failed, status=status,
+            order,
+            instrument,
+            self.API_KEY,
+            order.meta.get("maker", ADDRESS),
+            matched=order.filled_qty - failed,
+            status=status,
         )
 
     def _order_handler(self, digest: str) -> Handler:
@@ -670,7 +732,10 @@ class PolymarketHarness(MockVenue):
         return Response.json(answer)
 
     async def _get_orders(self, request: Request) -> Response:
-        rows = [self._row(d) for d in self._open_digests(request.param("market"), request.param("asset_id"))]
+        rows = [
+            self._row(d)
+            for d in self._open_digests(request.param("market"), request.param("asset_id"))
+        ]
         return self._page([r for r in rows if r is not None], request, self.PAGE_SIZE)
 
     async def _get_trades(self, request: Request) -> Response:
@@ -680,7 +745,11 @@ class PolymarketHarness(MockVenue):
         records = [
             r
             for r in self.trades.values()
-            if (asset is None or r["asset_id"] == asset or any(m["asset_id"] == asset for m in r["maker_orders"]))
+            if (
+                asset is None
+                or r["asset_id"] == asset
+                or any(m["asset_id"] == asset for m in r["maker_orders"])
+            )
             and (after is None or int(r["match_time"]) >= int(after))
             and (before is None or int(r["match_time"]) <= int(before))
         ]
@@ -695,7 +764,10 @@ class PolymarketHarness(MockVenue):
         else:
             raise _BadRequest("invalid asset_type")
         return Response.json(
-            {"balance": str(int(total * UNITS)), "allowances": {a: "max" for pair in CTF_EXCHANGE_V2[AMOY] for a in [pair]}}
+            {
+                "balance": str(int(total * UNITS)),
+                "allowances": {a: "max" for pair in CTF_EXCHANGE_V2[AMOY] for a in [pair]},
+            }
         )
 
     async def _get_positions(self, request: Request) -> Response:
@@ -716,7 +788,9 @@ class PolymarketHarness(MockVenue):
             )
         return Response.json(out)
 
-    def _data_trade(self, instrument: SimInstrument, message: dict[str, Any], trade_id: str) -> dict[str, Any]:
+    def _data_trade(
+        self, instrument: SimInstrument, message: dict[str, Any], trade_id: str
+    ) -> dict[str, Any]:
         return {
             "proxyWallet": "0x" + "ab" * 20,
             "side": message["side"],
@@ -737,7 +811,9 @@ class PolymarketHarness(MockVenue):
         except ValueError:
             raise _BadRequest("limit and offset are integers") from None
         records = [
-            t for token, trades in self._public_trades.items() for t in trades
+            t
+            for token, trades in self._public_trades.items()
+            for t in trades
             if market is None or t["conditionId"] == market
         ]
         records.sort(key=lambda t: t["timestamp"], reverse=True)
@@ -814,7 +890,12 @@ class PolymarketHarness(MockVenue):
         sign = Decimal(1) if fill.side is OrderSide.BUY else Decimal(-1)
         # What the fill moved: undone exactly by a failed settlement.
         self._trade_moves[fill.trade_id] = [
-            (COLLATERAL, -sign * notional - fill.commission if fill.commission_asset == COLLATERAL else -sign * notional),
+            (
+                COLLATERAL,
+                -sign * notional - fill.commission
+                if fill.commission_asset == COLLATERAL
+                else -sign * notional,
+            ),
             (fill.symbol, sign * fill.quantity),
         ]
         return dict(record)
@@ -855,9 +936,22 @@ class PolymarketHarness(MockVenue):
             order = self.exchange.order(order_id)
             if order is None:
                 continue
-            qty = Decimal(next(m["matched_amount"] for m in record["maker_orders"] if m["order_id"] == order_id)) if record.get("trader_side") == "MAKER" else Decimal(record["size"])
+            qty = (
+                Decimal(
+                    next(
+                        m["matched_amount"]
+                        for m in record["maker_orders"]
+                        if m["order_id"] == order_id
+                    )
+                )
+                if record.get("trader_side") == "MAKER"
+                else Decimal(record["size"])
+            )
             self._failed_qty[order_id] = self._failed_qty.get(order_id, Decimal(0)) + qty
-            if order.status is not OrderStatus.ACCEPTED and order.status is not OrderStatus.PARTIALLY_FILLED:
+            if (
+                order.status is not OrderStatus.ACCEPTED
+                and order.status is not OrderStatus.PARTIALLY_FILLED
+            ):
                 self._closed_by_failure.add(order_id)
         await self._settle(trade_id, "RETRYING")
         await self._settle(trade_id, "FAILED")
@@ -868,7 +962,9 @@ class PolymarketHarness(MockVenue):
 
     def pending_trades(self) -> list[str]:
         """Trades still MATCHED (or MINED): what the settlement controls act on."""
-        return [t for t, r in self.trades.items() if r["status"] in ("MATCHED", "MINED", "RETRYING")]
+        return [
+            t for t, r in self.trades.items() if r["status"] in ("MATCHED", "MINED", "RETRYING")
+        ]
 
     # -- streams -------------------------------------------------------------------------------
 
@@ -947,7 +1043,11 @@ class PolymarketHarness(MockVenue):
 
     async def _to_user(self, payload: Any, market: str) -> None:
         for conn in list(self.streams):
-            if conn.path == USER_PATH and conn.authenticated and ("*" in conn.topics or market in conn.topics):
+            if (
+                conn.path == USER_PATH
+                and conn.authenticated
+                and ("*" in conn.topics or market in conn.topics)
+            ):
                 await conn.send_json(payload)
 
     def _order_event(self, row: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -992,7 +1092,11 @@ class PolymarketHarness(MockVenue):
                 await self._settle(event.fill.trade_id, "MINED")
                 await self._settle(event.fill.trade_id, "CONFIRMED")
         elif isinstance(event, OrderEvent) and event.order.venue_order_id not in self._refused:
-            kind = {OrderAccepted: "PLACEMENT", OrderCanceled: "CANCELLATION", OrderExpired: "CANCELLATION"}.get(type(event))
+            kind = {
+                OrderAccepted: "PLACEMENT",
+                OrderCanceled: "CANCELLATION",
+                OrderExpired: "CANCELLATION",
+            }.get(type(event))
             row = self._row(event.order.venue_order_id)
             if kind is not None and row is not None:
                 if kind == "PLACEMENT":
@@ -1044,7 +1148,12 @@ class PolymarketHarness(MockVenue):
         return token
 
     async def publish_quote(
-        self, instrument_id: InstrumentId, bid: Decimal, ask: Decimal, bid_size: Decimal, ask_size: Decimal
+        self,
+        instrument_id: InstrumentId,
+        bid: Decimal,
+        ask: Decimal,
+        bid_size: Decimal,
+        ask_size: Decimal,
     ) -> None:
         """The top of the book becomes bid/ask (a ``book`` event): quotes are the book's top."""
         self.exchange.set_book(self._token(instrument_id), [(bid, bid_size)], [(ask, ask_size)])
@@ -1057,16 +1166,21 @@ class PolymarketHarness(MockVenue):
         token = self._token(instrument_id)
         events = self.exchange.trade(token, price, size, aggressor)
         trade = next(e for e in events if isinstance(e, PublicTrade))
-        message = next(
-            extra for e, extra in self._outbox if e is trade
-        ) if any(e is trade for e, _ in self._outbox) else None
+        message = (
+            next(extra for e, extra in self._outbox if e is trade)
+            if any(e is trade for e, _ in self._outbox)
+            else None
+        )
         await self._flush()
         if message is None:
             raise RuntimeError("the trade was not recorded")
         return last_trade_id(message)
 
     async def set_book(
-        self, instrument_id: InstrumentId, bids: Sequence[tuple[Decimal, Decimal]], asks: Sequence[tuple[Decimal, Decimal]]
+        self,
+        instrument_id: InstrumentId,
+        bids: Sequence[tuple[Decimal, Decimal]],
+        asks: Sequence[tuple[Decimal, Decimal]],
     ) -> None:
         """Replace the book; subscribers get a ``book`` event."""
         self.exchange.set_book(self._token(instrument_id), bids, asks)
@@ -1100,8 +1214,16 @@ class PolymarketHarness(MockVenue):
         instrument = self._instrument(token)
         assert instrument is not None
         book = self.exchange.book(token, 1)
-        lost = (OrderSide.BUY, *book.bids[0]) if book.bids else (OrderSide.BUY, Decimal("0.40"), Decimal(0))
-        sent = (OrderSide.SELL, *book.asks[0]) if book.asks else (OrderSide.SELL, Decimal("0.60"), Decimal(0))
+        lost = (
+            (OrderSide.BUY, *book.bids[0])
+            if book.bids
+            else (OrderSide.BUY, Decimal("0.40"), Decimal(0))
+        )
+        sent = (
+            (OrderSide.SELL, *book.asks[0])
+            if book.asks
+            else (OrderSide.SELL, Decimal("0.60"), Decimal(0))
+        )
         await self._flush()
         self._suppress_book += 1
         self.exchange.update_level(token, lost[0], lost[1], lost[2] + instrument.lot_size)
@@ -1163,7 +1285,9 @@ class PolymarketHarness(MockVenue):
             message = {
                 "asset_id": token,
                 "timestamp": str((now_s - (trades - n)) * 1000),
-                "price": fmt_price(Decimal("0.40") + instrument.tick_size * (n % 11), instrument.tick_size),
+                "price": fmt_price(
+                    Decimal("0.40") + instrument.tick_size * (n % 11), instrument.tick_size
+                ),
                 "size": fmt_size(Decimal(5 + n % 5)),
                 "side": "BUY" if n % 2 else "SELL",
             }
@@ -1178,7 +1302,11 @@ class PolymarketHarness(MockVenue):
         if request.path != "/trades":
             return []
         params = dict(request.query)
-        problems = [f"/trades: unknown parameter {n!r}" for n in params if n not in {"market", "limit", "offset", "user"}]
+        problems = [
+            f"/trades: unknown parameter {n!r}"
+            for n in params
+            if n not in {"market", "limit", "offset", "user"}
+        ]
         for name in ("limit", "offset"):
             if name in params and not params[name].isdigit():
                 problems.append(f"/trades: {name}={params[name]} is not an integer")

@@ -6,12 +6,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
-
 from tradeport.net import Heartbeat, ReconnectPolicy, WebSocketClient, WsVenueProtocol
 
 from tradeport_polymarket.config import PolymarketConfig
 from tradeport_polymarket.constants import DEFAULT_PING_INTERVAL, VENUE_ID
 from tradeport_polymarket.urls import stream_url
+from tradeport_polymarket.websocket.protocol import ChannelProtocol
 
 __all__ = ["make_stream_client", "round_trip", "text_ping_interval"]
 
@@ -57,15 +57,16 @@ def make_stream_client(
 
 
 async def round_trip(stream: WebSocketClient, timeout: float) -> None:
-    """Send ``PING`` and return once its ``PONG`` is back.
+    """Send ``PING`` and return once the next ``PONG`` is back.
 
     The channels never acknowledge a subscription, but the venue reads a connection's messages
     in order: the ``PONG`` proves it has read everything sent before (the subscription took
     effect, and the ``book`` snapshots it causes are already on their way). Raises
     TimeoutError after ``timeout`` seconds.
     """
-    before = stream.counters.text_pongs_received
+    protocol = stream.protocol
+    assert isinstance(protocol, ChannelProtocol)
     with anyio.fail_after(timeout):
+        waiter = protocol.pong_waiter()
         await stream.send("PING")
-        while stream.counters.text_pongs_received <= before:
-            await anyio.sleep(0.005)
+        await waiter.wait()

@@ -98,8 +98,10 @@ def last_trade_id(message: Mapping[str, Any]) -> str:
     tx = message.get("transaction_hash")
     if tx:
         return str(tx)
-    key = "|".join(str(message.get(k, "")) for k in ("asset_id", "timestamp", "price", "size", "side"))
-    return f"{message['timestamp']}-{hashlib.sha1(key.encode()).hexdigest()[:12]}"  # noqa: S324
+    key = "|".join(
+        str(message.get(k, "")) for k in ("asset_id", "timestamp", "price", "size", "side")
+    )
+    return f"{message['timestamp']}-{hashlib.sha1(key.encode()).hexdigest()[:12]}"
 
 
 def parse_last_trade(

@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
+import anyio
 from tradeport.net import Classified, MessageKind, SubscriptionAction, WsRequest, WsVenueProtocol
 
 from tradeport_polymarket.constants import DEFAULT_PING_INTERVAL
 from tradeport_polymarket.credential import PolymarketCredential
 
-__all__ = ["ALL_MARKETS", "MarketChannelProtocol", "UserChannelProtocol"]
+__all__ = ["ALL_MARKETS", "ChannelProtocol", "MarketChannelProtocol", "UserChannelProtocol"]
 
 #: The user-channel topic for every market of the API key (an empty ``markets`` list).
 ALL_MARKETS: Final = "*"
@@ -34,12 +35,21 @@ _DATA: Final = Classified(MessageKind.DATA)
 _PING: Final = "PING"
 
 
-class _ChannelProtocol(WsVenueProtocol):
+class ChannelProtocol(WsVenueProtocol):
+    """What both channels share: no login, no acknowledgements, the text PING."""
+
     ping_interval = DEFAULT_PING_INTERVAL
     acknowledges_subscriptions = False
 
     def __init__(self) -> None:
         self._fresh = True
+        self._pong_waiters: list[anyio.Event] = []
+
+    def pong_waiter(self) -> anyio.Event:
+        """An event set by the next ``PONG`` (see ``websocket.client.round_trip``)."""
+        waiter = anyio.Event()
+        self._pong_waiters.append(waiter)
+        return waiter
 
     def text_ping(self) -> Any:
         """The text ``PING``."""
@@ -48,7 +58,12 @@ class _ChannelProtocol(WsVenueProtocol):
     def classify_raw(self, raw: str | bytes) -> Classified | None:
         """``PONG`` is plain text: never decoded."""
         text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
-        return _PONG if text.strip() == "PONG" else None
+        if text.strip() != "PONG":
+            return None
+        waiters, self._pong_waiters = self._pong_waiters, []
+        for waiter in waiters:
+            waiter.set()
+        return _PONG
 
     def login_message(self) -> Any:
         """No login; a new connection must start with the full subscription message."""
@@ -62,7 +77,7 @@ class _ChannelProtocol(WsVenueProtocol):
         return Classified(MessageKind.ERROR, message=f"unexpected message {message!r:.100}")
 
 
-class MarketChannelProtocol(_ChannelProtocol):
+class MarketChannelProtocol(ChannelProtocol):
     """The market channel: topics are token ids (see the module docstring)."""
 
     def _request(self, topics: Sequence[str], action: SubscriptionAction) -> WsRequest:
@@ -71,7 +86,9 @@ class MarketChannelProtocol(_ChannelProtocol):
             payload["type"] = "market"
             self._fresh = False
         else:
-            payload["operation"] = "subscribe" if action is SubscriptionAction.SUBSCRIBE else "unsubscribe"
+            payload["operation"] = (
+                "subscribe" if action is SubscriptionAction.SUBSCRIBE else "unsubscribe"
+            )
         return WsRequest(payload, tuple(topics), action)
 
     def subscribe_messages(self, topics: Sequence[str]) -> list[WsRequest]:
@@ -83,7 +100,7 @@ class MarketChannelProtocol(_ChannelProtocol):
         return [self._request(topics, SubscriptionAction.UNSUBSCRIBE)]
 
 
-class UserChannelProtocol(_ChannelProtocol):
+class UserChannelProtocol(ChannelProtocol):
     """The user channel: topics are condition ids or :data:`ALL_MARKETS`."""
 
     def __init__(self, credential: PolymarketCredential) -> None:
