@@ -252,3 +252,20 @@ async def test_market_buy_spends_a_pusd_amount_and_fok_without_liquidity_is_refu
             if o.venue_order_id == str(killed.venue_order_id)
         ]
     assert ProductType.BINARY_OUTCOME in venue.capabilities.products
+
+
+async def test_price_history_is_the_venues_series(harness: PolymarketHarness) -> None:
+    harness.seed_history(YES, trades=180)  # one a second over the last three minutes
+    async with tradeport.open_venue(
+        "polymarket", harness.client_config("none"), connect=False
+    ) as venue:
+        await venue.instruments.load_all()
+        now = harness.exchange.now()
+        points = await venue.data.request_price_history(
+            YES, start_ns=now - 3600 * 10**9, end_ns=now
+        )
+    assert 3 <= len(points) <= 4  # one per minute the trades touch
+    assert [t for t, _ in points] == sorted(t for t, _ in points)
+    assert all(Decimal("0") < p < Decimal("1") for _, p in points)
+    [query] = [dict(r.query) for r in harness.requests if r.path == "/prices-history"]
+    assert set(query) == {"market", "startTs", "endTs", "fidelity"}

@@ -586,3 +586,23 @@ class PolymarketDataClient(DataClient):
                     break
         chosen.sort(key=lambda t: t.ts_event)
         return chosen[-limit:] if limit is not None else chosen
+
+    async def request_price_history(
+        self,
+        instrument_id: InstrumentId,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        fidelity_minutes: int = 1,
+    ) -> list[tuple[int, Decimal]]:
+        """The venue's price series of a token (``GET /prices-history``): ``(ts_ns, price)``
+        points, oldest first, one per ``fidelity_minutes``. Polymarket has no OHLC bars; this
+        is its history of prices."""
+        instrument = await self._instrument_of(instrument_id)
+        body = await self.http.http_get_prices_history(
+            instrument.token_id,
+            start_ns // NS_PER_S if start_ns is not None else None,
+            end_ns // NS_PER_S if end_ns is not None else None,
+            fidelity_minutes,
+        )
+        points = [(int(p["t"]) * NS_PER_S, Decimal(str(p["p"]))) for p in body.get("history") or []]
+        return sorted(points)

@@ -410,6 +410,7 @@ class PolymarketHarness(MockVenue):
             ("GET", "/time"): self._get_time,
             ("GET", "/markets"): self._get_markets,
             ("GET", "/book"): self._get_book,
+            ("GET", "/prices-history"): self._get_prices_history,
             ("GET", "/trades"): self._get_public_trades,
             ("GET", "/positions"): self._get_positions,
         }
@@ -491,6 +492,22 @@ class PolymarketHarness(MockVenue):
                 404, message="No orderbook exists for the requested token id"
             )
         return Response.json(self._summary(token))
+
+    async def _get_prices_history(self, request: Request) -> Response:
+        """The last trade price per ``fidelity`` minutes between ``startTs`` and ``endTs`` (s)."""
+        token = request.param("market") or ""
+        try:
+            fidelity = int(request.param("fidelity") or 1)
+            start = int(request.param("startTs") or 0)
+            end = int(request.param("endTs") or 2**40)
+        except ValueError:
+            raise _BadRequest("startTs, endTs and fidelity are integers") from None
+        buckets: dict[int, float] = {}
+        for trade in sorted(self._public_trades.get(token, []), key=lambda t: t["timestamp"]):
+            if start <= trade["timestamp"] <= end:
+                bucket = trade["timestamp"] // (60 * fidelity) * 60 * fidelity
+                buckets[bucket] = float(trade["price"])
+        return Response.json({"history": [{"t": t, "p": p} for t, p in sorted(buckets.items())]})
 
     # -- HTTP: API keys ------------------------------------------------------------------------
 
