@@ -80,6 +80,7 @@ INSTRUMENT_VENUES: Final = (
 CAPABILITIES: Final = Capabilities(
     data_only=True,
     resolve_instruments=True,
+    replay={DataType.TRADES, DataType.QUOTES, DataType.BOOK_DELTAS, DataType.BARS},
     products={
         ProductType.FUTURE,
         ProductType.FUTURE_OPTION,

@@ -25,6 +25,7 @@ __all__ = [
     "tradeport_register_venues",
     "tradeport_create_instrument_provider",
     "tradeport_create_data_client",
+    "tradeport_create_replay_source",
     "tradeport_conformance_harness",
     "VENUE_SPEC",
 ]
@@ -69,6 +70,16 @@ def tradeport_create_data_client(venue: str, config: Any, instruments: Any, even
     from tradeport_databento.data import DatabentoDataClient
 
     return DatabentoDataClient(config, instruments=instruments, events=events)
+
+
+@hookimpl
+def tradeport_create_replay_source(venue: str, config: Any, instruments: Any, frames: Any) -> Any:
+    """The Databento replay source (historical ranges as replay events)."""
+    if venue != VENUE_NAME:
+        return None
+    from tradeport_databento.replay import DatabentoReplaySource
+
+    return DatabentoReplaySource(config, instruments=instruments)
 
 
 @hookimpl
