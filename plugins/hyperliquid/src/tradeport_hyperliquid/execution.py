@@ -29,7 +29,7 @@ import itertools
 import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import attrs
@@ -130,7 +130,7 @@ class HyperliquidExecutionClient(ExecutionClient):
         self.tracker = OrderTracker(
             self.account_id,
             post_only_rejection=lambda reason: (
-                bool(reason) and any(m in reason.lower() for m in _POST_ONLY_MARKERS)
+                reason is not None and any(m in reason.lower() for m in _POST_ONLY_MARKERS)
             ),
         )
         self._external_fills = SeenIds()
@@ -490,9 +490,10 @@ class HyperliquidExecutionClient(ExecutionClient):
                 price=change.price,
                 trigger_price=change.trigger_price,
             )
-            oid = _oid_of(status)
-            if oid is not None:
-                events += self.tracker.accepted(tracked.client_order_id, VenueOrderId(oid))
+            # The venue may give the modified order a new oid: index it.
+            new_oid = _oid_of(status)
+            if new_oid is not None:
+                events += self.tracker.accepted(tracked.client_order_id, VenueOrderId(new_oid))
             await self._publish(events)
 
     async def _wire_for(self, change: OrderChange, tracked: TrackedOrder) -> dict[str, Any] | None:
@@ -617,7 +618,7 @@ class HyperliquidExecutionClient(ExecutionClient):
         if stream is None:
             raise TransportError("the user stream is not connected", venue=VENUE_ID)
         request_id = next(self._post_ids)
-        answered, answer = anyio.Event(), []
+        answered, answer = anyio.Event(), cast(list[Any], [])
         self._posts[request_id] = (answered, answer)
         try:
             await stream.send_json(
