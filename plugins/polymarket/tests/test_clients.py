@@ -269,3 +269,27 @@ async def test_price_history_is_the_venues_series(harness: PolymarketHarness) ->
     assert all(Decimal("0") < p < Decimal("1") for _, p in points)
     [query] = [dict(r.query) for r in harness.requests if r.path == "/prices-history"]
     assert set(query) == {"market", "startTs", "endTs", "fidelity"}
+
+
+async def test_a_new_market_is_loaded_and_published(harness: PolymarketHarness) -> None:
+    async with tradeport.open_venue("polymarket", harness.client_config("none")) as venue:
+        await venue.instruments.load_all()
+        await venue.data.subscribe_trades(YES)
+        condition = "0x" + "ab" * 32
+        await harness.list_market(
+            condition, "Will the new market load?", [("777", "Yes"), ("888", "No")]
+        )
+        first = await _next(
+            venue, lambda e: isinstance(e, BinaryOutcome) and e.condition_id == condition
+        )
+        second = await _next(
+            venue,
+            lambda e: (
+                isinstance(e, BinaryOutcome) and e.condition_id == condition and e.id != first.id
+            ),
+        )
+        assert {first.outcome, second.outcome} == {"Yes", "No"}
+        assert (
+            venue.instruments.get(InstrumentId.of("777", "POLYMARKET")).question
+            == "Will the new market load?"
+        )

@@ -177,3 +177,16 @@ def test_signer_without_credentials_refuses_before_sending() -> None:
     )
     with pytest.raises(MissingCredentials):
         make_signer(None)(request)
+
+
+def test_config_names_the_field_and_value_it_refuses() -> None:
+    from tradeport_polymarket.config import PolymarketConfig
+
+    assert PolymarketConfig(signature_type="POLY_1271").signature_type is SignatureType.POLY_1271
+    assert PolymarketConfig(signature_type=2).signature_type is SignatureType.POLY_GNOSIS_SAFE
+    with pytest.raises(ValidationError, match="signature_type"):
+        PolymarketConfig(signature_type="WALLET")
+    with pytest.raises(ValidationError, match="amount_rounding"):
+        PolymarketConfig(amount_rounding="float")
+    assert PolymarketConfig(testnet=True).chain == 80002 and PolymarketConfig().chain == 137
+    assert KEY not in repr(PolymarketConfig(private_key=KEY))

@@ -79,8 +79,7 @@ class PolymarketConfig(VenueConfig):
     )
     #: The chain: Polygon (137) by default, Amoy (80002) with ``testnet``.
     chain_id: int | None = None
-    #: Base URLs of the Gamma and Data APIs (tests point them at the mock venue).
-    base_url_gamma: str | None = None
+    #: Base URL of the Data API (positions, public trades; tests point it at the mock venue).
     base_url_data: str | None = None
     #: Seconds added to the local clock when signing (tests use it to simulate skew).
     clock_offset_s: int = 0

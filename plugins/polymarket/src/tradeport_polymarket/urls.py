@@ -10,8 +10,6 @@ if TYPE_CHECKING:
 #: CLOB REST (orders, books, markets); staging for ``testnet``.
 CLOB_URL: Final = "https://clob.polymarket.com"
 STAGING_CLOB_URL: Final = "https://clob-staging.polymarket.com"
-#: Market metadata (events, markets, slugs).
-GAMMA_URL: Final = "https://gamma-api.polymarket.com"
 #: Positions and activity.
 DATA_URL: Final = "https://data-api.polymarket.com"
 #: CLOB WebSocket host; the two channels are paths on it.
@@ -23,7 +21,6 @@ USER_PATH: Final = "/ws/user"
 DEFAULT_URLS: Final = {
     "http": CLOB_URL,
     "testnet_http": STAGING_CLOB_URL,
-    "gamma": GAMMA_URL,
     "data": DATA_URL,
     "ws_market": WS_URL + MARKET_PATH,
     "ws_user": WS_URL + USER_PATH,
@@ -35,11 +32,6 @@ def http_base_url(config: PolymarketConfig) -> str:
     if config.base_url_http:
         return config.base_url_http.rstrip("/")
     return STAGING_CLOB_URL if config.testnet else CLOB_URL
-
-
-def gamma_base_url(config: PolymarketConfig) -> str:
-    """The Gamma base URL (the override, else the CLOB override's host for a mock, else live)."""
-    return (config.base_url_gamma or GAMMA_URL).rstrip("/")
 
 
 def data_base_url(config: PolymarketConfig) -> str:

@@ -1270,6 +1270,48 @@ class PolymarketHarness(MockVenue):
         for instrument in tokens:
             await self.broadcast(instrument.symbol, message)
 
+    async def list_market(
+        self, condition_id: str, question: str, tokens: Sequence[tuple[str, str]]
+    ) -> None:
+        """A new market is listed (``GET /markets/{id}`` serves it) and ``new_market`` goes to
+        the subscribers of every asset, as the venue does with ``custom_feature_enabled``."""
+        for token, outcome in tokens:
+            self.exchange.add_instrument(
+                SimInstrument(
+                    symbol=token,
+                    product_type=ProductType.BINARY_OUTCOME,
+                    base_asset=token,
+                    quote_asset=COLLATERAL,
+                    tick_size=Decimal("0.01"),
+                    lot_size=Decimal("0.01"),
+                    min_qty=Decimal("5"),
+                    meta={
+                        "condition_id": condition_id,
+                        "outcome": outcome,
+                        "neg_risk": False,
+                        "question": question,
+                        "slug": question.lower().replace(" ", "-").strip("?"),
+                        "end_date_iso": "2027-12-31T00:00:00Z",
+                    },
+                )
+            )
+        self.route(
+            "GET", f"/markets/{condition_id}", self._guarded(self._market_handler(condition_id))
+        )
+        message = {
+            "event_type": "new_market",
+            "id": "2",
+            "question": question,
+            "market": condition_id,
+            "slug": question.lower().replace(" ", "-").strip("?"),
+            "assets_ids": [t for t, _ in tokens],
+            "outcomes": [o for _, o in tokens],
+            "timestamp": str(self._now_ms()),
+        }
+        for conn in list(self.streams):
+            if conn.path == MARKET_PATH and conn.topics:
+                await conn.send_json(message)
+
     async def change_tick_size(self, instrument_id: InstrumentId, new_tick: Decimal) -> None:
         """Send ``tick_size_change`` for a token (the venue's minimum tick moves near 0 or 1).
         The simulated exchange keeps validating at the old tick: this announces only."""
