@@ -210,6 +210,16 @@ async def test_status_statistics_and_parent_symbols() -> None:
         assert stat.stat_type == "SETTLEMENT_PRICE" and stat.price == Decimal("5012.5")
 
 
+async def test_continuous_symbols_stream_under_the_raw_symbol() -> None:
+    async with DatabentoHarness() as harness, live_client(harness) as (client, events):
+        await client.subscribe_trades(InstrumentId.from_str("ES.c.0.XCME"))
+        assert harness.active_subscriptions() == [{"trades:ESZ6"}]  # the front month
+        assert client.symbols.raw_symbols("ES.c.0") == {"ESZ6"}
+        trade_id = await harness.publish_trade(ES, Decimal(5000), Decimal(1), AggressorSide.BUYER)
+        tick = await events.next(_trade, "front-month trade")
+        assert (tick.instrument_id, str(tick.trade_id)) == (ES, trade_id)
+
+
 async def test_live_definitions_become_instruments() -> None:
     async with DatabentoHarness() as harness, live_client(harness) as (client, events):
         await client.subscribe_instruments()
