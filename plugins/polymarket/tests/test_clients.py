@@ -293,3 +293,29 @@ async def test_a_new_market_is_loaded_and_published(harness: PolymarketHarness) 
             venue.instruments.get(InstrumentId.of("777", "POLYMARKET")).question
             == "Will the new market load?"
         )
+
+
+async def test_the_dead_man_switch_cancels_when_heartbeats_stop() -> None:
+    async with PolymarketHarness(heartbeat_timeout=0.5) as harness:
+        config = harness.client_config(heartbeat_interval=0.05)
+        async with tradeport.open_venue("polymarket", config) as venue:
+            await venue.instruments.load_all()
+            inst = venue.instruments.get(YES)
+            order = Order.limit(
+                instrument_id=YES,
+                side=OrderSide.BUY,
+                quantity=inst.make_qty("5"),
+                price=inst.make_price("0.10"),
+            )
+            await venue.execution.submit_order(order)
+            await _next(venue, lambda e: isinstance(e, OrderAccepted))
+            await harness.wait_until(
+                lambda: harness.heartbeats >= 15, TIMEOUT, "heartbeats for three timeouts"
+            )
+            assert harness.dead_man_cancels == 0 and len(harness.exchange.open_orders()) == 1
+            # The client goes away: no more heartbeats, the venue cancels the order.
+            await venue.execution.disconnect()
+            await harness.wait_until(
+                lambda: harness.dead_man_cancels == 1, TIMEOUT, "the dead-man switch"
+            )
+            assert harness.exchange.open_orders() == []

@@ -170,8 +170,13 @@ class PolymarketHarness(MockVenue):
     PAGE_SIZE: Final = 3
     DATA_PAGE_SIZE: Final = 20
 
-    def __init__(self, *, settlement: str = "auto") -> None:
+    def __init__(self, *, settlement: str = "auto", heartbeat_timeout: float | None = None) -> None:
         self.settlement = settlement
+        #: Seconds without a heartbeat, once they started, before every open order is
+        #: canceled (the dead-man switch); None: the mock only counts heartbeats.
+        self.heartbeat_timeout = heartbeat_timeout
+        self._last_heartbeat: float | None = None
+        self.dead_man_cancels = 0
         self._outbox: deque[tuple[SimEvent, Any]] = deque()
         self._last_trade: dict[str, str] = {}
         self._public_trades: dict[str, list[dict[str, Any]]] = {}
@@ -301,6 +306,19 @@ class PolymarketHarness(MockVenue):
         assert self._task_group is not None
         self._task_group.start_soon(self._pump)
         return self
+
+    async def _dead_man_switch(self, timeout: float) -> None:
+        """Once heartbeats started: when none came for ``timeout`` s, cancel every open order
+        (and wait for the next heartbeat to arm it again)."""
+        while True:
+            await anyio.sleep(timeout / 4)
+            last = self._last_heartbeat
+            if last is not None and anyio.current_time() - last > timeout:
+                self._last_heartbeat = None
+                self.dead_man_cancels += 1
+                self._cancel_ids(self._open_digests())
+                await self._flush()
+                return
 
     async def _pump(self) -> None:
         while True:
@@ -523,6 +541,10 @@ class PolymarketHarness(MockVenue):
 
     async def _post_heartbeat(self, request: Request) -> Response:
         self.heartbeats += 1
+        if self._last_heartbeat is None and self.heartbeat_timeout is not None:
+            assert self._task_group is not None
+            self._task_group.start_soon(self._dead_man_switch, self.heartbeat_timeout)
+        self._last_heartbeat = anyio.current_time()
         self.server.notify()
         return Response.json({"heartbeat_id": str(uuid.uuid4())})
 
