@@ -9,6 +9,8 @@
 * :mod:`tradeport.net.ws_client` - WebSocketClient: the session over a WebSocket
 * :mod:`tradeport.net.tcp` - TcpTransport: the session over TCP or TLS, with a framing
 * :mod:`tradeport.net.framing` - sans-IO framings: lines, length prefix, FIX, raw decoders
+* :mod:`tradeport.net.fix_session` - the FIX session layer: logon, heartbeats, test requests,
+  sequence numbers, resend requests and gap fills, logout
 * :mod:`tradeport.net.ws_protocol` - what a venue plugin supplies to a session (StreamProtocol)
 * :mod:`tradeport.net.ws_session` - one connection on httpx-ws with a real message-size cap
 
@@ -16,6 +18,7 @@ Every failure raised from here is a :class:`tradeport.errors.TradeportError`. Se
 """
 
 from tradeport.net.backoff import BackoffPolicy, ReconnectPolicy, RetryPolicy
+from tradeport.net.fix_session import FixMessage, FixOutgoing, FixSessionProtocol, fix_sending_time
 from tradeport.net.framing import (
     CRLF,
     NEWLINE,
@@ -66,6 +69,9 @@ __all__ = [
     "Classified",
     "DecoderFraming",
     "FixFraming",
+    "FixMessage",
+    "FixOutgoing",
+    "FixSessionProtocol",
     "FrameDecoder",
     "Framing",
     "FramingError",
@@ -99,6 +105,7 @@ __all__ = [
     "WsVenueProtocol",
     "encode_query",
     "fix_message",
+    "fix_sending_time",
     "parse_fix",
     "tls_client_context",
 ]

@@ -136,6 +136,9 @@ class StreamCounters:
     text_pongs_received: int = 0
     #: Venue application-level pings we answered.
     text_pings_answered: int = 0
+    #: Session-level answers sent for ``REPLY`` messages (FIX Heartbeats to TestRequests,
+    #: ResendRequests for sequence gaps).
+    replies_sent: int = 0
     #: Messages that arrived split across more than one socket read (framed transports).
     fragmented_messages: int = 0
     #: Largest message (or part of one) held in memory at once, in bytes.
@@ -507,6 +510,9 @@ class StreamSession(anyio.AsyncContextManagerMixin):
             self.counters.text_pings_answered += 1
             if classified.reply is not None:
                 await self._send(session, classified.reply)
+        elif kind is MessageKind.REPLY:
+            self.counters.replies_sent += 1
+            await self._send(session, classified.reply)
         elif kind is MessageKind.ACK or kind is MessageKind.REFUSAL:
             if not self._book.on_reply(classified):
                 logger.debug("%s: reply to no known request: %s", self.name, classified)

@@ -86,6 +86,9 @@ class MessageKind(StrEnum):
     ERROR = "ERROR"
     #: Noise (welcome banners, info events): dropped.
     IGNORE = "IGNORE"
+    #: A session-level message that needs an answer but is no ping (a FIX TestRequest or a
+    #: sequence gap's ResendRequest): ``reply`` is sent back, nothing reaches the handler.
+    REPLY = "REPLY"
 
 
 class SubscriptionAction(StrEnum):
@@ -105,7 +108,7 @@ class Classified:
     action: SubscriptionAction | None = None
     code: str | int | None = None
     message: str | None = None
-    #: For ``PING``: the payload to send back (str/bytes sent as is, anything else as JSON).
+    #: For ``PING`` and ``REPLY``: the payload to send back (str/bytes sent as is, anything else as JSON).
     reply: Any = None
 
 

@@ -8,6 +8,8 @@ under asyncio and trio, inside the calling test's task group, on 127.0.0.1 port 
 * :class:`FaultProxy` - in front of any server: pass, FIN, RST, black hole, refuse, restore.
 * :class:`StreamServer` - a TCP or TLS server speaking a framing (lines, CRLF, length prefix,
   FIX): handler ``(ServerStream) -> None``; FIN/RST drops, partial and oversized frames.
+* :class:`FixAcceptor` - the venue side of FIX sessions on a StreamServer: logon check,
+  numbered messages, resends with PossDup, gap fills, a control to skip a sequence number.
 * :class:`LoopbackCA` - a throwaway CA (trustme) for TLS servers and verifying clients.
 * :class:`LoopbackListener` - their common base, for mock venues with a wire format of their
   own: implement ``_handle(stream)``.
@@ -16,6 +18,7 @@ See docs/network.md for examples.
 """
 
 from tradeport.testing.fault_proxy import FaultProxy, ProxyMode
+from tradeport.testing.fix_acceptor import FixAcceptor, FixAcceptorSession
 from tradeport.testing.http_messages import AbortConnection, DropMode, Request, Response
 from tradeport.testing.listener import DroppableConnection, LoopbackListener
 from tradeport.testing.loopback import HttpHandler, LoopbackServer, WebSocketHandler
@@ -28,6 +31,8 @@ __all__ = [
     "DropMode",
     "DroppableConnection",
     "FaultProxy",
+    "FixAcceptor",
+    "FixAcceptorSession",
     "HttpHandler",
     "LoopbackCA",
     "LoopbackListener",
