@@ -296,7 +296,7 @@ async def test_a_new_market_is_loaded_and_published(harness: PolymarketHarness) 
 
 
 async def test_the_dead_man_switch_cancels_when_heartbeats_stop() -> None:
-    async with PolymarketHarness(heartbeat_timeout=0.5) as harness:
+    async with PolymarketHarness(heartbeat_timeout=3.0) as harness:
         config = harness.client_config(heartbeat_interval=0.05)
         async with tradeport.open_venue("polymarket", config) as venue:
             await venue.instruments.load_all()

@@ -453,8 +453,9 @@ class PolymarketExecutionClient(ExecutionClient):
                 await round_trip(self._stream, self.config.ws_connect_timeout)
             except TimeoutError:
                 self.log.warning("%s: no PONG after re-authenticating the user channel", VENUE_ID)
-        await self.emit(Reconnected(VENUE_ID, "user", time.time_ns()))
+        # What happened while away is published first: the signal then means "caught up".
         await self._reconcile_open()
+        await self.emit(Reconnected(VENUE_ID, "user", time.time_ns()))
 
     async def _reconcile_unsettled(self) -> None:
         """Query the trades still unsettled here: a confirmation or a failure that happened
