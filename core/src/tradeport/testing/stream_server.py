@@ -186,6 +186,10 @@ class ServerStream(DroppableConnection):
                 sent += len(piece)
         except GONE:
             pass
+        except RuntimeError:
+            # asyncio's transport says "write() after write_eof()" when the connection is
+            # being shut down under us: the client hung up, which is what this waits for.
+            pass
         return sent
 
     # -- closing ------------------------------------------------------------------------------
