@@ -9,15 +9,24 @@ plain ``receive_text()`` + JSON decode loop.
 * latency: the server sends one frame every 1/rate seconds stamped with ``perf_counter_ns``; the
   handler computes receipt minus stamp (same process, same clock); p50 and p99.
 
-Run: ``python bench/bench_ws.py`` (``--quick`` for a short run, ``--backend trio``).
+``--baseline REV`` adds the WebSocketClient of git revision REV (its ``ws_client.py`` loaded from
+git into this process, on today's support modules), so a change to the client is measured
+before/after in the same run, against the same server and the same bare loop.
+
+Run: ``python bench/bench_ws.py`` (``--quick`` for a short run, ``--backend trio``,
+``--baseline main``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -110,21 +119,44 @@ async def bare_httpx_ws(url: str, sink: Sink) -> None:
             await sink(json_codec.loads(await ws.receive_text()))
 
 
-async def tradeport_client(url: str, sink: Sink) -> None:
-    """The same through WebSocketClient (Binance-style protocol, size cap on)."""
-    client = WebSocketClient(
-        url,
-        GenericJsonProtocol(),
-        sink,
-        heartbeat=Heartbeat(ping_interval=None),
-        idle_timeout=30,
-    )
-    async with client:
-        await client.send("go")
-        await sink.done.wait()
-
-
 Runner = Callable[[str, Sink], Awaitable[None]]
+
+
+def client_of_revision(revision: str) -> type[Any]:
+    """The WebSocketClient class of ``revision`` (its module source from git, run here)."""
+    root = Path(__file__).resolve().parents[1]
+    source = subprocess.run(
+        ["git", "show", f"{revision}:core/src/tradeport/net/ws_client.py"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    name = f"_bench_ws_client_{revision.replace('/', '_').replace('.', '_')}"
+    spec = importlib.util.spec_from_loader(name, loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # attrs and dataclasses look their module up
+    exec(compile(source, f"{revision}:ws_client.py", "exec"), module.__dict__)
+    return module.WebSocketClient  # type: ignore[no-any-return]
+
+
+def client_runner(client_class: type[Any]) -> Runner:
+    """A runner for ``client_class`` (a WebSocketClient, today's or a baseline's)."""
+
+    async def run(url: str, sink: Sink) -> None:
+        client = client_class(
+            url,
+            GenericJsonProtocol(),
+            sink,
+            heartbeat=Heartbeat(ping_interval=None),
+            idle_timeout=30,
+        )
+        async with client:
+            await client.send("go")
+            await sink.done.wait()
+
+    return run
 
 
 async def measure(runner: Runner, count: int, rate: float | None) -> Sink:
@@ -140,13 +172,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def main(quick: bool, rounds: int, backend: str) -> None:
+async def main(quick: bool, rounds: int, backend: str, baseline: str | None) -> None:
     burst = 20_000 if quick else 200_000
     paced, rate = (1_000, 2_000.0) if quick else (10_000, 5_000.0)
-    runners: dict[str, Runner] = {
-        "httpx-ws loop": bare_httpx_ws,
-        "WebSocketClient": tradeport_client,
-    }
+    runners: dict[str, Runner] = {"httpx-ws loop": bare_httpx_ws}
+    if baseline is not None:
+        runners[f"WSClient@{baseline}"[:18]] = client_runner(client_of_revision(baseline))
+    runners["WebSocketClient"] = client_runner(WebSocketClient)
     throughput: dict[str, list[float]] = {name: [] for name in runners}
     p50: dict[str, list[float]] = {name: [] for name in runners}
     p99: dict[str, list[float]] = {name: [] for name in runners}
@@ -184,6 +216,9 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="short run (seconds)")
     parser.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
     parser.add_argument("--rounds", type=int, default=None, help="repetitions (best is shown)")
+    parser.add_argument(
+        "--baseline", default=None, help="also run the WebSocketClient of this git revision"
+    )
     args = parser.parse_args()
     rounds = args.rounds or (1 if args.quick else 3)
-    anyio.run(main, args.quick, rounds, args.backend, backend=args.backend)
+    anyio.run(main, args.quick, rounds, args.backend, args.baseline, backend=args.backend)

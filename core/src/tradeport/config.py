@@ -76,6 +76,14 @@ def _make_converter() -> cattrs.Converter:
 config_converter = _make_converter()
 
 
+def _positive(name: str) -> Any:
+    def check(_: Any, __: Any, value: float) -> None:
+        if not value > 0:
+            raise ValidationError(name, value, "must be a positive number of seconds")
+
+    return check
+
+
 @attrs.frozen(kw_only=True)
 class VenueConfig:
     """Fields every venue config has. Plugins extend it with their own (kw_only) fields."""
@@ -110,6 +118,14 @@ class VenueConfig:
     reconnect_delay_max: float = 30.0
     #: Reconnect attempts before giving up; None retries forever.
     reconnect_max_attempts: int | None = None
+    #: Sign with the venue's clock: measure the offset from its server-time endpoint (round-trip
+    #: midpoint) before the first signed request, again when stale, and once more (with one
+    #: retry) when a request is refused for clock skew. Venues without a receive window ignore it.
+    time_sync: bool = False
+    #: Seconds after which the measured server-time offset is re-measured.
+    time_sync_interval: float = attrs.field(
+        default=300.0, validator=_positive("time_sync_interval")
+    )
 
     @property
     def has_credentials(self) -> bool:

@@ -2,6 +2,7 @@
 
 * :mod:`tradeport.net.http` - HttpClient: signing hook, exact query strings, retries, typed errors
 * :mod:`tradeport.net.nonce` - NonceSource: strictly increasing nonces per signer
+* :mod:`tradeport.net.server_time` - ServerClock: the venue's clock offset for signers
 * :mod:`tradeport.net.ratelimit` - keyed sliding-window rate limiter that waits for capacity
 * :mod:`tradeport.net.backoff` - the backoff policy shared by HTTP retries and WS reconnects
 * :mod:`tradeport.net.stream_session` - StreamSession: heartbeats, idle timeout, reconnects,
@@ -35,6 +36,7 @@ from tradeport.net.framing import (
 from tradeport.net.http import HttpClient, SignRequest, SignResult, encode_query
 from tradeport.net.nonce import NonceSource
 from tradeport.net.ratelimit import Quota, RateLimiter
+from tradeport.net.server_time import ServerClock
 from tradeport.net.stream_session import (
     ConnectionState,
     Heartbeat,
@@ -87,6 +89,7 @@ __all__ = [
     "RateLimiter",
     "ReconnectPolicy",
     "RetryPolicy",
+    "ServerClock",
     "SignRequest",
     "SignResult",
     "StreamConnection",

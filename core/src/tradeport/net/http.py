@@ -31,6 +31,7 @@ import attrs
 import httpx
 
 from tradeport.errors import (
+    ClockSkewError,
     ConfigError,
     NetworkError,
     TradeportError,
@@ -45,6 +46,7 @@ from tradeport.net.http_errors import (
 )
 from tradeport.net.ratelimit import RateLimiter
 from tradeport.net.redaction import Redactor
+from tradeport.net.server_time import ServerClock
 from tradeport.secrets import Secret
 
 __all__ = [
@@ -211,6 +213,9 @@ class HttpClient:
         rate limiter).
     :param secrets: values to redact from every log line.
     :param client: an existing ``httpx.AsyncClient`` to use (not closed by :meth:`aclose`).
+    :param server_clock: the venue's clock for signed requests (the signer stamps with it):
+        measured before a signed request when stale, and re-measured once, with one retry, when
+        a signed request is refused with a :class:`~tradeport.errors.ClockSkewError`.
     """
 
     def __init__(
@@ -227,8 +232,10 @@ class HttpClient:
         on_response: Callable[[httpx.Response], None] | None = None,
         secrets: Iterable[str | Secret | None] = (),
         client: httpx.AsyncClient | None = None,
+        server_clock: ServerClock | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.server_clock = server_clock
         self.venue = venue
         self.signer = signer
         self.rate_limiter = rate_limiter
@@ -289,9 +296,13 @@ class HttpClient:
         query = normalize_params(params)
         body = self._encode_body(json, data, content)
         policy = retry_policy or self.retry
+        clock = self.server_clock if signed else None
+        skew_retried = False
         attempt = 0
         while True:
             attempt += 1
+            if clock is not None:
+                await clock.ensure_fresh()
             try:
                 return await self._attempt(
                     method,
@@ -306,6 +317,23 @@ class HttpClient:
                     attempt,
                     _stream,
                 )
+            except ClockSkewError as err:
+                if clock is None or skew_retried:
+                    self.counters.failures += 1
+                    raise
+                # The venue's clock moved (or was never measured): measure it, retry once.
+                skew_retried = True
+                logger.warning(
+                    "%s: %s refused for clock skew; re-measuring the server time",
+                    self.venue or "http",
+                    endpoint,
+                )
+                try:
+                    await clock.measure()
+                except TradeportError:
+                    self.counters.failures += 1
+                    raise err from None
+                self.counters.retries += 1
             except VenueError as err:
                 delay = self._retry_delay(err, attempt, policy, retry)
                 if delay is None:

@@ -186,7 +186,16 @@ class BybitExecutionClient(ExecutionClient):
             self.config.demo,
             self.config.base_url_ws_private or self.config.base_url_ws,
         )
-        stream = private_stream(url, self._on_message, self.config, self._on_reconnected)
+        server_clock = self.http.server_clock
+        if server_clock is not None:
+            await server_clock.ensure_fresh()  # the login signs with the venue's clock too
+        stream = private_stream(
+            url,
+            self._on_message,
+            self.config,
+            self._on_reconnected,
+            clock_ms=server_clock.now_ms if server_clock is not None else None,
+        )
         try:
             await self._tasks.start_stream(stream)
         except BaseException:

@@ -145,6 +145,8 @@ class OkxExecutionClient(ExecutionClient):
         if not self.http.signer.has_credentials:
             self.log.warning("%s: no credentials; private stream not opened", VENUE_NAME)
             return
+        if self.http.server_clock is not None:
+            await self.http.server_clock.ensure_fresh()  # the login signs with the venue's clock
         try:
             await self._tasks.start_stream(self.private)  # returns once the login is acknowledged
         except BaseException:

@@ -16,6 +16,7 @@ from tradeport.net import json_codec
 from tradeport.net.backoff import RetryPolicy
 from tradeport.net.http import HttpClient, Params
 from tradeport.net.ratelimit import Quota, RateLimiter
+from tradeport.net.server_time import ServerClock
 
 from tradeport_binance.config import BinanceConfig, resolve_credentials
 from tradeport_binance.constants import VENUE_ID
@@ -62,6 +63,19 @@ class BinanceHttpClient:
                 from tradeport_binance.credential import _now_ms
 
                 signer_kw["clock"] = lambda: _now_ms() + offset
+        #: The venue's clock (``time_sync``): the signer stamps requests with it.
+        self.server_clock: ServerClock | None = None
+        if config.time_sync:
+            from tradeport_binance.credential import _now_ms
+
+            local_ms = signer_kw.get("clock", _now_ms)
+            self.server_clock = ServerClock(
+                self._server_time_ns,
+                local_ns=lambda: local_ms() * 1_000_000,
+                interval=config.time_sync_interval,
+                venue=VENUE_ID,
+            )
+            signer_kw["clock"] = self.server_clock.now_ms
         self.signer = BinanceSigner(
             api_key,
             api_secret,
@@ -82,6 +96,7 @@ class BinanceHttpClient:
             error_parser=parse_binance_error,
             on_response=weight_feeder(self.rate_limiter),
             secrets=(api_key, api_secret),
+            server_clock=self.server_clock,
         )
 
     @property
@@ -120,6 +135,11 @@ class BinanceHttpClient:
     async def http_time(self) -> Any:
         """``GET /api/v3/time``: ``{"serverTime": ms}``."""
         return await self._get(self.paths.time)
+
+    async def _server_time_ns(self) -> int:
+        """The venue's clock from ``http_time``, UNIX ns (for :class:`ServerClock`)."""
+        reply = await self.http_time()
+        return int(reply["serverTime"]) * 1_000_000
 
     async def http_exchange_info(self, symbol: str | None = None) -> Any:
         """``GET /api/v3/exchangeInfo`` (weight 20; futures 1)."""

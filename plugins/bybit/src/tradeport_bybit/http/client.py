@@ -14,6 +14,7 @@ from typing import Any
 from tradeport.net.backoff import RetryPolicy
 from tradeport.net.http import HttpClient, Params
 from tradeport.net.ratelimit import RateLimiter
+from tradeport.net.server_time import ServerClock
 
 from tradeport_bybit.config import BybitConfig
 from tradeport_bybit.constants import VENUE_ID
@@ -44,11 +45,23 @@ class BybitHttpClient:
     ) -> None:
         self.config = config
         offset = config.clock_offset_ms
+        local_ms = (lambda: clock_ms() + offset) if offset else clock_ms
+        signing_ms = local_ms
+        #: The venue's clock (``time_sync``): the signer stamps requests with it.
+        self.server_clock: ServerClock | None = None
+        if config.time_sync:
+            self.server_clock = ServerClock(
+                self._server_time_ns,
+                local_ns=lambda: local_ms() * 1_000_000,
+                interval=config.time_sync_interval,
+                venue=VENUE_ID,
+            )
+            signing_ms = self.server_clock.now_ms
         self.signer = BybitSigner(
             config.api_key,
             config.api_secret,
             recv_window_ms=config.recv_window_ms,
-            clock_ms=(lambda: clock_ms() + offset) if offset else clock_ms,
+            clock_ms=signing_ms,
             venue=VENUE_ID,
         )
         self.http = HttpClient(
@@ -62,7 +75,12 @@ class BybitHttpClient:
             or RetryPolicy(initial=config.http_retry_delay, max_attempts=config.http_max_attempts),
             error_parser=parse_error_response,
             secrets=(config.api_key, config.api_secret),
+            server_clock=self.server_clock,
         )
+
+    async def _server_time_ns(self) -> int:
+        """``GET /v5/market/time`` -> ``timeNano``, UNIX ns (for :class:`ServerClock`)."""
+        return int((await self.http_get_server_time())["timeNano"])
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -73,14 +73,18 @@ def private_stream(
     on_reconnected: Callable[[], Awaitable[None]] | None = None,
     clock_ms: Callable[[], int] | None = None,
 ) -> WebSocketClient:
-    """The private stream: every connection logs in with a fresh ``auth`` signature."""
+    """The private stream: every connection logs in with a fresh ``auth`` signature.
+
+    ``clock_ms`` is the clock to sign with (the REST client's server clock, which includes
+    ``config.clock_offset_ms``); by default the local clock plus that offset.
+    """
     key, secret = config.api_key, config.api_secret
     offset = config.clock_offset_ms
 
     def login() -> dict[str, Any]:
-        now = clock_ms() if clock_ms is not None else time.time_ns() // 1_000_000
+        now = clock_ms() if clock_ms is not None else time.time_ns() // 1_000_000 + offset
         assert key is not None and secret is not None
-        return ws_auth_message(key, secret, now + offset + AUTH_VALIDITY_MS)
+        return ws_auth_message(key, secret, now + AUTH_VALIDITY_MS)
 
     protocol = BybitWsProtocol(login=login, ping_interval=_heartbeat(config), batch_size=10)
     return _client(url, protocol, handler, config, "bybit-private", on_reconnected)

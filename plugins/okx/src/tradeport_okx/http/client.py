@@ -5,11 +5,13 @@ clients, which build parameters here and parse the records.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tradeport.net.backoff import RetryPolicy
 from tradeport.net.http import HttpClient
+from tradeport.net.server_time import ServerClock
 
 from tradeport_okx.config import OkxConfig
 from tradeport_okx.constants import HEADER_SIMULATED, VENUE_NAME
@@ -29,14 +31,33 @@ class OkxHttpClient:
     Writes (orders) are not retried after they may have reached the venue.
     """
 
-    def __init__(self, config: OkxConfig, *, http: HttpClient | None = None) -> None:
+    def __init__(
+        self,
+        config: OkxConfig,
+        *,
+        http: HttpClient | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``clock`` is the local clock in UNIX seconds (tests set it ahead or behind)."""
         self.config = config
         self._closed = False
+        #: The venue's clock (``time_sync``): the signer stamps REST and WS logins with it.
+        self.server_clock: ServerClock | None = None
+        signing_clock, offset = clock, config.clock_offset
+        if config.time_sync:
+            self.server_clock = ServerClock(
+                self._server_time_ns,
+                local_ns=lambda: int((clock() + offset) * 1e9),
+                interval=config.time_sync_interval,
+                venue=VENUE_NAME,
+            )
+            signing_clock, offset = self.server_clock.now_seconds, 0.0
         self.signer = OkxSigner(
             config.api_key,
             config.api_secret,
             config.api_passphrase,
-            clock_offset=config.clock_offset,
+            clock=signing_clock,
+            clock_offset=offset,
         )
         headers = {"Content-Type": "application/json"}
         if config.is_demo:
@@ -52,6 +73,7 @@ class OkxHttpClient:
             ),
             error_parser=parse_error_response,
             secrets=(config.api_key, config.api_secret, config.api_passphrase),
+            server_clock=self.server_clock,
         )
 
     async def aclose(self) -> None:
@@ -78,6 +100,11 @@ class OkxHttpClient:
             "/api/v5/public/instruments",
             [("instType", inst_type), ("instFamily", inst_family), ("instId", inst_id)],
         )
+
+    async def _server_time_ns(self) -> int:
+        """``/api/v5/public/time`` -> ``ts`` (ms), UNIX ns (for :class:`ServerClock`)."""
+        (record,) = await self.http_get_system_time()
+        return int(record["ts"]) * 1_000_000
 
     async def http_get_system_time(self) -> list[dict[str, Any]]:
         """``GET /api/v5/public/time``."""
