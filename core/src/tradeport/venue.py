@@ -32,6 +32,10 @@ def _env_vars(values: Iterable[EnvVar]) -> tuple[EnvVar, ...]:
     return tuple(values)
 
 
+def _venue_ids(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)  # a typed converter: mypy cannot type ``converter=tuple``
+
+
 def _check_name(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if not _NAME.match(value):
         raise ValidationError(
@@ -70,7 +74,7 @@ class VenueSpec:
     #: ``("XCME", "XNAS", ...)``, IB ``("NASDAQ", "NYSE", ...)``); a replay provider of other
     #: plugins' venues names those (``("BINANCE", "OKX")``). Empty: only ``venue_id``.
     #: See "Instrument ids" in :mod:`tradeport.model.instruments`.
-    instrument_venues: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    instrument_venues: tuple[str, ...] = attrs.field(default=(), converter=_venue_ids)
 
     def __attrs_post_init__(self) -> None:
         for value in self.instrument_venues:

@@ -381,3 +381,27 @@ async def test_stream_reads_the_body_as_it_arrives_after_retries() -> None:
             async with http.stream("GET", "/missing"):
                 pass
         assert err.value.http_status == 404
+
+
+@pytest.mark.parametrize("mode", ["fin", "rst"])
+async def test_a_body_cut_off_mid_way_is_a_network_error(mode) -> None:
+    # AbortConnection(partial=...): the head and 1000 body bytes, then the drop.
+    body = bytes(range(256)) * 64
+    partial = Response(status=200, headers={"Content-Type": "application/octet-stream"}, body=body)
+    venue = ScriptedVenue(AbortConnection(mode, partial=partial, body_bytes=1000))
+    async with (
+        LoopbackServer(http=venue) as server,
+        HttpClient(server.http_url, retry=FAST_RETRY) as http,
+    ):
+        received = bytearray()
+
+        async def download() -> None:
+            async with http.stream("GET", "/data") as response:
+                assert response.status_code == 200
+                async for chunk in response.aiter_bytes():
+                    received.extend(chunk)
+
+        with pytest.raises(NetworkError):
+            await download()
+        assert bytes(received) == body[: len(received)] and len(received) <= 1000
+        assert len(venue.requests) == 1  # a failure after the head is not retried

@@ -106,8 +106,16 @@ class AbortConnection(Exception):
 
     ``mode="rst"`` resets it (the client sees a connection reset), ``"fin"`` closes it cleanly
     (the client sees the server hang up without a response).
+
+    With ``partial`` (a response) and ``body_bytes``, the server first sends that response's
+    head and the first ``body_bytes`` bytes of its body, then drops: a download that breaks
+    off mid-body, as a network failure does.
     """
 
-    def __init__(self, mode: DropMode = "rst") -> None:
+    def __init__(
+        self, mode: DropMode = "rst", *, partial: Response | None = None, body_bytes: int = 0
+    ) -> None:
         super().__init__(mode)
         self.mode: DropMode = mode
+        self.partial = partial
+        self.body_bytes = body_bytes

@@ -201,6 +201,12 @@ class LoopbackServer(LoopbackListener):
             try:
                 response = await self._respond(request)
             except AbortConnection as abort:
+                if abort.partial is not None:
+                    # The head and part of the body, then the drop (Content-Length promises
+                    # the whole body, so the client knows it was cut short).
+                    whole = self._encode(h, abort.partial)
+                    cut = len(whole) - len(abort.partial.body) + max(0, abort.body_bytes)
+                    await connection.send(whole[: min(cut, len(whole) - 1)])
                 connection.drop_mode = abort.mode
                 return
             await connection.send(self._encode(h, response))

@@ -1,0 +1,1 @@
+"""The Tardis HTTP API (``https://api.tardis.dev/v1``)."""

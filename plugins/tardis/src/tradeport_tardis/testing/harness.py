@@ -1,0 +1,432 @@
+"""The Tardis conformance harness: the HTTP API on loopback, its data feeds generated from the
+SimulatedExchange in the recorded venues' real raw formats.
+
+* ``/v1/exchanges``, ``/v1/exchanges/{exchange}``: metadata of the mock's exchanges;
+* ``/v1/instruments/{exchange}``: the SimulatedExchange's instruments (Bearer key required, as
+  for the pro plan);
+* ``/v1/data-feeds/{exchange}?from=&offset=&filters=``: one minute of the recording, gzip NDJSON,
+  filtered by channel and symbol; without a key only the first day of a month (else 401).
+
+The recording (:attr:`TardisHarness.feeds`) is filled by :meth:`record_market` (the
+SimulatedExchange trades and moves its book; every event is rendered as the Binance frames the
+venue sends), :meth:`record` (any frame) and :meth:`record_disconnect`; or a whole feed is
+computed minute by minute by a ``minute_source`` (multi-hour feeds in constant memory).
+Faults: :meth:`cut_slices` breaks slice bodies off mid-way (a real FIN/RST after part of the
+body); ``fail_next_requests`` (the MockVenue's) answers with 429/5xx; the FaultProxy refuses
+connections.
+
+Credentials: ``valid`` and ``none`` get the mock's key (a data provider has no trading
+credentials to withhold), ``invalid`` a wrong one; ``api_key=None`` is the free mode.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Final
+
+import anyio
+import attrs
+from tradeport.model.enums import AggressorSide, OrderSide, ProductType
+from tradeport.model.identifiers import InstrumentId
+from tradeport.net import json_codec
+from tradeport.testing import AbortConnection, DropMode, Request, Response
+from tradeport_conformance.harness import Credentials, ProtocolFeatures
+from tradeport_conformance.mock import MockVenue, StreamConnection
+from tradeport_conformance.simulated import (
+    BookUpdated,
+    PublicTrade,
+    SimInstrument,
+    SimulatedExchange,
+)
+
+from tradeport_tardis.constants import NS_PER_MINUTE
+from tradeport_tardis.lines import parse_local_timestamp
+from tradeport_tardis.symbology import instrument_id_for
+from tradeport_tardis.testing import render
+
+__all__ = ["API_KEY", "Line", "TardisHarness", "WRONG_KEY"]
+
+API_KEY: Final = "TD.mock-key-0000000000"
+WRONG_KEY: Final = "TD.wrong-key-000000000"
+#: 2026-11-02T00:00:00Z: a day the free mode does not serve (recordings start here by default).
+DEFAULT_START: Final = 1_793_577_600_000_000_000
+
+#: (sim symbol, Tardis exchange, native symbol, product, base, quote, tick, lot, min qty)
+_INSTRUMENTS: Final = (
+    ("BTCUSDT", "binance", "BTCUSDT", ProductType.SPOT, "BTC", "USDT", "0.01", "0.00001", "0.00001"),
+    ("BNBBTC", "binance", "BNBBTC", ProductType.SPOT, "BNB", "BTC", "0.000001", "0.001", "0.001"),
+    ("ETHUSDT", "binance-futures", "ETHUSDT", ProductType.PERPETUAL, "ETH", "USDT", "0.01",
+     "0.001", "0.001"),
+)  # fmt: skip
+
+
+@attrs.frozen
+class Line:
+    """One recorded line: arrival ns and frame (None: a disconnect marker), with the stream's
+    symbol and channel for the filters."""
+
+    ts: int
+    frame: bytes | None
+    symbol: str = ""
+    channel: str = ""
+
+
+#: ``minute_source(exchange, minute_ns)`` -> the lines of that minute (a computed feed).
+MinuteSource = Callable[[str, int], Sequence[Line]]
+
+
+@attrs.define
+class _Cut:
+    remaining: int
+    mode: DropMode
+    body_bytes: int
+    minute_ns: int | None
+
+
+def _line(ts: int, data: bytes) -> Line:
+    stream = json_codec.loads(data)["stream"]
+    symbol, _, channel = stream.partition("@")
+    return Line(ts, data, symbol, channel.split("@")[0])
+
+
+class TardisHarness(MockVenue):
+    """The mock Tardis API and the conformance controls (see the module docstring)."""
+
+    venue = "tardis"
+    features = ProtocolFeatures(
+        server_control_ping=False,
+        text_ping=False,
+        subscription_refusal=False,
+        close_codes=False,
+    )
+    stream_paths: ClassVar[Sequence[str]] = ()
+
+    def __init__(self) -> None:
+        #: The recording, per Tardis exchange, ordered by arrival time.
+        self.feeds: dict[str, list[Line]] = {"binance": [], "binance-futures": []}
+        self.minute_source: MinuteSource | None = None
+        #: (exchange, minute ns) of every data-feed slice served in full.
+        self.served: list[tuple[str, int]] = []
+        self._cuts: list[_Cut] = []
+        self._holds: dict[tuple[str, int], anyio.Event] = {}
+        self._malformed_instrument = False
+        self._trade_ids = 0
+        self._update_ids = 0
+        super().__init__()
+
+    # -- exchange ---------------------------------------------------------------------------------
+
+    def build_exchange(self) -> SimulatedExchange:
+        """Binance spot BTCUSDT and BNBBTC, the USD-M perpetual ETHUSDT (manual clock)."""
+        sim = SimulatedExchange(seed=22, start_time_ns=DEFAULT_START)
+        for symbol, exchange, native, product, base, quote, tick, lot, min_qty in _INSTRUMENTS:
+            sim.add_instrument(
+                SimInstrument(
+                    symbol=symbol,
+                    product_type=product,
+                    base_asset=base,
+                    quote_asset=quote,
+                    tick_size=Decimal(tick),
+                    lot_size=Decimal(lot),
+                    min_qty=Decimal(min_qty),
+                    meta={"exchange": exchange, "native": native},
+                )
+            )
+        return sim
+
+    def client_config(self, credentials: Credentials = "valid", **overrides: Any) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "base_url_http": self.http_url + "/v1",
+            "exchanges": ["binance", "binance-futures"],
+            "http_retry_delay": 0.05,
+        }
+        # A data provider has no trading credentials to withhold: ``none`` (what the suite's
+        # data scenarios open) gets the key too; the free mode is ``api_key=None``.
+        config["api_key"] = WRONG_KEY if credentials == "invalid" else API_KEY
+        config.update(overrides)
+        return config
+
+    def instrument_id(self, product: ProductType) -> InstrumentId | None:
+        for _, exchange, native, kind, *_ in _INSTRUMENTS:
+            if kind == product:
+                return instrument_id_for(exchange, native)
+        return None
+
+    def sim_symbol(self, instrument_id: InstrumentId) -> tuple[str, str]:
+        """(sim symbol, Tardis exchange) of an instrument id."""
+        for symbol, exchange, native, *_ in _INSTRUMENTS:
+            if instrument_id_for(exchange, native) == instrument_id:
+                return symbol, exchange
+        raise KeyError(f"the mock does not list {instrument_id}")
+
+    @property
+    def secrets(self) -> Sequence[str]:
+        return (API_KEY, WRONG_KEY)
+
+    # -- the recording ----------------------------------------------------------------------------
+
+    def record(self, exchange: str, ts: int, data: bytes) -> None:
+        """Append one frame of ``exchange``'s stream, arrived at ``ts``."""
+        lines = self.feeds.setdefault(exchange, [])
+        line = _line(ts // 100 * 100, data)  # the recorder's resolution: 100 ns
+        if lines and ts < lines[-1].ts:
+            bisect.insort(lines, line, key=lambda x: x.ts)
+        else:
+            lines.append(line)
+
+    def record_disconnect(self, exchange: str, ts: int) -> None:
+        """The recorder lost the exchange at ``ts`` (an empty line in the feed)."""
+        self.feeds.setdefault(exchange, []).append(Line(ts // 100 * 100, None))
+
+    def _render(self, exchange: str, event: Any, ts: int) -> list[bytes]:
+        futures = exchange != "binance"
+        ts_ms = ts // 1_000_000
+        if isinstance(event, PublicTrade):
+            self._trade_ids += 1
+            return [
+                render.trade(
+                    event.symbol, int(event.trade_id) if event.trade_id.isdigit() else
+                    self._trade_ids, event.price, event.quantity, ts_ms,
+                    event.aggressor_side is AggressorSide.SELLER, futures=futures,
+                )
+            ]  # fmt: skip
+        if isinstance(event, BookUpdated):
+            self._update_ids += 1
+            out = []
+            if event.is_snapshot:
+                out.append(render.depth_snapshot(event.symbol, event.sequence, event.bids,
+                                                 event.asks))  # fmt: skip
+            else:
+                out.append(render.depth_update(event.symbol, event.sequence, event.sequence,
+                                               ts_ms, event.bids, event.asks))  # fmt: skip
+            top = self.exchange.book(event.symbol, 1)
+            if top.bids and top.asks:
+                (bid, bid_size), (ask, ask_size) = top.bids[0], top.asks[0]
+                out.append(render.book_ticker(event.symbol, event.sequence, bid, bid_size, ask,
+                                              ask_size))  # fmt: skip
+            return out
+        return []
+
+    def record_market(
+        self, instrument_id: InstrumentId, start_ns: int, minutes: int, *,
+        trades_per_minute: int = 6, book_every: int = 2, disconnect_at_minute: int | None = None,
+    ) -> list[Any]:  # fmt: skip
+        """Drive the SimulatedExchange for ``minutes`` from ``start_ns``: a book snapshot,
+        then per minute ``trades_per_minute`` trades and a book change every ``book_every``
+        trades; every SimEvent is recorded as the frames Binance sends for it. Returns the
+        SimEvents (the truth a replay is checked against)."""
+        symbol, exchange = self.sim_symbol(instrument_id)
+        sim = self.exchange
+        inst = sim.instrument(symbol)
+        assert inst is not None
+        tick, lot = inst.tick_size, inst.lot_size
+        mid = (Decimal(1000) / tick).to_integral_value() * tick
+        truth: list[Any] = []
+        step = NS_PER_MINUTE // (trades_per_minute + 1)
+
+        def emit(events: Sequence[Any], ts: int) -> None:
+            for event in events:
+                if isinstance(event, PublicTrade | BookUpdated):
+                    truth.append(event)
+                    for data in self._render(exchange, event, ts):
+                        self.record(exchange, ts, data)
+                        ts += 1_000  # frames of one event arrive microseconds apart
+
+        sim.advance_time(max(start_ns, sim.now()))
+        emit(sim.set_book(symbol, [(mid - tick, lot * 5)], [(mid + tick, lot * 5)]), start_ns + 500)
+        for minute in range(minutes):
+            base = start_ns + minute * NS_PER_MINUTE
+            if disconnect_at_minute == minute:
+                self.record_disconnect(exchange, base + 100)
+                emit(sim.set_book(symbol, [(mid - tick, lot * 4)], [(mid + tick, lot * 6)]),
+                     base + 200)  # fmt: skip
+            for n in range(trades_per_minute):
+                ts = base + (n + 1) * step
+                if ts > sim.now():  # one clock for every instrument's recording
+                    sim.advance_time(ts)
+                side = AggressorSide.BUYER if n % 2 else AggressorSide.SELLER
+                price = mid + tick * ((n % 3) - 1)
+                emit(sim.trade(symbol, price, lot * (1 + n % 4), side), ts)
+                if n % book_every == 0:
+                    level = mid - tick * (1 + n % 3)
+                    emit(sim.update_level(symbol, OrderSide.BUY, level, lot * (n + 1)), ts + 50_000)
+        return truth
+
+    def lines_of(self, exchange: str, minute_ns: int) -> Sequence[Line]:
+        """The recorded lines of one minute."""
+        if self.minute_source is not None:
+            return self.minute_source(exchange, minute_ns)
+        lines = self.feeds.get(exchange, [])
+        lo = bisect.bisect_left(lines, minute_ns, key=lambda x: x.ts)
+        hi = bisect.bisect_left(lines, minute_ns + NS_PER_MINUTE, key=lambda x: x.ts)
+        return lines[lo:hi]
+
+    # -- controls ---------------------------------------------------------------------------------
+
+    def cut_slices(
+        self, count: int = 1, *, mode: DropMode = "rst", body_bytes: int = 64,
+        minute_ns: int | None = None,
+    ) -> None:  # fmt: skip
+        """Break the next ``count`` data-feed bodies (of ``minute_ns``, or any) off after
+        ``body_bytes`` bytes, with a FIN or an RST."""
+        self._cuts.append(_Cut(count, mode, body_bytes, minute_ns))
+
+    def hold_slice(self, exchange: str, minute_ns: int) -> anyio.Event:
+        """Answer the slice of ``minute_ns`` only once the returned event is set (the slices
+        after it are answered meanwhile: how a slow slice looks to a parallel fetcher)."""
+        event = anyio.Event()
+        self._holds[(exchange, minute_ns)] = event
+        return event
+
+    async def publish_quote(
+        self, instrument_id: InstrumentId, bid: Decimal, ask: Decimal, bid_size: Decimal,
+        ask_size: Decimal,
+    ) -> None:  # fmt: skip
+        """Record a bookTicker frame now (a recording is the mock's market)."""
+        symbol, exchange = self.sim_symbol(instrument_id)
+        self._update_ids += 1
+        self.record(exchange, time.time_ns(),
+                    render.book_ticker(symbol, self._update_ids, bid, bid_size, ask, ask_size))  # fmt: skip
+
+    async def publish_trade(
+        self, instrument_id: InstrumentId, price: Decimal, size: Decimal, aggressor: AggressorSide
+    ) -> str:
+        """Record a trade frame now; returns its trade id."""
+        symbol, exchange = self.sim_symbol(instrument_id)
+        self._trade_ids += 1
+        now = time.time_ns()
+        self.record(exchange, now, render.trade(symbol, self._trade_ids, price, size,
+                                                now // 1_000_000, aggressor is AggressorSide.SELLER,
+                                                futures=exchange != "binance"))  # fmt: skip
+        return str(self._trade_ids)
+
+    def add_malformed_instrument(self) -> None:
+        self._malformed_instrument = True
+
+    # -- the HTTP API -----------------------------------------------------------------------------
+
+    def setup_routes(self) -> None:
+        self.route("GET", "/v1/exchanges", self._exchanges)
+        for exchange in ("binance", "binance-futures"):
+            self.route("GET", f"/v1/exchanges/{exchange}", self._exchange_details)
+            self.route("GET", f"/v1/instruments/{exchange}", self._instruments, signed=True)
+            self.route("GET", f"/v1/data-feeds/{exchange}", self._data_feed)
+
+    async def serve_stream(self, conn: StreamConnection) -> None:  # pragma: no cover
+        raise NotImplementedError("the Tardis HTTP API has no stream")
+
+    def verify_signature(self, request: Request) -> bool:
+        return request.header("authorization") == f"Bearer {API_KEY}"
+
+    def signature_failure_response(self, request: Request) -> Response:
+        return self.error_response(401, message="Invalid API key")
+
+    def error_response(
+        self, status: int, *, venue_code: str | int | None = None, message: str = "",
+        retry_after: float | None = None,
+    ) -> Response:  # fmt: skip
+        # The API documents the statuses, not the body; the mock answers JSON with a code and
+        # a message (the client also takes plain text).
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        body = {"code": venue_code if venue_code is not None else status,
+                "message": message or "error"}  # fmt: skip
+        return Response.json(body, status=status, headers=headers)
+
+    async def _exchanges(self, request: Request) -> Response:
+        return Response.json([
+            {"id": "binance", "name": "Binance Spot", "enabled": True,
+             "availableSince": "2019-03-30T00:00:00.000Z"},
+            {"id": "binance-futures", "name": "Binance USDT Futures", "enabled": True,
+             "availableSince": "2019-11-17T00:00:00.000Z"},
+        ])  # fmt: skip
+
+    async def _exchange_details(self, request: Request) -> Response:
+        exchange = request.path.rsplit("/", 1)[1]
+        symbols = [
+            {"id": native.lower(), "type": kind.value.lower(),
+             "availableSince": "2019-11-17T00:00:00.000Z"}
+            for _, ex, native, kind, *_ in _INSTRUMENTS if ex == exchange
+        ]  # fmt: skip
+        channels = ["trade", "bookTicker", "depth", "depthSnapshot"]
+        if exchange != "binance":
+            channels.append("markPrice")
+        return Response.json({
+            "id": exchange, "name": exchange, "enabled": True,
+            "availableSince": "2019-11-17T00:00:00.000Z",
+            "availableChannels": channels, "availableSymbols": symbols, "incidentReports": [],
+            "datasets": {"formats": ["csv"], "exportedFrom": "2019-11-17T00:00:00.000Z",
+                         "exportedUntil": "2026-12-06T00:00:00.000Z", "symbols": []},
+        })  # fmt: skip
+
+    async def _instruments(self, request: Request) -> Response:
+        exchange = request.path.rsplit("/", 1)[1]
+        records: list[dict[str, Any]] = []
+        for symbol, ex, native, kind, base, quote, *_ in _INSTRUMENTS:
+            if ex != exchange:
+                continue
+            sim = self.exchange.instrument(symbol)
+            assert sim is not None
+            records.append(render.instrument_record(
+                exchange, native, "spot" if kind == ProductType.SPOT else "perpetual", base,
+                quote, sim.tick_size, sim.lot_size, sim.min_qty,
+            ))  # fmt: skip
+        if self._malformed_instrument and records:
+            records.insert(0, {"id": "BROKEN", "exchange": exchange, "type": "spot"})
+        return Response.json(records)
+
+    def _from_ns(self, value: str | None) -> int | None:
+        if not value:
+            return None
+        text = value if "T" in value else value + "T00:00:00.000Z"
+        if not text.endswith("Z"):
+            return None
+        try:
+            return parse_local_timestamp(text.encode())
+        except ValueError:
+            return None
+
+    async def _data_feed(self, request: Request) -> Response:
+        exchange = request.path.rsplit("/", 1)[1]
+        start = self._from_ns(request.param("from"))
+        if start is None:
+            return self.error_response(400, message="Invalid 'from' param, use ISO 8601 format")
+        try:
+            offset = int(request.param("offset") or 0)
+            filters = json_codec.loads(request.param("filters") or "[]")
+        except ValueError:
+            return self.error_response(400, message="Invalid 'offset' or 'filters' param")
+        minute = start // NS_PER_MINUTE * NS_PER_MINUTE + offset * NS_PER_MINUTE
+        hold = self._holds.pop((exchange, minute), None)
+        if hold is not None:
+            await hold.wait()
+        auth = request.header("authorization")
+        if auth is not None and auth != f"Bearer {API_KEY}":
+            return self.error_response(401, message="Invalid API key")
+        day = datetime.fromtimestamp(minute // 1_000_000_000, UTC)
+        if auth is None and day.day != 1:
+            return self.error_response(
+                401, message="API key is required for dates other than the first day of a month"
+            )
+        wanted = {(f["channel"], s) for f in filters for s in f.get("symbols") or ()}
+        channels = {f["channel"] for f in filters if not f.get("symbols")}
+        lines = [
+            (line.ts, line.frame)
+            for line in self.lines_of(exchange, minute)
+            if line.frame is None or not filters or line.channel in channels
+            or (line.channel, line.symbol) in wanted
+        ]  # fmt: skip
+        response = Response(
+            status=200,
+            headers={"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"},
+            body=render.slice_body(lines),
+        )
+        for cut in self._cuts:
+            if cut.remaining > 0 and cut.minute_ns in (None, minute):
+                cut.remaining -= 1
+                raise AbortConnection(cut.mode, partial=response, body_bytes=cut.body_bytes)
+        self.served.append((exchange, minute))
+        return response

@@ -1,0 +1,139 @@
+"""What the mock Tardis API serves, in the recorded venues' real formats.
+
+Raw data feeds hold the frames each venue sent, as Tardis records them: Binance's
+combined-stream envelope ``{"stream": "<symbol>@<channel>", "data": {...}}`` with the payloads of
+Binance's WebSocket documentation (Spot: "WebSocket Streams" - Trade, Individual Symbol Book
+Ticker, Diff. Depth; USD-M futures: "Mark Price Stream"), plus the ``<symbol>@depthSnapshot``
+frames Tardis' recorder adds (``"generated": true``, the data being the REST ``GET depth``
+answer). Each line is ``<arrival, ISO 8601 with 7 fractional digits> <frame>``; an empty line
+is a disconnect marker (HTTP API reference).
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from tradeport.net import json_codec
+
+__all__ = [
+    "book_ticker",
+    "depth_snapshot",
+    "depth_update",
+    "frame",
+    "instrument_record",
+    "local_timestamp",
+    "mark_price",
+    "slice_body",
+    "trade",
+]
+
+
+def local_timestamp(ns: int) -> str:
+    """``2019-07-01T00:03:00.1234567Z``: the recorder's format (100 ns resolution)."""
+    seconds, rest = divmod(ns, 1_000_000_000)
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rest // 100:07d}Z"
+
+
+def _levels(levels: Iterable[tuple[Decimal, Decimal]]) -> list[list[str]]:
+    return [[str(price), str(size)] for price, size in levels]
+
+
+def frame(symbol: str, channel: str, data: dict[str, Any], **extra: Any) -> bytes:
+    """A combined-stream envelope (compact JSON, as Binance sends it)."""
+    return json_codec.dumps_bytes({"stream": f"{symbol.lower()}@{channel}", **extra, "data": data})
+
+
+def trade(
+    symbol: str, trade_id: int, price: Decimal, quantity: Decimal, ts_ms: int, buyer_is_maker: bool,
+    *, futures: bool = False,
+) -> bytes:  # fmt: skip
+    """``<symbol>@trade`` (Spot "Trade Streams"; futures add ``X``, the trade type)."""
+    data: dict[str, Any] = {"e": "trade", "E": ts_ms, "s": symbol, "t": trade_id,
+                            "p": str(price), "q": str(quantity), "T": ts_ms, "m": buyer_is_maker}  # fmt: skip
+    if futures:
+        data["X"] = "MARKET"
+    else:
+        data["M"] = True
+    return frame(symbol, "trade", data)
+
+
+def book_ticker(
+    symbol: str, update_id: int, bid: Decimal, bid_size: Decimal, ask: Decimal, ask_size: Decimal
+) -> bytes:
+    """``<symbol>@bookTicker`` (Spot "Individual Symbol Book Ticker Streams")."""
+    data = {"u": update_id, "s": symbol, "b": str(bid), "B": str(bid_size), "a": str(ask),
+            "A": str(ask_size)}  # fmt: skip
+    return frame(symbol, "bookTicker", data)
+
+
+def depth_update(
+    symbol: str, first_id: int, final_id: int, ts_ms: int,
+    bids: Iterable[tuple[Decimal, Decimal]], asks: Iterable[tuple[Decimal, Decimal]],
+) -> bytes:  # fmt: skip
+    """``<symbol>@depth@100ms`` (Spot "Diff. Depth Stream")."""
+    data = {"e": "depthUpdate", "E": ts_ms, "s": symbol, "U": first_id, "u": final_id,
+            "b": _levels(bids), "a": _levels(asks)}  # fmt: skip
+    return frame(symbol, "depth@100ms", data)
+
+
+def depth_snapshot(
+    symbol: str, last_update_id: int,
+    bids: Iterable[tuple[Decimal, Decimal]], asks: Iterable[tuple[Decimal, Decimal]],
+) -> bytes:  # fmt: skip
+    """``<symbol>@depthSnapshot``: the REST snapshot Tardis' recorder stores in the feed."""
+    data = {"lastUpdateId": last_update_id, "bids": _levels(bids), "asks": _levels(asks)}
+    return frame(symbol, "depthSnapshot", data, generated=True)
+
+
+def mark_price(
+    symbol: str, ts_ms: int, mark: Decimal, index: Decimal, funding_rate: Decimal,
+    next_funding_ms: int,
+) -> bytes:  # fmt: skip
+    """``<symbol>@markPrice@1s`` (USD-M futures "Mark Price Stream")."""
+    data = {"e": "markPriceUpdate", "E": ts_ms, "s": symbol, "p": str(mark), "i": str(index),
+            "P": str(mark), "r": str(funding_rate), "T": next_funding_ms}  # fmt: skip
+    return frame(symbol, "markPrice@1s", data)
+
+
+def slice_body(lines: Sequence[tuple[int, bytes | None]]) -> bytes:
+    """A slice's NDJSON (``None`` frames are disconnect markers), gzip-compressed."""
+    out = bytearray()
+    for ts, data in lines:
+        if data is None:
+            out += b"\n"
+        else:
+            out += local_timestamp(ts).encode() + b" " + data + b"\n"
+    return gzip.compress(bytes(out), compresslevel=1)
+
+
+def instrument_record(
+    exchange: str, native: str, kind: str, base: str, quote: str, tick: Decimal, lot: Decimal,
+    min_amount: Decimal, *, inverse: bool = False, since: str = "2019-11-17T00:00:00.000Z",
+) -> dict[str, Any]:  # fmt: skip
+    """One record of ``/v1/instruments/{exchange}`` (instruments metadata API: the fields of
+    its response format), numbers as JSON floats as the API sends them."""
+    record: dict[str, Any] = {
+        "id": native,
+        "datasetId": native,
+        "exchange": exchange,
+        "baseCurrency": base,
+        "quoteCurrency": quote,
+        "type": kind,
+        "active": True,
+        "availableSince": since,
+        "priceIncrement": float(tick),
+        "amountIncrement": float(lot),
+        "minTradeAmount": float(min_amount),
+        "makerFee": 0.0002,
+        "takerFee": 0.0004,
+    }
+    if kind != "spot":
+        record["inverse"] = inverse
+        record["contractType"] = "inverse_perpetual" if inverse else "linear_perpetual"
+        record["contractMultiplier"] = 1
+    return record
