@@ -397,7 +397,8 @@ def bench_venue(venue: str, frames: int, repeats: int, seed: int) -> list[str]:
             repeated = [kind_frames[0]] * min(len(kind_frames), 20_000)
             # Interleaved: floor, tradeport (fresh memos), peers, then the repeated frame.
             keep(("orjson", kind), time_frames(orjson.loads, kind_frames))
-            decoding._SHARED.clear()
+            decoding._SHARED.clear()  # fresh memos: a new process, as far as parsing goes
+            decoding._BY_OBJECT.clear()
             keep(("tradeport", kind), time_frames(HANDLERS[venue](instruments), kind_frames))
             for name, fn in peers.items():
                 keep((name, kind), time_frames(fn, kind_frames))

@@ -154,6 +154,37 @@ def test_decoder_for_shares_one_decoder_per_instrument_value() -> None:
     other = decoding_module.decoder_for(finer)
     assert other is not first and other.price_precision == 3
     assert other.price("1.5") == Price("1.500")
+    # An equal instrument object (a reload) shares the decoder and its memos.
+    assert decoding_module.decoder_for(attrs.evolve(PAIR)) is first
+
+
+def test_decoder_for_an_instrument_object_survives_registry_turnover(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(decoding_module, "_SHARED_MAX", 2)
+    instruments = [
+        attrs.evolve(PAIR, price_precision=p, price_increment=Price.from_raw(1, p))
+        for p in (3, 4, 5, 6)
+    ]
+    decoders = [decoding_module.decoder_for(inst) for inst in instruments]
+    # The registries start over when full: a decoder handed out again is still the one for
+    # that instrument (its precision), never another object's.
+    for inst, _ in zip(instruments, decoders, strict=True):
+        assert decoding_module.decoder_for(inst).price_precision == inst.price_precision
+    assert len(decoding_module._BY_OBJECT) <= 2 and len(decoding_module._SHARED) <= 2
+
+
+@pytest.mark.parametrize("memo_size", [0, 1, 3])
+def test_memo_never_grows_past_its_size(memo_size: int) -> None:
+    decoder = InstrumentDecoder(PAIR, memo_size=memo_size)
+    for cents in range(10):
+        text = f"1.{cents:02d}"
+        assert decoder.price(text) == Price(text)
+        assert decoder.size(f"0.0000{cents}") == Quantity(f"0.0000{cents}")
+        assert len(decoder.prices) <= memo_size and len(decoder.sizes) <= memo_size
+    # Off means nothing kept; on keeps the latest strings (the memo starts over when full).
+    assert (len(decoder.prices) > 0) is (memo_size > 0)
+    assert decoder.prices.get("1.09", None) == (Price("1.09") if memo_size else None)
 
 
 trade_ids = st.integers(min_value=0, max_value=2**63).map(str)
@@ -281,3 +312,13 @@ def test_unbuilt_batch_is_the_same_value_everywhere() -> None:
     assert from_dict(OrderBookDeltas, to_dict(fresh())) == expected
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         fresh().deltas = ()  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("bad", ["", " 12", "12 ", 12])
+def test_trade_tick_checks_the_trade_id_as_trade_id_does(bad: object) -> None:
+    decoder = InstrumentDecoder(PAIR)
+    with pytest.raises(ValidationError, match="TradeId"):
+        decoder.trade_tick("1.00", "0.1", AggressorSide.BUYER, bad, 1, 2)  # type: ignore[arg-type]
+    assert decoder.trade_tick("1.00", "0.1", AggressorSide.BUYER, "a-1", 1, 2).trade_id == TradeId(
+        "a-1"
+    )

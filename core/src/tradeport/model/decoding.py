@@ -89,27 +89,35 @@ class InstrumentDecoder:
         self.sizes: dict[str, Quantity] = {}
         self.memo_size = memo_size
 
+    # The miss path is inlined (no helper call): on a live feed most sizes and many prices are
+    # new strings, and a parse plus two calls was most of a quote's cost
+    # (bench/bench_parse_streams.py).
+
     def price(self, text: str) -> Price:
         """``text`` as a Price at the instrument's precision (memoized)."""
-        value = self.prices.get(text)
+        memo = self.prices
+        value = memo.get(text)
         if value is None:
             value = _parse_price(text, self.price_precision)
-            self._remember(self.prices, text, value)
+            if len(memo) >= self.memo_size:
+                memo.clear()
+                if not self.memo_size:
+                    return value
+            memo[text] = value
         return value
 
     def size(self, text: str) -> Quantity:
         """``text`` as a Quantity at the instrument's precision (memoized)."""
-        value = self.sizes.get(text)
+        memo = self.sizes
+        value = memo.get(text)
         if value is None:
             value = _parse_qty(text, self.size_precision)
-            self._remember(self.sizes, text, value)
-        return value
-
-    def _remember(self, memo: dict[str, Any], text: str, value: Any) -> None:
-        if len(memo) >= self.memo_size:
-            memo.clear()
-        if self.memo_size:
+            if len(memo) >= self.memo_size:
+                memo.clear()
+                if not self.memo_size:
+                    return value
             memo[text] = value
+        return value
 
     # The two builders below inline what QuoteTick.trusted / TradeTick.trusted /
     # TradeId.trusted do (see tradeport.model.data): at a few hundred ns per message, the calls
@@ -124,8 +132,13 @@ class InstrumentDecoder:
         ts_event: int,
         ts_init: int,
     ) -> TradeTick:
-        """A TradeTick from the venue's decimal strings (memoized) and a ``trade_id`` that is a
-        non-empty str without surrounding whitespace (``str()`` of the venue's int id)."""
+        """A TradeTick from the venue's decimal strings (memoized) and its ``trade_id`` string
+        (``str()`` of an int id), checked as :class:`TradeId` checks it."""
+        if trade_id.__class__ is not str or (
+            not trade_id.isalnum()
+            and (not trade_id or trade_id[0].isspace() or trade_id[-1].isspace())
+        ):
+            trade_id = TradeId(trade_id).value  # raises, naming the field and the value
         price_value = self.prices.get(price)
         if price_value is None:
             price_value = self.price(price)
@@ -225,6 +238,10 @@ class InstrumentDecoder:
 #: Decoders handed out by :func:`decoder_for`, per instrument (bounded: see there).
 _SHARED: dict[Instrument, InstrumentDecoder] = {}
 _SHARED_MAX = 10_000
+#: The same decoders by ``id()`` of the instrument object a parser passes (with the object, so
+#: the id cannot be reused while listed): hashing an attrs instrument hashes every field, which
+#: cost more than the whole parse of a quote.
+_BY_OBJECT: dict[int, tuple[Instrument, InstrumentDecoder]] = {}
 
 
 def decoder_for(instrument: Instrument) -> InstrumentDecoder:
@@ -235,9 +252,16 @@ def decoder_for(instrument: Instrument) -> InstrumentDecoder:
     decoder. The registry starts over when it holds ``10_000`` instruments (a venue's
     instrument list is far smaller; reloads are what fill it).
     """
+    entry = _BY_OBJECT.get(id(instrument))
+    if entry is not None and entry[0] is instrument:
+        return entry[1]
     decoder = _SHARED.get(instrument)
     if decoder is None:
         if len(_SHARED) >= _SHARED_MAX:
             _SHARED.clear()
+            _BY_OBJECT.clear()
         decoder = _SHARED[instrument] = InstrumentDecoder(instrument)
+    if len(_BY_OBJECT) >= _SHARED_MAX:
+        _BY_OBJECT.clear()
+    _BY_OBJECT[id(instrument)] = (instrument, decoder)
     return decoder

@@ -19,7 +19,7 @@ from tradeport.model.data import (
     QuoteTick,
     TradeTick,
 )
-from tradeport.model.identifiers import TradeId
+from tradeport.model.decoding import decoder_for
 from tradeport.model.instruments import Instrument
 from tradeport.model.numbers import Price
 
@@ -47,16 +47,13 @@ def parse_ws_trades(
     message: Mapping[str, Any], instrument: Instrument, ts_init: int
 ) -> list[TradeTick]:
     """A ``publicTrade.{symbol}`` message (one or more trades, ``S`` is the taker side)."""
-    iid = instrument.id
-    make_price = instrument.make_price
-    make_qty = instrument.make_qty
+    trade_tick = decoder_for(instrument).trade_tick
     return [
-        TradeTick(
-            iid,
-            make_price(item["p"]),
-            make_qty(item["v"]),
+        trade_tick(
+            item["p"],
+            item["v"],
             AGGRESSOR_FROM_VENUE[item["S"]],
-            TradeId(item["i"]),
+            item["i"],
             item["T"] * MS,
             ts_init,
         )
@@ -95,17 +92,12 @@ def parse_ws_quote(
         return None
     bid_price, bid_size = bids[0]
     ask_price, ask_size = asks[0]
-    if Decimal(bid_size) == 0 or Decimal(ask_size) == 0:
-        return None
-    return QuoteTick(
-        instrument.id,
-        instrument.make_price(bid_price),
-        instrument.make_price(ask_price),
-        instrument.make_qty(bid_size),
-        instrument.make_qty(ask_size),
-        int(message["ts"]) * MS,
-        ts_init,
+    quote = decoder_for(instrument).quote_tick(
+        bid_price, ask_price, bid_size, ask_size, int(message["ts"]) * MS, ts_init
     )
+    if not quote.bid_size.raw or not quote.ask_size.raw:
+        return None
+    return quote
 
 
 class TickerState:

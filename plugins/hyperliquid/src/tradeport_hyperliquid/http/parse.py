@@ -266,12 +266,11 @@ def parse_trade_tick(
 ) -> TradeTick:
     """A ``trades`` item (``{"coin", "side", "px", "sz", "hash", "time", "tid", "users"}``);
     ``side`` is the aggressor's and ``tid`` the trade id."""
-    return TradeTick(
-        instrument.id,
-        instrument.make_price(record["px"]),
-        instrument.make_qty(record["sz"]),
+    return decoder_for(instrument).trade_tick(
+        record["px"],
+        record["sz"],
         AGGRESSOR_FROM_VENUE[record["side"]],
-        TradeId(str(record["tid"])),
+        str(record["tid"]),
         int(record["time"]) * MS,
         _now() if ts_init is None else ts_init,
     )
@@ -285,12 +284,11 @@ def parse_quote_tick(
     bid, ask = record["bbo"]
     if not bid or not ask:
         return None
-    return QuoteTick(
-        instrument.id,
-        instrument.make_price(bid["px"]),
-        instrument.make_price(ask["px"]),
-        instrument.make_qty(bid["sz"]),
-        instrument.make_qty(ask["sz"]),
+    return decoder_for(instrument).quote_tick(
+        bid["px"],
+        ask["px"],
+        bid["sz"],
+        ask["sz"],
         int(record["time"]) * MS,
         _now() if ts_init is None else ts_init,
     )

@@ -19,6 +19,7 @@ from tradeport.model.data import (
     QuoteTick,
     TradeTick,
 )
+from tradeport.model.decoding import decoder_for
 from tradeport.model.enums import (
     AccountType,
     BarAggregation,
@@ -221,25 +222,18 @@ def parse_quote_from_ticker(
     bid, ask = record.get("bidPx"), record.get("askPx")
     if not bid or not ask:
         return None
-    return QuoteTick(
-        instrument.id,
-        instrument.make_price(bid),
-        instrument.make_price(ask),
-        instrument.make_qty(record["bidSz"]),
-        instrument.make_qty(record["askSz"]),
-        ms_to_ns(record["ts"]),
-        ts_init,
+    return decoder_for(instrument).quote_tick(
+        bid, ask, record["bidSz"], record["askSz"], ms_to_ns(record["ts"]), ts_init
     )
 
 
 def parse_trade_tick(record: dict[str, Any], instrument: Instrument, ts_init: int) -> TradeTick:
     """A trades item (``/market/trades``, ``trades`` channel): ``side`` is the taker's."""
-    return TradeTick(
-        instrument.id,
-        instrument.make_price(record["px"]),
-        instrument.make_qty(record["sz"]),
+    return decoder_for(instrument).trade_tick(
+        record["px"],
+        record["sz"],
         AGGRESSOR_FROM_TRADE_SIDE[record["side"]],
-        TradeId(record["tradeId"]),
+        record["tradeId"],
         ms_to_ns(record["ts"]),
         ts_init,
     )

@@ -65,12 +65,7 @@ def parse_quote_from_book(
     bids, asks = record.get("bids"), record.get("asks")
     if not bids or not asks:
         return None
-    return QuoteTick(
-        instrument.id,
-        instrument.make_price(bids[0][0]),
-        instrument.make_price(asks[0][0]),
-        instrument.make_qty(bids[0][1]),
-        instrument.make_qty(asks[0][1]),
-        ms_to_ns(record.get("ts")),
-        ts_init,
+    bid, ask = bids[0], asks[0]
+    return decoder_for(instrument).quote_tick(
+        bid[0], ask[0], bid[1], ask[1], ms_to_ns(record.get("ts")), ts_init
     )
