@@ -492,14 +492,15 @@ class StreamSession(anyio.AsyncContextManagerMixin):
                         raw,
                     )
                     continue
-            if classified.kind is data_kind:
+            if classified.kind is data_kind or classified.carries_data:
                 counters.data_messages += 1
                 try:
                     await handler(message)
                 except Exception:
                     counters.handler_errors += 1
                     logger.exception("%s: message handler failed", self.name)
-                continue
+                if classified.kind is data_kind:
+                    continue
             await self._on_control(session, classified)
 
     async def _on_control(self, session: StreamConnection, classified: Classified) -> None:

@@ -110,6 +110,9 @@ class Classified:
     message: str | None = None
     #: For ``PING`` and ``REPLY``: the payload to send back (str/bytes sent as is, anything else as JSON).
     reply: Any = None
+    #: For ``ACK``: the reply also carries data (dYdX's ``subscribed`` message is the book
+    #: snapshot), so it is routed to the handler as well, before the ack completes.
+    carries_data: bool = False
 
 
 # Shared instances for the hot path: classifying a data message allocates nothing.
