@@ -1,0 +1,385 @@
+"""The dYdX market data client: indexer WebSocket subscriptions and indexer REST history.
+
+One indexer connection carries every subscription; each ``subscribe_*`` returns once the
+indexer answered ``subscribed`` (an ``error`` raises
+:class:`~tradeport.errors.SubscriptionError`).
+
+Books (``v4_orderbook``, batched): the ``subscribed`` message is the snapshot, then
+``channel_batch_data`` carries level changes (size 0 deletes). The indexer gives books no
+sequence numbers, so the book is resynchronised (unsubscribed and subscribed again, which
+brings a fresh snapshot) when
+
+* it crosses (best bid >= best ask: the indexer's books are known to cross when it lags, and a
+  crossed book is never passed on as valid), or
+* the connection's ``message_id`` skips a number (a message was lost), or
+* the connection was replaced (every subscription is replayed by the core and snapshots
+  arrive again).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+from tradeport.book import BookSynchronizer, DeltaBatch, OrderBook
+from tradeport.clients import DataClient, EventSink, InstrumentProvider, Reconnected
+from tradeport.clients.background import BackgroundTasks
+from tradeport.errors import TradeportError
+from tradeport.model.data import OrderBookDeltas, TradeTick
+from tradeport.model.enums import BookType
+from tradeport.model.identifiers import InstrumentId
+from tradeport.model.instruments import Instrument
+from tradeport.net import Heartbeat, ReconnectPolicy, WebSocketClient
+
+from tradeport_dydx.config import DydxConfig
+from tradeport_dydx.constants import CAPABILITIES, VENUE_ID
+from tradeport_dydx.http.client import MAX_TRADES_LIMIT, DydxIndexerClient
+from tradeport_dydx.http.parse import book_deltas, iso_to_ns, parse_trade_tick
+from tradeport_dydx.symbology import instrument_id_of, ticker_of
+from tradeport_dydx.urls import indexer_ws_url
+from tradeport_dydx.websocket.messages import ORDERBOOK, TRADES, DydxIndexerProtocol, topic_of
+
+__all__ = ["DydxDataClient", "InOrder"]
+
+
+class InOrder:
+    """Book messages carry no sequence: each gets the connection's ``message_id``; they apply
+    in arrival order (losses are caught by the connection-wide message_id check instead)."""
+
+    def is_stale(self, last_sequence: int, batch: DeltaBatch) -> bool:
+        """Never: message ids restart with each connection, after a fresh snapshot."""
+        return False
+
+    def starts_after_snapshot(self, snapshot_sequence: int, batch: DeltaBatch) -> bool:
+        """Every update after the snapshot continues it."""
+        return True
+
+    def continues(self, last_sequence: int, batch: DeltaBatch) -> bool:
+        """Every update continues the one before."""
+        return True
+
+
+class _BookFeed:
+    def __init__(self, sync: BookSynchronizer) -> None:
+        self.sync = sync
+        self.scope = anyio.CancelScope()
+        self.resyncing = False
+
+
+class DydxDataClient(DataClient):
+    """Streams dYdX market data and answers historical requests (see the module docs)."""
+
+    def __init__(
+        self,
+        config: DydxConfig,
+        *,
+        instruments: InstrumentProvider | None = None,
+        events: EventSink | None = None,
+    ) -> None:
+        super().__init__(
+            VENUE_ID, config, instruments=instruments, capabilities=CAPABILITIES, events=events
+        )
+        self.config: DydxConfig = config
+        self.http = DydxIndexerClient(config)
+        self._tasks = BackgroundTasks(self.log, f"{VENUE_ID} data client")
+        self._stream: WebSocketClient | None = None
+        self._protocol: DydxIndexerProtocol | None = None
+        self._feeds: dict[InstrumentId, _BookFeed] = {}
+        #: Book resyncs, by reason (observation for tests and logs).
+        self.resyncs: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.venue})"
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Open the REST pool and the indexer stream (returns once connected)."""
+        if self._stream is not None:
+            return
+        config = self.config
+        await self.http.open()
+        await self._tasks.open()
+        self._protocol = DydxIndexerProtocol(on_gap=self._on_gap)
+        self._stream = WebSocketClient(
+            indexer_ws_url(config),
+            self._protocol,
+            self._on_message,
+            venue=VENUE_ID,
+            name=f"{VENUE_ID} indexer stream",
+            connect_timeout=config.ws_connect_timeout,
+            # The indexer pings every 30 s (control frames, answered by the core); it has no
+            # text ping, and the client needs no pings of its own.
+            heartbeat=Heartbeat(ping_interval=None, ping_timeout=None, text_ping_interval=None),
+            idle_timeout=config.ws_idle_timeout,
+            reconnect=ReconnectPolicy(
+                initial=config.reconnect_delay_initial,
+                max=config.reconnect_delay_max,
+                max_attempts=config.reconnect_max_attempts,
+            ),
+            max_message_size=config.ws_max_message_size,
+            ack_timeout=config.ws_reply_timeout,
+            login_timeout=config.ws_reply_timeout,
+            on_reconnected=self._on_reconnected,
+        )
+        try:
+            await self._tasks.start_stream(self._stream)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self.disconnect()
+            raise
+
+    async def disconnect(self) -> None:
+        """Close the stream and the REST pool; local books are dropped."""
+        if self._stream is not None:
+            self._stream.close()
+        await self._tasks.close()
+        self._stream = None
+        self._feeds.clear()
+        self.books.clear()
+        await self.http.aclose()
+
+    def _require_stream(self) -> WebSocketClient:
+        if self._stream is None:
+            raise TradeportError(f"{VENUE_ID}: call connect() before subscribing")
+        if self._tasks.stream_error is not None:
+            raise self._tasks.stream_error
+        return self._stream
+
+    def _instrument(self, instrument_id: InstrumentId) -> Instrument | None:
+        return self.instruments.find(instrument_id) if self.instruments is not None else None
+
+    async def _on_reconnected(self) -> None:
+        # The replayed subscriptions bring fresh snapshots; deltas until then are buffered.
+        for feed in self._feeds.values():
+            feed.sync.reset()
+        await self.emit(Reconnected(VENUE_ID, "public", time.time_ns()))
+
+    # -- subscriptions -------------------------------------------------------------------------
+
+    async def subscribe_trades(self, instrument_id: InstrumentId) -> None:
+        """Public trades (``v4_trades``; the initial contents, recent history, are not events)."""
+        await self._require_stream().subscribe([topic_of(TRADES, ticker_of(instrument_id))])
+
+    async def unsubscribe_trades(self, instrument_id: InstrumentId) -> None:
+        """Stop trades."""
+        await self._require_stream().unsubscribe([topic_of(TRADES, ticker_of(instrument_id))])
+
+    async def subscribe_book_deltas(
+        self, instrument_id: InstrumentId, depth: int | None = None
+    ) -> None:
+        """A local L2 book (``self.book(instrument_id)``) plus OrderBookDeltas events: the
+        snapshot, then every change. The indexer streams the full depth (``depth`` is not
+        applied)."""
+        stream = self._require_stream()
+        if instrument_id not in self._feeds:
+            book = OrderBook(instrument_id, BookType.L2_MBP)
+            sync = BookSynchronizer(
+                book, None, InOrder(), on_deltas=self.emit, on_resync=self._on_resync
+            )
+            feed = self._feeds[instrument_id] = _BookFeed(sync)
+            self.books[instrument_id] = book
+            self._tasks.start_soon(self._run_book, feed, name=f"book sync {instrument_id}")
+        try:
+            await stream.subscribe([topic_of(ORDERBOOK, ticker_of(instrument_id))])
+        except BaseException:
+            self._drop_book(instrument_id)
+            raise
+
+    async def unsubscribe_book_deltas(self, instrument_id: InstrumentId) -> None:
+        """Stop the book; the local book is dropped."""
+        self._drop_book(instrument_id)
+        await self._require_stream().unsubscribe([topic_of(ORDERBOOK, ticker_of(instrument_id))])
+
+    async def _run_book(self, feed: _BookFeed) -> None:
+        with feed.scope:
+            await feed.sync.run()
+
+    def _drop_book(self, instrument_id: InstrumentId) -> None:
+        feed = self._feeds.pop(instrument_id, None)
+        if feed is not None:
+            feed.scope.cancel()
+        self.books.pop(instrument_id, None)
+
+    async def _on_resync(self, reason: str) -> None:
+        self.log.info("%s: resynchronising a book: %s", VENUE_ID, reason)
+
+    def _resync(self, instrument_id: InstrumentId, reason: str) -> None:
+        """Forget the book and subscribe again for a new snapshot (in the background: the
+        reader that called us must keep reading for the acks)."""
+        feed = self._feeds.get(instrument_id)
+        if feed is None or feed.resyncing:
+            return
+        self.resyncs[reason] = self.resyncs.get(reason, 0) + 1
+        self.log.warning(
+            "%s: book %s: %s; subscribing again for a new snapshot", VENUE_ID, instrument_id, reason
+        )
+        feed.resyncing = True
+        feed.sync.reset()
+        self._tasks.start_soon(
+            self._resubscribe, instrument_id, feed, name=f"book resync {instrument_id}"
+        )
+
+    async def _resubscribe(self, instrument_id: InstrumentId, feed: _BookFeed) -> None:
+        topic = topic_of(ORDERBOOK, ticker_of(instrument_id))
+        try:
+            stream = self._require_stream()
+            await stream.unsubscribe([topic])
+            if self._feeds.get(instrument_id) is feed:
+                await stream.subscribe([topic])
+        except TradeportError as exc:
+            # A drop meanwhile: the reconnect replays the subscription and brings a snapshot.
+            self.log.warning("%s: book %s resubscribe failed: %s", VENUE_ID, instrument_id, exc)
+        finally:
+            feed.resyncing = False
+
+    def _on_gap(self, expected: int, got: int) -> None:
+        for instrument_id in list(self._feeds):
+            self._resync(
+                instrument_id, f"message_id {got} after {expected - 1}: a message was lost"
+            )
+
+    # -- stream messages -----------------------------------------------------------------------
+
+    async def _on_message(self, message: Any) -> None:
+        channel = message.get("channel")
+        if channel == TRADES:
+            await self._on_trades(message)
+        elif channel == ORDERBOOK:
+            await self._on_book(message)
+        else:
+            self.log.debug("%s: message on an unhandled channel %s", VENUE_ID, channel)
+
+    async def _on_trades(self, message: Any) -> None:
+        if message.get("type") == "subscribed":
+            return
+        instrument_id = instrument_id_of(str(message["id"]))
+        instrument = self._instrument(instrument_id)
+        ts_init = time.time_ns()
+        contents = message["contents"]
+        batches = contents if isinstance(contents, list) else [contents]
+        # The indexer lists a message's trades newest first; events go out oldest first.
+        records = [r for batch in batches for r in batch.get("trades") or ()]
+        for record in reversed(records):
+            await self.emit(parse_trade_tick(record, instrument_id, instrument, ts_init))
+
+    async def _on_book(self, message: Any) -> None:
+        instrument_id = instrument_id_of(str(message["id"]))
+        feed = self._feeds.get(instrument_id)
+        if feed is None:  # unsubscribed a moment ago
+            return
+        snapshot = message.get("type") == "subscribed"
+        if feed.resyncing and not snapshot:
+            return  # updates of the book being replaced
+        instrument = self._instrument(instrument_id)
+        sequence = int(message.get("message_id") or 0)
+        ts = time.time_ns()
+        contents = message.get("contents") or {}
+        parts = contents if isinstance(contents, list) else [contents]
+        for part in parts:
+            deltas = book_deltas(
+                part,
+                instrument_id,
+                instrument,
+                snapshot=snapshot,
+                sequence=sequence,
+                ts_event=ts,
+                ts_init=ts,
+            )
+            if deltas is None and snapshot:  # an empty book is still a snapshot
+                deltas = OrderBookDeltas(
+                    instrument_id, (_empty_snapshot(instrument_id, sequence, ts),)
+                )
+            if deltas is not None:
+                await feed.sync.push(DeltaBatch.trusted(deltas, sequence, sequence))
+            snapshot = False
+        if feed.sync.book.is_crossed():
+            self._resync(instrument_id, "the book crossed")
+
+    # -- requests ------------------------------------------------------------------------------
+
+    async def request_instruments(self) -> list[Instrument]:
+        """Every instrument (through the session's provider, which keeps them)."""
+        if self.instruments is None:
+            raise TradeportError(f"{VENUE_ID}: the data client has no instrument provider")
+        return await self.instruments.load_all()
+
+    async def request_book_snapshot(
+        self, instrument_id: InstrumentId, depth: int | None = None
+    ) -> OrderBookDeltas:
+        """The indexer's book now (``/v4/orderbooks/perpetualMarket/{ticker}``), as snapshot
+        deltas; ``depth`` keeps that many levels per side."""
+        body = await self.http.http_get_orderbook(ticker_of(instrument_id))
+        if depth is not None:
+            body = {"bids": body.get("bids", [])[:depth], "asks": body.get("asks", [])[:depth]}
+        ts = time.time_ns()
+        deltas = book_deltas(
+            body,
+            instrument_id,
+            self._instrument(instrument_id),
+            snapshot=True,
+            sequence=0,
+            ts_event=ts,
+            ts_init=ts,
+        )
+        assert deltas is not None  # a snapshot has at least its CLEAR
+        return deltas
+
+    async def request_trades(
+        self,
+        instrument_id: InstrumentId,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        limit: int | None = None,
+    ) -> list[TradeTick]:
+        """Public trades (``/v4/trades/perpetualMarket/{ticker}``), oldest first. The indexer
+        pages backwards from ``createdBeforeOrAt``; pages are followed until ``start_ns`` (or
+        ``limit`` trades) is reached."""
+        ticker = ticker_of(instrument_id)
+        instrument = self._instrument(instrument_id)
+        before: str | None = _iso(end_ns) if end_ns is not None else None
+        out: list[TradeTick] = []
+        seen: set[str] = set()
+        ts_init = time.time_ns()
+        async with self.http.session():
+            while True:
+                page_limit = (
+                    MAX_TRADES_LIMIT if limit is None else min(MAX_TRADES_LIMIT, limit - len(out))
+                )
+                body = await self.http.http_get_trades(
+                    ticker, limit=page_limit, created_before_or_at=before
+                )
+                records = body.get("trades") or []
+                fresh = [r for r in records if str(r["id"]) not in seen]
+                done = False
+                for record in fresh:
+                    seen.add(str(record["id"]))
+                    ts = iso_to_ns(record["createdAt"])
+                    if start_ns is not None and ts < start_ns:
+                        done = True
+                        break
+                    out.append(parse_trade_tick(record, instrument_id, instrument, ts_init))
+                    if limit is not None and len(out) >= limit:
+                        done = True
+                        break
+                if done or not fresh or len(records) < page_limit or start_ns is None:
+                    break
+                before = records[-1]["createdAt"]
+        out.sort(key=lambda t: t.ts_event)
+        return out
+
+
+def _empty_snapshot(instrument_id: InstrumentId, sequence: int, ts: int) -> Any:
+    from tradeport.model.data import OrderBookDelta, RecordFlag
+
+    return OrderBookDelta.clear(
+        instrument_id, sequence, ts, ts, int(RecordFlag.F_SNAPSHOT) | int(RecordFlag.F_LAST)
+    )
+
+
+def _iso(ns: int) -> str:
+    from datetime import UTC, datetime
+
+    stamp = datetime.fromtimestamp(ns / 1e9, tz=UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"

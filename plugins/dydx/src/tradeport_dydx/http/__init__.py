@@ -1,0 +1,1 @@
+"""The dYdX indexer REST client and its parsers."""

@@ -1,0 +1,1 @@
+"""The dYdX indexer WebSocket: protocol and message parsers."""

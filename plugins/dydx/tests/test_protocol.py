@@ -1,0 +1,118 @@
+"""The indexer WebSocket protocol and parsers on the documented payloads."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from tradeport.model.enums import AggressorSide, BookAction
+from tradeport.model.identifiers import InstrumentId
+from tradeport.net.ws_protocol import MessageKind, SubscriptionAction
+from tradeport_dydx.http.parse import book_deltas, iso_to_ns, parse_trade_tick
+from tradeport_dydx.websocket.messages import DydxIndexerProtocol
+
+MESSAGES = json.loads((Path(__file__).parent / "test_data" / "ws_messages.json").read_text())
+BTC = InstrumentId.from_str("BTC-USD.DYDX")
+
+
+def test_subscribe_messages() -> None:
+    protocol = DydxIndexerProtocol()
+    book, trades = protocol.subscribe_messages(["v4_orderbook:BTC-USD", "v4_trades:BTC-USD"])
+    assert book.payload == {
+        "type": "subscribe",
+        "channel": "v4_orderbook",
+        "id": "BTC-USD",
+        "batched": True,
+    }
+    assert trades.payload == {"type": "subscribe", "channel": "v4_trades", "id": "BTC-USD"}
+    (un,) = protocol.unsubscribe_messages(["v4_trades:BTC-USD"])
+    assert un.payload == {"type": "unsubscribe", "channel": "v4_trades", "id": "BTC-USD"}
+
+
+def test_classification() -> None:
+    protocol = DydxIndexerProtocol()
+    assert protocol.classify(MESSAGES["connected"]).kind is MessageKind.IGNORE
+    protocol.subscribe_messages(["v4_orderbook:BTC-USD"])
+    ack = protocol.classify(MESSAGES["orderbook_subscribed"])
+    assert (ack.kind, ack.topics, ack.action, ack.carries_data) == (
+        MessageKind.ACK,
+        ("v4_orderbook:BTC-USD",),
+        SubscriptionAction.SUBSCRIBE,
+        True,
+    )
+    assert protocol.classify(MESSAGES["orderbook_update"]).kind is MessageKind.DATA
+    assert protocol.classify(MESSAGES["orderbook_batch"]).kind is MessageKind.DATA
+    assert protocol.classify(MESSAGES["trades_update"]).kind is MessageKind.DATA
+    un = protocol.classify(MESSAGES["unsubscribed"])
+    assert (un.kind, un.topics, un.action) == (
+        MessageKind.ACK,
+        ("v4_trades:BTC-USD",),
+        SubscriptionAction.UNSUBSCRIBE,
+    )
+
+
+def test_error_refuses_the_oldest_waiting_subscribe() -> None:
+    protocol = DydxIndexerProtocol()
+    protocol.subscribe_messages(["v4_nope:BTC-USD", "v4_trades:BTC-USD"])
+    refusal = protocol.classify({**MESSAGES["error"], "message_id": 1})
+    assert (refusal.kind, refusal.topics) == (MessageKind.REFUSAL, ("v4_nope:BTC-USD",))
+    assert "not a valid channel" in (refusal.message or "")
+    # Nothing waits any more: a later error is a plain venue error.
+    protocol.classify(
+        {"type": "subscribed", "channel": "v4_trades", "id": "BTC-USD", "message_id": 2}
+    )
+    assert protocol.classify({**MESSAGES["error"], "message_id": 3}).kind is MessageKind.ERROR
+
+
+def test_message_id_gap_is_reported() -> None:
+    gaps: list[tuple[int, int]] = []
+    protocol = DydxIndexerProtocol(on_gap=lambda expected, got: gaps.append((expected, got)))
+    for name in ("connected", "orderbook_subscribed", "orderbook_update"):
+        protocol.classify(MESSAGES[name])
+    assert gaps == []
+    protocol.classify(MESSAGES["trades_update"])  # message_id 4 after 2: 3 was lost
+    assert gaps == [(3, 4)] and protocol.gaps == 1
+
+
+def test_book_snapshot_and_update() -> None:
+    snap = book_deltas(
+        MESSAGES["orderbook_subscribed"]["contents"],
+        BTC,
+        None,
+        snapshot=True,
+        sequence=1,
+        ts_event=5,
+        ts_init=6,
+    )
+    assert snap is not None and snap.is_snapshot
+    assert snap.deltas[0].action is BookAction.CLEAR
+    assert len(snap.deltas) == 7
+    update = book_deltas(
+        MESSAGES["orderbook_update"]["contents"],
+        BTC,
+        None,
+        snapshot=False,
+        sequence=2,
+        ts_event=5,
+        ts_init=6,
+    )
+    assert update is not None and not update.is_snapshot
+    actions = [(d.action, str(d.order.price), str(d.order.size)) for d in update.deltas if d.order]
+    assert actions == [
+        (BookAction.UPDATE, "43240", "2"),
+        (BookAction.UPDATE, "43238", "1.5"),
+        (BookAction.DELETE, "43250", "0"),
+        (BookAction.UPDATE, "43252", "3"),
+    ]
+
+
+def test_trade_tick() -> None:
+    record = MESSAGES["trades_update"]["contents"]["trades"][0]
+    tick = parse_trade_tick(record, BTC, None, 7)
+    assert tick.aggressor_side is AggressorSide.BUYER
+    assert str(tick.trade_id) == "03f89a550000000200000002"
+    assert tick.price.as_decimal() == Decimal("89942") and tick.size.as_decimal() == Decimal(
+        "0.0001"
+    )
+    assert tick.ts_event == iso_to_ns("2025-12-08T16:11:30.590Z") == 1765210290590000000
