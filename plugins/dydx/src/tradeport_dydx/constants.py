@@ -25,8 +25,8 @@ VENUE_ID: Final = "DYDX"
 QUOTE_CURRENCY: Final = "USD"
 QUOTE_ATOMIC_RESOLUTION: Final = -6
 #: A short-term order's good-til-block may lie at most this many blocks after the current
-#: height (``ShortBlockWindow`` of the clob module; the SDK defaults to 20).
-SHORT_TERM_BLOCK_WINDOW: Final = 20
+#: height (``ShortBlockWindow`` in v4-chain x/clob/types: 40 now, 20 in older releases).
+SHORT_TERM_BLOCK_WINDOW: Final = 40
 #: Long-term and conditional orders live at most 95 days (good-til-block-time).
 MAX_STATEFUL_ORDER_SECONDS: Final = 95 * 24 * 3600
 
