@@ -15,8 +15,10 @@ Speaks what the indexer does on the wire:
   every message carries the connection's ``connection_id`` and its next ``message_id``.
   The indexer's pings are WebSocket control frames.
 
-Not modelled yet: the validator (transactions) and the private channels; the plugin declares no
-execution.
+The node (``/cosmos/...``, the validator's REST gateway) is :class:`ValidatorStub` on the same
+loopback server; it knows the test wallet's account (number 7). Not modelled yet: matching
+transactions' orders and reporting them through the private indexer channels; the plugin
+declares no execution.
 """
 
 from __future__ import annotations
@@ -39,8 +41,16 @@ from tradeport_conformance.simulated import PublicTrade, SimInstrument, Simulate
 
 from tradeport_dydx.constants import QUOTE_ATOMIC_RESOLUTION
 from tradeport_dydx.symbology import instrument_id_of
+from tradeport_dydx.testing.validator import ValidatorStub
 
-__all__ = ["DydxHarness", "MARKETS"]
+__all__ = [
+    "DydxHarness",
+    "MARKETS",
+    "CHAIN_ID",
+    "TEST_MNEMONIC",
+    "TEST_PRIVATE_KEY",
+    "TEST_ACCOUNT_NUMBER",
+]
 
 #: ticker -> (clobPairId, atomicResolution, quantumConversionExponent, stepBaseQuantums,
 #: subticksPerTick, initial/maintenance margin fraction): the live BTC-USD and ETH-USD values.
@@ -56,6 +66,9 @@ TEST_MNEMONIC: Final = (
     "shallow confirm south green cup rain drill monkey method tongue fence"
 )
 TEST_PRIVATE_KEY: Final = "0a7ff605269ed00853a425beda719da038a11792f6dddf31c087b2988b4dc8fe"
+#: The mock chain and the wallet's account there.
+CHAIN_ID: Final = "dydx-testnet-4"
+TEST_ACCOUNT_NUMBER: Final = 7
 
 
 def _text(value: Decimal) -> str:
@@ -123,7 +136,18 @@ class DydxHarness(MockVenue):
             t: ({}, {}) for t in MARKETS
         }
         self._malformed = False
+        #: The node: REST gateway of a validator on the same loopback server.
+        self.validator = ValidatorStub(CHAIN_ID)
+        from tradeport_dydx.chain.keys import DydxKey
+
+        self.validator.add_account(DydxKey.from_hex(TEST_PRIVATE_KEY).address, TEST_ACCOUNT_NUMBER)
         super().__init__()
+
+    async def __aenter__(self) -> DydxHarness:
+        await super().__aenter__()
+        assert self._task_group is not None
+        self._task_group.start_soon(self.validator.run_blocks)
+        return self
 
     # -- exchange -------------------------------------------------------------------------------
 
@@ -154,6 +178,7 @@ class DydxHarness(MockVenue):
             "base_url_http": self.http_url,
             "base_url_ws": self.ws_url + "/v4/ws",
             "network": "testnet",
+            "node_url": self.http_url,
             "reconnect_delay_initial": 0.05,
             "reconnect_delay_max": 1.0,
             "http_retry_delay": 0.05,
@@ -194,6 +219,7 @@ class DydxHarness(MockVenue):
         return True
 
     def setup_routes(self) -> None:
+        self.validator.install(self)
         self.route("GET", "/v4/perpetualMarkets", self._markets)
         for ticker in MARKETS:
             self.route("GET", f"/v4/orderbooks/perpetualMarket/{ticker}", self._orderbook)
