@@ -1,0 +1,228 @@
+"""End to end from the socket: realistic Binance frames through open_venue's event stream.
+
+The loopback Binance mock venue (tradeport_binance.testing.BinanceHarness) serves the session:
+``open_venue`` loads its instruments over HTTP and subscribes to trades and quotes of its symbol
+over its WebSocket; then the mock writes frames of the realistic stream (bench/streams.py: the
+BTCUSDT trade and bookTicker frames, every one distinct, combined-stream format) straight into
+that connection. They go through the real WebSocketClient, the plugin's protocol and parser and
+the session's bounded event stream to a consumer ``async for event in venue.events()``.
+
+The baseline is a bare httpx-ws loop on the same mock: it sends the same SUBSCRIBE, then
+``orjson.loads(await ws.receive_text())`` per frame, nothing else. Interleaved, same process:
+
+* throughput: N frames written as fast as the socket takes them (pre-encoded, many frames per
+  write, so the server is not the limit); events/s from the first event to the Nth;
+* latency: frames at a fixed rate (default 5,000/s, absolute schedule); receipt time at the
+  consumer minus the time the frame was written (same clock); p50 and p99.
+
+Depth is left out: the session's book needs a REST snapshot whose update ids the mock's book
+sets, which the generated depth frames cannot follow (bench_parse_streams.py times depth).
+
+    python bench/bench_e2e.py [--frames 30000] [--rate 5000] [--rounds 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import anyio
+import orjson
+import wsproto
+import wsproto.connection
+import wsproto.events
+from httpx_ws import aconnect_ws
+from tradeport.model.data import QuoteTick, TradeTick
+from tradeport.session import open_venue
+from tradeport_binance.testing import BinanceHarness
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import streams  # bench/streams.py, beside this script
+
+SYMBOL = "BTCUSDT"
+
+
+def frames_for(harness: BinanceHarness, count: int) -> list[bytes]:
+    """``count`` distinct trade/bookTicker frames of the realistic stream's BTCUSDT."""
+    out: list[bytes] = []
+    # BTCUSDT trades and quotes are about a sixth of the stream; the default reuses the 200k one.
+    total = 200_000 if count <= 30_000 else count * 8
+    if count <= 3_000:
+        total = 30_000  # --quick: a small stream, generated in a second
+    for kind, frame in streams.load("binance", total):
+        if kind != "depth" and frame.startswith(b'{"stream":"btcusdt@'):
+            out.append(_on_mock_grid(frame))
+            if len(out) == count:
+                return out
+    raise RuntimeError(f"the stream has only {len(out)} BTCUSDT frames, not {count}")
+
+
+def _on_mock_grid(frame: bytes) -> bytes:
+    """The frame with its sizes on the mock's BTCUSDT step (0.001; the stream's is finer)."""
+    message = orjson.loads(frame)
+    data = message["data"]
+    for key in ("q", "B", "A"):
+        if key in data:
+            data[key] = f"{max(Decimal(data[key]), Decimal('0.001')):.3f}00000"
+    return orjson.dumps(message)
+
+
+def ws_frame(payload: bytes) -> bytes:
+    """One unmasked server text frame, as a venue writes it."""
+    return wsproto.connection.Connection(wsproto.ConnectionType.SERVER).send(
+        wsproto.events.TextMessage(data=payload.decode())
+    )
+
+
+class Pusher:
+    """Writes frames into the mock's connection that holds the subscriptions."""
+
+    def __init__(self, harness: BinanceHarness, frames: list[bytes]) -> None:
+        self.harness = harness
+        self.encoded = [ws_frame(f) for f in frames]
+        self.sent_at: list[int] = []
+
+    def connection(self) -> Any:
+        for conn in self.harness.streams:
+            if any(t.startswith(SYMBOL.lower()) for t in conn.topics):
+                return conn
+        raise RuntimeError("no subscribed stream connection")
+
+    async def burst(self) -> None:
+        ws = self.connection().ws
+        for start in range(0, len(self.encoded), 200):
+            await ws.send_raw(b"".join(self.encoded[start : start + 200]))
+
+    async def paced(self, rate: float) -> None:
+        ws = self.connection().ws
+        interval = 1.0 / rate
+        self.sent_at = []
+        begin = time.perf_counter()
+        for i, frame in enumerate(self.encoded):
+            delay = begin + i * interval - time.perf_counter()
+            if delay > 0:
+                await anyio.sleep(delay)
+            self.sent_at.append(time.perf_counter_ns())
+            await ws.send_raw(frame)
+
+
+class Consumer:
+    """Counts events in order; records receipt times."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.received_at: list[int] = []
+        self.first = self.last = 0.0
+
+    def seen(self) -> None:
+        now = time.perf_counter_ns()
+        if not self.received_at:
+            self.first = now / 1e9
+        self.received_at.append(now)
+        if len(self.received_at) == self.count:
+            self.last = now / 1e9
+
+
+async def run_session(harness: BinanceHarness, pusher: Pusher, rate: float | None) -> Consumer:
+    consumer = Consumer(len(pusher.encoded))
+    async with open_venue("binance", harness.client_config("none")) as venue:
+        await venue.instruments.load_all()
+        iid = next(i.id for i in await venue.instruments.load_all() if i.raw_symbol.value == SYMBOL)
+        await venue.data.subscribe_trades(iid)
+        await venue.data.subscribe_quotes(iid)
+        async with anyio.create_task_group() as group:
+            group.start_soon(
+                pusher.burst if rate is None else pusher.paced, *(() if rate is None else (rate,))
+            )
+            async for event in venue.events():
+                if event.__class__ is TradeTick or event.__class__ is QuoteTick:
+                    consumer.seen()
+                    if len(consumer.received_at) == consumer.count:
+                        break
+    return consumer
+
+
+async def run_bare(harness: BinanceHarness, pusher: Pusher, rate: float | None) -> Consumer:
+    consumer = Consumer(len(pusher.encoded))
+    loads = orjson.loads
+    async with aconnect_ws(harness.ws_url + "/stream", keepalive_ping_interval_seconds=None) as ws:
+        topics = [f"{SYMBOL.lower()}@trade", f"{SYMBOL.lower()}@bookTicker"]
+        await ws.send_text(
+            orjson.dumps({"method": "SUBSCRIBE", "params": topics, "id": 1}).decode()
+        )
+        loads(await ws.receive_text())  # the ack
+        async with anyio.create_task_group() as group:
+            group.start_soon(
+                pusher.burst if rate is None else pusher.paced, *(() if rate is None else (rate,))
+            )
+            while len(consumer.received_at) < consumer.count:
+                loads(await ws.receive_text())
+                consumer.seen()
+    return consumer
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def main_async(frames: int, paced: int, rate: float, rounds: int) -> None:
+    deadline = 30 + frames / 500 + paced / rate * 2
+    logging.getLogger("tradeport").setLevel(logging.ERROR)
+    runners = {"bare httpx-ws+orjson": run_bare, "tradeport session": run_session}
+    throughput: dict[str, list[float]] = {n: [] for n in runners}
+    p50: dict[str, list[float]] = {n: [] for n in runners}
+    p99: dict[str, list[float]] = {n: [] for n in runners}
+    async with BinanceHarness() as harness:
+        burst_frames = frames_for(harness, frames)
+        paced_frames = burst_frames[:paced]
+        for _ in range(rounds):
+            for name, runner in runners.items():  # interleaved: drift hits both alike
+                with anyio.fail_after(deadline):
+                    consumer = await runner(harness, Pusher(harness, burst_frames), None)
+                throughput[name].append(frames / (consumer.last - consumer.first))
+                pusher = Pusher(harness, paced_frames)
+                with anyio.fail_after(deadline):
+                    consumer = await runner(harness, pusher, rate)
+                lat = [
+                    (r - s) / 1000
+                    for r, s in zip(consumer.received_at, pusher.sent_at, strict=True)
+                ]
+                p50[name].append(percentile(lat, 0.50))
+                p99[name].append(percentile(lat, 0.99))
+    base = "bare httpx-ws+orjson"
+    print(
+        f"binance e2e: burst {frames} frames, paced {paced} at {rate:.0f}/s, {rounds} rounds "
+        "(best events/s, median of rounds' p50/p99)"
+    )
+    print(f"{'consumer':<22}{'events/s':>11}{'x bare':>8}{'p50 us':>9}{'p99 us':>9}")
+    for name in runners:
+        best = max(throughput[name])
+        print(
+            f"{name:<22}{best:>11.0f}{best / max(throughput[base]):>8.2f}"
+            f"{statistics.median(p50[name]):>9.0f}{statistics.median(p99[name]):>9.0f}"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--frames", type=int, default=30_000)
+    ap.add_argument("--paced", type=int, default=10_000, help="frames of the fixed-rate run")
+    ap.add_argument("--rate", type=float, default=5_000.0)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--backend", default="asyncio", choices=["asyncio", "trio"])
+    ap.add_argument("--quick", action="store_true", help="one round of 3,000 / 1,000 frames")
+    args = ap.parse_args()
+    if args.quick:
+        args.frames, args.paced, args.rounds = 3_000, 1_000, 1
+    anyio.run(main_async, args.frames, args.paced, args.rate, args.rounds, backend=args.backend)
+
+
+if __name__ == "__main__":
+    main()
