@@ -9,13 +9,19 @@ delta costs a dict operation and, only when a level appears or disappears, one i
 buffered while a snapshot is fetched, batches not newer than the snapshot are dropped, the
 first applied batch must continue the snapshot and each later one the batch before it (rules
 supplied by the venue as a :class:`SequencePolicy`), a gap or a failed checksum triggers a
-resync. It uses anyio only, so it runs on asyncio and trio.
+resync. Venues without sequence numbers (Kraken, Polymarket's book hash) use
+:class:`ChecksumOnly`: continuity is the venue's checksum after each message. ``max_depth``
+truncates the book to the depth a venue maintains (levels that fall out of it get no delete).
+:func:`crc32` and :func:`sha1_hex` are the hashes venue checksums are made of. It uses anyio
+only, so it runs on asyncio and trio.
 """
 
 from __future__ import annotations
 
 import decimal
+import hashlib
 import logging
+import zlib
 from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -41,6 +47,10 @@ __all__ = [
     "LinkedPrevious",
     "BookSyncStats",
     "BookSynchronizer",
+    "ChecksumOnly",
+    "crc32",
+    "plain_decimal",
+    "sha1_hex",
 ]
 
 log = logging.getLogger(__name__)
@@ -281,6 +291,35 @@ class OrderBook:
         self._bid_keys.clear()
         self._ask_keys.clear()
         self._orders.clear()
+
+    def truncate(self, depth: int) -> int:
+        """Keep the best ``depth`` levels of each side; returns how many levels were removed.
+
+        For venues that maintain a book of a fixed depth and send no delete for a level that
+        falls out of it (Kraken: "truncate your book to the subscribed depth").
+        """
+        if depth < 0:
+            raise ValidationError("depth", depth, "must not be negative")
+        removed = 0
+        bid_keys, ask_keys = self._bid_keys, self._ask_keys
+        if len(bid_keys) > depth:  # best bid is the last key: drop from the front
+            cut = len(bid_keys) - depth
+            for key in bid_keys[:cut]:
+                self._drop_level(self._bids, key, True)
+            del bid_keys[:cut]
+            removed += cut
+        if len(ask_keys) > depth:  # best ask is the first key: drop from the back
+            for key in ask_keys[depth:]:
+                self._drop_level(self._asks, key, False)
+            removed += len(ask_keys) - depth
+            del ask_keys[depth:]
+        return removed
+
+    def _drop_level(self, levels: dict[int, Any], key: int, is_bid: bool) -> None:
+        level = levels.pop(key)
+        if self.book_type is BookType.L3_MBO:
+            for order_id in level:
+                self._orders.pop(order_id, None)
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -570,6 +609,65 @@ class LinkedPrevious:
         return batch.previous_sequence == last_sequence
 
 
+@attrs.frozen
+class ChecksumOnly:
+    """No sequence numbers: continuity is the venue's checksum after each message.
+
+    For Kraken (CRC32 of the top 10 levels), Polymarket (a SHA-1 book hash) and OKX once its
+    sequence fields are gone. Every batch continues the book; the synchronizer requires a
+    ``checksum`` check and resyncs when a batch's checksum does not match. Batches carry
+    sequence 0 (``DeltaBatch(deltas, 0, 0, checksum=...)``). With a REST ``fetch_snapshot``,
+    batches buffered before the snapshot cannot be placed relative to it and are dropped
+    (the next checksum tells whether the snapshot already had them).
+    """
+
+    #: Read by the synchronizer: no sequence to order buffered batches by.
+    sequenced = False
+
+    def is_stale(self, last_sequence: int, batch: DeltaBatch) -> bool:
+        """Never stale: there is no sequence to compare."""
+        return False
+
+    def starts_after_snapshot(self, snapshot_sequence: int, batch: DeltaBatch) -> bool:
+        """Always: the checksum after the batch is the check."""
+        return True
+
+    def continues(self, last_sequence: int, batch: DeltaBatch) -> bool:
+        """Always: the checksum after the batch is the check."""
+        return True
+
+
+def crc32(data: str | bytes, *, signed: bool = False) -> int:
+    """CRC-32 (IEEE, zlib's) of ``data`` (str as UTF-8): unsigned (Kraken), or as a signed
+    32-bit integer with ``signed=True`` (OKX, Bitfinex).
+
+    >>> crc32("123456789"), crc32("123456789", signed=True)
+    (3421780262, -873187034)
+    """
+    value = zlib.crc32(data.encode() if isinstance(data, str) else data)
+    return value - (1 << 32) if signed and value >= (1 << 31) else value
+
+
+def sha1_hex(data: str | bytes) -> str:
+    """SHA-1 of ``data`` (str as UTF-8), lowercase hex (Polymarket's book ``hash``).
+
+    >>> sha1_hex("abc")
+    'a9993e364706816aba3e25717850c26c9cd0d89d'
+    """
+    return hashlib.sha1(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def plain_decimal(value: object) -> str:
+    """A price or size as plain decimal text without trailing zeros (``"3366"``, ``"0.5"``),
+    the form most checksum strings use (OKX)."""
+    text = str(value)
+    if "E" in text or "e" in text:
+        text = format(Decimal(text), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
 @attrs.define
 class BookSyncStats:
     """Counters of a :class:`BookSynchronizer`."""
@@ -610,12 +708,20 @@ class BookSynchronizer:
     or a checksum failure the book is marked unsynced, ``on_resync`` is awaited with the
     reason, and a new snapshot is fetched.
 
-    Venues that send the snapshot on the stream (OKX) pass ``fetch_snapshot=None``: a pushed
-    batch flagged ``F_SNAPSHOT`` is the snapshot, and ``on_resync`` is where the plugin
-    resubscribes to get a new one.
+    Venues that send the snapshot on the stream (OKX, Bybit, Kraken) pass
+    ``fetch_snapshot=None``: a pushed batch flagged ``F_SNAPSHOT`` is the snapshot, and
+    ``on_resync`` asks the venue for a new one. ``on_resync`` is awaited on the task that
+    called :meth:`push`, which is usually the stream's reading task: it must not wait for
+    anything that task reads (a subscription ack). Request the fresh snapshot with
+    :meth:`StreamSession.resubscribe <tradeport.net.StreamSession.resubscribe>`, which only
+    sends (unsubscribe, then subscribe) and returns; the acks and the new snapshot are read
+    afterwards as usual. Never ``await session.subscribe(...)`` / ``unsubscribe(...)`` there:
+    they wait for acks and would stall the stream until ``ack_timeout``.
 
     Applied snapshots and batches are handed to ``on_deltas`` in order. ``checksum`` is called
-    with the book and the venue's checksum after each batch that carries one.
+    with the book and the venue's checksum after each batch that carries one. ``max_depth``
+    truncates the book to that many levels per side after every snapshot and batch (before
+    the checksum is checked).
     """
 
     def __init__(
@@ -630,6 +736,7 @@ class BookSynchronizer:
         max_buffered: int = 10_000,
         retry_delay: float = 0.5,
         max_retry_delay: float = 10.0,
+        max_depth: int | None = None,
     ) -> None:
         """See the class docstring. ``retry_delay`` (doubling up to ``max_retry_delay``) is
         the pause before refetching after a failed fetch or a snapshot that did not connect
@@ -637,7 +744,14 @@ class BookSynchronizer:
         discarded when full)."""
         if max_buffered < 1:
             raise ValidationError("max_buffered", max_buffered, "must be at least 1")
+        if max_depth is not None and max_depth < 1:
+            raise ValidationError("max_depth", max_depth, "must be at least 1")
+        if checksum is None and not getattr(policy, "sequenced", True):
+            raise ValidationError(
+                "checksum", None, "is required by a policy without sequence numbers (ChecksumOnly)"
+            )
         self.book = book
+        self.max_depth = max_depth
         self.policy = policy
         self.stats = BookSyncStats()
         self._fetch = fetch_snapshot
@@ -768,6 +882,12 @@ class BookSynchronizer:
         generation = self._generation
         self.book.clear()
         self.book.apply_deltas(snapshot)
+        if self.max_depth is not None:
+            self.book.truncate(self.max_depth)
+        if not getattr(self.policy, "sequenced", True):
+            # No sequence to place buffered batches against the snapshot: it is the truth.
+            self.stats.dropped_stale += len(self._buffer)
+            self._buffer.clear()
         self.stats.snapshots += 1
         self._last_sequence = sequence
         self._awaiting_first = True
@@ -812,6 +932,8 @@ class BookSynchronizer:
             return False
         if batch.deltas is not None:
             self.book.apply_deltas(batch.deltas)
+            if self.max_depth is not None:
+                self.book.truncate(self.max_depth)
         self._last_sequence = batch.last_sequence
         self._awaiting_first = False
         self.stats.applied += 1

@@ -688,6 +688,44 @@ class StreamSession(anyio.AsyncContextManagerMixin):
         if not await self._wait_for(lambda: self._book.unsubscribe_settled(on_venue)):
             logger.warning("%s: no unsubscribe ack for %s", self.name, on_venue)
 
+    async def resubscribe(self, topics: Iterable[str]) -> list[str]:
+        """Ask the venue for ``topics`` again (unsubscribe, then subscribe, sent back to back)
+        without waiting for any ack: the way to get a fresh snapshot for a book that lost sync.
+
+        Safe to await from the handler and from ``BookSynchronizer.on_resync`` (they run on
+        the reading task, which must keep reading for acks to arrive): this only sends, the
+        acks and the new snapshot are read afterwards as usual and the topics go from
+        ``PENDING`` back to ``ACTIVE``. Only topics that are ``ACTIVE`` or ``PENDING`` are
+        resubscribed (returned); while not connected nothing is sent, since the next
+        connection's replay subscribes them afresh anyway.
+        """
+        wanted = [
+            t
+            for t in dict.fromkeys(topics)
+            if self._book.status(t) in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PENDING)
+        ]
+        session = self._session
+        if not wanted or session is None or not self._ready:
+            return []
+        private = {t: self.protocol.is_private(t) for t in wanted}
+        on_venue = self._book.drop(wanted, self._connection_no)
+        try:
+            if on_venue:
+                unsubscribe = self.protocol.unsubscribe_messages(on_venue)
+                self._book.mark_sent(
+                    unsubscribe, acked=not self.protocol.acknowledges_subscriptions
+                )
+                for request in unsubscribe:
+                    await self._send(session, request.payload)
+            self._book.want(wanted, private)
+            await self._send_unsent(session)
+        except TransportError as error:  # the replay on the next connection subscribes them
+            self._book.want(wanted, private)
+            logger.info("%s: resubscribe deferred to the next connection: %s", self.name, error)
+            return []
+        logger.info("%s: resubscribed %s", self.name, wanted)
+        return wanted
+
     async def wait_reconnected(self, previous: int | None = None) -> int:
         """Wait until a reconnection completes (login and resubscription done).
 
