@@ -4,6 +4,7 @@ SimulatedExchange as Binance frames, replayed through the Binance plugin's frame
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import anyio
@@ -266,3 +267,50 @@ async def test_an_instrument_must_be_known_and_a_venue_without_parser_is_named()
                               _subs(other.id, ("TRADES",)), [other])  # fmt: skip
             assert isinstance(err.value.__cause__, UnknownFrameParser)
             assert venue in str(err.value.__cause__)
+
+
+async def test_memory_stays_flat_over_a_multi_hour_feed() -> None:
+    """Six times the range, about the same peak: slices are held max_parallel at a time and
+    events are parsed as they are taken (figures: bench/bench_tardis_replay.py)."""
+    import tracemalloc
+
+    from tradeport_tardis.testing.harness import Line
+    from tradeport_tardis.testing.render import trade
+
+    def minute(exchange: str, minute_ns: int) -> list[Line]:
+        base = (minute_ns - DEFAULT_START) // NS_PER_MINUTE * 30
+        return [
+            Line(ts := minute_ns + (i + 1) * 1_000_000_000, trade("BTCUSDT", base + i,
+                 Decimal("1000.01"), Decimal("0.001"), ts // 1_000_000, i % 2 == 0),
+                 "btcusdt", "trade")
+            for i in range(30)
+        ]  # fmt: skip
+
+    async def peak(minutes: int) -> int:
+        async with TardisHarness() as harness:
+            harness.minute_source = minute
+            instruments = await _instruments(harness)
+
+            def forget(_: Any) -> None:  # the mock's request logs are not the replay's memory
+                harness.server.requests.clear()
+                harness._recorded.clear()
+                harness.served.clear()
+
+            tracemalloc.start()
+            try:
+                count = 0
+                with anyio.fail_after(120):
+                    async with open_replay(
+                        "tardis", harness.client_config(), DEFAULT_START,
+                        DEFAULT_START + minutes * NS_PER_MINUTE, subscriptions=_subs(SPOT),
+                        instruments=instruments, on_progress=forget, progress_every=30,
+                    ) as replay:  # fmt: skip
+                        async for _ in replay.events():
+                            count += 1
+                assert count == minutes * 30
+                return tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+    short, long = await peak(20), await peak(120)  # two hours
+    assert long < short * 1.5, f"peak grew from {short} to {long} bytes"

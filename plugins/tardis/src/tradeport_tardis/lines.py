@@ -36,7 +36,7 @@ def parse_local_timestamp(stamp: bytes) -> int:
             )  # fmt: skip
         except ValueError:
             raise ValidationError("local timestamp", stamp[:40], "is not a date") from None
-        if len(_SECOND_CACHE) > 4096:  # one per recorded second: keep the cache small
+        if len(_SECOND_CACHE) >= 128:  # a slice spans 60 seconds: keep the cache small
             _SECOND_CACHE.clear()
         _SECOND_CACHE[head] = seconds
     fraction = stamp[20:-1] if stamp[19:20] == b"." else b""

@@ -109,6 +109,9 @@ class TardisHarness(MockVenue):
         #: The recording, per Tardis exchange, ordered by arrival time.
         self.feeds: dict[str, list[Line]] = {"binance": [], "binance-futures": []}
         self.minute_source: MinuteSource | None = None
+        #: Rendered slice bodies by (exchange, minute, filters) when not None (benchmarks: the
+        #: mock's rendering then stays out of the replay's time).
+        self.body_cache: dict[tuple[str, int, str], bytes] | None = None
         #: (exchange, minute ns) of every data-feed slice served in full.
         self.served: list[tuple[str, int]] = []
         self._cuts: list[_Cut] = []
@@ -389,6 +392,20 @@ class TardisHarness(MockVenue):
         except ValueError:
             return None
 
+    def _slice(self, exchange: str, minute: int, filters: list[dict[str, Any]]) -> bytes:
+        """One minute of ``exchange``'s recording, filtered, as the gzip NDJSON body."""
+        wanted = {(f["channel"], s) for f in filters for s in f.get("symbols") or ()}
+        channels = {f["channel"] for f in filters if not f.get("symbols")}
+        lines = [
+            (line.ts, line.frame)
+            for line in self.lines_of(exchange, minute)
+            if line.frame is None
+            or not filters
+            or line.channel in channels
+            or (line.channel, line.symbol) in wanted
+        ]
+        return render.slice_body(lines)
+
     async def _data_feed(self, request: Request) -> Response:
         exchange = request.path.rsplit("/", 1)[1]
         start = self._from_ns(request.param("from"))
@@ -411,18 +428,15 @@ class TardisHarness(MockVenue):
             return self.error_response(
                 401, message="API key is required for dates other than the first day of a month"
             )
-        wanted = {(f["channel"], s) for f in filters for s in f.get("symbols") or ()}
-        channels = {f["channel"] for f in filters if not f.get("symbols")}
-        lines = [
-            (line.ts, line.frame)
-            for line in self.lines_of(exchange, minute)
-            if line.frame is None or not filters or line.channel in channels
-            or (line.channel, line.symbol) in wanted
-        ]  # fmt: skip
+        key = (exchange, minute, request.param("filters") or "")
+        cached = self.body_cache.get(key) if self.body_cache is not None else None
+        body = cached if cached is not None else self._slice(exchange, minute, filters)
+        if self.body_cache is not None:
+            self.body_cache[key] = body
         response = Response(
             status=200,
             headers={"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"},
-            body=render.slice_body(lines),
+            body=body,
         )
         for cut in self._cuts:
             if cut.remaining > 0 and cut.minute_ns in (None, minute):
