@@ -17,13 +17,23 @@ CAPABILITIES = Capabilities(
     data_only=True,
     products=["SPOT", "PERPETUAL"],
     history=["INSTRUMENTS"],
-    replay=["TRADES", "QUOTES", "BOOK_DELTAS", "MARK_PRICES", "INDEX_PRICES", "FUNDING_RATES"],
+    replay=[
+        "TRADES",
+        "QUOTES",
+        "BOOK_DELTAS",
+        "BARS",
+        "MARK_PRICES",
+        "INDEX_PRICES",
+        "FUNDING_RATES",
+    ],
     notes=(
         "a replay provider: no order entry (declared data_only)",
         "raw replay parses each recorded venue's frames with that venue's plugin "
         "(tradeport_register_frame_parsers): Binance today; OKX, Bybit and BitMEX offer no "
         "frame parser yet",
         "replays are ordered by ts_init (Tardis' local arrival timestamps)",
+        "normalized replay (params={'normalized': True}) through a tardis-machine; BARS only "
+        "there (trade_bar), the raw feeds record no bars",
         "no live data client: live data comes from the venue plugins",
     ),
 )

@@ -1,10 +1,15 @@
-"""Tardis' own event: the recorder's disconnect."""
+"""Tardis' own events: the recorder's disconnect, and normalized data the core has no type for."""
 
 from __future__ import annotations
 
-import attrs
+from decimal import Decimal
 
-__all__ = ["Disconnect"]
+import attrs
+from tradeport.model.enums import OrderSide
+from tradeport.model.identifiers import InstrumentId
+from tradeport.model.numbers import Price, Quantity
+
+__all__ = ["Disconnect", "Liquidation", "OpenInterestUpdate"]
 
 
 @attrs.frozen(kw_only=True)
@@ -22,5 +27,30 @@ class Disconnect:
     venue: str
     #: The Tardis exchange id (``binance-futures``).
     exchange: str
+    ts_event: int
+    ts_init: int
+
+
+@attrs.frozen(kw_only=True)
+class Liquidation:
+    """A forced liquidation (tardis-machine ``liquidation``): ``side`` BUY means a short
+    position was liquidated, SELL a long one."""
+
+    instrument_id: InstrumentId
+    price: Price
+    size: Quantity
+    side: OrderSide
+    liquidation_id: str | None
+    ts_event: int
+    ts_init: int
+
+
+@attrs.frozen(kw_only=True)
+class OpenInterestUpdate:
+    """A derivative's open interest (tardis-machine ``derivative_ticker.openInterest``), in the
+    venue's contract units."""
+
+    instrument_id: InstrumentId
+    value: Decimal
     ts_event: int
     ts_init: int

@@ -36,6 +36,7 @@ from tradeport.clients.capabilities import DataType
 from tradeport.errors import MissingCredentials, NetworkError, UnknownInstrument, ValidationError
 from tradeport.frames import FrameParsers
 from tradeport.model.data import (
+    Bar,
     FundingRateUpdate,
     IndexPriceUpdate,
     MarkPriceUpdate,
@@ -53,12 +54,21 @@ from tradeport_tardis.http.client import TardisHttpClient
 from tradeport_tardis.lines import DISCONNECT, split_slice
 from tradeport_tardis.symbology import RAW_CHANNELS, exchange_of, feed_symbol, tardis_symbol
 
-__all__ = ["ExchangeFeed", "SliceWindow", "TardisReplaySource", "minute_iso", "plan_feeds"]
+__all__ = [
+    "EVENT_TYPES",
+    "ExchangeFeed",
+    "SliceWindow",
+    "TardisReplaySource",
+    "minute_iso",
+    "plan_feeds",
+]
 
 log = logging.getLogger("tradeport.tardis.replay")
 
-#: The data type each parsed event belongs to (what a subscription keeps).
-_EVENT_TYPES: dict[type, DataType] = {
+#: The data type each parsed event belongs to (what a subscription keeps; other events, such
+#: as Disconnect, always pass).
+EVENT_TYPES: dict[type, DataType] = {
+    Bar: DataType.BARS,
     TradeTick: DataType.TRADES,
     QuoteTick: DataType.QUOTES,
     OrderBookDeltas: DataType.BOOK_DELTAS,
@@ -235,7 +245,16 @@ class TardisReplaySource(ReplaySource):
             minute = (minute // 86_400_000_000_000 + 1) * 86_400_000_000_000
 
     async def replay(self, request: ReplayRequest) -> AsyncIterator[Any]:
-        """The request's events, in ``ts_init`` order (an async generator)."""
+        """The request's events, in ``ts_init`` order (an async generator): raw data feeds,
+        or with ``params={"normalized": True}`` tardis-machine's normalized replay."""
+        if request.params.get("normalized"):
+            from tradeport_tardis.machine import TardisMachine
+
+            machine = TardisMachine(self.config)
+            async for event in machine.replay(request.subscriptions, self._instruments(request),
+                                              request.from_ns, request.end_ns):  # fmt: skip
+                yield event
+            return
         feeds = plan_feeds(request.subscriptions, self._instruments(request))
         first = request.from_ns // NS_PER_MINUTE * NS_PER_MINUTE
         count = -(-(request.end_ns - first) // NS_PER_MINUTE)
@@ -282,6 +301,6 @@ class TardisReplaySource(ReplaySource):
                                      ts_event=ts, ts_init=ts)  # fmt: skip
                     continue
                 for event in parser.parse(frame, ts):
-                    kind = _EVENT_TYPES.get(type(event))
+                    kind = EVENT_TYPES.get(type(event))
                     if kind is None or (str(event.instrument_id), kind) in wanted:
                         yield event

@@ -87,6 +87,41 @@ class _Cut:
     minute_ns: int | None
 
 
+def _type_name(message: dict[str, Any]) -> str:
+    """The ``dataTypes`` name a message answers (``trade_bar_1m``, ``quote``, ...)."""
+    kind = str(message.get("type"))
+    if kind == "trade_bar":  # asked for as trade_bar_{n}{ms|s|m|ticks|vol}
+        interval, bar_kind = int(message["interval"]), message.get("kind", "time")
+        if bar_kind != "time":
+            return f"trade_bar_{interval}{'ticks' if bar_kind == 'tick' else 'vol'}"
+        for unit_ms, unit in ((60_000, "m"), (1_000, "s")):
+            if interval % unit_ms == 0:
+                return f"trade_bar_{interval // unit_ms}{unit}"
+        return f"trade_bar_{interval}ms"
+    return str(message.get("name") or kind) if kind == "book_snapshot" else kind
+
+
+def _matches(
+    options: Sequence[dict[str, Any]], ts: int, message: dict[str, Any], replay: bool
+) -> bool:
+    for option in options:
+        if option.get("exchange") != message.get("exchange"):
+            continue
+        if replay:
+            start = parse_local_timestamp(str(option["from"]).encode())
+            end = parse_local_timestamp(str(option["to"]).encode())
+            if not start <= ts < end:
+                continue
+        if message.get("type") == "disconnect":
+            return bool(option.get("withDisconnectMessages"))
+        symbols = {s.upper() for s in option.get("symbols") or ()}
+        if symbols and str(message.get("symbol", "")).upper() not in symbols:
+            continue
+        if _type_name(message) in set(option.get("dataTypes") or ()):
+            return True
+    return False
+
+
 def _line(ts: int, data: bytes) -> Line:
     stream = json_codec.loads(data)["stream"]
     symbol, _, channel = stream.partition("@")
@@ -103,7 +138,8 @@ class TardisHarness(MockVenue):
         subscription_refusal=False,
         close_codes=False,
     )
-    stream_paths: ClassVar[Sequence[str]] = ()
+    #: The tardis-machine stand-in's normalized endpoints.
+    stream_paths: ClassVar[Sequence[str]] = ("/ws-replay-normalized", "/ws-stream-normalized")
 
     def __init__(self) -> None:
         #: The recording, per Tardis exchange, ordered by arrival time.
@@ -117,6 +153,11 @@ class TardisHarness(MockVenue):
         self._cuts: list[_Cut] = []
         self._holds: dict[tuple[str, int], anyio.Event] = {}
         self._malformed_instrument = False
+        #: tardis-machine's normalized messages, (arrival ns, message), in arrival order.
+        self.normalized: list[tuple[int, dict[str, Any]]] = []
+        self._normalized_changed = anyio.Event()
+        #: Drop the next normalized connection (FIN or RST) after this many messages.
+        self.machine_drop: tuple[int, DropMode] | None = None
         self._trade_ids = 0
         self._update_ids = 0
         super().__init__()
@@ -144,6 +185,7 @@ class TardisHarness(MockVenue):
     def client_config(self, credentials: Credentials = "valid", **overrides: Any) -> dict[str, Any]:
         config: dict[str, Any] = {
             "base_url_http": self.http_url + "/v1",
+            "machine_url": self.ws_url,
             "exchanges": ["binance", "binance-futures"],
             "http_retry_delay": 0.05,
         }
@@ -235,6 +277,8 @@ class TardisHarness(MockVenue):
             for event in events:
                 if isinstance(event, PublicTrade | BookUpdated):
                     truth.append(event)
+                    for message in render.normalized(exchange, event, ts, self.exchange):
+                        self.record_normalized(message)
                     for data in self._render(exchange, event, ts):
                         self.record(exchange, ts, data)
                         ts += 1_000  # frames of one event arrive microseconds apart
@@ -245,6 +289,8 @@ class TardisHarness(MockVenue):
             base = start_ns + minute * NS_PER_MINUTE
             if disconnect_at_minute == minute:
                 self.record_disconnect(exchange, base + 100)
+                self.record_normalized({"type": "disconnect", "exchange": exchange,
+                                        "localTimestamp": render.iso_ms(base + 1_000_000)})  # fmt: skip
                 emit(sim.set_book(symbol, [(mid - tick, lot * 4)], [(mid + tick, lot * 6)]),
                      base + 200)  # fmt: skip
             for n in range(trades_per_minute):
@@ -258,6 +304,13 @@ class TardisHarness(MockVenue):
                     level = mid - tick * (1 + n % 3)
                     emit(sim.update_level(symbol, OrderSide.BUY, level, lot * (n + 1)), ts + 50_000)
         return truth
+
+    def record_normalized(self, message: dict[str, Any]) -> None:
+        """Add one tardis-machine message (ordered by its ``localTimestamp``)."""
+        ts = parse_local_timestamp(str(message["localTimestamp"]).encode())
+        bisect.insort(self.normalized, (ts, message), key=lambda x: x[0])
+        self._normalized_changed.set()
+        self._normalized_changed = anyio.Event()
 
     def lines_of(self, exchange: str, minute_ns: int) -> Sequence[Line]:
         """The recorded lines of one minute."""
@@ -319,8 +372,31 @@ class TardisHarness(MockVenue):
             self.route("GET", f"/v1/instruments/{exchange}", self._instruments, signed=True)
             self.route("GET", f"/v1/data-feeds/{exchange}", self._data_feed)
 
-    async def serve_stream(self, conn: StreamConnection) -> None:  # pragma: no cover
-        raise NotImplementedError("the Tardis HTTP API has no stream")
+    async def serve_stream(self, conn: StreamConnection) -> None:
+        """tardis-machine: the matching normalized messages in arrival order; a replay then
+        closes with 1000, a stream waits for more until the client leaves."""
+        options = json_codec.loads(conn.ws.request.param("options") or "[]")
+        options = options if isinstance(options, list) else [options]
+        replay = conn.path == "/ws-replay-normalized"
+        await conn.ws.accept()
+        sent, position = 0, 0
+        while True:
+            while position < len(self.normalized):
+                ts, message = self.normalized[position]
+                position += 1
+                if not _matches(options, ts, message, replay):
+                    continue
+                if self.machine_drop is not None and sent >= self.machine_drop[0]:
+                    mode = self.machine_drop[1]
+                    self.machine_drop = None
+                    conn.ws.drop(mode)
+                    return
+                await conn.ws.send_text(json_codec.dumps(message))
+                sent += 1
+            if replay:
+                await conn.ws.close(1000)
+                return
+            await self._normalized_changed.wait()
 
     def verify_signature(self, request: Request) -> bool:
         return request.header("authorization") == f"Bearer {API_KEY}"

@@ -20,6 +20,8 @@ from typing import Any
 from tradeport.net import json_codec
 
 __all__ = [
+    "iso_ms",
+    "normalized",
     "book_ticker",
     "depth_snapshot",
     "depth_update",
@@ -37,6 +39,32 @@ def local_timestamp(ns: int) -> str:
     seconds, rest = divmod(ns, 1_000_000_000)
     moment = datetime.fromtimestamp(seconds, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rest // 100:07d}Z"
+
+
+def iso_ms(ns: int) -> str:
+    """An ISO 8601 time with milliseconds, as tardis-machine writes its timestamps."""
+    seconds, rest = divmod(ns, 1_000_000_000)
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rest // 1_000_000:03d}Z"
+
+
+def normalized(exchange: str, event: Any, ts: int, sim: Any) -> list[dict[str, Any]]:
+    """tardis-machine's normalized messages for a SimulatedExchange event (trade,
+    book_change and, after a book change, the ``quote`` book snapshot), numbers as floats."""
+    common = {"symbol": event.symbol, "exchange": exchange, "timestamp": iso_ms(ts),
+              "localTimestamp": iso_ms(ts + 1_000_000)}  # fmt: skip
+    if event.__class__.__name__ == "PublicTrade":
+        side = {"BUYER": "buy", "SELLER": "sell"}.get(event.aggressor_side.value, "unknown")
+        return [{"type": "trade", **common, "id": str(event.trade_id), "price": float(event.price),
+                 "amount": float(event.quantity), "side": side}]  # fmt: skip
+    levels = lambda side: [{"price": float(p), "amount": float(a)} for p, a in side]  # noqa: E731
+    out = [{"type": "book_change", **common, "isSnapshot": bool(event.is_snapshot),
+            "bids": levels(event.bids), "asks": levels(event.asks)}]  # fmt: skip
+    top = sim.book(event.symbol, 1)
+    if top.bids and top.asks:
+        out.append({"type": "book_snapshot", **common, "name": "quote", "depth": 1,
+                    "interval": 0, "bids": levels(top.bids[:1]), "asks": levels(top.asks[:1])})  # fmt: skip
+    return out
 
 
 def _levels(levels: Iterable[tuple[Decimal, Decimal]]) -> list[list[str]]:
