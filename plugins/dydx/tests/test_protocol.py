@@ -116,3 +116,31 @@ def test_trade_tick() -> None:
         "0.0001"
     )
     assert tick.ts_event == iso_to_ns("2025-12-08T16:11:30.590Z") == 1765210290590000000
+
+
+def test_candle_is_a_bar_stamped_at_its_close() -> None:
+    from tradeport.model.data import BarType
+    from tradeport_dydx.candles import parse_candle, resolution_of
+
+    bar_type = BarType.from_str("BTC-USD.DYDX-1-MINUTE-LAST-EXTERNAL")
+    assert resolution_of(bar_type) == "1MIN"
+    assert resolution_of(BarType.from_str("BTC-USD.DYDX-4-HOUR-LAST-EXTERNAL")) == "4HOURS"
+    bar = parse_candle(MESSAGES["candles_update"]["contents"], bar_type, None, 1)
+    assert bar.ts_event == iso_to_ns("2025-12-08T16:12:00.000Z")
+    assert (str(bar.open), str(bar.high), str(bar.low), str(bar.close), str(bar.volume)) == (
+        "89934",
+        "89970",
+        "89911",
+        "89941",
+        "3.2767",
+    )
+
+
+def test_unknown_resolution_names_the_bar_type() -> None:
+    import pytest
+    from tradeport.errors import ValidationError
+    from tradeport.model.data import BarType
+    from tradeport_dydx.candles import resolution_of
+
+    with pytest.raises(ValidationError, match="bar_type"):
+        resolution_of(BarType.from_str("BTC-USD.DYDX-2-MINUTE-LAST-EXTERNAL"))

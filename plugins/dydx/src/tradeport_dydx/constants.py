@@ -33,9 +33,14 @@ MAX_STATEFUL_ORDER_SECONDS: Final = 95 * 24 * 3600
 #: What the plugin supports, as data (conformance scenarios skip the rest, naming it).
 CAPABILITIES: Final = Capabilities(
     products={ProductType.PERPETUAL},
-    data={DataType.TRADES, DataType.BOOK_DELTAS},
+    data={DataType.TRADES, DataType.BOOK_DELTAS, DataType.BARS},
     book_types={BookType.L2_MBP},
-    history={HistoryType.INSTRUMENTS, HistoryType.TRADES, HistoryType.BOOK_SNAPSHOT},
+    history={
+        HistoryType.INSTRUMENTS,
+        HistoryType.TRADES,
+        HistoryType.BARS,
+        HistoryType.BOOK_SNAPSHOT,
+    },
     notes=(
         "Perpetuals only, under their indexer tickers (BTC-USD.DYDX); the exact "
         "price/size <-> subticks/quantums conversion is on DydxMarket (Instrument.info).",
@@ -43,8 +48,10 @@ CAPABILITIES: Final = Capabilities(
         "(tradeport_dydx.chain) builds, signs and decodes MsgPlaceOrder / MsgCancelOrder / "
         "MsgBatchCancel transactions byte-identical to the official SDK, but no order "
         "scenario is declared.",
-        "No quotes channel at the venue: QUOTES, mark/index/funding (v4_markets) and bars "
-        "(v4_candles) are not declared yet.",
+        "No quotes channel at the venue: QUOTES is not declared; mark/index/funding "
+        "(v4_markets) are not declared yet.",
+        "Bars are v4_candles (1MIN ... 1DAY) stamped at their close; a streamed bar is "
+        "published once the next candle starts.",
         "The book has no sequence numbers at the venue: it is resynchronised (resubscribed) "
         "when it crosses or when a message_id gap shows a lost message.",
     ),

@@ -26,19 +26,26 @@ from tradeport.book import BookSynchronizer, DeltaBatch, OrderBook
 from tradeport.clients import DataClient, EventSink, InstrumentProvider, Reconnected
 from tradeport.clients.background import BackgroundTasks
 from tradeport.errors import TradeportError
-from tradeport.model.data import OrderBookDeltas, TradeTick
+from tradeport.model.data import Bar, BarType, OrderBookDeltas, TradeTick
 from tradeport.model.enums import BookType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 from tradeport.net import Heartbeat, ReconnectPolicy, WebSocketClient
 
+from tradeport_dydx.candles import parse_candle, resolution_ns, resolution_of
 from tradeport_dydx.config import DydxConfig
 from tradeport_dydx.constants import CAPABILITIES, VENUE_ID
-from tradeport_dydx.http.client import MAX_TRADES_LIMIT, DydxIndexerClient
+from tradeport_dydx.http.client import MAX_CANDLES_LIMIT, MAX_TRADES_LIMIT, DydxIndexerClient
 from tradeport_dydx.http.parse import book_deltas, iso_to_ns, parse_trade_tick
 from tradeport_dydx.symbology import instrument_id_of, ticker_of
 from tradeport_dydx.urls import indexer_ws_url
-from tradeport_dydx.websocket.messages import ORDERBOOK, TRADES, DydxIndexerProtocol, topic_of
+from tradeport_dydx.websocket.messages import (
+    CANDLES,
+    ORDERBOOK,
+    TRADES,
+    DydxIndexerProtocol,
+    topic_of,
+)
 
 __all__ = ["DydxDataClient", "InOrder"]
 
@@ -88,6 +95,9 @@ class DydxDataClient(DataClient):
         self._feeds: dict[InstrumentId, _BookFeed] = {}
         #: Book resyncs, by reason (observation for tests and logs).
         self.resyncs: dict[str, int] = {}
+        #: Bar subscriptions: topic -> bar type, and the candle still open on each.
+        self._bar_types: dict[str, BarType] = {}
+        self._open_candles: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.venue})"
@@ -165,6 +175,24 @@ class DydxDataClient(DataClient):
     async def unsubscribe_trades(self, instrument_id: InstrumentId) -> None:
         """Stop trades."""
         await self._require_stream().unsubscribe([topic_of(TRADES, ticker_of(instrument_id))])
+
+    async def subscribe_bars(self, bar_type: BarType) -> None:
+        """Bars (``v4_candles``, id ``TICKER/RESOLUTION``). The indexer sends the open candle
+        as it changes; a bar is published, stamped at its close, once the next candle starts."""
+        topic = _candles_topic(bar_type)
+        self._bar_types[topic] = bar_type
+        try:
+            await self._require_stream().subscribe([topic])
+        except BaseException:
+            self._bar_types.pop(topic, None)
+            raise
+
+    async def unsubscribe_bars(self, bar_type: BarType) -> None:
+        """Stop bars."""
+        topic = _candles_topic(bar_type)
+        self._bar_types.pop(topic, None)
+        self._open_candles.pop(topic, None)
+        await self._require_stream().unsubscribe([topic])
 
     async def subscribe_book_deltas(
         self, instrument_id: InstrumentId, depth: int | None = None
@@ -248,6 +276,8 @@ class DydxDataClient(DataClient):
             await self._on_trades(message)
         elif channel == ORDERBOOK:
             await self._on_book(message)
+        elif channel == CANDLES:
+            await self._on_candle(message)
         else:
             self.log.debug("%s: message on an unhandled channel %s", VENUE_ID, channel)
 
@@ -263,6 +293,20 @@ class DydxDataClient(DataClient):
         records = [r for batch in batches for r in batch.get("trades") or ()]
         for record in reversed(records):
             await self.emit(parse_trade_tick(record, instrument_id, instrument, ts_init))
+
+    async def _on_candle(self, message: Any) -> None:
+        topic = topic_of(CANDLES, str(message["id"]))
+        bar_type = self._bar_types.get(topic)
+        if bar_type is None or message.get("type") == "subscribed":
+            return  # unsubscribed, or the initial contents (history, not live bars)
+        contents = message["contents"]
+        for candle in contents if isinstance(contents, list) else [contents]:
+            held = self._open_candles.get(topic)
+            if held is not None and candle["startedAt"] > held["startedAt"]:
+                instrument = self._instrument(bar_type.instrument_id)
+                await self.emit(parse_candle(held, bar_type, instrument, time.time_ns()))
+            if held is None or candle["startedAt"] >= held["startedAt"]:
+                self._open_candles[topic] = candle
 
     async def _on_book(self, message: Any) -> None:
         instrument_id = instrument_id_of(str(message["id"]))
@@ -326,6 +370,55 @@ class DydxDataClient(DataClient):
         assert deltas is not None  # a snapshot has at least its CLEAR
         return deltas
 
+    async def request_bars(
+        self,
+        bar_type: BarType,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        limit: int | None = None,
+    ) -> list[Bar]:
+        """Closed bars (``/v4/candles/perpetualMarkets/{ticker}``) from ``start_ns`` to
+        ``end_ns``, oldest first. The indexer pages newest first: ``toISO`` moves back below
+        the oldest candle of each page until ``start_ns`` (or ``limit`` bars) is reached."""
+        ticker, resolution = ticker_of(bar_type.instrument_id), resolution_of(bar_type)
+        length = resolution_ns(resolution)
+        now = time.time_ns()
+        end = min(end_ns, now) if end_ns is not None else now
+        instrument = self._instrument(bar_type.instrument_id)
+        out: dict[int, Bar] = {}
+        to_iso: str | None = _iso(end - length) if end_ns is not None else None
+        async with self.http.session():
+            while True:
+                want = (
+                    MAX_CANDLES_LIMIT
+                    if limit is None
+                    else min(MAX_CANDLES_LIMIT, limit - len(out) + 1)
+                )
+                body = await self.http.http_get_candles(
+                    ticker,
+                    resolution,
+                    limit=want,
+                    from_iso=_iso(start_ns) if start_ns is not None else None,
+                    to_iso=to_iso,
+                )
+                candles = body.get("candles") or []
+                for record in candles:
+                    bar = parse_candle(record, bar_type, instrument, now)
+                    if bar.ts_event <= end and (
+                        start_ns is None or bar.ts_event - length >= start_ns
+                    ):
+                        out[bar.ts_event] = bar
+                if (
+                    len(candles) < want
+                    or start_ns is None
+                    or (limit is not None and len(out) >= limit)
+                ):
+                    break
+                oldest = iso_to_ns(candles[-1]["startedAt"])
+                to_iso = _iso(oldest - 1_000_000)
+        bars = [out[k] for k in sorted(out)]
+        return bars[-limit:] if limit is not None else bars
+
     async def request_trades(
         self,
         instrument_id: InstrumentId,
@@ -368,6 +461,10 @@ class DydxDataClient(DataClient):
                 before = records[-1]["createdAt"]
         out.sort(key=lambda t: t.ts_event)
         return out
+
+
+def _candles_topic(bar_type: BarType) -> str:
+    return topic_of(CANDLES, f"{ticker_of(bar_type.instrument_id)}/{resolution_of(bar_type)}")
 
 
 def _empty_snapshot(instrument_id: InstrumentId, sequence: int, ts: int) -> Any:

@@ -21,10 +21,12 @@ from tradeport_dydx.constants import VENUE_ID
 from tradeport_dydx.http.errors import parse_error_response
 from tradeport_dydx.urls import indexer_http_url
 
-__all__ = ["DydxIndexerClient", "MAX_TRADES_LIMIT"]
+__all__ = ["DydxIndexerClient", "MAX_TRADES_LIMIT", "MAX_CANDLES_LIMIT"]
 
 #: Largest ``limit`` of the trades endpoint (indexer default and maximum: 100).
 MAX_TRADES_LIMIT = 100
+#: Largest ``limit`` asked of the candles endpoint per page.
+MAX_CANDLES_LIMIT = 100
 #: The indexer's public rate limit is per IP; stay well inside it.
 RATE_LIMITS = {"global": Quota.per_second(10)}
 
@@ -112,3 +114,23 @@ class DydxIndexerClient:
         if created_before_or_at is not None:
             params["createdBeforeOrAt"] = created_before_or_at
         return await self._get(f"/v4/trades/perpetualMarket/{ticker}", params or None)
+
+    async def http_get_candles(
+        self,
+        ticker: str,
+        resolution: str,
+        *,
+        limit: int | None = None,
+        from_iso: str | None = None,
+        to_iso: str | None = None,
+    ) -> dict[str, Any]:
+        """``GET /v4/candles/perpetualMarkets/{ticker}?resolution=&limit=&fromISO=&toISO=`` ->
+        ``{"candles": [...]}``, newest first."""
+        params: dict[str, Any] = {"resolution": resolution}
+        if limit is not None:
+            params["limit"] = limit
+        if from_iso is not None:
+            params["fromISO"] = from_iso
+        if to_iso is not None:
+            params["toISO"] = to_iso
+        return await self._get(f"/v4/candles/perpetualMarkets/{ticker}", params)

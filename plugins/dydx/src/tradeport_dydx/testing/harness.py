@@ -39,6 +39,7 @@ from tradeport_conformance.harness import Credentials, ProtocolFeatures, Recorde
 from tradeport_conformance.mock import MockVenue, StreamConnection
 from tradeport_conformance.simulated import PublicTrade, SimInstrument, SimulatedExchange
 
+from tradeport_dydx.candles import RESOLUTIONS
 from tradeport_dydx.constants import QUOTE_ATOMIC_RESOLUTION
 from tradeport_dydx.symbology import instrument_id_of
 from tradeport_dydx.testing.validator import ValidatorStub
@@ -59,6 +60,7 @@ MARKETS: Final = {
     "ETH-USD": (1, -9, -9, 1_000_000, 100_000, "0.02", "0.012"),
 }
 _TRADES_LIMIT: Final = 100
+_CANDLES_LIMIT: Final = 100
 #: The wallet handed to clients (the official SDK's public test mnemonic; reads need no
 #: wallet, but the config carries one as a trading client's does).
 TEST_MNEMONIC: Final = (
@@ -135,6 +137,8 @@ class DydxHarness(MockVenue):
         self._sent_books: dict[str, tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]] = {
             t: ({}, {}) for t in MARKETS
         }
+        #: 1MIN candles per market, newest first.
+        self._candles: dict[str, list[dict[str, Any]]] = {t: [] for t in MARKETS}
         self._malformed = False
         #: The node: REST gateway of a validator on the same loopback server.
         self.validator = ValidatorStub(CHAIN_ID)
@@ -224,6 +228,7 @@ class DydxHarness(MockVenue):
         for ticker in MARKETS:
             self.route("GET", f"/v4/orderbooks/perpetualMarket/{ticker}", self._orderbook)
             self.route("GET", f"/v4/trades/perpetualMarket/{ticker}", self._trades_route)
+            self.route("GET", f"/v4/candles/perpetualMarkets/{ticker}", self._candles_route)
 
     def _oracle(self, ticker: str) -> Decimal:
         book = self.exchange.book(ticker)
@@ -265,6 +270,28 @@ class DydxHarness(MockVenue):
         if before is not None:
             trades = [t for t in trades if t["createdAt"] <= before]
         return Response.json({"trades": trades[:limit]})
+
+    async def _candles_route(self, request: Request) -> Response:
+        ticker = request.path.rsplit("/", 1)[1]
+        if request.param("resolution") not in RESOLUTIONS:
+            return self.error_response(
+                400, venue_code="resolution", message="resolution must be a valid Candle Resolution"
+            )
+        try:
+            limit = int(request.param("limit") or _CANDLES_LIMIT)
+        except ValueError:
+            return self.error_response(400, venue_code="limit", message="limit must be an integer")
+        if not 1 <= limit <= _CANDLES_LIMIT:
+            return self.error_response(
+                400, venue_code="limit", message=f"limit must be 1..{_CANDLES_LIMIT}"
+            )
+        candles = self._candles[ticker]
+        start, end = request.param("fromISO"), request.param("toISO")
+        if start is not None:
+            candles = [c for c in candles if c["startedAt"] >= start]
+        if end is not None:
+            candles = [c for c in candles if c["startedAt"] <= end]
+        return Response.json({"candles": candles[:limit]})
 
     # -- stream ---------------------------------------------------------------------------------
 
@@ -312,7 +339,11 @@ class DydxHarness(MockVenue):
     async def _subscribe(
         self, conn: StreamConnection, channel: str, market: str, topic: str
     ) -> None:
-        if channel not in ("v4_trades", "v4_orderbook") or market not in MARKETS:
+        ticker, _, resolution = market.partition("/")
+        valid = (channel in ("v4_trades", "v4_orderbook") and market in MARKETS) or (
+            channel == "v4_candles" and ticker in MARKETS and resolution in RESOLUTIONS
+        )
+        if not valid:
             await self._send(
                 conn,
                 {
@@ -333,6 +364,8 @@ class DydxHarness(MockVenue):
         contents: Any
         if channel == "v4_orderbook":
             contents = self._levels(market)
+        elif channel == "v4_candles":
+            contents = {"candles": self._candles[ticker][:_CANDLES_LIMIT]}
         else:
             contents = {"trades": self._trades[market][:_TRADES_LIMIT]}
         conn.topics.add(topic)
@@ -383,6 +416,56 @@ class DydxHarness(MockVenue):
             },
         )
         return trade_id
+
+    @staticmethod
+    def _candle(
+        ticker: str, start_ns: int, o: Decimal, h: Decimal, low: Decimal, c: Decimal, v: Decimal
+    ) -> dict[str, Any]:
+        return {
+            "startedAt": _iso(start_ns),
+            "ticker": ticker,
+            "resolution": "1MIN",
+            "low": _text(low),
+            "high": _text(h),
+            "open": _text(o),
+            "close": _text(c),
+            "baseTokenVolume": _text(v),
+            "usdVolume": _text(v * c),
+            "trades": 1,
+            "startingOpenInterest": "0",
+            "orderbookMidPriceOpen": _text(o),
+            "orderbookMidPriceClose": _text(c),
+        }
+
+    async def publish_bar(
+        self,
+        instrument_id: InstrumentId,
+        open: Decimal,
+        high: Decimal,
+        low: Decimal,
+        close: Decimal,
+        volume: Decimal,
+        ts_ms: int,
+    ) -> None:
+        """The 1MIN candle starting at ``ts_ms`` with these values, then the next minute's
+        first candle (which closes it, as on the venue)."""
+        ticker = str(instrument_id.symbol)
+        start = ts_ms * 1_000_000
+        for candle in (
+            self._candle(ticker, start, open, high, low, close, volume),
+            self._candle(ticker, start + 60_000_000_000, close, close, close, close, Decimal(0)),
+        ):
+            self._candles[ticker].insert(0, candle)
+            await self._broadcast(
+                f"v4_candles:{ticker}/1MIN",
+                {
+                    "type": "channel_data",
+                    "channel": "v4_candles",
+                    "id": f"{ticker}/1MIN",
+                    "version": "1.0.0",
+                    "contents": candle,
+                },
+            )
 
     async def _publish_book_changes(self, ticker: str) -> None:
         """Send what changed since the last broadcast, as one batched book message."""
@@ -456,13 +539,23 @@ class DydxHarness(MockVenue):
         self._malformed = True
 
     def history_page_size(self) -> int:
-        """Trades per page."""
-        return _TRADES_LIMIT
+        """Candles (and trades) per page."""
+        return _CANDLES_LIMIT
 
     def seed_history(self, instrument_id: InstrumentId, *, bars: int = 0, trades: int = 0) -> None:
-        """``trades`` trades ending now, one per second (bars: not declared)."""
+        """``bars`` 1MIN candles ending before the current minute, ``trades`` trades ending now,
+        one per second."""
         ticker = str(instrument_id.symbol)
         now = time.time_ns()
+        minute = 60_000_000_000
+        last_start = (now // minute - 1) * minute
+        price = Decimal(1000)
+        self._candles[ticker] = [
+            self._candle(
+                ticker, last_start - i * minute, price, price, price, price, Decimal("0.001")
+            )
+            for i in range(bars)
+        ]
         records = []
         for i in range(trades):
             records.append(
@@ -479,7 +572,23 @@ class DydxHarness(MockVenue):
         self._trades[ticker] = records + self._trades[ticker]
 
     def check_history_request(self, request: RecordedRequest) -> list[str]:
-        """Trades query parameters: names and the limit."""
+        """Trades and candles query parameters: names, limits, ISO times, resolutions."""
+        if request.path.startswith("/v4/candles/"):
+            allowed = {"resolution", "limit", "fromISO", "toISO"}
+            problems = [f"unknown parameter {k!r}" for k, _ in request.query if k not in allowed]
+            params = dict(request.query)
+            if params.get("resolution") not in RESOLUTIONS:
+                problems.append(f"resolution={params.get('resolution')} is not a candle resolution")
+            limit = params.get("limit", "")
+            if limit and not (limit.isdigit() and 1 <= int(limit) <= _CANDLES_LIMIT):
+                problems.append(f"limit={limit} is not 1..{_CANDLES_LIMIT}")
+            for key in ("fromISO", "toISO"):
+                if key in params:
+                    try:
+                        datetime.fromisoformat(params[key].replace("Z", "+00:00"))
+                    except ValueError:
+                        problems.append(f"{key}={params[key]} is not an ISO time")
+            return problems
         if not request.path.startswith("/v4/trades/"):
             return []
         allowed = {"limit", "createdBeforeOrAt", "createdBeforeOrAtHeight", "page"}

@@ -33,9 +33,18 @@ from tradeport.net.ws_protocol import (
     WsRequest,
 )
 
-__all__ = ["DydxIndexerProtocol", "topic_of", "split_topic", "TRADES", "ORDERBOOK", "DATA_TYPES"]
+__all__ = [
+    "DydxIndexerProtocol",
+    "topic_of",
+    "split_topic",
+    "TRADES",
+    "ORDERBOOK",
+    "CANDLES",
+    "DATA_TYPES",
+]
 
 TRADES: Final = "v4_trades"
+CANDLES: Final = "v4_candles"
 ORDERBOOK: Final = "v4_orderbook"
 DATA_TYPES: Final = frozenset({"channel_data", "channel_batch_data"})
 _DATA: Final = Classified(MessageKind.DATA)
