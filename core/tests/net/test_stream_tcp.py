@@ -419,3 +419,28 @@ async def test_text_handshake_then_incremental_binary_decoder() -> None:
         assert received[3:] == [b"first", b"trade-1", b"trade-2"]  # lines again, then binary
         assert protocol.handshakes == 2
         assert subscriptions == [b"schema=trades|symbols=ESM6"] * 2
+
+
+async def test_https_request_names_the_client_certificate(tmp_path: Any) -> None:
+    """A LoopbackServer on TLS tells its handler the client certificate's common name (a mock
+    venue's certificate login checks it); a client without one is let in with None."""
+    import httpx
+    from tradeport.testing import LoopbackServer, Request, Response
+
+    seen: list[str | None] = []
+
+    async def handler(request: Request) -> Response:
+        seen.append(request.peer_common_name)
+        return Response.json({"ok": True})
+
+    certfile, keyfile = CA.write_client_cert(tmp_path, "bot-account")
+    tls = CA.server_context(request_client_cert=True)
+    async with LoopbackServer(http=handler, tls=tls) as server:
+        with_cert = ssl.create_default_context(cadata=CA.ca_pem.decode())
+        with_cert.load_cert_chain(certfile, keyfile)
+        without = ssl.create_default_context(cadata=CA.ca_pem.decode())
+        for context in (with_cert, without):
+            async with httpx.AsyncClient(verify=context) as client:
+                answer = await client.post(server.http_url + "/api/certlogin")
+                assert answer.json() == {"ok": True}
+    assert seen == ["bot-account", None]

@@ -29,6 +29,9 @@ class Request:
     #: Header names lower-cased, values as sent, in order.
     headers: tuple[tuple[str, str], ...]
     body: bytes = b""
+    #: The client certificate's common name on a TLS connection that presented one (a mock
+    #: venue checks it, as Betfair's certificate login does); None otherwise.
+    peer_common_name: str | None = None
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """The first value of header ``name`` (case-insensitive)."""

@@ -34,6 +34,7 @@ from tradeport.testing.http_messages import AbortConnection, DropMode, Request, 
 from tradeport.testing.listener import DroppableConnection, LoopbackListener
 from tradeport.testing.server_ws import ServerWebSocket
 from tradeport.testing.sockets import GONE, drain_and_close, reset_with_rst, send_fin
+from tradeport.testing.tls import common_name, peer_certificate
 
 __all__ = ["HttpHandler", "LoopbackServer", "WebSocketHandler"]
 
@@ -52,6 +53,11 @@ class _Connection(DroppableConnection):
         super().__init__()
         self.stream = stream
         self._write_lock = anyio.Lock()
+
+    @property
+    def peer_common_name(self) -> str | None:
+        """The client certificate's common name (TLS with a client certificate), else None."""
+        return common_name(peer_certificate(self.stream))
 
     async def receive(self) -> bytes:
         """Bytes from the peer; ``b""`` at end of stream."""
@@ -76,7 +82,7 @@ def _is_websocket_upgrade(request: h11.Request) -> bool:
     return upgrade == b"websocket" and b"upgrade" in connection
 
 
-def _request_from(event: h11.Request, body: bytes) -> Request:
+def _request_from(event: h11.Request, body: bytes, peer_common_name: str | None = None) -> Request:
     target = event.target.decode("ascii", "replace")
     path, _, raw_query = target.partition("?")
     return Request(
@@ -86,6 +92,7 @@ def _request_from(event: h11.Request, body: bytes) -> Request:
         query=tuple(parse_qsl(raw_query, keep_blank_values=True)),
         headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in event.headers),
         body=body,
+        peer_common_name=peer_common_name,
     )
 
 
@@ -191,7 +198,7 @@ class LoopbackServer(LoopbackListener):
                     break
                 else:
                     return
-            request = _request_from(event, bytes(body))
+            request = _request_from(event, bytes(body), connection.peer_common_name)
             self.requests.append(request)
             if _is_websocket_upgrade(event):
                 await self._serve_websocket(connection, h, event, request)

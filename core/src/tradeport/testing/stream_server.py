@@ -28,13 +28,13 @@ from typing import Any
 
 import anyio
 import anyio.abc
-from anyio.streams.tls import TLSAttribute
 
 from tradeport.net import json_codec
 from tradeport.net.framing import FixFraming, Framing, LengthPrefixedFraming, LineFraming
 from tradeport.testing.http_messages import DropMode
 from tradeport.testing.listener import DroppableConnection, LoopbackListener
 from tradeport.testing.sockets import GONE, drain_and_close, reset_with_rst, send_fin
+from tradeport.testing.tls import common_name, peer_certificate
 
 __all__ = ["ServerStream", "StreamClosed", "StreamHandler", "StreamServer"]
 
@@ -73,23 +73,12 @@ class ServerStream(DroppableConnection):
     @property
     def peer_certificate(self) -> dict[str, Any] | None:
         """The client certificate (``ssl.getpeercert()`` form), when TLS and one was sent."""
-        try:
-            cert = self.stream.extra(TLSAttribute.peer_certificate)
-        except anyio.TypedAttributeLookupError:
-            return None
-        return cert or None
+        return peer_certificate(self.stream)
 
     @property
     def peer_common_name(self) -> str | None:
         """The client certificate's common name, if any."""
-        cert = self.peer_certificate
-        if not cert:
-            return None
-        for rdn in cert.get("subject", ()):
-            for key, value in rdn:
-                if key == "commonName":
-                    return str(value)
-        return None
+        return common_name(self.peer_certificate)
 
     # -- receiving ----------------------------------------------------------------------------
 

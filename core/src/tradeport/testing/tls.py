@@ -20,7 +20,29 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LoopbackCA"]
+__all__ = ["LoopbackCA", "peer_certificate", "common_name"]
+
+
+def peer_certificate(stream: Any) -> dict[str, Any] | None:
+    """The client certificate of a server-side anyio TLS stream (``ssl.getpeercert()`` form),
+    or None (plain TCP, or no certificate sent)."""
+    import anyio
+    from anyio.streams.tls import TLSAttribute
+
+    try:
+        cert = stream.extra(TLSAttribute.peer_certificate)
+    except anyio.TypedAttributeLookupError:
+        return None
+    return cert or None
+
+
+def common_name(cert: dict[str, Any] | None) -> str | None:
+    """The subject common name of a certificate in ``ssl.getpeercert()`` form."""
+    for rdn in (cert or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
 
 
 def _trustme() -> Any:
@@ -45,13 +67,18 @@ class LoopbackCA:
         """The CA certificate (PEM), to trust it elsewhere (``tls_client_context(cadata=)``)."""
         return bytes(self._ca.cert_pem.bytes())
 
-    def server_context(self, *, require_client_cert: bool = False) -> ssl.SSLContext:
+    def server_context(
+        self, *, require_client_cert: bool = False, request_client_cert: bool = False
+    ) -> ssl.SSLContext:
         """A server context with the server certificate; with ``require_client_cert`` it
-        refuses clients without a certificate from this CA."""
+        refuses clients without a certificate from this CA; with ``request_client_cert`` it
+        asks for one but lets clients without one in (the handler decides, as Betfair's
+        certificate login answers ``CERT_AUTH_REQUIRED``). A certificate from another CA fails
+        the handshake either way."""
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._server.configure_cert(context)
-        if require_client_cert:
-            context.verify_mode = ssl.CERT_REQUIRED
+        if require_client_cert or request_client_cert:
+            context.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
             self._ca.configure_trust(context)
         return context
 
