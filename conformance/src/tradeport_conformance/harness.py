@@ -83,6 +83,11 @@ class ProtocolFeatures:
     #: One venue subscription per instrument carries every data type (Polymarket's market
     #: channel): unsubscribing quotes leaves the topic while trades still want it (SB7).
     instrument_topics: bool = False
+    #: The venue's market data and instrument lists need an account login (Betfair: every
+    #: call and the stream carry a session token). Scenarios that read public data with
+    #: ``open_session("none")`` then get valid credentials; tests marked
+    #: ``without_credentials`` (LG3: nothing leaves without credentials) keep none.
+    public_data_login: bool = False
 
 
 @attrs.frozen

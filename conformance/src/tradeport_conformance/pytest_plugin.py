@@ -45,6 +45,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario(id): the catalogue scenario a test checks")
     config.addinivalue_line("markers", "requires(*conditions): capabilities the test needs")
+    config.addinivalue_line(
+        "markers",
+        "without_credentials: the test's credential-free sessions stay credential-free even on "
+        "venues whose public data needs a login (features.public_data_login)",
+    )
     venue = config.getoption("--venue", default=None)
     if venue is None:
         return  # inert

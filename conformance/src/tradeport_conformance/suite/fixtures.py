@@ -161,12 +161,22 @@ async def harness(harness_factory: Callable[[], VenueHarness]) -> AsyncIterator[
 
 @pytest.fixture
 def open_session(
-    harness: VenueHarness, conformance_registry: Any, venue_name: str
+    request: pytest.FixtureRequest,
+    harness: VenueHarness,
+    conformance_registry: Any,
+    venue_name: str,
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[Any]]:
     """``async with open_session(credentials="valid", **config_overrides) as venue: ...``"""
     from tradeport.session import open_venue
 
+    # Public data behind a login (features.public_data_login): "none" reads with a login.
+    login_for_public = bool(getattr(harness.features, "public_data_login", False)) and (
+        request.node.get_closest_marker("without_credentials") is None
+    )
+
     def opener(credentials: Credentials = "valid", *, connect: bool = True, **overrides: Any):
+        if credentials == "none" and login_for_public:
+            credentials = "valid"
         return open_venue(
             venue_name,
             harness.client_config(credentials, **overrides),

@@ -98,6 +98,7 @@ class TestLogin:
 
     @scenario("LG3")
     @requires("capability:execution")
+    @pytest.mark.without_credentials
     async def test_private_call_without_credentials_sends_nothing(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:

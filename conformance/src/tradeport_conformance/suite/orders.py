@@ -170,8 +170,17 @@ class TestOrderFlow:
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
         async with open_session("valid") as venue:
+            immediate = sorted(
+                t
+                for t in venue_capabilities.time_in_force_for(OrderType.MARKET)
+                if t not in (TimeInForce.AT_THE_OPEN, TimeInForce.AT_THE_CLOSE)
+            )
+            if not immediate:
+                # Betfair's MARKET_ON_CLOSE joins the starting-price auction: nothing fills
+                # on submit (OF7 still places it).
+                pytest.skip("MARKET orders only at an auction (AT_THE_OPEN/AT_THE_CLOSE)")
             iid, inst, p = await _setup(venue, harness, venue_capabilities)
-            tif = min(venue_capabilities.time_in_force_for(OrderType.MARKET))
+            tif = immediate[0]
             for side in (OrderSide.BUY, OrderSide.SELL):
                 order = Order.market(
                     instrument_id=iid,

@@ -1,0 +1,721 @@
+"""Betfair execution client: bets over JSON-RPC (``placeOrders``, ``cancelOrders``,
+``replaceOrders``, ``updateOrders``), order events from the order stream (``ocm``), and
+reconciliation from ``listCurrentOrders``, ``listClearedOrders`` and ``getAccountFunds``.
+
+* The client order id is the bet's ``customerOrderRef`` (at most 32 characters) and comes back
+  on every report (``rfo`` on the stream); ``strategy_ref`` is sent as ``customerStrategyRef``.
+* Fills: Betfair reports a bet's matched size cumulatively (``sizeMatched``, ``sm``). The
+  :class:`~tradeport_betfair.stream.parse.OrderCache` turns each rise into one fill whose trade
+  id is ``BETID-TOTAL``; the same rise seen in a placeOrders answer, on the stream and again
+  in a full image after a reconnect is one fill (the tracker drops repeated trade ids).
+* A lapsed remainder (``sl``) is OrderStatus.LAPSED (OrderExpired); a cancelled one
+  OrderCanceled.
+* Outcomes follow the core's rule: an instruction report FAILURE rejects that bet with its
+  error code; a transport error, a timeout or a 5xx leaves the bet in flight, resolved by a
+  ``listCurrentOrders`` query by ``customerOrderRef``.
+* ``modify_order`` with a price is ``replaceOrders`` (Betfair cancels the bet and places a new
+  one: the new bet id is indexed), with a smaller quantity ``cancelOrders`` with a
+  ``sizeReduction``; a larger quantity is refused locally (Betfair cannot add to a bet).
+  :meth:`BetfairExecutionClient.update_persistence` is ``updateOrders``.
+* ``dead_man_timeout``: the Heartbeat API is called every third of it, so the venue cancels
+  every unmatched bet when this client goes away.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import anyio
+from tradeport.clients.background import BackgroundTasks
+from tradeport.clients.base import ExecutionClient, InstrumentProvider, Reconnected
+from tradeport.clients.orders import OrderTracker, TrackedOrder
+from tradeport.errors import (
+    AuthenticationError,
+    MissingCredentials,
+    RequestRejected,
+    ValidationError,
+    VenueError,
+)
+from tradeport.model.enums import ResolutionResult, TimeInForce
+from tradeport.model.events import (
+    AnyOrderEvent,
+    OrderCancelRejected,
+    OrderModifyRejected,
+    OrderSubmitted,
+)
+from tradeport.model.identifiers import AccountId, ClientOrderId, InstrumentId, VenueOrderId
+from tradeport.model.numbers import Money
+from tradeport.model.orders import Order
+from tradeport.model.reports import (
+    AccountState,
+    FillReport,
+    OrderStatusReport,
+    PositionStatusReport,
+    SettlementReport,
+)
+from tradeport.net import StreamSession
+
+from tradeport_betfair.config import BetfairConfig
+from tradeport_betfair.constants import CAPABILITIES, VENUE_ID
+from tradeport_betfair.enums import PERSISTENCE_TO_WIRE
+from tradeport_betfair.http.client import CREDENTIALS_HINT, BetfairHttpClient
+from tradeport_betfair.http.parse import (
+    parse_account_funds,
+    parse_current_order,
+    parse_fill,
+    parse_stream_order,
+    parse_time,
+)
+from tradeport_betfair.http.query import check_price, iso_time, place_instruction
+from tradeport_betfair.providers import http_sharing, instrument_for
+from tradeport_betfair.stream.client import stream_session
+from tradeport_betfair.stream.messages import ORDERS_TOPIC, BetfairStreamProtocol
+from tradeport_betfair.symbology import parse_runner_symbol, runner_id
+
+__all__ = ["BetfairExecutionClient", "RESOLVE_DELAYS"]
+
+#: Seconds between queries while resolving a bet whose placeOrders outcome is unknown.
+RESOLVE_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
+_DEFAULT_LOOKBACK_NS = 24 * 3600 * 10**9
+_RESULTS = {
+    "WON": ResolutionResult.WON,
+    "LOST": ResolutionResult.LOST,
+    "PLACE": ResolutionResult.WON,
+}
+
+
+def _reason(error: VenueError) -> str:
+    return str(error.venue_code or error.venue_message or error)
+
+
+class BetfairExecutionClient(ExecutionClient):
+    """Bets and reports for one Betfair account (see the module docstring)."""
+
+    credentials_hint = CREDENTIALS_HINT
+
+    def __init__(
+        self,
+        config: BetfairConfig,
+        *,
+        instruments: InstrumentProvider | None = None,
+        http: BetfairHttpClient | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("capabilities", CAPABILITIES)
+        super().__init__(VENUE_ID, config, instruments=instruments, **kwargs)
+        self._http = http
+        self._owns_http = http is None
+        self.account_id = AccountId(f"{VENUE_ID}-{config.username or 'session'}")
+        self.tracker = OrderTracker(self.account_id)
+        self._stream: StreamSession | None = None
+        self._protocol: BetfairStreamProtocol | None = None
+        self._tasks = BackgroundTasks(self.log, "betfair-execution")
+        self._logged_in = False
+        self._lock = anyio.Lock()
+
+    def __repr__(self) -> str:
+        return f"BetfairExecutionClient(account_id={self.account_id.value!r})"
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    @property
+    def http(self) -> BetfairHttpClient:
+        """The REST client (shared with the provider when it has the same config)."""
+        if self._http is None:
+            self._http, self._owns_http = http_sharing(self.instruments, self.config)
+        return self._http
+
+    def has_credentials(self) -> bool:  # type: ignore[override]
+        return self.config.has_credentials
+
+    def require_credentials(self, operation: str) -> None:
+        if not self.config.has_credentials:
+            raise MissingCredentials(VENUE_ID, operation, CREDENTIALS_HINT)
+
+    @property
+    def authenticated(self) -> bool:  # type: ignore[override]
+        """True once the order stream's login was acknowledged, until a disconnect or a fatal
+        stream error."""
+        stream = getattr(self, "_stream", None)
+        return (
+            bool(getattr(self, "_logged_in", False)) and stream is not None and stream.error is None
+        )
+
+    @authenticated.setter
+    def authenticated(self, value: bool) -> None:
+        self._logged_in = value
+
+    @property
+    def stream(self) -> StreamSession | None:
+        """The order stream, if connected."""
+        return self._stream
+
+    async def connect(self) -> None:
+        """Log in (certificate or interactive; a refusal raises AuthenticationError and is not
+        repeated), open the order stream and subscribe every bet of the account. Without
+        credentials nothing is opened."""
+        if self._tasks.is_open:
+            return
+        await self._tasks.open()
+        if not self.config.has_credentials:
+            return
+        try:
+            session = self.http.session
+            await session.token()
+            stream, protocol = stream_session(
+                self.config,
+                session,
+                self._on_message,
+                orders=True,
+                on_reconnected=self._on_reconnected,
+            )
+            self._protocol = protocol
+            await self._tasks.start_stream(stream)
+            self._stream = stream
+            await stream.subscribe([ORDERS_TOPIC])
+        except BaseException:
+            await self.disconnect()
+            raise
+        self.authenticated = stream.is_authenticated
+        self._tasks.start_soon(session.keep_alive_loop, name="betfair keepAlive")
+        if self.config.dead_man_timeout is not None:
+            self._tasks.start_soon(
+                self._dead_man_loop, self.config.dead_man_timeout, name="betfair heartbeat"
+            )
+
+    async def disconnect(self) -> None:
+        """Close the order stream and the REST client."""
+        if self._stream is not None:
+            self._stream.close()
+        self._stream = self._protocol = None
+        self.authenticated = False
+        await self._tasks.close()
+        if self._http is not None and self._owns_http:
+            await self._http.aclose()
+            self._http = None
+
+    async def _dead_man_loop(self, timeout: int) -> None:
+        while True:
+            try:
+                await self.http.http_heartbeat(timeout)
+            except VenueError as error:
+                self.log.warning("heartbeat (dead-man switch) failed: %s", error)
+            await anyio.sleep(timeout / 3)
+
+    async def _publish(self, events: Sequence[AnyOrderEvent]) -> None:
+        for event in events:
+            await self.emit(event)
+
+    def _base(self, tracked: TrackedOrder) -> dict[str, Any]:
+        now = time.time_ns()
+        return {
+            "instrument_id": tracked.instrument_id,
+            "client_order_id": tracked.client_order_id,
+            "venue_order_id": tracked.venue_order_id,
+            "account_id": self.account_id,
+            "ts_event": now,
+            "ts_init": now,
+        }
+
+    # -- the order stream --------------------------------------------------------------------------
+
+    async def _on_message(self, message: dict[str, Any]) -> None:
+        if message.get("op") != "ocm" or self._protocol is None:
+            return
+        ts_init = time.time_ns()
+        async with self._lock:
+            for market_id, key, uo, increment in self._protocol.order_cache.apply(message):
+                report = parse_stream_order(uo, market_id, key[0], key[1], self.account_id, ts_init)
+                fills = []
+                if increment is not None:
+                    ts_event = int(uo.get("md") or 0) * 1_000_000 or ts_init
+                    fills.append(
+                        parse_fill(
+                            report,
+                            increment.size,
+                            increment.price,
+                            increment.total,
+                            self.config.currency,
+                            ts_event,
+                            ts_init,
+                        )
+                    )
+                for fill in fills:
+                    await self._publish(self.tracker.on_fill_report(fill))
+                await self._publish(self.tracker.on_order_report(report))
+
+    async def _on_reconnected(self) -> None:
+        # The resubscription resumed from the clk (only what was missed) or sent a full image;
+        # either way the cumulative matched sizes give each missed fill exactly once.
+        await self.emit(Reconnected(VENUE_ID, "orders", time.time_ns()))
+
+    # -- commands -----------------------------------------------------------------------------------
+
+    async def submit_order(self, order: Order) -> None:
+        """One ``placeOrders`` with one instruction (see the module docstring for outcomes)."""
+        await self.submit_orders([order])
+
+    async def submit_orders(self, orders: Sequence[Order]) -> None:
+        """One ``placeOrders`` per market; each instruction report decides its bet's event."""
+        self.require_credentials("submit_orders")
+        by_market: dict[str, list[tuple[TrackedOrder, dict[str, Any]]]] = defaultdict(list)
+        for order in orders:
+            await instrument_for(self.instruments, order.instrument_id)
+            tracked = self.tracker.track(order)
+            try:
+                market_id, instruction = place_instruction(order)
+            except ValidationError as error:
+                await self._publish(self.tracker.rejected(order.client_order_id, str(error)))
+                continue
+            await self.emit(OrderSubmitted(**self._base(tracked)))
+            by_market[market_id].append((tracked, instruction))
+        for market_id, items in by_market.items():
+            params: dict[str, Any] = {"marketId": market_id, "instructions": [i for _, i in items]}
+            if self.config.strategy_ref:
+                params["customerStrategyRef"] = self.config.strategy_ref
+            try:
+                answer = await self.http.http_place_orders(params)
+            except (RequestRejected, AuthenticationError) as error:
+                self.log.warning("placeOrders refused (%s); resolving by query", error)
+                for tracked, _ in items:
+                    await self._resolve_refused(tracked, _reason(error))
+                continue
+            except VenueError as error:
+                self.log.warning("placeOrders outcome unknown (%s); resolving by query", error)
+                for tracked, _ in items:
+                    self._resolve_later(tracked)
+                continue
+            reports = answer.get("instructionReports") or [] if isinstance(answer, dict) else []
+            for index, (tracked, _) in enumerate(items):
+                report = reports[index] if index < len(reports) else None
+                await self._on_place_report(tracked, report, answer)
+
+    async def _on_place_report(self, tracked: TrackedOrder, report: Any, answer: Any) -> None:
+        coid = tracked.client_order_id
+        if not isinstance(report, dict):
+            self._resolve_later(tracked)
+            return
+        if report.get("status") != "SUCCESS" or not report.get("betId"):
+            reason = str(report.get("errorCode") or (answer or {}).get("errorCode") or "FAILURE")
+            await self._publish(self.tracker.rejected(coid, reason))
+            return
+        bet_id = str(report["betId"])
+        async with self._lock:
+            events = self.tracker.accepted(coid, VenueOrderId(bet_id))
+            matched = Decimal(str(report.get("sizeMatched") or 0))
+            if matched and self._protocol is not None:
+                cache = self._protocol.order_cache
+                before = cache.matched.get(bet_id, (Decimal(0), Decimal(0)))[0]
+                if matched > before:
+                    avg = Decimal(str(report.get("averagePriceMatched") or 0))
+                    cache.seed(bet_id, matched, avg)
+                    now = time.time_ns()
+                    row = await self.order_status_report(
+                        tracked.instrument_id, venue_order_id=VenueOrderId(bet_id)
+                    )
+                    if row is not None:
+                        fill = parse_fill(
+                            row, matched - before, avg, matched, self.config.currency, now, now
+                        )
+                        events += self.tracker.on_fill_report(fill)
+            await self._publish(events)
+
+    def _resolve_later(self, tracked: TrackedOrder) -> None:
+        if self._tasks.is_open:
+            self._tasks.start_soon(
+                self._resolve, tracked, name=f"resolve {tracked.client_order_id.value}"
+            )
+        else:
+            self.log.warning(
+                "bet %s in flight; connect() to resolve it in the background",
+                tracked.client_order_id,
+            )
+
+    async def _resolve_refused(self, tracked: TrackedOrder, refusal: str) -> None:
+        try:
+            report = await self.order_status_report(tracked.instrument_id, tracked.client_order_id)
+        except VenueError as error:
+            self.log.warning("resolving %s: %s", tracked.client_order_id, error)
+            self._resolve_later(tracked)
+            return
+        if report is not None:
+            await self._publish(self.tracker.on_order_report(report, reconciliation=True))
+        else:
+            await self._publish(self.tracker.rejected(tracked.client_order_id, refusal))
+
+    async def _resolve(self, tracked: TrackedOrder) -> None:
+        for delay in RESOLVE_DELAYS:
+            await anyio.sleep(delay)
+            try:
+                report = await self.order_status_report(
+                    tracked.instrument_id, tracked.client_order_id
+                )
+            except VenueError as error:
+                self.log.info("resolving %s: %s", tracked.client_order_id, error)
+                continue
+            if report is not None:
+                await self._publish(self.tracker.on_order_report(report, reconciliation=True))
+                return
+        self.log.warning(
+            "bet %s not found at the venue after a placeOrders fault", tracked.client_order_id
+        )
+
+    def _tracked(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None,
+        venue_order_id: VenueOrderId | None,
+    ) -> TrackedOrder:
+        tracked = self.tracker.find(client_order_id, venue_order_id)
+        if tracked is None:
+            coid = client_order_id or ClientOrderId(
+                venue_order_id.value if venue_order_id else "unknown"
+            )
+            from tradeport.model.enums import OrderType
+
+            tracked = self.tracker.adopt(
+                instrument_id=instrument_id,
+                client_order_id=coid,
+                order_type=OrderType.LIMIT,
+                venue_order_id=venue_order_id,
+            )
+        return tracked
+
+    async def _bet_id(self, tracked: TrackedOrder) -> VenueOrderId | None:
+        if tracked.venue_order_id is not None:
+            return tracked.venue_order_id
+        report = await self.order_status_report(tracked.instrument_id, tracked.client_order_id)
+        return report.venue_order_id if report is not None else None
+
+    async def cancel_order(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+    ) -> None:
+        """``cancelOrders`` of the whole unmatched part; OrderCancelRejected with the venue's
+        error code (``BET_TAKEN_OR_LAPSED`` ...) when it refuses."""
+        self.require_credentials("cancel_order")
+        tracked = self._tracked(instrument_id, client_order_id, venue_order_id)
+        bet_id = venue_order_id or await self._bet_id(tracked)
+        if bet_id is None:
+            await self.emit(
+                OrderCancelRejected(
+                    **self._base(tracked), reason="BET_TAKEN_OR_LAPSED: no such bet"
+                )
+            )
+            return
+        await self._cancel(instrument_id, [(tracked, bet_id)])
+
+    async def _cancel(
+        self, instrument_id: InstrumentId, bets: Sequence[tuple[TrackedOrder, VenueOrderId]]
+    ) -> None:
+        market_id = parse_runner_symbol(instrument_id.symbol.value)[0]
+        params = {"marketId": market_id, "instructions": [{"betId": b.value} for _, b in bets]}
+        try:
+            answer = await self.http.http_cancel_orders(params)
+        except (RequestRejected, AuthenticationError) as error:
+            for tracked, _ in bets:
+                await self.emit(OrderCancelRejected(**self._base(tracked), reason=_reason(error)))
+            return
+        reports = answer.get("instructionReports") or [] if isinstance(answer, dict) else []
+        for index, (tracked, bet_id) in enumerate(bets):
+            report = reports[index] if index < len(reports) else {}
+            if report.get("status") == "SUCCESS":
+                await self._publish(self.tracker.canceled(tracked.client_order_id, bet_id))
+            else:
+                reason = str(report.get("errorCode") or answer.get("errorCode") or "FAILURE")
+                await self.emit(OrderCancelRejected(**self._base(tracked), reason=reason))
+
+    async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
+        """Every unmatched bet on the runner, in one ``cancelOrders``."""
+        self.require_credentials("cancel_all_orders")
+        open_reports = await self.order_status_reports(instrument_id, open_only=True)
+        bets = [
+            (self._tracked(instrument_id, r.client_order_id, r.venue_order_id), r.venue_order_id)
+            for r in open_reports
+        ]
+        if bets:
+            await self._cancel(instrument_id, bets)
+
+    async def batch_cancel_orders(
+        self, instrument_id: InstrumentId, client_order_ids: Sequence[ClientOrderId]
+    ) -> None:
+        """One ``cancelOrders`` for all of them; each instruction report decides its event."""
+        self.require_credentials("batch_cancel_orders")
+        bets = []
+        for coid in client_order_ids:
+            tracked = self._tracked(instrument_id, coid, None)
+            bet_id = await self._bet_id(tracked)
+            if bet_id is None:
+                await self.emit(
+                    OrderCancelRejected(
+                        **self._base(tracked), reason="BET_TAKEN_OR_LAPSED: no such bet"
+                    )
+                )
+            else:
+                bets.append((tracked, bet_id))
+        if bets:
+            await self._cancel(instrument_id, bets)
+
+    async def modify_order(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+        *,
+        quantity: Any = None,
+        price: Any = None,
+        trigger_price: Any = None,
+    ) -> None:
+        """A new price: ``replaceOrders`` (a new bet id); a smaller stake: ``cancelOrders`` with
+        ``sizeReduction``. A larger stake or a trigger price is refused locally."""
+        self.require_credentials("modify_order")
+        tracked = self._tracked(instrument_id, client_order_id, venue_order_id)
+        bet_id = venue_order_id or await self._bet_id(tracked)
+
+        async def refuse(reason: str) -> None:
+            await self.emit(OrderModifyRejected(**self._base(tracked), reason=reason))
+
+        if bet_id is None:
+            await refuse("BET_TAKEN_OR_LAPSED: no such bet")
+            return
+        if trigger_price is not None:
+            await refuse("Betfair bets have no trigger price")
+            return
+        market_id = parse_runner_symbol(instrument_id.symbol.value)[0]
+        if quantity is not None:
+            known = tracked.quantity
+            if known is not None and quantity.as_decimal() > known.as_decimal():
+                await refuse(
+                    f"Betfair cannot add to a bet (stake {known} -> {quantity}): place another"
+                )
+                return
+            reduction = (known.as_decimal() - quantity.as_decimal()) if known is not None else None
+            if reduction:
+                params = {
+                    "marketId": market_id,
+                    "instructions": [{"betId": bet_id.value, "sizeReduction": reduction}],
+                }
+                if not await self._modify_call(tracked, self.http.http_cancel_orders, params):
+                    return
+                await self._publish(
+                    self.tracker.modified(tracked.client_order_id, bet_id, quantity=quantity)
+                )
+        if price is not None:
+            try:
+                new_price = check_price(price.as_decimal())
+            except ValidationError as error:
+                await refuse(str(error))
+                return
+            params = {
+                "marketId": market_id,
+                "instructions": [{"betId": bet_id.value, "newPrice": new_price}],
+            }
+            answer = await self._modify_call(tracked, self.http.http_replace_orders, params)
+            if not answer:
+                return
+            place = (answer.get("instructionReports") or [{}])[0].get(
+                "placeInstructionReport"
+            ) or {}
+            events = self.tracker.modified(tracked.client_order_id, bet_id, price=price)
+            if place.get("betId"):
+                events += self.tracker.accepted(
+                    tracked.client_order_id, VenueOrderId(str(place["betId"]))
+                )
+            await self._publish(events)
+
+    async def _modify_call(
+        self, tracked: TrackedOrder, call: Any, params: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        try:
+            answer = await call(params)
+        except (RequestRejected, AuthenticationError) as error:
+            await self.emit(OrderModifyRejected(**self._base(tracked), reason=_reason(error)))
+            return None
+        report = (answer.get("instructionReports") or [{}])[0] if isinstance(answer, dict) else {}
+        if not isinstance(answer, dict) or answer.get("status") != "SUCCESS":
+            reason = str(report.get("errorCode") or (answer or {}).get("errorCode") or "FAILURE")
+            await self.emit(OrderModifyRejected(**self._base(tracked), reason=reason))
+            return None
+        return answer
+
+    async def update_persistence(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId,
+        time_in_force: TimeInForce,
+    ) -> bool:
+        """``updateOrders``: change an unmatched bet's persistence (LAPSE, PERSIST,
+        AT_THE_CLOSE); True when the venue accepted it (a plugin call)."""
+        self.require_credentials("update_persistence")
+        tracked = self._tracked(instrument_id, client_order_id, None)
+        bet_id = await self._bet_id(tracked)
+        if bet_id is None or time_in_force not in PERSISTENCE_TO_WIRE:
+            return False
+        params = {
+            "marketId": parse_runner_symbol(instrument_id.symbol.value)[0],
+            "instructions": [
+                {"betId": bet_id.value, "newPersistenceType": PERSISTENCE_TO_WIRE[time_in_force]}
+            ],
+        }
+        answer = await self.http.http_update_orders(params)
+        return isinstance(answer, dict) and answer.get("status") == "SUCCESS"
+
+    # -- reconciliation -------------------------------------------------------------------------------
+
+    async def _current_orders(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        params = dict(params)
+        while True:
+            answer = await self.http.http_list_current_orders(params)
+            page = (answer or {}).get("currentOrders") or []
+            rows.extend(page)
+            if not (answer or {}).get("moreAvailable") or not page:
+                return rows
+            params["fromRecord"] = len(rows)
+
+    async def order_status_report(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None = None,
+        venue_order_id: VenueOrderId | None = None,
+    ) -> OrderStatusReport | None:
+        """One bet from ``listCurrentOrders`` (by bet id, else by customerOrderRef)."""
+        self.require_credentials("order_status_report")
+        if venue_order_id is not None:
+            params: dict[str, Any] = {"betIds": [venue_order_id.value]}
+        elif client_order_id is not None:
+            params = {"customerOrderRefs": [client_order_id.value]}
+        else:
+            raise ValidationError("client_order_id", None, "or venue_order_id is required")
+        now = time.time_ns()
+        rows = [
+            parse_current_order(r, self.account_id, now) for r in await self._current_orders(params)
+        ]
+        rows = [r for r in rows if r.instrument_id == instrument_id]
+        return max(rows, key=lambda r: r.ts_last) if rows else None
+
+    async def order_status_reports(
+        self,
+        instrument_id: InstrumentId | None = None,
+        *,
+        open_only: bool = True,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+    ) -> list[OrderStatusReport]:
+        """``listCurrentOrders`` (EXECUTABLE when ``open_only``), for a runner or all."""
+        self.require_credentials("order_status_reports")
+        params: dict[str, Any] = {"orderProjection": "EXECUTABLE" if open_only else "ALL"}
+        if instrument_id is not None:
+            params["marketIds"] = [parse_runner_symbol(instrument_id.symbol.value)[0]]
+        now = time.time_ns()
+        reports = [
+            parse_current_order(r, self.account_id, now) for r in await self._current_orders(params)
+        ]
+        return [
+            r
+            for r in reports
+            if (instrument_id is None or r.instrument_id == instrument_id)
+            and (start_ns is None or r.ts_last >= start_ns)
+            and (end_ns is None or r.ts_accepted <= end_ns)
+        ]
+
+    async def fill_reports(
+        self,
+        instrument_id: InstrumentId | None = None,
+        *,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+    ) -> list[FillReport]:
+        """Matched stakes of the bets in ``listCurrentOrders`` over the lookback: one fill per
+        bet for its whole matched size at its average price (Betfair keeps no per-match
+        records), with the trade id the stream gives the rise to that total."""
+        self.require_credentials("fill_reports")
+        start = start_ns if start_ns is not None else time.time_ns() - _DEFAULT_LOOKBACK_NS
+        reports = await self.order_status_reports(
+            instrument_id, open_only=False, start_ns=start, end_ns=end_ns
+        )
+        now = time.time_ns()
+        return [
+            parse_fill(
+                r,
+                r.filled_qty.as_decimal(),
+                r.avg_px or Decimal(0),
+                r.filled_qty.as_decimal(),
+                self.config.currency,
+                r.ts_last,
+                now,
+            )
+            for r in reports
+            if r.filled_qty.as_decimal() > 0 and r.avg_px
+        ]
+
+    async def settlement_reports(
+        self, lookback_ns: int = _DEFAULT_LOOKBACK_NS
+    ) -> list[SettlementReport]:
+        """Settled bets from ``listClearedOrders`` (betStatus SETTLED) over the lookback: the
+        result and the profit per bet (a plugin call)."""
+        self.require_credentials("settlement_reports")
+        now = time.time_ns()
+        params = {
+            "betStatus": "SETTLED",
+            "settledDateRange": {"from": iso_time(now - lookback_ns)},
+            "groupBy": "BET",
+        }
+        answer = await self.http.http_list_cleared_orders(params)
+        out = []
+        for row in (answer or {}).get("clearedOrders") or ():
+            out.append(
+                SettlementReport(
+                    account_id=self.account_id,
+                    instrument_id=runner_id(
+                        str(row["marketId"]),
+                        row["selectionId"],
+                        Decimal(str(row.get("handicap") or 0)),
+                    ),
+                    result=_RESULTS.get(str(row.get("betOutcome")), ResolutionResult.VOID),
+                    pnl=Money(Decimal(str(row.get("profit") or 0)), self.config.currency),
+                    commission=Money(
+                        Decimal(str(row.get("commission") or 0)), self.config.currency
+                    ),
+                    order_ids=(VenueOrderId(str(row["betId"])),) if row.get("betId") else (),
+                    ts_event=parse_time(row.get("settledDate")) or now,
+                    ts_init=now,
+                )
+            )
+        return out
+
+    async def lapsed_and_cancelled(
+        self, lookback_ns: int = _DEFAULT_LOOKBACK_NS
+    ) -> list[dict[str, Any]]:
+        """``listClearedOrders`` rows of bets that lapsed or were cancelled (a plugin call)."""
+        self.require_credentials("lapsed_and_cancelled")
+        rows: list[dict[str, Any]] = []
+        for status in ("LAPSED", "CANCELLED"):
+            answer = await self.http.http_list_cleared_orders({"betStatus": status})
+            rows.extend((answer or {}).get("clearedOrders") or ())
+        return rows
+
+    async def position_status_reports(
+        self, instrument_id: InstrumentId | None = None
+    ) -> list[PositionStatusReport]:
+        """Betfair has no positions: exposure is in :meth:`account_state`."""
+        return []
+
+    async def account_state(self) -> AccountState:
+        """``getAccountFunds``: available to bet (free), exposure (locked and in ``exposures``)."""
+        self.require_credentials("account_state")
+        record = await self.http.http_get_account_funds()
+        return parse_account_funds(
+            record or {}, self.account_id, self.config.currency, time.time_ns()
+        )
+
+    async def request_market_prices(self, instrument_id: InstrumentId) -> Any:
+        """``listMarketBook`` best offers of the runner's market (a plugin call)."""
+        market_id = parse_runner_symbol(instrument_id.symbol.value)[0]
+        return await self.http.http_list_market_book([market_id], {"priceData": ["EX_BEST_OFFERS"]})

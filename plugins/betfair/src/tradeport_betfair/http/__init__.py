@@ -1,0 +1,1 @@
+"""Betfair's JSON-RPC Exchange API and identity (login) endpoints."""

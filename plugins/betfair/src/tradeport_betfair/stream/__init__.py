@@ -1,0 +1,1 @@
+"""Betfair's Exchange Stream API: a TLS socket carrying CRLF-delimited JSON (not a WebSocket)."""
