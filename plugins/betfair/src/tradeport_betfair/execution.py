@@ -116,6 +116,8 @@ class BetfairExecutionClient(ExecutionClient):
         self._tasks = BackgroundTasks(self.log, "betfair-execution")
         self._logged_in = False
         self._lock = anyio.Lock()
+        #: Bets replaced by replaceOrders (cancelled by the venue, the order continues).
+        self._replaced: set[str] = set()
 
     def __repr__(self) -> str:
         return f"BetfairExecutionClient(account_id={self.account_id.value!r})"
@@ -246,6 +248,11 @@ class BetfairExecutionClient(ExecutionClient):
                     )
                 for fill in fills:
                     await self._publish(self.tracker.on_fill_report(fill))
+                if (
+                    report.venue_order_id.value in self._replaced
+                    and not report.order_status.is_open
+                ):
+                    continue  # the old bet of a replace: the order lives on as the new bet
                 await self._publish(self.tracker.on_order_report(report))
 
     async def _on_reconnected(self) -> None:
@@ -516,8 +523,11 @@ class BetfairExecutionClient(ExecutionClient):
                 "marketId": market_id,
                 "instructions": [{"betId": bet_id.value, "newPrice": new_price}],
             }
+            # Marked before the call: the stream may report the old bet cancelled first.
+            self._replaced.add(bet_id.value)
             answer = await self._modify_call(tracked, self.http.http_replace_orders, params)
             if not answer:
+                self._replaced.discard(bet_id.value)
                 return
             place = (answer.get("instructionReports") or [{}])[0].get(
                 "placeInstructionReport"

@@ -84,7 +84,8 @@ def parse_market_catalogue(
     event = record.get("event") or {}
     competition = record.get("competition") or {}
     description = record.get("description") or {}
-    start = parse_time(record.get("marketStartTime"))
+    # MARKET_START_TIME projection, else the description's marketTime (MARKET_DESCRIPTION).
+    start = parse_time(record.get("marketStartTime") or description.get("marketTime"))
     for runner in record.get("runners") or ():
         try:
             handicap = Decimal(str(runner.get("handicap") or 0))
@@ -100,7 +101,8 @@ def parse_market_catalogue(
                     size_increment=Quantity(Decimal("0.01"), STAKE_PRECISION),
                     min_price=PRICE_LADDER.min_price,
                     max_price=PRICE_LADDER.max_price,
-                    event_type_id=str(event_type["id"]),
+                    # eventType is there only with the EVENT_TYPE projection.
+                    event_type_id=str(event_type.get("id", "")),
                     event_type_name=str(event_type.get("name", "")),
                     event_id=str(event["id"]),
                     event_name=str(event.get("name", "")),

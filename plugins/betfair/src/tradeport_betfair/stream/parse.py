@@ -190,7 +190,10 @@ class MarketCache:
                         joined[key] = part[key]
             message = joined
         self.stale = message.get("status") == 503
-        self.conflated = bool(message.get("con"))
+        # con (conflated) is set on a market change; some captures carry it on the message.
+        self.conflated = bool(message.get("con")) or any(
+            mc.get("con") for mc in message.get("mc") or ()
+        )
         if message.get("initialClk") is not None:
             self.initial_clk = str(message["initialClk"])
         if message.get("clk") is not None:

@@ -162,6 +162,44 @@ class BetfairHarness(BetfairMockVenue):
         self.definitions[market_id] = definition
         await self.publish_market_change({"id": market_id, "marketDefinition": definition})
 
+    async def publish_stale(self, instrument_id: InstrumentId) -> None:
+        """A change message with ``status: 503`` (the venue's data is stale)."""
+        inst = self.exchange.instrument(self._symbol(instrument_id))
+        assert inst is not None
+        clk = self._tick()
+        for conn in list(self.sockets):
+            if conn.kind == "market" and conn.open and inst.meta["marketId"] in conn.markets:
+                await conn.send(
+                    {
+                        "op": "mcm",
+                        "id": conn.subscription_id,
+                        "clk": clk,
+                        "pt": 0,
+                        "status": 503,
+                        "mc": [],
+                    }
+                )
+
+    async def lapse(self, venue_order_id: str) -> None:
+        """The unmatched part of a bet lapses (a LAPSE bet at the in-play turn)."""
+        self.lapsed.add(venue_order_id)
+        self.exchange.expire(venue_order_id)
+        await self.push_account_events()
+
+    async def settle_market(self, market_id: str, winner: int, bsp: Decimal | None = None) -> None:
+        """The market closes: ``winner`` won, every other runner lost (``bsp`` the starting
+        price of every runner, when given)."""
+        definition = dict(self.definitions[market_id])
+        runners = []
+        for runner in definition["runners"]:
+            runner = dict(runner, status="WINNER" if runner["id"] == winner else "LOSER")
+            if bsp is not None:
+                runner["bsp"] = bsp
+            runners.append(runner)
+        definition.update(status="CLOSED", runners=runners, version=int(definition["version"]) + 1)
+        self.definitions[market_id] = definition
+        await self.publish_market_change({"id": market_id, "marketDefinition": definition})
+
     def add_malformed_instrument(self) -> None:
         """A catalogue entry whose runner has no selection id."""
         self.malformed_catalogue = True

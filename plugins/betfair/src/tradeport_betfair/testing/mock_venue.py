@@ -160,6 +160,9 @@ class BetfairMockVenue(MockVenue):
         #: Starting-price bets (LIMIT_ON_CLOSE, MARKET_ON_CLOSE) waiting for the off.
         self.bsp_bets: dict[str, dict[str, Any]] = {}
         self._bsp_ids = itertools.count(900_000_001)
+        #: Subscriptions answered with RESUB_DELTA (resumed from their clk) / with an image.
+        self.resumes = 0
+        self.segmented_images = 0
         self.stream_server = StreamServer(
             self._serve_socket, framing=CRLF, tls=self.ca.server_context()
         )
@@ -1055,6 +1058,7 @@ class BetfairMockVenue(MockVenue):
     async def _market_initial(self, conn: SocketConnection, message: Mapping[str, Any]) -> None:
         since = self._resumable(message, self._market_log)
         if since is not None:
+            self.resumes += 1
             missed = [
                 mc for clk, mc in self._market_log if clk > since and mc["id"] in conn.markets
             ]
@@ -1083,6 +1087,7 @@ class BetfairMockVenue(MockVenue):
         if len(images) <= 1:
             await conn.send({**head, "mc": images})
             return
+        self.segmented_images += 1
         for index, image in enumerate(images):
             segment = (
                 "SEG_START" if index == 0 else ("SEG_END" if index == len(images) - 1 else "SEG")
@@ -1151,6 +1156,7 @@ class BetfairMockVenue(MockVenue):
     async def _order_initial(self, conn: SocketConnection, message: Mapping[str, Any]) -> None:
         since = self._resumable(message, self._order_log)
         if since is not None:
+            self.resumes += 1
             missed = [oc for clk, oc in self._order_log if clk > since]
             await conn.send(
                 {

@@ -1,0 +1,208 @@
+"""Bets against the mock venue: back and lay with persistence, off-ladder prices refused
+locally, cumulative matches as fills exactly once (across a drop and a resume), cancel, size
+reduction, replace, update, lapse, starting-price bets, funds and exposure, the dead-man switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+from betfair_helpers import D, next_of, session
+from tradeport.clients.base import Reconnected
+from tradeport.model.enums import OrderSide, OrderType, TimeInForce
+from tradeport.model.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderExpired,
+    OrderFilled,
+    OrderModifyRejected,
+    OrderRejected,
+    OrderUpdated,
+)
+from tradeport.model.numbers import Price, Quantity
+from tradeport.model.orders import Order
+from tradeport_betfair.symbology import runner_id
+from tradeport_betfair.testing import BetfairHarness
+
+pytestmark = pytest.mark.anyio
+
+DOBBIN = runner_id("1.180737206", 39980)
+
+
+def _bet(side: OrderSide, price: str, stake: str, tif: TimeInForce = TimeInForce.LAPSE) -> Order:
+    return Order.limit(
+        instrument_id=DOBBIN,
+        side=side,
+        quantity=Quantity.from_str(stake),
+        price=Price.from_str(price),
+        time_in_force=tif,
+    )
+
+
+def _of(order: Order, *kinds: type) -> Any:
+    return lambda e: (
+        isinstance(e, kinds) and getattr(e, "client_order_id", None) == order.client_order_id
+    )
+
+
+async def _placed(venue: Any, order: Order) -> Any:
+    await venue.execution.submit_order(order)
+    event = await next_of(venue, _of(order, OrderAccepted, OrderRejected))
+    assert isinstance(event, OrderAccepted), getattr(event, "reason", event)
+    return event
+
+
+async def test_back_and_lay_with_persistence_and_refs() -> None:
+    async with BetfairHarness() as harness, session(harness, strategy_ref="tp-test") as venue:
+        await venue.instruments.load_all()
+        back = _bet(OrderSide.SELL, "3.0", "10", TimeInForce.PERSIST)
+        lay = _bet(OrderSide.BUY, "2.5", "4", TimeInForce.LAPSE)
+        for order in (back, lay):
+            accepted = await _placed(venue, order)
+            sim = harness.exchange.order(str(accepted.venue_order_id))
+            assert sim is not None and sim.client_order_id == str(
+                order.client_order_id
+            )  # customerOrderRef
+            assert harness.strategy[sim.venue_order_id] == "tp-test"  # customerStrategyRef
+        assert (
+            harness.persistence[
+                str(
+                    harness.exchange.order(client_order_id=str(back.client_order_id)).venue_order_id
+                )
+            ]
+            is TimeInForce.PERSIST
+        )
+        sides = {o.client_order_id: o.side for o in harness.exchange.open_orders()}
+        assert (
+            sides[str(back.client_order_id)] is OrderSide.SELL
+            and sides[str(lay.client_order_id)] is OrderSide.BUY
+        )
+        reports = await venue.execution.order_status_reports(DOBBIN)
+        assert {str(r.client_order_id) for r in reports} == {
+            str(back.client_order_id),
+            str(lay.client_order_id),
+        }
+        state = await venue.execution.account_state()
+        # back 10 risks 10; lay 4 at 2.5 risks 4 * 1.5 = 6
+        assert state.total_exposure("GBP").as_decimal() == D("16")
+
+
+async def test_off_ladder_price_refused_locally() -> None:
+    async with BetfairHarness() as harness, session(harness) as venue:
+        await venue.instruments.load_all()
+        before = sum(1 for r in harness.requests if b"placeOrders" in r.body)
+        order = _bet(OrderSide.SELL, "2.05", "10")
+        await venue.execution.submit_order(order)
+        rejected = await next_of(venue, _of(order, OrderRejected, OrderAccepted))
+        assert isinstance(rejected, OrderRejected)
+        assert "2.04" in rejected.reason and "2.06" in rejected.reason
+        assert sum(1 for r in harness.requests if b"placeOrders" in r.body) == before
+
+
+async def test_matched_size_reported_exactly_once_across_a_drop() -> None:
+    fast = {"reconnect_delay_initial": 0.05, "reconnect_delay_max": 0.2}
+    async with BetfairHarness() as harness, session(harness, **fast) as venue:
+        await venue.instruments.load_all()
+        order = _bet(OrderSide.BUY, "4.0", "20")
+        accepted = await _placed(venue, order)
+        bet = str(accepted.venue_order_id)
+        harness.exchange.fill(bet, quantity=D("5"))
+        await harness.push_account_events()
+        first = await next_of(venue, _of(order, OrderFilled))
+        assert first.last_qty.as_decimal() == D("5") and first.last_px.as_decimal() == D("4.0")
+        await harness.drop_connections("rst")
+        harness.exchange.fill(bet, quantity=D("7"))  # matched while the client is away
+        await harness.push_account_events()
+        await next_of(
+            venue, lambda e: isinstance(e, Reconnected) and e.stream == "orders", timeout=20
+        )
+        second = await next_of(venue, _of(order, OrderFilled))
+        assert second.last_qty.as_decimal() == D("7")
+        harness.exchange.fill(bet)  # the rest
+        await harness.push_account_events()
+        third = await next_of(venue, _of(order, OrderFilled))
+        assert third.last_qty.as_decimal() == D("8")
+        assert len({first.trade_id, second.trade_id, third.trade_id}) == 3
+        # Nothing more: the full image of a reconnect repeats the totals, never the fills.
+        await harness.drop_connections("fin")
+        await next_of(
+            venue, lambda e: isinstance(e, Reconnected) and e.stream == "orders", timeout=20
+        )
+        with anyio.move_on_after(1.0):
+            extra = await next_of(venue, _of(order, OrderFilled), timeout=1.0)
+            pytest.fail(f"a matched size was reported twice: {extra}")
+
+
+async def test_cancel_reduce_replace_update() -> None:
+    async with BetfairHarness() as harness, session(harness) as venue:
+        await venue.instruments.load_all()
+        order = _bet(OrderSide.SELL, "5.0", "10")
+        accepted = await _placed(venue, order)
+        await venue.execution.modify_order(
+            DOBBIN, order.client_order_id, quantity=Quantity.from_str("6")
+        )
+        updated = await next_of(venue, _of(order, OrderUpdated, OrderModifyRejected))
+        assert isinstance(updated, OrderUpdated) and updated.quantity.as_decimal() == D("6")
+        assert harness.exchange.order(str(accepted.venue_order_id)).quantity == D(
+            "6"
+        )  # sizeReduction
+        await venue.execution.modify_order(
+            DOBBIN, order.client_order_id, price=Price.from_str("5.5")
+        )
+        moved = await next_of(venue, _of(order, OrderUpdated, OrderModifyRejected))
+        assert isinstance(moved, OrderUpdated) and moved.price.as_decimal() == D("5.5")
+        new_bet = harness.exchange.order(client_order_id=str(order.client_order_id))
+        assert new_bet is not None and new_bet.venue_order_id != str(
+            accepted.venue_order_id
+        )  # replaced
+        await venue.execution.modify_order(
+            DOBBIN, order.client_order_id, quantity=Quantity.from_str("50")
+        )
+        refused = await next_of(venue, _of(order, OrderUpdated, OrderModifyRejected))
+        assert isinstance(refused, OrderModifyRejected) and "cannot add" in refused.reason
+        assert await venue.execution.update_persistence(
+            DOBBIN, order.client_order_id, TimeInForce.PERSIST
+        )
+        assert harness.persistence[new_bet.venue_order_id] is TimeInForce.PERSIST
+        await venue.execution.cancel_order(DOBBIN, order.client_order_id)
+        await next_of(venue, _of(order, OrderCanceled))
+        await venue.execution.cancel_order(DOBBIN, order.client_order_id)
+        again = await next_of(venue, _of(order, OrderCancelRejected))
+        assert "BET_TAKEN_OR_LAPSED" in again.reason
+
+
+async def test_lapsed_bet_expires() -> None:
+    async with BetfairHarness() as harness, session(harness) as venue:
+        await venue.instruments.load_all()
+        order = _bet(OrderSide.SELL, "8.0", "10")
+        accepted = await _placed(venue, order)
+        await harness.lapse(str(accepted.venue_order_id))
+        await next_of(venue, _of(order, OrderExpired))
+
+
+async def test_starting_price_bets_and_dead_man_switch() -> None:
+    async with BetfairHarness() as harness, session(harness, dead_man_timeout=10) as venue:
+        await venue.instruments.load_all()
+        moc = Order.market(
+            instrument_id=DOBBIN,
+            side=OrderSide.SELL,
+            quantity=Quantity.from_str("5"),
+            time_in_force=TimeInForce.AT_THE_CLOSE,
+        )
+        loc = Order.limit(
+            instrument_id=DOBBIN,
+            side=OrderSide.BUY,
+            quantity=Quantity.from_str("5"),
+            price=Price.from_str("6.0"),
+            time_in_force=TimeInForce.AT_THE_CLOSE,
+        )
+        for order in (moc, loc):
+            await _placed(venue, order)
+        kinds = sorted(b["orderType"] for b in harness.bsp_bets.values())
+        assert kinds == ["LIMIT_ON_CLOSE", "MARKET_ON_CLOSE"]
+        assert moc.order_type is OrderType.MARKET
+        await harness.wait_until(
+            lambda: harness.heartbeat_timeout == 10, what="the dead-man switch armed"
+        )
