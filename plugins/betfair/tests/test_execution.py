@@ -180,6 +180,21 @@ async def test_lapsed_bet_expires() -> None:
         accepted = await _placed(venue, order)
         await harness.lapse(str(accepted.venue_order_id))
         await next_of(venue, _of(order, OrderExpired))
+        (report,) = await venue.execution.order_status_reports(DOBBIN, open_only=False)
+        assert report.order_status.value == "LAPSED"
+        cleared = await venue.execution.lapsed_and_cancelled()
+        assert [row["betId"] for row in cleared] == [str(accepted.venue_order_id)]
+
+
+async def test_navigation_menu_and_logout_on_close() -> None:
+    async with BetfairHarness() as harness:
+        async with session(harness) as venue:
+            menu = await venue.instruments.navigation()
+            (horse_racing,) = menu["children"]
+            markets = {m["id"] for event in horse_racing["children"] for m in event["children"]}
+            assert markets == {"1.180737206", "1.180737207"}
+            assert len(harness.tokens) == 1
+        assert not harness.tokens  # logged out when the session closed
 
 
 async def test_starting_price_bets_and_dead_man_switch() -> None:

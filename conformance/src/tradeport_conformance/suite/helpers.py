@@ -116,6 +116,11 @@ def prices_for(instrument: Any, mid: Decimal | None = None) -> dict[str, Decimal
             mid = ((bottom + top) / 2 / tick).to_integral_value() * tick
     min_qty = instrument.min_quantity.as_decimal() if instrument.min_quantity is not None else step
     size = max(min_qty, step) * 10
+    ladder = getattr(instrument, "price_ladder", None)
+    if ladder is not None:
+        # Odds on a ladder (Betfair): the tick depends on the price, so every price is a
+        # number of ladder steps from a mid on the ladder.
+        return {**_ladder_prices(ladder, mid), "size": size, "tick": tick, "step": step}
     return {
         "mid": mid,
         "bid": mid - tick * 10,
@@ -125,6 +130,27 @@ def prices_for(instrument: Any, mid: Decimal | None = None) -> dict[str, Decimal
         "size": size,
         "tick": tick,
         "step": step,
+    }
+
+
+def _ladder_prices(ladder: Any, mid: Decimal) -> dict[str, Decimal]:
+    from tradeport.model.enums import OrderSide
+    from tradeport.model.numbers import Price
+
+    def steps(price: Any, count: int, up: bool) -> Decimal:
+        for _ in range(count):
+            if price in (ladder.max_price if up else ladder.min_price,):
+                break
+            price = ladder.next_up(price) if up else ladder.next_down(price)
+        return price.as_decimal()
+
+    on = ladder.round(Price(mid), OrderSide.SELL)  # the first ladder price at or above mid
+    return {
+        "mid": on.as_decimal(),
+        "bid": steps(on, 10, up=False),
+        "ask": steps(on, 10, up=True),
+        "far_bid": steps(on, 1000, up=False),
+        "far_ask": steps(on, 1000, up=True),
     }
 
 

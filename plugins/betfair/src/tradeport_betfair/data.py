@@ -59,7 +59,7 @@ from tradeport_betfair.constants import CAPABILITIES, VENUE_ID
 from tradeport_betfair.enums import MARKET_STATUS
 from tradeport_betfair.http.client import BetfairHttpClient
 from tradeport_betfair.http.parse import price, stake
-from tradeport_betfair.providers import BetfairInstrumentProvider, http_sharing, instrument_for
+from tradeport_betfair.providers import BetfairInstrumentProvider, http_sharing
 from tradeport_betfair.stream.client import stream_session
 from tradeport_betfair.stream.messages import BetfairStreamProtocol
 from tradeport_betfair.stream.parse import MarketUpdate, RunnerBook, RunnerUpdate
@@ -179,7 +179,7 @@ class BetfairDataClient(DataClient):
         self, kind: str, instrument_id: InstrumentId, setup: Callable[[_Runner], None] | None = None
     ) -> _Runner:
         try:
-            instrument = await instrument_for(self.instruments, instrument_id)
+            instrument = await self.ensure_instrument(instrument_id)
         except UnknownInstrument:
             raise
         except TradeportError as exc:

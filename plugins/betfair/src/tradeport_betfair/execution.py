@@ -71,7 +71,7 @@ from tradeport_betfair.http.parse import (
     parse_time,
 )
 from tradeport_betfair.http.query import check_price, iso_time, place_instruction
-from tradeport_betfair.providers import http_sharing, instrument_for
+from tradeport_betfair.providers import http_sharing
 from tradeport_betfair.stream.client import stream_session
 from tradeport_betfair.stream.messages import ORDERS_TOPIC, BetfairStreamProtocol
 from tradeport_betfair.symbology import parse_runner_symbol, runner_id
@@ -271,7 +271,7 @@ class BetfairExecutionClient(ExecutionClient):
         self.require_credentials("submit_orders")
         by_market: dict[str, list[tuple[TrackedOrder, dict[str, Any]]]] = defaultdict(list)
         for order in orders:
-            await instrument_for(self.instruments, order.instrument_id)
+            await self.ensure_instrument(order.instrument_id)
             tracked = self.tracker.track(order)
             try:
                 market_id, instruction = place_instruction(order)

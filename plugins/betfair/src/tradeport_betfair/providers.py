@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tradeport.clients.base import InstrumentProvider
-from tradeport.errors import TradeportError, UnknownInstrument, ValidationError
+from tradeport.errors import UnknownInstrument, ValidationError
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 
@@ -24,7 +24,7 @@ from tradeport_betfair.http.client import BetfairHttpClient
 from tradeport_betfair.http.parse import parse_market_catalogue
 from tradeport_betfair.symbology import parse_runner_symbol
 
-__all__ = ["BetfairInstrumentProvider", "http_sharing", "instrument_for", "MARKET_PROJECTION"]
+__all__ = ["BetfairInstrumentProvider", "http_sharing", "MARKET_PROJECTION"]
 
 #: Everything a BettingMarket is made of.
 MARKET_PROJECTION = [
@@ -121,6 +121,18 @@ class BetfairInstrumentProvider(InstrumentProvider):
         found = await self.fetch_all({**(filters or {}), "market_ids": markets})
         return [i for i in found if i.id in wanted]
 
+    async def ensure(self, instrument_id: InstrumentId) -> Instrument:
+        """The runner, loaded already or asked for by its market id (UnknownInstrument for an
+        id that is not a Betfair runner, or that the venue does not list)."""
+        found = self.find(instrument_id)
+        if found is not None:
+            return found
+        try:
+            parse_runner_symbol(instrument_id.symbol.value)
+        except ValidationError:
+            raise UnknownInstrument(VENUE_ID, instrument_id, "not a Betfair runner id") from None
+        return await self.load(instrument_id)
+
     async def navigation(self) -> Any:
         """The navigation menu tree (``menu.json``), as the venue sends it."""
         return await self.http.http_navigation_menu()
@@ -134,19 +146,3 @@ def http_sharing(
     if isinstance(provider, BetfairInstrumentProvider) and provider.config == config:
         return provider.http, False
     return BetfairHttpClient(config), True
-
-
-async def instrument_for(
-    provider: InstrumentProvider | None, instrument_id: InstrumentId
-) -> Instrument:
-    """The loaded instrument, or load it (UnknownInstrument when the venue does not list it)."""
-    if provider is None:
-        raise TradeportError(f"{VENUE_ID}: clients need an instrument provider")
-    found = provider.find(instrument_id)
-    if found is not None:
-        return found
-    try:
-        parse_runner_symbol(instrument_id.symbol.value)
-    except ValidationError:
-        raise UnknownInstrument(VENUE_ID, instrument_id, "not a Betfair runner id") from None
-    return await provider.load(instrument_id)

@@ -109,7 +109,10 @@ class BetfairHttpClient:
         }
 
     async def aclose(self) -> None:
-        """Close the connection pools (the session is logged out by its owner)."""
+        """Log out a session this client logged in (a given ``session_token`` is left alone),
+        then close the connection pools."""
+        if self.session.logged_in and self.config.session_token is None:
+            await self.session.logout()
         await self._api.aclose()
         await self.session.aclose()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from tradeport.model.enums import AggressorSide, OrderSide, ProductType
 from tradeport.model.identifiers import InstrumentId
@@ -206,27 +206,6 @@ class BetfairHarness(BetfairMockVenue):
 
     # -- controls: faults --------------------------------------------------------------------------
 
-    async def drop_connections(self, mode: Literal["fin", "rst"]) -> None:
-        assert self.stream_proxy is not None
-        if mode == "fin":
-            await self.stream_proxy.close_fin()
-        else:
-            await self.stream_proxy.reset_rst()
-
-    async def go_silent(self, silent: bool = True) -> None:
-        assert self.stream_proxy is not None
-        if silent:
-            self.stream_proxy.blackhole()
-        else:
-            self.stream_proxy.restore()
-
-    async def refuse_connections(self, refuse: bool = True) -> None:
-        assert self.stream_proxy is not None
-        if refuse:
-            self.stream_proxy.refuse()
-        else:
-            self.stream_proxy.restore()
-
     async def send_malformed(self) -> None:
         for conn in list(self.sockets):
             try:
@@ -255,7 +234,7 @@ class BetfairHarness(BetfairMockVenue):
 
     @property
     def tcp_connections(self) -> int:
-        return self.stream_proxy.connections if self.stream_proxy is not None else 0
+        return self._stream_proxy.connections if self._stream_proxy is not None else 0
 
     def active_subscriptions(self) -> list[set[str]]:
         return [c.topics for c in self.sockets if c.open and c.kind is not None]

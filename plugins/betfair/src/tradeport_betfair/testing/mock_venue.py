@@ -166,7 +166,7 @@ class BetfairMockVenue(MockVenue):
         self.stream_server = StreamServer(
             self._serve_socket, framing=CRLF, tls=self.ca.server_context()
         )
-        self.stream_proxy: FaultProxy | None = None
+        self._stream_proxy: FaultProxy | None = None
         self.initial_clk = "G1"
         self._clk = 0
         self._market_log: list[tuple[int, dict[str, Any]]] = []
@@ -274,24 +274,29 @@ class BetfairMockVenue(MockVenue):
         return f"https://127.0.0.1:{self.proxy.port}"
 
     @property
+    def stream_proxy(self) -> FaultProxy:
+        """The proxy in front of the stream socket (drops, silence and refusals act on it)."""
+        assert self._stream_proxy is not None, "start the mock venue first (async with)"
+        return self._stream_proxy
+
+    @property
     def stream_address(self) -> str:
-        assert self.stream_proxy is not None, "start the mock venue first (async with)"
         return f"127.0.0.1:{self.stream_proxy.port}"
 
     async def __aenter__(self) -> BetfairMockVenue:
         await super().__aenter__()
         assert self._task_group is not None
         await self.stream_server.start(self._task_group)
-        self.stream_proxy = FaultProxy(self.stream_server.port)
-        await self.stream_proxy.start(self._task_group)
-        self._task_group.start_soon(self._watch_stream_attempts, self.stream_proxy)
+        self._stream_proxy = FaultProxy(self.stream_server.port)
+        await self._stream_proxy.start(self._task_group)
+        self._task_group.start_soon(self._watch_stream_attempts, self._stream_proxy)
         self._task_group.start_soon(self._pump)
         self._task_group.start_soon(self._heartbeats)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.stream_proxy is not None:
-            self.stream_proxy.stop()
+        if self._stream_proxy is not None:
+            self._stream_proxy.stop()
         self.stream_server.stop()
         try:
             await super().__aexit__(*exc)
