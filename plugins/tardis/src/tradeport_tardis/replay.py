@@ -283,7 +283,9 @@ class TardisReplaySource(ReplaySource):
 
     async def _feed_events(self, feed: ExchangeFeed, first: int, count: int) -> AsyncIterator[Any]:
         venue = exchange_of(feed.exchange)
-        parser = self.frames.create(venue.venue, feed.instruments, channels=feed.channels)
+        # Offers name channels by their head (Bybit's ``orderbook`` covers ``orderbook.1``).
+        heads = {channel.split(".")[0] for channel in feed.channels}
+        parser = self.frames.create(venue.venue, feed.instruments, channels=heads)
         from_iso = minute_iso(first)
         window = SliceWindow(
             lambda offset: self._fetch_slice(feed, from_iso, offset),
