@@ -36,7 +36,7 @@ from tradeport_dydx.candles import parse_candle, resolution_ns, resolution_of
 from tradeport_dydx.config import DydxConfig
 from tradeport_dydx.constants import CAPABILITIES, VENUE_ID
 from tradeport_dydx.http.client import MAX_CANDLES_LIMIT, MAX_TRADES_LIMIT, DydxIndexerClient
-from tradeport_dydx.http.parse import book_deltas, iso_to_ns, parse_trade_tick
+from tradeport_dydx.http.parse import book_deltas, iso_to_ns, ns_to_iso, parse_trade_tick
 from tradeport_dydx.symbology import instrument_id_of, ticker_of
 from tradeport_dydx.urls import indexer_ws_url
 from tradeport_dydx.websocket.messages import (
@@ -386,7 +386,7 @@ class DydxDataClient(DataClient):
         end = min(end_ns, now) if end_ns is not None else now
         instrument = self._instrument(bar_type.instrument_id)
         out: dict[int, Bar] = {}
-        to_iso: str | None = _iso(end - length) if end_ns is not None else None
+        to_iso: str | None = ns_to_iso(end - length) if end_ns is not None else None
         async with self.http.session():
             while True:
                 want = (
@@ -398,7 +398,7 @@ class DydxDataClient(DataClient):
                     ticker,
                     resolution,
                     limit=want,
-                    from_iso=_iso(start_ns) if start_ns is not None else None,
+                    from_iso=ns_to_iso(start_ns) if start_ns is not None else None,
                     to_iso=to_iso,
                 )
                 candles = body.get("candles") or []
@@ -415,7 +415,7 @@ class DydxDataClient(DataClient):
                 ):
                     break
                 oldest = iso_to_ns(candles[-1]["startedAt"])
-                to_iso = _iso(oldest - 1_000_000)
+                to_iso = ns_to_iso(oldest - 1_000_000)
         bars = [out[k] for k in sorted(out)]
         return bars[-limit:] if limit is not None else bars
 
@@ -431,7 +431,7 @@ class DydxDataClient(DataClient):
         ``limit`` trades) is reached."""
         ticker = ticker_of(instrument_id)
         instrument = self._instrument(instrument_id)
-        before: str | None = _iso(end_ns) if end_ns is not None else None
+        before: str | None = ns_to_iso(end_ns) if end_ns is not None else None
         out: list[TradeTick] = []
         seen: set[str] = set()
         ts_init = time.time_ns()
@@ -473,10 +473,3 @@ def _empty_snapshot(instrument_id: InstrumentId, sequence: int, ts: int) -> Any:
     return OrderBookDelta.clear(
         instrument_id, sequence, ts, ts, int(RecordFlag.F_SNAPSHOT) | int(RecordFlag.F_LAST)
     )
-
-
-def _iso(ns: int) -> str:
-    from datetime import UTC, datetime
-
-    stamp = datetime.fromtimestamp(ns / 1e9, tz=UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"

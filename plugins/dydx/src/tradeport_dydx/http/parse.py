@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from tradeport_dydx.symbology import instrument_id_of
 
 __all__ = [
     "iso_to_ns",
+    "ns_to_iso",
     "parse_perpetual_market",
     "parse_trade_tick",
     "book_deltas",
@@ -38,6 +39,14 @@ def iso_to_ns(text: str) -> int:
     """``2024-01-01T00:00:01.000Z`` -> UNIX nanoseconds."""
     stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return int(stamp.timestamp()) * 1_000_000_000 + stamp.microsecond * 1_000
+
+
+def ns_to_iso(ns: int) -> str:
+    """UNIX nanoseconds -> ``2024-01-01T00:00:01.000Z`` (the indexer's millisecond ISO times)."""
+    stamp = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC).replace(
+        microsecond=(ns // 1_000) % 1_000_000
+    )
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 def _decimals(value: Decimal) -> int:

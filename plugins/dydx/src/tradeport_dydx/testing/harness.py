@@ -27,7 +27,7 @@ import itertools
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Final
 
@@ -41,6 +41,7 @@ from tradeport_conformance.simulated import PublicTrade, SimInstrument, Simulate
 
 from tradeport_dydx.candles import RESOLUTIONS
 from tradeport_dydx.constants import QUOTE_ATOMIC_RESOLUTION
+from tradeport_dydx.http.parse import ns_to_iso
 from tradeport_dydx.symbology import instrument_id_of
 from tradeport_dydx.testing.validator import ValidatorStub
 
@@ -75,11 +76,6 @@ TEST_ACCOUNT_NUMBER: Final = 7
 
 def _text(value: Decimal) -> str:
     return format(value.normalize(), "f")
-
-
-def _iso(ns: int) -> str:
-    stamp = datetime.fromtimestamp(ns / 1e9, tz=UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 def _market_record(ticker: str, oracle: Decimal) -> dict[str, Any]:
@@ -401,7 +397,7 @@ class DydxHarness(MockVenue):
             "size": _text(trade.quantity),
             "price": _text(trade.price),
             "type": "LIMIT",
-            "createdAt": _iso(trade.ts),
+            "createdAt": ns_to_iso(trade.ts),
             "createdAtHeight": str(1000 + next(self._trade_ids)),
         }
         self._trades[ticker].insert(0, record)
@@ -422,7 +418,7 @@ class DydxHarness(MockVenue):
         ticker: str, start_ns: int, o: Decimal, h: Decimal, low: Decimal, c: Decimal, v: Decimal
     ) -> dict[str, Any]:
         return {
-            "startedAt": _iso(start_ns),
+            "startedAt": ns_to_iso(start_ns),
             "ticker": ticker,
             "resolution": "1MIN",
             "low": _text(low),
@@ -565,7 +561,7 @@ class DydxHarness(MockVenue):
                     "size": "0.001",
                     "price": "1000",
                     "type": "LIMIT",
-                    "createdAt": _iso(now - (i + 1) * 1_000_000_000),
+                    "createdAt": ns_to_iso(now - (i + 1) * 1_000_000_000),
                     "createdAtHeight": str(1000 + i),
                 }
             )
