@@ -144,3 +144,13 @@ def test_unknown_resolution_names_the_bar_type() -> None:
 
     with pytest.raises(ValidationError, match="bar_type"):
         resolution_of(BarType.from_str("BTC-USD.DYDX-2-MINUTE-LAST-EXTERNAL"))
+
+
+def test_markets_channel_has_no_id() -> None:
+    protocol = DydxIndexerProtocol()
+    (request,) = protocol.subscribe_messages(["v4_markets:"])
+    assert request.payload == {"type": "subscribe", "channel": "v4_markets"}
+    ack = protocol.classify(
+        {"type": "subscribed", "channel": "v4_markets", "message_id": 1, "contents": {}}
+    )
+    assert ack.kind is MessageKind.ACK and ack.topics == ("v4_markets:",) and not ack.carries_data

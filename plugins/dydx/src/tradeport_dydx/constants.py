@@ -33,7 +33,13 @@ MAX_STATEFUL_ORDER_SECONDS: Final = 95 * 24 * 3600
 #: What the plugin supports, as data (conformance scenarios skip the rest, naming it).
 CAPABILITIES: Final = Capabilities(
     products={ProductType.PERPETUAL},
-    data={DataType.TRADES, DataType.BOOK_DELTAS, DataType.BARS},
+    data={
+        DataType.TRADES,
+        DataType.BOOK_DELTAS,
+        DataType.BARS,
+        DataType.INDEX_PRICES,
+        DataType.FUNDING_RATES,
+    },
     book_types={BookType.L2_MBP},
     history={
         HistoryType.INSTRUMENTS,
@@ -48,8 +54,10 @@ CAPABILITIES: Final = Capabilities(
         "(tradeport_dydx.chain) builds, signs and decodes MsgPlaceOrder / MsgCancelOrder / "
         "MsgBatchCancel transactions byte-identical to the official SDK, but no order "
         "scenario is declared.",
-        "No quotes channel at the venue: QUOTES is not declared; mark/index/funding "
-        "(v4_markets) are not declared yet.",
+        "No quotes channel at the venue: QUOTES is not declared. v4_markets gives the oracle "
+        "price (INDEX_PRICES) and the predicted hourly funding rate (FUNDING_RATES, next "
+        "funding on the next full hour); there is no separate mark price (the oracle price is "
+        "what margins use), so MARK_PRICES is not declared.",
         "Bars are v4_candles (1MIN ... 1DAY) stamped at their close; a streamed bar is "
         "published once the next candle starts.",
         "The book has no sequence numbers at the venue: it is resynchronised (resubscribed) "

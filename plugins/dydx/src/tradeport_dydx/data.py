@@ -19,6 +19,7 @@ brings a fresh snapshot) when
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
 import anyio
@@ -26,10 +27,18 @@ from tradeport.book import BookSynchronizer, DeltaBatch, OrderBook
 from tradeport.clients import DataClient, EventSink, InstrumentProvider, Reconnected
 from tradeport.clients.background import BackgroundTasks
 from tradeport.errors import TradeportError
-from tradeport.model.data import Bar, BarType, OrderBookDeltas, TradeTick
+from tradeport.model.data import (
+    Bar,
+    BarType,
+    FundingRateUpdate,
+    IndexPriceUpdate,
+    OrderBookDeltas,
+    TradeTick,
+)
 from tradeport.model.enums import BookType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
+from tradeport.model.numbers import Price
 from tradeport.net import Heartbeat, ReconnectPolicy, WebSocketClient
 
 from tradeport_dydx.candles import parse_candle, resolution_ns, resolution_of
@@ -41,6 +50,7 @@ from tradeport_dydx.symbology import instrument_id_of, ticker_of
 from tradeport_dydx.urls import indexer_ws_url
 from tradeport_dydx.websocket.messages import (
     CANDLES,
+    MARKETS,
     ORDERBOOK,
     TRADES,
     DydxIndexerProtocol,
@@ -98,6 +108,9 @@ class DydxDataClient(DataClient):
         #: Bar subscriptions: topic -> bar type, and the candle still open on each.
         self._bar_types: dict[str, BarType] = {}
         self._open_candles: dict[str, Any] = {}
+        #: v4_markets: which tickers want index prices and which funding rates.
+        self._index_of: set[str] = set()
+        self._funding_of: set[str] = set()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.venue})"
@@ -175,6 +188,42 @@ class DydxDataClient(DataClient):
     async def unsubscribe_trades(self, instrument_id: InstrumentId) -> None:
         """Stop trades."""
         await self._require_stream().unsubscribe([topic_of(TRADES, ticker_of(instrument_id))])
+
+    async def _markets_wanted(self, kinds: set[str], ticker: str, add: bool) -> None:
+        stream = self._require_stream()
+        before = bool(self._index_of or self._funding_of)
+        if add:
+            kinds.add(ticker)
+        else:
+            kinds.discard(ticker)
+        after = bool(self._index_of or self._funding_of)
+        topic = topic_of(MARKETS, "")
+        try:
+            if after and not before:
+                await stream.subscribe([topic])
+            elif before and not after:
+                await stream.unsubscribe([topic])
+        except BaseException:
+            if add:
+                kinds.discard(ticker)
+            raise
+
+    async def subscribe_index_prices(self, instrument_id: InstrumentId) -> None:
+        """The oracle price (``v4_markets`` ``oraclePrices``) as the index price."""
+        await self._markets_wanted(self._index_of, ticker_of(instrument_id), True)
+
+    async def unsubscribe_index_prices(self, instrument_id: InstrumentId) -> None:
+        """Stop index prices."""
+        await self._markets_wanted(self._index_of, ticker_of(instrument_id), False)
+
+    async def subscribe_funding_rates(self, instrument_id: InstrumentId) -> None:
+        """The predicted hourly funding rate (``v4_markets`` ``nextFundingRate``); funding is
+        paid every hour on the hour, so ``next_funding_ns`` is the next full hour."""
+        await self._markets_wanted(self._funding_of, ticker_of(instrument_id), True)
+
+    async def unsubscribe_funding_rates(self, instrument_id: InstrumentId) -> None:
+        """Stop funding rates."""
+        await self._markets_wanted(self._funding_of, ticker_of(instrument_id), False)
 
     async def subscribe_bars(self, bar_type: BarType) -> None:
         """Bars (``v4_candles``, id ``TICKER/RESOLUTION``). The indexer sends the open candle
@@ -278,6 +327,8 @@ class DydxDataClient(DataClient):
             await self._on_book(message)
         elif channel == CANDLES:
             await self._on_candle(message)
+        elif channel == MARKETS:
+            await self._on_markets(message)
         else:
             self.log.debug("%s: message on an unhandled channel %s", VENUE_ID, channel)
 
@@ -293,6 +344,54 @@ class DydxDataClient(DataClient):
         records = [r for batch in batches for r in batch.get("trades") or ()]
         for record in reversed(records):
             await self.emit(parse_trade_tick(record, instrument_id, instrument, ts_init))
+
+    async def _on_markets(self, message: Any) -> None:
+        contents = message.get("contents") or {}
+        now = time.time_ns()
+        for part in contents if isinstance(contents, list) else [contents]:
+            # ``subscribed``: {"markets": {ticker: full record}}; updates: {"oraclePrices":
+            # {ticker: {"oraclePrice", "effectiveAt", ...}}} and {"trading": {ticker: {...}}}.
+            for ticker, record in (part.get("markets") or {}).items():
+                await self._market_update(
+                    ticker, record.get("oraclePrice"), None, record.get("nextFundingRate"), now
+                )
+            for ticker, record in (part.get("oraclePrices") or {}).items():
+                await self._market_update(
+                    ticker, record.get("oraclePrice"), record.get("effectiveAt"), None, now
+                )
+            for ticker, record in (part.get("trading") or {}).items():
+                await self._market_update(ticker, None, None, record.get("nextFundingRate"), now)
+
+    async def _market_update(
+        self,
+        ticker: str,
+        oracle: str | None,
+        effective_at: str | None,
+        funding: str | None,
+        now: int,
+    ) -> None:
+        instrument_id = instrument_id_of(ticker)
+        if oracle is not None and ticker in self._index_of:
+            instrument = self._instrument(instrument_id)
+            price = (
+                Price.from_str(oracle)
+                if instrument is None
+                else Price.from_str(oracle, instrument.price_precision)
+            )
+            ts = iso_to_ns(effective_at) if effective_at else now
+            await self.emit(IndexPriceUpdate(instrument_id, price, ts, now))
+        if funding is not None and ticker in self._funding_of:
+            hour = 3600 * 1_000_000_000
+            await self.emit(
+                FundingRateUpdate(
+                    instrument_id,
+                    Decimal(funding),
+                    now,
+                    now,
+                    next_funding_ns=(now // hour + 1) * hour,
+                    interval_ns=hour,
+                )
+            )
 
     async def _on_candle(self, message: Any) -> None:
         topic = topic_of(CANDLES, str(message["id"]))

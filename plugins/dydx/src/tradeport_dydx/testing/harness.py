@@ -136,6 +136,7 @@ class DydxHarness(MockVenue):
         #: 1MIN candles per market, newest first.
         self._candles: dict[str, list[dict[str, Any]]] = {t: [] for t in MARKETS}
         self._malformed = False
+        self._oracles: dict[str, Decimal] = {}
         #: The node: REST gateway of a validator on the same loopback server.
         self.validator = ValidatorStub(CHAIN_ID)
         from tradeport_dydx.chain.keys import DydxKey
@@ -227,6 +228,8 @@ class DydxHarness(MockVenue):
             self.route("GET", f"/v4/candles/perpetualMarkets/{ticker}", self._candles_route)
 
     def _oracle(self, ticker: str) -> Decimal:
+        if ticker in self._oracles:
+            return self._oracles[ticker]
         book = self.exchange.book(ticker)
         if book.bids and book.asks:
             return (book.bids[0][0] + book.asks[0][0]) / 2
@@ -318,7 +321,11 @@ class DydxHarness(MockVenue):
                 continue
             if not isinstance(message, dict):
                 continue
-            kind, channel, market = message.get("type"), message.get("channel"), message.get("id")
+            kind, channel, market = (
+                message.get("type"),
+                message.get("channel"),
+                message.get("id") or "",
+            )
             topic = f"{channel}:{market}"
             if kind == "subscribe":
                 self.record_subscribe_message()
@@ -326,7 +333,14 @@ class DydxHarness(MockVenue):
             elif kind == "unsubscribe":
                 conn.topics.discard(topic)
                 self.server.notify()
-                await self._send(conn, {"type": "unsubscribed", "channel": channel, "id": market})
+                await self._send(
+                    conn,
+                    {
+                        "type": "unsubscribed",
+                        "channel": channel,
+                        **({"id": market} if market else {}),
+                    },
+                )
             else:
                 await self._send(
                     conn, {"type": "error", "message": f"Invalid message type: {kind}"}
@@ -336,8 +350,10 @@ class DydxHarness(MockVenue):
         self, conn: StreamConnection, channel: str, market: str, topic: str
     ) -> None:
         ticker, _, resolution = market.partition("/")
-        valid = (channel in ("v4_trades", "v4_orderbook") and market in MARKETS) or (
-            channel == "v4_candles" and ticker in MARKETS and resolution in RESOLUTIONS
+        valid = (
+            (channel in ("v4_trades", "v4_orderbook") and market in MARKETS)
+            or (channel == "v4_candles" and ticker in MARKETS and resolution in RESOLUTIONS)
+            or (channel == "v4_markets" and not market)
         )
         if not valid:
             await self._send(
@@ -360,15 +376,18 @@ class DydxHarness(MockVenue):
         contents: Any
         if channel == "v4_orderbook":
             contents = self._levels(market)
+        elif channel == "v4_markets":
+            contents = {"markets": {t: _market_record(t, self._oracle(t)) for t in MARKETS}}
         elif channel == "v4_candles":
             contents = {"candles": self._candles[ticker][:_CANDLES_LIMIT]}
         else:
             contents = {"trades": self._trades[market][:_TRADES_LIMIT]}
         conn.topics.add(topic)
         self.server.notify()
-        await self._send(
-            conn, {"type": "subscribed", "channel": channel, "id": market, "contents": contents}
-        )
+        reply = {"type": "subscribed", "channel": channel, "id": market, "contents": contents}
+        if not market:
+            del reply["id"]
+        await self._send(conn, reply)
 
     # -- controls: market data -------------------------------------------------------------------
 
@@ -462,6 +481,49 @@ class DydxHarness(MockVenue):
                     "contents": candle,
                 },
             )
+
+    async def publish_oracle_price(self, instrument_id: InstrumentId, price: Decimal) -> None:
+        """An oracle price update on ``v4_markets`` (``oraclePrices``)."""
+        ticker = str(instrument_id.symbol)
+        self._oracles[ticker] = price
+        update = {
+            ticker: {
+                "oraclePrice": _text(price),
+                "effectiveAt": ns_to_iso(time.time_ns()),
+                "effectiveAtHeight": str(self.validator.height),
+                "marketId": MARKETS[ticker][0],
+            }
+        }
+        await self._broadcast(
+            "v4_markets:",
+            {
+                "type": "channel_batch_data",
+                "channel": "v4_markets",
+                "version": "1.0.0",
+                "contents": [{"oraclePrices": update}],
+            },
+        )
+
+    async def publish_funding_rate(self, instrument_id: InstrumentId, rate: Decimal) -> None:
+        """A trading update on ``v4_markets`` carrying the predicted funding rate."""
+        ticker = str(instrument_id.symbol)
+        update = {
+            ticker: {
+                "id": str(MARKETS[ticker][0]),
+                "clobPairId": str(MARKETS[ticker][0]),
+                "ticker": ticker,
+                "nextFundingRate": _text(rate),
+            }
+        }
+        await self._broadcast(
+            "v4_markets:",
+            {
+                "type": "channel_data",
+                "channel": "v4_markets",
+                "version": "1.0.0",
+                "contents": {"trading": update},
+            },
+        )
 
     async def _publish_book_changes(self, ticker: str) -> None:
         """Send what changed since the last broadcast, as one batched book message."""

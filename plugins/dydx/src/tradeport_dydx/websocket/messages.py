@@ -45,6 +45,8 @@ __all__ = [
 
 TRADES: Final = "v4_trades"
 CANDLES: Final = "v4_candles"
+#: All markets on one subscription (no ``id``): oracle prices and trading updates.
+MARKETS: Final = "v4_markets"
 ORDERBOOK: Final = "v4_orderbook"
 DATA_TYPES: Final = frozenset({"channel_data", "channel_batch_data"})
 _DATA: Final = Classified(MessageKind.DATA)
@@ -84,7 +86,9 @@ class DydxIndexerProtocol(StreamProtocol):
         out = []
         for topic in topics:
             channel, market = split_topic(topic)
-            payload: dict[str, Any] = {"type": kind, "channel": channel, "id": market}
+            payload: dict[str, Any] = {"type": kind, "channel": channel}
+            if market:  # every channel but v4_markets names its market or subaccount
+                payload["id"] = market
             if kind == "subscribe":
                 if channel in _BATCHED:
                     payload["batched"] = True
