@@ -22,7 +22,7 @@ import anyio
 import anyio.abc
 
 from tradeport.errors import TradeportError
-from tradeport.net import WebSocketClient
+from tradeport.net import StreamSession
 
 __all__ = ["BackgroundTasks"]
 
@@ -130,14 +130,14 @@ class BackgroundTasks:
         except Exception:
             self.log.exception("%s failed", name)
 
-    async def start_stream(self, stream: WebSocketClient) -> None:
+    async def start_stream(self, stream: StreamSession) -> None:
         """Run ``stream``; return once its first connection is established (logged in,
         subscribed). A failure before that is raised here; a fatal failure later is logged
         and kept in :attr:`stream_error`."""
         await self._require_group(stream.name).start(self._supervise, stream)
 
     async def _supervise(
-        self, stream: WebSocketClient, *, task_status: anyio.abc.TaskStatus[None]
+        self, stream: StreamSession, *, task_status: anyio.abc.TaskStatus[None]
     ) -> None:
         flag = _StartedFlag(task_status)
         try:

@@ -289,7 +289,7 @@ class BetfairMockVenue(MockVenue):
         await self.stream_server.start(self._task_group)
         self._stream_proxy = FaultProxy(self.stream_server.port)
         await self._stream_proxy.start(self._task_group)
-        self._task_group.start_soon(self._watch_stream_attempts, self._stream_proxy)
+        self._task_group.start_soon(self._watch_attempts, self._stream_proxy)
         self._task_group.start_soon(self._pump)
         self._task_group.start_soon(self._heartbeats)
         return self
@@ -302,16 +302,6 @@ class BetfairMockVenue(MockVenue):
             await super().__aexit__(*exc)
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
-
-    async def _watch_stream_attempts(self, proxy: FaultProxy) -> None:
-        seen = 0
-        while True:
-            await proxy.changed.wait_until(lambda seen=seen: proxy.connections > seen)
-            now = anyio.current_time()
-            while seen < proxy.connections:
-                self._attempt_times.append(now)
-                seen += 1
-            self.server.notify()
 
     # -- identity and JSON-RPC ------------------------------------------------------------------------
 
@@ -762,7 +752,7 @@ class BetfairMockVenue(MockVenue):
 
     def _replace_orders(self, params: Mapping[str, Any]) -> Any:
         market_id = str(params.get("marketId"))
-        reports = []
+        reports: list[dict[str, Any]] = []
         for instruction in params.get("instructions") or ():
             order = self._bet(instruction.get("betId"))
             from tradeport.model.numbers import Price
