@@ -4,6 +4,7 @@ SimulatedExchange as Binance frames, replayed through the Binance plugin's frame
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -320,3 +321,30 @@ async def test_memory_stays_flat_over_a_multi_hour_feed() -> None:
 
     short, long = await peak(20), await peak(120)  # two hours
     assert long < short * 1.5, f"peak grew from {short} to {long} bytes"
+
+
+async def test_a_bybit_feed_replays_through_the_bybit_parser() -> None:
+    if "bybit" not in FrameParsers.from_registry(load_plugins()).venues():
+        pytest.skip("the Bybit plugin (its frame parser) is not installed")
+    sol = InstrumentId.from_str("SOLUSDT-LINEAR.BYBIT")
+    async with TardisHarness() as harness:
+        truth = harness.record_market(sol, DEFAULT_START, 3)
+        async with open_venue("tardis", harness.client_config(exchanges=["bybit"]),
+                              connect=False) as venue:  # fmt: skip
+            instruments = await venue.instruments.load_all()
+        assert [str(i.id) for i in instruments] == [str(sol)]
+        events, _ = await _replay(harness, DEFAULT_START, DEFAULT_START + 3 * NS_PER_MINUTE,
+                                  _subs(sol, ("TRADES", "QUOTES")), instruments)  # fmt: skip
+        parser = FrameParsers.from_registry(load_plugins()).create("bybit", instruments)
+        expected = [e for line in harness.feeds["bybit"] for e in parser.parse(line.frame, line.ts)
+                    if isinstance(e, TradeTick | QuoteTick)]  # fmt: skip
+        assert events == expected
+        trades = [e for e in events if isinstance(e, TradeTick)]
+        assert [(t.trade_id.value, t.price.as_decimal(), t.aggressor_side) for t in trades] == [
+            (s.trade_id, s.price, s.aggressor_side) for s in truth if isinstance(s, PublicTrade)
+        ]  # fmt: skip
+        feed = [r for r in harness.requests if r.path == "/v1/data-feeds/bybit"]
+        assert json.loads(dict(feed[0].query)["filters"]) == [
+            {"channel": "orderbook.1", "symbols": ["SOLUSDT"]},
+            {"channel": "publicTrade", "symbols": ["SOLUSDT"]},
+        ]

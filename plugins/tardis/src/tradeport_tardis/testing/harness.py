@@ -61,6 +61,7 @@ _INSTRUMENTS: Final = (
     ("BNBBTC", "binance", "BNBBTC", ProductType.SPOT, "BNB", "BTC", "0.000001", "0.001", "0.001"),
     ("ETHUSDT", "binance-futures", "ETHUSDT", ProductType.PERPETUAL, "ETH", "USDT", "0.01",
      "0.001", "0.001"),
+    ("SOLUSDT", "bybit", "SOLUSDT", ProductType.PERPETUAL, "SOL", "USDT", "0.01", "0.1", "0.1"),
 )  # fmt: skip
 
 
@@ -123,8 +124,11 @@ def _matches(
 
 
 def _line(ts: int, data: bytes) -> Line:
-    stream = json_codec.loads(data)["stream"]
-    symbol, _, channel = stream.partition("@")
+    message = json_codec.loads(data)
+    if "topic" in message:  # Bybit: orderbook.1.SOLUSDT
+        channel, _, symbol = message["topic"].rpartition(".")
+        return Line(ts, data, symbol, channel)
+    symbol, _, channel = message["stream"].partition("@")  # Binance: btcusdt@depth@100ms
     return Line(ts, data, symbol, channel.split("@")[0])
 
 
@@ -143,7 +147,7 @@ class TardisHarness(MockVenue):
 
     def __init__(self) -> None:
         #: The recording, per Tardis exchange, ordered by arrival time.
-        self.feeds: dict[str, list[Line]] = {"binance": [], "binance-futures": []}
+        self.feeds: dict[str, list[Line]] = {"binance": [], "binance-futures": [], "bybit": []}
         self.minute_source: MinuteSource | None = None
         #: Rendered slice bodies by (exchange, minute, filters) when not None (benchmarks: the
         #: mock's rendering then stays out of the replay's time).
@@ -230,6 +234,8 @@ class TardisHarness(MockVenue):
     def _render(self, exchange: str, event: Any, ts: int) -> list[bytes]:
         futures = exchange != "binance"
         ts_ms = ts // 1_000_000
+        if exchange == "bybit":
+            return self._render_bybit(event, ts_ms)
         if isinstance(event, PublicTrade):
             self._trade_ids += 1
             return [
@@ -254,6 +260,17 @@ class TardisHarness(MockVenue):
                 out.append(render.book_ticker(event.symbol, event.sequence, bid, bid_size, ask,
                                               ask_size))  # fmt: skip
             return out
+        return []
+
+    def _render_bybit(self, event: Any, ts_ms: int) -> list[bytes]:
+        if isinstance(event, PublicTrade):
+            return [render.bybit_trade(event.symbol, event.trade_id, event.price, event.quantity,
+                                       ts_ms, event.aggressor_side is AggressorSide.BUYER)]  # fmt: skip
+        if isinstance(event, BookUpdated):
+            top = self.exchange.book(event.symbol, 1)
+            if top.bids and top.asks:
+                return [render.bybit_level1(event.symbol, event.sequence, ts_ms, top.bids[0],
+                                            top.asks[0])]  # fmt: skip
         return []
 
     def record_market(
@@ -367,7 +384,7 @@ class TardisHarness(MockVenue):
 
     def setup_routes(self) -> None:
         self.route("GET", "/v1/exchanges", self._exchanges)
-        for exchange in ("binance", "binance-futures"):
+        for exchange in ("binance", "binance-futures", "bybit"):
             self.route("GET", f"/v1/exchanges/{exchange}", self._exchange_details)
             self.route("GET", f"/v1/instruments/{exchange}", self._instruments, signed=True)
             self.route("GET", f"/v1/data-feeds/{exchange}", self._data_feed)
@@ -421,6 +438,8 @@ class TardisHarness(MockVenue):
              "availableSince": "2019-03-30T00:00:00.000Z"},
             {"id": "binance-futures", "name": "Binance USDT Futures", "enabled": True,
              "availableSince": "2019-11-17T00:00:00.000Z"},
+            {"id": "bybit", "name": "Bybit Derivatives", "enabled": True,
+             "availableSince": "2019-11-07T00:00:00.000Z"},
         ])  # fmt: skip
 
     async def _exchange_details(self, request: Request) -> Response:
@@ -431,8 +450,10 @@ class TardisHarness(MockVenue):
             for _, ex, native, kind, *_ in _INSTRUMENTS if ex == exchange
         ]  # fmt: skip
         channels = ["trade", "bookTicker", "depth", "depthSnapshot"]
-        if exchange != "binance":
+        if exchange == "binance-futures":
             channels.append("markPrice")
+        elif exchange == "bybit":
+            channels = ["publicTrade", "orderbook.1", "orderbook.50", "tickers"]
         return Response.json({
             "id": exchange, "name": exchange, "enabled": True,
             "availableSince": "2019-11-17T00:00:00.000Z",

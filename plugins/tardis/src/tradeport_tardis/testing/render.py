@@ -23,6 +23,8 @@ __all__ = [
     "iso_ms",
     "normalized",
     "book_ticker",
+    "bybit_level1",
+    "bybit_trade",
     "depth_snapshot",
     "depth_update",
     "frame",
@@ -126,6 +128,27 @@ def mark_price(
     data = {"e": "markPriceUpdate", "E": ts_ms, "s": symbol, "p": str(mark), "i": str(index),
             "P": str(mark), "r": str(funding_rate), "T": next_funding_ms}  # fmt: skip
     return frame(symbol, "markPrice@1s", data)
+
+
+def bybit_trade(
+    symbol: str, trade_id: str, price: Decimal, quantity: Decimal, ts_ms: int, taker_buys: bool
+) -> bytes:
+    """``publicTrade.{symbol}`` (Bybit v5 "Trade"; ``S`` is the taker's side)."""
+    data = {"T": ts_ms, "s": symbol, "S": "Buy" if taker_buys else "Sell", "v": str(quantity),
+            "p": str(price), "L": "PlusTick", "i": str(trade_id), "BT": False}  # fmt: skip
+    return json_codec.dumps_bytes({"topic": f"publicTrade.{symbol}", "type": "snapshot",
+                                   "ts": ts_ms, "data": [data]})  # fmt: skip
+
+
+def bybit_level1(
+    symbol: str, update_id: int, ts_ms: int, bid: tuple[Decimal, Decimal],
+    ask: tuple[Decimal, Decimal],
+) -> bytes:  # fmt: skip
+    """``orderbook.1.{symbol}`` (Bybit v5 "Orderbook": level 1 is pushed as snapshots)."""
+    data = {"s": symbol, "b": _levels([bid]), "a": _levels([ask]), "u": update_id,
+            "seq": update_id}  # fmt: skip
+    return json_codec.dumps_bytes({"topic": f"orderbook.1.{symbol}", "type": "snapshot",
+                                   "ts": ts_ms, "data": data, "cts": ts_ms})  # fmt: skip
 
 
 def slice_body(lines: Sequence[tuple[int, bytes | None]]) -> bytes:
