@@ -278,3 +278,52 @@ async def test_text_ping_runs_often_enough_for_the_idle_timeout(
             await rig.server.wait_until(lambda: rig.venue.text_pings >= 4)
         assert client.counters.idle_timeouts == 0
         assert client.counters.reconnects == 0
+
+
+async def test_an_ack_that_carries_data_completes_the_subscribe_and_reaches_the_handler(
+    inbox,
+) -> None:
+    """dYdX's indexer answers a book subscribe with ``subscribed`` holding the snapshot: the
+    reply is both the ack and data (``Classified.carries_data``); a plain ack stays control."""
+    from collections.abc import Sequence
+    from typing import Any
+
+    from tradeport.net.ws_protocol import (
+        Classified,
+        MessageKind,
+        StreamProtocol,
+        SubscriptionAction,
+        WsRequest,
+    )
+
+    class AckWithData(StreamProtocol):
+        def subscribe_messages(self, topics: Sequence[str]) -> list[WsRequest]:
+            return [WsRequest({"sub": t}, (t,), SubscriptionAction.SUBSCRIBE) for t in topics]
+
+        def unsubscribe_messages(self, topics: Sequence[str]) -> list[WsRequest]:
+            return [WsRequest({"unsub": t}, (t,), SubscriptionAction.UNSUBSCRIBE) for t in topics]
+
+        def classify(self, message: Any) -> Classified:
+            if "subscribed" in message:
+                return Classified(
+                    MessageKind.ACK,
+                    (message["subscribed"],),
+                    action=SubscriptionAction.SUBSCRIBE,
+                    carries_data=message["subscribed"] == "book",
+                )
+            return Classified(MessageKind.DATA)
+
+    async def venue(ws: ServerWebSocket) -> None:
+        while True:
+            request = await ws.receive_json()
+            await ws.send_json({"subscribed": request["sub"], "snapshot": [1, 2]})
+
+    async with LoopbackServer(websockets={"/ws": venue}) as server:
+        client = WebSocketClient(server.ws_url + "/ws", AckWithData(), inbox, idle_timeout=None)
+        async with client:
+            with anyio.fail_after(10):
+                await client.subscribe(["book"])
+                await client.subscribe(["trades"])
+                await inbox.wait_for(lambda m: len(m) >= 1)
+        assert inbox.messages == [{"subscribed": "book", "snapshot": [1, 2]}]
+        assert client.counters.data_messages == 1
