@@ -128,3 +128,14 @@ def test_quota_validation() -> None:
         Quota(0, 1)
     with pytest.raises(ConfigError):
         Quota(1, 0)
+
+
+def test_first_reconnect_delay_is_short_spread_and_within_max() -> None:
+    rng = random.Random(1)
+    policy = ReconnectPolicy(first_delay_max=0.05)
+    delays = [policy.first_delay(rng) for _ in range(200)]
+    assert all(0 <= d <= 0.05 for d in delays) and len(set(delays)) > 100
+    assert ReconnectPolicy(first_delay_max=0).first_delay(rng) == 0
+    assert ReconnectPolicy(first_delay_max=5, max=0.1).first_delay(rng) <= 0.1
+    with pytest.raises(ConfigError):
+        ReconnectPolicy(stable_after=-1)

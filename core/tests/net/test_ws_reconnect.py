@@ -3,6 +3,7 @@ re-authentication before resubscription, fatal errors, bounded attempts."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 
@@ -275,3 +276,70 @@ async def test_reconnect_now_goes_through_a_normal_reconnect(
         assert rig.venue.log[2] == [("subscribe", ["a@trade"])]
         assert "reconnecting as asked: stream token expired" in caplog.text
         assert "connection lost" not in caplog.text
+
+
+async def test_first_attempt_after_a_stable_connection_drops_does_not_wait_the_backoff(
+    venue_factory, binance_protocol, inbox
+) -> None:
+    # initial is far longer than the deadline: only the quick first attempt can make it.
+    policy = ReconnectPolicy(initial=30.0, max=30.0, first_delay_max=0.05, stable_after=0)
+    async with (
+        venue_factory("binance") as rig,
+        rig.client(binance_protocol(), inbox, reconnect=policy) as client,
+    ):
+        with anyio.fail_after(10):
+            await client.subscribe(["a@trade", "b@trade"])
+        seen = client.counters.reconnects
+        assert await rig.proxy.reset_rst() == 1
+        with anyio.fail_after(10):
+            await client.wait_reconnected(seen)
+        assert client.subscriptions == {
+            "a@trade": SubscriptionStatus.ACTIVE,
+            "b@trade": SubscriptionStatus.ACTIVE,
+        }
+
+
+async def test_a_venue_that_stays_down_sees_bounded_growing_delays(
+    venue_factory, binance_protocol, inbox
+) -> None:
+    policy = ReconnectPolicy(
+        initial=0.1, max=0.4, factor=2, jitter=0, first_delay_max=0, stable_after=0, max_attempts=5
+    )
+    async with venue_factory("binance") as rig:
+        client = rig.client(binance_protocol(), inbox, reconnect=policy)
+
+        async def lose_the_venue_for_good() -> None:
+            async with client:
+                rig.proxy.refuse()
+                await rig.proxy.reset_rst()
+                await anyio.sleep_forever()  # ended by the exhausted policy
+
+        with anyio.fail_after(20), pytest.raises(TransportError):
+            await lose_the_venue_for_good()
+    attempts = rig.proxy.arrivals[1:]  # after the first connection: five refused attempts
+    assert len(attempts) == 5
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
+    # Waits 0.1, 0.2, 0.4, then capped at 0.4: growing, never below the policy, bounded by max
+    # (the upper slack absorbs a loaded machine; a storm would show gaps near zero).
+    for gap, wait in zip(gaps, [0.1, 0.2, 0.4, 0.4], strict=True):
+        assert wait * 0.95 <= gap < wait + 1.5
+
+
+async def test_a_flapping_connection_keeps_backing_off(
+    venue_factory, binance_protocol, inbox
+) -> None:
+    # stable_after is never reached: every drop continues the backoff instead of starting over.
+    policy = ReconnectPolicy(initial=0.1, max=0.4, factor=2, jitter=0, stable_after=60)
+    async with (
+        venue_factory("binance") as rig,
+        rig.client(binance_protocol(), inbox, reconnect=policy) as client,
+    ):
+        for _ in range(3):
+            seen = client.counters.reconnects
+            dropped = time.monotonic()
+            assert await rig.proxy.reset_rst() == 1
+            with anyio.fail_after(10):
+                await client.wait_reconnected(seen)
+            took = time.monotonic() - dropped
+        # The third reconnect waited the third step of the backoff (0.4 s), not 0.1 s.
+        assert took >= 0.4 * 0.95

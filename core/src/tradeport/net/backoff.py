@@ -79,7 +79,24 @@ class ReconnectPolicy(BackoffPolicy):
 
     ``max_attempts`` counts consecutive failed attempts since the last connection that was fully
     established (logged in and resubscribed); ``None`` retries forever.
+
+    When a connection that stayed up for ``stable_after`` seconds drops, the first attempt goes
+    after :meth:`first_delay` (a random time up to ``first_delay_max``, so clients dropped by one
+    venue event do not return in lockstep), not after ``initial``: a drop costs a round trip,
+    not half a second. The attempts after it back off from ``initial`` as usual, so a venue that
+    stays down sees bounded, growing delays; a connection that drops sooner than
+    ``stable_after`` (a flapping venue) does not start the backoff over, so drops cannot turn
+    into a reconnect storm (at most one quick attempt per ``stable_after`` seconds).
     """
+
+    first_delay_max: float = attrs.field(default=0.05, validator=_non_negative)
+    stable_after: float = attrs.field(default=1.0, validator=_non_negative)
+
+    def first_delay(self, rng: random.Random | None = None) -> float:
+        """The wait before the first attempt after a stable connection dropped (seconds)."""
+        if self.first_delay_max == 0:
+            return 0.0
+        return (rng or random).uniform(0.0, min(self.first_delay_max, self.max))
 
 
 @attrs.frozen(kw_only=True)

@@ -320,6 +320,7 @@ class StreamSession(anyio.AsyncContextManagerMixin):
                 ConnectionState.RECONNECTING if ever_established else ConnectionState.CONNECTING
             )
             outcome = _Outcome(first=not ever_established, task_status=task_status)
+            started = time.monotonic()
             try:
                 await self._connection(outcome)
             except TradeportError as error:
@@ -343,7 +344,16 @@ class StreamSession(anyio.AsyncContextManagerMixin):
                     )
             if outcome.established:
                 ever_established = True
-                failures = waits = 0
+                failures = 0
+                if time.monotonic() - started >= policy.stable_after:
+                    # A connection that lasted: try again almost at once, then back off from
+                    # the start. One that dropped sooner (flapping) keeps backing off.
+                    waits = 0
+                    self._set_state(ConnectionState.RECONNECTING)
+                    delay = policy.first_delay()
+                    logger.info("%s: reconnecting in %.3fs", self.name, delay)
+                    await anyio.sleep(delay)
+                    continue
             else:
                 failures += 1
                 if not policy.allows(failures + 1):

@@ -26,6 +26,7 @@ venue) and break the path the ways networks and venues break:
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 import anyio
@@ -65,6 +66,8 @@ class FaultProxy(LoopbackListener):
         self.target_port = target_port
         self.mode: ProxyMode = "pass"
         self.connections = 0
+        #: ``time.monotonic()`` of each connection's arrival (reconnect timing in tests).
+        self.arrivals: list[float] = []
         #: Server-to-client writes are at most this many bytes (None: as read).
         self.fragment_size: int | None = None
         # Server-to-client bytes still to forward before dropping, and how to drop.
@@ -116,6 +119,7 @@ class FaultProxy(LoopbackListener):
 
     async def _handle(self, client: anyio.abc.SocketStream) -> None:
         self.connections += 1
+        self.arrivals.append(time.monotonic())
         if self.mode == "refuse":
             await reset_with_rst(client)
             self.changed.notify()
