@@ -1,7 +1,7 @@
 """Instrument ids from venue symbols and back.
 
-CoinbaseIntx's native symbols are unique across products (the perpetual is ``BTC-USDT-PERP``, the
-spot pair ``BTC-USDT``), so an id is the native symbol plus the venue: ``BTC-USDT.COINBASE_INTX``.
+Coinbase INTX native symbols are unique across products (the perpetual is ``BTC-PERP``, the
+spot pair ``BTC-USDC``), so an id is the native symbol plus the venue: ``BTC-PERP.COINBASE_INTX``.
 A venue whose products share symbols adds a suffix here (Binance: ``BTCUSDT-PERP.BINANCE``),
 and only here.
 """
