@@ -1,108 +1,137 @@
-"""The CoinbaseIntx stream protocol for :class:`tradeport.net.WebSocketClient`.
+"""The INTX market-data WebSocket protocol for the core's stream session.
 
-The plugin supplies only what is venue-specific: the login, subscribe and ping messages, and
-what each received message is. Connection handling, heartbeats, acks, the idle timeout,
-reconnects with re-login and resubscription come from the core.
+Facts (docs: WebSocket Feed > Overview, Authentication):
+
+* one endpoint; every SUBSCRIBE carries the authentication fields (``time``, ``key``,
+  ``passphrase``, ``signature``, see :meth:`CoinbaseIntxCredential.ws_auth`), signed when the
+  message is built, so a replay after a reconnect is signed afresh; the venue disconnects a
+  connection that has not subscribed within 3 s, and the session replays wanted topics right
+  after connecting;
+* ``{"type": "SUBSCRIBE", "product_ids": [...], "channels": [...]}`` (``UNSUBSCRIBE`` alike);
+  the venue answers with the whole current subscription state: ``{"channel":
+  "SUBSCRIPTIONS", "type": "SNAPSHOT", "channels": [{"name", "product_ids"}],
+  "authenticated": true}``, which acks every listed topic (and an unsubscription whose topic
+  is no longer listed);
+* data messages carry ``channel``, ``type`` (SNAPSHOT or UPDATE), ``product_id`` and
+  ``sequence``; there is no application-level ping.
+
+Topics are ``CHANNEL:PRODUCT`` (``LEVEL2:BTC-PERP``). Sequence numbers are checked per topic:
+:meth:`CoinbaseIntxStreamProtocol.check_sequence` tells the data client about a gap, which
+resubscribes (LEVEL2: a fresh snapshot).
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from tradeport.net import Classified, MessageKind, SubscriptionAction, WsRequest, WsVenueProtocol
 
-from tradeport_coinbase_intx.constants import DEFAULT_PING_INTERVAL, MAX_TOPICS_PER_REQUEST
 from tradeport_coinbase_intx.credential import CoinbaseIntxCredential
-from tradeport_coinbase_intx.websocket.topics import PRIVATE_TOPICS
 
-__all__ = ["CoinbaseIntxStreamProtocol"]
+__all__ = ["CoinbaseIntxStreamProtocol", "split_topic", "topic"]
 
-# Shared results: classifying the common messages allocates nothing.
 _DATA: Final = Classified(MessageKind.DATA)
-_PONG: Final = Classified(MessageKind.PONG)
 _IGNORE: Final = Classified(MessageKind.IGNORE)
-_LOGIN_OK: Final = Classified(MessageKind.LOGIN_OK)
-_PING: Final = {"op": "ping"}
-_ACTIONS: Final = {
-    "subscribe": SubscriptionAction.SUBSCRIBE,
-    "unsubscribe": SubscriptionAction.UNSUBSCRIBE,
-}
+SUBSCRIPTIONS: Final = "SUBSCRIPTIONS"
 
 
-def _error(message: dict[str, Any]) -> tuple[str | None, str | None]:
-    error = message.get("error")
-    if isinstance(error, dict):
-        return error.get("code"), error.get("message")
-    return None, None
+def topic(channel: str, product: str) -> str:
+    """``CHANNEL:PRODUCT``."""
+    return f"{channel}:{product}"
+
+
+def split_topic(name: str) -> tuple[str, str]:
+    """``"LEVEL2:BTC-PERP"`` -> ``("LEVEL2", "BTC-PERP")``."""
+    channel, _, product = name.partition(":")
+    return channel, product
 
 
 class CoinbaseIntxStreamProtocol(WsVenueProtocol):
-    """Builds the venue's requests and classifies what it sends (see messages.py)."""
+    """Builds signed (un)subscribe messages and classifies what the venue sends."""
 
-    ping_interval = DEFAULT_PING_INTERVAL
+    ping_interval = None
 
-    def __init__(self, credential: CoinbaseIntxCredential | None = None) -> None:
+    def __init__(self, credential: CoinbaseIntxCredential | None) -> None:
         self.credential = credential
-        self._ids = itertools.count(1)
+        #: Last sequence seen per topic on the current connection.
+        self.sequences: dict[str, int] = {}
+        self._unsubscribing: set[str] = set()
 
-    def text_ping(self) -> Any:
-        """``{"op": "ping"}``; the venue answers ``{"op": "pong"}``."""
-        return _PING
+    async def on_connect(self, connection: Any) -> None:
+        """A new connection starts new sequences."""
+        self.sequences.clear()
+        self._unsubscribing.clear()
 
-    def login_message(self) -> Any:
-        """A freshly signed login when the client has credentials (private connection)."""
-        if self.credential is None:
-            return None
-        return self.credential.login_message(next(self._ids))
-
-    def is_private(self, topic: str) -> bool:
-        """Private topics are replayed only after the login was acknowledged."""
-        return topic in PRIVATE_TOPICS
-
-    def _requests(self, op: str, topics: Sequence[str]) -> list[WsRequest]:
-        action = _ACTIONS[op]
-        out = []
-        for start in range(0, len(topics), MAX_TOPICS_PER_REQUEST):
-            batch = list(topics[start : start + MAX_TOPICS_PER_REQUEST])
-            request_id = next(self._ids)
-            payload = {"op": op, "id": request_id, "topics": batch}
-            out.append(WsRequest(payload, tuple(batch), action, request_id))
-        return out
+    def _requests(self, kind: str, topics: Sequence[str]) -> list[WsRequest]:
+        by_channel: dict[str, list[str]] = defaultdict(list)
+        for name in topics:
+            channel, product = split_topic(name)
+            by_channel[channel].append(product)
+        action = SubscriptionAction.SUBSCRIBE if kind == "SUBSCRIBE" else SubscriptionAction.UNSUBSCRIBE
+        requests = []
+        for channel, products in by_channel.items():
+            payload: dict[str, Any] = {"type": kind, "product_ids": products, "channels": [channel]}
+            if self.credential is not None:
+                payload.update(self.credential.ws_auth())
+            requests.append(
+                WsRequest(payload, tuple(topic(channel, p) for p in products), action)
+            )
+        return requests
 
     def subscribe_messages(self, topics: Sequence[str]) -> list[WsRequest]:
-        """``{"op": "subscribe", "id": n, "topics": [...]}``, ten topics per request."""
-        return self._requests("subscribe", topics)
+        """One signed SUBSCRIBE per channel, with all its products."""
+        return self._requests("SUBSCRIBE", topics)
 
     def unsubscribe_messages(self, topics: Sequence[str]) -> list[WsRequest]:
-        """``{"op": "unsubscribe", "id": n, "topics": [...]}``, ten topics per request."""
-        return self._requests("unsubscribe", topics)
+        """One signed UNSUBSCRIBE per channel."""
+        self._unsubscribing.update(topics)
+        return self._requests("UNSUBSCRIBE", topics)
 
     def classify(self, message: Any) -> Classified:
-        """Data first (the hot path), then replies by ``op``."""
-        if not isinstance(message, dict):
+        """Data by ``product_id``; SUBSCRIPTIONS snapshots as acks; the rest as errors."""
+        if not isinstance(message, Mapping):
             return Classified(MessageKind.ERROR, message=f"unexpected message {message!r:.100}")
-        if "topic" in message:
+        channel = message.get("channel")
+        if channel == SUBSCRIPTIONS:
+            return self._subscriptions(message)
+        if "product_id" in message and channel:
             return _DATA
-        op = message.get("op")
-        if op == "pong":
-            return _PONG
-        if op == "login":
-            if message.get("success") is True:
-                return _LOGIN_OK
-            code, text = _error(message)
-            return Classified(MessageKind.LOGIN_REFUSED, code=code, message=text)
-        action = _ACTIONS.get(op) if isinstance(op, str) else None
-        if action is not None:
-            request_id = message.get("id")
-            if message.get("success") is True:
-                return Classified(MessageKind.ACK, request_id=request_id, action=action)
-            code, text = _error(message)
+        if message.get("type") in ("REJECT", "ERROR") or "reason" in message:
             return Classified(
-                MessageKind.REFUSAL, request_id=request_id, action=action, code=code, message=text
+                MessageKind.ERROR,
+                code=message.get("type"),
+                message=str(message.get("reason") or message.get("message")),
             )
-        if op == "error":
-            code, text = _error(message)
-            return Classified(MessageKind.ERROR, code=code, message=text)
         return _IGNORE
+
+    def _subscriptions(self, message: Mapping[str, Any]) -> Classified:
+        listed = {
+            topic(entry["name"], product)
+            for entry in message.get("channels") or ()
+            for product in entry.get("product_ids") or ()
+        }
+        gone = sorted(t for t in self._unsubscribing if t not in listed)
+        if gone:
+            self._unsubscribing.difference_update(gone)
+            return Classified(
+                MessageKind.ACK, topics=tuple(gone), action=SubscriptionAction.UNSUBSCRIBE
+            )
+        return Classified(
+            MessageKind.ACK, topics=tuple(sorted(listed)), action=SubscriptionAction.SUBSCRIBE
+        )
+
+    def check_sequence(self, message: Mapping[str, Any]) -> bool:
+        """Record a data message's sequence; False when it shows a gap on its topic (a
+        SNAPSHOT restarts the count)."""
+        name = topic(message["channel"], message["product_id"])
+        sequence = message.get("sequence")
+        if sequence is None:
+            return True
+        sequence = int(sequence)
+        previous = self.sequences.get(name)
+        self.sequences[name] = sequence
+        if message.get("type") == "SNAPSHOT" or previous is None:
+            return True
+        return sequence == previous + 1
