@@ -1,8 +1,8 @@
-"""What the CoinbaseIntx plugin supports, declared as data.
+"""What the Coinbase INTX plugin supports, declared as data.
 
 The conformance suite runs every scenario these capabilities claim (and skips the rest, naming
-the capability); ``tradeport info coinbase_intx`` shows them; the README's capability table is
-generated from them (tests/test_readme.py keeps it in step). Declare only what passes.
+the capability); the README's table is generated from them (tests/test_readme.py). Declare
+only what passes.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ CAPABILITIES = Capabilities(
         "BARS",
         "MARK_PRICES",
         "INDEX_PRICES",
-        "FUNDING_RATES",
+        "INSTRUMENT_STATUS",
     ],
     book_types=["L2_MBP"],
-    history=["INSTRUMENTS", "BARS", "TRADES", "BOOK_SNAPSHOT"],
+    history=["INSTRUMENTS"],
     orders={
         OrderType.LIMIT: [TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.GTD],
-        OrderType.MARKET: [TimeInForce.IOC],
+        OrderType.MARKET: [TimeInForce.IOC, TimeInForce.FOK],
         OrderType.STOP_MARKET: [TimeInForce.GTC],
         OrderType.STOP_LIMIT: [TimeInForce.GTC],
     },
@@ -35,13 +35,18 @@ CAPABILITIES = Capabilities(
     reduce_only=True,
     modify_order=True,
     cancel_all=True,
-    batch_cancel=True,
+    batch_cancel=False,
     order_lists=False,
     positions=True,
     private_streams=True,
     notes=(
-        "order lists (OCO/OTO) are not offered by the venue",
-        "instrument status and close are not published by the venue",
-        "historical quotes are not offered by the venue",
+        "order events come from the FIX drop-copy session (TLS); order_events='poll' "
+        "polls open orders over REST instead",
+        "take-profit/stop-loss (TAKE_PROFIT_STOP_LOSS) and self-trade prevention are "
+        "submit_order keywords (take_profit_price=, stp_mode=)",
+        "no REST history of trades, bars or book snapshots is offered by the venue",
+        "FUNDING is streamed (subscribe_funding_rates) but not declared: the venue documents "
+        "no next funding time, which the suite requires of a FundingRateUpdate",
+        "batch cancel and order lists are not offered by the venue",
     ),
 )

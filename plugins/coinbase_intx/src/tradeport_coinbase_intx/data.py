@@ -1,25 +1,29 @@
-"""The CoinbaseIntx market data client: stream subscriptions and historical requests.
+"""The Coinbase INTX market data client: WebSocket subscriptions, instrument status, history.
 
-One public stream connection carries every subscription. Each ``subscribe_*`` returns once the
-venue acknowledged the topic (a refusal raises :class:`~tradeport.errors.SubscriptionError`).
-Order books are kept by :class:`tradeport.book.BookSynchronizer`: the venue sends a snapshot
-after every subscribe (so after a reconnect too) and deltas that name the previous sequence;
-a gap makes the synchronizer fetch a REST snapshot. After every reconnect (resubscribed) a
-:class:`~tradeport.clients.Reconnected` is published.
+One WebSocket connection carries every subscription (``CHANNEL:PRODUCT`` topics, see
+:mod:`.websocket.protocol`); each ``subscribe_*`` returns once the venue's SUBSCRIPTIONS
+snapshot lists the topic. Channels: LEVEL1 (quotes), MATCH (trades with the aggressor side),
+LEVEL2 (an L2 book: a snapshot after every subscribe, then updates), RISK (mark and index
+prices), FUNDING (funding rates), CANDLES_* (bars, stamped at their close), INSTRUMENTS
+(instrument status).
+
+Books: INTX has no REST book snapshot, so a sequence gap on LEVEL2 drops the local book and
+resubscribes the topic; the venue's next SNAPSHOT rebuilds it (updates before it are ignored).
+After every reconnect (resubscribed, so new snapshots come) a Reconnected is published.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 import anyio
-from tradeport.book import BookSynchronizer, LinkedPrevious, OrderBook
+from tradeport.book import OrderBook
 from tradeport.clients import DataClient, EventSink, InstrumentProvider, Reconnected
-from tradeport.errors import TradeportError
-from tradeport.model.data import Bar, BarType, OrderBookDeltas, TradeTick
-from tradeport.model.enums import BookType
+from tradeport.clients.background import BackgroundTasks
+from tradeport.errors import TradeportError, UnsupportedOperation
+from tradeport.model.data import BarType
+from tradeport.model.enums import BarAggregation, BookType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 from tradeport.net import WebSocketClient
@@ -28,48 +32,43 @@ from tradeport_coinbase_intx.capabilities import CAPABILITIES
 from tradeport_coinbase_intx.config import CoinbaseIntxConfig
 from tradeport_coinbase_intx.constants import VENUE_ID
 from tradeport_coinbase_intx.http.client import CoinbaseIntxHttpClient
-from tradeport_coinbase_intx.http.parse import parse_bar, parse_book_snapshot, parse_trade_tick
-from tradeport_coinbase_intx.http.query import bar_interval, ms
-from tradeport.clients.background import BackgroundTasks
+from tradeport_coinbase_intx.intx_parse import (
+    CANDLE_CHANNELS,
+    parse_book,
+    parse_candles,
+    parse_funding,
+    parse_instrument_status,
+    parse_level1,
+    parse_match,
+    parse_risk,
+)
 from tradeport_coinbase_intx.symbology import instrument_id_of, venue_symbol
 from tradeport_coinbase_intx.websocket.client import make_stream_client
-from tradeport_coinbase_intx.websocket.parse import (
-    parse_bar_message,
-    parse_book_batch,
-    parse_mark_message,
-    parse_quote_tick,
-    parse_trade_ticks,
-)
-from tradeport_coinbase_intx.websocket.topics import (
-    BARS,
-    BOOK,
-    MARK,
-    QUOTES,
-    TRADES,
-    bars_topic,
-    book_topic,
-    mark_topic,
-    quotes_topic,
-    split_topic,
-    trades_topic,
-)
+from tradeport_coinbase_intx.websocket.protocol import CoinbaseIntxStreamProtocol, topic
 
-__all__ = ["CoinbaseIntxDataClient"]
+__all__ = ["CoinbaseIntxDataClient", "candle_channel"]
 
-# The three data types one ``mark.<symbol>`` message carries, in its parse order.
-_MARK, _INDEX, _FUNDING = "mark", "index", "funding"
+LEVEL1: Final = "LEVEL1"
+LEVEL2: Final = "LEVEL2"
+MATCH: Final = "MATCH"
+RISK: Final = "RISK"
+FUNDING: Final = "FUNDING"
+INSTRUMENTS: Final = "INSTRUMENTS"
+_SECONDS: Final = {BarAggregation.MINUTE: 60, BarAggregation.HOUR: 3600, BarAggregation.DAY: 86400}
 
 
-class _BookFeed:
-    """One subscribed book: its synchronizer and the scope of the task that runs it."""
-
-    def __init__(self, sync: BookSynchronizer) -> None:
-        self.sync = sync
-        self.scope = anyio.CancelScope()
+def candle_channel(bar_type: BarType) -> str:
+    """The CANDLES_* channel of a bar type (1m, 5m, 30m, 2h, 1d); others are unsupported."""
+    spec = bar_type.spec
+    seconds = _SECONDS.get(spec.aggregation, 0) * spec.step
+    for channel, length in CANDLE_CHANNELS.items():
+        if length == seconds:
+            return channel
+    raise UnsupportedOperation(VENUE_ID, f"bars of {spec}: the venue streams 1m, 5m, 30m, 2h, 1d")
 
 
 class CoinbaseIntxDataClient(DataClient):
-    """Streams CoinbaseIntx market data and answers historical requests (see the module docs)."""
+    """Streams Coinbase INTX market data (see the module docstring)."""
 
     def __init__(
         self,
@@ -85,16 +84,12 @@ class CoinbaseIntxDataClient(DataClient):
         self.http = CoinbaseIntxHttpClient(config)
         self._tasks = BackgroundTasks(self.log, f"{VENUE_ID} data client")
         self._stream: WebSocketClient | None = None
-        self._feeds: dict[InstrumentId, _BookFeed] = {}
+        self._protocol: CoinbaseIntxStreamProtocol | None = None
+        #: Books waiting for a snapshot (after a gap or a new subscription).
+        self._stale_books: set[InstrumentId] = set()
         self._bar_types: dict[str, BarType] = {}
-        self._mark_kinds: dict[InstrumentId, set[str]] = {}
-        self._routes: dict[str, Callable[[Any, str], Awaitable[None]]] = {
-            TRADES: self._on_trades,
-            QUOTES: self._on_quotes,
-            BOOK: self._on_book,
-            BARS: self._on_bars,
-            MARK: self._on_mark,
-        }
+        self._risk_kinds: dict[InstrumentId, set[str]] = {}
+        self.book_resyncs = 0
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.venue})"
@@ -102,15 +97,16 @@ class CoinbaseIntxDataClient(DataClient):
     # -- lifecycle -----------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        """Open the REST pool and the public stream (returns once connected)."""
+        """Open the REST pool and the WebSocket (returns once connected)."""
         if self._stream is not None:
             return
         await self.http.open()
         await self._tasks.open()
-        self._stream = make_stream_client(
+        self._stream, self._protocol = make_stream_client(
             self.config,
             self._on_message,
-            name=f"{VENUE_ID} public stream",
+            name=f"{VENUE_ID} market data",
+            credential=self.http.credential,
             on_reconnected=self._on_reconnected,
         )
         try:
@@ -126,7 +122,6 @@ class CoinbaseIntxDataClient(DataClient):
             self._stream.close()
         await self._tasks.close()
         self._stream = None
-        self._feeds.clear()
         self.books.clear()
         await self.http.aclose()
 
@@ -141,199 +136,186 @@ class CoinbaseIntxDataClient(DataClient):
         return self.instruments.find(instrument_id) if self.instruments is not None else None
 
     async def _on_reconnected(self) -> None:
-        # Books need nothing here: the venue sends a fresh snapshot after every subscribe, and
-        # the synchronizer replaces the book with it.
+        # Every LEVEL2 topic was resubscribed: its snapshot replaces the book.
+        self._stale_books.update(self.books)
         await self.emit(Reconnected(VENUE_ID, "public", time.time_ns()))
+
+    async def _sub(self, channel: str, instrument_id: InstrumentId) -> None:
+        await self._require_stream().subscribe([topic(channel, venue_symbol(instrument_id))])
+
+    async def _unsub(self, channel: str, instrument_id: InstrumentId) -> None:
+        await self._require_stream().unsubscribe([topic(channel, venue_symbol(instrument_id))])
 
     # -- subscriptions -------------------------------------------------------------------------
 
     async def subscribe_quotes(self, instrument_id: InstrumentId) -> None:
-        """Best bid and offer (``quotes.<symbol>``)."""
-        await self._require_stream().subscribe([quotes_topic(venue_symbol(instrument_id))])
+        """Best bid and offer (LEVEL1)."""
+        await self._sub(LEVEL1, instrument_id)
 
     async def unsubscribe_quotes(self, instrument_id: InstrumentId) -> None:
         """Stop quotes."""
-        await self._require_stream().unsubscribe([quotes_topic(venue_symbol(instrument_id))])
+        await self._unsub(LEVEL1, instrument_id)
 
     async def subscribe_trades(self, instrument_id: InstrumentId) -> None:
-        """Public trades (``trades.<symbol>``)."""
-        await self._require_stream().subscribe([trades_topic(venue_symbol(instrument_id))])
+        """Public trades (MATCH)."""
+        await self._sub(MATCH, instrument_id)
 
     async def unsubscribe_trades(self, instrument_id: InstrumentId) -> None:
         """Stop trades."""
-        await self._require_stream().unsubscribe([trades_topic(venue_symbol(instrument_id))])
+        await self._unsub(MATCH, instrument_id)
 
     async def subscribe_book_deltas(
         self, instrument_id: InstrumentId, depth: int | None = None
     ) -> None:
-        """A local L2 book (``self.book(instrument_id)``) plus OrderBookDeltas events: the
-        snapshot first, then every change. The venue streams the full depth (``depth`` is not
-        applied)."""
-        stream = self._require_stream()
-        if instrument_id not in self._feeds:
-            book = OrderBook(instrument_id, BookType.L2_MBP)
-            sync = BookSynchronizer(
-                book,
-                lambda: self.request_book_snapshot(instrument_id),
-                LinkedPrevious(),
-                on_deltas=self.emit,
-                on_resync=self._on_resync,
-            )
-            feed = self._feeds[instrument_id] = _BookFeed(sync)
-            self.books[instrument_id] = book
-            self._tasks.start_soon(self._run_book, feed, name=f"book sync {instrument_id}")
+        """A local L2 book (``self.book(instrument_id)``) and OrderBookDeltas events (LEVEL2,
+        full depth as the venue sends it)."""
+        self.books[instrument_id] = OrderBook(instrument_id, BookType.L2_MBP)
+        self._stale_books.add(instrument_id)
         try:
-            await stream.subscribe([book_topic(venue_symbol(instrument_id))])
+            await self._sub(LEVEL2, instrument_id)
         except BaseException:
-            self._drop_book(instrument_id)
+            self.books.pop(instrument_id, None)
             raise
 
     async def unsubscribe_book_deltas(self, instrument_id: InstrumentId) -> None:
         """Stop the book; the local book is dropped."""
-        self._drop_book(instrument_id)
-        await self._require_stream().unsubscribe([book_topic(venue_symbol(instrument_id))])
-
-    async def _run_book(self, feed: _BookFeed) -> None:
-        with feed.scope:
-            await feed.sync.run()
-
-    def _drop_book(self, instrument_id: InstrumentId) -> None:
-        feed = self._feeds.pop(instrument_id, None)
-        if feed is not None:
-            feed.scope.cancel()
         self.books.pop(instrument_id, None)
-
-    async def _on_resync(self, reason: str) -> None:
-        self.log.info("%s: resynchronising a book: %s", VENUE_ID, reason)
+        self._stale_books.discard(instrument_id)
+        await self._unsub(LEVEL2, instrument_id)
 
     async def subscribe_bars(self, bar_type: BarType) -> None:
-        """Closed bars of a venue interval (``bars.<interval>.<symbol>``)."""
-        topic = bars_topic(bar_interval(bar_type), venue_symbol(bar_type.instrument_id))
-        self._bar_types[topic] = bar_type
+        """Bars (CANDLES_ONE_MINUTE ... CANDLES_ONE_DAY)."""
+        name = topic(candle_channel(bar_type), venue_symbol(bar_type.instrument_id))
+        self._bar_types[name] = bar_type
         try:
-            await self._require_stream().subscribe([topic])
+            await self._require_stream().subscribe([name])
         except BaseException:
-            self._bar_types.pop(topic, None)
+            self._bar_types.pop(name, None)
             raise
 
     async def unsubscribe_bars(self, bar_type: BarType) -> None:
         """Stop bars."""
-        topic = bars_topic(bar_interval(bar_type), venue_symbol(bar_type.instrument_id))
-        self._bar_types.pop(topic, None)
-        await self._require_stream().unsubscribe([topic])
+        name = topic(candle_channel(bar_type), venue_symbol(bar_type.instrument_id))
+        self._bar_types.pop(name, None)
+        await self._require_stream().unsubscribe([name])
 
-    async def _subscribe_mark(self, instrument_id: InstrumentId, kind: str) -> None:
-        # Mark, index and funding share one venue topic: subscribe it for the first of them.
-        kinds = self._mark_kinds.setdefault(instrument_id, set())
+    async def _subscribe_risk(self, instrument_id: InstrumentId, kind: str) -> None:
+        kinds = self._risk_kinds.setdefault(instrument_id, set())
         kinds.add(kind)
         try:
-            await self._require_stream().subscribe([mark_topic(venue_symbol(instrument_id))])
+            await self._sub(RISK, instrument_id)
         except BaseException:
             kinds.discard(kind)
-            if not kinds:
-                del self._mark_kinds[instrument_id]
             raise
 
-    async def _unsubscribe_mark(self, instrument_id: InstrumentId, kind: str) -> None:
-        kinds = self._mark_kinds.get(instrument_id, set())
+    async def _unsubscribe_risk(self, instrument_id: InstrumentId, kind: str) -> None:
+        kinds = self._risk_kinds.get(instrument_id, set())
         kinds.discard(kind)
         if not kinds:
-            self._mark_kinds.pop(instrument_id, None)
-            await self._require_stream().unsubscribe([mark_topic(venue_symbol(instrument_id))])
+            self._risk_kinds.pop(instrument_id, None)
+            await self._unsub(RISK, instrument_id)
 
     async def subscribe_mark_prices(self, instrument_id: InstrumentId) -> None:
-        """Mark prices of a perpetual (``mark.<symbol>``)."""
-        await self._subscribe_mark(instrument_id, _MARK)
+        """Mark prices (RISK)."""
+        await self._subscribe_risk(instrument_id, "mark")
 
     async def unsubscribe_mark_prices(self, instrument_id: InstrumentId) -> None:
         """Stop mark prices."""
-        await self._unsubscribe_mark(instrument_id, _MARK)
+        await self._unsubscribe_risk(instrument_id, "mark")
 
     async def subscribe_index_prices(self, instrument_id: InstrumentId) -> None:
-        """Index prices of a perpetual (same venue topic as mark prices)."""
-        await self._subscribe_mark(instrument_id, _INDEX)
+        """Index prices (RISK, the same channel as mark prices)."""
+        await self._subscribe_risk(instrument_id, "index")
 
     async def unsubscribe_index_prices(self, instrument_id: InstrumentId) -> None:
         """Stop index prices."""
-        await self._unsubscribe_mark(instrument_id, _INDEX)
+        await self._unsubscribe_risk(instrument_id, "index")
 
     async def subscribe_funding_rates(self, instrument_id: InstrumentId) -> None:
-        """Funding rates of a perpetual (same venue topic as mark prices)."""
-        await self._subscribe_mark(instrument_id, _FUNDING)
+        """Funding rates (FUNDING)."""
+        await self._sub(FUNDING, instrument_id)
 
     async def unsubscribe_funding_rates(self, instrument_id: InstrumentId) -> None:
         """Stop funding rates."""
-        await self._unsubscribe_mark(instrument_id, _FUNDING)
+        await self._unsub(FUNDING, instrument_id)
+
+    async def subscribe_instrument_status(self, instrument_id: InstrumentId) -> None:
+        """Trading state changes (INSTRUMENTS)."""
+        await self._sub(INSTRUMENTS, instrument_id)
+
+    async def unsubscribe_instrument_status(self, instrument_id: InstrumentId) -> None:
+        """Stop instrument status."""
+        await self._unsub(INSTRUMENTS, instrument_id)
 
     # -- stream messages -----------------------------------------------------------------------
 
-    async def _on_message(self, message: Any) -> None:
-        channel, rest = split_topic(message["topic"])
-        route = self._routes.get(channel)
-        if route is None:
-            self.log.debug("%s: message on an unknown topic %s", VENUE_ID, message["topic"])
+    async def _on_message(self, message: dict[str, Any]) -> None:
+        channel = message["channel"]
+        instrument_id = instrument_id_of(message["product_id"])
+        instrument = self._instrument(instrument_id)
+        ts_init = time.time_ns()
+        in_sequence = self._protocol.check_sequence(message) if self._protocol else True
+        if channel == LEVEL2:
+            await self._on_book(message, instrument_id, instrument, ts_init, in_sequence)
+        elif channel == LEVEL1:
+            quote = parse_level1(message, instrument, ts_init)
+            if quote is not None:
+                await self.emit(quote)
+        elif channel == MATCH:
+            await self.emit(parse_match(message, instrument, ts_init))
+        elif channel == RISK:
+            kinds = self._risk_kinds.get(instrument_id, set())
+            for update in parse_risk(message, instrument, ts_init):
+                kind = "mark" if type(update).__name__.startswith("Mark") else "index"
+                if kind in kinds:
+                    await self.emit(update)
+        elif channel == FUNDING:
+            await self.emit(parse_funding(message, ts_init))
+        elif channel == INSTRUMENTS:
+            await self.emit(parse_instrument_status(message, ts_init))
+        elif channel in CANDLE_CHANNELS:
+            bar_type = self._bar_types.get(topic(channel, message["product_id"]))
+            if bar_type is not None:
+                for bar in parse_candles(message, bar_type, instrument, ts_init):
+                    await self.emit(bar)
+
+    async def _on_book(
+        self,
+        message: dict[str, Any],
+        instrument_id: InstrumentId,
+        instrument: Instrument | None,
+        ts_init: int,
+        in_sequence: bool,
+    ) -> None:
+        book = self.books.get(instrument_id)
+        if book is None:
             return
-        await route(message, rest)
-
-    async def _on_trades(self, message: Any, symbol: str) -> None:
-        instrument_id = instrument_id_of(symbol)
-        ticks = parse_trade_ticks(
-            message,
-            instrument_id,
-            self._instrument(instrument_id),
-            time.time_ns(),
-        )
-        for tick in ticks:
-            await self.emit(tick)
-
-    async def _on_quotes(self, message: Any, symbol: str) -> None:
-        instrument_id = instrument_id_of(symbol)
-        await self.emit(
-            parse_quote_tick(
-                message, instrument_id, self._instrument(instrument_id), time.time_ns()
-            )
-        )
-
-    async def _on_book(self, message: Any, symbol: str) -> None:
-        instrument_id = instrument_id_of(symbol)
-        feed = self._feeds.get(instrument_id)
-        if feed is None:  # unsubscribed a moment ago
+        snapshot = message["type"] == "SNAPSHOT"
+        if not snapshot:
+            if instrument_id in self._stale_books:
+                return  # waiting for the snapshot of a resubscription
+            if not in_sequence:
+                self._stale_books.add(instrument_id)
+                self.book_resyncs += 1
+                self.log.info("%s: LEVEL2 gap on %s; resubscribing", VENUE_ID, instrument_id)
+                self._tasks.start_soon(self._resubscribe_book, instrument_id, name="book resync")
+                return
+        deltas = parse_book(message, instrument, ts_init)
+        if deltas is None:
             return
-        batch = parse_book_batch(
-            message,
-            instrument_id,
-            self._instrument(instrument_id),
-            time.time_ns(),
-        )
-        await feed.sync.push(batch)
+        if snapshot:
+            book.clear()
+            self._stale_books.discard(instrument_id)
+        book.apply_deltas(deltas)
+        await self.emit(deltas)
 
-    async def _on_bars(self, message: Any, rest: str) -> None:
-        bar_type = self._bar_types.get(message["topic"])
-        if bar_type is None:
-            return
-        bar = parse_bar_message(
-            message,
-            bar_type,
-            self._instrument(bar_type.instrument_id),
-            time.time_ns(),
-        )
-        if bar is not None:
-            await self.emit(bar)
-
-    async def _on_mark(self, message: Any, symbol: str) -> None:
-        instrument_id = instrument_id_of(symbol)
-        kinds = self._mark_kinds.get(instrument_id)
-        if not kinds:
-            return
-        updates = parse_mark_message(
-            message,
-            instrument_id,
-            self._instrument(instrument_id),
-            time.time_ns(),
-        )
-        for kind, update in zip((_MARK, _INDEX, _FUNDING), updates, strict=True):
-            if kind in kinds:
-                await self.emit(update)
+    async def _resubscribe_book(self, instrument_id: InstrumentId) -> None:
+        try:
+            await self._unsub(LEVEL2, instrument_id)
+            if instrument_id in self.books:
+                await self._sub(LEVEL2, instrument_id)
+        except TradeportError as exc:
+            self.log.warning("%s: book %s not resubscribed: %s", VENUE_ID, instrument_id, exc)
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -342,42 +324,3 @@ class CoinbaseIntxDataClient(DataClient):
         if self.instruments is None:
             raise TradeportError(f"{VENUE_ID}: the data client has no instrument provider")
         return await self.instruments.load_all()
-
-    async def request_book_snapshot(
-        self, instrument_id: InstrumentId, depth: int | None = None
-    ) -> OrderBookDeltas:
-        """The venue's book now, as snapshot deltas (``sequence`` is the venue's)."""
-        record = await self.http.http_get_book(venue_symbol(instrument_id), depth)
-        return parse_book_snapshot(record, self._instrument(instrument_id), time.time_ns())
-
-    async def request_trades(
-        self,
-        instrument_id: InstrumentId,
-        start_ns: int | None = None,
-        end_ns: int | None = None,
-        limit: int | None = None,
-    ) -> list[TradeTick]:
-        """Public trades from ``start_ns`` to ``end_ns`` (every page), oldest first; without a
-        start, the most recent ``limit`` (at most one page)."""
-        records = await self.http.trades(
-            venue_symbol(instrument_id), ms(start_ns), ms(end_ns), limit
-        )
-        instrument = self._instrument(instrument_id)
-        ts_init = time.time_ns()
-        return [parse_trade_tick(r, instrument_id, instrument, ts_init) for r in records]
-
-    async def request_bars(
-        self,
-        bar_type: BarType,
-        start_ns: int | None = None,
-        end_ns: int | None = None,
-        limit: int | None = None,
-    ) -> list[Bar]:
-        """Bars from ``start_ns`` to ``end_ns`` (every page), oldest first."""
-        instrument_id = bar_type.instrument_id
-        records = await self.http.bars(
-            venue_symbol(instrument_id), bar_interval(bar_type), ms(start_ns), ms(end_ns), limit
-        )
-        instrument = self._instrument(instrument_id)
-        ts_init = time.time_ns()
-        return [parse_bar(r, bar_type, instrument, ts_init) for r in records]

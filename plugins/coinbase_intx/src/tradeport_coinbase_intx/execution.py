@@ -1,21 +1,20 @@
-"""The CoinbaseIntx execution client: order commands, private streams, reconciliation reports.
+"""The Coinbase INTX execution client: REST commands, FIX drop-copy events, reconciliation.
 
-Commands go over REST; their outcomes come back twice (the REST answer and the private
-stream) and sometimes a third time (queries after a reconnect). The core's
-:class:`~tradeport.clients.orders.OrderTracker` turns all of them into order events, each
-published once: this client parses venue records into reports (``http/parse.py``) and feeds
-the tracker; the rules (stale versions, fills before their order, amend echoes, held terminal
-events) live in the core.
-
-* ``connect()`` with credentials logs in the private stream (returns after the venue's ack; a
-  refusal raises AuthenticationError and is never retried) and subscribes orders, fills,
-  balances and positions. Without credentials it connects nothing private, and every private
-  call raises MissingCredentials before a request leaves.
-* A rejection event is published only on the venue's definitive answer (HTTP 4xx with its
-  error code). A timeout, transport error, 5xx or rate limit on submit leaves the order in
-  flight: it is resolved in the background by querying its client order id.
-* After a reconnect (re-login and resubscription done) a Reconnected is published, then every
-  open order is queried, so fills and cancels missed while away are published (once).
+* Commands go over REST (``/api/v1/orders``): limit, market, stop, stop-limit,
+  take-profit/stop-loss, GTC/IOC/FOK/GTT, post-only, close-only, STP mode, modify, cancel,
+  cancel all. Client order ids are UUIDs at the venue: tradeport ids that are UUIDs go as they
+  are, others as their UUID5 (:func:`~tradeport_coinbase_intx.http.query.venue_client_order_id`),
+  mapped back on every report.
+* Order events come from the FIX drop-copy session (``order_events="fix"``, the default, see
+  :mod:`.fix`): every ExecutionReport goes through the core's OrderTracker, so each event and
+  fill is published once although the REST answer, the drop copy (with resends after a gap)
+  and reconciliation queries all report it. After a reconnect (a new FIX session at sequence
+  1) a Reconnected is published and every open order is queried over REST, with its fills, so
+  what happened while away is published (once).
+* Without a FIX session (``order_events="poll"``) open orders are polled over REST every
+  ``poll_interval`` seconds (declared in the capabilities notes).
+* A rejection event only on the venue's definitive answer (HTTP 4xx); a timeout, transport
+  error, 5xx or 429 on submit leaves the order in flight, resolved by querying it.
 """
 
 from __future__ import annotations
@@ -25,15 +24,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import anyio
+import attrs
 from tradeport.clients import EventSink, ExecutionClient, InstrumentProvider, Reconnected
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.orders import OrderTracker
-from tradeport.errors import (
-    RequestRejected,
-    TradeportError,
-    ValidationError,
-    VenueError,
-)
+from tradeport.errors import RequestRejected, TradeportError, ValidationError, VenueError
 from tradeport.model.events import (
     AnyOrderEvent,
     OrderCancelRejected,
@@ -49,14 +44,15 @@ from tradeport.model.reports import (
     OrderStatusReport,
     PositionStatusReport,
 )
-from tradeport.net import WebSocketClient
+from tradeport.net import FixMessage, StreamSession
 
 from tradeport_coinbase_intx.capabilities import CAPABILITIES
 from tradeport_coinbase_intx.config import CoinbaseIntxConfig
 from tradeport_coinbase_intx.constants import VENUE_ID
+from tradeport_coinbase_intx.fix.messages import parse_execution_report
+from tradeport_coinbase_intx.fix.session import make_drop_copy_session
 from tradeport_coinbase_intx.http.client import CoinbaseIntxHttpClient
-from tradeport_coinbase_intx.http.errors import ORDER_NOT_FOUND, POST_ONLY_CODE
-from tradeport_coinbase_intx.http.models import FillRecord, OrderRecord
+from tradeport_coinbase_intx.http.errors import POST_ONLY_CODE
 from tradeport_coinbase_intx.http.parse import (
     ACCOUNT,
     parse_account_state,
@@ -64,32 +60,29 @@ from tradeport_coinbase_intx.http.parse import (
     parse_order_status_report,
     parse_position_status_report,
 )
-from tradeport_coinbase_intx.http.query import amend_body, ms, order_body
+from tradeport_coinbase_intx.http.query import modify_body, order_body, rfc3339, venue_client_order_id
 from tradeport_coinbase_intx.symbology import instrument_id_of, venue_symbol
-from tradeport_coinbase_intx.websocket.client import make_stream_client
-from tradeport_coinbase_intx.websocket.topics import (
-    BALANCES,
-    FILLS,
-    ORDERS,
-    POSITIONS,
-    PRIVATE_TOPICS,
-)
 
 __all__ = ["CoinbaseIntxExecutionClient", "reason_of"]
 
 
 def reason_of(error: VenueError) -> str:
-    """The venue's reason for a refusal, as events carry it: ``CODE: message``."""
+    """The venue's reason for a refusal: ``CODE: message``."""
     parts = [str(p) for p in (error.venue_code, error.venue_message) if p]
     return ": ".join(parts) or str(error)
 
 
-def _is_not_found(error: RequestRejected) -> bool:
-    return error.venue_code == ORDER_NOT_FOUND
+def _not_found(error: RequestRejected) -> bool:
+    return error.http_status == 404
 
 
 class CoinbaseIntxExecutionClient(ExecutionClient):
-    """Trades one CoinbaseIntx account (see the module docstring)."""
+    """Trades one Coinbase INTX portfolio (see the module docstring)."""
+
+    credentials_hint = (
+        "set api_key, api_secret and api_passphrase, or COINBASE_INTX_API_KEY, "
+        "COINBASE_INTX_API_SECRET and COINBASE_INTX_API_PASSPHRASE"
+    )
 
     def __init__(
         self,
@@ -103,12 +96,12 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
         )
         self.config: CoinbaseIntxConfig = config
         self.http = CoinbaseIntxHttpClient(config)
-        # Orders placed elsewhere (another session) are adopted when they carry a client id.
         self.tracker = OrderTracker(ACCOUNT, adopt_external=True)
         self._tasks = BackgroundTasks(self.log, f"{VENUE_ID} execution client")
-        self._stream: WebSocketClient | None = None
+        self._drop_copy: StreamSession | None = None
         self._apply_lock: anyio.Lock | None = None
-        #: Read by the core's mass_status().
+        #: Venue client order id (a UUID) -> tradeport's.
+        self._client_ids: dict[str, ClientOrderId] = {}
         self.account_id = ACCOUNT
 
     def __repr__(self) -> str:
@@ -117,51 +110,55 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
     # -- lifecycle -----------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        """Open REST; with credentials, log in the private stream and subscribe its topics."""
+        """Open REST; with credentials, log on the drop-copy session (or start polling)."""
         if self._tasks.is_open:
             return
         await self.http.open()
         await self._tasks.open()
-        if self.http.credential is None:
-            self.log.info("%s: no credentials; private streams are off", VENUE_ID)
+        credential = self.http.credential
+        if credential is None:
+            self.log.info("%s: no credentials; order events are off", VENUE_ID)
             return
-        self._stream = make_stream_client(
-            self.config,
-            self._on_message,
-            name=f"{VENUE_ID} private stream",
-            credential=self.http.credential,
-            on_reconnected=self._on_reconnected,
-        )
         try:
-            await self._tasks.start_stream(self._stream)  # returns after the login ack
+            if self.config.order_events == "fix":
+                self._drop_copy, _ = make_drop_copy_session(
+                    self.config, credential, self._on_fix, on_reconnected=self._on_reconnected
+                )
+                await self._tasks.start_stream(self._drop_copy)  # type: ignore[arg-type]
+            else:
+                await self.http.portfolio()  # refuses bad credentials now
+                self._tasks.start_soon(self._poll, name="order polling")
             self.authenticated = True
-            await self._stream.subscribe(PRIVATE_TOPICS)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await self.disconnect()
             raise
 
     async def disconnect(self) -> None:
-        """Close the private stream and REST."""
+        """Log out of the drop copy, stop polling, close REST."""
         self.authenticated = False
-        if self._stream is not None:
-            self._stream.close()
+        session = self._drop_copy
+        if session is not None:
+            try:
+                with anyio.move_on_after(1):
+                    await session.send_json(session.protocol.logout())  # type: ignore[attr-defined]
+            except TradeportError:
+                pass
+            session.close()
         await self._tasks.close()
-        self._stream = None
+        self._drop_copy = None
         await self.http.aclose()
-
-    credentials_hint = "set api_key and api_secret, or COINBASE_INTX_API_KEY and COINBASE_INTX_API_SECRET"
 
     @property
     def has_credentials(self) -> bool:
-        """Credentials as the HTTP client resolved them (config or environment)."""
-        return bool(self.http.credential is not None)
+        """Key, secret and passphrase are set."""
+        return self.http.credential is not None
 
     def _instrument(self, instrument_id: InstrumentId) -> Instrument | None:
         return self.instruments.find(instrument_id) if self.instruments is not None else None
 
     def _lock(self) -> anyio.Lock:
-        if self._apply_lock is None:  # made in the event loop, on first use
+        if self._apply_lock is None:
             self._apply_lock = anyio.Lock()
         return self._apply_lock
 
@@ -169,81 +166,81 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
         for event in events:
             await self.emit(event)
 
-    # -- applying venue records (REST answers, stream, queries) --------------------------------
+    def _ours(self, client_order_id: ClientOrderId | None) -> ClientOrderId | None:
+        if client_order_id is None:
+            return None
+        return self._client_ids.get(client_order_id.value, client_order_id)
 
-    async def _apply_order(self, record: OrderRecord) -> None:
-        """Publish what an order record tells, fetching the order's fills first when the record
-        reports more filled than was published (so fills precede the terminal event)."""
+    # -- applying venue reports ----------------------------------------------------------------
+
+    async def _apply_report(
+        self, report: OrderStatusReport, fills: Sequence[FillReport] = (), *, fetch: bool = True
+    ) -> None:
         async with self._lock():
-            instrument = self._instrument(instrument_id_of(record["symbol"]))
-            ts_init = time.time_ns()
-            report = parse_order_status_report(record, instrument, ts_init)
-            fills: list[FillReport] = []
-            if self.tracker.missing_fill_qty(report):
+            report = attrs.evolve(report, client_order_id=self._ours(report.client_order_id))
+            fills = [attrs.evolve(f, client_order_id=report.client_order_id) for f in fills]
+            if fetch and not fills and self.tracker.missing_fill_qty(report):
                 try:
-                    records = await self.http.fills(
-                        record["symbol"], None, None, order_id=record["order_id"]
-                    )
-                    fills = [parse_fill_report(f, instrument, ts_init) for f in records]
-                except TradeportError as exc:  # the stream or a later query will bring them
-                    self.log.warning(
-                        "%s: fills of order %s not fetched: %s", VENUE_ID, record["order_id"], exc
-                    )
-            fills.sort(key=lambda f: f.ts_event)
-            # ``version`` is bumped by the venue on every change: a lower one is stale.
-            events = self.tracker.on_order_report(
-                report, fills, sequence=record.get("version") or None
-            )
-            await self._publish(events)
+                    records = await self.http.fills(order_id=report.venue_order_id.value)
+                    instrument = self._instrument(report.instrument_id)
+                    ts_init = time.time_ns()
+                    fills = [
+                        attrs.evolve(
+                            parse_fill_report(r, instrument, ts_init),
+                            client_order_id=report.client_order_id,
+                        )
+                        for r in records
+                    ]
+                except TradeportError as exc:
+                    self.log.warning("%s: fills of %s not fetched: %s", VENUE_ID, report.venue_order_id, exc)
+            fills = sorted(fills, key=lambda f: f.ts_event)
+            await self._publish(self.tracker.on_order_report(report, fills))
 
-    async def _apply_fill(self, record: FillRecord) -> None:
-        async with self._lock():
-            instrument = self._instrument(instrument_id_of(record["symbol"]))
-            fill = parse_fill_report(record, instrument, time.time_ns())
-            await self._publish(self.tracker.on_fill_report(fill))
+    async def _apply_record(self, record: dict[str, Any]) -> None:
+        instrument = self._instrument(instrument_id_of(record["symbol"]))
+        await self._apply_report(parse_order_status_report(record, instrument, time.time_ns()))
 
-    async def _on_message(self, message: dict[str, Any]) -> None:
-        topic, data = message["topic"], message["data"]
-        if topic == ORDERS:
-            for record in data:
-                await self._apply_order(record)
-        elif topic == FILLS:
-            for record in data:
-                await self._apply_fill(record)
-        elif topic == BALANCES:
-            await self.emit(parse_account_state(data, time.time_ns()))
-        elif topic == POSITIONS:
-            ts_init = time.time_ns()
-            for record in data:
-                instrument = self._instrument(instrument_id_of(record["symbol"]))
-                await self.emit(parse_position_status_report(record, instrument, ts_init))
-        else:
-            self.log.debug("%s: message on an unknown private topic %s", VENUE_ID, topic)
+    async def _on_fix(self, message: FixMessage) -> None:
+        if message.msg_type != "8":
+            return
+        instrument = self._instrument(instrument_id_of(message[55]))
+        report, fill = parse_execution_report(message, instrument, time.time_ns())
+        await self._apply_report(report, [fill] if fill is not None else [], fetch=False)
 
     async def _on_reconnected(self) -> None:
-        await self.emit(Reconnected(VENUE_ID, "private", time.time_ns()))
-        # Whatever happened while away: query every order that was open.
+        await self.emit(Reconnected(VENUE_ID, "drop copy", time.time_ns()))
+        await self._reconcile_open()
+
+    async def _reconcile_open(self) -> None:
+        """Query every order still open here; fills missed while away are fetched with it."""
         for tracked in self.tracker.open_orders():
-            # In-flight orders have no venue id yet: they are looked up by client order id.
-            venue_id = tracked.venue_order_id
+            ref = (
+                tracked.venue_order_id.value
+                if tracked.venue_order_id is not None
+                else venue_client_order_id(tracked.client_order_id.value)
+            )
             try:
-                record = await self.http.http_get_order(
-                    venue_symbol(tracked.instrument_id),
-                    order_id=venue_id.value if venue_id is not None else None,
-                    client_order_id=None if venue_id is not None else tracked.client_order_id.value,
-                )
+                record = await self.http.http_get_order(ref, await self.http.portfolio())
             except TradeportError as exc:
-                self.log.warning(
-                    "%s: order %s not reconciled: %s", VENUE_ID, tracked.client_order_id, exc
-                )
+                self.log.warning("%s: order %s not reconciled: %s", VENUE_ID, tracked.client_order_id, exc)
                 continue
-            await self._apply_order(record)
+            await self._apply_record(record)
+
+    async def _poll(self) -> None:
+        """``order_events="poll"``: query what is open here, and new open orders, on a timer."""
+        while True:
+            await anyio.sleep(self.config.poll_interval)
+            try:
+                for record in await self.http.open_orders():
+                    await self._apply_record(record)
+                await self._reconcile_open()
+            except TradeportError as exc:
+                self.log.warning("%s: order poll failed: %s", VENUE_ID, exc)
 
     # -- commands ------------------------------------------------------------------------------
 
     def _check_supported(self, order: Order) -> None:
-        caps = self.capabilities
-        if not caps.supports_order(order.order_type, order.time_in_force):
+        if not self.capabilities.supports_order(order.order_type, order.time_in_force):
             self._unsupported("submit_order", f"{order.order_type}/{order.time_in_force}")
         unsupported = [
             name
@@ -251,17 +248,30 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
                 ("display_qty", order.display_qty is not None),
                 ("quote_quantity", order.quote_quantity),
                 ("position_side", order.position_side is not None),
-                ("trigger_type", order.trigger_type not in (None, "DEFAULT", "LAST_PRICE")),
             )
             if used
         ]
         if unsupported:
             self._unsupported("submit_order", f"{', '.join(unsupported)} not offered by the venue")
 
-    async def submit_order(self, order: Order) -> None:
-        """Submit one order: OrderSubmitted, then the venue's outcome as events."""
+    async def submit_order(
+        self, order: Order, *, stp_mode: str | None = None, take_profit_price: Any = None
+    ) -> None:
+        """Submit one order: OrderSubmitted, then the venue's outcome as events.
+
+        ``stp_mode`` (NONE, AGGRESSING, RESTING, BOTH, DECREMENT) sets self-trade prevention;
+        ``take_profit_price`` with a stop-limit order sends the venue's
+        TAKE_PROFIT_STOP_LOSS (take profit at that price, stop loss at the stop-limit)."""
         self.require_credentials("submit_order")
         self._check_supported(order)
+        body = order_body(
+            order,
+            venue_symbol(order.instrument_id),
+            await self.http.portfolio(),
+            stp_mode=stp_mode,
+            take_profit_price=take_profit_price,
+        )
+        self._client_ids[body["client_order_id"]] = order.client_order_id
         self.tracker.track(order)
         now = time.time_ns()
         await self.emit(
@@ -274,69 +284,53 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
             )
         )
         try:
-            record = await self.http.http_post_order(order_body(order))
-        except RequestRejected as exc:  # the venue's definitive no
-            events = self.tracker.rejected(
-                order.client_order_id,
-                reason_of(exc),
-                due_post_only=exc.venue_code == POST_ONLY_CODE,
+            record = await self.http.http_post_order(body)
+        except RequestRejected as exc:
+            await self._publish(
+                self.tracker.rejected(
+                    order.client_order_id,
+                    reason_of(exc),
+                    due_post_only=exc.venue_code == POST_ONLY_CODE,
+                )
             )
-            await self._publish(events)
             return
-        except VenueError as exc:  # timeout, 5xx, 429, network: the order may be live
+        except VenueError as exc:
             self.log.warning(
                 "%s: outcome of order %s unknown (%s); resolving it by query",
                 VENUE_ID,
                 order.client_order_id,
                 exc,
             )
-            if self._tasks.is_open:
-                self._tasks.start_soon(
-                    self._resolve,
-                    order.instrument_id,
-                    order.client_order_id,
-                    name=f"resolve order {order.client_order_id}",
-                )
+            self._tasks.start_soon(self._resolve, body["client_order_id"], name="resolve order")
             return
-        await self._apply_order(record)
+        await self._apply_record(record)
 
-    async def _resolve(self, instrument_id: InstrumentId, client_order_id: ClientOrderId) -> None:
-        """Query an order whose submission had no clear answer until the venue knows it."""
+    async def _resolve(self, venue_client_id: str) -> None:
         delay = self.config.http_retry_delay
         for _ in range(self.config.resolve_attempts):
             await anyio.sleep(delay)
             delay *= 2
             try:
-                record = await self.http.http_get_order(
-                    venue_symbol(instrument_id), client_order_id=client_order_id.value
-                )
+                record = await self.http.http_get_order(venue_client_id, await self.http.portfolio())
             except RequestRejected as exc:
-                if not _is_not_found(exc):
+                if not _not_found(exc):
                     raise
-                continue  # not (yet) at the venue
+                continue
             except VenueError:
                 continue
-            await self._apply_order(record)
+            await self._apply_record(record)
             return
         self.log.warning(
-            "%s: order %s is unknown to the venue after %d queries; it was probably never "
-            "placed (query order_status_report(client_order_id=...) to check)",
-            VENUE_ID,
-            client_order_id,
-            self.config.resolve_attempts,
+            "%s: order %s unknown to the venue after %d queries", VENUE_ID, venue_client_id, self.config.resolve_attempts
         )
 
-    def _client_id_for(
-        self, client_order_id: ClientOrderId | None, venue_order_id: VenueOrderId | None
-    ) -> ClientOrderId:
-        if client_order_id is not None:
-            return client_order_id
-        tracked = self.tracker.find(venue_order_id=venue_order_id)
-        if tracked is None:
-            raise ValidationError(
-                "client_order_id", None, f"is needed for order {venue_order_id} (not tracked)"
-            )
-        return tracked.client_order_id
+    def _venue_ref(self, client_order_id: ClientOrderId | None, venue_order_id: VenueOrderId | None) -> tuple[str, ClientOrderId]:
+        tracked = self.tracker.find(client_order_id, venue_order_id)
+        client_id = client_order_id or (tracked.client_order_id if tracked else None)
+        if client_id is None:
+            raise ValidationError("client_order_id", None, f"is needed for order {venue_order_id} (not tracked)")
+        venue_id = venue_order_id or (tracked.venue_order_id if tracked else None)
+        return (venue_id.value if venue_id else venue_client_order_id(client_id.value)), client_id
 
     async def modify_order(
         self,
@@ -348,19 +342,14 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
         price: Any = None,
         trigger_price: Any = None,
     ) -> None:
-        """Amend quantity, price or trigger price: OrderUpdated, or OrderModifyRejected."""
+        """Modify size, price or stop price: OrderUpdated, or OrderModifyRejected."""
         self.require_credentials("modify_order")
-        client_id = self._client_id_for(client_order_id, venue_order_id)
-        body = amend_body(
-            venue_symbol(instrument_id),
-            venue_order_id.value if venue_order_id is not None else None,
-            client_id.value,
-            qty=quantity,
-            price=price,
-            trigger_price=trigger_price,
+        ref, client_id = self._venue_ref(client_order_id, venue_order_id)
+        body = modify_body(
+            await self.http.portfolio(), venue_client_order_id(client_id.value), quantity, price, trigger_price
         )
         try:
-            record = await self.http.http_put_order(body)
+            record = await self.http.http_put_order(ref, body)
         except RequestRejected as exc:
             now = time.time_ns()
             await self.emit(
@@ -375,7 +364,7 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
                 )
             )
             return
-        await self._apply_order(record)
+        await self._apply_record(record)
 
     async def cancel_order(
         self,
@@ -385,69 +374,37 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
     ) -> None:
         """Cancel one order: OrderCanceled, or OrderCancelRejected with the venue's reason."""
         self.require_credentials("cancel_order")
-        client_id = self._client_id_for(client_order_id, venue_order_id)
+        ref, client_id = self._venue_ref(client_order_id, venue_order_id)
         try:
-            record = await self.http.http_delete_order(
-                venue_symbol(instrument_id),
-                order_id=venue_order_id.value if venue_order_id is not None else None,
-                client_order_id=client_id.value,
-            )
+            record = await self.http.http_delete_order(ref, await self.http.portfolio())
         except RequestRejected as exc:
-            await self._cancel_rejected(instrument_id, client_id, venue_order_id, reason_of(exc))
-            return
-        await self._apply_order(record)
-
-    async def _cancel_rejected(
-        self,
-        instrument_id: InstrumentId,
-        client_order_id: ClientOrderId,
-        venue_order_id: VenueOrderId | None,
-        reason: str,
-    ) -> None:
-        now = time.time_ns()
-        await self.emit(
-            OrderCancelRejected(
-                instrument_id=instrument_id,
-                client_order_id=client_order_id,
-                venue_order_id=venue_order_id,
-                account_id=ACCOUNT,
-                reason=reason,
-                ts_event=now,
-                ts_init=now,
+            now = time.time_ns()
+            await self.emit(
+                OrderCancelRejected(
+                    instrument_id=instrument_id,
+                    client_order_id=client_id,
+                    venue_order_id=venue_order_id,
+                    account_id=ACCOUNT,
+                    reason=reason_of(exc),
+                    ts_event=now,
+                    ts_init=now,
+                )
             )
-        )
+            return
+        await self._apply_record(record)
 
     async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
         """Cancel every open order of an instrument: one OrderCanceled each."""
         self.require_credentials("cancel_all_orders")
-        for record in await self.http.http_delete_all_orders(venue_symbol(instrument_id)):
-            await self._apply_order(record)
-
-    async def batch_cancel_orders(
-        self, instrument_id: InstrumentId, client_order_ids: Sequence[ClientOrderId]
-    ) -> None:
-        """Cancel several orders in one request: OrderCanceled or OrderCancelRejected each."""
-        self.require_credentials("batch_cancel_orders")
-        results = await self.http.http_post_cancel_batch(
-            venue_symbol(instrument_id), [c.value for c in client_order_ids]
-        )
-        for result in results:
-            order = result.get("order")
-            if order is not None:
-                await self._apply_order(order)
-                continue
-            error: dict[str, Any] = dict(result.get("error") or {})
-            client_id = ClientOrderId(result["client_order_id"])
-            tracked = self.tracker.find(client_id)
-            reason = ": ".join(str(v) for v in (error.get("code"), error.get("message")) if v)
-            await self._cancel_rejected(
-                instrument_id,
-                client_id,
-                tracked.venue_order_id if tracked else None,
-                reason or "refused by the venue",
-            )
+        records = await self.http.http_delete_orders(await self.http.portfolio(), venue_symbol(instrument_id))
+        for record in records:
+            await self._apply_record(record)
 
     # -- reports -------------------------------------------------------------------------------
+
+    def _report(self, record: dict[str, Any], ts_init: int) -> OrderStatusReport:
+        report = parse_order_status_report(record, self._instrument(instrument_id_of(record["symbol"])), ts_init)
+        return attrs.evolve(report, client_order_id=self._ours(report.client_order_id))
 
     async def order_status_report(
         self,
@@ -457,17 +414,19 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
     ) -> OrderStatusReport | None:
         """The venue's view of one order (by either id), or None when it does not know it."""
         self.require_credentials("order_status_report")
+        if venue_order_id is not None:
+            ref = venue_order_id.value
+        elif client_order_id is not None:
+            ref = venue_client_order_id(client_order_id.value)
+        else:
+            raise ValidationError("client_order_id", None, "give client_order_id or venue_order_id")
         try:
-            record = await self.http.http_get_order(
-                venue_symbol(instrument_id),
-                order_id=venue_order_id.value if venue_order_id is not None else None,
-                client_order_id=client_order_id.value if client_order_id is not None else None,
-            )
+            record = await self.http.http_get_order(ref, await self.http.portfolio())
         except RequestRejected as exc:
-            if _is_not_found(exc):
+            if _not_found(exc):
                 return None
             raise
-        return parse_order_status_report(record, self._instrument(instrument_id), time.time_ns())
+        return self._report(record, time.time_ns())
 
     async def order_status_reports(
         self,
@@ -477,18 +436,11 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
         start_ns: int | None = None,
         end_ns: int | None = None,
     ) -> list[OrderStatusReport]:
-        """Open orders; with ``open_only=False`` also the orders closed in the window."""
+        """Open orders (the venue lists open orders only)."""
         self.require_credentials("order_status_reports")
-        symbol = venue_symbol(instrument_id) if instrument_id is not None else None
-        async with self.http.session():
-            records = await self.http.http_get_open_orders(symbol)
-            if not open_only:
-                records += await self.http.order_history(symbol, ms(start_ns), ms(end_ns))
+        records = await self.http.open_orders(venue_symbol(instrument_id) if instrument_id else None)
         ts_init = time.time_ns()
-        return [
-            parse_order_status_report(r, self._instrument(instrument_id_of(r["symbol"])), ts_init)
-            for r in records
-        ]
+        return [self._report(r, ts_init) for r in records]
 
     async def fill_reports(
         self,
@@ -497,32 +449,36 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
         start_ns: int | None = None,
         end_ns: int | None = None,
     ) -> list[FillReport]:
-        """Fills in the window (every page); without a start, the most recent ones."""
+        """Fills of the portfolio since ``start_ns`` (the lookback), every page."""
         self.require_credentials("fill_reports")
-        symbol = venue_symbol(instrument_id) if instrument_id is not None else None
-        records = await self.http.fills(symbol, ms(start_ns), ms(end_ns))
+        records = await self.http.fills(time_from=rfc3339(start_ns) if start_ns else None)
         ts_init = time.time_ns()
-        return [
-            parse_fill_report(r, self._instrument(instrument_id_of(r["symbol"])), ts_init)
-            for r in records
-        ]
+        out = []
+        for record in records:
+            fill = parse_fill_report(record, self._instrument(instrument_id_of(record["symbol"])), ts_init)
+            if instrument_id is not None and fill.instrument_id != instrument_id:
+                continue
+            if end_ns is not None and fill.ts_event > end_ns:
+                continue
+            out.append(attrs.evolve(fill, client_order_id=self._ours(fill.client_order_id)))
+        return out
 
     async def position_status_reports(
         self, instrument_id: InstrumentId | None = None
     ) -> list[PositionStatusReport]:
-        """Perpetual positions (long, short, or flat)."""
+        """Positions of the portfolio."""
         self.require_credentials("position_status_reports")
-        symbol = venue_symbol(instrument_id) if instrument_id is not None else None
-        records = await self.http.http_get_positions(symbol)
+        records = await self.http.http_get_positions(await self.http.portfolio())
         ts_init = time.time_ns()
-        return [
-            parse_position_status_report(
-                r, self._instrument(instrument_id_of(r["symbol"])), ts_init
-            )
+        reports = [
+            parse_position_status_report(r, self._instrument(instrument_id_of(r["symbol"])), ts_init)
             for r in records
         ]
+        return [r for r in reports if instrument_id is None or r.instrument_id == instrument_id]
 
     async def account_state(self) -> AccountState:
-        """Every balance of the account."""
+        """Every balance of the portfolio."""
         self.require_credentials("account_state")
-        return parse_account_state(await self.http.http_get_balances(), time.time_ns())
+        return parse_account_state(
+            await self.http.http_get_balances(await self.http.portfolio()), time.time_ns()
+        )

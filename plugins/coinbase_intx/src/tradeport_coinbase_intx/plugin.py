@@ -1,4 +1,4 @@
-"""Hook implementations of the CoinbaseIntx plugin: the module the entry point names.
+"""Hook implementations of the Coinbase INTX plugin: the module the entry point names.
 
 Hooks only hand objects over. Heavy modules are imported inside the hooks, so that listing
 plugins and registering venues stay cheap, and the conformance harness (test code) is imported
@@ -16,7 +16,7 @@ VENUE = "coinbase_intx"
 
 @hookimpl
 def tradeport_register_venues(register: Any) -> None:
-    """Register the CoinbaseIntx venue: name, id, kind, capabilities, config, env vars, URLs."""
+    """Register the Coinbase INTX venue: name, id, kind, capabilities, config, env vars, URLs."""
     from tradeport.venue import VenueSpec
 
     from tradeport_coinbase_intx.capabilities import CAPABILITIES
@@ -33,14 +33,17 @@ def tradeport_register_venues(register: Any) -> None:
             config_type=CoinbaseIntxConfig,
             env_vars=ENV_VARS,
             urls=DEFAULT_URLS,
-            description="CoinbaseIntx: spot and perpetuals over REST and one WebSocket stream",
+            description=(
+                "Coinbase International Exchange: perpetuals and spot over REST, WebSocket "
+                "market data and a FIX drop-copy session for order events"
+            ),
         )
     )
 
 
 @hookimpl
 def tradeport_create_instrument_provider(venue: str, config: Any, events: Any) -> Any:
-    """The CoinbaseIntx instrument provider."""
+    """The Coinbase INTX instrument provider."""
     if venue != VENUE:
         return None
     from tradeport_coinbase_intx.providers import CoinbaseIntxInstrumentProvider
@@ -50,7 +53,7 @@ def tradeport_create_instrument_provider(venue: str, config: Any, events: Any) -
 
 @hookimpl
 def tradeport_create_data_client(venue: str, config: Any, instruments: Any, events: Any) -> Any:
-    """The CoinbaseIntx market data client."""
+    """The Coinbase INTX market data client."""
     if venue != VENUE:
         return None
     from tradeport_coinbase_intx.data import CoinbaseIntxDataClient
@@ -62,7 +65,7 @@ def tradeport_create_data_client(venue: str, config: Any, instruments: Any, even
 def tradeport_create_execution_client(
     venue: str, config: Any, instruments: Any, events: Any
 ) -> Any:
-    """The CoinbaseIntx execution client."""
+    """The Coinbase INTX execution client."""
     if venue != VENUE:
         return None
     from tradeport_coinbase_intx.execution import CoinbaseIntxExecutionClient
@@ -71,16 +74,8 @@ def tradeport_create_execution_client(
 
 
 @hookimpl
-def tradeport_register_frame_parsers(register: Any) -> None:
-    """Offer the stream parser to replay providers (through the core, never imported)."""
-    from tradeport_coinbase_intx.websocket.frames import frame_parser_spec
-
-    register(frame_parser_spec())
-
-
-@hookimpl
 def tradeport_conformance_harness(venue: str) -> Any:
-    """The mock CoinbaseIntx venue the conformance suite runs against."""
+    """The mock Coinbase INTX venue the conformance suite runs against."""
     if venue != VENUE:
         return None
     from tradeport_coinbase_intx.testing import CoinbaseIntxHarness

@@ -1,4 +1,4 @@
-"""The CoinbaseIntx instrument provider: loads spot pairs and perpetuals from the REST API."""
+"""The Coinbase INTX instrument provider: perpetuals and spot pairs from ``GET /api/v1/instruments``."""
 
 from __future__ import annotations
 
@@ -14,21 +14,19 @@ from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 
 from tradeport_coinbase_intx.capabilities import CAPABILITIES
-from tradeport_coinbase_intx.config import PRODUCT_TYPES, CoinbaseIntxConfig
+from tradeport_coinbase_intx.config import CoinbaseIntxConfig
 from tradeport_coinbase_intx.constants import VENUE_ID
-from tradeport_coinbase_intx.enums import VENUE_PRODUCT_TYPE
 from tradeport_coinbase_intx.http.client import CoinbaseIntxHttpClient
-from tradeport_coinbase_intx.http.models import InstrumentRecord
-from tradeport_coinbase_intx.http.parse import parse_instrument
-from tradeport_coinbase_intx.symbology import venue_symbol
+from tradeport_coinbase_intx.intx_parse import parse_instrument
 
 __all__ = ["FILTER_KEYS", "CoinbaseIntxInstrumentProvider"]
 
 #: Filters ``load_all`` / ``load_ids`` understand: ``{"products": ["SPOT", "PERPETUAL"]}``
-#: (ProductType values), applied by the venue (its ``type`` parameter).
+#: (ProductType values), applied to the venue's one list.
 FILTER_KEYS = frozenset({"products"})
-# Below this many ids, asking the venue symbol by symbol is cheaper than listing everything.
-_PER_SYMBOL_LIMIT = 5
+#: Product families -> the venue's ``type``.
+_VENUE_TYPE = {ProductType.SPOT: "SPOT", ProductType.PERPETUAL: "PERP"}
+_CONFIG_TYPE = {"spot": "SPOT", "perpetual": "PERP"}
 
 
 class CoinbaseIntxInstrumentProvider(InstrumentProvider):
@@ -48,7 +46,7 @@ class CoinbaseIntxInstrumentProvider(InstrumentProvider):
         await self.http.aclose()
 
     def _venue_types(self, filters: Mapping[str, Any] | None) -> list[str]:
-        wanted = list(self.config.product_types)
+        wanted = [_CONFIG_TYPE[t] for t in self.config.product_types]
         if not filters:
             return wanted
         unknown = set(filters) - FILTER_KEYS
@@ -60,17 +58,17 @@ class CoinbaseIntxInstrumentProvider(InstrumentProvider):
             products = [ProductType(p) for p in filters.get("products", ())]
         except ValueError as exc:
             raise ValidationError("filters.products", filters["products"], str(exc)) from None
-        chosen = {VENUE_PRODUCT_TYPE.get(p) for p in products}
+        chosen = {_VENUE_TYPE.get(p) for p in products}
         return [t for t in wanted if t in chosen]
 
-    def _parse_all(self, records: Iterable[InstrumentRecord]) -> list[Instrument]:
+    def _parse_all(self, records: Iterable[dict[str, Any]]) -> list[Instrument]:
         ts_init = time.time_ns()
         level = logging.WARNING if self.config.warn_on_skipped_instruments else logging.DEBUG
         out = []
         for record in records:
             try:
                 out.append(parse_instrument(record, ts_init))
-            except (KeyError, TypeError, ValueError) as exc:  # ValidationError is a ValueError
+            except (KeyError, TypeError, ValueError, ArithmeticError) as exc:  # bad numbers too
                 symbol = record.get("symbol", "?") if isinstance(record, dict) else "?"
                 self.log.log(
                     level,
@@ -83,26 +81,14 @@ class CoinbaseIntxInstrumentProvider(InstrumentProvider):
         return out
 
     async def fetch_all(self, filters: Mapping[str, Any] | None = None) -> list[Instrument]:
-        """Every instrument of the configured (and filtered) product types."""
-        types = self._venue_types(filters)
-        if set(types) == set(PRODUCT_TYPES):  # everything: one request
-            return self._parse_all(await self.http.http_get_instruments())
-        records: list[InstrumentRecord] = []
-        async with self.http.session():
-            for venue_type in types:
-                records.extend(await self.http.http_get_instruments(venue_type))
-        return self._parse_all(records)
+        """Every instrument of the configured (and filtered) product types (one request)."""
+        types = set(self._venue_types(filters))
+        records = await self.http.http_get_instruments()
+        return self._parse_all(r for r in records if not isinstance(r, dict) or r.get("type") in types)
 
     async def fetch_ids(
         self, ids: Sequence[InstrumentId], filters: Mapping[str, Any] | None = None
     ) -> list[Instrument]:
-        """The instruments named (symbol by symbol for a few, else from the full list)."""
-        if len(ids) > _PER_SYMBOL_LIMIT:
-            return await super().fetch_ids(ids, filters)
-        types = set(self._venue_types(filters))
-        records: list[InstrumentRecord] = []
-        async with self.http.session():
-            for instrument_id in ids:
-                found = await self.http.http_get_instruments(symbol=venue_symbol(instrument_id))
-                records.extend(r for r in found if r.get("type") in types)
-        return self._parse_all(records)
+        """The instruments named, from the one list."""
+        wanted = set(ids)
+        return [i for i in await self.fetch_all(filters) if i.id in wanted]

@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 EXEC_TYPE_TRADE: Final = "F"
+#: "Triggered or activated by system" (a stop order's trigger).
+EXEC_TYPE_TRIGGERED: Final = "L"
 
 SIDE: Final = {"1": OrderSide.BUY, "2": OrderSide.SELL}
 FIX_SIDE: Final = {v: k for k, v in SIDE.items()}
@@ -114,6 +116,8 @@ def parse_execution_report(
     stop = message.get(99)
     avg = _decimal(message, 6)
     status = ORD_STATUS[message[39]]
+    if message.get(150) == EXEC_TYPE_TRIGGERED and status is OrderStatus.ACCEPTED:
+        status = OrderStatus.TRIGGERED
     report = OrderStatusReport(
         account_id=ACCOUNT,
         instrument_id=instrument_id,
@@ -130,6 +134,7 @@ def parse_execution_report(
         avg_px=avg if avg else None,
         cancel_reason=message.get(58) if status in (OrderStatus.CANCELED, OrderStatus.REJECTED) else None,
         ts_accepted=ts_event,
+        ts_triggered=ts_event if message.get(150) == EXEC_TYPE_TRIGGERED else None,
         ts_last=ts_event,
         ts_init=ts_init,
     )

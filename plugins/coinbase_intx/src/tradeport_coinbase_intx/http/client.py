@@ -1,78 +1,58 @@
-"""The CoinbaseIntx REST client.
+"""The Coinbase INTX REST client.
 
-Two layers, each in its own section:
+``http_*`` methods mirror the venue's endpoints (docs: REST API reference) one to one; the
+domain methods above them resolve the portfolio and follow the offset pagination
+(``result_limit`` / ``result_offset``, answers ``{"pagination": {...}, "results": [...]}``).
 
-* ``http_*`` methods mirror the venue's endpoints one to one: venue parameters in, decoded
-  venue payloads (:mod:`tradeport_coinbase_intx.http.models`) out;
-* domain methods above them (``instruments``, ``book_snapshot``, ``trades``, ``bars``,
-  ``fills`` ...) build the venue parameters, follow the pagination and return records ready for
-  the parsers.
-
-Signing, rate limits, retries with backoff (429 honouring ``Retry-After``, 5xx, network errors)
-and the typed errors come from :class:`tradeport.net.HttpClient`. A client that was not opened
-(``open()``) still works: each call then uses a short-lived connection pool, closed afterwards.
+Signing (see credential.py), the rate limit (40 requests per second per key, waited for),
+retries with backoff for 429/5xx/network errors, never for other 4xx, and typed errors come
+from :class:`tradeport.net.HttpClient`. Submissions are never retried (a retry could place
+the order twice); their unclear outcomes are resolved by querying the client order id.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import anyio
+from tradeport.errors import MissingCredentials
 from tradeport.net import HttpClient, Quota, RateLimiter, RetryPolicy
 from tradeport.net.http import Params
 
 from tradeport_coinbase_intx.config import CoinbaseIntxConfig
-from tradeport_coinbase_intx.constants import MAX_PAGE_LIMIT, VENUE_ID
+from tradeport_coinbase_intx.constants import VENUE_ID
 from tradeport_coinbase_intx.credential import CoinbaseIntxCredential, make_signer
 from tradeport_coinbase_intx.http.errors import parse_error
-from tradeport_coinbase_intx.http.models import (
-    BalanceRecord,
-    BarRecord,
-    BatchCancelResult,
-    BookRecord,
-    FillRecord,
-    InstrumentRecord,
-    OrderRecord,
-    PositionRecord,
-    TradeRecord,
-)
-from tradeport_coinbase_intx.http.query import (
-    book_query,
-    history_query,
-    instruments_query,
-    order_ref_query,
-)
 from tradeport_coinbase_intx.urls import http_base_url
 
 __all__ = ["RATE_LIMITS", "CoinbaseIntxHttpClient"]
 
-#: The venue's request budgets per API key: 20 requests per second in total, of which at most
-#: 10 per second on order endpoints. The limiter waits for capacity instead of failing.
-RATE_LIMITS = {"global": Quota.per_second(20), "orders": Quota.per_second(10)}
-_ORDERS = ("global", "orders")
+#: Docs (Rate limits overview): 40 requests per second per API key.
+RATE_LIMITS: Final = {"global": Quota.per_second(40)}
+#: Page size of the paginated endpoints.
+PAGE_LIMIT: Final = 100
 
-Page = dict[str, Any]
+Record = dict[str, Any]
 
 
 class CoinbaseIntxHttpClient:
-    """REST access to CoinbaseIntx for one config (see the module docstring)."""
+    """REST access to Coinbase INTX for one config (see the module docstring)."""
 
     def __init__(self, config: CoinbaseIntxConfig) -> None:
         self.config = config
         self.credential: CoinbaseIntxCredential | None = None
         if config.has_credentials:
-            assert config.api_key is not None
-            assert config.api_secret is not None
+            assert config.api_key and config.api_secret and config.api_passphrase
             self.credential = CoinbaseIntxCredential(
                 config.api_key,
                 config.api_secret,
-                recv_window_ms=config.recv_window_ms,
+                config.api_passphrase,
                 clock_offset_ms=config.clock_offset_ms,
             )
-        # One limiter for every connection pool this client opens: the budget is per key.
         self.rate_limiter = RateLimiter(RATE_LIMITS)
+        self._portfolio: str | None = config.portfolio
         self._http: HttpClient | None = None
         self._persistent = False
         self._leases = 0
@@ -91,22 +71,20 @@ class CoinbaseIntxHttpClient:
             timeout=config.http_timeout,
             signer=make_signer(self.credential),
             rate_limiter=self.rate_limiter,
-            retry=RetryPolicy(
-                initial=config.http_retry_delay, max_attempts=config.http_max_attempts
-            ),
+            retry=RetryPolicy(initial=config.http_retry_delay, max_attempts=config.http_max_attempts),
             error_parser=parse_error,
             secrets=self.credential.secrets if self.credential is not None else (),
         )
 
     async def open(self) -> None:
-        """Keep one connection pool open until :meth:`aclose` (clients call it in connect)."""
+        """Keep one connection pool open until :meth:`aclose`."""
         if not self._persistent:
             if self._http is None:
                 self._http = self._new_http()
             self._persistent = True
 
     async def aclose(self) -> None:
-        """Close the connection pool opened by :meth:`open`."""
+        """Close the pool opened by :meth:`open`."""
         self._persistent = False
         if self._http is not None and self._leases == 0:
             http, self._http = self._http, None
@@ -128,243 +106,128 @@ class CoinbaseIntxHttpClient:
                 with anyio.CancelScope(shield=True):
                     await http.aclose()
 
-    async def _get(
-        self,
-        path: str,
-        params: Params | None = None,
-        *,
-        signed: bool = False,
-        keys: tuple[str, ...] = ("global",),
-    ) -> Any:
+    async def _get(self, path: str, params: Params | None = None, *, signed: bool = False) -> Any:
         async with self.session() as http:
-            return await http.get_json(path, params=params, signed=signed, rate_keys=keys)
+            return await http.get_json(path, params=params, signed=signed, rate_keys=("global",))
 
-    # -- endpoints: public ---------------------------------------------------------------------
+    # -- public --------------------------------------------------------------------------------
 
-    async def http_get_time(self) -> int:
-        """``GET /api/v1/time``: the venue's clock, ms."""
-        body = await self._get("/api/v1/time")
-        return int(body["server_time"])
+    async def http_get_instruments(self) -> list[Record]:
+        """``GET /api/v1/instruments``: every instrument (a JSON array)."""
+        return cast(list[Record], await self._get("/api/v1/instruments"))
 
-    async def http_get_instruments(
-        self, product_type: str | None = None, symbol: str | None = None
-    ) -> list[InstrumentRecord]:
-        """``GET /api/v1/instruments``."""
-        body = await self._get("/api/v1/instruments", instruments_query(product_type, symbol))
-        return cast(list[InstrumentRecord], body["instruments"])
+    # -- portfolios ----------------------------------------------------------------------------
 
-    async def http_get_book(self, symbol: str, depth: int | None = None) -> BookRecord:
-        """``GET /api/v1/book``."""
-        return cast(BookRecord, await self._get("/api/v1/book", book_query(symbol, depth)))
+    async def http_get_portfolios(self) -> list[Record]:
+        """``GET /api/v1/portfolios``."""
+        return cast(list[Record], await self._get("/api/v1/portfolios", signed=True))
 
-    async def http_get_trades(
-        self, symbol: str, start_ms: int | None, end_ms: int | None, limit: int
-    ) -> Page:
-        """``GET /api/v1/trades``: ``{"trades": [...], "next_start": ms | null}``."""
-        return cast(
-            Page, await self._get("/api/v1/trades", history_query(symbol, start_ms, end_ms, limit))
-        )
+    async def portfolio(self) -> str:
+        """The configured portfolio, else the default (or first) one the key has."""
+        if self._portfolio is None:
+            if self.credential is None:
+                raise MissingCredentials(VENUE_ID, "portfolio", "set api_key, api_secret, api_passphrase")
+            portfolios = await self.http_get_portfolios()
+            chosen = next((p for p in portfolios if p.get("is_default")), None) or portfolios[0]
+            self._portfolio = str(chosen["portfolio_uuid"])
+        return self._portfolio
 
-    async def http_get_bars(
-        self, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int
-    ) -> Page:
-        """``GET /api/v1/bars``: ``{"bars": [...], "next_start": ms | null}``."""
-        return cast(
-            Page,
-            await self._get(
-                "/api/v1/bars", history_query(symbol, start_ms, end_ms, limit, interval=interval)
-            ),
-        )
+    async def http_get_balances(self, portfolio: str) -> list[Record]:
+        """``GET /api/v1/portfolios/{portfolio}/balances``."""
+        return cast(list[Record], await self._get(f"/api/v1/portfolios/{portfolio}/balances", signed=True))
 
-    # -- endpoints: private (signed) -----------------------------------------------------------
+    async def http_get_positions(self, portfolio: str) -> list[Record]:
+        """``GET /api/v1/portfolios/{portfolio}/positions``."""
+        return cast(list[Record], await self._get(f"/api/v1/portfolios/{portfolio}/positions", signed=True))
 
-    async def http_get_balances(self) -> list[BalanceRecord]:
-        """``GET /api/v1/balances``."""
-        body = await self._get("/api/v1/balances", signed=True)
-        return cast(list[BalanceRecord], body["balances"])
+    async def http_get_fills(self, portfolio: str, params: Params) -> Record:
+        """``GET /api/v1/portfolios/{portfolio}/fills`` (one page)."""
+        return cast(Record, await self._get(f"/api/v1/portfolios/{portfolio}/fills", params, signed=True))
 
-    async def http_get_positions(self, symbol: str | None = None) -> list[PositionRecord]:
-        """``GET /api/v1/positions``."""
-        body = await self._get("/api/v1/positions", [("symbol", symbol)], signed=True)
-        return cast(list[PositionRecord], body["positions"])
+    # -- orders --------------------------------------------------------------------------------
 
-    async def http_post_order(self, body: dict[str, Any]) -> OrderRecord:
-        """``POST /api/v1/orders``: submit. Never retried after it may have reached the venue
-        (a retry could place the order twice); the caller resolves unclear outcomes by query."""
+    async def http_post_order(self, body: Record) -> Record:
+        """``POST /api/v1/orders`` (never retried)."""
         async with self.session() as http:
-            reply = await http.post_json(
-                "/api/v1/orders", json=body, signed=True, rate_keys=_ORDERS, retry=False
+            return cast(
+                Record,
+                await http.post_json("/api/v1/orders", json=body, signed=True, rate_keys=("global",), retry=False),
             )
-        return cast(OrderRecord, reply["order"])
 
-    async def http_put_order(self, body: dict[str, Any]) -> OrderRecord:
-        """``PUT /api/v1/orders``: amend quantity, price or trigger price."""
+    async def http_put_order(self, order_id: str, body: Record) -> Record:
+        """``PUT /api/v1/orders/{id}``: modify size, price or stop price."""
         async with self.session() as http:
-            reply = await http.put_json(
-                "/api/v1/orders", json=body, signed=True, rate_keys=_ORDERS, retry=False
+            return cast(
+                Record,
+                await http.put_json(
+                    f"/api/v1/orders/{order_id}", json=body, signed=True, rate_keys=("global",), retry=False
+                ),
             )
-        return cast(OrderRecord, reply["order"])
 
-    async def http_delete_order(
-        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
-    ) -> OrderRecord:
-        """``DELETE /api/v1/orders``: cancel one order (idempotent, so retried)."""
+    async def http_delete_order(self, order_id: str, portfolio: str) -> Record:
+        """``DELETE /api/v1/orders/{id}?portfolio=`` (idempotent, so retried)."""
+        async with self.session() as http:
+            return cast(
+                Record,
+                await http.delete_json(
+                    f"/api/v1/orders/{order_id}", params=[("portfolio", portfolio)], signed=True, rate_keys=("global",)
+                ),
+            )
+
+    async def http_delete_orders(self, portfolio: str, instrument: str | None) -> list[Record]:
+        """``DELETE /api/v1/orders?portfolio=&instrument=``: cancel all."""
         async with self.session() as http:
             reply = await http.delete_json(
                 "/api/v1/orders",
-                params=order_ref_query(symbol, order_id, client_order_id),
+                params=[("portfolio", portfolio), ("instrument", instrument)],
                 signed=True,
-                rate_keys=_ORDERS,
+                rate_keys=("global",),
             )
-        return cast(OrderRecord, reply["order"])
+        return cast(list[Record], reply)
 
-    async def http_delete_all_orders(self, symbol: str) -> list[OrderRecord]:
-        """``DELETE /api/v1/orders/all``: cancel every open order of a symbol."""
-        async with self.session() as http:
-            reply = await http.delete_json(
-                "/api/v1/orders/all", params=[("symbol", symbol)], signed=True, rate_keys=_ORDERS
-            )
-        return cast(list[OrderRecord], reply["orders"])
-
-    async def http_post_cancel_batch(
-        self, symbol: str, client_order_ids: list[str]
-    ) -> list[BatchCancelResult]:
-        """``POST /api/v1/orders/cancel-batch``: cancel up to 20 orders by client order id."""
-        async with self.session() as http:
-            reply = await http.post_json(
-                "/api/v1/orders/cancel-batch",
-                json={"symbol": symbol, "client_order_ids": client_order_ids},
-                signed=True,
-                rate_keys=_ORDERS,
-            )
-        return cast(list[BatchCancelResult], reply["results"])
-
-    async def http_get_order(
-        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
-    ) -> OrderRecord:
-        """``GET /api/v1/orders``: one open or recently closed order (404 ORDER_NOT_FOUND)."""
-        body = await self._get(
-            "/api/v1/orders", order_ref_query(symbol, order_id, client_order_id), signed=True
-        )
-        return cast(OrderRecord, body["order"])
-
-    async def http_get_open_orders(self, symbol: str | None = None) -> list[OrderRecord]:
-        """``GET /api/v1/orders/open``."""
-        body = await self._get("/api/v1/orders/open", [("symbol", symbol)], signed=True)
-        return cast(list[OrderRecord], body["orders"])
-
-    async def http_get_order_history(
-        self, symbol: str | None, start_ms: int | None, end_ms: int | None, limit: int
-    ) -> Page:
-        """``GET /api/v1/orders/history``: closed orders, ``{"orders": [...], "next_start"}``."""
+    async def http_get_order(self, order_id: str, portfolio: str) -> Record:
+        """``GET /api/v1/orders/{id}?portfolio=`` (the id or the client order id)."""
         return cast(
-            Page,
-            await self._get(
-                "/api/v1/orders/history",
-                history_query(symbol, start_ms, end_ms, limit),
-                signed=True,
-            ),
+            Record, await self._get(f"/api/v1/orders/{order_id}", [("portfolio", portfolio)], signed=True)
         )
 
-    async def http_get_fills(
-        self,
-        symbol: str | None,
-        start_ms: int | None,
-        end_ms: int | None,
-        limit: int,
-        order_id: str | None = None,
-    ) -> Page:
-        """``GET /api/v1/fills``: ``{"fills": [...], "next_start": ms | null}``."""
-        return cast(
-            Page,
-            await self._get(
-                "/api/v1/fills",
-                history_query(symbol, start_ms, end_ms, limit, order_id=order_id),
-                signed=True,
-            ),
-        )
+    async def http_get_open_orders(self, params: Params) -> Record:
+        """``GET /api/v1/orders`` (open orders, one page)."""
+        return cast(Record, await self._get("/api/v1/orders", params, signed=True))
 
-    # -- domain methods ------------------------------------------------------------------------
+    # -- pagination ----------------------------------------------------------------------------
 
-    async def paginate(
-        self,
-        fetch: Callable[[int | None, int], Awaitable[Page]],
-        key: str,
-        start_ms: int | None,
-        limit: int | None,
-    ) -> list[Any]:
-        """Follow ``next_start`` from ``start_ms`` until the range or ``limit`` is exhausted.
-
-        ``fetch(start_ms, page_limit)`` asks for one page. Without ``start_ms`` the venue
-        answers only the most recent records, so there is one request.
-        """
-        records: list[Any] = []
-        start = start_ms
-        async with self.session():  # one connection pool for every page
+    async def _pages(self, fetch: Any, params: list[tuple[str, Any]], limit: int | None) -> list[Record]:
+        records: list[Record] = []
+        offset = 0
+        async with self.session():
             while True:
-                wanted = (
-                    MAX_PAGE_LIMIT if limit is None else min(limit - len(records), MAX_PAGE_LIMIT)
-                )
-                page = await fetch(start, wanted)
-                records.extend(page[key])
-                start = page.get("next_start")
-                if (
-                    start is None
-                    or start_ms is None
-                    or (limit is not None and len(records) >= limit)
-                ):
-                    return records
+                page = await fetch([*params, ("result_limit", PAGE_LIMIT), ("result_offset", offset)])
+                results = page.get("results") or []
+                records.extend(results)
+                offset += len(results)
+                if len(results) < PAGE_LIMIT or (limit is not None and len(records) >= limit):
+                    return records[:limit] if limit is not None else records
 
-    async def trades(
-        self, symbol: str, start_ms: int | None, end_ms: int | None, limit: int | None
-    ) -> list[TradeRecord]:
-        """Public trades over a range, oldest first, every page."""
-        return await self.paginate(
-            lambda start, size: self.http_get_trades(symbol, start, end_ms, size),
-            "trades",
-            start_ms,
-            limit,
-        )
-
-    async def bars(
-        self,
-        symbol: str,
-        interval: str,
-        start_ms: int | None,
-        end_ms: int | None,
-        limit: int | None,
-    ) -> list[BarRecord]:
-        """Bars over a range, oldest first, every page."""
-        return await self.paginate(
-            lambda start, size: self.http_get_bars(symbol, interval, start, end_ms, size),
-            "bars",
-            start_ms,
-            limit,
+    async def open_orders(self, instrument: str | None = None) -> list[Record]:
+        """Every open order of the portfolio (every page)."""
+        portfolio = await self.portfolio()
+        return await self._pages(
+            self.http_get_open_orders, [("portfolio", portfolio), ("instrument", instrument)], None
         )
 
     async def fills(
         self,
-        symbol: str | None,
-        start_ms: int | None,
-        end_ms: int | None,
-        limit: int | None = None,
+        *,
         order_id: str | None = None,
-    ) -> list[FillRecord]:
-        """Own fills over a range (or of one order), oldest first, every page."""
-        return await self.paginate(
-            lambda start, size: self.http_get_fills(symbol, start, end_ms, size, order_id),
-            "fills",
-            start_ms,
+        client_order_id: str | None = None,
+        time_from: str | None = None,
+        limit: int | None = None,
+    ) -> list[Record]:
+        """Fills of the portfolio (of one order, or since ``time_from``), every page."""
+        portfolio = await self.portfolio()
+        return await self._pages(
+            lambda params: self.http_get_fills(portfolio, params),
+            [("order_id", order_id), ("client_order_id", client_order_id), ("time_from", time_from)],
             limit,
-        )
-
-    async def order_history(
-        self, symbol: str | None, start_ms: int | None, end_ms: int | None
-    ) -> list[OrderRecord]:
-        """Closed orders over a range, every page."""
-        return await self.paginate(
-            lambda start, size: self.http_get_order_history(symbol, start, end_ms, size),
-            "orders",
-            start_ms,
-            None,
         )

@@ -1,9 +1,10 @@
-"""The CoinbaseIntx error envelope and its mapping to tradeport's error taxonomy.
+"""INTX REST errors and their mapping to tradeport's error taxonomy.
 
-Every failed request answers with an HTTP status of 400 or more and a body
-``{"error": {"code": "...", "message": "..."}}``; HTTP 429 carries ``Retry-After`` (seconds).
-:func:`parse_error` is the HttpClient's ``error_parser``: the network layer then retries what is
-retryable (429, 5xx) and raises the rest as typed errors carrying the venue's code and message.
+The INTX reference documents the status codes (400 invalid request, 401 credentials, 404, 429
+with "Server allows ... requests per second", 5xx) but no error body schema; the parser reads
+the documented Coinbase convention ``{"message": "..."}`` and also ``title`` / ``error`` /
+``code`` keys when present. A 401 whose message names the timestamp is a clock-skew error
+(the venue allows 5 s).
 """
 
 from __future__ import annotations
@@ -22,36 +23,21 @@ from tradeport.errors import (
 from tradeport.net import json_codec
 from tradeport.net.http_errors import parse_retry_after
 
-__all__ = [
-    "AUTH_CODES",
-    "CLOCK_SKEW_CODE",
-    "ORDER_NOT_FOUND",
-    "POST_ONLY_CODE",
-    "RATE_LIMIT_CODE",
-    "error_of",
-    "parse_error",
-]
+__all__ = ["ORDER_NOT_FOUND", "POST_ONLY_CODE", "error_of", "parse_error"]
 
-#: Credentials refused: fatal, never retried.
-AUTH_CODES: Final = frozenset({"INVALID_API_KEY", "INVALID_SIGNATURE", "MISSING_AUTH"})
-#: The request timestamp fell outside the receive window.
-CLOCK_SKEW_CODE: Final = "TIMESTAMP_OUT_OF_WINDOW"
-#: HTTP 429.
-RATE_LIMIT_CODE: Final = "RATE_LIMITED"
-#: The order named does not exist (HTTP 404 on order endpoints).
+#: What the mock and the parser call an unknown order (HTTP 404).
 ORDER_NOT_FOUND: Final = "ORDER_NOT_FOUND"
-#: A post-only order would have taken liquidity.
+#: A post-only order that would take liquidity.
 POST_ONLY_CODE: Final = "POST_ONLY_WOULD_CROSS"
 
 
 def error_of(body: Any) -> tuple[str | None, str | None]:
-    """The venue's (code, message) from a decoded body, or (None, None)."""
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict):
-            code, message = error.get("code"), error.get("message")
-            return (str(code) if code else None, str(message) if message else None)
-    return None, None
+    """(code, message) of a decoded error body."""
+    if not isinstance(body, dict):
+        return None, None
+    message = body.get("message") or body.get("title") or body.get("error")
+    code = body.get("code") or body.get("error_code")
+    return (str(code) if code else None, str(message) if message else None)
 
 
 def parse_error(response: httpx.Response) -> VenueError | None:
@@ -62,20 +48,21 @@ def parse_error(response: httpx.Response) -> VenueError | None:
     try:
         body = json_codec.loads(response.content) if response.content else None
     except ValueError:
-        body = None  # a proxy's HTML error page: the status still says enough
+        body = None
     code, message = error_of(body)
     kw: dict[str, Any] = {"http_status": status, "venue_code": code, "venue_message": message}
-    retry_after = parse_retry_after(response.headers.get("retry-after"))
-    if status == 429 or code == RATE_LIMIT_CODE:
-        return RateLimitError("rate limited", retry_after=retry_after, **kw)
-    if code == CLOCK_SKEW_CODE:
-        return ClockSkewError(
-            "request timestamp outside the venue's receive window (check the local clock)", **kw
+    if status == 429:
+        return RateLimitError(
+            "rate limited", retry_after=parse_retry_after(response.headers.get("retry-after")), **kw
         )
-    if code in AUTH_CODES or status in (401, 403):
+    if status in (401, 403):
+        if message and "timestamp" in message.lower():
+            return ClockSkewError(
+                "request timestamp more than 5 s from the venue's clock (check the local "
+                "clock, or set clock_offset_ms)",
+                **kw,
+            )
         return AuthenticationError("credentials refused", **kw)
     if status >= 500:
-        error = ServerError("venue server error", **kw)
-        error.retry_after = retry_after  # type: ignore[attr-defined]
-        return error
-    return RequestRejected("request rejected", **kw)
+        return ServerError("venue server error", **kw)
+    return RequestRejected(message or f"HTTP {status}", **kw)

@@ -1,37 +1,27 @@
-"""Parsers from CoinbaseIntx REST payloads to the domain model: pure functions named for what
-they make.
+"""Parsers from INTX REST records to tradeport's reports: orders, fills, positions, balances.
 
-Numbers keep the instrument's precision when the instrument is known (``instrument`` argument),
-else the precision the venue printed. ``""`` and ``null`` both mean "missing". Venue enum
-values go through the explicit maps in :mod:`tradeport_coinbase_intx.enums`.
+Field names as the reference documents them (Orders > List open orders, Portfolios > List
+portfolio fills / positions / balances). Numbers come as strings or JSON numbers and are read
+exactly; times are RFC 3339.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
-from tradeport.errors import ValidationError
-from tradeport.model.data import (
-    Bar,
-    BarType,
-    BookOrder,
-    OrderBookDelta,
-    OrderBookDeltas,
-    RecordFlag,
-    TradeTick,
+from tradeport.model.enums import (
+    AccountType,
+    LiquiditySide,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+    TimeInForce,
 )
-from tradeport.model.enums import AccountType, BookAction, OrderSide, PositionSide
-from tradeport.model.identifiers import (
-    AccountId,
-    ClientOrderId,
-    InstrumentId,
-    Symbol,
-    TradeId,
-    VenueOrderId,
-)
-from tradeport.model.instruments import Instrument, Perpetual, SpotPair
+from tradeport.model.identifiers import AccountId, ClientOrderId, TradeId, VenueOrderId
+from tradeport.model.instruments import Instrument
 from tradeport.model.numbers import Money, Price, Quantity
 from tradeport.model.reports import (
     AccountBalance,
@@ -42,330 +32,188 @@ from tradeport.model.reports import (
 )
 
 from tradeport_coinbase_intx.constants import ACCOUNT_ID
-from tradeport_coinbase_intx.enums import (
-    AGGRESSOR_SIDE,
-    LIQUIDITY_SIDE,
-    ORDER_SIDE,
-    ORDER_STATUS,
-    ORDER_TYPE,
-    POSITION_SIDE,
-    PRODUCT_TYPE,
-    TIME_IN_FORCE,
-)
-from tradeport_coinbase_intx.http.models import (
-    BalanceRecord,
-    BarRecord,
-    BookRecord,
-    FillRecord,
-    InstrumentRecord,
-    OrderRecord,
-    PositionRecord,
-    TradeRecord,
-)
+from tradeport_coinbase_intx.intx_parse import decimal_text, rfc3339_ns
 from tradeport_coinbase_intx.symbology import instrument_id_of
 
 __all__ = [
     "ACCOUNT",
-    "NS_PER_MS",
-    "book_deltas",
-    "opt",
+    "ORDER_TYPE",
     "parse_account_state",
-    "parse_bar",
-    "parse_book_snapshot",
     "parse_fill_report",
-    "parse_instrument",
     "parse_order_status_report",
     "parse_position_status_report",
     "parse_price",
     "parse_qty",
-    "parse_trade_tick",
 ]
 
-NS_PER_MS = 1_000_000
-#: The account every report belongs to.
-ACCOUNT = AccountId(ACCOUNT_ID)
+ACCOUNT: Final = AccountId(ACCOUNT_ID)
+ORDER_TYPE: Final = {
+    "LIMIT": OrderType.LIMIT,
+    "MARKET": OrderType.MARKET,
+    "STOP": OrderType.STOP_MARKET,
+    "STOP_LIMIT": OrderType.STOP_LIMIT,
+    "TAKE_PROFIT_STOP_LOSS": OrderType.STOP_LIMIT,
+}
+TIF: Final = {
+    "GTC": TimeInForce.GTC,
+    "IOC": TimeInForce.IOC,
+    "FOK": TimeInForce.FOK,
+    "GTT": TimeInForce.GTD,
+}
+#: ``event_type`` -> the order's state (``order_status`` WORKING or DONE refines it).
+EVENT_STATUS: Final = {
+    "NEW": OrderStatus.ACCEPTED,
+    "PENDING_NEW": OrderStatus.SUBMITTED,
+    "TRADE": OrderStatus.PARTIALLY_FILLED,
+    "CANCELED": OrderStatus.CANCELED,
+    "REPLACED": OrderStatus.ACCEPTED,
+    "PENDING_CANCEL": OrderStatus.PENDING_CANCEL,
+    "PENDING_REPLACE": OrderStatus.PENDING_UPDATE,
+    "REJECTED": OrderStatus.REJECTED,
+    "EXPIRED": OrderStatus.EXPIRED,
+    "STOP_TRIGGERED": OrderStatus.TRIGGERED,
+}
 
-_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
-_LAST = int(RecordFlag.F_LAST)
-_ZERO_SIZES = frozenset({"0", "0.0"})
+
+def parse_price(value: Any, instrument: Instrument | None) -> Price:
+    """A price in the instrument's precision (the printed one when unknown)."""
+    price = Price.from_str(decimal_text(value))
+    return instrument.make_price(price.as_decimal()) if instrument is not None else price
 
 
-def opt(value: Any) -> Any:
-    """``None`` for a missing value (``None`` or ``""``), else the value."""
-    return None if value is None or value == "" else value
-
-
-def parse_price(text: str, instrument: Instrument | None) -> Price:
-    """A price at the instrument's precision (or as printed when the instrument is unknown)."""
-    if instrument is None:
-        return Price.from_str(text)
-    return Price.from_str(text, instrument.price_precision)
-
-
-def parse_qty(text: str, instrument: Instrument | None) -> Quantity:
-    """A quantity at the instrument's precision (or as printed when the instrument is unknown)."""
-    if instrument is None:
-        return Quantity.from_str(text)
-    return Quantity.from_str(text, instrument.size_precision)
+def parse_qty(value: Any, instrument: Instrument | None) -> Quantity:
+    """A quantity in the instrument's precision (the printed one when unknown)."""
+    qty = Quantity.from_str(decimal_text(value))
+    return instrument.make_qty(qty.as_decimal()) if instrument is not None else qty
 
 
 def _opt_price(value: Any, instrument: Instrument | None) -> Price | None:
-    value = opt(value)
-    return None if value is None else parse_price(value, instrument)
-
-
-def _opt_qty(value: Any, instrument: Instrument | None) -> Quantity | None:
-    value = opt(value)
-    return None if value is None else Quantity.from_str(value)
-
-
-# -- instruments ------------------------------------------------------------------------------
-
-
-def parse_instrument(record: InstrumentRecord, ts_init: int) -> Instrument:
-    """A SpotPair or Perpetual from one instruments entry. Raises (KeyError, ValueError,
-    ValidationError) on a record it cannot trust; the provider skips such records."""
-    kind = PRODUCT_TYPE[record["type"]]
-    symbol = record["symbol"]
-    tick = Price.from_str(record["tick_size"])
-    lot = Quantity.from_str(record["lot_size"])
-    quote = record["quote"]
-    common: dict[str, Any] = {
-        "id": instrument_id_of(symbol),
-        "raw_symbol": Symbol(symbol),
-        "quote_currency": quote,
-        "base_currency": record["base"],
-        "price_precision": tick.precision,
-        "size_precision": lot.precision,
-        "price_increment": tick,
-        "size_increment": lot,
-        "min_quantity": _opt_qty(record.get("min_qty"), None),
-        "max_quantity": _opt_qty(record.get("max_qty"), None),
-        "min_notional": Money(record["min_notional"], quote)
-        if opt(record.get("min_notional"))
-        else None,
-        "maker_fee": Decimal(record["maker_fee"]),
-        "taker_fee": Decimal(record["taker_fee"]),
-        "ts_event": record["listed_at"] * NS_PER_MS,
-        "ts_init": ts_init,
-        "info": dict(record),
-    }
-    if kind.value == "SPOT":
-        return SpotPair(**common)
-    return Perpetual(
-        **common,
-        settle_currency=record["settle"],
-        multiplier=Quantity.from_str(record.get("contract_size") or "1"),
-        margin_init=Decimal(record.get("initial_margin") or "0"),
-        margin_maint=Decimal(record.get("maintenance_margin") or "0"),
-    )
-
-
-# -- market data ------------------------------------------------------------------------------
-
-
-def book_deltas(
-    instrument_id: InstrumentId,
-    bids: Iterable[Sequence[str]],
-    asks: Iterable[Sequence[str]],
-    sequence: int,
-    ts_event: int,
-    ts_init: int,
-    instrument: Instrument | None,
-    *,
-    snapshot: bool,
-) -> OrderBookDeltas | None:
-    """OrderBookDeltas from ``[price, size]`` levels (size 0 deletes the level).
-
-    A snapshot starts with CLEAR and carries ``F_SNAPSHOT`` on every delta; the last delta
-    carries ``F_LAST``. Returns None for a delta message that changes no level.
-    """
-    flags = _SNAPSHOT if snapshot else 0
-    deltas: list[OrderBookDelta] = []
-    if snapshot:
-        deltas.append(OrderBookDelta.clear(instrument_id, sequence, ts_event, ts_init, flags))
-    for side, levels in ((OrderSide.BUY, bids), (OrderSide.SELL, asks)):
-        for price_text, size_text in levels:
-            price = parse_price(price_text, instrument)
-            size = parse_qty(size_text, instrument)
-            if snapshot:
-                action = BookAction.ADD
-            else:
-                action = BookAction.DELETE if not size else BookAction.UPDATE
-            deltas.append(
-                OrderBookDelta(
-                    instrument_id,
-                    action,
-                    BookOrder(side, price, size),
-                    flags,
-                    sequence,
-                    ts_event,
-                    ts_init,
-                )
-            )
-    if not deltas:
+    if value in (None, "") or not Decimal(decimal_text(value)):
         return None
-    last = deltas[-1]
-    deltas[-1] = OrderBookDelta(
-        instrument_id, last.action, last.order, last.flags | _LAST, sequence, ts_event, ts_init
-    )
-    return OrderBookDeltas(instrument_id, tuple(deltas))
+    return parse_price(value, instrument)
 
 
-def parse_book_snapshot(
-    record: BookRecord, instrument: Instrument | None, ts_init: int
-) -> OrderBookDeltas:
-    """A book snapshot (``GET /api/v1/book``) as snapshot deltas; ``sequence`` is the venue's."""
-    instrument_id = instrument_id_of(record["symbol"])
-    deltas = book_deltas(
-        instrument_id,
-        record["bids"],
-        record["asks"],
-        record["sequence"],
-        record["ts"] * NS_PER_MS,
-        ts_init,
-        instrument,
-        snapshot=True,
-    )
-    assert deltas is not None  # a snapshot always holds its CLEAR
-    return deltas
-
-
-def parse_trade_tick(
-    record: TradeRecord, instrument_id: InstrumentId, instrument: Instrument | None, ts_init: int
-) -> TradeTick:
-    """A TradeTick from one public trade."""
-    return TradeTick(
-        instrument_id,
-        parse_price(record["price"], instrument),
-        parse_qty(record["size"], instrument),
-        AGGRESSOR_SIDE[record["side"]],
-        TradeId(record["trade_id"]),
-        record["ts"] * NS_PER_MS,
-        ts_init,
-    )
-
-
-def parse_bar(
-    record: BarRecord, bar_type: BarType, instrument: Instrument | None, ts_init: int
-) -> Bar:
-    """A Bar; ``ts_event`` is the bar's close time."""
-    return Bar(
-        bar_type,
-        parse_price(record["open"], instrument),
-        parse_price(record["high"], instrument),
-        parse_price(record["low"], instrument),
-        parse_price(record["close"], instrument),
-        parse_qty(record["volume"], instrument),
-        record["close_time"] * NS_PER_MS,
-        ts_init,
-    )
-
-
-# -- execution --------------------------------------------------------------------------------
+def _status(record: Mapping[str, Any], filled: Decimal, size: Decimal) -> OrderStatus:
+    event = record.get("event_type", "NEW")
+    done = record.get("order_status") == "DONE"
+    if filled >= size and filled > 0:
+        return OrderStatus.FILLED
+    status = EVENT_STATUS.get(event, OrderStatus.ACCEPTED)
+    if event == "TRADE" and not filled:
+        status = OrderStatus.ACCEPTED
+    if done and status not in (OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED):
+        status = OrderStatus.CANCELED
+    return status
 
 
 def parse_order_status_report(
-    record: OrderRecord, instrument: Instrument | None, ts_init: int
+    record: Mapping[str, Any], instrument: Instrument | None, ts_init: int
 ) -> OrderStatusReport:
-    """The venue's view of one order."""
-    client_order_id = opt(record.get("client_order_id"))
-    avg_price = opt(record.get("avg_price"))
-    expire = opt(record.get("expire_time"))
-    triggered = opt(record.get("triggered_at"))
+    """The venue's view of one order (``POST/GET /api/v1/orders`` records)."""
+    size = Decimal(decimal_text(record["size"]))
+    filled = Decimal(decimal_text(record.get("exec_qty") or "0"))
+    avg = Decimal(decimal_text(record.get("avg_price") or "0"))
+    kind = record["type"]
+    price_key = "stop_limit_price" if kind == "STOP_LIMIT" else "price"
+    ts_event = rfc3339_ns(record["event_time"]) if record.get("event_time") else ts_init
+    submitted = rfc3339_ns(record["submit_time"]) if record.get("submit_time") else ts_event
+    expire = record.get("expire_time")
+    status = _status(record, filled, size)
     return OrderStatusReport(
         account_id=ACCOUNT,
         instrument_id=instrument_id_of(record["symbol"]),
-        client_order_id=ClientOrderId(client_order_id) if client_order_id else None,
-        venue_order_id=VenueOrderId(record["order_id"]),
-        order_side=ORDER_SIDE[record["side"]],
-        order_type=ORDER_TYPE[record["type"]],
-        time_in_force=TIME_IN_FORCE[record["time_in_force"]],
-        order_status=ORDER_STATUS[record["status"]],
-        quantity=parse_qty(record["qty"], instrument),
-        filled_qty=parse_qty(record["filled_qty"], instrument),
-        price=_opt_price(record.get("price"), instrument),
-        trigger_price=_opt_price(record.get("trigger_price"), instrument),
-        avg_px=Decimal(avg_price) if avg_price else None,
-        expire_time_ns=expire * NS_PER_MS if expire else None,
+        client_order_id=ClientOrderId(str(record["client_order_id"]))
+        if record.get("client_order_id")
+        else None,
+        venue_order_id=VenueOrderId(str(record["order_id"])),
+        order_side=OrderSide(record["side"]),
+        order_type=ORDER_TYPE[kind],
+        time_in_force=TIF.get(record.get("tif", "GTC"), TimeInForce.GTC),
+        order_status=status,
+        quantity=parse_qty(size, instrument),
+        filled_qty=parse_qty(filled, instrument),
+        price=_opt_price(record.get(price_key), instrument),
+        trigger_price=_opt_price(record.get("stop_price"), instrument)
+        if kind in ("STOP", "STOP_LIMIT", "TAKE_PROFIT_STOP_LOSS")
+        else None,
+        avg_px=avg or None,
+        expire_time_ns=rfc3339_ns(expire) if expire and record.get("tif") == "GTT" else None,
         post_only=bool(record.get("post_only")),
-        reduce_only=bool(record.get("reduce_only")),
-        cancel_reason=opt(record.get("cancel_reason")),
-        ts_accepted=record["created_at"] * NS_PER_MS,
-        ts_triggered=triggered * NS_PER_MS if triggered else None,
-        ts_last=record["updated_at"] * NS_PER_MS,
+        reduce_only=bool(record.get("close_only")),
+        cancel_reason=record.get("text") if status in (OrderStatus.CANCELED, OrderStatus.REJECTED) else None,
+        ts_accepted=submitted,
+        ts_triggered=ts_event if record.get("event_type") == "STOP_TRIGGERED" else None,
+        ts_last=ts_event,
         ts_init=ts_init,
     )
 
 
 def parse_fill_report(
-    record: FillRecord, instrument: Instrument | None, ts_init: int
+    record: Mapping[str, Any], instrument: Instrument | None, ts_init: int
 ) -> FillReport:
-    """One fill of an order."""
-    client_order_id = opt(record.get("client_order_id"))
+    """One fill (``/portfolios/{p}/fills``); its trade id is the ``exec_id``, as the FIX
+    ExecutionReport's ExecID (17), so a fill seen on both is published once."""
     return FillReport(
         account_id=ACCOUNT,
         instrument_id=instrument_id_of(record["symbol"]),
-        venue_order_id=VenueOrderId(record["order_id"]),
-        client_order_id=ClientOrderId(client_order_id) if client_order_id else None,
-        trade_id=TradeId(record["trade_id"]),
-        order_side=ORDER_SIDE[record["side"]],
-        last_qty=parse_qty(record["qty"], instrument),
-        last_px=parse_price(record["price"], instrument),
-        commission=Money(record["fee"], record["fee_asset"]),
-        liquidity_side=LIQUIDITY_SIDE[record["liquidity"]],
-        ts_event=record["ts"] * NS_PER_MS,
+        venue_order_id=VenueOrderId(str(record["order_id"])),
+        client_order_id=ClientOrderId(str(record["client_order_id"]))
+        if record.get("client_order_id")
+        else None,
+        trade_id=TradeId(str(record["exec_id"])),
+        order_side=OrderSide(record["side"]),
+        last_qty=parse_qty(record["fill_qty"], instrument),
+        last_px=parse_price(record["fill_price"], instrument),
+        commission=Money(decimal_text(record.get("fee") or "0"), record.get("fee_asset") or "USDC"),
+        liquidity_side={"MAKER": LiquiditySide.MAKER, "TAKER": LiquiditySide.TAKER}.get(
+            str(record.get("liquidity") or ""), LiquiditySide.NO_LIQUIDITY_SIDE
+        ),
+        ts_event=rfc3339_ns(record["event_time"]),
         ts_init=ts_init,
     )
 
 
 def parse_position_status_report(
-    record: PositionRecord, instrument: Instrument | None, ts_init: int
+    record: Mapping[str, Any], instrument: Instrument | None, ts_init: int
 ) -> PositionStatusReport:
-    """One position: side, absolute size, entry price, unrealized PnL."""
-    side = POSITION_SIDE[record["side"]]
-    entry = opt(record.get("entry_price"))
-    pnl = opt(record.get("unrealized_pnl"))
+    """One position (``/portfolios/{p}/positions``): ``net_size`` signed, ``vwap`` the
+    entry price, ``unrealized_pnl`` in USDC."""
+    net = Decimal(decimal_text(record["net_size"]))
+    side = PositionSide.LONG if net > 0 else PositionSide.SHORT if net < 0 else PositionSide.FLAT
+    vwap = record.get("vwap")
+    pnl = record.get("unrealized_pnl")
     return PositionStatusReport(
         account_id=ACCOUNT,
         instrument_id=instrument_id_of(record["symbol"]),
         position_side=side,
-        quantity=parse_qty(record["size"], instrument),
-        avg_px_open=Decimal(entry) if entry and side is not PositionSide.FLAT else None,
-        unrealized_pnl=Money(pnl, record["settle"]) if pnl is not None else None,
-        ts_last=record["updated_at"] * NS_PER_MS,
+        quantity=parse_qty(abs(net), instrument),
+        avg_px_open=Decimal(decimal_text(vwap)) if vwap and side is not PositionSide.FLAT else None,
+        unrealized_pnl=Money(decimal_text(pnl), "USDC") if pnl is not None else None,
+        ts_last=ts_init,
         ts_init=ts_init,
     )
 
 
-def parse_account_state(records: Sequence[BalanceRecord], ts_init: int) -> AccountState:
-    """Every balance of the account, as the venue reports them (margin account)."""
+def parse_account_state(records: Sequence[Mapping[str, Any]], ts_init: int) -> AccountState:
+    """Every balance of the portfolio (``/portfolios/{p}/balances``): total ``quantity``,
+    ``hold`` locked."""
     balances = []
-    ts_event = 0
     for record in records:
-        asset = record["asset"]
-        total, free, locked = (
-            Decimal(record["total"]),
-            Decimal(record["free"]),
-            Decimal(record["locked"]),
-        )
-        if total != free + locked:
-            raise ValidationError(
-                "balance", asset, f"total {total} != free {free} + locked {locked}"
-            )
+        asset = record["asset_name"]
+        total = Decimal(decimal_text(record["quantity"]))
+        locked = Decimal(decimal_text(record.get("hold") or "0"))
         balances.append(
             AccountBalance(
-                total=Money(record["total"], asset),
-                locked=Money(record["locked"], asset),
-                free=Money(record["free"], asset),
+                total=Money(total, asset),
+                locked=Money(locked, asset),
+                free=Money(total - locked, asset),
             )
         )
-        ts_event = max(ts_event, record["updated_at"] * NS_PER_MS)
     return AccountState(
         account_id=ACCOUNT,
         account_type=AccountType.MARGIN,
         balances=tuple(balances),
         reported=True,
-        ts_event=ts_event or ts_init,
+        ts_event=ts_init,
         ts_init=ts_init,
     )

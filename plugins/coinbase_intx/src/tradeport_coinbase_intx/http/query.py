@@ -1,156 +1,133 @@
-"""Query and body builders: exactly the venue's parameter names, units and limits.
+"""Request bodies and parameters of the INTX REST API, built from tradeport orders.
 
-Pure functions from domain values to what goes on the wire, so a test can check every name and
-unit without a network (the mock venue checks them too: ``check_history_request``).
-Timestamps become integer milliseconds; prices and quantities their exact decimal text.
+``POST /api/v1/orders`` (docs: Orders > Create order): ``client_order_id``, ``side`` BUY|SELL,
+``size``, ``tif`` GTC|IOC|FOK|GTT, ``instrument``, ``type`` LIMIT|MARKET|STOP|STOP_LIMIT|
+TAKE_PROFIT_STOP_LOSS, ``price``, ``stop_price``, ``stop_limit_price``, ``expire_time``
+(RFC 3339, GTT), ``portfolio``, ``stp_mode``, ``post_only``, ``close_only``.
+
+Client order ids: the venue needs a UUID; tradeport ids that are UUIDs go as they are, any
+other id is mapped to the UUID5 of it in a fixed namespace (:func:`venue_client_order_id`),
+so the same tradeport id always gives the same venue id and the mapping needs no state.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final
 
 from tradeport.errors import ValidationError
-from tradeport.model.data import BarType
-from tradeport.model.enums import AggregationSource, PriceType
+from tradeport.model.enums import OrderType, TimeInForce
 from tradeport.model.orders import Order
-from tradeport.net.http import Params
 
-from tradeport_coinbase_intx.constants import MAX_BOOK_DEPTH, MAX_PAGE_LIMIT
-from tradeport_coinbase_intx.enums import (
-    INTERVAL_OF,
-    VENUE_ORDER_SIDE,
-    VENUE_ORDER_TYPE,
-    VENUE_TIME_IN_FORCE,
-)
+from tradeport_coinbase_intx.constants import VENUE_NAME
 
-__all__ = [
-    "amend_body",
-    "bar_interval",
-    "book_query",
-    "history_query",
-    "instruments_query",
-    "ms",
-    "order_body",
-    "order_ref_query",
-    "page_limit",
-]
+__all__ = ["STP_MODES", "order_body", "modify_body", "rfc3339", "venue_client_order_id"]
 
-_NS_PER_MS = 1_000_000
+#: The venue's self-trade prevention modes.
+STP_MODES: Final = ("NONE", "AGGRESSING", "RESTING", "BOTH", "DECREMENT")
+_NAMESPACE: Final = uuid.UUID("0b5e3f4c-6d2a-4c8e-9f31-7a2d5c1e8b40")
+_TYPES: Final = {
+    OrderType.LIMIT: "LIMIT",
+    OrderType.MARKET: "MARKET",
+    OrderType.STOP_MARKET: "STOP",
+    OrderType.STOP_LIMIT: "STOP_LIMIT",
+}
+_TIFS: Final = {
+    TimeInForce.GTC: "GTC",
+    TimeInForce.IOC: "IOC",
+    TimeInForce.FOK: "FOK",
+    TimeInForce.GTD: "GTT",
+}
 
 
-def ms(ns: int | None) -> int | None:
-    """UNIX nanoseconds to the venue's milliseconds (None stays None)."""
-    return None if ns is None else ns // _NS_PER_MS
+def venue_client_order_id(client_order_id: str) -> str:
+    """The UUID the venue gets for a tradeport client order id."""
+    try:
+        return str(uuid.UUID(client_order_id))
+    except ValueError:
+        return str(uuid.uuid5(_NAMESPACE, client_order_id))
 
 
-def page_limit(limit: int | None) -> int:
-    """A page size the venue accepts: ``limit`` capped at its maximum (default: the maximum)."""
-    if limit is None:
-        return MAX_PAGE_LIMIT
-    if limit < 1:
-        raise ValidationError("limit", limit, "must be at least 1")
-    return min(limit, MAX_PAGE_LIMIT)
+def rfc3339(ns: int) -> str:
+    """UNIX nanoseconds as ``2023-11-07T05:31:56.123Z``."""
+    moment = datetime.fromtimestamp(ns / 1e9, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def bar_interval(bar_type: BarType) -> str:
-    """The venue's interval name (``1m``) for a bar type it publishes, else ValidationError."""
-    spec = bar_type.spec
-    interval = INTERVAL_OF.get((spec.step, spec.aggregation))
-    if (
-        interval is None
-        or spec.price_type is not PriceType.LAST
-        or bar_type.aggregation_source is not AggregationSource.EXTERNAL
-    ):
-        offered = ", ".join(INTERVAL_OF.values())
-        raise ValidationError(
-            "bar_type", str(bar_type), f"is not a venue bar (LAST, EXTERNAL, one of {offered})"
-        )
-    return interval
+def _text(value: Decimal | Any) -> str:
+    return format(value.as_decimal() if hasattr(value, "as_decimal") else Decimal(value), "f")
 
 
-def instruments_query(product_type: str | None = None, symbol: str | None = None) -> Params:
-    """``GET /api/v1/instruments``: optional ``type`` and ``symbol`` filters."""
-    return [("type", product_type), ("symbol", symbol)]
-
-
-def book_query(symbol: str, depth: int | None = None) -> Params:
-    """``GET /api/v1/book``: ``depth`` levels per side (venue default 50, at most 200)."""
-    if depth is not None and not 1 <= depth <= MAX_BOOK_DEPTH:
-        raise ValidationError("depth", depth, f"must be from 1 to {MAX_BOOK_DEPTH}")
-    return [("symbol", symbol), ("depth", depth)]
-
-
-def history_query(
-    symbol: str | None,
-    start_ms: int | None,
-    end_ms: int | None,
-    limit: int,
-    **extra: str | None,
-) -> Params:
-    """Trades, bars, fills and order history: ``symbol``, ``start``/``end`` (ms, inclusive),
-    ``limit`` (1-200) and endpoint-specific ``extra`` parameters (``interval``, ``order_id``).
-    Without ``start`` the venue answers the most recent ``limit`` records up to ``end``."""
-    if limit < 1 or limit > MAX_PAGE_LIMIT:
-        raise ValidationError("limit", limit, f"must be from 1 to {MAX_PAGE_LIMIT}")
-    return [
-        ("symbol", symbol),
-        *extra.items(),
-        ("start", start_ms),
-        ("end", end_ms),
-        ("limit", limit),
-    ]
-
-
-def order_ref_query(
-    symbol: str, order_id: str | None = None, client_order_id: str | None = None
-) -> Params:
-    """Names one order: by venue ``order_id`` when known, else by ``client_order_id``."""
-    if order_id is None and client_order_id is None:
-        raise ValidationError("order", None, "name it by venue order id or client order id")
-    if order_id is not None:
-        return [("symbol", symbol), ("order_id", order_id)]
-    return [("symbol", symbol), ("client_order_id", client_order_id)]
-
-
-def order_body(order: Order) -> dict[str, Any]:
-    """``POST /api/v1/orders``: the venue's fields for a domain order (optional ones only when
-    set). The caller has checked the order against the declared capabilities."""
+def order_body(
+    order: Order,
+    symbol: str,
+    portfolio: str | None,
+    *,
+    stp_mode: str | None = None,
+    take_profit_price: Any = None,
+) -> dict[str, Any]:
+    """The create-order body. ``take_profit_price`` with a stop-limit order makes it the
+    venue's TAKE_PROFIT_STOP_LOSS (``price`` the take profit, ``stop_price`` and
+    ``stop_limit_price`` the stop loss)."""
+    kind = _TYPES.get(order.order_type)
+    if kind is None:
+        raise ValidationError(f"{VENUE_NAME}.order_type", order.order_type, "is not offered")
+    tif = _TIFS.get(order.time_in_force)
+    if tif is None:
+        raise ValidationError(f"{VENUE_NAME}.time_in_force", order.time_in_force, "is not offered")
+    if stp_mode is not None and stp_mode not in STP_MODES:
+        raise ValidationError(f"{VENUE_NAME}.stp_mode", stp_mode, f"must be one of {STP_MODES}")
     body: dict[str, Any] = {
-        "symbol": order.instrument_id.symbol.value,
-        "client_order_id": order.client_order_id.value,
-        "side": VENUE_ORDER_SIDE[order.side],
-        "type": VENUE_ORDER_TYPE[order.order_type],
-        "time_in_force": VENUE_TIME_IN_FORCE[order.time_in_force],
-        "qty": str(order.quantity),
+        "client_order_id": venue_client_order_id(order.client_order_id.value),
+        "side": order.side.value,
+        "size": _text(order.quantity),
+        "tif": tif,
+        "instrument": symbol,
+        "type": kind,
     }
-    if order.price is not None:
-        body["price"] = str(order.price)
-    if order.trigger_price is not None:
-        body["trigger_price"] = str(order.trigger_price)
-    if order.expire_time_ns is not None:
-        body["expire_time"] = ms(order.expire_time_ns)
-    if order.post_only:
+    if portfolio:
+        body["portfolio"] = portfolio
+    price = getattr(order, "price", None)
+    trigger = getattr(order, "trigger_price", None)
+    if kind == "STOP_LIMIT" and take_profit_price is not None:
+        body["type"] = "TAKE_PROFIT_STOP_LOSS"
+        body["price"] = _text(take_profit_price)
+        body["stop_price"] = _text(trigger)
+        body["stop_limit_price"] = _text(price)
+    else:
+        if kind in ("LIMIT",) and price is not None:
+            body["price"] = _text(price)
+        if kind == "STOP_LIMIT":
+            body["stop_price"] = _text(trigger)
+            body["stop_limit_price"] = _text(price)
+        if kind == "STOP":
+            body["stop_price"] = _text(trigger)
+    if order.time_in_force is TimeInForce.GTD:
+        if not order.expire_time_ns:
+            raise ValidationError(f"{VENUE_NAME}.expire_time", None, "is required for GTD (GTT)")
+        body["expire_time"] = rfc3339(order.expire_time_ns)
+    if getattr(order, "post_only", False):
         body["post_only"] = True
     if order.reduce_only:
-        body["reduce_only"] = True
+        body["close_only"] = True
+    if stp_mode is not None:
+        body["stp_mode"] = stp_mode
     return body
 
 
-def amend_body(
-    symbol: str,
-    order_id: str | None,
-    client_order_id: str | None,
-    *,
-    qty: Any = None,
-    price: Any = None,
-    trigger_price: Any = None,
+def modify_body(
+    portfolio: str | None, client_order_id: str, quantity: Any, price: Any, trigger_price: Any
 ) -> dict[str, Any]:
-    """``PUT /api/v1/orders``: the order and the fields to change (at least one)."""
-    changes = {
-        key: str(value)
-        for key, value in (("qty", qty), ("price", price), ("trigger_price", trigger_price))
-        if value is not None
-    }
-    if not changes:
-        raise ValidationError("modify_order", None, "give quantity, price or trigger_price")
-    return {**dict(order_ref_query(symbol, order_id, client_order_id)), **changes}
+    """``PUT /api/v1/orders/{id}``: the new size, price or stop price."""
+    body: dict[str, Any] = {"client_order_id": client_order_id}
+    if portfolio:
+        body["portfolio"] = portfolio
+    if quantity is not None:
+        body["size"] = _text(quantity)
+    if price is not None:
+        body["price"] = _text(price)
+    if trigger_price is not None:
+        body["stop_price"] = _text(trigger_price)
+    return body

@@ -1,21 +1,29 @@
-"""The mock CoinbaseIntx venue and its conformance harness.
+"""The mock Coinbase INTX venue and its conformance harness.
 
-:class:`CoinbaseIntxHarness` speaks the venue's real wire protocol on loopback: the REST endpoints
-with signature and receive-window checks, the error envelope, 429 with ``Retry-After``, the
-stream with login, subscriptions, acks and refusals, text and control pings, public topics and
-private topics. It keeps no trading state of its own: requests become calls on the
-:class:`~tradeport_conformance.simulated.SimulatedExchange`, whose events become stream
-messages. The base class :class:`~tradeport_conformance.mock.MockVenue` brings the loopback
-server, the fault proxy (FIN/RST drops, black hole, refused connections), request recording and
-the observations the suite reads.
+:class:`CoinbaseIntxHarness` speaks the venue's wire protocol on loopback, on top of the
+:class:`~tradeport_conformance.simulated.SimulatedExchange`:
 
-Shipped in the wheel (``tradeport_coinbase_intx.testing``) so ``tradeport conformance coinbase_intx`` works
-wherever the plugin is installed; imported only by the conformance hook.
+* REST (``/api/v1``): instruments, portfolios and their balances, positions and fills, orders
+  (create, list open, get, modify, cancel, cancel all), every private request signed as the
+  venue checks it (CB-ACCESS-* headers, base64 HMAC with the decoded secret, a timestamp within
+  5 s);
+* the market-data WebSocket: SUBSCRIBE / UNSUBSCRIBE (signature verified when the auth fields
+  are given), SUBSCRIPTIONS snapshots as acks, LEVEL1, LEVEL2 (snapshot on subscribe, then
+  updates), MATCH, RISK, FUNDING, CANDLES_ONE_MINUTE, INSTRUMENTS, a ``sequence`` per topic and
+  connection; optionally the venue's 3 s subscribe deadline (:attr:`enforce_subscribe_deadline`);
+* the FIX drop copy (:class:`~.fix_venue.DropCopyGateway`): a TLS acceptor on loopback with a
+  certificate made at start, checking the signed Logon, sending every order event of the
+  exchange as an ExecutionReport with sequence numbers; :meth:`skip_next_execution_report`
+  makes it skip one number so the client must send a ResendRequest.
+
+Shipped in the wheel so ``tradeport conformance coinbase_intx`` works wherever the plugin is.
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
+import itertools
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,14 +31,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 import anyio
-from tradeport.model.enums import AggressorSide, OrderSide, ProductType, TimeInForce
+from tradeport.model.enums import AggressorSide, OrderSide, OrderType, ProductType, TimeInForce
 from tradeport.model.identifiers import InstrumentId
 from tradeport.net import json_codec
 from tradeport.testing import Request, Response
 from tradeport_conformance.harness import Credentials, ProtocolFeatures, RecordedRequest
 from tradeport_conformance.mock import MockVenue, StreamConnection
 from tradeport_conformance.simulated import (
-    BalanceChanged,
     BookUpdated,
     IdStyle,
     ImmediateTrigger,
@@ -40,9 +47,7 @@ from tradeport_conformance.simulated import (
     OrderEvent,
     OrderExpired,
     OrderFilled,
-    OrderRef,
     OrderTriggered,
-    PositionChanged,
     PostOnlyCross,
     PublicTrade,
     ReduceOnlyExcess,
@@ -53,74 +58,44 @@ from tradeport_conformance.simulated import (
 
 from tradeport_coinbase_intx.constants import (
     HEADER_API_KEY,
-    HEADER_RECV_WINDOW,
+    HEADER_PASSPHRASE,
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,
-    MAX_BOOK_DEPTH,
-    MAX_PAGE_LIMIT,
-    MAX_RECV_WINDOW_MS,
-    MAX_TOPICS_PER_REQUEST,
+    REST_TIMESTAMP_TOLERANCE_S,
     VENUE_ID,
     VENUE_NAME,
+    WS_SUBSCRIBE_DEADLINE_S,
+    WS_TIMESTAMP_TOLERANCE_S,
 )
-from tradeport_coinbase_intx.credential import sign, signature_payload
-from tradeport_coinbase_intx.enums import (
-    BAR_INTERVALS,
-    ORDER_SIDE,
-    ORDER_TYPE,
-    TIME_IN_FORCE,
-    VENUE_ORDER_TYPE,
-)
+from tradeport_coinbase_intx.credential import rest_payload, sign, ws_payload
+from tradeport_coinbase_intx.fix.messages import EXEC_TYPE_TRADE, execution_report_fields
+from tradeport_coinbase_intx.testing.fix_venue import DropCopyGateway
 from tradeport_coinbase_intx.testing.render import (
-    REJECT_CODES,
+    REJECT_MESSAGES,
     fmt,
-    ms,
     render_balance,
-    render_book,
     render_fill,
     render_instrument,
-    render_levels,
     render_order,
     render_position,
+    rfc3339,
 )
-from tradeport_coinbase_intx.urls import STREAM_PATH
-from tradeport_coinbase_intx.websocket.topics import BARS, BOOK, MARK, PRIVATE_TOPICS, QUOTES, TRADES
 
 __all__ = ["CoinbaseIntxHarness"]
 
-NS_PER_MS: Final = 1_000_000
-MINUTE_MS: Final = 60_000
-_DEFAULT_RECV_WINDOW: Final = 5_000
-_PUBLIC_CHANNELS: Final = (QUOTES, TRADES, BOOK, BARS, MARK)
-_HISTORY_PARAMS: Final = {
-    "/api/v1/bars": ({"symbol", "interval", "start", "end", "limit"}, {"symbol", "interval"}),
-    "/api/v1/trades": ({"symbol", "start", "end", "limit"}, {"symbol"}),
-}
-
-SPOT_SYMBOL: Final = "BTC-USDT"
-PERP_SYMBOL: Final = "BTC-USDT-PERP"
+SPOT_SYMBOL: Final = "BTC-USDC"
+PERP_SYMBOL: Final = "BTC-PERP"
+PORTFOLIO: Final = "8f2e3b1d-9a4c-4f67-b523-2c91ae85d7e9"
+_TYPES: Final = {"LIMIT": OrderType.LIMIT, "MARKET": OrderType.MARKET, "STOP": OrderType.STOP_MARKET, "STOP_LIMIT": OrderType.STOP_LIMIT}
+_TIFS: Final = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK, "GTT": TimeInForce.GTD}
+_CHANNELS: Final = ("LEVEL1", "LEVEL2", "MATCH", "RISK", "FUNDING", "INSTRUMENTS", "CANDLES_ONE_MINUTE")
+_STATES: Final = {"OPEN": "trading", "HALTED": "halt", "PAUSED": "paused", "CLOSED": "offline", "PRE_OPEN": "halt"}
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
 class _BadRequest(Exception):
-    """A request the venue refuses with 400 INVALID_PARAMETER."""
-
-
-def _param(request: Request, name: str, *, required: bool = False) -> str | None:
-    value = request.param(name)
-    if value in (None, "") and required:
-        raise _BadRequest(f"{name} is required")
-    return value or None
-
-
-def _int_param(request: Request, name: str) -> int | None:
-    value = _param(request, name)
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise _BadRequest(f"{name} must be an integer, got {value!r}")
-    return int(value)
+    """A request the venue refuses with 400."""
 
 
 def _decimal(value: Any, name: str) -> Decimal | None:
@@ -135,145 +110,92 @@ def _decimal(value: Any, name: str) -> Decimal | None:
     return number
 
 
-def _page(
-    records: list[dict[str, Any]], key: str, start: int | None, end: int | None, limit: int
-) -> tuple[list[dict[str, Any]], int | None]:
-    """One page of ``records`` (sorted by ``key``) and the start of the next page.
+def _ns(text: str) -> int:
+    from tradeport_coinbase_intx.intx_parse import rfc3339_ns
 
-    With ``start``: the oldest ``limit`` records from it; a page never ends inside one
-    millisecond, so ``next_start`` is exact. Without: the most recent ``limit`` up to ``end``.
-    """
-    chosen = [
-        r for r in records if (start is None or r[key] >= start) and (end is None or r[key] <= end)
-    ]
-    if start is None:
-        return chosen[-limit:], None
-    if len(chosen) <= limit:
-        return chosen, None
-    cut = limit
-    while cut > 0 and chosen[cut][key] == chosen[cut - 1][key]:
-        cut -= 1
-    if cut == 0:  # one millisecond holds more than a page: return it whole
-        cut = limit
-        while cut < len(chosen) and chosen[cut][key] == chosen[cut - 1][key]:
-            cut += 1
-    page = chosen[:cut]
-    return page, (chosen[cut][key] if cut < len(chosen) else None)
+    return rfc3339_ns(text)
 
 
 class CoinbaseIntxHarness(MockVenue):
-    """The mock CoinbaseIntx venue plus the controls and observations of the VenueHarness."""
+    """The mock Coinbase INTX venue plus the controls and observations of the VenueHarness."""
 
     venue = VENUE_NAME
     features = ProtocolFeatures(
         server_control_ping=True,
-        text_ping=True,
-        stream_login=True,
+        text_ping=False,
+        stream_login=True,  # the FIX Logon, acknowledged by the venue's Logon
         timestamp_window=True,
         book_sequence=True,
         book_checksum=False,
-        subscription_refusal=True,
+        subscription_refusal=False,
         close_codes=True,
         venue_rate_limit_code=False,
+        # The venue keeps a UUID: tradeport ids are sent as their UUID form (uuid5 for ids that
+        # are no UUID), so the venue's rows do not carry tradeport's id verbatim.
+        client_order_ids=False,
     )
-    stream_paths = (STREAM_PATH,)
-    #: The real venue pings every 20 s; the mock pings often so tests see pongs quickly.
+    stream_paths = ("/",)
     server_ping_interval = 0.5
 
-    API_KEY: Final = "coinbase_intx-test-key-7d41c2e9"
-    API_SECRET: Final = "coinbase_intx-test-secret-b83f0a51"
-    WRONG_SECRET: Final = "coinbase_intx-wrong-secret-19e6cc70"
-    #: Client clock offset of the "skewed" credentials: twice the venue's largest window.
-    SKEW_MS: Final = -2 * MAX_RECV_WINDOW_MS
+    API_KEY: Final = "intx-mock-key-5c1e"
+    API_SECRET: Final = base64.b64encode(b"intx-mock-secret-7d41c2e9b83f").decode()
+    WRONG_SECRET: Final = base64.b64encode(b"intx-wrong-secret-19e6cc70").decode()
+    PASSPHRASE: Final = "intx-mock-passphrase"
+    SKEW_MS: Final = -60_000
 
     def __init__(self) -> None:
-        # Set before the base class builds the exchange and routes.
-        self._outbox: deque[tuple[SimEvent, int]] = deque()
-        self._versions: dict[str, int] = {}
-        self._trades: dict[str, list[dict[str, Any]]] = {}
-        self._bars: dict[str, list[dict[str, Any]]] = {}
+        self._outbox: deque[SimEvent] = deque()
         self._malformed_instrument = False
         self._suppress_book_events = 0
-        self._trade_counter = 0
+        self._exec_ids = itertools.count(1)
         self._wake: anyio.Event | None = None
         self._flush_lock: anyio.Lock | None = None
+        #: Enforce the venue's rule: a connection that has not subscribed within 3 s is closed.
+        self.enforce_subscribe_deadline = False
+        self.deadline_closes = 0
+        self.gateway = DropCopyGateway({self.API_KEY: (self.API_SECRET, self.PASSPHRASE)})
         super().__init__()
         self.exchange.subscribe(self._on_exchange_event)
 
-    # -- the venue's state ---------------------------------------------------------------------
+    # -- state ---------------------------------------------------------------------------------
 
     def build_exchange(self) -> SimulatedExchange:
-        """Two spot pairs and a perpetual, funded balances, the venue's order rules."""
+        """BTC-PERP and two spot pairs in USDC, funded balances."""
         now = time.time_ns()
         exchange = SimulatedExchange(
-            seed=7,
+            seed=11,
             start_time_ns=now,
             post_only_cross=PostOnlyCross.REJECT,
             reduce_only_excess=ReduceOnlyExcess.REJECT,
             immediate_trigger=ImmediateTrigger.TRIGGER,
             id_style=IdStyle.NUMERIC,
         )
-        listed = {"listed_at": now // NS_PER_MS - 86_400_000}
-        for symbol, base, tick, lot in (
-            (SPOT_SYMBOL, "BTC", "0.01", "0.001"),
-            ("ETH-USDT", "ETH", "0.01", "0.01"),
-        ):
+        for symbol, base, tick, lot in ((SPOT_SYMBOL, "BTC", "0.01", "0.001"), ("ETH-USDC", "ETH", "0.01", "0.01")):
             exchange.add_instrument(
                 SimInstrument(
-                    symbol=symbol,
-                    product_type=ProductType.SPOT,
-                    base_asset=base,
-                    quote_asset="USDT",
-                    tick_size=Decimal(tick),
-                    lot_size=Decimal(lot),
-                    min_qty=Decimal(lot),
-                    max_qty=Decimal("1000"),
-                    min_notional=Decimal("5"),
-                    maker_fee=Decimal("0.0002"),
-                    taker_fee=Decimal("0.0005"),
-                    meta=dict(listed),
+                    symbol=symbol, product_type=ProductType.SPOT, base_asset=base, quote_asset="USDC",
+                    tick_size=Decimal(tick), lot_size=Decimal(lot), min_qty=Decimal(lot),
+                    max_qty=Decimal("1000"), min_notional=Decimal("5"),
+                    maker_fee=Decimal("0"), taker_fee=Decimal("0"),
                 )
             )
         exchange.add_instrument(
             SimInstrument(
-                symbol=PERP_SYMBOL,
-                product_type=ProductType.PERPETUAL,
-                base_asset="BTC",
-                quote_asset="USDT",
-                settle_asset="USDT",
-                tick_size=Decimal("0.1"),
-                lot_size=Decimal("0.001"),
-                min_qty=Decimal("0.001"),
-                max_qty=Decimal("1000"),
-                min_notional=Decimal("5"),
-                maker_fee=Decimal("0.0002"),
-                taker_fee=Decimal("0.0005"),
-                initial_margin_rate=Decimal("0.1"),
-                meta={**listed, "maintenance_margin": Decimal("0.05")},
+                symbol=PERP_SYMBOL, product_type=ProductType.PERPETUAL, base_asset="BTC", quote_asset="USDC",
+                settle_asset="USDC", tick_size=Decimal("0.1"), lot_size=Decimal("0.001"),
+                min_qty=Decimal("0.001"), max_qty=Decimal("1000"), min_notional=Decimal("5"),
+                maker_fee=Decimal("0"), taker_fee=Decimal("0"), initial_margin_rate=Decimal("0.1"),
             )
         )
-        for asset, amount in (("USDT", "1000000"), ("BTC", "100"), ("ETH", "1000")):
+        for asset, amount in (("USDC", "1000000"), ("BTC", "100"), ("ETH", "1000")):
             exchange.set_balance(asset, Decimal(amount))
         return exchange
 
     def _instrument(self, symbol: str) -> SimInstrument | None:
         return self.exchange.instrument(symbol)
 
-    def _now_ms(self) -> int:
-        return ms(self.exchange.now()) or 0
-
-    def _version(self, order_id: str) -> int:
-        return self._versions.get(order_id, 0)
-
     def _on_exchange_event(self, event: SimEvent) -> None:
-        """Listener: called synchronously at the end of every exchange call."""
-        version = 0
-        if isinstance(event, OrderEvent) and event.order.venue_order_id:
-            order_id = event.order.venue_order_id
-            version = self._versions[order_id] = self._versions.get(order_id, 0) + 1
-        if isinstance(event, PublicTrade):
-            self._trades.setdefault(event.symbol, []).append(self._trade_record(event))
-        self._outbox.append((event, version))
+        self._outbox.append(event)
         if self._wake is not None:
             self._wake.set()
 
@@ -281,14 +203,18 @@ class CoinbaseIntxHarness(MockVenue):
 
     async def __aenter__(self) -> CoinbaseIntxHarness:
         await super().__aenter__()
+        await self.gateway.__aenter__()
         self._wake = anyio.Event()
         self._flush_lock = anyio.Lock()
         assert self._task_group is not None
         self._task_group.start_soon(self._pump)
         return self
 
+    async def __aexit__(self, *exc: object) -> None:
+        await self.gateway.__aexit__(None, None, None)
+        await super().__aexit__(*exc)
+
     async def _pump(self) -> None:
-        """Push exchange events on the streams as they happen."""
         while True:
             assert self._wake is not None
             await self._wake.wait()
@@ -299,8 +225,7 @@ class CoinbaseIntxHarness(MockVenue):
         assert self._flush_lock is not None, "start the mock venue first (async with)"
         async with self._flush_lock:
             while self._outbox:
-                event, version = self._outbox.popleft()
-                await self._push(event, version)
+                await self._push(self._outbox.popleft())
 
     async def push_account_events(self) -> None:
         """Send every queued exchange event now."""
@@ -309,72 +234,51 @@ class CoinbaseIntxHarness(MockVenue):
     # -- what the clients are given ------------------------------------------------------------
 
     def client_config(self, credentials: Credentials = "valid", **overrides: Any) -> dict[str, Any]:
-        """A config dict pointing the clients at this mock venue."""
+        """A config dict pointing every client at this mock venue (REST, WebSocket, FIX)."""
         config: dict[str, Any] = {
             "base_url_http": self.http_url,
             "base_url_ws": self.ws_url,
-            # Loopback connects in milliseconds; a black-holed attempt should fail fast.
+            "fix_address": self.gateway.address,
+            "fix_ca": self.gateway.ca_pem,
             "ws_connect_timeout": 3.0,
         }
         if credentials in ("valid", "skewed"):
-            config.update(api_key=self.API_KEY, api_secret=self.API_SECRET)
+            config.update(api_key=self.API_KEY, api_secret=self.API_SECRET, api_passphrase=self.PASSPHRASE)
         elif credentials == "invalid":
-            config.update(api_key=self.API_KEY, api_secret=self.WRONG_SECRET)
+            config.update(api_key=self.API_KEY, api_secret=self.WRONG_SECRET, api_passphrase=self.PASSPHRASE)
         if credentials == "skewed":
             config["clock_offset_ms"] = self.SKEW_MS
         config.update(overrides)
         return config
 
     def instrument_id(self, product: ProductType) -> InstrumentId | None:
-        """BTC-USDT (spot) and BTC-USDT-PERP (perpetual)."""
+        """BTC-USDC (spot) and BTC-PERP (perpetual)."""
         symbol = {ProductType.SPOT: SPOT_SYMBOL, ProductType.PERPETUAL: PERP_SYMBOL}.get(product)
         return InstrumentId.of(symbol, VENUE_ID) if symbol else None
 
     @property
     def secrets(self) -> Sequence[str]:
-        """Every credential value handed out."""
-        return (self.API_KEY, self.API_SECRET, self.WRONG_SECRET)
+        return (self.API_KEY, self.API_SECRET, self.WRONG_SECRET, self.PASSPHRASE)
 
     # -- HTTP: authentication ------------------------------------------------------------------
 
-    def _secret_for(self, key: str | None) -> str | None:
-        return self.API_SECRET if key == self.API_KEY else None
-
     def verify_signature(self, request: Request) -> bool:
-        """Recompute the signature exactly as the venue does (see credential.py)."""
-        secret = self._secret_for(request.header(HEADER_API_KEY))
+        """CB-ACCESS-SIGN recomputed as the venue does (path without the query)."""
         timestamp = request.header(HEADER_TIMESTAMP)
         signature = request.header(HEADER_SIGNATURE)
-        if secret is None or not timestamp or not timestamp.isdigit() or not signature:
+        if (
+            request.header(HEADER_API_KEY) != self.API_KEY
+            or request.header(HEADER_PASSPHRASE) != self.PASSPHRASE
+            or not timestamp
+            or not timestamp.isdigit()
+            or not signature
+        ):
             return False
-        payload = signature_payload(
-            int(timestamp), request.method, request.path, request.raw_query, request.body
-        )
-        return hmac.compare_digest(sign(secret, payload), signature)
+        expected = sign(self.API_SECRET, rest_payload(int(timestamp), request.method, request.path, request.body))
+        return hmac.compare_digest(expected, signature)
 
     def signature_failure_response(self, request: Request) -> Response:
-        """401 with the precise code: missing headers, unknown key, or a wrong signature."""
-        if not request.header(HEADER_API_KEY) or not request.header(HEADER_SIGNATURE):
-            return self.error_response(
-                401, venue_code="MISSING_AUTH", message="authentication headers missing"
-            )
-        if self._secret_for(request.header(HEADER_API_KEY)) is None:
-            return self.error_response(401, venue_code="INVALID_API_KEY", message="unknown API key")
-        return self.error_response(
-            401, venue_code="INVALID_SIGNATURE", message="signature mismatch"
-        )
-
-    def _window_error(self, timestamp: Any, recv_window: Any) -> str | None:
-        """Why a request timestamp is outside the receive window, or None when inside."""
-        try:
-            ts, window = int(timestamp), int(recv_window or _DEFAULT_RECV_WINDOW)
-        except (TypeError, ValueError):
-            return "timestamp and recv_window must be integers"
-        window = min(window, MAX_RECV_WINDOW_MS)
-        skew = int(time.time() * 1000) - ts
-        if abs(skew) > window:
-            return f"timestamp is {skew} ms off the server clock (receive window {window} ms)"
-        return None
+        return self.error_response(401, message="Unauthorized: invalid signature")
 
     def error_response(
         self,
@@ -384,298 +288,87 @@ class CoinbaseIntxHarness(MockVenue):
         message: str = "",
         retry_after: float | None = None,
     ) -> Response:
-        """``{"error": {"code", "message"}}`` with the status; 429 carries ``Retry-After``."""
-        code = venue_code or {
-            401: "INVALID_SIGNATURE",
-            404: "NOT_FOUND",
-            429: "RATE_LIMITED",
-            503: "SERVICE_UNAVAILABLE",
-        }.get(status, "INTERNAL_ERROR" if status >= 500 else "INVALID_PARAMETER")
+        """``{"message": ...}`` (the Coinbase convention); 429 with ``Retry-After``."""
+        body: dict[str, Any] = {"message": message or {429: "Server allows 40 requests per second"}.get(status, "error")}
+        if venue_code is not None:
+            body["code"] = str(venue_code)
         headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
-        return Response.json(
-            {"error": {"code": str(code), "message": message or str(code).lower()}},
-            status=status,
-            headers=headers,
-        )
+        return Response.json(body, status=status, headers=headers)
 
     # -- HTTP: routes --------------------------------------------------------------------------
 
     def setup_routes(self) -> None:
-        """Every endpoint of the venue (README, "The CoinbaseIntx API")."""
-        public: dict[tuple[str, str], Handler] = {
-            ("GET", "/api/v1/time"): self._get_time,
-            ("GET", "/api/v1/instruments"): self._get_instruments,
-            ("GET", "/api/v1/book"): self._get_book,
-            ("GET", "/api/v1/trades"): self._get_trades,
-            ("GET", "/api/v1/bars"): self._get_bars,
-        }
+        """The endpoints, with ``{id}`` and ``{p}`` path templates."""
+        self.route("GET", "/api/v1/instruments", self._guarded(self._get_instruments))
         private: dict[tuple[str, str], Handler] = {
-            ("GET", "/api/v1/balances"): self._get_balances,
-            ("GET", "/api/v1/positions"): self._get_positions,
+            ("GET", "/api/v1/portfolios"): self._get_portfolios,
+            ("GET", "/api/v1/portfolios/{p}/balances"): self._get_balances,
+            ("GET", "/api/v1/portfolios/{p}/positions"): self._get_positions,
+            ("GET", "/api/v1/portfolios/{p}/fills"): self._get_fills,
             ("POST", "/api/v1/orders"): self._post_order,
-            ("PUT", "/api/v1/orders"): self._put_order,
-            ("DELETE", "/api/v1/orders"): self._delete_order,
-            ("DELETE", "/api/v1/orders/all"): self._delete_all_orders,
-            ("POST", "/api/v1/orders/cancel-batch"): self._post_cancel_batch,
-            ("GET", "/api/v1/orders"): self._get_order,
-            ("GET", "/api/v1/orders/open"): self._get_open_orders,
-            ("GET", "/api/v1/orders/history"): self._get_order_history,
-            ("GET", "/api/v1/fills"): self._get_fills,
+            ("GET", "/api/v1/orders"): self._get_open_orders,
+            ("DELETE", "/api/v1/orders"): self._delete_orders,
+            ("GET", "/api/v1/orders/{id}"): self._get_order,
+            ("PUT", "/api/v1/orders/{id}"): self._put_order,
+            ("DELETE", "/api/v1/orders/{id}"): self._delete_order,
         }
-        for (method, path), handler in public.items():
-            self.route(method, path, self._guarded(handler))
         for (method, path), handler in private.items():
             self.route(method, path, self._guarded(self._in_window(handler)), signed=True)
+
+    @staticmethod
+    def _template(path: str) -> str:
+        parts = path.split("/")
+        if len(parts) == 5 and path.startswith("/api/v1/orders/"):
+            return "/api/v1/orders/{id}"
+        if len(parts) == 6 and path.startswith("/api/v1/portfolios/"):
+            return f"/api/v1/portfolios/{{p}}/{parts[5]}"
+        return path
+
+    async def _dispatch(self, request: Request) -> Response:
+        # The base class looks routes up by exact path: give it the template.
+        template = self._template(request.path)
+        route = self._routes.get((request.method.upper(), template))
+        if route is None or template == request.path:
+            return await super()._dispatch(request)
+        self._routes[(request.method.upper(), request.path)] = route
+        try:
+            return await super()._dispatch(request)
+        finally:
+            self._routes.pop((request.method.upper(), request.path), None)
 
     def _guarded(self, handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
             try:
                 return await handler(request)
             except _BadRequest as exc:
-                return self.error_response(400, venue_code="INVALID_PARAMETER", message=str(exc))
+                return self.error_response(400, message=str(exc))
 
         return guarded
 
     def _in_window(self, handler: Handler) -> Handler:
         async def checked(request: Request) -> Response:
-            problem = self._window_error(
-                request.header(HEADER_TIMESTAMP), request.header(HEADER_RECV_WINDOW)
-            )
-            if problem is not None:
-                return self.error_response(
-                    401, venue_code="TIMESTAMP_OUT_OF_WINDOW", message=problem
-                )
+            skew = abs(time.time() - int(request.header(HEADER_TIMESTAMP) or 0))
+            if skew > REST_TIMESTAMP_TOLERANCE_S:
+                return self.error_response(401, message=f"request timestamp expired ({skew:.0f}s off)")
             return await handler(request)
 
         return checked
 
-    def _symbol(self, request: Request, value: str | None = None) -> SimInstrument:
-        symbol = value or _param(request, "symbol", required=True)
-        instrument = self._instrument(symbol or "")
-        if instrument is None:
-            raise _BadRequest(f"unknown symbol {symbol!r}")
-        return instrument
+    @staticmethod
+    def _path_part(request: Request, index: int) -> str:
+        return request.path.split("/")[index]
 
-    def _limit(self, request: Request) -> int:
-        limit = _int_param(request, "limit")
-        if limit is None:
-            return 100
-        if not 1 <= limit <= MAX_PAGE_LIMIT:
-            raise _BadRequest(f"limit must be from 1 to {MAX_PAGE_LIMIT}")
-        return limit
+    def _portfolio_of(self, request: Request, value: str | None) -> None:
+        if value not in (PORTFOLIO, None):
+            raise _BadRequest(f"unknown portfolio {value!r}")
 
-    def _order_json(self, order: Any, event: str | None = None) -> dict[str, Any]:
-        return render_order(
-            order, self._instrument(order.symbol), self._version(order.venue_order_id), event
-        )
+    def _order_json(self, order: Any) -> dict[str, Any]:
+        return render_order(order, self._instrument(order.symbol), PORTFOLIO)
 
     def _refusal(self, reason: Any, message: str) -> Response:
-        status, code = REJECT_CODES[reason]
-        return self.error_response(status, venue_code=code, message=message)
-
-    async def _get_time(self, request: Request) -> Response:
-        return Response.json({"server_time": int(time.time() * 1000)})
-
-    async def _get_instruments(self, request: Request) -> Response:
-        wanted_type, wanted_symbol = _param(request, "type"), _param(request, "symbol")
-        records = [render_instrument(i) for i in self.exchange.instruments()]
-        if self._malformed_instrument:
-            records.append(
-                {
-                    "symbol": "BROKEN-USDT",
-                    "type": "spot",
-                    "base": "BROKEN",
-                    "quote": "USDT",
-                    "tick_size": "not-a-number",
-                    "status": "trading",
-                }
-            )
-        records = [
-            r
-            for r in records
-            if (wanted_type is None or r["type"] == wanted_type)
-            and (wanted_symbol is None or r["symbol"] == wanted_symbol)
-        ]
-        return Response.json({"instruments": records})
-
-    async def _get_book(self, request: Request) -> Response:
-        instrument = self._symbol(request)
-        depth = _int_param(request, "depth") or 50
-        if not 1 <= depth <= MAX_BOOK_DEPTH:
-            raise _BadRequest(f"depth must be from 1 to {MAX_BOOK_DEPTH}")
-        book = self.exchange.book(instrument.symbol, depth)
-        return Response.json(render_book(book, instrument, self._now_ms()))
-
-    async def _get_trades(self, request: Request) -> Response:
-        instrument = self._symbol(request)
-        page, next_start = _page(
-            self._trades.get(instrument.symbol, []),
-            "ts",
-            _int_param(request, "start"),
-            _int_param(request, "end"),
-            self._limit(request),
-        )
-        return Response.json({"trades": page, "next_start": next_start})
-
-    async def _get_bars(self, request: Request) -> Response:
-        instrument = self._symbol(request)
-        interval = _param(request, "interval", required=True)
-        if interval not in BAR_INTERVALS:
-            raise _BadRequest(f"unknown interval {interval!r}")
-        bars = self._bars.get(f"{interval}.{instrument.symbol}", [])
-        page, next_start = _page(
-            bars,
-            "open_time",
-            _int_param(request, "start"),
-            _int_param(request, "end"),
-            self._limit(request),
-        )
-        return Response.json({"bars": page, "next_start": next_start})
-
-    async def _get_balances(self, request: Request) -> Response:
-        now = self._now_ms()
-        return Response.json(
-            {"balances": [render_balance(b, now) for b in self.exchange.balances()]}
-        )
-
-    async def _get_positions(self, request: Request) -> Response:
-        symbol = _param(request, "symbol")
-        positions = self.exchange.positions(symbol, include_flat=True)
-        return Response.json(
-            {"positions": [render_position(p, self._instrument(p.symbol)) for p in positions]}
-        )
-
-    async def _post_order(self, request: Request) -> Response:
-        body = self._json_body(request)
-        try:
-            side = ORDER_SIDE[body["side"]]
-            order_type = ORDER_TYPE[body["type"]]
-            tif = TIME_IN_FORCE[body.get("time_in_force", "gtc")]
-        except KeyError as exc:
-            raise _BadRequest(f"missing or unknown field: {exc}") from None
-        quantity = _decimal(body.get("qty"), "qty")
-        if quantity is None:
-            raise _BadRequest("qty is required")
-        expire = body.get("expire_time")
-        if tif is TimeInForce.GTD and not isinstance(expire, int):
-            raise _BadRequest("expire_time (ms) is required for gtd")
-        result = self.exchange.submit(
-            str(body.get("symbol", "")),
-            side,
-            order_type,
-            quantity,
-            price=_decimal(body.get("price"), "price"),
-            trigger_price=_decimal(body.get("trigger_price"), "trigger_price"),
-            time_in_force=tif,
-            expire_time_ns=expire * NS_PER_MS if isinstance(expire, int) else None,
-            post_only=bool(body.get("post_only", False)),
-            reduce_only=bool(body.get("reduce_only", False)),
-            client_order_id=body.get("client_order_id") or None,
-        )
-        if not result.ok:
-            return self._refusal(result.reason, result.message)
-        return Response.json({"order": self._order_json(result.order)})
-
-    async def _put_order(self, request: Request) -> Response:
-        body = self._json_body(request)
-        self._symbol(request, str(body.get("symbol", "")))
-        result = self.exchange.amend(
-            body.get("order_id"),
-            client_order_id=body.get("client_order_id"),
-            quantity=_decimal(body.get("qty"), "qty"),
-            price=_decimal(body.get("price"), "price"),
-            trigger_price=_decimal(body.get("trigger_price"), "trigger_price"),
-        )
-        if not result.ok:
-            return self._refusal(result.reason, result.message)
-        return Response.json({"order": self._order_json(result.order)})
-
-    def _order_ref(self, request: Request) -> tuple[str | None, str | None]:
-        order_id, client_id = _param(request, "order_id"), _param(request, "client_order_id")
-        if order_id is None and client_id is None:
-            raise _BadRequest("order_id or client_order_id is required")
-        return order_id, client_id
-
-    async def _delete_order(self, request: Request) -> Response:
-        self._symbol(request)
-        order_id, client_id = self._order_ref(request)
-        result = self.exchange.cancel(order_id, client_order_id=client_id)
-        if not result.ok:
-            return self._refusal(result.reason, result.message)
-        return Response.json({"order": self._order_json(result.order)})
-
-    async def _delete_all_orders(self, request: Request) -> Response:
-        instrument = self._symbol(request)
-        batch = self.exchange.cancel_all(instrument.symbol)
-        orders = [self._order_json(r.order) for r in batch.results if r.ok and r.order]
-        return Response.json({"orders": orders})
-
-    async def _post_cancel_batch(self, request: Request) -> Response:
-        body = self._json_body(request)
-        self._symbol(request, str(body.get("symbol", "")))
-        client_ids = body.get("client_order_ids")
-        if not isinstance(client_ids, list) or not 1 <= len(client_ids) <= 20:
-            raise _BadRequest("client_order_ids must list 1 to 20 ids")
-        batch = self.exchange.cancel_many([OrderRef(client_order_id=str(c)) for c in client_ids])
-        results: list[dict[str, Any]] = []
-        for client_id, result in zip(client_ids, batch.results, strict=True):
-            if result.ok and result.order is not None:
-                results.append(
-                    {"client_order_id": client_id, "order": self._order_json(result.order)}
-                )
-            else:
-                _, code = REJECT_CODES[result.reason] if result.reason else (400, "ORDER_REJECTED")
-                results.append(
-                    {
-                        "client_order_id": client_id,
-                        "error": {"code": code, "message": result.message},
-                    }
-                )
-        return Response.json({"results": results})
-
-    async def _get_order(self, request: Request) -> Response:
-        self._symbol(request)
-        order_id, client_id = self._order_ref(request)
-        order = self.exchange.order(order_id, client_order_id=client_id)
-        if order is None:
-            return self.error_response(404, venue_code="ORDER_NOT_FOUND", message="unknown order")
-        return Response.json({"order": self._order_json(order)})
-
-    async def _get_open_orders(self, request: Request) -> Response:
-        symbol = _param(request, "symbol")
-        orders = self.exchange.open_orders(symbol)
-        return Response.json({"orders": [self._order_json(o) for o in orders]})
-
-    async def _get_order_history(self, request: Request) -> Response:
-        symbol = _param(request, "symbol")
-        records = sorted(
-            (self._order_json(o) for o in self.exchange.closed_orders(symbol)),
-            key=lambda r: r["updated_at"],
-        )
-        page, next_start = _page(
-            records,
-            "updated_at",
-            _int_param(request, "start"),
-            _int_param(request, "end"),
-            self._limit(request),
-        )
-        return Response.json({"orders": page, "next_start": next_start})
-
-    async def _get_fills(self, request: Request) -> Response:
-        symbol, order_id = _param(request, "symbol"), _param(request, "order_id")
-        records = []
-        for fill in self.exchange.fills(symbol, venue_order_id=order_id):
-            order = self.exchange.order(fill.venue_order_id)
-            order_type = VENUE_ORDER_TYPE[order.order_type] if order is not None else "limit"
-            records.append(render_fill(fill, order_type, self._instrument(fill.symbol)))
-        page, next_start = _page(
-            records,
-            "ts",
-            _int_param(request, "start"),
-            _int_param(request, "end"),
-            self._limit(request),
-        )
-        return Response.json({"fills": page, "next_start": next_start})
+        status, text = REJECT_MESSAGES.get(reason, (400, message or "order rejected"))
+        code = "ORDER_NOT_FOUND" if status == 404 else ("POST_ONLY_WOULD_CROSS" if "post only" in text else None)
+        return self.error_response(status, venue_code=code, message=message or text)
 
     @staticmethod
     def _json_body(request: Request) -> dict[str, Any]:
@@ -687,207 +380,371 @@ class CoinbaseIntxHarness(MockVenue):
             raise _BadRequest("the body must be a JSON object")
         return body
 
-    # -- the stream ----------------------------------------------------------------------------
+    async def _get_instruments(self, request: Request) -> Response:
+        now = self.exchange.now()
+        records: list[Any] = [render_instrument(i, now) for i in self.exchange.instruments()]
+        if self._malformed_instrument:
+            broken = render_instrument(self.exchange.instruments()[0], now)
+            broken.update(symbol="BROKEN-USDC", quote_increment="not-a-number")
+            records.append(broken)
+        return Response.json(records)
+
+    async def _get_portfolios(self, request: Request) -> Response:
+        return Response.json(
+            [
+                {
+                    "portfolio_id": "9mnk39ap-5-23",
+                    "portfolio_uuid": PORTFOLIO,
+                    "name": "mock",
+                    "maker_fee_rate": "0",
+                    "taker_fee_rate": "0",
+                    "trading_lock": False,
+                    "is_default": True,
+                }
+            ]
+        )
+
+    async def _get_balances(self, request: Request) -> Response:
+        self._portfolio_of(request, self._path_part(request, 4))
+        return Response.json([render_balance(b) for b in self.exchange.balances()])
+
+    async def _get_positions(self, request: Request) -> Response:
+        self._portfolio_of(request, self._path_part(request, 4))
+        positions = self.exchange.positions(None, include_flat=False)
+        return Response.json([render_position(p, self._instrument(p.symbol)) for p in positions])
+
+    def _page(self, request: Request, records: list[dict[str, Any]]) -> Response:
+        limit = int(request.param("result_limit") or 100)
+        offset = int(request.param("result_offset") or 0)
+        return Response.json(
+            {
+                "pagination": {"result_limit": limit, "result_offset": offset},
+                "results": records[offset : offset + limit],
+            }
+        )
+
+    async def _get_fills(self, request: Request) -> Response:
+        self._portfolio_of(request, self._path_part(request, 4))
+        order_id = request.param("order_id")
+        client_id = request.param("client_order_id")
+        since = request.param("time_from")
+        records = []
+        for fill in self.exchange.fills(None, venue_order_id=order_id or None):
+            if client_id and fill.client_order_id != client_id:
+                continue
+            if since and fill.ts < _ns(since):
+                continue
+            records.append(render_fill(fill, self._instrument(fill.symbol), PORTFOLIO))
+        return self._page(request, records)
+
+    async def _post_order(self, request: Request) -> Response:
+        body = self._json_body(request)
+        self._portfolio_of(request, body.get("portfolio"))
+        try:
+            side = OrderSide(body["side"])
+            kind = body["type"]
+            tif = _TIFS[body.get("tif", "GTC")]
+        except (KeyError, ValueError) as exc:
+            raise _BadRequest(f"missing or unknown field: {exc}") from None
+        if kind == "TAKE_PROFIT_STOP_LOSS":
+            order_type = OrderType.STOP_LIMIT
+            price = _decimal(body.get("stop_limit_price"), "stop_limit_price")
+        else:
+            order_type = _TYPES.get(kind)  # type: ignore[assignment]
+            if order_type is None:
+                raise _BadRequest(f"unknown type {kind!r}")
+            price = _decimal(body.get("stop_limit_price" if kind == "STOP_LIMIT" else "price"), "price")
+        size = _decimal(body.get("size"), "size")
+        if size is None:
+            raise _BadRequest("size is required")
+        expire = body.get("expire_time")
+        if tif is TimeInForce.GTD and not expire:
+            raise _BadRequest("expire_time is required for GTT")
+        result = self.exchange.submit(
+            str(body.get("instrument", "")),
+            side,
+            order_type,
+            size,
+            price=price,
+            trigger_price=_decimal(body.get("stop_price"), "stop_price"),
+            time_in_force=tif,
+            expire_time_ns=_ns(expire) if expire else None,
+            post_only=bool(body.get("post_only", False)),
+            reduce_only=bool(body.get("close_only", False)),
+            client_order_id=body.get("client_order_id") or None,
+        )
+        if not result.ok:
+            return self._refusal(result.reason, result.message)
+        return Response.json(self._order_json(result.order))
+
+    def _find(self, ref: str) -> Any:
+        return self.exchange.order(ref) or self.exchange.order(None, client_order_id=ref)
+
+    async def _get_order(self, request: Request) -> Response:
+        self._portfolio_of(request, request.param("portfolio"))
+        order = self._find(self._path_part(request, 4))
+        if order is None:
+            return self.error_response(404, venue_code="ORDER_NOT_FOUND", message="order not found")
+        return Response.json(self._order_json(order))
+
+    async def _get_open_orders(self, request: Request) -> Response:
+        self._portfolio_of(request, request.param("portfolio"))
+        orders = self.exchange.open_orders(request.param("instrument") or None)
+        return self._page(request, [self._order_json(o) for o in orders])
+
+    async def _put_order(self, request: Request) -> Response:
+        body = self._json_body(request)
+        self._portfolio_of(request, body.get("portfolio"))
+        order = self._find(self._path_part(request, 4))
+        if order is None:
+            return self.error_response(404, venue_code="ORDER_NOT_FOUND", message="order not found")
+        result = self.exchange.amend(
+            order.venue_order_id,
+            quantity=_decimal(body.get("size"), "size"),
+            price=_decimal(body.get("price"), "price"),
+            trigger_price=_decimal(body.get("stop_price"), "stop_price"),
+        )
+        if not result.ok:
+            return self._refusal(result.reason, result.message)
+        return Response.json(self._order_json(result.order))
+
+    async def _delete_order(self, request: Request) -> Response:
+        self._portfolio_of(request, request.param("portfolio"))
+        order = self._find(self._path_part(request, 4))
+        if order is None:
+            return self.error_response(404, venue_code="ORDER_NOT_FOUND", message="order not found")
+        result = self.exchange.cancel(order.venue_order_id)
+        if not result.ok:
+            return self._refusal(result.reason, result.message)
+        return Response.json(self._order_json(result.order))
+
+    async def _delete_orders(self, request: Request) -> Response:
+        self._portfolio_of(request, request.param("portfolio"))
+        symbol = request.param("instrument") or None
+        symbols = [symbol] if symbol else [i.symbol for i in self.exchange.instruments()]
+        records = []
+        for name in symbols:
+            batch = self.exchange.cancel_all(name)
+            records += [self._order_json(r.order) for r in batch.results if r.ok and r.order]
+        return Response.json(records)
+
+    # -- the WebSocket -------------------------------------------------------------------------
 
     async def serve_stream(self, conn: StreamConnection) -> None:
-        """One stream connection: login, subscriptions, pings, until it closes."""
-        async for raw in conn.ws:
-            try:
-                message = json_codec.loads(raw)
-            except ValueError:
-                await self._stream_error(conn, "INVALID_JSON", "message is not JSON")
-                continue
-            op = message.get("op") if isinstance(message, dict) else None
-            if op == "ping":
-                self.record_text_ping()
-                await conn.send_json({"op": "pong", "ts": int(time.time() * 1000)})
-            elif op == "login":
-                await self._login(conn, message)
-            elif op in ("subscribe", "unsubscribe"):
-                await self._subscription(conn, op, message)
-            else:
-                await self._stream_error(conn, "UNKNOWN_OP", f"unknown op {op!r}")
+        """SUBSCRIBE / UNSUBSCRIBE until the connection closes (and the 3 s deadline)."""
+        conn.state["seq"] = {}
+        async with anyio.create_task_group() as group:
+            if self.enforce_subscribe_deadline:
+                group.start_soon(self._deadline, conn)
+            async for raw in conn.ws:
+                try:
+                    message = json_codec.loads(raw)
+                except ValueError:
+                    await conn.send_json({"type": "REJECT", "reason": "message is not JSON"})
+                    continue
+                kind = message.get("type") if isinstance(message, dict) else None
+                if kind in ("SUBSCRIBE", "UNSUBSCRIBE"):
+                    await self._subscription(conn, kind, message)
+                else:
+                    await conn.send_json({"type": "REJECT", "reason": f"unknown type {kind!r}"})
+            group.cancel_scope.cancel()
 
-    async def _stream_error(self, conn: StreamConnection, code: str, text: str) -> None:
-        await conn.send_json({"op": "error", "error": {"code": code, "message": text}})
+    async def _deadline(self, conn: StreamConnection) -> None:
+        await anyio.sleep(WS_SUBSCRIBE_DEADLINE_S)
+        if not conn.state.get("subscribed"):
+            self.deadline_closes += 1
+            await conn.ws.close(1008, "no subscription within 3 seconds")
 
-    async def _login(self, conn: StreamConnection, message: dict[str, Any]) -> None:
-        request_id = message.get("id")
-        secret = self._secret_for(message.get("key"))
-        timestamp = message.get("timestamp")
-        problem: tuple[str, str] | None = None
-        if secret is None:
-            problem = ("INVALID_API_KEY", "unknown API key")
-        elif not isinstance(timestamp, int) or not hmac.compare_digest(
-            sign(secret, signature_payload(timestamp, "GET", STREAM_PATH)),
-            str(message.get("signature", "")),
-        ):
-            problem = ("INVALID_SIGNATURE", "signature mismatch")
-        else:
-            window = self._window_error(timestamp, message.get("recv_window"))
-            if window is not None:
-                problem = ("TIMESTAMP_OUT_OF_WINDOW", window)
-        self.record_login(problem is None)
-        if problem is not None:
-            await conn.send_json(
-                {
-                    "op": "login",
-                    "id": request_id,
-                    "success": False,
-                    "error": {"code": problem[0], "message": problem[1]},
-                }
-            )
-            return
-        conn.authenticated = True
-        await conn.send_json({"op": "login", "id": request_id, "success": True})
-
-    def _topic_problem(self, conn: StreamConnection, topic: Any) -> str | None:
-        if not isinstance(topic, str):
-            return f"topic {topic!r} is not a string"
-        if topic in PRIVATE_TOPICS:
-            return None if conn.authenticated else f"{topic} needs a login"
-        channel, _, rest = topic.partition(".")
-        if channel == BARS:
-            interval, _, symbol = rest.partition(".")
-            if interval not in BAR_INTERVALS:
-                return f"unknown bar interval in {topic}"
-        else:
-            symbol = rest
-        instrument = self._instrument(symbol)
-        if channel not in _PUBLIC_CHANNELS or instrument is None:
-            return f"unknown topic {topic}"
-        if channel == MARK and instrument.product_type is not ProductType.PERPETUAL:
-            return f"{symbol} has no mark price"
+    def _auth_problem(self, message: dict[str, Any]) -> str | None:
+        if "signature" not in message and "key" not in message:
+            return None  # an unauthenticated subscription to public data
+        key, passphrase, stamp = message.get("key"), message.get("passphrase"), str(message.get("time", ""))
+        if key != self.API_KEY or passphrase != self.PASSPHRASE or not stamp.isdigit():
+            return "authentication failed"
+        if abs(time.time() - int(stamp)) > WS_TIMESTAMP_TOLERANCE_S:
+            return "time is more than 30 seconds off"
+        expected = sign(self.API_SECRET, ws_payload(stamp, key, passphrase))
+        if not hmac.compare_digest(expected, str(message.get("signature"))):
+            return "authentication failed"
         return None
 
-    async def _subscription(self, conn: StreamConnection, op: str, message: dict[str, Any]) -> None:
-        request_id = message.get("id")
-        topics = message.get("topics")
-        problem: tuple[str, str] | None = None
-        if not isinstance(topics, list) or not topics:
-            problem = ("INVALID_PARAMETER", "topics must be a non-empty list")
-        elif len(topics) > MAX_TOPICS_PER_REQUEST:
-            problem = ("TOO_MANY_TOPICS", f"at most {MAX_TOPICS_PER_REQUEST} topics per request")
-        elif op == "subscribe":
-            for topic in topics:
-                text = self._topic_problem(conn, topic)
-                if text is not None:
-                    code = "NOT_LOGGED_IN" if topic in PRIVATE_TOPICS else "UNKNOWN_TOPIC"
-                    problem = (code, text)
-                    break
-        if problem is not None:  # the whole request is refused: nothing changes
-            await conn.send_json(
-                {
-                    "op": op,
-                    "id": request_id,
-                    "success": False,
-                    "error": {"code": problem[0], "message": problem[1]},
-                }
-            )
+    async def _subscription(self, conn: StreamConnection, kind: str, message: dict[str, Any]) -> None:
+        problem = self._auth_problem(message)
+        if problem is not None:
+            self.record_login(False)
+            await conn.send_json({"type": "REJECT", "reason": problem, "channel": "SUBSCRIPTIONS"})
             return
-        assert isinstance(topics, list)
-        if op == "unsubscribe":
+        if "signature" in message:
+            conn.authenticated = True
+        channels = [c for c in message.get("channels") or () if c in _CHANNELS]
+        products = [p for p in message.get("product_ids") or () if self._instrument(p) is not None]
+        topics = {f"{c}:{p}" for c in channels for p in products}
+        if kind == "SUBSCRIBE":
+            conn.state["subscribed"] = True
+            self.record_subscribe_message()
+            new = topics - conn.topics
+            conn.topics.update(topics)
+        else:
+            new = set()
             conn.topics.difference_update(topics)
-            self.server.notify()
-            await conn.send_json({"op": op, "id": request_id, "success": True})
-            return
-        self.record_subscribe_message()
-        conn.topics.update(topics)
         self.server.notify()
-        await conn.send_json({"op": op, "id": request_id, "success": True})
-        for topic in topics:  # every book subscription starts with a snapshot
-            channel, _, symbol = topic.partition(".")
-            if channel == BOOK:
-                await conn.send_json(self._book_message(symbol, snapshot=True))
+        await conn.send_json(self._subscriptions_message(conn))
+        for topic in sorted(new):
+            channel, _, product = topic.partition(":")
+            if channel == "LEVEL2":
+                await self._send_book_snapshot(conn, product)
 
-    def _book_message(self, symbol: str, *, snapshot: bool) -> dict[str, Any]:
+    def _subscriptions_message(self, conn: StreamConnection) -> dict[str, Any]:
+        by_channel: dict[str, list[str]] = {}
+        for topic in sorted(conn.topics):
+            channel, _, product = topic.partition(":")
+            by_channel.setdefault(channel, []).append(product)
+        return {
+            "channels": [{"name": c, "product_ids": p} for c, p in by_channel.items()],
+            "authenticated": conn.authenticated,
+            "channel": "SUBSCRIPTIONS",
+            "type": "SNAPSHOT",
+            "time": rfc3339(time.time_ns()),
+        }
+
+    def _next_seq(self, conn: StreamConnection, topic: str, *, restart: bool = False) -> int:
+        seqs = conn.state.setdefault("seq", {})
+        seq = 0 if restart or topic not in seqs else seqs[topic] + 1
+        seqs[topic] = seq
+        return seq
+
+    async def _send(self, topic: str, body: dict[str, Any], *, snapshot: bool = False) -> int:
+        channel, _, product = topic.partition(":")
+        sent = 0
+        for conn in list(self.streams):
+            if topic in conn.topics:
+                message = {
+                    "channel": channel,
+                    "type": "SNAPSHOT" if snapshot else "UPDATE",
+                    "product_id": product,
+                    "sequence": self._next_seq(conn, topic),
+                    "time": rfc3339(time.time_ns()),
+                    **body,
+                }
+                await conn.send_json(message)
+                sent += 1
+        return sent
+
+    def _levels(self, levels: Any, instrument: SimInstrument) -> list[list[str | None]]:
+        return [[fmt(p, instrument.tick_size), fmt(s, instrument.lot_size)] for p, s in levels]
+
+    async def _send_book_snapshot(self, conn: StreamConnection, symbol: str) -> None:
         book = self.exchange.book(symbol)
         instrument = self._instrument(symbol)
         assert instrument is not None
-        return {
-            "topic": f"{BOOK}.{symbol}",
-            "type": "snapshot" if snapshot else "delta",
-            "ts": self._now_ms(),
-            "data": {
-                "sequence": book.sequence,
-                "prev_sequence": book.sequence - 1,
-                "bids": render_levels(book.bids, instrument),
-                "asks": render_levels(book.asks, instrument),
-            },
-        }
+        topic = f"LEVEL2:{symbol}"
+        await conn.send_json(
+            {
+                "channel": "LEVEL2",
+                "type": "SNAPSHOT",
+                "product_id": symbol,
+                "sequence": self._next_seq(conn, topic),
+                "time": rfc3339(time.time_ns()),
+                "bids": self._levels(book.bids, instrument),
+                "asks": self._levels(book.asks, instrument),
+            }
+        )
 
     # -- pushing exchange events ---------------------------------------------------------------
 
-    async def _push(self, event: SimEvent, version: int) -> None:
-        """One exchange event as the venue's stream message(s)."""
-        ts = ms(event.ts)
+    async def _push(self, event: SimEvent) -> None:
         if isinstance(event, PublicTrade):
-            await self.broadcast(
-                f"{TRADES}.{event.symbol}",
+            instrument = self._instrument(event.symbol)
+            assert instrument is not None
+            await self._send(
+                f"MATCH:{event.symbol}",
                 {
-                    "topic": f"{TRADES}.{event.symbol}",
-                    "ts": ts,
-                    "data": [self._trade_record(event)],
+                    "match_id": event.trade_id,
+                    "trade_price": fmt(event.price, instrument.tick_size),
+                    "trade_qty": fmt(event.quantity, instrument.lot_size),
+                    "aggressor_side": "BUY" if event.aggressor_side is AggressorSide.BUYER else "SELL",
                 },
             )
         elif isinstance(event, BookUpdated):
-            if self._suppress_book_events:  # a lost message (publish_book_gap)
-                self._suppress_book_events -= 1
-                return
-            instrument = self._instrument(event.symbol)
-            assert instrument is not None
-            await self.broadcast(
-                f"{BOOK}.{event.symbol}",
-                {
-                    "topic": f"{BOOK}.{event.symbol}",
-                    "type": "snapshot" if event.is_snapshot else "delta",
-                    "ts": ts,
-                    "data": {
-                        "sequence": event.sequence,
-                        "prev_sequence": event.sequence - 1,
-                        "bids": render_levels(event.bids, instrument),
-                        "asks": render_levels(event.asks, instrument),
-                    },
-                },
-            )
-        elif isinstance(event, BalanceChanged):
-            await self._private("balances", [render_balance(event.balance, ts or 0)], ts)
-        elif isinstance(event, PositionChanged):
-            position = event.position
-            record = render_position(position, self._instrument(position.symbol))
-            await self._private("positions", [record], ts)
-        elif isinstance(event, OrderFilled):
-            order = event.order
-            instrument = self._instrument(order.symbol)
-            fill = render_fill(event.fill, VENUE_ORDER_TYPE[order.order_type], instrument)
-            await self._private("fills", [fill], ts)
-            record = render_order(order, instrument, version, order.status.value.lower())
-            await self._private("orders", [record], ts)
+            await self._push_book(event)
         elif isinstance(event, OrderEvent):
-            name = _ORDER_EVENT_NAMES.get(type(event))
-            if name is not None:  # rejections are answered on REST only
-                record = render_order(
-                    event.order, self._instrument(event.order.symbol), version, name
-                )
-                await self._private("orders", [record], ts)
+            await self._push_execution_report(event)
 
-    async def _private(self, topic: str, data: list[dict[str, Any]], ts: int | None) -> None:
-        message = {"topic": topic, "ts": ts, "data": data}
-        for conn in list(self.streams):
-            if conn.authenticated and topic in conn.topics:
-                await conn.send_json(message)
-
-    def _trade_record(self, event: PublicTrade) -> dict[str, Any]:
+    async def _push_book(self, event: BookUpdated) -> None:
         instrument = self._instrument(event.symbol)
-        tick = instrument.tick_size if instrument else None
-        lot = instrument.lot_size if instrument else None
-        return {
-            "trade_id": event.trade_id,
-            "price": fmt(event.price, tick),
-            "size": fmt(event.quantity, lot),
-            "side": "buy" if event.aggressor_side is AggressorSide.BUYER else "sell",
-            "ts": ms(event.ts),
-        }
+        assert instrument is not None
+        topic = f"LEVEL2:{event.symbol}"
+        if self._suppress_book_events:  # a lost message: numbered, never sent
+            self._suppress_book_events -= 1
+            for conn in list(self.streams):
+                if topic in conn.topics:
+                    self._next_seq(conn, topic)
+            return
+        if event.is_snapshot:
+            await self._send(
+                topic,
+                {"bids": self._levels(event.bids, instrument), "asks": self._levels(event.asks, instrument)},
+                snapshot=True,
+            )
+            return
+        changes = [["BUY", *level] for level in self._levels(event.bids, instrument)]
+        changes += [["SELL", *level] for level in self._levels(event.asks, instrument)]
+        await self._send(topic, {"changes": changes})
+
+    async def _push_execution_report(self, event: OrderEvent) -> None:
+        order = event.order
+        instrument = self._instrument(order.symbol)
+        exec_type = {
+            OrderAccepted: "0",
+            OrderCanceled: "4",
+            OrderExpired: "C",
+            OrderAmended: "5",
+            OrderTriggered: "L",
+            OrderFilled: EXEC_TYPE_TRADE,
+        }.get(type(event))
+        if exec_type is None:  # rejections are answered on REST only
+            return
+        fill_fields: dict[str, Any] = {}
+        exec_id = f"x{next(self._exec_ids)}"
+        if isinstance(event, OrderFilled):
+            fill = event.fill
+            exec_id = fill.trade_id
+            fill_fields = {
+                "last_qty": fill.quantity,
+                "last_px": fill.price,
+                "commission": fill.commission,
+                "commission_asset": fill.commission_asset or "USDC",
+                "taker": fill.liquidity_side.value == "TAKER",
+            }
+        fields = execution_report_fields(
+            exec_id=exec_id,
+            exec_type=exec_type,
+            order_id=order.venue_order_id,
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side,
+            order_type=order.order_type,
+            time_in_force=order.time_in_force,
+            status=order.status,
+            quantity=order.quantity,
+            filled=order.filled_qty,
+            price=order.price,
+            trigger_price=order.trigger_price,
+            avg_price=order.avg_px,
+            ts_ns=order.ts_updated or self.exchange.now(),
+            text=order.cancel_cause.value.lower() if order.cancel_cause else None,
+            **fill_fields,
+        )
+        if instrument is not None and fill_fields:
+            fields = [(t, fmt(v, instrument.lot_size) if t in (32, 38, 14) else v) for t, v in fields]
+        await self.gateway.acceptor.publish("8", fields)
+
+    # -- controls: FIX -------------------------------------------------------------------------
+
+    def skip_next_execution_report(self, count: int = 1) -> None:
+        """Number the next ``count`` ExecutionReports without sending them: the client sees a
+        sequence gap and must send a ResendRequest."""
+        self.gateway.acceptor.skip_next(count)
 
     # -- controls: market data -----------------------------------------------------------------
 
@@ -897,68 +754,33 @@ class CoinbaseIntxHarness(MockVenue):
             raise KeyError(f"the mock venue lists no {instrument_id}")
         return instrument
 
-    async def publish_quote(
-        self,
-        instrument_id: InstrumentId,
-        bid: Decimal,
-        ask: Decimal,
-        bid_size: Decimal,
-        ask_size: Decimal,
-    ) -> None:
-        """Send a ``quotes.<symbol>`` message."""
+    async def publish_quote(self, instrument_id: InstrumentId, bid: Decimal, ask: Decimal, bid_size: Decimal, ask_size: Decimal) -> None:
+        """A LEVEL1 message."""
         instrument = self._sim_instrument(instrument_id)
         tick, lot = instrument.tick_size, instrument.lot_size
-        symbol = instrument.symbol
-        await self.broadcast(
-            f"{QUOTES}.{symbol}",
-            {
-                "topic": f"{QUOTES}.{symbol}",
-                "ts": self._now_ms(),
-                "data": {
-                    "bid": fmt(bid, tick),
-                    "bid_size": fmt(bid_size, lot),
-                    "ask": fmt(ask, tick),
-                    "ask_size": fmt(ask_size, lot),
-                },
-            },
+        await self._send(
+            f"LEVEL1:{instrument.symbol}",
+            {"bid_price": fmt(bid, tick), "bid_qty": fmt(bid_size, lot), "ask_price": fmt(ask, tick), "ask_qty": fmt(ask_size, lot)},
         )
 
-    async def publish_trade(
-        self,
-        instrument_id: InstrumentId,
-        price: Decimal,
-        size: Decimal,
-        aggressor: AggressorSide,
-    ) -> str:
+    async def publish_trade(self, instrument_id: InstrumentId, price: Decimal, size: Decimal, aggressor: AggressorSide) -> str:
         """A trade prints at the exchange (own resting orders it reaches fill) and is sent."""
-        symbol = self._sim_instrument(instrument_id).symbol
-        events = self.exchange.trade(symbol, price, size, aggressor)
+        events = self.exchange.trade(self._sim_instrument(instrument_id).symbol, price, size, aggressor)
         await self._flush()
         return next(e.trade_id for e in events if isinstance(e, PublicTrade))
 
-    async def set_book(
-        self,
-        instrument_id: InstrumentId,
-        bids: Sequence[tuple[Decimal, Decimal]],
-        asks: Sequence[tuple[Decimal, Decimal]],
-    ) -> None:
-        """Replace the book; subscribers get the venue's mid-stream snapshot."""
+    async def set_book(self, instrument_id: InstrumentId, bids: Sequence[tuple[Decimal, Decimal]], asks: Sequence[tuple[Decimal, Decimal]]) -> None:
+        """Replace the book; subscribers get a LEVEL2 snapshot."""
         self.exchange.set_book(self._sim_instrument(instrument_id).symbol, bids, asks)
         await self._flush()
 
-    async def publish_book_update(
-        self,
-        instrument_id: InstrumentId,
-        side: OrderSide,
-        price: Decimal,
-        size: Decimal,
-    ) -> None:
-        """Change one level and send the delta."""
+    async def publish_book_update(self, instrument_id: InstrumentId, side: OrderSide, price: Decimal, size: Decimal) -> None:
+        """Change one level and send the LEVEL2 update."""
         self.exchange.update_level(self._sim_instrument(instrument_id).symbol, side, price, size)
         await self._flush()
 
     async def publish_book_gap(self, instrument_id: InstrumentId) -> None:
-        """Change the book twice but send only the second delta: a lost message."""
+        """Change the book twice but send only the second update: a sequence gap."""
         instrument = self._sim_instrument(instrument_id)
         book = self.exchange.book(instrument.symbol, 1)
         side, levels = (OrderSide.BUY, book.bids) if book.bids else (OrderSide.SELL, book.asks)
@@ -969,147 +791,83 @@ class CoinbaseIntxHarness(MockVenue):
         self.exchange.update_level(instrument.symbol, side, price, size + 2 * instrument.lot_size)
         await self._flush()
 
-    async def publish_bar(
-        self,
-        instrument_id: InstrumentId,
-        open: Decimal,
-        high: Decimal,
-        low: Decimal,
-        close: Decimal,
-        volume: Decimal,
-        ts_ms: int,
-    ) -> None:
-        """Send a closed one-minute bar (and keep it for ``GET /api/v1/bars``)."""
+    async def publish_bar(self, instrument_id: InstrumentId, open: Decimal, high: Decimal, low: Decimal, close: Decimal, volume: Decimal, ts_ms: int) -> None:
+        """A CANDLES_ONE_MINUTE message for the minute starting at ``ts_ms``."""
         instrument = self._sim_instrument(instrument_id)
-        record = self._bar_record(instrument, open, high, low, close, volume, ts_ms)
-        self._store_bar(instrument.symbol, record)
-        topic = f"{BARS}.1m.{instrument.symbol}"
-        await self.broadcast(topic, {"topic": topic, "ts": ts_ms + MINUTE_MS, "data": record})
+        tick = instrument.tick_size
+        start = rfc3339(ts_ms * 1_000_000)
+        await self._send(
+            f"CANDLES_ONE_MINUTE:{instrument.symbol}",
+            {
+                "granularity": "ONE_MINUTE",
+                "candles": [
+                    {"start": start, "open": fmt(open, tick), "high": fmt(high, tick), "low": fmt(low, tick), "close": fmt(close, tick), "volume": fmt(volume, instrument.lot_size)}
+                ],
+            },
+        )
 
-    async def publish_mark_price(
-        self,
-        instrument_id: InstrumentId,
-        mark: Decimal,
-        index: Decimal,
-        funding_rate: Decimal,
-        next_funding_ms: int,
-    ) -> None:
-        """Move mark and index at the exchange (their triggers fire) and send ``mark.<symbol>``."""
+    async def publish_mark_price(self, instrument_id: InstrumentId, mark: Decimal, index: Decimal, funding_rate: Decimal, next_funding_ms: int) -> None:
+        """Move mark and index at the exchange; send RISK and FUNDING."""
         instrument = self._sim_instrument(instrument_id)
         symbol = instrument.symbol
         self.exchange.set_mark_price(symbol, mark)
         self.exchange.set_index_price(symbol, index)
         await self._flush()
-        await self.broadcast(
-            f"{MARK}.{symbol}",
+        await self._send(
+            f"RISK:{symbol}",
+            {"mark_price": fmt(mark, instrument.tick_size), "index_price": fmt(index, instrument.tick_size), "settlement_price": fmt(mark, instrument.tick_size)},
+        )
+        await self._send(f"FUNDING:{symbol}", {"funding_rate": fmt(funding_rate), "is_final": False})
+
+    async def publish_instrument_status(self, instrument_id: InstrumentId, status: str) -> None:
+        """An INSTRUMENTS message with the trading state."""
+        instrument = self._sim_instrument(instrument_id)
+        await self._send(
+            f"INSTRUMENTS:{instrument.symbol}",
             {
-                "topic": f"{MARK}.{symbol}",
-                "ts": self._now_ms(),
-                "data": {
-                    "mark_price": fmt(mark, instrument.tick_size),
-                    "index_price": fmt(index, instrument.tick_size),
-                    "funding_rate": fmt(funding_rate),
-                    "next_funding_time": next_funding_ms,
-                },
+                "instrument_type": "PERP" if instrument.product_type is ProductType.PERPETUAL else "SPOT",
+                "base_asset_name": instrument.base_asset,
+                "quote_asset_name": instrument.quote_asset,
+                "base_increment": fmt(instrument.lot_size.normalize()),
+                "quote_increment": fmt(instrument.tick_size.normalize()),
+                "trading_state": _STATES.get(status.upper(), status.lower()),
             },
         )
 
-    # -- controls: history and instruments -----------------------------------------------------
+    # -- faults and observations across WebSocket and FIX ---------------------------------------
 
-    @staticmethod
-    def _bar_record(
-        instrument: SimInstrument,
-        open: Decimal,
-        high: Decimal,
-        low: Decimal,
-        close: Decimal,
-        volume: Decimal,
-        open_ms: int,
-    ) -> dict[str, Any]:
-        tick, lot = instrument.tick_size, instrument.lot_size
-        return {
-            "open_time": open_ms,
-            "close_time": open_ms + MINUTE_MS,
-            "open": fmt(open, tick),
-            "high": fmt(high, tick),
-            "low": fmt(low, tick),
-            "close": fmt(close, tick),
-            "volume": fmt(volume, lot),
-            "closed": True,
-        }
+    async def drop_connections(self, mode: Any) -> None:
+        """Drop the WebSocket connections (through the proxy), then the FIX sessions.
 
-    def _store_bar(self, symbol: str, record: dict[str, Any]) -> None:
-        bars = self._bars.setdefault(f"1m.{symbol}", [])
-        bars[:] = [b for b in bars if b["open_time"] != record["open_time"]] + [record]
-        bars.sort(key=lambda b: b["open_time"])
+        The FIX drop waits (at most 5 s) for the WebSocket to come back first, so the first
+        Reconnected a client publishes is the market data's and the second the drop copy's."""
+        had_ws = bool(self.streams)
+        before = self.server.ws_connections
+        await super().drop_connections(mode)
+        if had_ws:
+            with anyio.move_on_after(5):
+                await self.wait_until(lambda: self.server.ws_connections > before and bool(self.streams))
+        await self.gateway.server.drop_all(mode)
 
-    def seed_history(self, instrument_id: InstrumentId, *, bars: int = 0, trades: int = 0) -> None:
-        """``bars`` one-minute bars closing by now and ``trades`` trades over the last minutes."""
-        instrument = self._sim_instrument(instrument_id)
-        now = self._now_ms()
-        last_close = now // MINUTE_MS * MINUTE_MS
-        price = instrument.tick_size * 100_000
-        for n in range(bars):
-            open_ms = last_close - (bars - n) * MINUTE_MS
-            o = price + instrument.tick_size * (n % 7)
-            c = price + instrument.tick_size * ((n + 3) % 7)
-            record = self._bar_record(
-                instrument,
-                o,
-                max(o, c) + instrument.tick_size,
-                min(o, c) - instrument.tick_size,
-                c,
-                instrument.lot_size * (n + 1),
-                open_ms,
-            )
-            self._store_bar(instrument.symbol, record)
-        history = self._trades.setdefault(instrument.symbol, [])
-        for n in range(trades):
-            self._trade_counter += 1
-            history.append(
-                {
-                    "trade_id": f"h{self._trade_counter}",
-                    "price": fmt(price + instrument.tick_size * (n % 11), instrument.tick_size),
-                    "size": fmt(instrument.lot_size * (1 + n % 5), instrument.lot_size),
-                    "side": "buy" if n % 2 else "sell",
-                    "ts": now - (trades - n) * 100,
-                }
-            )
-        history.sort(key=lambda t: t["ts"])
+    @property
+    def tcp_connections(self) -> int:
+        return super().tcp_connections + self.gateway.server.connections
 
-    def history_page_size(self) -> int:
-        """The venue's largest page (``limit`` at most this)."""
-        return MAX_PAGE_LIMIT
+    @property
+    def logins(self) -> int:
+        """FIX Logons accepted (the private session's login)."""
+        return self.gateway.acceptor.logons
 
-    def check_history_request(self, request: RecordedRequest) -> list[str]:
-        """Problems with a trades/bars request: unknown or missing names, ms units, limits."""
-        spec = _HISTORY_PARAMS.get(request.path)
-        if spec is None:
-            return []
-        allowed, required = spec
-        params = dict(request.query)
-        problems = [f"{request.path}: unknown parameter {n!r}" for n in params if n not in allowed]
-        problems += [f"{request.path}: missing {n!r}" for n in sorted(required - set(params))]
-        for name in ("start", "end"):
-            value = params.get(name)
-            if value is not None and not (value.isdigit() and len(value) == 13):
-                problems.append(f"{request.path}: {name}={value} is not in milliseconds")
-        limit = params.get("limit")
-        if limit is not None and not (limit.isdigit() and 1 <= int(limit) <= MAX_PAGE_LIMIT):
-            problems.append(f"{request.path}: limit={limit} outside 1..{MAX_PAGE_LIMIT}")
-        if "interval" in params and params["interval"] not in BAR_INTERVALS:
-            problems.append(f"{request.path}: unknown interval {params['interval']!r}")
-        return problems
+    @property
+    def login_failures(self) -> int:
+        return len(self.gateway.acceptor.refused_logons) + self._login_failures
 
     def add_malformed_instrument(self) -> None:
         """List one instrument record the plugin cannot parse (a bad tick size)."""
         self._malformed_instrument = True
 
+    def history_page_size(self) -> int | None:
+        return None
 
-_ORDER_EVENT_NAMES: Final[dict[type, str]] = {
-    OrderAccepted: "new",
-    OrderTriggered: "triggered",
-    OrderAmended: "amended",
-    OrderCanceled: "canceled",
-    OrderExpired: "expired",
-}
+    def check_history_request(self, request: RecordedRequest) -> list[str]:
+        return []

@@ -1,19 +1,19 @@
-"""How the mock CoinbaseIntx venue writes the simulated exchange's state on the wire.
+"""How the mock Coinbase INTX venue writes the simulated exchange's state on the wire.
 
-Pure functions from the SimulatedExchange's records to the venue's payloads (the shapes of
-:mod:`tradeport_coinbase_intx.http.models`), and from its reject reasons to the venue's error codes.
-Numbers are printed at the instrument's precision, timestamps in milliseconds, exactly as the
-real venue does: the plugin's parsers read these bytes.
+Pure functions from the SimulatedExchange's records to the venue's payloads, field for field
+as the reference documents them (instruments, orders, fills, positions, balances), numbers as
+strings at the instrument's precision and times in RFC 3339, as recorded payloads show.
 """
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from tradeport.model.enums import OrderStatus, PositionSide, ProductType
+from tradeport.model.enums import OrderStatus, OrderType, ProductType, TimeInForce
 from tradeport_conformance.simulated import (
-    BookSnapshot,
     CancelCause,
     RejectReason,
     SimBalance,
@@ -23,87 +23,43 @@ from tradeport_conformance.simulated import (
     SimPosition,
 )
 
-from tradeport_coinbase_intx.enums import (
-    VENUE_ORDER_SIDE,
-    VENUE_ORDER_TYPE,
-    VENUE_PRODUCT_TYPE,
-    VENUE_TIME_IN_FORCE,
-)
-
 __all__ = [
-    "REJECT_CODES",
+    "REJECT_MESSAGES",
     "fmt",
-    "ms",
     "render_balance",
-    "render_book",
     "render_fill",
     "render_instrument",
     "render_order",
     "render_position",
-    "venue_status",
+    "rfc3339",
 ]
 
-_NS_PER_MS = 1_000_000
-
-#: The venue's error code (and HTTP status) for each reason the exchange refuses a command.
-REJECT_CODES: Final[dict[RejectReason, tuple[int, str]]] = {
-    RejectReason.UNKNOWN_INSTRUMENT: (400, "UNKNOWN_SYMBOL"),
-    RejectReason.INVALID_QUANTITY: (400, "INVALID_QUANTITY"),
-    RejectReason.INVALID_QUANTITY_INCREMENT: (400, "INVALID_QUANTITY"),
-    RejectReason.MIN_QUANTITY: (400, "INVALID_QUANTITY"),
-    RejectReason.MAX_QUANTITY: (400, "INVALID_QUANTITY"),
-    RejectReason.QUANTITY_BELOW_FILLED: (400, "INVALID_QUANTITY"),
-    RejectReason.INVALID_PRICE: (400, "INVALID_PRICE"),
-    RejectReason.INVALID_PRICE_INCREMENT: (400, "INVALID_PRICE"),
-    RejectReason.INVALID_TRIGGER_PRICE: (400, "INVALID_TRIGGER_PRICE"),
-    RejectReason.WOULD_TRIGGER_IMMEDIATELY: (400, "INVALID_TRIGGER_PRICE"),
-    RejectReason.MIN_NOTIONAL: (400, "MIN_NOTIONAL"),
-    RejectReason.INVALID_EXPIRE_TIME: (400, "INVALID_EXPIRE_TIME"),
-    RejectReason.UNSUPPORTED_ORDER_TYPE: (400, "INVALID_PARAMETER"),
-    RejectReason.UNSUPPORTED_TIME_IN_FORCE: (400, "INVALID_PARAMETER"),
-    RejectReason.INVALID_ORDER: (400, "INVALID_PARAMETER"),
-    RejectReason.INVALID_POSITION_SIDE: (400, "INVALID_PARAMETER"),
-    RejectReason.INSUFFICIENT_BALANCE: (400, "INSUFFICIENT_BALANCE"),
-    RejectReason.WOULD_CROSS: (400, "POST_ONLY_WOULD_CROSS"),
-    RejectReason.REDUCE_ONLY_VIOLATION: (400, "REDUCE_ONLY_VIOLATION"),
-    RejectReason.DUPLICATE_CLIENT_ORDER_ID: (400, "DUPLICATE_CLIENT_ORDER_ID"),
-    RejectReason.NO_LIQUIDITY: (400, "NO_LIQUIDITY"),
-    RejectReason.UNKNOWN_ORDER: (404, "ORDER_NOT_FOUND"),
-    RejectReason.ORDER_NOT_OPEN: (400, "ORDER_NOT_OPEN"),
-    RejectReason.VENUE_REJECTED: (400, "ORDER_REJECTED"),
+#: HTTP status and message per reason the exchange refuses a command.
+REJECT_MESSAGES: Final[dict[RejectReason, tuple[int, str]]] = {
+    RejectReason.UNKNOWN_ORDER: (404, "order not found"),
+    RejectReason.WOULD_CROSS: (400, "post only order would cross"),
+    RejectReason.DUPLICATE_CLIENT_ORDER_ID: (400, "duplicate client order id"),
 }
-
-_STATUS: Final = {
-    OrderStatus.TRIGGERED: "triggered",
-    OrderStatus.PARTIALLY_FILLED: "partially_filled",
-    OrderStatus.FILLED: "filled",
-    OrderStatus.CANCELED: "canceled",
-    OrderStatus.EXPIRED: "expired",
-    OrderStatus.REJECTED: "rejected",
+VENUE_TYPE: Final = {
+    OrderType.LIMIT: "LIMIT",
+    OrderType.MARKET: "MARKET",
+    OrderType.STOP_MARKET: "STOP",
+    OrderType.STOP_LIMIT: "STOP_LIMIT",
 }
-_CANCEL_REASONS: Final = {
-    CancelCause.CLIENT: "canceled by the client",
-    CancelCause.VENUE: "canceled by the venue",
-    CancelCause.UNFILLED_REMAINDER: "unfilled remainder of an immediate order",
-    CancelCause.FOK_NOT_FILLED: "fill-or-kill could not fill",
-    CancelCause.POST_ONLY_WOULD_CROSS: "post-only order would have crossed",
-    CancelCause.REDUCE_ONLY: "nothing left to reduce",
-    CancelCause.INSUFFICIENT_BALANCE: "insufficient balance when triggered",
+VENUE_TIF: Final = {
+    TimeInForce.GTC: "GTC",
+    TimeInForce.IOC: "IOC",
+    TimeInForce.FOK: "FOK",
+    TimeInForce.GTD: "GTT",
 }
-_POSITION_SIDE: Final = {
-    PositionSide.LONG: "long",
-    PositionSide.SHORT: "short",
-    PositionSide.FLAT: "flat",
+_CANCEL_TEXT: Final = {
+    CancelCause.CLIENT: "client cancel",
+    CancelCause.POST_ONLY_WOULD_CROSS: "post only order would cross",
 }
-
-
-def ms(ns: int | None) -> int | None:
-    """UNIX nanoseconds to milliseconds."""
-    return None if ns is None else ns // _NS_PER_MS
 
 
 def fmt(value: Decimal | None, step: Decimal | None = None) -> str | None:
-    """Plain decimal text (never exponent notation), at ``step``'s precision when given."""
+    """Plain decimal text at ``step``'s precision when given."""
     if value is None:
         return None
     if step is not None:
@@ -113,129 +69,147 @@ def fmt(value: Decimal | None, step: Decimal | None = None) -> str | None:
     return format(value, "f")
 
 
-def venue_status(order: SimOrder) -> str:
-    """The venue's status word: a working stop that has not triggered is ``untriggered``."""
-    if order.status is OrderStatus.ACCEPTED:
-        return "untriggered" if order.is_conditional and order.ts_triggered is None else "new"
-    return _STATUS[order.status]
+def rfc3339(ns: int | None) -> str | None:
+    """UNIX ns as ``2025-03-14T23:09:44.095Z``."""
+    if ns is None:
+        return None
+    moment = datetime.fromtimestamp(ns // 1_000_000 / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{(ns // 1_000_000) % 1000:03d}Z"
 
 
-def render_instrument(instrument: SimInstrument) -> dict[str, Any]:
+def _uuid(text: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, text))
+
+
+def render_instrument(instrument: SimInstrument, ts_ns: int) -> dict[str, Any]:
     """One ``GET /api/v1/instruments`` entry."""
-    record: dict[str, Any] = {
-        "symbol": instrument.symbol,
-        "type": VENUE_PRODUCT_TYPE[instrument.product_type],
-        "base": instrument.base_asset,
-        "quote": instrument.quote_asset,
-        "tick_size": fmt(instrument.tick_size.normalize()),
-        "lot_size": fmt(instrument.lot_size.normalize()),
-        "min_qty": fmt(instrument.min_qty, instrument.lot_size),
-        "max_qty": fmt(instrument.max_qty, instrument.lot_size),
-        "min_notional": fmt(instrument.min_notional),
-        "maker_fee": fmt(instrument.maker_fee),
-        "taker_fee": fmt(instrument.taker_fee),
-        "status": "trading",
-        "listed_at": instrument.meta.get("listed_at", 0),
-    }
-    if instrument.product_type is ProductType.PERPETUAL:
-        record["settle"] = instrument.settlement_asset
-        record["contract_size"] = fmt(instrument.multiplier)
-        record["initial_margin"] = fmt(instrument.initial_margin_rate)
-        record["maintenance_margin"] = fmt(instrument.meta.get("maintenance_margin", Decimal("0")))
-    return record
-
-
-def render_book(book: BookSnapshot, instrument: SimInstrument, ts_ms: int) -> dict[str, Any]:
-    """``GET /api/v1/book``."""
+    perp = instrument.product_type is ProductType.PERPETUAL
     return {
-        "symbol": book.symbol,
-        "sequence": book.sequence,
-        "ts": ts_ms,
-        "bids": render_levels(book.bids, instrument),
-        "asks": render_levels(book.asks, instrument),
+        "instrument_id": str(abs(hash(instrument.symbol)) % 10**17),
+        "instrument_uuid": _uuid(instrument.symbol),
+        "symbol": instrument.symbol,
+        "type": "PERP" if perp else "SPOT",
+        "mode": "STANDARD",
+        "base_asset_name": instrument.base_asset,
+        "quote_asset_name": instrument.quote_asset,
+        "base_increment": fmt(instrument.lot_size.normalize()),
+        "quote_increment": fmt(instrument.tick_size.normalize()),
+        "min_quantity": fmt(instrument.min_qty, instrument.lot_size),
+        "min_notional_value": fmt(instrument.min_notional),
+        "base_imf": float(instrument.initial_margin_rate) if perp else 0.0,
+        "funding_interval": "3600000000000" if perp else "0",
+        "trading_state": "TRADING",
+        "quote": {"timestamp": rfc3339(ts_ns)},
+        "base_asset_multiplier": "1.0",
+        "underlying_type": "SPOT",
     }
 
 
-def render_levels(
-    levels: tuple[tuple[Decimal, Decimal], ...], instrument: SimInstrument
-) -> list[list[str | None]]:
-    """``[price, size]`` pairs at the instrument's precision."""
-    return [[fmt(p, instrument.tick_size), fmt(s, instrument.lot_size)] for p, s in levels]
+def _event_type(order: SimOrder) -> str:
+    status = order.status
+    if status is OrderStatus.CANCELED:
+        return "CANCELED"
+    if status is OrderStatus.EXPIRED:
+        return "EXPIRED"
+    if status is OrderStatus.REJECTED:
+        return "REJECTED"
+    if order.filled_qty:
+        return "TRADE"
+    if order.ts_triggered is not None and order.is_conditional:
+        return "STOP_TRIGGERED"
+    return "NEW"
 
 
-def render_order(
-    order: SimOrder, instrument: SimInstrument | None, version: int, event: str | None = None
-) -> dict[str, Any]:
-    """One order record (REST answers, queries, and the ``orders`` topic with ``event``)."""
+def render_order(order: SimOrder, instrument: SimInstrument | None, portfolio: str) -> dict[str, Any]:
+    """One order record (create, modify, cancel answers and queries)."""
     tick = instrument.tick_size if instrument is not None else None
     lot = instrument.lot_size if instrument is not None else None
+    working = order.status in (
+        OrderStatus.ACCEPTED,
+        OrderStatus.PARTIALLY_FILLED,
+        OrderStatus.TRIGGERED,
+        OrderStatus.SUBMITTED,
+    )
+    leaves = order.quantity - order.filled_qty if working else Decimal(0)
+    kind = VENUE_TYPE[order.order_type]
     record: dict[str, Any] = {
         "order_id": order.venue_order_id,
         "client_order_id": order.client_order_id,
+        "side": order.side.value,
         "symbol": order.symbol,
-        "side": VENUE_ORDER_SIDE[order.side],
-        "type": VENUE_ORDER_TYPE[order.order_type],
-        "time_in_force": VENUE_TIME_IN_FORCE[order.time_in_force],
-        "qty": fmt(order.quantity, lot),
-        "price": fmt(order.price, tick),
-        "trigger_price": fmt(order.trigger_price, tick),
-        "expire_time": ms(order.expire_time_ns),
+        "portfolio_uuid": portfolio,
+        "type": kind,
+        "size": fmt(order.quantity, lot),
+        "tif": VENUE_TIF[order.time_in_force],
+        "event_type": _event_type(order),
+        "event_time": rfc3339(order.ts_updated),
+        "submit_time": rfc3339(order.ts_created),
+        "order_status": "WORKING" if working else "DONE",
+        "leaves_qty": fmt(leaves, lot),
+        "exec_qty": fmt(order.filled_qty, lot),
+        "avg_price": fmt(order.avg_px or Decimal(0)),
+        "fee": fmt(order.commission),
         "post_only": order.post_only,
-        "reduce_only": order.reduce_only,
-        "status": venue_status(order),
-        "filled_qty": fmt(order.filled_qty, lot),
-        "avg_price": fmt(order.avg_px),
-        "cancel_reason": _CANCEL_REASONS.get(order.cancel_cause) if order.cancel_cause else None,
-        "created_at": ms(order.ts_created),
-        "updated_at": ms(order.ts_updated),
-        "triggered_at": ms(order.ts_triggered),
-        "version": version,
+        "close_only": order.reduce_only,
     }
-    if event is not None:
-        record["event"] = event
+    if kind == "STOP_LIMIT":
+        record["stop_limit_price"] = fmt(order.price, tick)
+    elif order.price is not None:
+        record["price"] = fmt(order.price, tick)
+    if order.trigger_price is not None:
+        record["stop_price"] = fmt(order.trigger_price, tick)
+    if order.expire_time_ns:
+        record["expire_time"] = rfc3339(order.expire_time_ns)
+    if order.cancel_cause is not None:
+        record["text"] = _CANCEL_TEXT.get(order.cancel_cause, order.cancel_cause.value.lower())
     return record
 
 
-def render_fill(fill: SimFill, order_type: str, instrument: SimInstrument | None) -> dict[str, Any]:
-    """One fill record (``GET /api/v1/fills`` and the ``fills`` topic)."""
+def render_fill(fill: SimFill, instrument: SimInstrument | None, portfolio: str) -> dict[str, Any]:
+    """One ``/portfolios/{p}/fills`` record."""
     tick = instrument.tick_size if instrument is not None else None
     lot = instrument.lot_size if instrument is not None else None
     return {
-        "trade_id": fill.trade_id,
+        "portfolio_uuid": portfolio,
+        "fill_id": f"f-{fill.trade_id}",
+        "exec_id": fill.trade_id,
         "order_id": fill.venue_order_id,
-        "client_order_id": fill.client_order_id,
         "symbol": fill.symbol,
-        "side": VENUE_ORDER_SIDE[fill.side],
-        "order_type": order_type,
-        "price": fmt(fill.price, tick),
-        "qty": fmt(fill.quantity, lot),
+        "match_id": fill.trade_id,
+        "fill_price": fmt(fill.price, tick),
+        "fill_qty": fmt(fill.quantity, lot),
+        "client_order_id": fill.client_order_id,
+        "side": fill.side.value,
         "fee": fmt(fill.commission),
         "fee_asset": fill.commission_asset,
-        "liquidity": fill.liquidity_side.value.lower(),
-        "ts": ms(fill.ts),
+        "liquidity": fill.liquidity_side.value,
+        "event_time": rfc3339(fill.ts),
     }
 
 
 def render_position(position: SimPosition, instrument: SimInstrument | None) -> dict[str, Any]:
-    """One position record."""
+    """One ``/portfolios/{p}/positions`` record (``net_size`` signed)."""
     lot = instrument.lot_size if instrument is not None else None
+    net = position.quantity if position.side.value == "LONG" else -position.quantity
     return {
+        "id": f"p-{position.symbol}",
         "symbol": position.symbol,
-        "side": _POSITION_SIDE[position.side],
-        "size": fmt(position.quantity, lot),
-        "entry_price": fmt(position.avg_entry_price),
+        "vwap": fmt(position.avg_entry_price),
+        "net_size": fmt(net, lot),
+        "buy_order_size": "0",
+        "sell_order_size": "0",
         "unrealized_pnl": fmt(position.unrealized_pnl),
-        "settle": position.settle_asset,
-        "updated_at": ms(position.ts_updated),
+        "entry_vwap": fmt(position.avg_entry_price),
     }
 
 
-def render_balance(balance: SimBalance, ts_ms: int) -> dict[str, Any]:
-    """One balance record."""
+def render_balance(balance: SimBalance) -> dict[str, Any]:
+    """One ``/portfolios/{p}/balances`` record."""
     return {
-        "asset": balance.asset,
-        "total": fmt(balance.total),
-        "free": fmt(balance.free),
-        "locked": fmt(balance.locked),
-        "updated_at": ts_ms,
+        "asset_name": balance.asset,
+        "quantity": fmt(balance.total),
+        "hold": fmt(balance.locked),
+        "transfer_hold": "0",
+        "collateral_value": fmt(balance.total),
+        "max_withdraw_amount": fmt(balance.free),
     }
