@@ -72,7 +72,8 @@ def test_ws_prehash_is_the_documented_one() -> None:
 def test_ws_auth_fields_are_signed_with_the_decoded_secret() -> None:
     auth = _credential(1744594506.9).ws_auth()
     assert auth["time"] == "1744594506"
-    assert auth["key"] == "test_key_123" and auth["passphrase"] == "passphrase"
+    assert auth["key"] == "test_key_123"
+    assert auth["passphrase"] == "passphrase"
     expected = hmac.new(
         base64.b64decode(VECTOR_SECRET),
         b"1744594506test_key_123CBINTLMDpassphrase",
@@ -95,7 +96,8 @@ def test_a_secret_that_is_not_base64_is_refused_by_name() -> None:
 
 def test_repr_hides_the_values() -> None:
     text = repr(_credential())
-    assert VECTOR_SECRET not in text and "passphrase" not in text
+    assert VECTOR_SECRET not in text
+    assert "passphrase" not in text
 
 
 def test_signer_without_credentials_refuses() -> None:

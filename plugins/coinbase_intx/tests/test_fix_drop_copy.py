@@ -145,9 +145,7 @@ async def test_wrong_secret_is_refused_and_fatal() -> None:
     collector = Collector()
     wrong = base64.b64encode(b"another-secret").decode()
     async with gateway:
-        session, _ = make_drop_copy_session(
-            _config(gateway), _credential(wrong), collector.handler
-        )
+        session, _ = make_drop_copy_session(_config(gateway), _credential(wrong), collector.handler)
         with anyio.fail_after(10), pytest.raises(AuthenticationError):
             await _run(session)
     assert gateway.acceptor.refused_logons == ["Invalid signature"]

@@ -58,7 +58,8 @@ def test_recorded_btc_perp() -> None:
     assert instrument.margin_init == Decimal("0.1")
     assert instrument.quote_currency == "USDC"
     status = parse_instrument_status(load("rest_instrument_btc_perp.json"), 5)
-    assert status.status is MarketStatus.OPEN and status.ts_event == 5
+    assert status.status is MarketStatus.OPEN
+    assert status.ts_event == 5
 
 
 def test_instruments_channel_is_an_instrument_status() -> None:

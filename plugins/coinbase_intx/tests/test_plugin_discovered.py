@@ -19,7 +19,7 @@ def test_listed_as_ok_by_tradeport_plugins() -> None:
     )
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert rows["coinbase_intx"]["status"] == "ok", rows["coinbase_intx"].get("error")
-    assert rows["coinbase_intx"]["distribution"] == "tradeport-coinbase_intx"
+    assert rows["coinbase_intx"]["distribution"] == "tradeport-coinbase-intx"
 
 
 def test_loads_and_registers_the_venue() -> None:

@@ -25,13 +25,18 @@ def _protocol() -> CoinbaseIntxStreamProtocol:
 
 
 def test_subscribe_is_one_signed_message_per_channel() -> None:
-    requests = _protocol().subscribe_messages(["MATCH:BTC-PERP", "MATCH:ETH-PERP", "LEVEL2:BTC-PERP"])
+    requests = _protocol().subscribe_messages(
+        ["MATCH:BTC-PERP", "MATCH:ETH-PERP", "LEVEL2:BTC-PERP"]
+    )
     assert [r.payload["channels"] for r in requests] == [["MATCH"], ["LEVEL2"]]
     match = requests[0].payload
     assert match["type"] == "SUBSCRIBE"
     assert match["product_ids"] == ["BTC-PERP", "ETH-PERP"]
-    assert match["time"] == "1683730727" and match["key"] == "glK4uG8QRmh3aqnJ"
-    assert match["signature"] == sign(SECRET, ws_payload("1683730727", "glK4uG8QRmh3aqnJ", "passphrase"))
+    assert match["time"] == "1683730727"
+    assert match["key"] == "glK4uG8QRmh3aqnJ"
+    assert match["signature"] == sign(
+        SECRET, ws_payload("1683730727", "glK4uG8QRmh3aqnJ", "passphrase")
+    )
     assert requests[0].topics == ("MATCH:BTC-PERP", "MATCH:ETH-PERP")
 
 
@@ -41,7 +46,10 @@ def test_documented_subscriptions_snapshot_acks_its_topics() -> None:
     assert classified.kind is MessageKind.ACK
     assert classified.action is SubscriptionAction.SUBSCRIBE
     assert set(classified.topics) == {
-        "MATCH:BTC-PERP", "MATCH:ETH-PERP", "INSTRUMENTS:BTC-PERP", "INSTRUMENTS:ETH-PERP"
+        "MATCH:BTC-PERP",
+        "MATCH:ETH-PERP",
+        "INSTRUMENTS:BTC-PERP",
+        "INSTRUMENTS:ETH-PERP",
     }
 
 

@@ -204,7 +204,7 @@ class FixAcceptor:
     async def _on_message(self, session: FixAcceptorSession, message: FixMessage) -> None:
         msg_type = message.msg_type
         if msg_type == "A":
-            session.client_comp_id = message.get(49, "")
+            session.client_comp_id = message.get(49) or ""
             reason = self.verify_logon(message)
             if reason is not None:
                 self.refused_logons.append(reason)

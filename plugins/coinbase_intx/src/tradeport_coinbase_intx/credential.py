@@ -157,6 +157,8 @@ def make_signer(credential: CoinbaseIntxCredential | None) -> Callable[[SignRequ
                 "set api_key, api_secret and api_passphrase, or COINBASE_INTX_API_KEY, "
                 "COINBASE_INTX_API_SECRET and COINBASE_INTX_API_PASSPHRASE",
             )
-        return SignResult(headers=credential.rest_headers(request.method, request.path, request.body))
+        return SignResult(
+            headers=credential.rest_headers(request.method, request.path, request.body)
+        )
 
     return signer

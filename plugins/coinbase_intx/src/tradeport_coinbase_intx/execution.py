@@ -60,7 +60,12 @@ from tradeport_coinbase_intx.http.parse import (
     parse_order_status_report,
     parse_position_status_report,
 )
-from tradeport_coinbase_intx.http.query import modify_body, order_body, rfc3339, venue_client_order_id
+from tradeport_coinbase_intx.http.query import (
+    modify_body,
+    order_body,
+    rfc3339,
+    venue_client_order_id,
+)
 from tradeport_coinbase_intx.symbology import instrument_id_of, venue_symbol
 
 __all__ = ["CoinbaseIntxExecutionClient", "reason_of"]
@@ -192,7 +197,9 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
                         for r in records
                     ]
                 except TradeportError as exc:
-                    self.log.warning("%s: fills of %s not fetched: %s", VENUE_ID, report.venue_order_id, exc)
+                    self.log.warning(
+                        "%s: fills of %s not fetched: %s", VENUE_ID, report.venue_order_id, exc
+                    )
             fills = sorted(fills, key=lambda f: f.ts_event)
             await self._publish(self.tracker.on_order_report(report, fills))
 
@@ -222,7 +229,9 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
             try:
                 record = await self.http.http_get_order(ref, await self.http.portfolio())
             except TradeportError as exc:
-                self.log.warning("%s: order %s not reconciled: %s", VENUE_ID, tracked.client_order_id, exc)
+                self.log.warning(
+                    "%s: order %s not reconciled: %s", VENUE_ID, tracked.client_order_id, exc
+                )
                 continue
             await self._apply_record(record)
 
@@ -311,7 +320,9 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
             await anyio.sleep(delay)
             delay *= 2
             try:
-                record = await self.http.http_get_order(venue_client_id, await self.http.portfolio())
+                record = await self.http.http_get_order(
+                    venue_client_id, await self.http.portfolio()
+                )
             except RequestRejected as exc:
                 if not _not_found(exc):
                     raise
@@ -321,14 +332,21 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
             await self._apply_record(record)
             return
         self.log.warning(
-            "%s: order %s unknown to the venue after %d queries", VENUE_ID, venue_client_id, self.config.resolve_attempts
+            "%s: order %s unknown to the venue after %d queries",
+            VENUE_ID,
+            venue_client_id,
+            self.config.resolve_attempts,
         )
 
-    def _venue_ref(self, client_order_id: ClientOrderId | None, venue_order_id: VenueOrderId | None) -> tuple[str, ClientOrderId]:
+    def _venue_ref(
+        self, client_order_id: ClientOrderId | None, venue_order_id: VenueOrderId | None
+    ) -> tuple[str, ClientOrderId]:
         tracked = self.tracker.find(client_order_id, venue_order_id)
         client_id = client_order_id or (tracked.client_order_id if tracked else None)
         if client_id is None:
-            raise ValidationError("client_order_id", None, f"is needed for order {venue_order_id} (not tracked)")
+            raise ValidationError(
+                "client_order_id", None, f"is needed for order {venue_order_id} (not tracked)"
+            )
         venue_id = venue_order_id or (tracked.venue_order_id if tracked else None)
         return (venue_id.value if venue_id else venue_client_order_id(client_id.value)), client_id
 
@@ -346,7 +364,11 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
         self.require_credentials("modify_order")
         ref, client_id = self._venue_ref(client_order_id, venue_order_id)
         body = modify_body(
-            await self.http.portfolio(), venue_client_order_id(client_id.value), quantity, price, trigger_price
+            await self.http.portfolio(),
+            venue_client_order_id(client_id.value),
+            quantity,
+            price,
+            trigger_price,
         )
         try:
             record = await self.http.http_put_order(ref, body)
@@ -396,14 +418,18 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
     async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
         """Cancel every open order of an instrument: one OrderCanceled each."""
         self.require_credentials("cancel_all_orders")
-        records = await self.http.http_delete_orders(await self.http.portfolio(), venue_symbol(instrument_id))
+        records = await self.http.http_delete_orders(
+            await self.http.portfolio(), venue_symbol(instrument_id)
+        )
         for record in records:
             await self._apply_record(record)
 
     # -- reports -------------------------------------------------------------------------------
 
     def _report(self, record: dict[str, Any], ts_init: int) -> OrderStatusReport:
-        report = parse_order_status_report(record, self._instrument(instrument_id_of(record["symbol"])), ts_init)
+        report = parse_order_status_report(
+            record, self._instrument(instrument_id_of(record["symbol"])), ts_init
+        )
         return attrs.evolve(report, client_order_id=self._ours(report.client_order_id))
 
     async def order_status_report(
@@ -438,7 +464,9 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
     ) -> list[OrderStatusReport]:
         """Open orders (the venue lists open orders only)."""
         self.require_credentials("order_status_reports")
-        records = await self.http.open_orders(venue_symbol(instrument_id) if instrument_id else None)
+        records = await self.http.open_orders(
+            venue_symbol(instrument_id) if instrument_id else None
+        )
         ts_init = time.time_ns()
         return [self._report(r, ts_init) for r in records]
 
@@ -455,7 +483,9 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
         ts_init = time.time_ns()
         out = []
         for record in records:
-            fill = parse_fill_report(record, self._instrument(instrument_id_of(record["symbol"])), ts_init)
+            fill = parse_fill_report(
+                record, self._instrument(instrument_id_of(record["symbol"])), ts_init
+            )
             if instrument_id is not None and fill.instrument_id != instrument_id:
                 continue
             if end_ns is not None and fill.ts_event > end_ns:
@@ -471,7 +501,9 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
         records = await self.http.http_get_positions(await self.http.portfolio())
         ts_init = time.time_ns()
         reports = [
-            parse_position_status_report(r, self._instrument(instrument_id_of(r["symbol"])), ts_init)
+            parse_position_status_report(
+                r, self._instrument(instrument_id_of(r["symbol"])), ts_init
+            )
             for r in records
         ]
         return [r for r in reports if instrument_id is None or r.instrument_id == instrument_id]

@@ -169,13 +169,17 @@ def parse_level1(
     )
 
 
-def parse_match(message: Mapping[str, Any], instrument: Instrument | None, ts_init: int) -> TradeTick:
+def parse_match(
+    message: Mapping[str, Any], instrument: Instrument | None, ts_init: int
+) -> TradeTick:
     """A TradeTick from MATCH; ``aggressor_side`` is the taker's side."""
     return TradeTick(
         instrument_id=instrument_id_of(message["product_id"]),
         price=_price(message["trade_price"], instrument),
         size=_qty(message["trade_qty"], instrument),
-        aggressor_side=_AGGRESSOR.get(message.get("aggressor_side", ""), AggressorSide.NO_AGGRESSOR),
+        aggressor_side=_AGGRESSOR.get(
+            message.get("aggressor_side", ""), AggressorSide.NO_AGGRESSOR
+        ),
         trade_id=TradeId(str(message["match_id"])),
         ts_event=rfc3339_ns(message["time"]),
         ts_init=ts_init,
@@ -264,9 +268,17 @@ def parse_risk(
     ts_event = rfc3339_ns(message["time"])
     out: list[MarkPriceUpdate | IndexPriceUpdate] = []
     if message.get("mark_price") not in (None, ""):
-        out.append(MarkPriceUpdate(instrument_id, _price(message["mark_price"], instrument), ts_event, ts_init))
+        out.append(
+            MarkPriceUpdate(
+                instrument_id, _price(message["mark_price"], instrument), ts_event, ts_init
+            )
+        )
     if message.get("index_price") not in (None, ""):
-        out.append(IndexPriceUpdate(instrument_id, _price(message["index_price"], instrument), ts_event, ts_init))
+        out.append(
+            IndexPriceUpdate(
+                instrument_id, _price(message["index_price"], instrument), ts_event, ts_init
+            )
+        )
     return out
 
 

@@ -1,4 +1,4 @@
-"""The Coinbase INTX instrument provider: perpetuals and spot pairs from ``GET /api/v1/instruments``."""
+"""The Coinbase INTX instrument provider: perpetuals and spot from ``GET /api/v1/instruments``."""
 
 from __future__ import annotations
 
@@ -84,7 +84,9 @@ class CoinbaseIntxInstrumentProvider(InstrumentProvider):
         """Every instrument of the configured (and filtered) product types (one request)."""
         types = set(self._venue_types(filters))
         records = await self.http.http_get_instruments()
-        return self._parse_all(r for r in records if not isinstance(r, dict) or r.get("type") in types)
+        return self._parse_all(
+            r for r in records if not isinstance(r, dict) or r.get("type") in types
+        )
 
     async def fetch_ids(
         self, ids: Sequence[InstrumentId], filters: Mapping[str, Any] | None = None

@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any, Final
 
 from tradeport.clients.orders import OrderTracker
-from tradeport.model.events import AnyOrderEvent
 from tradeport.model.enums import (
     LiquiditySide,
     OrderSide,
@@ -28,6 +27,7 @@ from tradeport.model.enums import (
     OrderType,
     TimeInForce,
 )
+from tradeport.model.events import AnyOrderEvent
 from tradeport.model.identifiers import ClientOrderId, TradeId, VenueOrderId
 from tradeport.model.instruments import Instrument
 from tradeport.model.numbers import Money
@@ -58,7 +58,12 @@ ORD_TYPE: Final = {
     "4": OrderType.STOP_LIMIT,
 }
 FIX_ORD_TYPE: Final = {v: k for k, v in ORD_TYPE.items()}
-TIF: Final = {"1": TimeInForce.GTC, "3": TimeInForce.IOC, "4": TimeInForce.FOK, "6": TimeInForce.GTD}
+TIF: Final = {
+    "1": TimeInForce.GTC,
+    "3": TimeInForce.IOC,
+    "4": TimeInForce.FOK,
+    "6": TimeInForce.GTD,
+}
 FIX_TIF: Final = {v: k for k, v in TIF.items()}
 ORD_STATUS: Final = {
     "0": OrderStatus.ACCEPTED,
@@ -124,15 +129,17 @@ def parse_execution_report(
         client_order_id=ClientOrderId(client_order_id) if client_order_id else None,
         venue_order_id=venue_order_id,
         order_side=side,
-        order_type=ORD_TYPE.get(message.get(40, "2"), OrderType.LIMIT),
-        time_in_force=TIF.get(message.get(59, "1"), TimeInForce.GTC),
+        order_type=ORD_TYPE.get(message.get(40) or "2", OrderType.LIMIT),
+        time_in_force=TIF.get(message.get(59) or "1", TimeInForce.GTC),
         order_status=status,
         quantity=parse_qty(message[38], instrument),
         filled_qty=parse_qty(message.get(14) or "0", instrument),
         price=parse_price(price, instrument) if price and Decimal(price) else None,
         trigger_price=parse_price(stop, instrument) if stop and Decimal(stop) else None,
         avg_px=avg if avg else None,
-        cancel_reason=message.get(58) if status in (OrderStatus.CANCELED, OrderStatus.REJECTED) else None,
+        cancel_reason=message.get(58)
+        if status in (OrderStatus.CANCELED, OrderStatus.REJECTED)
+        else None,
         ts_accepted=ts_event,
         ts_triggered=ts_event if message.get(150) == EXEC_TYPE_TRIGGERED else None,
         ts_last=ts_event,
@@ -206,9 +213,12 @@ def execution_report_fields(
         (40, FIX_ORD_TYPE.get(order_type, "2")),
         (59, FIX_TIF.get(time_in_force, "1")),
         (14, filled),
-        (151, max(quantity - filled, Decimal(0)) if status in (
-            OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.TRIGGERED
-        ) else 0),
+        (
+            151,
+            max(quantity - filled, Decimal(0))
+            if status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.TRIGGERED)
+            else 0,
+        ),
         (60, fix_time(ts_ns)),
     ]
     if client_order_id:

@@ -44,7 +44,9 @@ class CoinbaseIntxHttpClient:
         self.config = config
         self.credential: CoinbaseIntxCredential | None = None
         if config.has_credentials:
-            assert config.api_key and config.api_secret and config.api_passphrase
+            assert config.api_key
+            assert config.api_secret
+            assert config.api_passphrase
             self.credential = CoinbaseIntxCredential(
                 config.api_key,
                 config.api_secret,
@@ -71,7 +73,9 @@ class CoinbaseIntxHttpClient:
             timeout=config.http_timeout,
             signer=make_signer(self.credential),
             rate_limiter=self.rate_limiter,
-            retry=RetryPolicy(initial=config.http_retry_delay, max_attempts=config.http_max_attempts),
+            retry=RetryPolicy(
+                initial=config.http_retry_delay, max_attempts=config.http_max_attempts
+            ),
             error_parser=parse_error,
             secrets=self.credential.secrets if self.credential is not None else (),
         )
@@ -126,7 +130,9 @@ class CoinbaseIntxHttpClient:
         """The configured portfolio, else the default (or first) one the key has."""
         if self._portfolio is None:
             if self.credential is None:
-                raise MissingCredentials(VENUE_ID, "portfolio", "set api_key, api_secret, api_passphrase")
+                raise MissingCredentials(
+                    VENUE_ID, "portfolio", "set api_key, api_secret, api_passphrase"
+                )
             portfolios = await self.http_get_portfolios()
             chosen = next((p for p in portfolios if p.get("is_default")), None) or portfolios[0]
             self._portfolio = str(chosen["portfolio_uuid"])
@@ -134,15 +140,21 @@ class CoinbaseIntxHttpClient:
 
     async def http_get_balances(self, portfolio: str) -> list[Record]:
         """``GET /api/v1/portfolios/{portfolio}/balances``."""
-        return cast(list[Record], await self._get(f"/api/v1/portfolios/{portfolio}/balances", signed=True))
+        return cast(
+            list[Record], await self._get(f"/api/v1/portfolios/{portfolio}/balances", signed=True)
+        )
 
     async def http_get_positions(self, portfolio: str) -> list[Record]:
         """``GET /api/v1/portfolios/{portfolio}/positions``."""
-        return cast(list[Record], await self._get(f"/api/v1/portfolios/{portfolio}/positions", signed=True))
+        return cast(
+            list[Record], await self._get(f"/api/v1/portfolios/{portfolio}/positions", signed=True)
+        )
 
     async def http_get_fills(self, portfolio: str, params: Params) -> Record:
         """``GET /api/v1/portfolios/{portfolio}/fills`` (one page)."""
-        return cast(Record, await self._get(f"/api/v1/portfolios/{portfolio}/fills", params, signed=True))
+        return cast(
+            Record, await self._get(f"/api/v1/portfolios/{portfolio}/fills", params, signed=True)
+        )
 
     # -- orders --------------------------------------------------------------------------------
 
@@ -151,7 +163,9 @@ class CoinbaseIntxHttpClient:
         async with self.session() as http:
             return cast(
                 Record,
-                await http.post_json("/api/v1/orders", json=body, signed=True, rate_keys=("global",), retry=False),
+                await http.post_json(
+                    "/api/v1/orders", json=body, signed=True, rate_keys=("global",), retry=False
+                ),
             )
 
     async def http_put_order(self, order_id: str, body: Record) -> Record:
@@ -160,7 +174,11 @@ class CoinbaseIntxHttpClient:
             return cast(
                 Record,
                 await http.put_json(
-                    f"/api/v1/orders/{order_id}", json=body, signed=True, rate_keys=("global",), retry=False
+                    f"/api/v1/orders/{order_id}",
+                    json=body,
+                    signed=True,
+                    rate_keys=("global",),
+                    retry=False,
                 ),
             )
 
@@ -170,7 +188,10 @@ class CoinbaseIntxHttpClient:
             return cast(
                 Record,
                 await http.delete_json(
-                    f"/api/v1/orders/{order_id}", params=[("portfolio", portfolio)], signed=True, rate_keys=("global",)
+                    f"/api/v1/orders/{order_id}",
+                    params=[("portfolio", portfolio)],
+                    signed=True,
+                    rate_keys=("global",),
                 ),
             )
 
@@ -188,7 +209,8 @@ class CoinbaseIntxHttpClient:
     async def http_get_order(self, order_id: str, portfolio: str) -> Record:
         """``GET /api/v1/orders/{id}?portfolio=`` (the id or the client order id)."""
         return cast(
-            Record, await self._get(f"/api/v1/orders/{order_id}", [("portfolio", portfolio)], signed=True)
+            Record,
+            await self._get(f"/api/v1/orders/{order_id}", [("portfolio", portfolio)], signed=True),
         )
 
     async def http_get_open_orders(self, params: Params) -> Record:
@@ -197,12 +219,16 @@ class CoinbaseIntxHttpClient:
 
     # -- pagination ----------------------------------------------------------------------------
 
-    async def _pages(self, fetch: Any, params: list[tuple[str, Any]], limit: int | None) -> list[Record]:
+    async def _pages(
+        self, fetch: Any, params: list[tuple[str, Any]], limit: int | None
+    ) -> list[Record]:
         records: list[Record] = []
         offset = 0
         async with self.session():
             while True:
-                page = await fetch([*params, ("result_limit", PAGE_LIMIT), ("result_offset", offset)])
+                page = await fetch(
+                    [*params, ("result_limit", PAGE_LIMIT), ("result_offset", offset)]
+                )
                 results = page.get("results") or []
                 records.extend(results)
                 offset += len(results)
@@ -228,6 +254,10 @@ class CoinbaseIntxHttpClient:
         portfolio = await self.portfolio()
         return await self._pages(
             lambda params: self.http_get_fills(portfolio, params),
-            [("order_id", order_id), ("client_order_id", client_order_id), ("time_from", time_from)],
+            [
+                ("order_id", order_id),
+                ("client_order_id", client_order_id),
+                ("time_from", time_from),
+            ],
             limit,
         )

@@ -140,7 +140,9 @@ def parse_order_status_report(
         expire_time_ns=rfc3339_ns(expire) if expire and record.get("tif") == "GTT" else None,
         post_only=bool(record.get("post_only")),
         reduce_only=bool(record.get("close_only")),
-        cancel_reason=record.get("text") if status in (OrderStatus.CANCELED, OrderStatus.REJECTED) else None,
+        cancel_reason=record.get("text")
+        if status in (OrderStatus.CANCELED, OrderStatus.REJECTED)
+        else None,
         ts_accepted=submitted,
         ts_triggered=ts_event if record.get("event_type") == "STOP_TRIGGERED" else None,
         ts_last=ts_event,

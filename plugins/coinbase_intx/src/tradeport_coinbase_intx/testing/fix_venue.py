@@ -79,7 +79,7 @@ class DropCopyGateway:
             return "DefaultApplVerID must be 9"
         sending_time = message[52]
         expected = sign(secret, fix_logon_payload(sending_time, key, message[56], passphrase))
-        if not hmac.compare_digest(expected, message.get(58, "")):
+        if not hmac.compare_digest(expected, message.get(58) or ""):
             return "Invalid signature"
         skew = abs(time.time() - fix_time_ns(sending_time) / 1e9)
         if skew > WS_TIMESTAMP_TOLERANCE_S:

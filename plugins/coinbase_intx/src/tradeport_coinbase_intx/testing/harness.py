@@ -86,10 +86,34 @@ __all__ = ["CoinbaseIntxHarness"]
 SPOT_SYMBOL: Final = "BTC-USDC"
 PERP_SYMBOL: Final = "BTC-PERP"
 PORTFOLIO: Final = "8f2e3b1d-9a4c-4f67-b523-2c91ae85d7e9"
-_TYPES: Final = {"LIMIT": OrderType.LIMIT, "MARKET": OrderType.MARKET, "STOP": OrderType.STOP_MARKET, "STOP_LIMIT": OrderType.STOP_LIMIT}
-_TIFS: Final = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK, "GTT": TimeInForce.GTD}
-_CHANNELS: Final = ("LEVEL1", "LEVEL2", "MATCH", "RISK", "FUNDING", "INSTRUMENTS", "CANDLES_ONE_MINUTE")
-_STATES: Final = {"OPEN": "trading", "HALTED": "halt", "PAUSED": "paused", "CLOSED": "offline", "PRE_OPEN": "halt"}
+_TYPES: Final = {
+    "LIMIT": OrderType.LIMIT,
+    "MARKET": OrderType.MARKET,
+    "STOP": OrderType.STOP_MARKET,
+    "STOP_LIMIT": OrderType.STOP_LIMIT,
+}
+_TIFS: Final = {
+    "GTC": TimeInForce.GTC,
+    "IOC": TimeInForce.IOC,
+    "FOK": TimeInForce.FOK,
+    "GTT": TimeInForce.GTD,
+}
+_CHANNELS: Final = (
+    "LEVEL1",
+    "LEVEL2",
+    "MATCH",
+    "RISK",
+    "FUNDING",
+    "INSTRUMENTS",
+    "CANDLES_ONE_MINUTE",
+)
+_STATES: Final = {
+    "OPEN": "trading",
+    "HALTED": "halt",
+    "PAUSED": "paused",
+    "CLOSED": "offline",
+    "PRE_OPEN": "halt",
+}
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -170,21 +194,40 @@ class CoinbaseIntxHarness(MockVenue):
             immediate_trigger=ImmediateTrigger.TRIGGER,
             id_style=IdStyle.NUMERIC,
         )
-        for symbol, base, tick, lot in ((SPOT_SYMBOL, "BTC", "0.01", "0.001"), ("ETH-USDC", "ETH", "0.01", "0.01")):
+        for symbol, base, tick, lot in (
+            (SPOT_SYMBOL, "BTC", "0.01", "0.001"),
+            ("ETH-USDC", "ETH", "0.01", "0.01"),
+        ):
             exchange.add_instrument(
                 SimInstrument(
-                    symbol=symbol, product_type=ProductType.SPOT, base_asset=base, quote_asset="USDC",
-                    tick_size=Decimal(tick), lot_size=Decimal(lot), min_qty=Decimal(lot),
-                    max_qty=Decimal("1000"), min_notional=Decimal("5"),
-                    maker_fee=Decimal("0"), taker_fee=Decimal("0"),
+                    symbol=symbol,
+                    product_type=ProductType.SPOT,
+                    base_asset=base,
+                    quote_asset="USDC",
+                    tick_size=Decimal(tick),
+                    lot_size=Decimal(lot),
+                    min_qty=Decimal(lot),
+                    max_qty=Decimal("1000"),
+                    min_notional=Decimal("5"),
+                    maker_fee=Decimal("0"),
+                    taker_fee=Decimal("0"),
                 )
             )
         exchange.add_instrument(
             SimInstrument(
-                symbol=PERP_SYMBOL, product_type=ProductType.PERPETUAL, base_asset="BTC", quote_asset="USDC",
-                settle_asset="USDC", tick_size=Decimal("0.1"), lot_size=Decimal("0.001"),
-                min_qty=Decimal("0.001"), max_qty=Decimal("1000"), min_notional=Decimal("5"),
-                maker_fee=Decimal("0"), taker_fee=Decimal("0"), initial_margin_rate=Decimal("0.1"),
+                symbol=PERP_SYMBOL,
+                product_type=ProductType.PERPETUAL,
+                base_asset="BTC",
+                quote_asset="USDC",
+                settle_asset="USDC",
+                tick_size=Decimal("0.1"),
+                lot_size=Decimal("0.001"),
+                min_qty=Decimal("0.001"),
+                max_qty=Decimal("1000"),
+                min_notional=Decimal("5"),
+                maker_fee=Decimal("0"),
+                taker_fee=Decimal("0"),
+                initial_margin_rate=Decimal("0.1"),
             )
         )
         for asset, amount in (("USDC", "1000000"), ("BTC", "100"), ("ETH", "1000")):
@@ -243,9 +286,13 @@ class CoinbaseIntxHarness(MockVenue):
             "ws_connect_timeout": 3.0,
         }
         if credentials in ("valid", "skewed"):
-            config.update(api_key=self.API_KEY, api_secret=self.API_SECRET, api_passphrase=self.PASSPHRASE)
+            config.update(
+                api_key=self.API_KEY, api_secret=self.API_SECRET, api_passphrase=self.PASSPHRASE
+            )
         elif credentials == "invalid":
-            config.update(api_key=self.API_KEY, api_secret=self.WRONG_SECRET, api_passphrase=self.PASSPHRASE)
+            config.update(
+                api_key=self.API_KEY, api_secret=self.WRONG_SECRET, api_passphrase=self.PASSPHRASE
+            )
         if credentials == "skewed":
             config["clock_offset_ms"] = self.SKEW_MS
         config.update(overrides)
@@ -274,7 +321,10 @@ class CoinbaseIntxHarness(MockVenue):
             or not signature
         ):
             return False
-        expected = sign(self.API_SECRET, rest_payload(int(timestamp), request.method, request.path, request.body))
+        expected = sign(
+            self.API_SECRET,
+            rest_payload(int(timestamp), request.method, request.path, request.body),
+        )
         return hmac.compare_digest(expected, signature)
 
     def signature_failure_response(self, request: Request) -> Response:
@@ -289,7 +339,9 @@ class CoinbaseIntxHarness(MockVenue):
         retry_after: float | None = None,
     ) -> Response:
         """``{"message": ...}`` (the Coinbase convention); 429 with ``Retry-After``."""
-        body: dict[str, Any] = {"message": message or {429: "Server allows 40 requests per second"}.get(status, "error")}
+        body: dict[str, Any] = {
+            "message": message or {429: "Server allows 40 requests per second"}.get(status, "error")
+        }
         if venue_code is not None:
             body["code"] = str(venue_code)
         headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
@@ -349,7 +401,9 @@ class CoinbaseIntxHarness(MockVenue):
         async def checked(request: Request) -> Response:
             skew = abs(time.time() - int(request.header(HEADER_TIMESTAMP) or 0))
             if skew > REST_TIMESTAMP_TOLERANCE_S:
-                return self.error_response(401, message=f"request timestamp expired ({skew:.0f}s off)")
+                return self.error_response(
+                    401, message=f"request timestamp expired ({skew:.0f}s off)"
+                )
             return await handler(request)
 
         return checked
@@ -367,7 +421,11 @@ class CoinbaseIntxHarness(MockVenue):
 
     def _refusal(self, reason: Any, message: str) -> Response:
         status, text = REJECT_MESSAGES.get(reason, (400, message or "order rejected"))
-        code = "ORDER_NOT_FOUND" if status == 404 else ("POST_ONLY_WOULD_CROSS" if "post only" in text else None)
+        code = (
+            "ORDER_NOT_FOUND"
+            if status == 404
+            else ("POST_ONLY_WOULD_CROSS" if "post only" in text else None)
+        )
         return self.error_response(status, venue_code=code, message=message or text)
 
     @staticmethod
@@ -453,7 +511,9 @@ class CoinbaseIntxHarness(MockVenue):
             order_type = _TYPES.get(kind)  # type: ignore[assignment]
             if order_type is None:
                 raise _BadRequest(f"unknown type {kind!r}")
-            price = _decimal(body.get("stop_limit_price" if kind == "STOP_LIMIT" else "price"), "price")
+            price = _decimal(
+                body.get("stop_limit_price" if kind == "STOP_LIMIT" else "price"), "price"
+            )
         size = _decimal(body.get("size"), "size")
         if size is None:
             raise _BadRequest("size is required")
@@ -558,7 +618,11 @@ class CoinbaseIntxHarness(MockVenue):
     def _auth_problem(self, message: dict[str, Any]) -> str | None:
         if "signature" not in message and "key" not in message:
             return None  # an unauthenticated subscription to public data
-        key, passphrase, stamp = message.get("key"), message.get("passphrase"), str(message.get("time", ""))
+        key, passphrase, stamp = (
+            message.get("key"),
+            message.get("passphrase"),
+            str(message.get("time", "")),
+        )
         if key != self.API_KEY or passphrase != self.PASSPHRASE or not stamp.isdigit():
             return "authentication failed"
         if abs(time.time() - int(stamp)) > WS_TIMESTAMP_TOLERANCE_S:
@@ -568,7 +632,9 @@ class CoinbaseIntxHarness(MockVenue):
             return "authentication failed"
         return None
 
-    async def _subscription(self, conn: StreamConnection, kind: str, message: dict[str, Any]) -> None:
+    async def _subscription(
+        self, conn: StreamConnection, kind: str, message: dict[str, Any]
+    ) -> None:
         problem = self._auth_problem(message)
         if problem is not None:
             self.record_login(False)
@@ -662,7 +728,9 @@ class CoinbaseIntxHarness(MockVenue):
                     "match_id": event.trade_id,
                     "trade_price": fmt(event.price, instrument.tick_size),
                     "trade_qty": fmt(event.quantity, instrument.lot_size),
-                    "aggressor_side": "BUY" if event.aggressor_side is AggressorSide.BUYER else "SELL",
+                    "aggressor_side": "BUY"
+                    if event.aggressor_side is AggressorSide.BUYER
+                    else "SELL",
                 },
             )
         elif isinstance(event, BookUpdated):
@@ -683,7 +751,10 @@ class CoinbaseIntxHarness(MockVenue):
         if event.is_snapshot:
             await self._send(
                 topic,
-                {"bids": self._levels(event.bids, instrument), "asks": self._levels(event.asks, instrument)},
+                {
+                    "bids": self._levels(event.bids, instrument),
+                    "asks": self._levels(event.asks, instrument),
+                },
                 snapshot=True,
             )
             return
@@ -736,7 +807,9 @@ class CoinbaseIntxHarness(MockVenue):
             **fill_fields,
         )
         if instrument is not None and fill_fields:
-            fields = [(t, fmt(v, instrument.lot_size) if t in (32, 38, 14) else v) for t, v in fields]
+            fields = [
+                (t, fmt(v, instrument.lot_size) if t in (32, 38, 14) else v) for t, v in fields
+            ]
         await self.gateway.acceptor.publish("8", fields)
 
     # -- controls: FIX -------------------------------------------------------------------------
@@ -754,27 +827,50 @@ class CoinbaseIntxHarness(MockVenue):
             raise KeyError(f"the mock venue lists no {instrument_id}")
         return instrument
 
-    async def publish_quote(self, instrument_id: InstrumentId, bid: Decimal, ask: Decimal, bid_size: Decimal, ask_size: Decimal) -> None:
+    async def publish_quote(
+        self,
+        instrument_id: InstrumentId,
+        bid: Decimal,
+        ask: Decimal,
+        bid_size: Decimal,
+        ask_size: Decimal,
+    ) -> None:
         """A LEVEL1 message."""
         instrument = self._sim_instrument(instrument_id)
         tick, lot = instrument.tick_size, instrument.lot_size
         await self._send(
             f"LEVEL1:{instrument.symbol}",
-            {"bid_price": fmt(bid, tick), "bid_qty": fmt(bid_size, lot), "ask_price": fmt(ask, tick), "ask_qty": fmt(ask_size, lot)},
+            {
+                "bid_price": fmt(bid, tick),
+                "bid_qty": fmt(bid_size, lot),
+                "ask_price": fmt(ask, tick),
+                "ask_qty": fmt(ask_size, lot),
+            },
         )
 
-    async def publish_trade(self, instrument_id: InstrumentId, price: Decimal, size: Decimal, aggressor: AggressorSide) -> str:
+    async def publish_trade(
+        self, instrument_id: InstrumentId, price: Decimal, size: Decimal, aggressor: AggressorSide
+    ) -> str:
         """A trade prints at the exchange (own resting orders it reaches fill) and is sent."""
-        events = self.exchange.trade(self._sim_instrument(instrument_id).symbol, price, size, aggressor)
+        events = self.exchange.trade(
+            self._sim_instrument(instrument_id).symbol, price, size, aggressor
+        )
         await self._flush()
         return next(e.trade_id for e in events if isinstance(e, PublicTrade))
 
-    async def set_book(self, instrument_id: InstrumentId, bids: Sequence[tuple[Decimal, Decimal]], asks: Sequence[tuple[Decimal, Decimal]]) -> None:
+    async def set_book(
+        self,
+        instrument_id: InstrumentId,
+        bids: Sequence[tuple[Decimal, Decimal]],
+        asks: Sequence[tuple[Decimal, Decimal]],
+    ) -> None:
         """Replace the book; subscribers get a LEVEL2 snapshot."""
         self.exchange.set_book(self._sim_instrument(instrument_id).symbol, bids, asks)
         await self._flush()
 
-    async def publish_book_update(self, instrument_id: InstrumentId, side: OrderSide, price: Decimal, size: Decimal) -> None:
+    async def publish_book_update(
+        self, instrument_id: InstrumentId, side: OrderSide, price: Decimal, size: Decimal
+    ) -> None:
         """Change one level and send the LEVEL2 update."""
         self.exchange.update_level(self._sim_instrument(instrument_id).symbol, side, price, size)
         await self._flush()
@@ -791,7 +887,16 @@ class CoinbaseIntxHarness(MockVenue):
         self.exchange.update_level(instrument.symbol, side, price, size + 2 * instrument.lot_size)
         await self._flush()
 
-    async def publish_bar(self, instrument_id: InstrumentId, open: Decimal, high: Decimal, low: Decimal, close: Decimal, volume: Decimal, ts_ms: int) -> None:
+    async def publish_bar(
+        self,
+        instrument_id: InstrumentId,
+        open: Decimal,
+        high: Decimal,
+        low: Decimal,
+        close: Decimal,
+        volume: Decimal,
+        ts_ms: int,
+    ) -> None:
         """A CANDLES_ONE_MINUTE message for the minute starting at ``ts_ms``."""
         instrument = self._sim_instrument(instrument_id)
         tick = instrument.tick_size
@@ -801,12 +906,26 @@ class CoinbaseIntxHarness(MockVenue):
             {
                 "granularity": "ONE_MINUTE",
                 "candles": [
-                    {"start": start, "open": fmt(open, tick), "high": fmt(high, tick), "low": fmt(low, tick), "close": fmt(close, tick), "volume": fmt(volume, instrument.lot_size)}
+                    {
+                        "start": start,
+                        "open": fmt(open, tick),
+                        "high": fmt(high, tick),
+                        "low": fmt(low, tick),
+                        "close": fmt(close, tick),
+                        "volume": fmt(volume, instrument.lot_size),
+                    }
                 ],
             },
         )
 
-    async def publish_mark_price(self, instrument_id: InstrumentId, mark: Decimal, index: Decimal, funding_rate: Decimal, next_funding_ms: int) -> None:
+    async def publish_mark_price(
+        self,
+        instrument_id: InstrumentId,
+        mark: Decimal,
+        index: Decimal,
+        funding_rate: Decimal,
+        next_funding_ms: int,
+    ) -> None:
         """Move mark and index at the exchange; send RISK and FUNDING."""
         instrument = self._sim_instrument(instrument_id)
         symbol = instrument.symbol
@@ -815,9 +934,15 @@ class CoinbaseIntxHarness(MockVenue):
         await self._flush()
         await self._send(
             f"RISK:{symbol}",
-            {"mark_price": fmt(mark, instrument.tick_size), "index_price": fmt(index, instrument.tick_size), "settlement_price": fmt(mark, instrument.tick_size)},
+            {
+                "mark_price": fmt(mark, instrument.tick_size),
+                "index_price": fmt(index, instrument.tick_size),
+                "settlement_price": fmt(mark, instrument.tick_size),
+            },
         )
-        await self._send(f"FUNDING:{symbol}", {"funding_rate": fmt(funding_rate), "is_final": False})
+        await self._send(
+            f"FUNDING:{symbol}", {"funding_rate": fmt(funding_rate), "is_final": False}
+        )
 
     async def publish_instrument_status(self, instrument_id: InstrumentId, status: str) -> None:
         """An INSTRUMENTS message with the trading state."""
@@ -825,7 +950,9 @@ class CoinbaseIntxHarness(MockVenue):
         await self._send(
             f"INSTRUMENTS:{instrument.symbol}",
             {
-                "instrument_type": "PERP" if instrument.product_type is ProductType.PERPETUAL else "SPOT",
+                "instrument_type": "PERP"
+                if instrument.product_type is ProductType.PERPETUAL
+                else "SPOT",
                 "base_asset_name": instrument.base_asset,
                 "quote_asset_name": instrument.quote_asset,
                 "base_increment": fmt(instrument.lot_size.normalize()),
@@ -846,7 +973,9 @@ class CoinbaseIntxHarness(MockVenue):
         await super().drop_connections(mode)
         if had_ws:
             with anyio.move_on_after(5):
-                await self.wait_until(lambda: self.server.ws_connections > before and bool(self.streams))
+                await self.wait_until(
+                    lambda: self.server.ws_connections > before and bool(self.streams)
+                )
         await self.gateway.server.drop_all(mode)
 
     @property

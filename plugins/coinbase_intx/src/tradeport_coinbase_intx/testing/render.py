@@ -120,7 +120,9 @@ def _event_type(order: SimOrder) -> str:
     return "NEW"
 
 
-def render_order(order: SimOrder, instrument: SimInstrument | None, portfolio: str) -> dict[str, Any]:
+def render_order(
+    order: SimOrder, instrument: SimInstrument | None, portfolio: str
+) -> dict[str, Any]:
     """One order record (create, modify, cancel answers and queries)."""
     tick = instrument.tick_size if instrument is not None else None
     lot = instrument.lot_size if instrument is not None else None

@@ -69,15 +69,15 @@ class CoinbaseIntxStreamProtocol(WsVenueProtocol):
         for name in topics:
             channel, product = split_topic(name)
             by_channel[channel].append(product)
-        action = SubscriptionAction.SUBSCRIBE if kind == "SUBSCRIBE" else SubscriptionAction.UNSUBSCRIBE
+        action = (
+            SubscriptionAction.SUBSCRIBE if kind == "SUBSCRIBE" else SubscriptionAction.UNSUBSCRIBE
+        )
         requests = []
         for channel, products in by_channel.items():
             payload: dict[str, Any] = {"type": kind, "product_ids": products, "channels": [channel]}
             if self.credential is not None:
                 payload.update(self.credential.ws_auth())
-            requests.append(
-                WsRequest(payload, tuple(topic(channel, p) for p in products), action)
-            )
+            requests.append(WsRequest(payload, tuple(topic(channel, p) for p in products), action))
         return requests
 
     def subscribe_messages(self, topics: Sequence[str]) -> list[WsRequest]:
