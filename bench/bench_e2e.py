@@ -18,7 +18,7 @@ The baseline is a bare httpx-ws loop on the same mock: it sends the same SUBSCRI
 Depth is left out: the session's book needs a REST snapshot whose update ids the mock's book
 sets, which the generated depth frames cannot follow (bench_parse_streams.py times depth).
 
-    python bench/bench_e2e.py [--frames 30000] [--rate 5000] [--rounds 3] [--quick]
+    python bench/bench_e2e.py [--frames 20000] [--rate 5000] [--rounds 3] [--quick]
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ async def main_async(frames: int, paced: int, rate: float, rounds: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--frames", type=int, default=30_000)
+    ap.add_argument("--frames", type=int, default=20_000)
     ap.add_argument("--paced", type=int, default=10_000, help="frames of the fixed-rate run")
     ap.add_argument("--rate", type=float, default=5_000.0)
     ap.add_argument("--rounds", type=int, default=3)
