@@ -539,16 +539,20 @@ class DydxHarness(MockVenue):
             if changes:
                 updates[key] = changes
         if updates:
-            await self._broadcast(
-                f"v4_orderbook:{ticker}",
-                {
-                    "type": "channel_batch_data",
-                    "channel": "v4_orderbook",
-                    "id": ticker,
-                    "version": "1.0.0",
-                    "contents": [updates],
-                },
-            )
+            await self._broadcast_book(ticker, [updates])
+
+    async def _broadcast_book(self, ticker: str, contents: list[dict[str, Any]]) -> None:
+        """One batched ``v4_orderbook`` message of level changes."""
+        await self._broadcast(
+            f"v4_orderbook:{ticker}",
+            {
+                "type": "channel_batch_data",
+                "channel": "v4_orderbook",
+                "id": ticker,
+                "version": "1.0.0",
+                "contents": contents,
+            },
+        )
 
     async def set_book(
         self,
@@ -578,15 +582,8 @@ class DydxHarness(MockVenue):
         book = self.exchange.book(ticker)
         self._sent_books[ticker][0].clear()
         self._sent_books[ticker][1].clear()
-        await self._broadcast(
-            f"v4_orderbook:{ticker}",
-            {
-                "type": "channel_batch_data",
-                "channel": "v4_orderbook",
-                "id": ticker,
-                "version": "1.0.0",
-                "contents": [{"bids": [[_text(p), _text(s)] for p, s in book.bids[:1]]}],
-            },
+        await self._broadcast_book(
+            ticker, [{"bids": [[_text(p), _text(s)] for p, s in book.bids[:1]]}]
         )
         self._sent_books[ticker] = ({p: s for p, s in book.bids}, {p: s for p, s in book.asks})
 
