@@ -213,6 +213,9 @@ class HttpClient:
         rate limiter).
     :param secrets: values to redact from every log line.
     :param client: an existing ``httpx.AsyncClient`` to use (not closed by :meth:`aclose`).
+    :param exact_numbers: decode JSON bodies (``get_json`` ...) with JSON numbers that have a
+        fraction as exact ``Decimal`` (:func:`~tradeport.net.json_codec.loads_exact`), for
+        venues that send prices as JSON numbers.
     :param server_clock: the venue's clock for signed requests (the signer stamps with it):
         measured before a signed request when stale, and re-measured once, with one retry, when
         a signed request is refused with a :class:`~tradeport.errors.ClockSkewError`.
@@ -233,8 +236,10 @@ class HttpClient:
         secrets: Iterable[str | Secret | None] = (),
         client: httpx.AsyncClient | None = None,
         server_clock: ServerClock | None = None,
+        exact_numbers: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.exact_numbers = exact_numbers
         self.server_clock = server_clock
         self.venue = venue
         self.signer = signer
@@ -401,6 +406,8 @@ class HttpClient:
 
     def _json_of(self, response: httpx.Response) -> Any:
         try:
+            if self.exact_numbers:
+                return json_codec.loads_exact(response.content)
             return json_codec.loads(response.content)
         except (ValueError, TypeError) as exc:
             raise VenueError(

@@ -145,6 +145,9 @@ class StreamProtocol(ABC):
     ping_interval: float | None = None
     #: False for venues that never acknowledge subscriptions: topics are active once sent.
     acknowledges_subscriptions: bool = True
+    #: Decode JSON numbers with a fraction as exact ``Decimal`` (venues that send prices as
+    #: JSON numbers); see :func:`tradeport.net.json_codec.loads_exact`.
+    exact_numbers: bool = False
 
     async def on_connect(self, connection: StreamConnection) -> None:
         """The connect hook: runs on every new connection before the login and the replay,
@@ -169,7 +172,10 @@ class StreamProtocol(ABC):
         return None
 
     def decode(self, raw: str | bytes) -> Any:
-        """Decode one frame (JSON by default). A failure is counted as a parse error."""
+        """Decode one frame (JSON by default; numbers with a fraction as exact ``Decimal``
+        when :attr:`exact_numbers`). A failure is counted as a parse error."""
+        if self.exact_numbers:
+            return json_codec.loads_exact(raw)
         return json_codec.loads(raw)
 
     def encode(self, payload: Any) -> str | bytes:
@@ -339,6 +345,8 @@ class GenericJsonProtocol(StreamProtocol):
     streams) decodes frames that carry a string ``route_key`` and a ``payload_key`` into a
     :class:`RoutedFrame` (data, payload undecoded) for the handler to route and decode with a
     typed model; every other frame (acks, errors, pongs) decodes to a dict as usual.
+
+    ``exact_numbers=True`` decodes JSON numbers with a fraction as exact ``Decimal``.
     """
 
     def __init__(
@@ -364,6 +372,7 @@ class GenericJsonProtocol(StreamProtocol):
         ignore: Sequence[FieldMatch] = (),
         acknowledges_subscriptions: bool = True,
         route_by: tuple[str, str] | None = None,
+        exact_numbers: bool = False,
     ) -> None:
         self.subscribe_template = (
             subscribe
@@ -394,6 +403,7 @@ class GenericJsonProtocol(StreamProtocol):
         self.ignore = tuple(ignore)
         self.acknowledges_subscriptions = acknowledges_subscriptions
         self.route_by = route_by
+        self.exact_numbers = exact_numbers
         self._routed = routed_frame_decoder(*route_by) if route_by is not None else None
         self._ids: Iterator[int] = itertools.count(1)
         # Plain-text frames worth a look before decoding; bounded length keeps the check O(1).
@@ -470,6 +480,8 @@ class GenericJsonProtocol(StreamProtocol):
                 frame = None  # not an object, or the route key is no string: decode it all
             if frame is not None and frame.route is not None and frame.payload:
                 return frame
+        if self.exact_numbers:
+            return json_codec.loads_exact(raw)
         return json_codec.loads(raw)
 
     def _topics(self, message: Mapping[str, Any]) -> tuple[str, ...]:

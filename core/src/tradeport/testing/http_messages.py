@@ -86,7 +86,7 @@ class Response:
         return cls(
             status=status,
             headers=(("content-type", "application/json"), *_header_pairs(headers)),
-            body=json_codec.dumps_bytes(payload),
+            body=json_codec.dumps_venue(payload),  # Decimal as JSON numbers
         )
 
     @classmethod

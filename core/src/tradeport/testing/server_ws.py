@@ -177,7 +177,7 @@ class ServerWebSocket:
 
     async def send_json(self, payload: Any) -> None:
         """Send ``payload`` as a JSON text message."""
-        await self.send_text(json_codec.dumps(payload))
+        await self.send_text(json_codec.dumps_venue(payload).decode())  # Decimal as numbers
 
     async def ping(self, payload: bytes = b"") -> None:
         """Send a control ping; the client's pong increments :attr:`pongs_received`."""

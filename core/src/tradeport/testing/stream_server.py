@@ -144,8 +144,8 @@ class ServerStream(DroppableConnection):
         self.sent += 1
 
     async def send_json(self, payload: Any) -> None:
-        """Send ``payload`` as compact JSON, framed."""
-        await self.send(json_codec.dumps_bytes(payload))
+        """Send ``payload`` as compact JSON, framed (``Decimal`` as JSON numbers)."""
+        await self.send(json_codec.dumps_venue(payload))
 
     async def send_oversized(self, size: int, chunk: int = 65536) -> int:
         """Start a frame of ``size`` bytes and stream its payload until the client hangs up
