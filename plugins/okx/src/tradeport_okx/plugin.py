@@ -56,6 +56,14 @@ def tradeport_create_execution_client(
 
 
 @hookimpl
+def tradeport_register_frame_parsers(register: Callable[[Any], None]) -> None:
+    """Offer the public stream parser to replay providers (through the core)."""
+    from tradeport_okx.websocket.frames import frame_parser_spec
+
+    register(frame_parser_spec())
+
+
+@hookimpl
 def tradeport_conformance_harness(venue: str) -> Any:
     """The OKX mock venue harness for the conformance suite."""
     if venue != VENUE_NAME:
