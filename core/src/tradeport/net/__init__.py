@@ -1,6 +1,7 @@
 """The network layer: venue REST (:class:`HttpClient`) and streams (:class:`WebSocketClient`).
 
 * :mod:`tradeport.net.http` - HttpClient: signing hook, exact query strings, retries, typed errors
+* :mod:`tradeport.net.http_pool` - HttpPool: one REST pool, kept open or leased per call
 * :mod:`tradeport.net.nonce` - NonceSource: strictly increasing nonces per signer
 * :mod:`tradeport.net.server_time` - ServerClock: the venue's clock offset for signers
 * :mod:`tradeport.net.ratelimit` - keyed sliding-window rate limiter that waits for capacity
@@ -34,6 +35,7 @@ from tradeport.net.framing import (
     parse_fix,
 )
 from tradeport.net.http import HttpClient, SignRequest, SignResult, encode_query
+from tradeport.net.http_pool import HttpPool
 from tradeport.net.nonce import NonceSource
 from tradeport.net.ratelimit import Quota, RateLimiter
 from tradeport.net.server_time import ServerClock
@@ -83,6 +85,7 @@ __all__ = [
     "GenericJsonProtocol",
     "Heartbeat",
     "HttpClient",
+    "HttpPool",
     "MessageKind",
     "NonceSource",
     "Quota",

@@ -12,13 +12,11 @@ the order twice); their unclear outcomes are resolved by querying the client ord
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Final, cast
 
-import anyio
 from tradeport.errors import MissingCredentials
-from tradeport.net import HttpClient, Quota, RateLimiter, RetryPolicy
+from tradeport.net import HttpClient, HttpPool, Quota, RateLimiter, RetryPolicy
 from tradeport.net.http import Params
 
 from tradeport_coinbase_intx.config import CoinbaseIntxConfig
@@ -55,9 +53,7 @@ class CoinbaseIntxHttpClient:
             )
         self.rate_limiter = RateLimiter(RATE_LIMITS)
         self._portfolio: str | None = config.portfolio
-        self._http: HttpClient | None = None
-        self._persistent = False
-        self._leases = 0
+        self._pool = HttpPool(self._new_http)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({http_base_url(self.config)!r})"
@@ -82,33 +78,15 @@ class CoinbaseIntxHttpClient:
 
     async def open(self) -> None:
         """Keep one connection pool open until :meth:`aclose`."""
-        if not self._persistent:
-            if self._http is None:
-                self._http = self._new_http()
-            self._persistent = True
+        await self._pool.open()
 
     async def aclose(self) -> None:
         """Close the pool opened by :meth:`open`."""
-        self._persistent = False
-        if self._http is not None and self._leases == 0:
-            http, self._http = self._http, None
-            await http.aclose()
+        await self._pool.aclose()
 
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[HttpClient]:
+    def session(self) -> AbstractAsyncContextManager[HttpClient]:
         """The open pool, or a short-lived one shared by nested and concurrent calls."""
-        if self._http is None:
-            self._http = self._new_http()
-        http = self._http
-        self._leases += 1
-        try:
-            yield http
-        finally:
-            self._leases -= 1
-            if self._leases == 0 and not self._persistent and self._http is http:
-                self._http = None
-                with anyio.CancelScope(shield=True):
-                    await http.aclose()
+        return self._pool.session()
 
     async def _get(self, path: str, params: Params | None = None, *, signed: bool = False) -> Any:
         async with self.session() as http:
