@@ -76,13 +76,18 @@ class SimInstrument:
         return Decimal(units).scaleb(-self.size_decimals)
 
 
-def _instruments(venue: str, rng: random.Random) -> list[SimInstrument]:
+def _instruments(venue: str, rng: random.Random, count: int = INSTRUMENTS) -> list[SimInstrument]:
     bases = (  # noqa: SIM905 (a list literal of 32 names is 32 lines)
         "BTC ETH SOL XRP DOGE ADA AVAX LINK DOT LTC BCH TRX ATOM NEAR APT ARB OP FIL ETC UNI INJ"
         " SUI SEI TIA AAVE MKR LDO RUNE STX IMX GRT ALGO"
     ).split()
     out = []
-    for base in bases[:INSTRUMENTS]:
+    # Past the 32 names (bench_scale.py), the names repeat with a number: BTC2, ETH2, ...
+    names = [
+        b if i < len(bases) else f"{b}{i // len(bases) + 1}"
+        for i, b in ((i, bases[i % len(bases)]) for i in range(count))
+    ]
+    for base in names:
         # Price from ~0.1 to ~60k with 5 significant digits, as venues quote them.
         magnitude = {"BTC": 4.6, "ETH": 3.4}.get(base) or rng.uniform(-1, 3.0)
         price_decimals = max(0, 4 - math.floor(magnitude))
@@ -499,17 +504,19 @@ class _Builder:
         return {"channel": "l2Book", "data": record}
 
 
-def instruments(venue: str, seed: int = 7) -> list[SimInstrument]:
+def instruments(venue: str, seed: int = 7, count: int = INSTRUMENTS) -> list[SimInstrument]:
     """The instruments of ``venue``'s stream for ``seed`` (their grids; walk state at start)."""
-    return _instruments(venue, random.Random(f"{venue}:{seed}"))
+    return _instruments(venue, random.Random(f"{venue}:{seed}"), count)
 
 
-def generate(venue: str, frames: int, seed: int = 7) -> Iterator[tuple[str, bytes]]:
+def generate(
+    venue: str, frames: int, seed: int = 7, count: int = INSTRUMENTS
+) -> Iterator[tuple[str, bytes]]:
     """``frames`` (kind, frame) pairs of ``venue``'s stream, deterministic for the seed."""
     if venue not in VENUES:
         raise ValueError(f"venue: {venue!r} is not one of {', '.join(VENUES)}")
     rng = random.Random(f"{venue}:{seed}")
-    insts = _instruments(venue, rng)
+    insts = _instruments(venue, rng, count)
     walk = _Walk(rng)
     builder = _Builder(venue, walk)
     # Activity is skewed too: a few instruments carry most of the traffic (Zipf-like weights).
