@@ -276,3 +276,19 @@ async def test_bars_and_derivative_tickers_replay_normalized() -> None:
             "OpenInterestUpdate",
         ]  # fmt: skip  (index prices were not asked for; open interest comes with the ticker)
         assert str(events[0].close) == "2000.50" and str(events[0].volume) == "12.345"
+
+
+def test_numbers_decoded_exactly_keep_digits_a_float_would_lose() -> None:
+    from tradeport.net import json_codec
+
+    # Trailing zeros and a 20-digit rate: the text is kept as written, not as the float near it.
+    message = json_codec.loads_exact(json.dumps({**MESSAGES["trade"], "amount": 0.467}).replace(
+        "0.467", "0.4670000000000000"))  # fmt: skip
+    (trade,) = NormalizedParser([BTC_PERP]).parse(message)
+    assert str(trade.size) == "0.467000"
+    ticker = json_codec.loads_exact(
+        json.dumps(MESSAGES["derivative_ticker"]).replace("0.0001564", "0.00015640000000000001")
+    )
+    funding = [e for e in NormalizedParser([BTC_PERP]).parse(ticker)
+               if isinstance(e, FundingRateUpdate)]  # fmt: skip
+    assert funding[0].rate == Decimal("0.00015640000000000001")  # a float would round it

@@ -118,7 +118,8 @@ class TardisMachine:
                         return  # the replay is complete
                     raise
                 self.messages += 1
-                yield json_codec.loads(data)
+                # Numbers as the decimals they were written as, not floats.
+                yield json_codec.loads_exact(data)
 
     async def events(
         self,

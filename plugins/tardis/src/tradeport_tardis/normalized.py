@@ -5,7 +5,8 @@ Message types (tardis-machine "Output Data Types"; tardis-node ``src/types.ts``)
 ``book_snapshot`` (``name`` ``quote`` for the best bid and ask, else
 ``book_snapshot_{depth}_{interval}``), ``book_ticker``, ``derivative_ticker`` (mark, index,
 funding, open interest), ``trade_bar``, ``liquidation``, ``disconnect``, ``error``. Numbers are
-JSON floats: each becomes the exact decimal it was written as (its shortest ``repr``) at the
+JSON floats: each becomes the exact decimal it was written as (decoded with
+``json_codec.loads_exact``, or a float's shortest ``repr``) at the
 instrument's precision (:class:`tradeport.model.decoding.InstrumentDecoder`), so a price with
 more decimals than the instrument's tick is refused, naming it, rather than rounded. Mark and
 index prices, which the venue computes, keep their own decimals when they have more.

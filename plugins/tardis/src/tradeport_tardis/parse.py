@@ -1,8 +1,10 @@
 """Tardis records -> tradeport models: instruments metadata and normalized messages.
 
-Tardis sends numbers as JSON floats. They become exact decimals through their shortest
-``repr`` (``0.1`` is ``"0.1"``, never ``0.1000000000000000055...``), then are put on the
-instrument's precision, so a price is what the exchange showed.
+Tardis sends numbers as JSON floats. tardis-machine's messages are decoded exactly (the core's
+``json_codec.loads_exact``: each number as the Decimal it was written as); a float from
+elsewhere becomes the decimal of its shortest ``repr`` (``0.1`` is ``"0.1"``, never
+``0.1000000000000000055...``). Then the value is put on the instrument's precision, so a price
+is what the exchange showed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ def decimal_of(value: Any, field: str) -> Decimal:
     """A JSON number (float or int) or numeric string as the exact decimal it was written as."""
     if isinstance(value, bool) or value is None:
         raise ValidationError(field, value, "is not a number")
-    if isinstance(value, float):
+    if isinstance(value, Decimal):  # decoded exactly (json_codec.loads_exact)
+        text = str(value)
+    elif isinstance(value, float):
         text = repr(value)
     elif isinstance(value, int | str):
         text = str(value)
