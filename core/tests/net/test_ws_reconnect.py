@@ -238,21 +238,22 @@ async def test_unanswered_control_ping_fails_the_connection(
         assert client.counters.idle_timeouts == 0
 
 
+async def _lose_the_venue_for_good(rig, client) -> None:
+    """Connect, then the venue refuses every connection and the live one is reset."""
+    async with client:
+        rig.proxy.refuse()
+        await rig.proxy.reset_rst()
+        await anyio.sleep_forever()  # ended by the exhausted policy
+
+
 async def test_reconnect_attempts_after_a_drop_are_bounded(
     venue_factory, binance_protocol, inbox
 ) -> None:
     policy = ReconnectPolicy(initial=0.02, max=0.05, max_attempts=3)
     async with venue_factory("binance") as rig:
         client = rig.client(binance_protocol(), inbox, reconnect=policy)
-
-        async def lose_the_venue_for_good() -> None:
-            async with client:
-                rig.proxy.refuse()
-                await rig.proxy.reset_rst()
-                await anyio.sleep_forever()  # ended by the exhausted policy
-
         with anyio.fail_after(10), pytest.raises(TransportError):
-            await lose_the_venue_for_good()
+            await _lose_the_venue_for_good(rig, client)
         assert rig.proxy.connections == 1 + 3  # the first connection, then three attempts
         assert client.counters.connect_failures == 3
         assert client.state is ConnectionState.FAILED
@@ -307,15 +308,8 @@ async def test_a_venue_that_stays_down_sees_bounded_growing_delays(
     )
     async with venue_factory("binance") as rig:
         client = rig.client(binance_protocol(), inbox, reconnect=policy)
-
-        async def lose_the_venue_for_good() -> None:
-            async with client:
-                rig.proxy.refuse()
-                await rig.proxy.reset_rst()
-                await anyio.sleep_forever()  # ended by the exhausted policy
-
         with anyio.fail_after(20), pytest.raises(TransportError):
-            await lose_the_venue_for_good()
+            await _lose_the_venue_for_good(rig, client)
     attempts = rig.proxy.arrivals[1:]  # after the first connection: five refused attempts
     assert len(attempts) == 5
     gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
