@@ -80,6 +80,14 @@ def tradeport_create_execution_client(
 
 
 @hookimpl
+def tradeport_register_frame_parsers(register: Callable[[Any], None]) -> None:
+    """Offer the realtime stream parser to replay providers (through the core)."""
+    from tradeport_bitmex.websocket.frames import frame_parser_spec
+
+    register(frame_parser_spec())
+
+
+@hookimpl
 def tradeport_conformance_harness(venue: str) -> Any:
     """The BitMEX mock venue harness (imported only when the suite asks)."""
     if venue != VENUE:
