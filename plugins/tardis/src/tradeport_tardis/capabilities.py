@@ -29,8 +29,7 @@ CAPABILITIES = Capabilities(
     notes=(
         "a replay provider: no order entry (declared data_only)",
         "raw replay parses each recorded venue's frames with that venue's plugin "
-        "(tradeport_register_frame_parsers): Binance, Bybit and OKX offer one; BitMEX does "
-        "not yet",
+        "(tradeport_register_frame_parsers): Binance, Bybit, OKX and BitMEX offer one",
         "replays are ordered by ts_init (Tardis' local arrival timestamps)",
         "normalized replay (params={'normalized': True}) through a tardis-machine; BARS only "
         "there (trade_bar), the raw feeds record no bars",
