@@ -10,7 +10,6 @@ funding rate). History: ``GET /trade`` and ``GET /trade/bucketed`` paged with
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -47,6 +46,7 @@ from tradeport_bitmex.websocket.client import bitmex_ws_client
 from tradeport_bitmex.websocket.messages import topic_of
 from tradeport_bitmex.websocket.parse import (
     OrderBookL2State,
+    RecentTradeIds,
     parse_bar,
     parse_book10_snapshot,
     parse_index_price,
@@ -95,7 +95,7 @@ class BitmexDataClient(DataClient):
         self._book_topics: dict[InstrumentId, str] = {}
         self._bars: dict[str, BarType] = {}
         self._instrument_kinds: dict[str, set[str]] = {}
-        self._seen_trades: dict[str, tuple[set[str], deque[str]]] = {}
+        self._seen_trades = RecentTradeIds(_SEEN_TRADES)
         #: Table messages that could not be handled (unknown table or bad row).
         self.unhandled_messages = 0
 
@@ -294,17 +294,7 @@ class BitmexDataClient(DataClient):
                 await self.emit(quote)
 
     def _is_new_trade(self, symbol: str, trade_id: str) -> bool:
-        seen = self._seen_trades.get(symbol)
-        if seen is None:
-            seen = self._seen_trades[symbol] = (set(), deque())
-        ids, order = seen
-        if trade_id in ids:
-            return False
-        ids.add(trade_id)
-        order.append(trade_id)
-        if len(order) > _SEEN_TRADES:
-            ids.discard(order.popleft())
-        return True
+        return self._seen_trades.is_new(symbol, trade_id)
 
     async def _on_trades(self, table: str, action: str, rows: list[dict[str, Any]]) -> None:
         ts_init = time.time_ns()

@@ -21,7 +21,6 @@ client; create one per replay. Acks and other tables produce no event.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +31,7 @@ from tradeport.net import json_codec
 from tradeport_bitmex.constants import VENUE_NAME
 from tradeport_bitmex.websocket.parse import (
     OrderBookL2State,
+    RecentTradeIds,
     parse_book10_snapshot,
     parse_index_price,
     parse_instrument_funding_rate,
@@ -53,17 +53,7 @@ class BitmexFrameParser:
     def __init__(self, instruments: Sequence[Instrument]) -> None:
         self._by_symbol = {i.raw_symbol.value: i for i in instruments}
         self._books: dict[tuple[str, str], OrderBookL2State] = {}
-        self._seen: dict[str, tuple[set[str], deque[str]]] = {}
-
-    def _new_trade(self, symbol: str, trade_id: str) -> bool:
-        ids, order = self._seen.setdefault(symbol, (set(), deque()))
-        if trade_id in ids:
-            return False
-        ids.add(trade_id)
-        order.append(trade_id)
-        if len(order) > _SEEN_TRADES:
-            ids.discard(order.popleft())
-        return True
+        self._seen = RecentTradeIds(_SEEN_TRADES)
 
     def parse(self, frame: bytes | str, ts_init: int, channel: str | None = None) -> list[Any]:
         """The events the live data client publishes for ``frame``, arrived at ``ts_init``."""
@@ -108,7 +98,7 @@ class BitmexFrameParser:
                 if quote is not None:
                     out.append(quote)
             elif table == "trade":
-                new = self._new_trade(row["symbol"], row["trdMatchID"])
+                new = self._seen.is_new(row["symbol"], row["trdMatchID"])
                 if new and action != "partial":
                     out.append(parse_trade_tick(row, instrument, ts))
             elif table == "orderBook10":

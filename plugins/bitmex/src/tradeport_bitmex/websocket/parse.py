@@ -7,6 +7,7 @@ float (see :mod:`tradeport_bitmex.conversions`); instrument ids are cached per s
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from tradeport.model.data import (
@@ -37,6 +38,7 @@ from tradeport_bitmex.enums import AGGRESSOR_FROM_VENUE, SIDE_FROM_VENUE
 
 __all__ = [
     "OrderBookL2State",
+    "RecentTradeIds",
     "parse_bar",
     "parse_book10_snapshot",
     "parse_funding_rate",
@@ -179,6 +181,31 @@ def parse_funding_rate(
         ts_init,
         interval_ns=interval_ns(interval) if interval else None,
     )
+
+
+class RecentTradeIds:
+    """The last ``size`` trade ids per symbol: a trade seen again (BitMEX repeats the latest
+    trades in the ``partial`` of every new subscription) is not new."""
+
+    __slots__ = ("_seen", "size")
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._seen: dict[str, tuple[set[str], deque[str]]] = {}
+
+    def is_new(self, symbol: str, trade_id: str) -> bool:
+        """Remember ``trade_id``; False when it was seen before."""
+        seen = self._seen.get(symbol)
+        if seen is None:
+            seen = self._seen[symbol] = (set(), deque())
+        ids, order = seen
+        if trade_id in ids:
+            return False
+        ids.add(trade_id)
+        order.append(trade_id)
+        if len(order) > self.size:
+            ids.discard(order.popleft())
+        return True
 
 
 class OrderBookL2State:
