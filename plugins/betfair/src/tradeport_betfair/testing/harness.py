@@ -67,6 +67,9 @@ class BetfairHarness(BetfairMockVenue):
             "stream_address": self.stream_address,
             "ca_file": str(self.ca_file),
             "heartbeat_ms": 1000,
+            # Loopback TLS connects in milliseconds: a black-holed attempt should not hold a
+            # stream back for the default 10 s after the venue is reachable again.
+            "ws_connect_timeout": 3.0,
             "reconnect_delay_initial": 0.05,
             "reconnect_delay_max": 1.0,
             "http_retry_delay": 0.05,

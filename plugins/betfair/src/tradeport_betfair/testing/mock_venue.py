@@ -175,6 +175,8 @@ class BetfairMockVenue(MockVenue):
         self._published: dict[str, tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]] = {}
         self._traded: dict[str, dict[Decimal, Decimal]] = {}
         self._ltp: dict[str, Decimal] = {}
+        #: Per runner symbol: the best offers (batb/batl rows) last published.
+        self.best_offers: dict[str, dict[str, list[list[Any]]]] = {}
         self._pending = 0
         send: MemoryObjectSendStream[SimEvent]
         send, self._events_in = anyio.create_memory_object_stream(max_buffer_size=math.inf)
@@ -1106,7 +1108,8 @@ class BetfairMockVenue(MockVenue):
                 "atl": [[p, s] for p, s in sorted(asks.items())],
                 "trd": [[p, v] for p, v in sorted(self._traded.get(inst.symbol, {}).items())],
             }
-            rc.update(self._best_offers(bids, asks))
+            # The best offers as last published (a quote control may have set them).
+            rc.update(self.best_offers.get(inst.symbol) or self._best_offers(bids, asks))
             if inst.meta["handicap"]:
                 rc["hc"] = inst.meta["handicap"]
             if inst.symbol in self._ltp:
@@ -1133,6 +1136,13 @@ class BetfairMockVenue(MockVenue):
 
     async def publish_market_change(self, mc: dict[str, Any]) -> None:
         """Log one market change under a new clk and send it to the market's subscribers."""
+        for rc in mc.get("rc") or ():
+            symbol = runner_symbol(mc["id"], rc["id"], Decimal(str(rc.get("hc") or 0)))
+            if "batb" in rc or "batl" in rc:
+                best = self.best_offers.setdefault(symbol, {"batb": [], "batl": []})
+                for side in ("batb", "batl"):
+                    if side in rc:
+                        best[side] = [row for row in rc[side] if row[2]]
         clk = self._tick()
         self._market_log.append((self._clk, mc))
         del self._market_log[:-10_000]
