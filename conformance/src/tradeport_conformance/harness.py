@@ -88,6 +88,17 @@ class ProtocolFeatures:
     #: ``open_session("none")`` then get valid credentials; tests marked
     #: ``without_credentials`` (LG3: nothing leaves without credentials) keep none.
     public_data_login: bool = False
+    #: The venue's wire carries prices and sizes as JSON floats (BitMEX), so the suite cannot
+    #: re-list an instrument with more decimals than a float keeps; other venues (numbers as
+    #: decimal strings) are checked with 18-significant-digit prices.
+    float_numbers: bool = False
+    #: The mock streams every book update through ``MockVenue.send_book_update`` and honours
+    #: ``hold_book_snapshots``, so the suite can lose, delay, duplicate and replay book
+    #: messages (RC4 under adversity).
+    book_faults: bool = False
+    #: Private stream logins carry a timestamp or expiry the harness reports in
+    #: ``VenueHarness.login_stamps`` (LG1: every login, reconnects included, freshly stamped).
+    login_stamps: bool = False
 
 
 @attrs.frozen
@@ -143,6 +154,10 @@ class VenueHarness(abc.ABC):
     capabilities: Capabilities | None = None
     #: The simulated exchange the mock venue runs on. Tests seed and drive it directly.
     exchange: SimulatedExchange
+    #: Venue error codes that mean "outcome unknown" (busy, system error, timeout) when they
+    #: come inside an otherwise normal answer (HTTP 200). OF14 answers a submit with each (via
+    #: ``fail_next_requests(1, 200, venue_code=code)``): none may produce a rejection.
+    unknown_outcome_codes: Sequence[str | int] = ()
 
     # -- lifecycle ----------------------------------------------------------------------------
     @abc.abstractmethod
@@ -172,6 +187,26 @@ class VenueHarness(abc.ABC):
     def secrets(self) -> Sequence[str]:
         """Every credential value the harness hands out (the suite checks none of them leaks)."""
         return ()
+
+    # -- venue ids -----------------------------------------------------------------------------
+    def venue_order_id(self, sim_venue_order_id: str) -> str:
+        """The venue order id the mock puts on the wire for the SimulatedExchange's order id.
+
+        The default is the identity. A mock that speaks the venue's own id format (a UUID, a
+        prefixed number...) maps the exchange's ids here, and the suite compares the client's
+        ids with the mapped ones.
+        """
+        return sim_venue_order_id
+
+    def venue_amount(self, asset: str, amount: Decimal) -> Decimal:
+        """An amount of ``asset`` (a commission, a balance) as the venue reports it: exact by
+        default; a venue that reports whole minor units (BitMEX satoshis) rounds it here."""
+        return amount
+
+    def venue_trade_id(self, sim_trade_id: str) -> str:
+        """The trade id the mock puts on the wire for the SimulatedExchange's trade id
+        (identity by default; see :meth:`venue_order_id`)."""
+        return sim_trade_id
 
     # -- controls: market data ------------------------------------------------------------------
     @abc.abstractmethod
@@ -223,6 +258,26 @@ class VenueHarness(abc.ABC):
         (a corrupted message; only for ``features.book_checksum``)."""
         raise NotImplementedError("publish_book_bad_checksum")
 
+    async def withhold_book_updates(self, instrument_id: InstrumentId, count: int = 1) -> None:
+        """Do not send the next ``count`` book updates of the instrument (the venue's book
+        still changes): lost messages, or late ones if resent later (``features.book_faults``)."""
+        raise NotImplementedError("withhold_book_updates")
+
+    async def resend_book_update(self, instrument_id: InstrumentId, back: int = 1) -> None:
+        """Send again (or, if withheld, for the first time) the book update recorded ``back``
+        updates ago, exactly as it was: a duplicated, older or late message."""
+        raise NotImplementedError("resend_book_update")
+
+    async def hold_book_snapshots(self, instrument_id: InstrumentId, hold: bool = True) -> None:
+        """Hold (or release) the instrument's book snapshots: a snapshot the client asks for
+        now (REST request or stream subscription) is answered at the release, with the book
+        as it is then; deltas keep streaming meanwhile."""
+        raise NotImplementedError("hold_book_snapshots")
+
+    def snapshot_waiting(self, instrument_id: InstrumentId) -> bool:
+        """Whether a held snapshot request of the instrument is waiting for the release."""
+        raise NotImplementedError("snapshot_waiting")
+
     async def publish_bar(
         self,
         instrument_id: InstrumentId,
@@ -232,8 +287,12 @@ class VenueHarness(abc.ABC):
         close: Decimal,
         volume: Decimal,
         ts_ms: int,
+        *,
+        closed: bool = True,
     ) -> None:
-        """Send a closed 1-minute bar."""
+        """Send the 1-minute candle that opened at ``ts_ms``: closed (final) by default, or
+        with ``closed=False`` as the venue sends a candle that is still forming (which is not a
+        bar yet; SB4 checks the client does not emit it)."""
         raise NotImplementedError("publish_bar")
 
     async def publish_mark_price(
@@ -346,6 +405,12 @@ class VenueHarness(abc.ABC):
     @abc.abstractmethod
     def active_subscriptions(self) -> list[set[str]]:
         """Per open connection, the venue topics it is subscribed to."""
+
+    @property
+    def login_stamps(self) -> Sequence[int]:
+        """The time stamp (UNIX ms: a timestamp, or an expiry) each successful stream login
+        carried, in order (only for ``features.login_stamps``)."""
+        return ()
 
     @property
     def pings_sent(self) -> int:

@@ -96,6 +96,13 @@ class MockVenue(VenueHarness, abc.ABC):
         self._recorded: list[RecordedRequest] = []
         self.streams: list[StreamConnection] = []
         self._logins = 0
+        self._book_sent: dict[str, list[list[tuple[str, Any]]]] = {}
+        self._book_withheld: dict[str, int] = {}
+        self._snapshots_held: set[str] = set()
+        self._rest_snapshot_waiters: dict[str, int] = {}
+        self._deferred_snapshots: dict[str, list[Callable[[], Awaitable[None]]]] = {}
+        self._login_stamps: list[int] = []
+        self._seen_replay_keys: set[str] = set()
         self._login_failures = 0
         self._text_pings = 0
         self._subscription_messages = 0
@@ -141,6 +148,22 @@ class MockVenue(VenueHarness, abc.ABC):
     def signature_failure_response(self, request: Request) -> Response:
         """What the venue answers to a bad signature. Default: 401 in the venue's envelope."""
         return self.error_response(401, message="invalid signature")
+
+    def replay_key(self, request: Request) -> str | None:
+        """What makes a signed request unique (its nonce, or its timestamp and signature), or
+        None when the venue does not refuse replays (the default).
+
+        When given, a signed request that reuses the key of one the mock answered with an
+        injected failure is refused with :meth:`replay_response`, as venues with nonces refuse
+        a used nonce: a client that retries a signed call must sign it again with a fresh
+        nonce / timestamp (ER2). (Only retries of failed requests are checked, so two identical
+        requests a client legitimately sends in the same millisecond are not refused.)
+        """
+        return None
+
+    def replay_response(self, request: Request) -> Response:
+        """What the venue answers to a reused nonce. Default: the bad-signature answer."""
+        return self.signature_failure_response(request)
 
     # -- addresses ------------------------------------------------------------------------------
     @property
@@ -194,8 +217,11 @@ class MockVenue(VenueHarness, abc.ABC):
             )
         )
         self.server.notify()
+        key = self.replay_key(request) if verdict else None
         rule = self.take_failure(request.path)
         if rule is not None:
+            if key is not None:
+                self._seen_replay_keys.add(key)
             return self.error_response(
                 rule.status,
                 venue_code=rule.venue_code,
@@ -206,6 +232,8 @@ class MockVenue(VenueHarness, abc.ABC):
             return self.error_response(404, message=f"no route {request.method} {request.path}")
         if verdict is False:
             return self.signature_failure_response(request)
+        if key is not None and key in self._seen_replay_keys:
+            return self.replay_response(request)
         return await route.handler(request)
 
     def take_failure(self, path: str) -> FailureRule | None:
@@ -280,6 +308,76 @@ class MockVenue(VenueHarness, abc.ABC):
                 sent += 1
         return sent
 
+    # -- book faults (``features.book_faults``) ----------------------------------------------------
+    #: How many sent book updates per symbol are kept for :meth:`resend_book_update`.
+    book_history = 64
+
+    def sim_symbol(self, instrument_id: Any) -> str:
+        """The SimulatedExchange symbol of a client instrument id (default: its symbol)."""
+        return str(instrument_id.symbol.value)
+
+    async def send_book_update(self, symbol: str, messages: Sequence[tuple[str, Any]]) -> None:
+        """Stream one change of ``symbol``'s book: ``messages`` are its (topic, payload) pairs,
+        one per book topic. A mock with ``features.book_faults`` sends every book update
+        through here, so the suite can withhold it (a lost or late message) and resend it (a
+        duplicated or older one)."""
+        history = self._book_sent.setdefault(symbol, [])
+        history.append(list(messages))
+        del history[: -self.book_history]
+        if self._book_withheld.get(symbol, 0) > 0:
+            self._book_withheld[symbol] -= 1
+            return
+        for topic, payload in messages:
+            await self.broadcast(topic, payload)
+
+    async def withhold_book_updates(self, instrument_id: Any, count: int = 1) -> None:
+        symbol = self.sim_symbol(instrument_id)
+        self._book_withheld[symbol] = self._book_withheld.get(symbol, 0) + count
+
+    async def resend_book_update(self, instrument_id: Any, back: int = 1) -> None:
+        history = self._book_sent.get(self.sim_symbol(instrument_id), [])
+        if not 1 <= back <= len(history):
+            raise ValueError(f"only {len(history)} book updates were sent; cannot go {back} back")
+        for topic, payload in history[-back]:
+            await self.broadcast(topic, payload)
+
+    async def hold_book_snapshots(self, instrument_id: Any, hold: bool = True) -> None:
+        symbol = self.sim_symbol(instrument_id)
+        if hold:
+            self._snapshots_held.add(symbol)
+            return
+        self._snapshots_held.discard(symbol)
+        self.server.notify()
+        for send in self._deferred_snapshots.pop(symbol, []):
+            await send()
+
+    def snapshot_deferred(self, symbol: str, send: Callable[[], Awaitable[None]]) -> bool:
+        """For stream snapshots: when the suite holds ``symbol``'s snapshots, keep ``send``
+        (which renders the book when called) for the release and return True; else False."""
+        if symbol not in self._snapshots_held:
+            return False
+        self._deferred_snapshots.setdefault(symbol, []).append(send)
+        self.server.notify()
+        return True
+
+    async def snapshot_released(self, symbol: str) -> None:
+        """For REST snapshots: return once the suite does not hold ``symbol``'s snapshots."""
+        if symbol not in self._snapshots_held:
+            return
+        self._rest_snapshot_waiters[symbol] = self._rest_snapshot_waiters.get(symbol, 0) + 1
+        self.server.notify()
+        try:
+            while symbol in self._snapshots_held:
+                await self.server.changed.wait()
+        finally:
+            self._rest_snapshot_waiters[symbol] -= 1
+
+    def snapshot_waiting(self, instrument_id: Any) -> bool:
+        symbol = self.sim_symbol(instrument_id)
+        return bool(self._deferred_snapshots.get(symbol)) or (
+            self._rest_snapshot_waiters.get(symbol, 0) > 0
+        )
+
     async def to_authenticated(self, payload: Any, path: str | None = None) -> int:
         """Send ``payload`` to every logged-in connection (private events)."""
         sent = 0
@@ -289,9 +387,13 @@ class MockVenue(VenueHarness, abc.ABC):
                 sent += 1
         return sent
 
-    def record_login(self, ok: bool) -> None:
+    def record_login(self, ok: bool, stamp_ms: int | None = None) -> None:
+        """Count a stream login; ``stamp_ms`` is the timestamp or expiry it carried (UNIX ms),
+        kept for :attr:`login_stamps`."""
         if ok:
             self._logins += 1
+            if stamp_ms is not None:
+                self._login_stamps.append(int(stamp_ms))
         else:
             self._login_failures += 1
         self.server.notify()
@@ -374,6 +476,10 @@ class MockVenue(VenueHarness, abc.ABC):
     @property
     def login_failures(self) -> int:
         return self._login_failures
+
+    @property
+    def login_stamps(self) -> Sequence[int]:
+        return self._login_stamps
 
     def active_subscriptions(self) -> list[set[str]]:
         return [set(c.topics) for c in self.streams if c.ws.state == "open"]

@@ -1501,7 +1501,7 @@ class SimulatedExchange:
         realized: Decimal | None = None
         if instrument.uses_margin:
             asset = instrument.settlement_asset
-            commission = instrument.settle_value(quantity, price) * rate
+            commission = instrument.fee(instrument.settle_value(quantity, price), rate)
             key = working.position_key
             assert key is not None
             state = self._position_state(key)
@@ -1516,17 +1516,17 @@ class SimulatedExchange:
             base, quote = instrument.base_asset, instrument.quote_asset
             if order.side is OrderSide.SELL:
                 asset = quote
-                commission = notional * rate
+                commission = instrument.fee(notional, rate)
                 ledger.add(base, -quantity)
                 ledger.add(quote, notional - commission)
             elif instrument.fee_in_quote:
                 asset = quote
-                commission = notional * rate
+                commission = instrument.fee(notional, rate)
                 ledger.add(quote, -notional - commission)
                 ledger.add(base, quantity)
             else:  # spot venues take the buy commission from what was bought
                 asset = base
-                commission = quantity * rate
+                commission = instrument.fee(quantity, rate)
                 ledger.add(quote, -notional)
                 ledger.add(base, quantity - commission)
         order.filled_qty += quantity

@@ -175,6 +175,9 @@ class SimInstrument:
     is_inverse: bool = False
     initial_margin_rate: Decimal = Decimal("0.1")
     fee_in_quote: bool = False
+    #: Decimal places each fill's commission is rounded to (half-even), as venues report
+    #: fees; None keeps the exact product of notional and rate.
+    commission_decimals: int | None = None
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -210,6 +213,13 @@ class SimInstrument:
     def size_precision(self) -> int:
         """Decimal places of the lot size."""
         return max(0, -int(self.lot_size.normalize().as_tuple().exponent))
+
+    def fee(self, amount: Decimal, rate: Decimal) -> Decimal:
+        """The commission on ``amount`` at ``rate``, rounded to ``commission_decimals``."""
+        commission = amount * rate
+        if self.commission_decimals is not None:
+            commission = commission.quantize(Decimal(1).scaleb(-self.commission_decimals))
+        return commission
 
     def notional(self, quantity: Decimal, price: Decimal) -> Decimal:
         """Value in quote units: what ``min_notional`` is compared with.

@@ -80,6 +80,27 @@ class TestErrors:
             assert err.value.http_status == 400 and not err.value.retryable
             assert err.value.venue_code is not None or err.value.venue_message
 
+    @scenario("ER2")
+    @requires("order:LIMIT/GTC")
+    async def test_signed_call_retried_with_fresh_signature(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        """A signed, retryable call answered 5xx is signed again for the retry: a fresh nonce /
+        timestamp (a mock with nonces refuses a reused one)."""
+        async with open_session("valid", connect=False, **FAST_RETRY) as venue:
+            await venue.instruments.load_all()
+            before = len(harness.requests)
+            await venue.execution.account_state()
+            signed = [r for r in harness.requests[before:] if r.signature_ok]
+            assert signed, "account_state sent no signed request"
+            path = signed[-1].path
+            harness.fail_next_requests(1, 503, path=path)
+            before = len(harness.requests)
+            await venue.execution.account_state()
+            attempts = [r for r in harness.requests[before:] if r.path == path]
+            assert len(attempts) >= 2, "the 5xx on a signed call was not retried"
+            assert all(r.signature_ok for r in attempts), "a retry carried a bad signature"
+
     @scenario("ER3")
     @requires("data:TRADES")
     async def test_malformed_message_logged_connection_lives(

@@ -17,6 +17,7 @@ __all__ = [
     "pick_instrument",
     "prices_for",
     "is_ns",
+    "events_seen",
 ]
 
 #: Deadline for anything the venue should cause (generous: 2-core CI machines get loaded).
@@ -41,6 +42,16 @@ def _backlog(venue: Any) -> list[Any]:
         backlog = []
         venue._conformance_backlog = backlog
     return backlog
+
+
+def events_seen(venue: Any) -> list[Any]:
+    """Every event the suite has read from ``venue`` so far (matched or not), in order: what
+    duplicate checks count."""
+    log = getattr(venue, "_conformance_log", None)
+    if log is None:
+        log = []
+        venue._conformance_log = log
+    return log
 
 
 async def next_matching(
@@ -71,6 +82,7 @@ async def next_matching(
         with anyio.fail_after(timeout):
             while True:
                 event = await venue.next_event()
+                events_seen(venue).append(event)
                 if predicate(event):
                     return event
                 backlog.append(event)

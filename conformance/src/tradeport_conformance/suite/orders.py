@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import anyio
 import pytest
 from tradeport.errors import UnknownInstrument
@@ -38,6 +36,16 @@ from tradeport_conformance.suite.helpers import (
     prices_for,
 )
 from tradeport_conformance.suite.subscriptions import seed_book
+from tradeport_conformance.suite.truth import (
+    assert_balances,
+    assert_fill,
+    assert_fills,
+    assert_order,
+    exact_instrument,
+    exact_prices,
+    sim_order_for,
+    venue_order_id_of,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -55,6 +63,23 @@ def order_event(venue, order, *kinds, what: str | None = None):
         ),
         what=what or f"{'/'.join(k.__name__ for k in kinds)} for {order.client_order_id}",
     )
+
+
+def _sim_order_id(harness, order) -> str:
+    """The SimulatedExchange's id of an order the client submitted (found by client id)."""
+    sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+    assert sim is not None, f"the venue has no order {order.client_order_id}"
+    return sim.venue_order_id
+
+
+async def _setup_exact(venue, harness, venue_capabilities, product=None):
+    """Like :func:`_setup` on an instrument re-listed with an exact (1e-12) increment, around
+    prices of 18 significant digits (see :mod:`tradeport_conformance.suite.truth`)."""
+    iid = pick_instrument(harness, venue_capabilities, product)
+    inst = await exact_instrument(venue, harness, iid)
+    p = exact_prices(inst)
+    await seed_book(harness, inst, p)
+    return iid, inst, p
 
 
 async def _setup(venue, harness, venue_capabilities, product=None):
@@ -96,11 +121,19 @@ class TestOrderFlow:
             acc = await _accepted(venue, order)
             assert isinstance(acc, OrderAccepted), f"rejected: {getattr(acc, 'reason', '')}"
             assert acc.venue_order_id is not None and str(acc.venue_order_id)
+            sim = sim_order_for(harness, order, acc.venue_order_id)
+            assert sim is not None, "the venue has no such order"
+            assert venue_order_id_of(harness, sim.venue_order_id) == str(acc.venue_order_id)
+            report = await venue.execution.order_status_report(
+                inst.id,
+                client_order_id=order.client_order_id
+                if harness.features.client_order_ids
+                else None,
+                venue_order_id=acc.venue_order_id,
+            )
+            assert_order(harness, report, sim)
             if harness.features.client_order_ids:
-                sim = harness.exchange.order(client_order_id=str(order.client_order_id))
-            else:  # the venue names orders by their own id only
-                sim = harness.exchange.order(str(acc.venue_order_id))
-            assert sim is not None and sim.venue_order_id == str(acc.venue_order_id)
+                assert report.client_order_id == order.client_order_id
 
     @scenario("OF2")
     @requires("order:LIMIT/GTC", "capability:private_streams")
@@ -108,23 +141,41 @@ class TestOrderFlow:
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
         async with open_session("valid") as venue:
-            _, inst, p = await _setup(venue, harness, venue_capabilities)
+            iid, inst, p = await _setup_exact(venue, harness, venue_capabilities)
             order = _limit(inst, p)
             acc = await _accepted(venue, order)
+            assert isinstance(acc, OrderAccepted), f"rejected: {getattr(acc, 'reason', '')}"
+            sim_id = _sim_order_id(harness, order)
             half = (p["size"] / 2).quantize(p["step"])
-            harness.exchange.fill(str(acc.venue_order_id), quantity=half)
+            harness.exchange.fill(sim_id, quantity=half)
             await harness.push_account_events()
             first = await order_event(venue, order, OrderFilled)
-            harness.exchange.fill(str(acc.venue_order_id))
+            (sim_first,) = harness.exchange.fills(venue_order_id=sim_id)
+            assert_fill(harness, first, sim_first)
+            # Partially filled: the venue's status, filled and leaves quantity, average price.
+            report = await venue.execution.order_status_report(
+                iid, client_order_id=order.client_order_id, venue_order_id=acc.venue_order_id
+            )
+            assert_order(harness, report, harness.exchange.order(sim_id))
+            # The rest fills two ticks better: the average moves to one tick under the limit.
+            better = p["far_bid"] - p["tick"] * 2
+            harness.exchange.fill(sim_id, price=better)
             await harness.push_account_events()
             second = await order_event(venue, order, OrderFilled)
-            assert first.last_qty.as_decimal() == half
-            assert first.last_qty.as_decimal() + second.last_qty.as_decimal() == p["size"]
-            assert first.trade_id != second.trade_id
-            for f in (first, second):
-                assert f.last_px.as_decimal() == p["far_bid"]
-                assert f.liquidity_side == LiquiditySide.MAKER
-                assert f.commission is not None and f.commission.amount >= 0
+            sim_fills = harness.exchange.fills(venue_order_id=sim_id)
+            assert_fill(harness, second, sim_fills[1])
+            report = await venue.execution.order_status_report(
+                iid, client_order_id=order.client_order_id, venue_order_id=acc.venue_order_id
+            )
+            sim_order = harness.exchange.order(sim_id)
+            assert sim_order.avg_px == p["far_bid"] - p["tick"]
+            assert_order(harness, report, sim_order)
+            reports = [
+                r
+                for r in await venue.execution.fill_reports(iid)
+                if r.venue_order_id == acc.venue_order_id
+            ]
+            assert_fills(harness, reports, sim_fills)
 
     @scenario("OF3")
     @requires("order:LIMIT/GTC")
@@ -179,7 +230,7 @@ class TestOrderFlow:
                 # Betfair's MARKET_ON_CLOSE joins the starting-price auction: nothing fills
                 # on submit (OF7 still places it).
                 pytest.skip("MARKET orders only at an auction (AT_THE_OPEN/AT_THE_CLOSE)")
-            iid, inst, p = await _setup(venue, harness, venue_capabilities)
+            iid, inst, p = await _setup_exact(venue, harness, venue_capabilities)
             tif = immediate[0]
             for side in (OrderSide.BUY, OrderSide.SELL):
                 order = Order.market(
@@ -189,22 +240,24 @@ class TestOrderFlow:
                     time_in_force=tif,
                 )
                 await venue.execution.submit_order(order)
-                filled = Decimal(0)
+                got: list[OrderFilled] = []
                 with anyio.fail_after(EVENT_TIMEOUT):
-                    while filled < p["size"]:
+                    while sum(f.last_qty.as_decimal() for f in got) < p["size"]:
                         f = await order_event(venue, order, OrderFilled, OrderRejected)
                         assert isinstance(f, OrderFilled), f"market order rejected: {f.reason}"
-                        filled += f.last_qty.as_decimal()
-                        expected = p["ask"] if side == OrderSide.BUY else p["bid"]
-                        assert f.last_px.as_decimal() == expected
-                        assert f.liquidity_side == LiquiditySide.TAKER
+                        got.append(f)
+                sim_id = _sim_order_id(harness, order)
+                assert_fills(harness, got, harness.exchange.fills(venue_order_id=sim_id))
+                expected = p["ask"] if side == OrderSide.BUY else p["bid"]
+                assert all(f.last_px.as_decimal() == expected for f in got)
+                assert all(f.liquidity_side == LiquiditySide.TAKER for f in got)
             if venue_capabilities.positions and inst.product_type != ProductType.SPOT:
                 reports = await venue.execution.position_status_reports(iid)
                 assert all(r.quantity.as_decimal() == 0 for r in reports), (
                     "buy then sell should be flat"
                 )
-            state = await venue.execution.account_state()
-            assert state.balances, "account state without balances"
+            # Spot or derivatives: the balances are the venue's, currency by currency.
+            assert_balances(harness, await venue.execution.account_state())
 
     @scenario("OF6")
     @requires("order:LIMIT/GTC")
@@ -389,19 +442,27 @@ class TestOrderFlow:
     async def test_ambiguous_outcome_is_resolved_by_query(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
+        answers: list[tuple[int, str | int | None]] = [(503, None)]
+        for code in harness.unknown_outcome_codes:
+            answers.append(tuple(code) if isinstance(code, tuple) else (200, code))  # type: ignore[arg-type]
         async with open_session("valid", http_max_attempts=1) as venue:
             iid, inst, p = await _setup(venue, harness, venue_capabilities)
-            order = _limit(inst, p)
-            harness.fail_next_requests(1, 503)
-            try:
-                await venue.execution.submit_order(order)
-            except Exception:  # an error is fine; a rejection event is not
-                pass
-            report = await venue.execution.order_status_report(
-                iid, client_order_id=order.client_order_id
-            )
-            # The venue never saw it (the 503 came first): unknown, not rejected.
-            assert report is None or report.order_status.value != "REJECTED"
+            ambiguous = []
+            for index, (status, code) in enumerate(answers):
+                order = _limit(inst, p, price=p["far_bid"] - p["tick"] * index)
+                ambiguous.append((order, status, code))
+                harness.fail_next_requests(1, status, venue_code=code)
+                try:
+                    await venue.execution.submit_order(order)
+                except Exception:  # an error is fine; a rejection event is not
+                    pass
+                report = await venue.execution.order_status_report(
+                    iid, client_order_id=order.client_order_id
+                )
+                # The venue never saw it (the answer came first): unknown, not rejected.
+                assert report is None or report.order_status.value != "REJECTED", (
+                    f"HTTP {status} / code {code}: the order was reported REJECTED"
+                )
             sentinel = _limit(inst, p, price=p["far_bid"] + p["tick"])
             await venue.execution.submit_order(sentinel)
             seen: list = []
@@ -412,11 +473,12 @@ class TestOrderFlow:
                 ),
                 seen=seen,
             )
-            assert not [
-                e
-                for e in seen
-                if isinstance(e, OrderRejected) and e.client_order_id == order.client_order_id
-            ], "rejected on an ambiguous 5xx"
+            for order, status, code in ambiguous:
+                assert not [
+                    e
+                    for e in seen
+                    if isinstance(e, OrderRejected) and e.client_order_id == order.client_order_id
+                ], f"rejected on an ambiguous answer (HTTP {status}, venue code {code})"
 
     @scenario("OF15")
     @requires("order:PEGGED/GTC", "capability:private_streams")

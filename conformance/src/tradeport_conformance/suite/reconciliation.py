@@ -12,14 +12,24 @@ from tradeport.model.orders import Order
 from tradeport_conformance.markers import requires, scenario
 from tradeport_conformance.suite.helpers import pick_instrument, prices_for
 from tradeport_conformance.suite.orders import order_event
+from tradeport_conformance.suite.subscriptions import seed_book
+from tradeport_conformance.suite.truth import (
+    assert_balances,
+    assert_fills,
+    assert_order,
+    exact_instrument,
+    exact_prices,
+    venue_order_id_of,
+)
 
 pytestmark = pytest.mark.anyio
 
 __all__ = ["TestReconciliation"]
 
 
-def _seed_limit(harness, inst, p, client_order_id: str, side=OrderSide.BUY):
-    price = p["far_bid"] if side == OrderSide.BUY else p["far_ask"]
+def _seed_limit(harness, inst, p, client_order_id: str, side=OrderSide.BUY, price=None):
+    if price is None:
+        price = p["far_bid"] if side == OrderSide.BUY else p["far_ask"]
     result = harness.exchange.submit(
         str(inst.raw_symbol),
         side,
@@ -41,15 +51,23 @@ class TestReconciliation:
     ) -> None:
         iid = pick_instrument(harness, venue_capabilities)
         async with open_session("valid", connect=False) as venue:
-            await venue.instruments.load_all()
-            inst = venue.instruments.get(iid)
-            seeded = _seed_limit(harness, inst, prices_for(inst), "seeded-open-1")
+            inst = await exact_instrument(venue, harness, iid)
+            p = exact_prices(inst)
+            await seed_book(harness, inst, p)  # the orders rest instead of filling
+            seeded = _seed_limit(harness, inst, p, "seeded-open-1")
+            partial = _seed_limit(harness, inst, p, "seeded-open-2", price=p["far_bid"] - p["tick"])
+            harness.exchange.fill(
+                partial.venue_order_id, quantity=(p["size"] / 2).quantize(p["step"])
+            )
             reports = await venue.execution.order_status_reports(iid, open_only=True)
-        found = [r for r in reports if str(r.venue_order_id) == seeded.venue_order_id]
-        assert found, "a venue-side open order was not reported"
-        if harness.features.client_order_ids:
-            assert str(found[0].client_order_id) == "seeded-open-1"
-        assert found[0].order_status.is_open
+        for sim_order, client_id in ((seeded, "seeded-open-1"), (partial, "seeded-open-2")):
+            want = venue_order_id_of(harness, sim_order.venue_order_id)
+            found = [r for r in reports if str(r.venue_order_id) == want]
+            assert found, f"venue-side open order {client_id} was not reported"
+            if harness.features.client_order_ids:
+                assert str(found[0].client_order_id) == client_id
+            assert found[0].order_status.is_open
+            assert_order(harness, found[0], harness.exchange.order(sim_order.venue_order_id))
 
     @scenario("RE2")
     @requires("order:LIMIT/GTC")
@@ -58,17 +76,39 @@ class TestReconciliation:
     ) -> None:
         iid = pick_instrument(harness, venue_capabilities)
         async with open_session("valid", connect=False) as venue:
-            await venue.instruments.load_all()
-            inst = venue.instruments.get(iid)
-            p = prices_for(inst)
+            inst = await exact_instrument(venue, harness, iid)
+            p = exact_prices(inst)
+            await seed_book(harness, inst, p)  # the orders rest instead of filling
             start = harness.exchange.now()
             seeded = _seed_limit(harness, inst, p, "seeded-fill-1")
-            filled = harness.exchange.fill(seeded.venue_order_id)
-            trade_ids = {str(f.trade_id) for f in filled.fills}
+            harness.exchange.fill(
+                seeded.venue_order_id, quantity=(p["size"] / 2).quantize(p["step"])
+            )
+            harness.exchange.fill(seeded.venue_order_id, price=p["far_bid"] - p["tick"] * 2)
+            sim_fills = harness.exchange.fills(venue_order_id=seeded.venue_order_id)
             reports = await venue.execution.fill_reports(iid, start_ns=start)
-        got = {str(r.trade_id) for r in reports}
-        assert trade_ids <= got, f"fills {trade_ids - got} missing from the reports"
-        assert len(got) == len(reports), "a fill was reported twice"
+        got = [str(r.trade_id) for r in reports]
+        assert len(set(got)) == len(got), f"a fill was reported twice: {got}"
+        assert_fills(harness, reports, sim_fills)
+
+    @scenario("RE3")
+    @requires("order:LIMIT/GTC")
+    async def test_balances_free_locked_total(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        """Spot or derivatives: with funds locked by a resting order, every currency's free,
+        locked and total balance is the venue's (no positions needed)."""
+        iid = pick_instrument(harness, venue_capabilities)
+        async with open_session("valid", connect=False) as venue:
+            inst = await exact_instrument(venue, harness, iid)
+            p = exact_prices(inst)
+            await seed_book(harness, inst, p)  # the orders rest instead of filling
+            _seed_limit(harness, inst, p, "locks-funds-1")
+            _seed_limit(harness, inst, p, "locks-funds-2", side=OrderSide.SELL)
+            locked = [b for b in harness.exchange.balances() if b.locked]
+            assert locked, "the venue locked nothing for two resting orders"
+            state = await venue.execution.account_state()
+        assert_balances(harness, state)
 
     @scenario("RE3")
     @requires("capability:positions", "product:PERPETUAL")
@@ -96,10 +136,9 @@ class TestReconciliation:
             assert all(r.quantity.as_decimal() == 0 for r in reports), (
                 "a flat position reported open"
             )
-            state = await venue.execution.account_state()
-            venue_assets = {b.asset: b.total for b in harness.exchange.balances()}
-            for bal in state.balances:
-                assert bal.total.amount == venue_assets[bal.total.currency]
+            sim_position = harness.exchange.position(symbol)
+            assert sim_position.side is PositionSide.FLAT
+            assert_balances(harness, await venue.execution.account_state())
 
     @scenario("RE4")
     @requires("order:LIMIT/GTC", "feature:client_order_ids")

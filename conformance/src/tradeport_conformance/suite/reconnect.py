@@ -4,24 +4,40 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
+from decimal import Decimal
 
 import anyio
 import pytest
 from tradeport.clients.base import Reconnected
 from tradeport.model.data import QuoteTick, TradeTick
 from tradeport.model.enums import AggressorSide, OrderSide
-from tradeport.model.events import OrderAccepted, OrderFilled
+from tradeport.model.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+)
 from tradeport.model.orders import Order
 
 from tradeport_conformance.markers import requires, scenario
+from tradeport_conformance.simulated import CancelCause
 from tradeport_conformance.suite.helpers import (
     EVENT_TIMEOUT,
     collect_until,
+    events_seen,
     next_matching,
     pick_instrument,
     prices_for,
 )
 from tradeport_conformance.suite.subscriptions import book_matches_venue, seed_book
+from tradeport_conformance.suite.truth import (
+    assert_fills,
+    exact_instrument,
+    exact_prices,
+    venue_trade_id_of,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -49,6 +65,118 @@ async def _trade_flows(venue, harness, iid, p) -> None:
     )
 
 
+async def _book_equal(venue, harness, inst, what: str) -> None:
+    """Wait until the client's book equals the venue's, level by level."""
+    await harness.wait_until(
+        lambda: book_matches_venue(venue, harness, inst),
+        timeout=EVENT_TIMEOUT,
+        what=f"the local book to equal the venue's after {what}",
+    )
+
+
+async def _exact_setup(venue, harness, venue_capabilities):
+    iid = pick_instrument(harness, venue_capabilities)
+    inst = await exact_instrument(venue, harness, iid)
+    p = exact_prices(inst)
+    # A book around the suite's prices, so the far-away orders rest instead of filling.
+    await seed_book(harness, inst, p)
+    await venue.data.subscribe_trades(iid)
+    return iid, inst, p
+
+
+def _far_buy(inst, p, ticks_lower: int = 0) -> Order:
+    return Order.limit(
+        instrument_id=inst.id,
+        side=OrderSide.BUY,
+        quantity=inst.make_qty(p["size"]),
+        price=inst.make_price(p["far_bid"] - p["tick"] * ticks_lower),
+    )
+
+
+async def _submitted(venue, harness, order) -> str:
+    """Submit, wait for the acceptance, return the SimulatedExchange's order id."""
+    await venue.execution.submit_order(order)
+    acc = await next_matching(
+        venue,
+        lambda e: (
+            isinstance(e, (OrderAccepted, OrderRejected))
+            and e.client_order_id == order.client_order_id
+        ),
+        what=f"OrderAccepted for {order.client_order_id}",
+    )
+    assert isinstance(acc, OrderAccepted), f"rejected: {getattr(acc, 'reason', '')}"
+    sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+    assert sim is not None, f"the venue has no order {order.client_order_id}"
+    return sim.venue_order_id
+
+
+async def _streams_live(venue, harness, iid, p, topics) -> None:
+    """Return once the public topics are restored and a sentinel trade published after
+    everything else has arrived (events before it are all the client will say)."""
+    await harness.wait_until(
+        lambda: _topics(harness) >= topics, timeout=EVENT_TIMEOUT, what="topics restored"
+    )
+    await harness.push_account_events()
+    sentinel = await harness.publish_trade(iid, p["mid"], p["size"], AggressorSide.BUYER)
+    await harness.push_account_events()
+    await next_matching(
+        venue,
+        lambda e: isinstance(e, TradeTick) and str(e.trade_id) == str(sentinel),
+        what="the sentinel trade after the reconnect",
+    )
+
+
+async def _changes_while_away(harness, open_session, venue_capabilities) -> None:
+    """While the client is away one order fills in two parts, one is canceled by the venue and
+    one expires. After the reconnect each change is reported exactly once, with the venue's
+    values (RC5, RC6)."""
+    async with open_session("valid", **FAST) as venue:
+        iid, inst, p = await _exact_setup(venue, harness, venue_capabilities)
+        filled, canceled, expired = (_far_buy(inst, p, i) for i in range(3))
+        sim_ids = [await _submitted(venue, harness, o) for o in (filled, canceled, expired)]
+        topics = _topics(harness)
+        await harness.refuse_connections(True)
+        await harness.drop_connections("rst")
+        mark = len(events_seen(venue))
+        half = (p["size"] / 2).quantize(p["step"])
+        assert harness.exchange.fill(sim_ids[0], quantity=half).ok
+        assert harness.exchange.fill(sim_ids[0], price=p["far_bid"] - p["tick"] * 4).ok
+        assert harness.exchange.cancel(sim_ids[1], cause=CancelCause.VENUE).ok
+        assert harness.exchange.expire(sim_ids[2]).ok
+        sim_fills = harness.exchange.fills(venue_order_id=sim_ids[0])
+        await harness.refuse_connections(False)
+        await _reconnected(venue)
+        for fill in sim_fills:
+            want = venue_trade_id_of(harness, fill.trade_id)
+            await next_matching(
+                venue,
+                lambda e, want=want: isinstance(e, OrderFilled) and str(e.trade_id) == want,
+                what=f"fill {want} made while disconnected",
+            )
+        ended = (OrderCanceled, OrderExpired)
+        for order, what in ((canceled, "the venue's cancel"), (expired, "the expiry")):
+            await next_matching(
+                venue,
+                lambda e, o=order: isinstance(e, ended) and e.client_order_id == o.client_order_id,
+                what=f"{what} while disconnected",
+            )
+        await _streams_live(venue, harness, iid, p, topics)
+        after = events_seen(venue)[mark:]
+        fills = [
+            e
+            for e in after
+            if isinstance(e, OrderFilled) and e.client_order_id == filled.client_order_id
+        ]
+        assert_fills(harness, fills, sim_fills)
+        for order in (canceled, expired):
+            seen = [
+                e
+                for e in after
+                if isinstance(e, ended) and e.client_order_id == order.client_order_id
+            ]
+            assert len(seen) == 1, f"{order.client_order_id} ended {len(seen)} times"
+
+
 @pytest.mark.anyio
 class TestReconnect:
     @scenario("RC1")
@@ -62,6 +190,15 @@ class TestReconnect:
             iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             await venue.data.subscribe_trades(iid)
+            stamps = list(harness.login_stamps)
+            if private and harness.features.login_stamps:
+                assert stamps, "the harness recorded no login stamp"
+                # Stamps in whole seconds (OKX, BitMEX) move only when the second does: wait
+                # for the next one, so a reused stamp cannot pass for a fresh one.
+                second = time.time_ns() // 10**9
+                await harness.wait_until(
+                    lambda: time.time_ns() // 10**9 > second, timeout=2.0, what="the next second"
+                )
             logins, conns = harness.logins, harness.total_connections
             await harness.drop_connections(mode)
             await _reconnected(venue)
@@ -73,6 +210,12 @@ class TestReconnect:
                     what="a new login after the drop",
                 )
                 assert venue.execution.authenticated
+            if private and harness.features.login_stamps:
+                fresh = harness.login_stamps[len(stamps) :]
+                assert fresh and min(fresh) > max(stamps), (
+                    f"the login after the reconnect carried stamp {fresh}, not later than the "
+                    f"first login's {max(stamps)}: a stale timestamp / expiry was re-sent"
+                )
 
     @scenario("RC2")
     @requires("data:TRADES", "data:QUOTES")
@@ -179,89 +322,170 @@ class TestReconnect:
                     what="a resync after a sequence gap",
                 )
 
+    @scenario("RC4")
+    @requires("data:BOOK_DELTAS", "data:TRADES", "feature:book_sequence", "feature:book_faults")
+    async def test_book_sync_under_adversity(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        """Duplicated, older, out-of-order and lost book messages, and deltas buffered while a
+        snapshot that already contains them is fetched: after every step the local book equals
+        the venue's, and every gap (also between two ordinary deltas) forces a resync."""
+        # A long idle timeout: the book must be repaired by a resync, not by a reconnect.
+        async with open_session("none", **{**FAST, "ws_idle_timeout": 120.0}) as venue:
+            iid = pick_instrument(harness, venue_capabilities)
+            inst = await exact_instrument(venue, harness, iid)
+            p = exact_prices(inst)
+            tick, size = p["tick"], p["size"]
+            # Deeper than a 25-level checksum: a lost change far down only the sequence reveals.
+            depth = 30
+            await harness.set_book(
+                iid,
+                bids=[(p["bid"] - tick * i, size * (i + 1)) for i in range(depth)],
+                asks=[(p["ask"] + tick * i, size * (i + 1)) for i in range(depth)],
+            )
+            await venue.data.subscribe_trades(iid)
+            await venue.data.subscribe_book_deltas(iid)
+            await _book_equal(venue, harness, inst, "the first snapshot")
+            connections = harness.total_connections
+
+            def bid(level: int) -> Decimal:
+                return p["bid"] - tick * level
+
+            async def change(level: int, multiple: int) -> None:
+                await harness.publish_book_update(iid, OrderSide.BUY, bid(level), size * multiple)
+
+            def refetches() -> int:
+                return len(harness.requests) + harness.subscription_messages()
+
+            def gaps() -> int | None:
+                """The client synchronizer's gap count, where the data client exposes its
+                BookSynchronizer (``book_sync``): exact at the barrier, unlike refetches."""
+                sync = getattr(venue.data, "book_sync", lambda _iid: None)(iid)
+                return None if sync is None else sync.stats.gaps + sync.stats.checksum_failures
+
+            async def dropped(what: str, before: int, gaps_before: int | None) -> None:
+                """After ``settled``: the message was dropped, it caused no resync."""
+                if gaps_before is not None:
+                    assert gaps() == gaps_before, f"{what} was taken for a gap (not dropped)"
+                await settled(f"{what} (second barrier)")
+                assert refetches() == before, f"{what} caused a resync (not dropped)"
+
+            async def settled(what: str) -> None:
+                """A trade on the same stream after the book messages: once it arrives the
+                book messages before it were handled. The book must equal the venue's now,
+                not after later messages repair it."""
+                trade_id = await harness.publish_trade(iid, p["far_ask"], size, AggressorSide.BUYER)
+                await next_matching(
+                    venue,
+                    lambda e: isinstance(e, TradeTick) and str(e.trade_id) == str(trade_id),
+                    what=f"the barrier trade after {what}",
+                )
+                assert book_matches_venue(venue, harness, inst), (
+                    f"the local book differs from the venue's after {what}"
+                )
+
+            # Ordinary deltas, then the same delta again (a duplicate).
+            await change(1, 7)
+            await harness.publish_book_update(iid, OrderSide.SELL, p["ask"] + tick, Decimal(0))
+            await _book_equal(venue, harness, inst, "two ordinary deltas")
+            before, gaps_before = refetches(), gaps()
+            await harness.resend_book_update(iid, back=1)
+            await settled("a duplicated delta")
+            await dropped("a duplicated delta", before, gaps_before)
+            # An older delta of a level that changed since: it must not undo the change.
+            await change(3, 11)
+            await change(3, 13)
+            await _book_equal(venue, harness, inst, "two changes of one level")
+            before, gaps_before = refetches(), gaps()
+            await harness.resend_book_update(iid, back=2)
+            await settled("a delta older than the book")
+            await dropped("a delta older than the book", before, gaps_before)
+            # A lost delta (deep in the book) between two ordinary deltas: a gap, a resync.
+            await change(4, 17)
+            before = refetches()
+            await harness.withhold_book_updates(iid, 1)
+            await change(depth - 2, 19)
+            await change(5, 21)
+            await _book_equal(venue, harness, inst, "a resync after a gap between two deltas")
+            assert refetches() > before, "a sequence gap did not cause a resync"
+            # Out of order: the later delta first (a gap), then the earlier one (stale by then).
+            await change(6, 23)
+            before = refetches()
+            await harness.withhold_book_updates(iid, 1)
+            await change(7, 25)
+            await change(8, 27)
+            await _book_equal(venue, harness, inst, "a resync after out-of-order deltas")
+            assert refetches() > before, "an out-of-order delta did not cause a resync"
+            await harness.resend_book_update(iid, back=2)
+            await settled("the late delta after the resync")
+            # Deltas buffered while the snapshot is held; the snapshot contains them already.
+            await harness.hold_book_snapshots(iid, True)
+            await harness.withhold_book_updates(iid, 1)
+            await change(depth - 3, 31)
+            await change(10, 33)  # reveals the gap: the client asks for a snapshot (held)
+            await harness.wait_until(
+                lambda: harness.snapshot_waiting(iid),
+                timeout=EVENT_TIMEOUT,
+                what="the client to ask for a new snapshot after the gap",
+            )
+            asked, gaps_before = refetches(), gaps()
+            await change(11, 35)  # buffered by the client, contained in the snapshot
+            await harness.withhold_book_updates(iid, 1)
+            await change(11, 37)  # in the snapshot, not yet on the stream
+            await harness.hold_book_snapshots(iid, False)
+            await _book_equal(venue, harness, inst, "the snapshot after buffered deltas")
+            await settled("the snapshot after buffered deltas")
+            await dropped("a buffered delta the snapshot contains", asked, gaps_before)
+            await harness.resend_book_update(iid, back=1)  # the late one, now stale
+            await settled("the late delta after the buffered resync")
+            await change(12, 39)
+            await _book_equal(venue, harness, inst, "live deltas after the buffered resync")
+            assert harness.total_connections == connections, (
+                "the stream reconnected during the test: the book was not kept by resyncs"
+            )
+
     @scenario("RC5")
     @requires("capability:private_streams", "order:LIMIT/GTC")
     async def test_no_duplicates_across_reconnect(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
-        await self._fill_while_away(
-            harness, open_session, venue_capabilities, check_duplicates=True
-        )
+        await _changes_while_away(harness, open_session, venue_capabilities)
+
+    @scenario("RC5")
+    @requires("capability:private_streams", "order:LIMIT/GTC")
+    async def test_fill_seen_on_stream_not_repeated_by_reconciliation(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        """A fill seen on the stream, then a reconnect whose reconciliation finds it by REST
+        too: reported once."""
+        async with open_session("valid", **FAST) as venue:
+            iid, inst, p = await _exact_setup(venue, harness, venue_capabilities)
+            order = _far_buy(inst, p)
+            sim_id = await _submitted(venue, harness, order)
+            harness.exchange.fill(sim_id)
+            await harness.push_account_events()
+            fill = await next_matching(
+                venue,
+                lambda e: isinstance(e, OrderFilled) and e.client_order_id == order.client_order_id,
+                what="the fill on the private stream",
+            )
+            topics = _topics(harness)
+            await harness.drop_connections("rst")
+            await _reconnected(venue)
+            await _streams_live(venue, harness, iid, p, topics)
+            fills = [
+                e
+                for e in events_seen(venue)
+                if isinstance(e, OrderFilled) and str(e.trade_id) == str(fill.trade_id)
+            ]
+            assert len(fills) == 1, f"the fill {fill.trade_id} was reported {len(fills)} times"
 
     @scenario("RC6")
     @requires("capability:private_streams", "order:LIMIT/GTC")
     async def test_fills_while_disconnected_recovered(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
-        await self._fill_while_away(
-            harness, open_session, venue_capabilities, check_duplicates=False
-        )
-
-    async def _fill_while_away(
-        self, harness, open_session, venue_capabilities, *, check_duplicates: bool
-    ) -> None:
-        async with open_session("valid", **FAST) as venue:
-            iid = pick_instrument(harness, venue_capabilities)
-            await venue.instruments.load_all()
-            inst = venue.instruments.get(iid)
-            p = prices_for(inst)
-            # A book around the suite's prices, so the far-away order rests instead of filling.
-            await seed_book(harness, inst, p)
-            await venue.data.subscribe_trades(iid)
-            order = Order.limit(
-                instrument_id=iid,
-                side=OrderSide.BUY,
-                quantity=inst.make_qty(p["size"]),
-                price=inst.make_price(p["far_bid"]),
-            )
-            await venue.execution.submit_order(order)
-            acc = await next_matching(
-                venue,
-                lambda e: (
-                    isinstance(e, OrderAccepted) and e.client_order_id == order.client_order_id
-                ),
-                what="OrderAccepted",
-            )
-            topics = _topics(harness)
-            await harness.refuse_connections(True)
-            await harness.drop_connections("rst")
-            result = harness.exchange.fill(str(acc.venue_order_id), quantity=p["size"])
-            assert result.ok, f"the venue could not fill the order: {result.message}"
-            trade_ids = {
-                str(f.trade_id)
-                for f in harness.exchange.fills(
-                    str(inst.raw_symbol), venue_order_id=str(acc.venue_order_id)
-                )
-            }
-            await harness.refuse_connections(False)
-            await _reconnected(venue)
-            fill = await next_matching(
-                venue,
-                lambda e: isinstance(e, OrderFilled) and e.client_order_id == order.client_order_id,
-                what="the fill that happened while disconnected",
-            )
-            assert str(fill.trade_id) in trade_ids
-            if check_duplicates:
-                # Data and private streams reconnect separately: wait for the trade topic too.
-                await harness.wait_until(
-                    lambda: _topics(harness) >= topics,
-                    timeout=EVENT_TIMEOUT,
-                    what="topics restored",
-                )
-                # A sentinel trade marks "later": no second OrderFilled for the same trade before it.
-                sentinel = await harness.publish_trade(
-                    iid, p["mid"], p["size"], AggressorSide.BUYER
-                )
-                await harness.push_account_events()
-                events = await collect_until(
-                    venue, lambda e: isinstance(e, TradeTick) and str(e.trade_id) == str(sentinel)
-                )
-                dupes = [
-                    e
-                    for e in events
-                    if isinstance(e, OrderFilled) and str(e.trade_id) == str(fill.trade_id)
-                ]
-                assert not dupes, "the same fill was delivered twice"
+        await _changes_while_away(harness, open_session, venue_capabilities)
 
     @scenario("RC7")
     @requires("data:TRADES")

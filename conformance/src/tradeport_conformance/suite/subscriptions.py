@@ -140,8 +140,15 @@ class TestSubscriptions:
             bar_type = BarType.from_str(f"{iid}-1-MINUTE-LAST-EXTERNAL")
             await venue.data.subscribe_bars(bar_type)
             ts_ms = (int(time.time()) // 60) * 60_000
+            # The previous minute, closed: a bar stamped at its close (the next minute's start).
             await harness.publish_bar(
-                iid, p["bid"], p["ask"], p["far_bid"] + p["tick"], p["mid"], p["size"], ts_ms
+                iid,
+                p["bid"],
+                p["ask"],
+                p["far_bid"] + p["tick"],
+                p["mid"],
+                p["size"],
+                ts_ms - 60_000,
             )
             bar = await next_matching(venue, lambda e: isinstance(e, Bar), what="Bar")
             assert bar.bar_type == bar_type
@@ -150,7 +157,42 @@ class TestSubscriptions:
                 p["ask"],
                 p["mid"],
             )
+            assert bar.low.as_decimal() == p["far_bid"] + p["tick"]
             assert bar.volume.as_decimal() == p["size"] and is_ns(bar.ts_event)
+
+    @scenario("SB4")
+    @requires("data:BARS")
+    async def test_open_candle_is_not_a_bar(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        """A candle the venue still updates (not closed) is not emitted; the closed one is."""
+        async with open_session("none") as venue:
+            iid, inst = await _loaded(venue, harness, venue_capabilities)
+            p = prices_for(inst)
+            bar_type = BarType.from_str(f"{iid}-1-MINUTE-LAST-EXTERNAL")
+            await venue.data.subscribe_bars(bar_type)
+            await venue.data.subscribe_trades(iid)
+            ts_ms = (int(time.time()) // 60) * 60_000
+            forming = (p["bid"], p["bid"], p["bid"], p["bid"], p["step"], ts_ms)
+            try:
+                await harness.publish_bar(iid, *forming, closed=False)
+            except TypeError:
+                pytest.skip("the harness's publish_bar has no closed=False (a forming candle)")
+            await harness.publish_bar(
+                iid, p["bid"], p["ask"], p["bid"], p["mid"], p["size"], ts_ms - 60_000
+            )
+            sentinel = await harness.publish_trade(iid, p["mid"], p["size"], AggressorSide.BUYER)
+            events = await collect_until(
+                venue,
+                lambda e: isinstance(e, TradeTick) and str(e.trade_id) == str(sentinel),
+                what="the sentinel trade",
+            )
+            bars = [
+                (e.open.as_decimal(), e.close.as_decimal()) for e in events if isinstance(e, Bar)
+            ]
+            assert bars == [(p["bid"], p["mid"])], (
+                f"expected only the closed bar (open {p['bid']}, close {p['mid']}), got {bars}"
+            )
 
     @scenario("SB5")
     @requires("data:MARK_PRICES")

@@ -20,6 +20,7 @@ from tradeport.errors import (
     ClockSkewError,
     RateLimitError,
     RequestRejected,
+    ServerError,
     VenueError,
 )
 from tradeport.net import json_codec
@@ -50,6 +51,10 @@ _AUTH_CODES = frozenset({CODE_BAD_SIGNATURE, CODE_BAD_KEY_FORMAT, CODE_REJECTED_
 _UNITS = {"S": 1, "M": 60, "H": 3600, "D": 86400}
 
 
+#: -1006 UNEXPECTED_RESP and -1007 TIMEOUT: Binance says the execution status is unknown.
+_UNKNOWN_OUTCOME_CODES = frozenset({-1006, -1007})
+
+
 def error_from_code(
     code: int | None,
     message: str | None,
@@ -75,6 +80,10 @@ def error_from_code(
         )
     if code in _AUTH_CODES:
         return AuthenticationError("credentials refused", **kw)  # type: ignore[arg-type]
+    if code in _UNKNOWN_OUTCOME_CODES or http_status == 408:
+        # "Send status unknown; execution status unknown": the order may exist. Retryable
+        # server trouble, never a rejection (resolved by query).
+        return ServerError("execution status unknown", **kw)  # type: ignore[arg-type]
     return None
 
 

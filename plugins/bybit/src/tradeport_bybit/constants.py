@@ -54,6 +54,8 @@ class BybitErrorCode:
     PERMISSION_DENIED: Final = 10005
     RATE_LIMIT: Final = 10006
     NOT_LOGGED_IN: Final = 10007
+    #: "Server Timeout": the request may or may not have been executed.
+    SERVER_TIMEOUT: Final = 10000
     INTERNAL_ERROR: Final = 10016
     IP_RATE_LIMIT: Final = 10018
     ORDER_NOT_EXISTS: Final = 110001

@@ -339,6 +339,13 @@ class BybitDataClient(DataClient):
                 return state.book.book
         raise KeyError(f"{VENUE_ID}: no book subscription for {instrument_id}")
 
+    def book_sync(self, instrument_id: InstrumentId) -> BookSynchronizer | None:
+        """The synchronizer of a subscribed instrument's book (stats, wait_synced)."""
+        for state in self._topics.values():
+            if state.instrument.id == instrument_id and state.book is not None:
+                return state.book
+        return None
+
     def _ticker_topic(self, instrument_id: InstrumentId, what: str) -> str:
         category, symbol = _split(instrument_id)
         if category is BybitCategory.SPOT:

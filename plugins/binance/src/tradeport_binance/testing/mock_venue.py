@@ -125,7 +125,11 @@ class BinanceHarness(MockVenue):
         book_sequence=True,
         subscription_refusal=True,
         close_codes=True,
+        book_faults=True,
     )
+    #: -1007 "timeout waiting for response from backend server; send status unknown" (HTTP
+    #: 408) and -1006 "unexpected response from the message bus; execution status unknown".
+    unknown_outcome_codes = ((408, -1007), (500, -1006))
     symbol = "BTCUSDT"
     #: The dated USD-M contract the futures harness lists too (quarterly, December 2026).
     dated_symbol = "BTCUSDT_261225"
@@ -353,6 +357,10 @@ class BinanceHarness(MockVenue):
 
     # -- signatures (Binance's rules) -------------------------------------------------------------
 
+    def replay_key(self, request: Request) -> str | None:
+        """A signed request is its signature, which covers its ``timestamp``."""
+        return request.raw_query.rpartition("&signature=")[2] or None
+
     def verify_signature(self, request: Request) -> bool:
         if self._timestamp_error(request) is not None:
             return False  # answered with -1021 by signature_failure_response
@@ -525,6 +533,7 @@ class BinanceHarness(MockVenue):
         )
 
     async def _depth(self, request: Request) -> Response:
+        await self.snapshot_released(request.param("symbol") or self.symbol)
         book = self.exchange.book(request.param("symbol") or self.symbol)
         body: dict[str, Any] = {
             "lastUpdateId": self._book_seq,
@@ -1273,6 +1282,10 @@ class BinanceHarness(MockVenue):
             "ticker",
         )
 
+    def sim_symbol(self, instrument_id: InstrumentId) -> str:
+        """One symbol per harness (spot ``BTCUSDT``, or the perpetual of the futures ones)."""
+        return self.symbol
+
     def _stream(self, channel: str) -> str:
         return f"{self.symbol.lower()}@{channel}"
 
@@ -1379,7 +1392,12 @@ class BinanceHarness(MockVenue):
         if self.futures:
             data["pu"] = first - 1 if previous is None else previous
             data["T"] = data["E"]
-        await self._send("depth", data)
+        topics = {
+            t for c in self.streams for t in c.topics if t.partition("@")[2].startswith("depth")
+        }
+        await self.send_book_update(
+            self.symbol, [(t, {"stream": t, "data": data}) for t in sorted(topics)]
+        )
 
     async def publish_book_gap(self, instrument_id: InstrumentId) -> None:
         self._book_seq += 5  # four updates "lost"
@@ -1401,6 +1419,8 @@ class BinanceHarness(MockVenue):
         close: Decimal,
         volume: Decimal,
         ts_ms: int,
+        *,
+        closed: bool = True,
     ) -> None:
         await self._send(
             "kline_1m",
@@ -1421,7 +1441,7 @@ class BinanceHarness(MockVenue):
                     "l": _d(low),
                     "v": _d(volume),
                     "n": 2,
-                    "x": True,
+                    "x": closed,
                     "q": "0",
                     "V": "0",
                     "Q": "0",

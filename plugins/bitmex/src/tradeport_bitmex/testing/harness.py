@@ -197,6 +197,8 @@ class BitmexHarness(MockVenue):
         subscription_refusal=True,
         close_codes=True,
         venue_rate_limit_code=False,
+        float_numbers=True,
+        login_stamps=True,
     )
     stream_paths = ("/realtime",)
     server_ping_interval = 1.0
@@ -309,6 +311,13 @@ class BitmexHarness(MockVenue):
     @property
     def secrets(self) -> list[str]:
         return [VALID_KEY, VALID_SECRET, WRONG_SECRET]
+
+    def venue_amount(self, asset: str, amount: Decimal) -> Decimal:
+        """BitMEX reports amounts in whole minor units (satoshis, micro-USDT)."""
+        unit = MINOR.get(asset)
+        if unit is None:
+            return amount
+        return Decimal(int((amount * unit[1]).to_integral_value())) / unit[1]
 
     # -- HTTP -------------------------------------------------------------------------------------
 
@@ -692,7 +701,7 @@ class BitmexHarness(MockVenue):
 
     async def _margin(self, request: Request) -> Response:
         now = self.exchange.now()
-        return self._ok([margin_row(b, now) for b in self.exchange.balances() if b.asset == "XBT"])
+        return self._ok([margin_row(b, now) for b in self.exchange.balances() if b.asset in MINOR])
 
     async def _wallet(self, request: Request) -> Response:
         now = self.exchange.now()
@@ -757,7 +766,7 @@ class BitmexHarness(MockVenue):
             and args[1] >= time.time()
             and args[2] == sign(VALID_SECRET, "GET", "/realtime", args[1])
         )
-        self.record_login(ok)
+        self.record_login(ok, stamp_ms=args[1] * 1000 if ok else None)
         if ok:
             conn.authenticated = True
             await conn.send_json({"success": True, "request": message})
@@ -814,7 +823,7 @@ class BitmexHarness(MockVenue):
         if table == "position":
             return [position_row(p) for p in self.exchange.positions()]
         if table == "margin":
-            return [margin_row(b, now) for b in self.exchange.balances() if b.asset == "XBT"]
+            return [margin_row(b, now) for b in self.exchange.balances() if b.asset in MINOR]
         if table == "wallet":
             return [wallet_row(b, now) for b in self.exchange.balances() if b.asset in MINOR]
         return []
@@ -893,9 +902,9 @@ class BitmexHarness(MockVenue):
             await self._private("position", "update", [position_row(event.position)])
         elif isinstance(event, BalanceChanged):
             balance = event.balance
-            if balance.asset == "XBT":
-                await self._private("margin", "update", [margin_row(balance, event.ts)])
             if balance.asset in MINOR:
+                # BitMEX keeps a margin record per margin currency (XBt and USDt).
+                await self._private("margin", "update", [margin_row(balance, event.ts)])
                 await self._private("wallet", "update", [wallet_row(balance, event.ts)])
 
     async def _book_event(self, event: BookUpdated) -> None:
@@ -991,10 +1000,16 @@ class BitmexHarness(MockVenue):
         close: Decimal,
         volume: Decimal,
         ts_ms: int,
+        *,
+        closed: bool = True,
     ) -> None:
+        """A ``tradeBin1m`` row. BitMEX publishes a bin only once it has closed, stamped with
+        its end (the minute after ``ts_ms``), so a forming candle sends nothing."""
+        if not closed:
+            return
         symbol = instrument_id.symbol.value
         row = {
-            "timestamp": iso(ts_ms * 1_000_000),
+            "timestamp": iso((ts_ms + 60_000) * 1_000_000),
             "symbol": symbol,
             "open": num(open),
             "high": num(high),

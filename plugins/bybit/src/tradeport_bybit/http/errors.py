@@ -6,7 +6,8 @@ HttpClient's ``error_parser`` looks at every response:
 * 10006 / 10018 (rate limits) -> RateLimitError (retryable, even on HTTP 200);
 * 10002 (outside the receive window) -> ClockSkewError;
 * 10003 / 10004 / 10005 / 10007 / 10010 -> AuthenticationError (fatal);
-* 10016 (internal error) -> ServerError (retryable);
+* 10016 (internal error) and 10000 (server timeout) -> ServerError (retryable; an order's
+  outcome is unknown, resolved by query, never a rejection);
 * every other non-zero code (10001 parameter errors, 110xxx order errors) -> RequestRejected,
   never retried.
 """
@@ -62,8 +63,9 @@ def error_for_ret_code(
         return ClockSkewError("request timestamp outside the receive window (clock skew)", **kw)
     if code in _AUTH:
         return AuthenticationError("credentials refused", **kw)
-    if code == BybitErrorCode.INTERNAL_ERROR:
-        return ServerError("venue internal error", **kw)
+    if code in (BybitErrorCode.INTERNAL_ERROR, BybitErrorCode.SERVER_TIMEOUT):
+        # The outcome is unknown (the order may exist): retryable, never a rejection.
+        return ServerError("venue internal error or timeout", **kw)
     return RequestRejected("request rejected", **kw)
 
 

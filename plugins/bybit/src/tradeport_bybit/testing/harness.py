@@ -148,6 +148,8 @@ class BybitHarness(MockVenue):
         subscription_refusal=True,
         close_codes=True,
         venue_rate_limit_code=True,
+        login_stamps=True,
+        book_faults=True,
     )
     stream_paths: ClassVar[Sequence[str]] = (
         "/v5/public/spot",
@@ -156,6 +158,8 @@ class BybitHarness(MockVenue):
         "/v5/public/option",
         "/v5/private",
     )
+    #: 10016 "server error" and 10000 "server timeout" in a 200 answer: the outcome is unknown.
+    unknown_outcome_codes: ClassVar[Sequence[str | int]] = (10016, 10000)
     #: Largest instruments-info page (the venue's maximum is 1000; tests lower it).
     instruments_page_size: int = 1000
 
@@ -271,6 +275,10 @@ class BybitHarness(MockVenue):
             return None
         return inst
 
+    def sim_symbol(self, instrument_id: InstrumentId) -> str:
+        """The exchange symbol of a Bybit instrument id (``-PERP`` and friends removed)."""
+        return self._sim_of(instrument_id).symbol
+
     def _sim_of(self, instrument_id: InstrumentId) -> SimInstrument:
         category, symbol = category_and_symbol(instrument_id)
         inst = self._sim(category.value, symbol)
@@ -371,6 +379,10 @@ class BybitHarness(MockVenue):
         if request.header("x-bapi-api-key") != API_KEY:
             return self.fail(10003, "API key is invalid.")
         return self.fail(10004, "error sign! origin_string[...]")
+
+    def replay_key(self, request: Request) -> str | None:
+        """A signed request is its timestamp and signature (a retry must sign afresh)."""
+        return f"{request.header('x-bapi-timestamp')}:{request.header('x-bapi-sign')}"
 
     def verify_signature(self, request: Request) -> bool:
         """``X-BAPI-SIGN`` = hex HMAC(secret, timestamp + key + recv_window + payload)."""
@@ -876,7 +888,7 @@ class BybitHarness(MockVenue):
         if req_id:
             reply["req_id"] = req_id
         await conn.send_json(reply)
-        self.record_login(ok)
+        self.record_login(ok, stamp_ms=args[1] if ok else None)
 
     def _topic_ok(self, topic: str, category: str) -> bool:
         parts = topic.split(".")
@@ -925,7 +937,12 @@ class BybitHarness(MockVenue):
         )
         for topic in topics:
             if topic.startswith("orderbook."):
-                await conn.send_json(self._book_message(topic, snapshot=True))
+
+                async def snapshot(topic: str = topic) -> None:
+                    await conn.send_json(self._book_message(topic, snapshot=True))
+
+                if not self.snapshot_deferred(topic.rsplit(".", 1)[-1], snapshot):
+                    await snapshot()
 
     def _book_message(
         self,
@@ -1064,6 +1081,7 @@ class BybitHarness(MockVenue):
     async def _deliver_book(self, event: BookUpdated) -> None:
         symbol = event.symbol
         u = self._book_u(symbol, event.sequence)
+        update: list[tuple[str, Any]] = []
         for topic in self._subscribers("orderbook."):
             if topic.rsplit(".", 1)[-1] != symbol:
                 continue
@@ -1081,7 +1099,12 @@ class BybitHarness(MockVenue):
                 if depth == 1:
                     # Level 1 streams always carry the current top of book.
                     message = self._book_message(topic, snapshot=True)
-            await self.broadcast(topic, message)
+            if event.is_snapshot:
+                await self.broadcast(topic, message)
+            else:
+                update.append((topic, message))
+        if update:
+            await self.send_book_update(symbol, update)
 
     # -- controls: market data --------------------------------------------------------------------
 
@@ -1173,8 +1196,10 @@ class BybitHarness(MockVenue):
         close: Decimal,
         volume: Decimal,
         ts_ms: int,
+        *,
+        closed: bool = True,
     ) -> None:
-        """A closed one-minute candle on ``kline.1.{symbol}``."""
+        """A one-minute candle on ``kline.1.{symbol}`` (``confirm`` false while forming)."""
         symbol = self._sim_of(instrument_id).symbol
         topic = f"kline.1.{symbol}"
         await self.broadcast(
@@ -1194,7 +1219,7 @@ class BybitHarness(MockVenue):
                         "low": text(low),
                         "volume": text(volume),
                         "turnover": text(volume * close),
-                        "confirm": True,
+                        "confirm": closed,
                         "timestamp": ts_ms,
                     }
                 ],

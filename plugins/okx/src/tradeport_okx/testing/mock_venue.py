@@ -173,8 +173,13 @@ class OkxHarness(MockVenue):
         subscription_refusal=True,
         close_codes=True,
         venue_rate_limit_code=True,
+        login_stamps=True,
+        book_faults=True,
     )
     stream_paths = ("/ws/v5/public", "/ws/v5/private", "/ws/v5/business")
+    #: 50001 "service temporarily unavailable", 50004 "endpoint request timeout" and 50013
+    #: "systems are busy" in a 200 answer: the order's outcome is unknown.
+    unknown_outcome_codes = ("50001", "50004", "50013")
 
     API_KEY = "tp-okx-key-5f1c2e9a"
     API_SECRET = "tp-okx-secret-9a7e4b2c1d"
@@ -355,6 +360,10 @@ class OkxHarness(MockVenue):
         except ValueError:
             return False
         return abs(time.time() - when) <= _TIMESTAMP_WINDOW_S
+
+    def replay_key(self, request: Request) -> str | None:
+        """A signed request is its timestamp and signature (a retry must sign afresh)."""
+        return f"{request.header('ok-access-timestamp')}:{request.header('ok-access-sign')}"
 
     def verify_signature(self, request: Request) -> bool:
         """OKX's check: key, passphrase, timestamp window, then the HMAC."""
@@ -982,7 +991,7 @@ class OkxHarness(MockVenue):
             fresh = good = False
         if good and fresh:
             conn.authenticated = True
-            self.record_login(True)
+            self.record_login(True, stamp_ms=int(float(timestamp) * 1000))
             await conn.send_json(
                 {**base, "event": "login", "code": "0", "msg": "", "connId": conn_id}
             )
@@ -1034,10 +1043,16 @@ class OkxHarness(MockVenue):
             if channel == "books5":
                 await conn.send_json(self._books5_message(symbol, bids, asks))
                 return
-            seq = self._book_seq.setdefault(symbol, 1000)
-            await conn.send_json(
-                self._book_message(channel, symbol, "snapshot", bids, asks, -1, seq, bids, asks)
-            )
+
+            async def snapshot() -> None:
+                bids, asks = self._publish_state(symbol)
+                seq = self._book_seq.setdefault(symbol, 1000)
+                await conn.send_json(
+                    self._book_message(channel, symbol, "snapshot", bids, asks, -1, seq, bids, asks)
+                )
+
+            if not self.snapshot_deferred(symbol, snapshot):
+                await snapshot()
 
     # -- books ------------------------------------------------------------------------------------
 
@@ -1124,22 +1139,27 @@ class OkxHarness(MockVenue):
             prev += 1  # the message that would have linked them is "lost"
         self._book_seq[symbol] = seq
         full_bids, full_asks = sorted(new_bids.items(), reverse=True), sorted(new_asks.items())
-        for channel in _BOOK_CHANNELS:
-            await self.broadcast(
-                f"{channel}:{symbol}",
-                self._book_message(
-                    channel,
-                    symbol,
-                    "update",
-                    bid_changes,
-                    ask_changes,
-                    prev,
-                    seq,
-                    full_bids,
-                    full_asks,
-                    1 if corrupt else 0,
-                ),
-            )
+        await self.send_book_update(
+            symbol,
+            [
+                (
+                    f"{channel}:{symbol}",
+                    self._book_message(
+                        channel,
+                        symbol,
+                        "update",
+                        bid_changes,
+                        ask_changes,
+                        prev,
+                        seq,
+                        full_bids,
+                        full_asks,
+                        1 if corrupt else 0,
+                    ),
+                )
+                for channel in _BOOK_CHANNELS
+            ],
+        )
         await self.broadcast(f"books5:{symbol}", self._books5_message(symbol, full_bids, full_asks))
 
     async def set_book(self, instrument_id: InstrumentId, bids: Any, asks: Any) -> None:
@@ -1242,8 +1262,10 @@ class OkxHarness(MockVenue):
         close: Decimal,
         volume: Decimal,
         ts_ms: int,
+        *,
+        closed: bool = True,
     ) -> None:
-        """A closed 1-minute candle (``confirm`` 1) on ``candle1m``."""
+        """A 1-minute candle on ``candle1m``: ``confirm`` 1 when closed, 0 while forming."""
         symbol = instrument_id.symbol.value
         await self.broadcast(
             f"candle1m:{symbol}",
@@ -1259,7 +1281,7 @@ class OkxHarness(MockVenue):
                         num(volume),
                         num(volume * close),
                         num(volume * close),
-                        "1",
+                        "1" if closed else "0",
                     ]
                 ],
             },
