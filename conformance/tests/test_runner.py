@@ -96,18 +96,89 @@ def test_matrix_and_json_report_a_plugin_without_harness_as_failing(
     assert rows["LG1"] == {
         "id": "LG1",
         "title": CATALOGUE["LG1"],
-        "outcome": "skip",
-        "reason": "deselected",
+        "outcome": "deselected",
+        "reason": "not selected (--scenarios / -k)",
     }
     # "test_quotes" also selects HI3 (quotes history): with no harness even its capability check
     # cannot run, so it fails too rather than passing or skipping silently.
     failing = {r["id"] for r in report["scenarios"] if r["outcome"] == "fail"}
     assert failing == {"IN1", "SB1", "HI3"}
+    deselected = sum(r["outcome"] == "deselected" for r in report["scenarios"])
+    assert deselected > 0
     assert report["summary"] == {
         "pass": 0,
         "fail": 3,
-        "skip": len(CATALOGUE) - 3,
+        "skip": len(CATALOGUE) - 3 - deselected,
+        "deselected": deselected,
         "total": len(CATALOGUE),
     }
     assert "IN1   fail" in result.stdout  # the printed matrix
     assert "[3/3]" in result.stderr  # progress while it runs
+
+
+def test_scenarios_selects_ids_and_group_prefixes(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    result = _run(
+        [
+            "-m",
+            "tradeport",
+            "conformance",
+            "goodvenue",
+            "--scenarios",
+            "in1,SB",
+            "--json",
+            str(out),
+        ],
+        site,
+        tmp_path,
+    )
+    report = json.loads(out.read_text())
+    rows = {r["id"]: r for r in report["scenarios"]}
+    chosen = {"IN1"} | {sid for sid in CATALOGUE if sid.rstrip("0123456789") == "SB"}
+    for sid, row in rows.items():
+        if sid in chosen:
+            assert row["outcome"] != "deselected", sid
+        else:
+            assert row["outcome"] == "deselected", sid
+    assert rows["IN1"]["outcome"] == "fail"  # attempted: the plugin ships no harness
+    assert report["summary"]["deselected"] == len(CATALOGUE) - len(chosen)
+    assert f"{len(CATALOGUE) - len(chosen)} deselected" in result.stdout
+    assert "IN2   deselected" in result.stdout
+
+
+def test_scenarios_refuses_an_unknown_token(site: Path, tmp_path: Path) -> None:
+    result = _run(
+        ["-m", "tradeport", "conformance", "goodvenue", "--scenarios", "LG1,XX9"], site, tmp_path
+    )
+    assert result.returncode == 2
+    assert "'XX9' is neither a scenario id nor a group prefix" in result.stderr
+
+
+def test_pytest_plugin_scenarios_option(site: Path, tmp_path: Path) -> None:
+    result = _run(
+        [
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--venue",
+            "goodvenue",
+            "--scenarios",
+            "IN1",
+            "--pyargs",
+            "tradeport_conformance.suite",
+        ],
+        site,
+        tmp_path,
+    )
+    assert "1 failed" in result.stdout and "deselected" in result.stdout, result.stdout
+
+
+def test_select_parses_ids_and_prefixes() -> None:
+    from tradeport_conformance.catalogue import select
+
+    assert select("OF1") == {"OF1"}  # never OF10..OF15
+    assert select("lg, RC2") == {f"LG{i}" for i in range(1, 7)} | {"RC2"}
+    with pytest.raises(ValueError, match="no scenario named"):
+        select(" , ")

@@ -5,7 +5,7 @@ Ids never change meaning; reports, docs and the venue matrix use them.
 
 from __future__ import annotations
 
-__all__ = ["CATALOGUE", "GROUPS", "title_of"]
+__all__ = ["CATALOGUE", "GROUPS", "title_of", "select"]
 
 #: group title -> [(scenario id, title)]
 GROUPS: dict[str, list[tuple[str, str]]] = {
@@ -188,6 +188,36 @@ def title_of(scenario_id: str) -> str:
         raise KeyError(f"unknown scenario id {scenario_id!r}") from None
 
 
+def _prefix(scenario_id: str) -> str:
+    return scenario_id.rstrip("0123456789")
+
+
+def select(spec: str) -> set[str]:
+    """The scenario ids a ``--scenarios`` value names: comma-separated ids (``RC2``) and
+    group prefixes (``LG`` is LG1..LG6), case-insensitive. ``OF1`` is OF1 only, never OF10.
+
+    Raises ValueError naming the token that is neither an id nor a prefix, and what is valid.
+    """
+    wanted: set[str] = set()
+    prefixes = sorted({_prefix(sid) for sid in CATALOGUE})
+    for raw in spec.split(","):
+        token = raw.strip().upper()
+        if not token:
+            continue
+        if token in CATALOGUE:
+            wanted.add(token)
+        elif token in prefixes:
+            wanted |= {sid for sid in CATALOGUE if _prefix(sid) == token}
+        else:
+            raise ValueError(
+                f"--scenarios: {raw.strip()!r} is neither a scenario id nor a group prefix "
+                f"(prefixes: {', '.join(prefixes)}; ids such as LG1, RC2)"
+            )
+    if not wanted:
+        raise ValueError("--scenarios: no scenario named (e.g. --scenarios LG1,RC)")
+    return wanted
+
+
 def markdown() -> str:
     """The catalogue as Markdown (docs/scenarios.md is this, checked by a test)."""
     lines = [
@@ -200,6 +230,11 @@ def markdown() -> str:
         "venue's real wire protocol over loopback. A scenario is skipped only when the plugin's",
         "declared capabilities (or its harness's protocol features) say it cannot apply, and the",
         "skip names the capability. Assertions wait for signals with deadlines, never fixed sleeps.",
+        "",
+        "Run a part of the suite by id or group prefix: `tradeport conformance VENUE --scenarios",
+        "LG1,RC` (or `pytest --venue VENUE --scenarios LG1,RC --pyargs tradeport_conformance.suite`);",
+        "the others are reported as `deselected` in the matrix, the JSON report and the summary.",
+        "(`-k` matches test names, not scenario ids.)",
     ]
     for group, items in GROUPS.items():
         lines += ["", f"## {group}", "", "| id | scenario |", "| --- | --- |"]

@@ -20,7 +20,8 @@ names the capability the venue does not declare). The exit code is 0 only when n
 EPILOG = """\
 examples:
   tradeport conformance binance                  the whole suite
-  tradeport conformance binance -k "LG or RC"    only login and reconnect tests
+  tradeport conformance binance --scenarios LG,RC2  login scenarios and RC2 only
+  tradeport conformance binance -k reconnect     tests whose name matches (pytest -k)
   tradeport conformance acme --json out.json     also write the matrix as JSON
   tradeport conformance binance --backend trio   run on trio instead of asyncio
 """
@@ -34,7 +35,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("venue", help="installed venue name (see 'tradeport plugins --verbose')")
-    parser.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest -k expression")
+    parser.add_argument(
+        "--scenarios",
+        metavar="IDS",
+        help="only these scenarios: comma-separated ids and group prefixes (LG1,RC); the "
+        "others are reported as deselected",
+    )
+    parser.add_argument(
+        "-k", dest="keyword", metavar="EXPR", help="pytest -k expression (matches test names)"
+    )
     parser.add_argument("--json", dest="json_path", metavar="PATH", help="write the matrix as JSON")
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     parser.add_argument(
@@ -71,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import pytest
 
-    from tradeport_conformance.report import ScenarioCollector
+    from tradeport_conformance.report import ScenarioCollector, summary_line
 
     collector = ScenarioCollector(args.venue)
     pytest_args = [
@@ -100,16 +109,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     if args.keyword:
         pytest_args += ["-k", args.keyword]
+    if args.scenarios:
+        from tradeport_conformance.catalogue import select
+
+        try:
+            select(args.scenarios)
+        except ValueError as exc:
+            print(f"tradeport conformance: {exc}", file=sys.stderr)
+            return 2
+        pytest_args += ["--scenarios", args.scenarios]
     label = f"{args.venue!r}" + (f" (harness {args.harness!r})" if args.harness else "")
     print(f"running the conformance suite against {label}...", file=sys.stderr)
     code = pytest.main(pytest_args, plugins=[collector])
     rows = collector.scenarios()
     _print_matrix(rows)
     summary = collector.summary()
-    print(
-        f"\n{args.venue}: {summary['pass']} passed, {summary['fail']} failed, "
-        f"{summary['skip']} skipped of {summary['total']} scenarios"
-    )
+    print(f"\n{args.venue}: {summary_line(summary)}")
     if args.json_path:
         report = collector.as_json()
         if args.harness:
@@ -131,7 +146,7 @@ def harness_names(answer: object) -> list[str]:
     return []
 
 
-_RANK = {"fail": 3, "pass": 2, "skip": 1}
+_RANK = {"fail": 3, "pass": 2, "skip": 1, "deselected": 0}
 
 
 def _run_each_harness(args: argparse.Namespace, argv: list[str], names: list[str]) -> int:
@@ -180,14 +195,13 @@ def _run_each_harness(args: argparse.Namespace, argv: list[str], names: list[str
                 "reason": "; ".join(reasons),
             }
         )
-    summary = {k: sum(r["outcome"] == k for r in merged) for k in ("pass", "fail", "skip")}
+    from tradeport_conformance.report import OUTCOMES, summary_line
+
+    summary = {k: sum(r["outcome"] == k for r in merged) for k in OUTCOMES}
     summary["total"] = len(merged)
     print(f"\n{args.venue}, all harnesses ({', '.join(names)}):")
     _print_matrix(merged)
-    print(
-        f"\n{args.venue}: {summary['pass']} passed, {summary['fail']} failed, "
-        f"{summary['skip']} skipped of {summary['total']} scenarios (over {len(names)} harnesses)"
-    )
+    print(f"\n{args.venue}: {summary_line(summary)} (over {len(names)} harnesses)")
     if args.json_path:
         report = {"venue": args.venue, "scenarios": merged, "summary": summary, "runs": runs}
         Path(args.json_path).write_text(json.dumps(report, indent=2) + "\n")

@@ -2,6 +2,9 @@
 
     pytest --venue binance --pyargs tradeport_conformance.suite
 
+``--scenarios LG1,RC`` runs only the named scenarios (ids and group prefixes); the others are
+deselected.
+
 With ``--venue``, the name is checked against the installed plugins (an unknown name is a usage
 error listing what is installed) and the suite's fixtures use that venue. A plugin's own test
 module can instead name its venue and pull in the whole suite in one line::
@@ -34,6 +37,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="which of the plugin's named harnesses to use (default: the first)",
     )
     group.addoption(
+        "--scenarios",
+        action="store",
+        default=None,
+        metavar="IDS",
+        help="run only these catalogue scenarios: comma-separated ids and group prefixes "
+        "(e.g. LG1,RC); the rest are deselected",
+    )
+    group.addoption(
         "--conformance-backend",
         action="store",
         default="asyncio",
@@ -62,6 +73,26 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--venue {venue!r}: no installed plugin provides it; installed venues: {installed}"
         )
     config.stash[REGISTRY_KEY] = registry
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--scenarios``: deselect every test whose scenario id is not named."""
+    spec = config.getoption("--scenarios", default=None)
+    if spec is None:
+        return
+    from tradeport_conformance.catalogue import select
+
+    try:
+        wanted = select(spec)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("scenario")
+        (keep if marker is not None and marker.args[0] in wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 REGISTRY_KEY: pytest.StashKey[Any] = pytest.StashKey()

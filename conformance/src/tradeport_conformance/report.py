@@ -9,10 +9,12 @@ import pytest
 
 from tradeport_conformance.catalogue import CATALOGUE
 
-__all__ = ["ScenarioCollector", "NOT_IMPLEMENTED"]
+__all__ = ["ScenarioCollector", "NOT_IMPLEMENTED", "OUTCOMES", "summary_line"]
 
 NOT_IMPLEMENTED = "not implemented by the suite yet"
-_RANK = {"fail": 3, "pass": 2, "skip": 1}
+_RANK = {"fail": 3, "pass": 2, "skip": 1, "deselected": 0}
+#: Every outcome a scenario row can have, in summary order.
+OUTCOMES = ("pass", "fail", "skip", "deselected")
 
 
 class ScenarioCollector:
@@ -88,8 +90,10 @@ class ScenarioCollector:
                     {
                         "id": sid,
                         "title": title,
-                        "outcome": "skip",
-                        "reason": "deselected" if sid in self._deselected else NOT_IMPLEMENTED,
+                        "outcome": "deselected" if sid in self._deselected else "skip",
+                        "reason": "not selected (--scenarios / -k)"
+                        if sid in self._deselected
+                        else NOT_IMPLEMENTED,
                     }
                 )
                 continue
@@ -105,12 +109,18 @@ class ScenarioCollector:
 
     def summary(self) -> dict[str, int]:
         rows = self.scenarios()
-        return {k: sum(r["outcome"] == k for r in rows) for k in ("pass", "fail", "skip")} | {
-            "total": len(rows)
-        }
+        return {k: sum(r["outcome"] == k for r in rows) for k in OUTCOMES} | {"total": len(rows)}
 
     def as_json(self) -> dict[str, Any]:
         return {"venue": self.venue, "scenarios": self.scenarios(), "summary": self.summary()}
+
+
+def summary_line(summary: dict[str, int]) -> str:
+    """``12 passed, 0 failed, 3 skipped, 48 deselected of 63 scenarios``."""
+    text = f"{summary['pass']} passed, {summary['fail']} failed, {summary['skip']} skipped"
+    if summary.get("deselected"):
+        text += f", {summary['deselected']} deselected"
+    return text + f" of {summary['total']} scenarios"
 
 
 def _scenario_id(item: pytest.Item) -> str | None:

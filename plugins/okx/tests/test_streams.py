@@ -210,7 +210,11 @@ async def test_orders_fills_cancels_and_stops(anyio_backend: str) -> None:
         await venue.execution.submit_order(order)
         accepted = await next_event(venue, lambda e: isinstance(e, OrderAccepted))
         assert accepted.client_order_id == order.client_order_id
-        harness.exchange.fill(str(accepted.venue_order_id), quantity=D("0.004"))
+        # The wire's 18-digit ordId maps to the exchange's id (the harness's venue_order_id).
+        sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+        assert str(accepted.venue_order_id) == harness.venue_order_id(sim.venue_order_id)
+        assert len(str(accepted.venue_order_id)) == 18
+        harness.exchange.fill(sim.venue_order_id, quantity=D("0.004"))
         await harness.push_account_events()
         fill = await next_event(venue, lambda e: isinstance(e, OrderFilled))
         assert fill.last_qty.as_decimal() == D("0.004") and fill.last_px.as_decimal() == D(990)

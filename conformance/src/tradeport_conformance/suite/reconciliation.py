@@ -156,7 +156,7 @@ class TestReconciliation:
                 iid, client_order_id=ClientOrderId("inflight-1")
             )
         assert report is not None, "the order known only by client order id was not found"
-        assert str(report.venue_order_id) == seeded.venue_order_id
+        assert str(report.venue_order_id) == venue_order_id_of(harness, seeded.venue_order_id)
 
     @scenario("RE5")
     @requires("order:LIMIT/GTC", "capability:private_streams")
@@ -175,8 +175,8 @@ class TestReconciliation:
                 price=inst.make_price(p["far_bid"]),
             )
             await venue.execution.submit_order(order)
-            acc = await order_event(venue, order, OrderAccepted)
-            harness.exchange.fill(str(acc.venue_order_id))
+            await order_event(venue, order, OrderAccepted)
+            harness.exchange.fill(client_order_id=str(order.client_order_id))
             await harness.push_account_events()
             fill = await order_event(venue, order, OrderFilled)
             status = await venue.execution.mass_status()

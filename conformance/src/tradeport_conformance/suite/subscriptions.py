@@ -329,14 +329,14 @@ class TestSubscriptions:
                 price=inst.make_price(p["far_bid"]),
             )
             await venue.execution.submit_order(order)
-            acc = await next_matching(
+            await next_matching(
                 venue,
                 lambda e: (
                     isinstance(e, OrderAccepted) and e.client_order_id == order.client_order_id
                 ),
                 what="OrderAccepted",
             )
-            harness.exchange.fill(str(acc.venue_order_id), quantity=p["size"])
+            harness.exchange.fill(client_order_id=str(order.client_order_id), quantity=p["size"])
             await harness.push_account_events()
             fill = await next_matching(
                 venue,

@@ -61,8 +61,10 @@ from tradeport_okx.testing.render import (
     levels,
     ms,
     num,
+    okx_ord_id,
     order_record,
     position_record,
+    sim_ord_id,
 )
 from tradeport_okx.websocket.checksum import book_checksum
 from tradeport_okx.websocket.messages import PRIVATE_CHANNELS, topic_for
@@ -360,6 +362,10 @@ class OkxHarness(MockVenue):
         except ValueError:
             return False
         return abs(time.time() - when) <= _TIMESTAMP_WINDOW_S
+
+    def venue_order_id(self, sim_venue_order_id: str) -> str:
+        """OKX's 18-digit ``ordId`` of an exchange order id (see ``render.okx_ord_id``)."""
+        return okx_ord_id(sim_venue_order_id)
 
     def replay_key(self, request: Request) -> str | None:
         """A signed request is its timestamp and signature (a retry must sign afresh)."""
@@ -661,7 +667,7 @@ class OkxHarness(MockVenue):
         if not result.ok:
             return self._reject_item(result.reason, result.message, ordId="", clOrdId=cl)
         assert result.order is not None
-        return self._ok_item(ordId=result.order.venue_order_id, clOrdId=cl)
+        return self._ok_item(ordId=okx_ord_id(result.order.venue_order_id), clOrdId=cl)
 
     def _envelope(self, items: list[dict[str, Any]]) -> Response:
         failed = sum(1 for i in items if i["sCode"] != "0")
@@ -730,7 +736,11 @@ class OkxHarness(MockVenue):
             )
         assert result.order is not None
         return self._envelope(
-            [self._ok_item(algoId=result.order.venue_order_id, clOrdId="", algoClOrdId=cl)]
+            [
+                self._ok_item(
+                    algoId=okx_ord_id(result.order.venue_order_id), clOrdId="", algoClOrdId=cl
+                )
+            ]
         )
 
     async def _place_trailing(self, body: dict[str, Any], inst: SimInstrument, cl: str) -> Response:
@@ -775,11 +785,15 @@ class OkxHarness(MockVenue):
             )
         assert result.order is not None
         return self._envelope(
-            [self._ok_item(algoId=result.order.venue_order_id, clOrdId="", algoClOrdId=cl)]
+            [
+                self._ok_item(
+                    algoId=okx_ord_id(result.order.venue_order_id), clOrdId="", algoClOrdId=cl
+                )
+            ]
         )
 
     def _ref(self, body: dict[str, Any]) -> tuple[str | None, str | None]:
-        return (body.get("ordId") or None, body.get("clOrdId") or None)
+        return (sim_ord_id(body.get("ordId") or None), body.get("clOrdId") or None)
 
     async def _amend(self, request: Request) -> Response:
         body = request.json()
@@ -791,20 +805,23 @@ class OkxHarness(MockVenue):
             price=D(str(body["newPx"])) if body.get("newPx") else None,
         )
         await self._flush()
-        ids = {"ordId": ord_id or "", "clOrdId": cl or "", "reqId": ""}
+        ids = {"ordId": body.get("ordId") or "", "clOrdId": cl or "", "reqId": ""}
         if not result.ok:
             if result.reason in (RejectReason.ORDER_NOT_OPEN, RejectReason.UNKNOWN_ORDER):
                 code, text = _AMEND_NOT_OPEN
                 return self._envelope([{**ids, "ts": "", "sCode": code, "sMsg": text}])
             return self._envelope([self._reject_item(result.reason, result.message, **ids)])
         assert result.order is not None
-        return self._envelope([self._ok_item(**dict(ids, ordId=result.order.venue_order_id))])
+        return self._envelope(
+            [self._ok_item(**dict(ids, ordId=okx_ord_id(result.order.venue_order_id)))]
+        )
 
     async def _cancel_one(self, body: dict[str, Any]) -> dict[str, Any]:
         ord_id, cl = self._ref(body)
         result = self.exchange.cancel(ord_id, client_order_id=None if ord_id else cl)
         ids = {
-            "ordId": ord_id or (result.order.venue_order_id if result.order else ""),
+            "ordId": body.get("ordId")
+            or (okx_ord_id(result.order.venue_order_id) if result.order else ""),
             "clOrdId": cl or ((result.order.client_order_id or "") if result.order else ""),
         }
         if not result.ok:
@@ -827,7 +844,7 @@ class OkxHarness(MockVenue):
     async def _cancel_algos(self, request: Request) -> Response:
         items = []
         for body in request.json():
-            result = self.exchange.cancel(body.get("algoId"))
+            result = self.exchange.cancel(sim_ord_id(body.get("algoId")))
             if result.ok:
                 items.append({"algoId": body.get("algoId"), "sCode": "0", "sMsg": ""})
             else:
@@ -841,7 +858,7 @@ class OkxHarness(MockVenue):
         return order_record(order, inst)  # type: ignore[arg-type]
 
     async def _get_order(self, request: Request) -> Response:
-        ord_id, cl = request.param("ordId"), request.param("clOrdId")
+        ord_id, cl = sim_ord_id(request.param("ordId")), request.param("clOrdId")
         order = self.exchange.order(ord_id, client_order_id=None if ord_id else cl)
         if order is None or not self._visible(order):
             return _error("51603", "Order does not exist")
@@ -876,7 +893,7 @@ class OkxHarness(MockVenue):
             request.param("instId"),
             start_ns=int(begin) * 1_000_000 if begin else None,
             end_ns=int(end) * 1_000_000 if end else None,
-            venue_order_id=request.param("ordId"),
+            venue_order_id=sim_ord_id(request.param("ordId")),
         )
         fills = sorted(fills, key=lambda f: f.ts, reverse=True)[:100]
         out = []

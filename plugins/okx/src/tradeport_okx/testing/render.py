@@ -108,6 +108,23 @@ def instrument_record(inst: SimInstrument, state: str = "live") -> dict[str, Any
     }
 
 
+#: OKX order ids are 18-digit numbers (``"590908157585625111"``); the mock puts the exchange's
+#: ids on the wire as this base plus the exchange's number (the harness's ``venue_order_id``).
+ORD_ID_BASE = 590_900_000_000_000_000
+
+
+def okx_ord_id(sim_id: str) -> str:
+    """The OKX ``ordId`` / ``algoId`` of an exchange order id."""
+    return str(ORD_ID_BASE + int(sim_id)) if sim_id.isdigit() else sim_id
+
+
+def sim_ord_id(ord_id: str | None) -> str | None:
+    """The exchange order id of an OKX ``ordId`` from a request (unknown shapes stay unknown)."""
+    if ord_id and ord_id.isdigit() and int(ord_id) > ORD_ID_BASE:
+        return str(int(ord_id) - ORD_ID_BASE)
+    return ord_id
+
+
 def order_record(
     order: SimOrder, inst: SimInstrument, fill: SimFill | None = None
 ) -> dict[str, Any]:
@@ -126,7 +143,7 @@ def order_record(
         "instType": INST_TYPE[inst.product_type],
         "instId": order.symbol,
         "ccy": "",
-        "ordId": order.venue_order_id,
+        "ordId": okx_ord_id(order.venue_order_id),
         "clOrdId": "" if algo else (order.client_order_id or ""),
         "tag": "",
         "px": num(order.price),
@@ -162,7 +179,7 @@ def order_record(
         if order.cancel_cause and order.cancel_cause.value == "POST_ONLY_WOULD_CROSS"
         else "",
         "amendResult": "",
-        "algoId": order.venue_order_id if algo else "",
+        "algoId": okx_ord_id(order.venue_order_id) if algo else "",
         "algoClOrdId": (order.client_order_id or "") if algo else "",
         "uTime": ms(order.ts_updated or order.ts_created),
         "cTime": ms(order.ts_created),
@@ -190,7 +207,7 @@ def fill_record(fill: SimFill, inst: SimInstrument, algo: bool = False) -> dict[
         "fillFwdPx": "",
         "fee": num(-fill.commission),
         "fillPnl": num(fill.realized_pnl) if fill.realized_pnl is not None else "0",
-        "ordId": fill.venue_order_id,
+        "ordId": okx_ord_id(fill.venue_order_id),
         "feeRate": "",
         "instType": INST_TYPE[inst.product_type],
         "fillPxUsd": "",
