@@ -88,10 +88,15 @@ class ProtocolFeatures:
     #: ``open_session("none")`` then get valid credentials; tests marked
     #: ``without_credentials`` (LG3: nothing leaves without credentials) keep none.
     public_data_login: bool = False
-    #: The venue's wire carries prices and sizes as JSON floats (BitMEX), so the suite cannot
-    #: re-list an instrument with more decimals than a float keeps; other venues (numbers as
-    #: decimal strings) are checked with 18-significant-digit prices.
-    float_numbers: bool = False
+    #: The mock lists instruments from the SimulatedExchange with any increment, as decimal
+    #: text: the value scenarios then re-list the instrument with a 1e-12 price increment and
+    #: trade at 18-significant-digit prices, so a ``float`` on the client's path fails. Off
+    #: for venues whose wire carries JSON floats (BitMEX) or derives increments (Hyperliquid).
+    exact_relisting: bool = False
+    #: Order status answers carry the average fill price (checked against the venue's). False
+    #: for venues whose open-order listing has none (Hyperliquid): then an average the client
+    #: does report must still be the venue's.
+    order_avg_px: bool = True
     #: The mock streams every book update through ``MockVenue.send_book_update`` and honours
     #: ``hold_book_snapshots``, so the suite can lose, delay, duplicate and replay book
     #: messages (RC4 under adversity).

@@ -81,7 +81,7 @@ class TestErrors:
             assert err.value.venue_code is not None or err.value.venue_message
 
     @scenario("ER2")
-    @requires("order:LIMIT/GTC")
+    @requires("order:LIMIT/GTC", "feature:signed_reads")
     async def test_signed_call_retried_with_fresh_signature(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:

@@ -62,6 +62,7 @@ async def _signed_commands_verified(harness, open_session, iid) -> None:
         assert outcome.reason, "rejected without the venue's reason"
     assert any(r.signature_ok is False for r in harness.requests)
 
+
 __all__ = ["TestLogin"]
 
 

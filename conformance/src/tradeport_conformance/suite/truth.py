@@ -9,8 +9,8 @@ currency, and liquidity side; balances free / locked / total per currency; posit
 :func:`exact_instrument` re-seeds the venue's instrument with a price increment of
 ``10**-EXACT_DECIMALS``, and :func:`exact_prices` picks prices with more significant digits than
 a float keeps (18), so a ``float`` anywhere between the wire and the event fails the comparison.
-Venues whose wire format itself carries numbers as JSON floats (BitMEX) declare
-``ProtocolFeatures.float_numbers`` and keep their instrument as listed.
+Harnesses opt in with ``ProtocolFeatures.exact_relisting``; the others (a wire of JSON floats
+like BitMEX's, increments derived like Hyperliquid's) keep their instrument as listed.
 """
 
 from __future__ import annotations
@@ -95,11 +95,11 @@ def venue_trade_id_of(harness: Any, sim_trade_id: str) -> str:
 
 
 async def exact_instrument(venue: Any, harness: Any, instrument_id: Any) -> Any:
-    """Re-seed ``instrument_id`` at the venue with a ``1e-12`` price increment (unless the
-    venue's numbers are floats on the wire), load the instruments and return the client's."""
+    """Re-seed ``instrument_id`` at the venue with a ``1e-12`` price increment (when the
+    harness declares ``exact_relisting``), load the instruments and return the client's."""
     await venue.instruments.load_all()
     inst = venue.instruments.get(instrument_id)
-    if harness.features.float_numbers:
+    if not harness.features.exact_relisting:
         return inst
     sim = harness.exchange.instrument(str(inst.raw_symbol))
     tick = Decimal(1).scaleb(-EXACT_DECIMALS)
@@ -128,9 +128,9 @@ def exact_prices(instrument: Any) -> dict[str, Decimal]:
     """:func:`prices_for` around a mid with as many significant digits as the instrument's
     increment allows (18 on an exact instrument)."""
     tick = instrument.price_increment.as_decimal()
+    if tick != Decimal(1).scaleb(-EXACT_DECIMALS):
+        return prices_for(instrument)  # not re-listed: the suite's ordinary prices
     mid = (_EXACT_MID / tick).to_integral_value() * tick
-    if mid <= tick * 2000:
-        return prices_for(instrument)
     # Move the mid until every price the scenarios trade at is one a float cannot hold.
     for _ in range(1000):
         p = prices_for(instrument, mid)
@@ -217,7 +217,8 @@ def order_problems(harness: Any, report: Any, sim_order: Any) -> list[str]:
         problems.append(f"leaves_qty {report.leaves_qty} != venue's {leaves}")
     if sim_order.price is not None and _dec(report.price) != sim_order.price:
         problems.append(f"price {report.price} != venue's {sim_order.price}")
-    if sim_order.filled_qty > 0 and _dec(report.avg_px) != sim_order.avg_px:
+    avg_reported = harness.features.order_avg_px or report.avg_px is not None
+    if sim_order.filled_qty > 0 and avg_reported and _dec(report.avg_px) != sim_order.avg_px:
         problems.append(f"avg_px {report.avg_px} != venue's {sim_order.avg_px}")
     return problems
 

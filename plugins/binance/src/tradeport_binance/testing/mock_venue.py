@@ -126,6 +126,7 @@ class BinanceHarness(MockVenue):
         subscription_refusal=True,
         close_codes=True,
         book_faults=True,
+        exact_relisting=True,
     )
     #: -1007 "timeout waiting for response from backend server; send status unknown" (HTTP
     #: 408) and -1006 "unexpected response from the message bus; execution status unknown".

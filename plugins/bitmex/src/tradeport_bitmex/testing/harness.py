@@ -197,7 +197,6 @@ class BitmexHarness(MockVenue):
         subscription_refusal=True,
         close_codes=True,
         venue_rate_limit_code=False,
-        float_numbers=True,
         login_stamps=True,
     )
     stream_paths = ("/realtime",)

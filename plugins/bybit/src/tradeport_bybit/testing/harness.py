@@ -150,6 +150,7 @@ class BybitHarness(MockVenue):
         venue_rate_limit_code=True,
         login_stamps=True,
         book_faults=True,
+        exact_relisting=True,
     )
     stream_paths: ClassVar[Sequence[str]] = (
         "/v5/public/spot",

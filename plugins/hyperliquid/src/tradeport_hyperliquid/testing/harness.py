@@ -141,6 +141,8 @@ class HyperliquidHarness(MockVenue):
         close_codes=True,
         venue_rate_limit_code=False,
         signed_reads=False,
+        # openOrders / orderStatus rows carry no average fill price.
+        order_avg_px=False,
     )
     stream_paths: ClassVar[Sequence[str]] = ("/ws",)
 

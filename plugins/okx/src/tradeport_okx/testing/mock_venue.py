@@ -177,6 +177,7 @@ class OkxHarness(MockVenue):
         venue_rate_limit_code=True,
         login_stamps=True,
         book_faults=True,
+        exact_relisting=True,
     )
     stream_paths = ("/ws/v5/public", "/ws/v5/private", "/ws/v5/business")
     #: 50001 "service temporarily unavailable", 50004 "endpoint request timeout" and 50013
