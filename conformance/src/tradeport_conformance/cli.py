@@ -241,7 +241,7 @@ def _print_matrix(rows: list[dict[str, str]]) -> None:
     for r in rows:
         title = r["title"] if len(r["title"]) <= 70 else r["title"][:67] + "..."
         line = f"{r['id']:<5} {r['outcome']:<7} {title}"
-        if r["reason"]:
+        if r["reason"] and r["outcome"] != "deselected":
             line += f"\n{'':<14}-> {r['reason']}"
         print(line)
 
