@@ -57,7 +57,26 @@ class ForgetsResubscriptions(AcmeHarness):
             conn.topics.clear()
 
 
-BREAK = {"signature": AcceptsAnySignature, "resubscribe": ForgetsResubscriptions, "none": AcmeHarness}
+class KeepsFewBars(AcmeHarness):
+    """A venue with bounded history (only the latest 50 bars, 30 trades), undeclared."""
+
+    def seed_history(self, instrument_id, *, bars=0, trades=0):
+        super().seed_history(instrument_id, bars=min(bars, 50), trades=min(trades, 30))
+
+
+class DeclaresFewBars(KeepsFewBars):
+    """The same venue, declaring its depth: HI1 / HI2 expect what it keeps."""
+
+    history_depth = {"BARS": 50, "TRADES": 30}
+
+
+BREAK = {
+    "signature": AcceptsAnySignature,
+    "resubscribe": ForgetsResubscriptions,
+    "few-bars": KeepsFewBars,
+    "few-bars-declared": DeclaresFewBars,
+    "none": AcmeHarness,
+}
 
 
 @pytest.fixture
@@ -155,6 +174,14 @@ def test_lost_resubscription_fails_rc2(acme: Path) -> None:
     keyword = "test_subscriptions_restored"
     assert _run(acme, "none", keyword) == {keyword: "pass"}
     assert _run(acme, "resubscribe", keyword) == {keyword: "fail"}
+
+
+@pytest.mark.slow
+def test_declared_history_depth_is_respected(acme: Path) -> None:
+    keyword = "test_bars_over_a_range_paginated or test_trades_over_a_range"
+    names = {"test_bars_over_a_range_paginated", "test_trades_over_a_range"}
+    assert _run(acme, "few-bars", keyword) == dict.fromkeys(names, "fail")
+    assert _run(acme, "few-bars-declared", keyword) == dict.fromkeys(names, "pass")
 
 
 MULTI_PLUGIN = """
