@@ -120,6 +120,14 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
             "OF15",
             "pegged order (primary peg): rests at the reference plus its offset, is re-priced (updated) when the reference moves, then cancels",
         ),
+        (
+            "OF16",
+            "batch submit: every order of the batch accepted with the venue's values; one the venue refuses is rejected with its reason, the others untouched",
+        ),
+        (
+            "OF17",
+            "batch modify: every order of the batch updated to its new price, as the venue has it",
+        ),
     ],
     "RECONCILIATION": [
         (
@@ -154,6 +162,75 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
         ("HI3", "quotes"),
         ("HI4", "book snapshot"),
         ("HI5", "the query builders emit exactly the venue's parameters (names, units, limits)"),
+    ],
+    "DATA PROVIDERS": [
+        (
+            "DP1",
+            "a historical range is streamed in time order (ts_event never goes back), paginated as the provider requires, in bounded memory",
+        ),
+        (
+            "DP2",
+            "replay from a start time: events from the start on, in order, then a clean end at the range's end (or at the moment the replay opened)",
+        ),
+        (
+            "DP3",
+            "symbol resolution: native, parent and continuous symbols resolve to instruments; an unknown symbol is a typed error",
+        ),
+        (
+            "DP4",
+            "gateway authentication: a valid key is accepted; a refused key is a typed authentication error, never retried",
+        ),
+    ],
+    "BETTING EXCHANGES": [
+        (
+            "BE1",
+            "price ladder: only prices on the venue's ladder (its tick bands) are sent; an off-ladder price is refused before it leaves",
+        ),
+        (
+            "BE2",
+            "back and lay: each maps to the venue's side; matched back and lay move the exposure as the venue reports",
+        ),
+        (
+            "BE3",
+            "persistence (lapse, persist, market on close at in-play) round-trips and is honoured",
+        ),
+        (
+            "BE4",
+            "lapsed and voided bets are reported as such, never as cancels or fills",
+        ),
+        (
+            "BE5",
+            "matched size exactly once: cumulative matched amounts from stream and REST never count a match twice",
+        ),
+    ],
+    "BROKERS": [
+        (
+            "BR1",
+            "instrument resolution: a unique match resolves, an unknown one is a typed error, an ambiguous one names every candidate",
+        ),
+        (
+            "BR2",
+            "trading hours: orders outside the session are refused or held as the venue does; DAY orders expire at the session close",
+        ),
+        (
+            "BR3",
+            "multi-exchange ids: the same symbol on two exchanges is two instruments with distinct ids, each round-tripped",
+        ),
+    ],
+    "ON-CHAIN VENUES": [
+        (
+            "CH1",
+            "nonce or sequence management: orders submitted concurrently each reach the venue once and are accepted (no nonce reused or skipped)",
+        ),
+        (
+            "CH2",
+            "acceptance is not a fill: an accepted (included) order emits no fill until the venue reports one",
+        ),
+        (
+            "CH3",
+            "fills that settle later are reported provisional, then confirmed; a reverted fill is reversed, never counted twice",
+        ),
+        ("CH4", "orders expire by block height or time as the venue does, reported as expired"),
     ],
     "ERRORS AND LIMITS": [
         (

@@ -31,13 +31,17 @@ from tradeport_conformance.suite.orders import TestOrderFlow
 from tradeport_conformance.suite.reconciliation import TestReconciliation
 from tradeport_conformance.suite.reconnect import TestReconnect
 from tradeport_conformance.suite.subscriptions import TestSubscriptions
+from tradeport_conformance.suite.venue_kinds import TestBatchOrders, TestBrokers, TestOnChain
 
 __all__ = [
+    "TestBatchOrders",
+    "TestBrokers",
     "TestErrors",
     "TestHeartbeat",
     "TestHistory",
     "TestInstruments",
     "TestLogin",
+    "TestOnChain",
     "TestOrderFlow",
     "TestReconciliation",
     "TestReconnect",

@@ -159,6 +159,9 @@ class TestSubscriptions:
             )
             assert bar.low.as_decimal() == p["far_bid"] + p["tick"]
             assert bar.volume.as_decimal() == p["size"] and is_ns(bar.ts_event)
+            assert bar.ts_event == ts_ms * 1_000_000, (
+                f"bar stamped {bar.ts_event}, not at its close {ts_ms * 1_000_000}"
+            )
 
     @scenario("SB4")
     @requires("data:BARS")

@@ -355,8 +355,14 @@ class DatabentoHarness(MockVenue):
         close: Decimal,
         volume: Decimal,
         ts_ms: int,
+        *,
+        closed: bool = True,
         **_: Any,
     ) -> None:
+        """An ``ohlcv-1m`` record. Databento publishes a bar only once its interval has
+        ended, so a forming candle (``closed=False``) sends nothing."""
+        if not closed:
+            return
         inst = self._inst(instrument_id)
         ts_open = ts_ms * 1_000_000
         data = render.ohlcv("ohlcv-1m", inst.instrument_id, ts_open, open, high, low, close, volume)

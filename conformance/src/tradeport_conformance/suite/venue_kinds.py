@@ -1,0 +1,161 @@
+"""Batch orders (OF16, OF17) and the groups of the second edition's venue kinds.
+
+Each group is gated by the capabilities that make it apply, so a venue lacking them skips with
+the capability named: data providers (``replay``, ``data_only``), betting exchanges (product
+``BETTING``), brokers (``resolve_instruments``, product ``EQUITY``), on-chain venues
+(``provisional_fills``). The ids are stable (see the catalogue); scenarios of a group that no
+bundled venue can run yet are listed in the catalogue and reported as not implemented until
+their first venue brings the harness controls they need.
+"""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+from tradeport.clients.base import OrderChange
+from tradeport.errors import AmbiguousInstrument, UnknownInstrument
+from tradeport.model.enums import OrderSide
+from tradeport.model.events import OrderAccepted, OrderRejected, OrderUpdated
+from tradeport.model.orders import Order
+
+from tradeport_conformance.markers import requires, scenario
+from tradeport_conformance.suite.helpers import EVENT_TIMEOUT, next_matching, pick_instrument
+from tradeport_conformance.suite.subscriptions import seed_book
+from tradeport_conformance.suite.truth import (
+    assert_order,
+    exact_instrument,
+    exact_prices,
+    venue_order_id_of,
+)
+
+pytestmark = pytest.mark.anyio
+
+__all__ = ["TestBatchOrders", "TestOnChain", "TestBrokers"]
+
+
+def _buy(inst, price, quantity) -> Order:
+    return Order.limit(
+        instrument_id=inst.id,
+        side=OrderSide.BUY,
+        quantity=inst.make_qty(quantity),
+        price=inst.make_price(price),
+    )
+
+
+async def _outcome(venue, order, *kinds):
+    return await next_matching(
+        venue,
+        lambda e: isinstance(e, kinds) and e.client_order_id == order.client_order_id,
+        what=f"{'/'.join(k.__name__ for k in kinds)} for {order.client_order_id}",
+    )
+
+
+async def _exact(venue, harness, venue_capabilities):
+    iid = pick_instrument(harness, venue_capabilities)
+    inst = await exact_instrument(venue, harness, iid)
+    p = exact_prices(inst)
+    await seed_book(harness, inst, p)
+    return inst, p
+
+
+@pytest.mark.anyio
+class TestBatchOrders:
+    @scenario("OF16")
+    @requires("order:LIMIT/GTC", "capability:batch_submit")
+    async def test_batch_submit(self, harness, open_session, venue_spec, venue_capabilities):
+        """One batch: every order accepted with the venue's values, one the venue refuses
+        rejected with its reason, the others untouched by that refusal."""
+        async with open_session("valid") as venue:
+            inst, p = await _exact(venue, harness, venue_capabilities)
+            good = [_buy(inst, p["far_bid"] - p["tick"] * i, p["size"]) for i in range(3)]
+            refused = _buy(inst, p["far_bid"], p["size"] * 10**9)  # insufficient balance
+            await venue.execution.submit_orders([good[0], refused, *good[1:]])
+            for order in good:
+                event = await _outcome(venue, order, OrderAccepted, OrderRejected)
+                assert isinstance(event, OrderAccepted), f"rejected: {event.reason}"
+                sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+                assert sim is not None, f"the venue has no order {order.client_order_id}"
+                assert str(event.venue_order_id) == venue_order_id_of(harness, sim.venue_order_id)
+                report = await venue.execution.order_status_report(
+                    inst.id, client_order_id=order.client_order_id
+                )
+                assert_order(harness, report, sim)
+            rejection = await _outcome(venue, refused, OrderAccepted, OrderRejected)
+            assert isinstance(rejection, OrderRejected) and rejection.reason
+
+    @scenario("OF17")
+    @requires("order:LIMIT/GTC", "capability:batch_modify", "capability:modify_order")
+    async def test_batch_modify(self, harness, open_session, venue_spec, venue_capabilities):
+        """One batch of modifications: each order updated to its new price, as the venue has it."""
+        async with open_session("valid") as venue:
+            inst, p = await _exact(venue, harness, venue_capabilities)
+            orders = [_buy(inst, p["far_bid"] - p["tick"] * i, p["size"]) for i in range(2)]
+            accepted = []
+            for order in orders:
+                await venue.execution.submit_order(order)
+                accepted.append(await _outcome(venue, order, OrderAccepted))
+            new_prices = [inst.make_price(p["far_bid"] + p["tick"] * (5 + i)) for i in range(2)]
+            await venue.execution.modify_orders(
+                [
+                    OrderChange(
+                        instrument_id=inst.id,
+                        client_order_id=o.client_order_id,
+                        venue_order_id=a.venue_order_id,
+                        price=price,
+                    )
+                    for o, a, price in zip(orders, accepted, new_prices, strict=True)
+                ]
+            )
+            for order, price in zip(orders, new_prices, strict=True):
+                update = await _outcome(venue, order, OrderUpdated)
+                assert update.price == price
+                sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+                assert sim is not None and sim.price == price.as_decimal()
+
+
+@pytest.mark.anyio
+class TestOnChain:
+    @scenario("CH1")
+    @requires("order:LIMIT/GTC")
+    async def test_concurrent_submits(self, harness, open_session, venue_spec, venue_capabilities):
+        """Orders submitted concurrently each reach the venue exactly once and are accepted:
+        no nonce or sequence number used twice, none skipped into a refusal."""
+        async with open_session("valid") as venue:
+            inst, p = await _exact(venue, harness, venue_capabilities)
+            orders = [_buy(inst, p["far_bid"] - p["tick"] * i, p["size"]) for i in range(6)]
+            with anyio.fail_after(EVENT_TIMEOUT):
+                async with anyio.create_task_group() as tg:
+                    for order in orders:
+                        tg.start_soon(venue.execution.submit_order, order)
+            for order in orders:
+                event = await _outcome(venue, order, OrderAccepted, OrderRejected)
+                assert isinstance(event, OrderAccepted), (
+                    f"concurrent submit refused: {event.reason}"
+                )
+            resting = {
+                o.client_order_id for o in harness.exchange.open_orders(str(inst.raw_symbol))
+            }
+            assert {str(o.client_order_id) for o in orders} <= resting
+
+
+@pytest.mark.anyio
+class TestBrokers:
+    @scenario("BR1")
+    @requires("capability:resolve_instruments")
+    async def test_resolution_with_ambiguity(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ):
+        """A symbol the venue lists once resolves to it; an unknown one is refused by type; a
+        symbol listed on several exchanges is ambiguous, with every candidate named."""
+        iid = pick_instrument(harness, venue_capabilities)
+        async with open_session("none", connect=False) as venue:
+            resolved = await venue.instruments.resolve(iid.symbol.value)
+            assert resolved.id == iid
+            with pytest.raises(UnknownInstrument):
+                await venue.instruments.resolve("NO-SUCH-SYMBOL-XYZ")
+            ambiguous = getattr(harness, "ambiguous_symbol", None)
+            if ambiguous is None:
+                pytest.skip("the harness names no ambiguous_symbol (listed on two exchanges)")
+            with pytest.raises(AmbiguousInstrument) as err:
+                await venue.instruments.resolve(ambiguous)
+            assert len(err.value.candidates) >= 2
