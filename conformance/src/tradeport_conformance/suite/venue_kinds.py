@@ -142,20 +142,26 @@ class TestOnChain:
 class TestBrokers:
     @scenario("BR1")
     @requires("capability:resolve_instruments")
-    async def test_resolution_with_ambiguity(
-        self, harness, open_session, venue_spec, venue_capabilities
-    ):
-        """A symbol the venue lists once resolves to it; an unknown one is refused by type; a
-        symbol listed on several exchanges is ambiguous, with every candidate named."""
+    async def test_resolution(self, harness, open_session, venue_spec, venue_capabilities):
+        """A symbol the venue lists once resolves to it; an unknown one is a typed error."""
         iid = pick_instrument(harness, venue_capabilities)
         async with open_session("none", connect=False) as venue:
             resolved = await venue.instruments.resolve(iid.symbol.value)
             assert resolved.id == iid
             with pytest.raises(UnknownInstrument):
                 await venue.instruments.resolve("NO-SUCH-SYMBOL-XYZ")
-            ambiguous = getattr(harness, "ambiguous_symbol", None)
-            if ambiguous is None:
-                pytest.skip("the harness names no ambiguous_symbol (listed on two exchanges)")
+
+    @scenario("BR1")
+    @requires("capability:resolve_instruments")
+    async def test_resolution_with_ambiguity(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ):
+        """A symbol the venue lists on several exchanges is ambiguous: every candidate named
+        (the harness names one in ``ambiguous_symbol``)."""
+        ambiguous = getattr(harness, "ambiguous_symbol", None)
+        if ambiguous is None:
+            pytest.skip("the harness names no ambiguous_symbol (listed on two exchanges)")
+        async with open_session("none", connect=False) as venue:
             with pytest.raises(AmbiguousInstrument) as err:
                 await venue.instruments.resolve(ambiguous)
             assert len(err.value.candidates) >= 2
