@@ -139,6 +139,9 @@ def prices_for(instrument: Any, mid: Decimal | None = None) -> dict[str, Decimal
         "ask": mid + tick * 10,
         "far_bid": mid - tick * 1000 if mid - tick * 1000 > 0 else tick,
         "far_ask": mid + tick * 1000 if top is None or mid + tick * 1000 <= top else top,
+        # Where resting buys go: far from the market, with room for a few ticks below it
+        # (on a bounded range far_bid is its floor).
+        "rest": (mid - tick * 1000 if mid - tick * 1000 > 0 else tick) + tick * 10,
         "size": size,
         "tick": tick,
         "step": step,

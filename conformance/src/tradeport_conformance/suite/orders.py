@@ -65,11 +65,16 @@ def order_event(venue, order, *kinds, what: str | None = None):
     )
 
 
-def _sim_order_id(harness, order) -> str:
-    """The SimulatedExchange's id of an order the client submitted (found by client id)."""
-    sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+def _sim_order_id(harness, order, venue_order_id=None) -> str:
+    """The SimulatedExchange's id of an order the client submitted (see ``sim_order_for``)."""
+    sim = sim_order_for(harness, order, venue_order_id)
     assert sim is not None, f"the venue has no order {order.client_order_id}"
     return sim.venue_order_id
+
+
+def _client_id(harness, order):
+    """The client order id to query with, where the venue keeps client ids."""
+    return order.client_order_id if harness.features.client_order_ids else None
 
 
 async def _setup_exact(venue, harness, venue_capabilities, product=None):
@@ -142,10 +147,10 @@ class TestOrderFlow:
     ) -> None:
         async with open_session("valid") as venue:
             iid, inst, p = await _setup_exact(venue, harness, venue_capabilities)
-            order = _limit(inst, p)
+            order = _limit(inst, p, price=p["rest"])
             acc = await _accepted(venue, order)
             assert isinstance(acc, OrderAccepted), f"rejected: {getattr(acc, 'reason', '')}"
-            sim_id = _sim_order_id(harness, order)
+            sim_id = _sim_order_id(harness, order, acc.venue_order_id)
             half = (p["size"] / 2).quantize(p["step"])
             harness.exchange.fill(sim_id, quantity=half)
             await harness.push_account_events()
@@ -154,21 +159,21 @@ class TestOrderFlow:
             assert_fill(harness, first, sim_first)
             # Partially filled: the venue's status, filled and leaves quantity, average price.
             report = await venue.execution.order_status_report(
-                iid, client_order_id=order.client_order_id, venue_order_id=acc.venue_order_id
+                iid, client_order_id=_client_id(harness, order), venue_order_id=acc.venue_order_id
             )
             assert_order(harness, report, harness.exchange.order(sim_id))
             # The rest fills two ticks better: the average moves to one tick under the limit.
-            better = p["far_bid"] - p["tick"] * 2
+            better = p["rest"] - p["tick"] * 2
             harness.exchange.fill(sim_id, price=better)
             await harness.push_account_events()
             second = await order_event(venue, order, OrderFilled)
             sim_fills = harness.exchange.fills(venue_order_id=sim_id)
             assert_fill(harness, second, sim_fills[1])
             report = await venue.execution.order_status_report(
-                iid, client_order_id=order.client_order_id, venue_order_id=acc.venue_order_id
+                iid, client_order_id=_client_id(harness, order), venue_order_id=acc.venue_order_id
             )
             sim_order = harness.exchange.order(sim_id)
-            assert sim_order.avg_px == p["far_bid"] - p["tick"]
+            assert sim_order.avg_px == p["rest"] - p["tick"]
             assert_order(harness, report, sim_order)
             reports = [
                 r
@@ -246,7 +251,7 @@ class TestOrderFlow:
                         f = await order_event(venue, order, OrderFilled, OrderRejected)
                         assert isinstance(f, OrderFilled), f"market order rejected: {f.reason}"
                         got.append(f)
-                sim_id = _sim_order_id(harness, order)
+                sim_id = _sim_order_id(harness, order, got[0].venue_order_id)
                 assert_fills(harness, got, harness.exchange.fills(venue_order_id=sim_id))
                 expected = p["ask"] if side == OrderSide.BUY else p["bid"]
                 assert all(f.last_px.as_decimal() == expected for f in got)
@@ -449,7 +454,7 @@ class TestOrderFlow:
             iid, inst, p = await _setup(venue, harness, venue_capabilities)
             ambiguous = []
             for index, (status, code) in enumerate(answers):
-                order = _limit(inst, p, price=p["far_bid"] - p["tick"] * index)
+                order = _limit(inst, p, price=p["rest"] - p["tick"] * index)
                 ambiguous.append((order, status, code))
                 harness.fail_next_requests(1, status, venue_code=code)
                 try:

@@ -19,6 +19,7 @@ from tradeport_conformance.suite.truth import (
     assert_order,
     exact_instrument,
     exact_prices,
+    sim_order_for,
     venue_order_id_of,
 )
 
@@ -55,7 +56,7 @@ class TestReconciliation:
             p = exact_prices(inst)
             await seed_book(harness, inst, p)  # the orders rest instead of filling
             seeded = _seed_limit(harness, inst, p, "seeded-open-1")
-            partial = _seed_limit(harness, inst, p, "seeded-open-2", price=p["far_bid"] - p["tick"])
+            partial = _seed_limit(harness, inst, p, "seeded-open-2", price=p["rest"] - p["tick"])
             harness.exchange.fill(
                 partial.venue_order_id, quantity=(p["size"] / 2).quantize(p["step"])
             )
@@ -80,11 +81,11 @@ class TestReconciliation:
             p = exact_prices(inst)
             await seed_book(harness, inst, p)  # the orders rest instead of filling
             start = harness.exchange.now()
-            seeded = _seed_limit(harness, inst, p, "seeded-fill-1")
+            seeded = _seed_limit(harness, inst, p, "seeded-fill-1", price=p["rest"])
             harness.exchange.fill(
                 seeded.venue_order_id, quantity=(p["size"] / 2).quantize(p["step"])
             )
-            harness.exchange.fill(seeded.venue_order_id, price=p["far_bid"] - p["tick"] * 2)
+            harness.exchange.fill(seeded.venue_order_id, price=p["rest"] - p["tick"] * 2)
             sim_fills = harness.exchange.fills(venue_order_id=seeded.venue_order_id)
             reports = await venue.execution.fill_reports(iid, start_ns=start)
         got = [str(r.trade_id) for r in reports]
@@ -104,7 +105,15 @@ class TestReconciliation:
             p = exact_prices(inst)
             await seed_book(harness, inst, p)  # the orders rest instead of filling
             _seed_limit(harness, inst, p, "locks-funds-1")
-            _seed_limit(harness, inst, p, "locks-funds-2", side=OrderSide.SELL)
+            # A resting sell too where the account holds the base asset (spot) or can short.
+            harness.exchange.submit(
+                str(inst.raw_symbol),
+                OrderSide.SELL,
+                OrderType.LIMIT,
+                p["size"],
+                price=p["far_ask"],
+                client_order_id="locks-funds-2",
+            )
             locked = [b for b in harness.exchange.balances() if b.locked]
             assert locked, "the venue locked nothing for two resting orders"
             state = await venue.execution.account_state()
@@ -175,8 +184,8 @@ class TestReconciliation:
                 price=inst.make_price(p["far_bid"]),
             )
             await venue.execution.submit_order(order)
-            await order_event(venue, order, OrderAccepted)
-            harness.exchange.fill(client_order_id=str(order.client_order_id))
+            acc = await order_event(venue, order, OrderAccepted)
+            harness.exchange.fill(sim_order_for(harness, order, acc.venue_order_id).venue_order_id)
             await harness.push_account_events()
             fill = await order_event(venue, order, OrderFilled)
             status = await venue.execution.mass_status()

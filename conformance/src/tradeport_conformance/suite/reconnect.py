@@ -36,6 +36,7 @@ from tradeport_conformance.suite.truth import (
     assert_fills,
     exact_instrument,
     exact_prices,
+    sim_order_for,
     venue_trade_id_of,
 )
 
@@ -89,7 +90,7 @@ def _far_buy(inst, p, ticks_lower: int = 0) -> Order:
         instrument_id=inst.id,
         side=OrderSide.BUY,
         quantity=inst.make_qty(p["size"]),
-        price=inst.make_price(p["far_bid"] - p["tick"] * ticks_lower),
+        price=inst.make_price(p["rest"] - p["tick"] * ticks_lower),
     )
 
 
@@ -105,7 +106,7 @@ async def _submitted(venue, harness, order) -> str:
         what=f"OrderAccepted for {order.client_order_id}",
     )
     assert isinstance(acc, OrderAccepted), f"rejected: {getattr(acc, 'reason', '')}"
-    sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+    sim = sim_order_for(harness, order, acc.venue_order_id)
     assert sim is not None, f"the venue has no order {order.client_order_id}"
     return sim.venue_order_id
 
@@ -140,7 +141,7 @@ async def _changes_while_away(harness, open_session, venue_capabilities) -> None
         mark = len(events_seen(venue))
         half = (p["size"] / 2).quantize(p["step"])
         assert harness.exchange.fill(sim_ids[0], quantity=half).ok
-        assert harness.exchange.fill(sim_ids[0], price=p["far_bid"] - p["tick"] * 4).ok
+        assert harness.exchange.fill(sim_ids[0], price=p["rest"] - p["tick"] * 4).ok
         assert harness.exchange.cancel(sim_ids[1], cause=CancelCause.VENUE).ok
         assert harness.exchange.expire(sim_ids[2]).ok
         sim_fills = harness.exchange.fills(venue_order_id=sim_ids[0])

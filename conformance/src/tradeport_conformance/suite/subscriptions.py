@@ -32,6 +32,7 @@ from tradeport_conformance.suite.helpers import (
     pick_instrument,
     prices_for,
 )
+from tradeport_conformance.suite.truth import sim_order_for
 
 pytestmark = pytest.mark.anyio
 
@@ -259,8 +260,9 @@ class TestSubscriptions:
             # the trades (the client then drops the quotes itself).
             left = 0 if harness.features.instrument_topics else 1
             await harness.wait_until(
-                lambda: len(set().union(*harness.active_subscriptions()))
-                == len(topics_before) - left,
+                lambda: (
+                    len(set().union(*harness.active_subscriptions())) == len(topics_before) - left
+                ),
                 timeout=EVENT_TIMEOUT,
                 what="the quote topic to leave the venue's active set",
             )
@@ -332,14 +334,15 @@ class TestSubscriptions:
                 price=inst.make_price(p["far_bid"]),
             )
             await venue.execution.submit_order(order)
-            await next_matching(
+            acc = await next_matching(
                 venue,
                 lambda e: (
                     isinstance(e, OrderAccepted) and e.client_order_id == order.client_order_id
                 ),
                 what="OrderAccepted",
             )
-            harness.exchange.fill(client_order_id=str(order.client_order_id), quantity=p["size"])
+            sim = sim_order_for(harness, order, acc.venue_order_id)
+            harness.exchange.fill(sim.venue_order_id, quantity=p["size"])
             await harness.push_account_events()
             fill = await next_matching(
                 venue,

@@ -78,10 +78,8 @@ def sim_order_for(harness: Any, order: Any, venue_order_id: Any = None) -> Any:
     """The SimulatedExchange's order for a client's order: by client order id, or (venues
     without client ids, ``features.client_order_ids`` False) by the venue id the client got,
     mapped back through the harness's ``sim_order_id`` (identity by default)."""
-    if harness.features.client_order_ids:
+    if harness.features.client_order_ids or venue_order_id is None:
         return harness.exchange.order(client_order_id=str(order.client_order_id))
-    if venue_order_id is None:
-        return None
     mapper = getattr(harness, "sim_order_id", None)
     wire = str(venue_order_id)
     return harness.exchange.order(str(mapper(wire)) if mapper is not None else wire)
@@ -134,8 +132,8 @@ def exact_prices(instrument: Any) -> dict[str, Decimal]:
     # Move the mid until every price the scenarios trade at is one a float cannot hold.
     for _ in range(1000):
         p = prices_for(instrument, mid)
-        used = [p[k] for k in ("mid", "bid", "ask", "far_bid", "far_ask")]
-        used += [p["far_bid"] - tick * i for i in (1, 2)] + [p["bid"] - tick * i for i in (1, 2)]
+        used = [p[k] for k in ("mid", "bid", "ask", "far_bid", "far_ask", "rest")]
+        used += [p["rest"] - tick * i for i in (1, 2, 4)] + [p["bid"] - tick * i for i in (1, 2)]
         if all(_float_loses(v, tick) for v in used):
             return p
         mid += tick

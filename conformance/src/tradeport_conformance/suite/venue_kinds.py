@@ -25,6 +25,7 @@ from tradeport_conformance.suite.truth import (
     assert_order,
     exact_instrument,
     exact_prices,
+    sim_order_for,
     venue_order_id_of,
 )
 
@@ -67,17 +68,19 @@ class TestBatchOrders:
         rejected with its reason, the others untouched by that refusal."""
         async with open_session("valid") as venue:
             inst, p = await _exact(venue, harness, venue_capabilities)
-            good = [_buy(inst, p["far_bid"] - p["tick"] * i, p["size"]) for i in range(3)]
+            good = [_buy(inst, p["rest"] - p["tick"] * i, p["size"]) for i in range(3)]
             refused = _buy(inst, p["far_bid"], p["size"] * 10**9)  # insufficient balance
             await venue.execution.submit_orders([good[0], refused, *good[1:]])
             for order in good:
                 event = await _outcome(venue, order, OrderAccepted, OrderRejected)
                 assert isinstance(event, OrderAccepted), f"rejected: {event.reason}"
-                sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+                sim = sim_order_for(harness, order, event.venue_order_id)
                 assert sim is not None, f"the venue has no order {order.client_order_id}"
                 assert str(event.venue_order_id) == venue_order_id_of(harness, sim.venue_order_id)
                 report = await venue.execution.order_status_report(
-                    inst.id, client_order_id=order.client_order_id
+                    inst.id,
+                    client_order_id=order.client_order_id,
+                    venue_order_id=event.venue_order_id,
                 )
                 assert_order(harness, report, sim)
             rejection = await _outcome(venue, refused, OrderAccepted, OrderRejected)
@@ -89,7 +92,7 @@ class TestBatchOrders:
         """One batch of modifications: each order updated to its new price, as the venue has it."""
         async with open_session("valid") as venue:
             inst, p = await _exact(venue, harness, venue_capabilities)
-            orders = [_buy(inst, p["far_bid"] - p["tick"] * i, p["size"]) for i in range(2)]
+            orders = [_buy(inst, p["rest"] - p["tick"] * i, p["size"]) for i in range(2)]
             accepted = []
             for order in orders:
                 await venue.execution.submit_order(order)
@@ -106,10 +109,10 @@ class TestBatchOrders:
                     for o, a, price in zip(orders, accepted, new_prices, strict=True)
                 ]
             )
-            for order, price in zip(orders, new_prices, strict=True):
+            for order, acc, price in zip(orders, accepted, new_prices, strict=True):
                 update = await _outcome(venue, order, OrderUpdated)
                 assert update.price == price
-                sim = harness.exchange.order(client_order_id=str(order.client_order_id))
+                sim = sim_order_for(harness, order, acc.venue_order_id)
                 assert sim is not None and sim.price == price.as_decimal()
 
 
@@ -122,7 +125,7 @@ class TestOnChain:
         no nonce or sequence number used twice, none skipped into a refusal."""
         async with open_session("valid") as venue:
             inst, p = await _exact(venue, harness, venue_capabilities)
-            orders = [_buy(inst, p["far_bid"] - p["tick"] * i, p["size"]) for i in range(6)]
+            orders = [_buy(inst, p["rest"] - p["tick"] * i, p["size"]) for i in range(6)]
             with anyio.fail_after(EVENT_TIMEOUT):
                 async with anyio.create_task_group() as tg:
                     for order in orders:
@@ -132,10 +135,9 @@ class TestOnChain:
                 assert isinstance(event, OrderAccepted), (
                     f"concurrent submit refused: {event.reason}"
                 )
-            resting = {
-                o.client_order_id for o in harness.exchange.open_orders(str(inst.raw_symbol))
-            }
-            assert {str(o.client_order_id) for o in orders} <= resting
+            assert len(harness.exchange.open_orders(str(inst.raw_symbol))) == len(orders), (
+                "the venue does not hold each concurrent order exactly once"
+            )
 
 
 @pytest.mark.anyio

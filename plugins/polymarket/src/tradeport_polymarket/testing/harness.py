@@ -159,6 +159,8 @@ class PolymarketHarness(MockVenue):
         venue_rate_limit_code=False,
         client_order_ids=False,
         instrument_topics=True,
+        # Open-order rows carry no average fill price.
+        order_avg_px=False,
     )
     stream_paths = (MARKET_PATH, USER_PATH)
 
@@ -233,6 +235,8 @@ class PolymarketHarness(MockVenue):
                         tick_size=Decimal("0.01"),
                         lot_size=Decimal("0.01"),
                         min_qty=Decimal("5"),
+                        # The operator charges fees at match time in collateral (V2).
+                        fee_in_quote=True,
                         meta={
                             "condition_id": condition,
                             "outcome": outcome,
@@ -1307,6 +1311,7 @@ class PolymarketHarness(MockVenue):
                     tick_size=Decimal("0.01"),
                     lot_size=Decimal("0.01"),
                     min_qty=Decimal("5"),
+                    fee_in_quote=True,
                     meta={
                         "condition_id": condition_id,
                         "outcome": outcome,
