@@ -80,9 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import pytest
 
+    from tradeport_conformance.catalogue import select
     from tradeport_conformance.report import ScenarioCollector, summary_line
 
-    collector = ScenarioCollector(args.venue)
+    try:
+        selection = select(args.scenarios) if args.scenarios else None
+    except ValueError as exc:
+        print(f"tradeport conformance: {exc}", file=sys.stderr)
+        return 2
+    collector = ScenarioCollector(args.venue, selection=selection)
     pytest_args = [
         "--pyargs",
         "tradeport_conformance.suite",
@@ -110,13 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.keyword:
         pytest_args += ["-k", args.keyword]
     if args.scenarios:
-        from tradeport_conformance.catalogue import select
-
-        try:
-            select(args.scenarios)
-        except ValueError as exc:
-            print(f"tradeport conformance: {exc}", file=sys.stderr)
-            return 2
         pytest_args += ["--scenarios", args.scenarios]
     label = f"{args.venue!r}" + (f" (harness {args.harness!r})" if args.harness else "")
     print(f"running the conformance suite against {label}...", file=sys.stderr)

@@ -24,8 +24,15 @@ class ScenarioCollector:
     failed, and is skipped only when all were skipped (the reasons are kept).
     """
 
-    def __init__(self, venue: str, progress: TextIO | None = sys.stderr) -> None:
+    def __init__(
+        self,
+        venue: str,
+        progress: TextIO | None = sys.stderr,
+        selection: set[str] | None = None,
+    ) -> None:
         self.venue = venue
+        #: The ``--scenarios`` selection: every other id is deselected, tested or not.
+        self.selection = selection
         self.progress = progress
         self._scenario_of: dict[str, str] = {}
         self.tests: dict[str, list[tuple[str, str, str]]] = {}  # id -> [(nodeid, outcome, reason)]
@@ -85,6 +92,9 @@ class ScenarioCollector:
         rows = []
         for sid, title in CATALOGUE.items():
             results = self.tests.get(sid)
+            if self.selection is not None and sid not in self.selection:
+                self._deselected.add(sid)
+                results = None
             if not results:
                 rows.append(
                     {
