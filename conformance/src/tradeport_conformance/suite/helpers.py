@@ -166,6 +166,7 @@ def _ladder_prices(ladder: Any, mid: Decimal) -> dict[str, Decimal]:
         "ask": steps(on, 10, up=True),
         "far_bid": steps(on, 1000, up=False),
         "far_ask": steps(on, 1000, up=True),
+        "rest": steps(ladder.round(Price(steps(on, 1000, up=False)), OrderSide.SELL), 10, up=True),
     }
 
 
