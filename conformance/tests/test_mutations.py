@@ -44,8 +44,12 @@ _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 def apply_patch(patch: Path, root: Path) -> None:
-    """Apply a unified diff (``a/PATH`` / ``b/PATH`` names) under ``root``, checking that every
-    context and removed line is there (no fuzz): a patch that no longer applies fails loudly."""
+    """Apply a unified diff (``a/PATH`` / ``b/PATH`` names) under ``root``.
+
+    Each hunk's old lines (context and removed) must appear exactly once in the file, at or
+    after the previous hunk; line numbers may have moved (as with ``patch``'s offsets), the
+    text may not: a patch that no longer applies fails, naming the file.
+    """
     lines = patch.read_text().splitlines()
     index = 0
     while index < len(lines):
@@ -58,27 +62,30 @@ def apply_patch(patch: Path, root: Path) -> None:
         result: list[str] = []
         cursor = 0
         while index < len(lines) and lines[index].startswith("@@"):
-            match = _HUNK.match(lines[index])
-            assert match, f"{patch.name}: bad hunk header {lines[index]!r}"
-            start = int(match.group(1)) - 1
-            result += original[cursor:start]
-            cursor = start
+            assert _HUNK.match(lines[index]), f"{patch.name}: bad hunk {lines[index]!r}"
             index += 1
+            old: list[str] = []
+            new: list[str] = []
             while index < len(lines) and lines[index][:1] in (" ", "-", "+", "\\"):
                 line = lines[index]
-                if line.startswith("\\"):
-                    index += 1
-                    continue
-                text = line[1:] + "\n"
-                if line[0] in (" ", "-"):
-                    assert original[cursor] == text, (
-                        f"{patch.name}: {target.name}:{cursor + 1} is {original[cursor]!r}, "
-                        f"the patch expects {text!r} (the template changed: refresh the patch)"
-                    )
-                    cursor += 1
-                if line[0] in (" ", "+"):
-                    result.append(text)
                 index += 1
+                if line.startswith("\\"):
+                    continue
+                if line[0] in (" ", "-"):
+                    old.append(line[1:] + "\n")
+                if line[0] in (" ", "+"):
+                    new.append(line[1:] + "\n")
+            starts = [
+                i
+                for i in range(cursor, len(original) - len(old) + 1)
+                if original[i : i + len(old)] == old
+            ]
+            assert len(starts) == 1, (
+                f"{patch.name}: the lines it changes in {target.name} are found "
+                f"{len(starts)} times (the source changed: refresh the patch)"
+            )
+            result += original[cursor : starts[0]] + new
+            cursor = starts[0] + len(old)
         result += original[cursor:]
         target.write_text("".join(result))
 
