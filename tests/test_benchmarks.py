@@ -19,9 +19,16 @@ SCRIPTS = sorted(BENCH.glob("bench_*.py"))
 OPTIONAL = ("orjson",)
 
 
-def _needs(script: Path) -> list[str]:
+def _needs(script: Path, seen: frozenset[Path] = frozenset()) -> list[str]:
+    """The optional modules ``script`` imports, itself or through the bench/ modules it
+    imports (bench_scale.py imports bench_parse_streams.py, which imports orjson)."""
     source = script.read_text()
-    return [name for name in OPTIONAL if re.search(rf"^\s*import {name}\b", source, re.M)]
+    needs = {name for name in OPTIONAL if re.search(rf"^\s*import {name}\b", source, re.M)}
+    for module in re.findall(r"^\s*(?:import|from)\s+(\w+)", source, re.M):
+        sibling = BENCH / f"{module}.py"
+        if sibling.is_file() and sibling not in seen and sibling != script:
+            needs.update(_needs(sibling, seen | {script}))
+    return sorted(needs)
 
 
 def test_there_are_benchmarks() -> None:
