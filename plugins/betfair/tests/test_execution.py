@@ -17,6 +17,7 @@ from tradeport.model.events import (
     OrderCancelRejected,
     OrderExpired,
     OrderFilled,
+    OrderFillReversed,
     OrderModifyRejected,
     OrderRejected,
     OrderUpdated,
@@ -221,3 +222,70 @@ async def test_starting_price_bets_and_dead_man_switch() -> None:
         await harness.wait_until(
             lambda: harness.heartbeat_timeout == 10, what="the dead-man switch armed"
         )
+
+
+async def test_voided_matched_size_reversed_exactly_once_across_a_drop() -> None:
+    """Betfair voids matched size (``sv`` rises, ``sm`` falls): the newest fills it covers are
+    reversed once, the standing part of a partly voided fill is a new fill, and neither a
+    full image after a drop nor a resume repeats them."""
+    fast = {"reconnect_delay_initial": 0.05, "reconnect_delay_max": 0.2}
+    async with BetfairHarness() as harness, session(harness, **fast) as venue:
+        await venue.instruments.load_all()
+        order = _bet(OrderSide.BUY, "4.0", "20")
+        accepted = await _placed(venue, order)
+        bet = str(accepted.venue_order_id)
+        fills = []
+        for size in ("5", "7"):
+            harness.exchange.fill(bet, quantity=D(size))
+            await harness.push_account_events()
+            fills.append(await next_of(venue, _of(order, OrderFilled)))
+        await harness.void_matched(bet, D("7"))  # exactly the newest fill
+        reversed_ = await next_of(venue, _of(order, OrderFillReversed))
+        assert reversed_.trade_id == fills[1].trade_id
+        assert reversed_.last_qty.as_decimal() == D("7") and "VOIDED" in reversed_.reason
+        await harness.drop_connections("rst")
+        await harness.void_matched(bet, D("2"))  # voided while away: part of the first fill
+        await next_of(
+            venue, lambda e: isinstance(e, Reconnected) and e.stream == "orders", timeout=20
+        )
+        second = await next_of(venue, _of(order, OrderFillReversed, OrderFilled))
+        assert isinstance(second, OrderFillReversed) and second.trade_id == fills[0].trade_id
+        standing = await next_of(venue, _of(order, OrderFilled))
+        assert standing.last_qty.as_decimal() == D("3")
+        assert standing.trade_id not in {f.trade_id for f in fills}
+        # A new match after the voids is a new fill, not one of the voided trade ids.
+        harness.exchange.fill(bet, quantity=D("4"))
+        await harness.push_account_events()
+        fourth = await next_of(venue, _of(order, OrderFilled))
+        assert fourth.last_qty.as_decimal() == D("4")
+        assert fourth.trade_id not in {f.trade_id for f in fills} | {standing.trade_id}
+        tracked = venue.execution.tracker.find(order.client_order_id, None)
+        assert tracked is not None and tracked.filled_qty == D("7")  # 12 - 7 - 2 + 4
+        (row,) = await venue.execution.order_status_reports(DOBBIN)
+        assert row.filled_qty.as_decimal() == D("7")
+        await harness.drop_connections("fin")
+        await next_of(
+            venue, lambda e: isinstance(e, Reconnected) and e.stream == "orders", timeout=20
+        )
+        with anyio.move_on_after(1.0):
+            extra = await next_of(venue, _of(order, OrderFillReversed, OrderFilled), timeout=1.0)
+            pytest.fail(f"a void or a fill was reported twice: {extra}")
+
+
+async def test_cleared_orders_paged() -> None:
+    """listClearedOrders pages (fromRecord / recordCount / moreAvailable): every page read."""
+    async with BetfairHarness() as harness, session(harness) as venue:
+        await venue.instruments.load_all()
+        harness.cleared_page_size = 2
+        bets = []
+        for _ in range(5):
+            order = _bet(OrderSide.SELL, "8.0", "2")
+            accepted = await _placed(venue, order)
+            bets.append(str(accepted.venue_order_id))
+            await venue.execution.cancel_order(DOBBIN, order.client_order_id)
+            await next_of(venue, _of(order, OrderCanceled))
+        cleared = await venue.execution.lapsed_and_cancelled()
+        assert sorted(row["betId"] for row in cleared) == sorted(bets)
+        pages = [r for r in harness.requests if b"listClearedOrders" in r.body]
+        assert len(pages) >= 4  # 3 pages of CANCELLED (2 + 2 + 1), 1 of LAPSED
+        assert any(b'"fromRecord": 4' in r.body or b'"fromRecord":4' in r.body for r in pages)

@@ -8,6 +8,9 @@ reconciliation from ``listCurrentOrders``, ``listClearedOrders`` and ``getAccoun
   :class:`~tradeport_betfair.stream.parse.OrderCache` turns each rise into one fill whose trade
   id is ``BETID-TOTAL``; the same rise seen in a placeOrders answer, on the stream and again
   in a full image after a reconnect is one fill (the tracker drops repeated trade ids).
+* Voids: a rise of a bet's ``sv`` (size voided) on the stream takes back the newest published
+  fills it covers with OrderFillReversed (the part of a partly voided fill that stands is
+  published again as a new fill), once, however often the stream repeats the bet.
 * A lapsed remainder (``sl``) is OrderStatus.LAPSED (OrderExpired); a cancelled one
   OrderCanceled.
 * Outcomes follow the core's rule: an instruction report FAILURE rejects that bet with its
@@ -40,7 +43,7 @@ from tradeport.errors import (
     ValidationError,
     VenueError,
 )
-from tradeport.model.enums import ResolutionResult, TimeInForce
+from tradeport.model.enums import ResolutionResult, SettlementStatus, TimeInForce
 from tradeport.model.events import (
     AnyOrderEvent,
     OrderCancelRejected,
@@ -230,22 +233,41 @@ class BetfairExecutionClient(ExecutionClient):
             return
         ts_init = time.time_ns()
         async with self._lock:
-            for market_id, key, uo, increment in self._protocol.order_cache.apply(message):
+            changes = self._protocol.order_cache.apply(message)
+            for market_id, key, uo, increment, voids, standing in changes:
                 report = parse_stream_order(uo, market_id, key[0], key[1], self.account_id, ts_init)
-                fills = []
-                if increment is not None:
-                    ts_event = int(uo.get("md") or 0) * 1_000_000 or ts_init
-                    fills.append(
-                        parse_fill(
-                            report,
-                            increment.size,
-                            increment.price,
-                            increment.total,
-                            self.config.currency,
-                            ts_event,
-                            ts_init,
-                        )
+                ts_event = int(uo.get("md") or 0) * 1_000_000 or ts_init
+                currency = self.config.currency
+                # Voided first (they undo what was published), then what stands or is new.
+                fills = [
+                    parse_fill(
+                        report,
+                        void.size,
+                        void.price,
+                        void.total,
+                        currency,
+                        ts_init,
+                        ts_init,
+                        voided=void.voided,
+                        settlement=SettlementStatus.REVERSED,
+                        settlement_detail="VOIDED: Betfair voided matched size (sv)",
                     )
+                    for void in voids
+                ]
+                for step in (standing, increment):
+                    if step is not None:
+                        fills.append(
+                            parse_fill(
+                                report,
+                                step.size,
+                                step.price,
+                                step.total,
+                                currency,
+                                ts_event,
+                                ts_init,
+                                voided=step.voided,
+                            )
+                        )
                 for fill in fills:
                     await self._publish(self.tracker.on_fill_report(fill))
                 if (
@@ -579,11 +601,19 @@ class BetfairExecutionClient(ExecutionClient):
     # -- reconciliation -------------------------------------------------------------------------------
 
     async def _current_orders(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self._paged(self.http.http_list_current_orders, params, "currentOrders")
+
+    async def _cleared_orders(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self._paged(self.http.http_list_cleared_orders, params, "clearedOrders")
+
+    @staticmethod
+    async def _paged(call: Any, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
+        """Every page of a list call: ``fromRecord`` moves on while ``moreAvailable``."""
         rows: list[dict[str, Any]] = []
         params = dict(params)
         while True:
-            answer = await self.http.http_list_current_orders(params)
-            page = (answer or {}).get("currentOrders") or []
+            answer = await call(params)
+            page = (answer or {}).get(key) or []
             rows.extend(page)
             if not (answer or {}).get("moreAvailable") or not page:
                 return rows
@@ -677,9 +707,8 @@ class BetfairExecutionClient(ExecutionClient):
             "settledDateRange": {"from": iso_time(now - lookback_ns)},
             "groupBy": "BET",
         }
-        answer = await self.http.http_list_cleared_orders(params)
         out = []
-        for row in (answer or {}).get("clearedOrders") or ():
+        for row in await self._cleared_orders(params):
             out.append(
                 SettlementReport(
                     account_id=self.account_id,
@@ -707,8 +736,7 @@ class BetfairExecutionClient(ExecutionClient):
         self.require_credentials("lapsed_and_cancelled")
         rows: list[dict[str, Any]] = []
         for status in ("LAPSED", "CANCELLED"):
-            answer = await self.http.http_list_cleared_orders({"betStatus": status})
-            rows.extend((answer or {}).get("clearedOrders") or ())
+            rows.extend(await self._cleared_orders({"betStatus": status}))
         return rows
 
     async def position_status_reports(

@@ -16,6 +16,7 @@ from tradeport.model.enums import (
     LiquiditySide,
     OrderStatus,
     OrderType,
+    SettlementStatus,
     TimeInForce,
 )
 from tradeport.model.identifiers import AccountId, ClientOrderId, Symbol, TradeId, VenueOrderId
@@ -224,10 +225,14 @@ def parse_stream_order(
     )
 
 
-def fill_trade_id(bet_id: str, matched_total: Decimal) -> TradeId:
+def fill_trade_id(bet_id: str, matched_total: Decimal, voided: Decimal | None = None) -> TradeId:
     """Betfair has no trade ids: a fill is the step of a bet's cumulative matched size, named by
-    the bet and the total it reached (so the same step is the same fill, wherever it is seen)."""
-    return TradeId(f"{bet_id}-{format(matched_total.normalize(), 'f')}")
+    the bet and the total it reached (so the same step is the same fill, wherever it is seen).
+    ``voided`` tags the standing part of a partly voided step (the bet's ``sv`` then)."""
+    name = f"{bet_id}-{format(matched_total.normalize(), 'f')}"
+    if voided is not None:
+        name += f"-v{format(voided.normalize(), 'f')}"
+    return TradeId(name)
 
 
 def parse_fill(
@@ -238,15 +243,20 @@ def parse_fill(
     currency: str,
     ts_event: int,
     ts_init: int,
+    *,
+    voided: Decimal | None = None,
+    settlement: SettlementStatus = SettlementStatus.FINAL,
+    settlement_detail: str | None = None,
 ) -> FillReport:
     """One matched increment of a bet as a FillReport (commission is charged on net market
-    winnings at settlement, so none per fill)."""
+    winnings at settlement, so none per fill); REVERSED with ``settlement`` when Betfair voided
+    it."""
     return FillReport(
         account_id=report.account_id,
         instrument_id=report.instrument_id,
         venue_order_id=report.venue_order_id,
         client_order_id=report.client_order_id,
-        trade_id=fill_trade_id(report.venue_order_id.value, total),
+        trade_id=fill_trade_id(report.venue_order_id.value, total, voided),
         order_side=report.order_side,
         last_qty=stake(size),
         last_px=price(fill_price),
@@ -254,6 +264,8 @@ def parse_fill(
         liquidity_side=LiquiditySide.NO_LIQUIDITY_SIDE,
         ts_event=ts_event,
         ts_init=ts_init,
+        settlement=settlement,
+        settlement_detail=settlement_detail,
     )
 
 

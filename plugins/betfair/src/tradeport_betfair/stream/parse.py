@@ -17,7 +17,11 @@ Market stream (:class:`MarketCache`):
 
 Order stream (:class:`OrderCache`): ``sm`` (size matched) of each bet is cumulative; the cache
 turns it into increments, so every matched unit is reported once however often the venue
-repeats the bet (full images after a reconnect included).
+repeats the bet (full images after a reconnect included). ``sv`` (size voided) is cumulative
+too: a rise voids that much matched size (``sm`` falls by it), which the cache turns into the
+published increments it takes back, newest first (:class:`VoidedIncrement`), once. A trade id
+total counts voided size too (``sm + sv``, "ever matched"), so a step reached again after a void
+is a new fill, never the voided one.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ __all__ = [
     "MarketCache",
     "OrderCache",
     "MatchedIncrement",
+    "VoidedIncrement",
     "runner_key",
 ]
 
@@ -268,6 +273,21 @@ class MatchedIncrement:
     price: Decimal
     total: Decimal
     order: dict[str, Any]
+    #: Set on the part of a partly voided increment that stands, published again as a new
+    #: fill: the bet's cumulative ``sv`` then (it makes the trade id distinct).
+    voided: Decimal | None = None
+
+
+@attrs.frozen
+class VoidedIncrement:
+    """A published increment of a bet that Betfair voided: ``size`` at ``price``, the one
+    whose trade id total was ``total``."""
+
+    bet_id: str
+    total: Decimal
+    size: Decimal
+    price: Decimal
+    voided: Decimal | None = None
 
 
 class OrderCache:
@@ -276,6 +296,10 @@ class OrderCache:
     def __init__(self) -> None:
         self.orders: dict[str, dict[str, Any]] = {}
         self.matched: dict[str, tuple[Decimal, Decimal]] = {}  # bet id -> (size, avg price)
+        #: Bet id -> cumulative size voided (``sv``) seen so far.
+        self.voided: dict[str, Decimal] = {}
+        #: Bet id -> its published increments not voided, oldest first: (total, size, price, voided tag).
+        self._increments: dict[str, list[tuple[Decimal, Decimal, Decimal, Decimal | None]]] = {}
         self.initial_clk: str | None = None
         self.clk: str | None = None
         self._segments: list[dict[str, Any]] | None = None
@@ -288,14 +312,30 @@ class OrderCache:
     def seed(self, bet_id: str, matched: Decimal, avg_price: Decimal | None) -> None:
         """Record matched size already reported elsewhere (a placeOrders answer, a query), so
         the stream's cumulative ``sm`` adds only what is new."""
-        size, _ = self.matched.get(bet_id, (ZERO, ZERO))
+        size, before_avg = self.matched.get(bet_id, (ZERO, ZERO))
         if matched > size:
             self.matched[bet_id] = (matched, avg_price or ZERO)
+            added = matched - size
+            price = (
+                ((avg_price or ZERO) * matched - before_avg * size) / added if avg_price else ZERO
+            )
+            total = matched + self.voided.get(bet_id, ZERO)
+            self._increments.setdefault(bet_id, []).append((total, added, price, None))
 
     def apply(
         self, message: dict[str, Any]
-    ) -> list[tuple[str, RunnerKey, dict[str, Any], MatchedIncrement | None]]:
-        """Apply one ``ocm``: per bet changed ``(market_id, runner, bet, increment or None)``."""
+    ) -> list[
+        tuple[
+            str,
+            RunnerKey,
+            dict[str, Any],
+            MatchedIncrement | None,
+            list[VoidedIncrement],
+            MatchedIncrement | None,
+        ]
+    ]:
+        """Apply one ``ocm``: per bet changed ``(market_id, runner, bet, increment or None,
+        the increments voided, the standing part of a partly voided increment or None)``."""
         segment = message.get("segmentType")
         if segment == "SEG_START":
             self._segments = [message]
@@ -312,7 +352,7 @@ class OrderCache:
             self.initial_clk = str(message["initialClk"])
         if message.get("clk") is not None:
             self.clk = str(message["clk"])
-        out: list[tuple[str, RunnerKey, dict[str, Any], MatchedIncrement | None]] = []
+        out: list[Any] = []
         for oc in message.get("oc") or ():
             market_id = str(oc["id"])
             for orc in oc.get("orc") or ():
@@ -320,7 +360,9 @@ class OrderCache:
                 for uo in orc.get("uo") or ():
                     bet_id = str(uo["id"])
                     self.orders[bet_id] = uo
-                    out.append((market_id, key, uo, self._increment(market_id, key, uo)))
+                    voids, standing = self._void(market_id, key, uo)
+                    increment = self._increment(market_id, key, uo)
+                    out.append((market_id, key, uo, increment, voids, standing))
         return out
 
     def _increment(
@@ -340,4 +382,39 @@ class OrderCache:
             else Decimal(str(uo.get("p") or 0))
         )
         self.matched[bet_id] = (total, average)
-        return MatchedIncrement(bet_id, market_id, key, added, price, total, uo)
+        ever = total + self.voided.get(bet_id, ZERO)
+        self._increments.setdefault(bet_id, []).append((ever, added, price, None))
+        return MatchedIncrement(bet_id, market_id, key, added, price, ever, uo)
+
+    def _void(
+        self, market_id: str, key: RunnerKey, uo: dict[str, Any]
+    ) -> tuple[list[VoidedIncrement], MatchedIncrement | None]:
+        """A rise of ``sv``: the newest published increments it covers, each voided whole; the
+        part of the last one that stands comes back as a new increment."""
+        bet_id = str(uo["id"])
+        voided = Decimal(str(uo.get("sv") or 0))
+        before_voided = self.voided.get(bet_id, ZERO)
+        if voided <= before_voided:
+            return [], None
+        self.voided[bet_id] = voided
+        amount = voided - before_voided
+        before, before_avg = self.matched.get(bet_id, (ZERO, ZERO))
+        remaining = max(before - amount, ZERO)
+        average = Decimal(str(uo.get("avp") or 0)) if remaining else ZERO
+        self.matched[bet_id] = (remaining, average or before_avg if remaining else ZERO)
+        increments = self._increments.get(bet_id, [])
+        out = []
+        left = amount
+        while left > 0 and increments:
+            total, size, price, tag = increments.pop()
+            out.append(VoidedIncrement(bet_id, total, size, price, tag))
+            left -= size
+        standing = None
+        if left < 0:  # the oldest voided increment was only partly voided: the rest stands
+            last = out[-1]
+            total = remaining + voided
+            increments.append((total, -left, last.price, voided))
+            standing = MatchedIncrement(
+                bet_id, market_id, key, -left, last.price, total, uo, voided=voided
+            )
+        return out, standing

@@ -150,6 +150,10 @@ class BetfairMockVenue(MockVenue):
         self.definitions: dict[str, dict[str, Any]] = {}
         self.persistence: dict[str, TimeInForce] = {}
         self.lapsed: set[str] = set()
+        #: Bet id -> matched size voided (``sv``), set by :meth:`void_matched`.
+        self.voided: dict[str, Decimal] = {}
+        #: The most listClearedOrders rows per page (Betfair's is 1000; tests make it small).
+        self.cleared_page_size = 1000
         self.strategy: dict[str, str] = {}
         self.malformed_catalogue = False
         self.heartbeat_timeout: int | None = None
@@ -872,6 +876,7 @@ class BetfairMockVenue(MockVenue):
                     inst,
                     self.persistence.get(order.venue_order_id, TimeInForce.LAPSE),
                     lapsed,
+                    self.voided.get(order.venue_order_id, Decimal(0)),
                 )
             )
         return {"currentOrders": rows, "moreAvailable": False}
@@ -892,7 +897,28 @@ class BetfairMockVenue(MockVenue):
             )
             if status in ("LAPSED", "CANCELLED") and kind == status:
                 rows.append(cleared_order(order, inst, "LOST"))
-        return {"clearedOrders": rows, "moreAvailable": False}
+        # Paged like Betfair: ``fromRecord`` (from 0), ``recordCount`` (0 or absent: the most
+        # per page, 1000 on Betfair, ``cleared_page_size`` here).
+        start = int(params.get("fromRecord") or 0)
+        count = int(params.get("recordCount") or 0) or self.cleared_page_size
+        count = min(count, self.cleared_page_size)
+        page = rows[start : start + count]
+        return {"clearedOrders": page, "moreAvailable": start + len(page) < len(rows)}
+
+    async def void_matched(self, venue_order_id: str, size: Decimal) -> None:
+        """Betfair voids ``size`` of the bet's matched stake (a match after a goal, say): the
+        bet's ``sv`` rises and its ``sm`` falls by it, on the order stream at once (and in
+        every later image and listCurrentOrders row)."""
+        order = self.exchange.order(venue_order_id)
+        if order is None:
+            raise KeyError(f"no bet {venue_order_id!r}")
+        voided = self.voided.get(venue_order_id, Decimal(0)) + size
+        if not size > 0 or voided > order.filled_qty:
+            raise ValueError(
+                f"size {size}: only {order.filled_qty} matched, {voided - size} voided"
+            )
+        self.voided[venue_order_id] = voided
+        await self.publish_order_change(order)
 
     def exposure(self) -> Decimal:
         """What the open and matched bets can lose: back stakes, lay stake x (price - 1)."""
@@ -1223,6 +1249,7 @@ class BetfairMockVenue(MockVenue):
             self.persistence.get(bet, TimeInForce.LAPSE),
             bet in self.lapsed,
             self.strategy.get(bet),
+            self.voided.get(bet, Decimal(0)),
         )
 
     async def publish_order_change(self, order: SimOrder) -> None:

@@ -82,17 +82,24 @@ def catalogue_record(market: dict[str, Any], runners: list[SimInstrument]) -> di
     }
 
 
-def _matched(order: SimOrder) -> tuple[Decimal, Decimal]:
-    return order.filled_qty, order.avg_px or Decimal(0)
+def _matched(order: SimOrder, voided: Decimal = Decimal(0)) -> tuple[Decimal, Decimal]:
+    """Size matched net of what was voided (Betfair's ``sm`` falls as ``sv`` rises), and the
+    average price."""
+    return order.filled_qty - voided, order.avg_px or Decimal(0)
 
 
 def current_order(
-    order: SimOrder, inst: SimInstrument, persistence: TimeInForce, lapsed: bool
+    order: SimOrder,
+    inst: SimInstrument,
+    persistence: TimeInForce,
+    lapsed: bool,
+    voided: Decimal = Decimal(0),
 ) -> dict[str, Any]:
     """One CurrentOrderSummary (listCurrentOrders)."""
-    matched, avp = _matched(order)
-    remaining = order.quantity - matched if order.status.is_open else Decimal(0)
-    cancelled = Decimal(0) if order.status.is_open or lapsed else order.quantity - matched
+    matched, avp = _matched(order, voided)
+    unmatched = order.quantity - order.filled_qty
+    remaining = unmatched if order.status.is_open else Decimal(0)
+    cancelled = Decimal(0) if order.status.is_open or lapsed else unmatched
     return {
         "betId": order.venue_order_id,
         "marketId": inst.meta["marketId"],
@@ -109,9 +116,9 @@ def current_order(
         "averagePriceMatched": avp,
         "sizeMatched": matched,
         "sizeRemaining": remaining,
-        "sizeLapsed": order.quantity - matched if lapsed else Decimal(0),
+        "sizeLapsed": unmatched if lapsed else Decimal(0),
         "sizeCancelled": cancelled,
-        "sizeVoided": Decimal(0),
+        "sizeVoided": voided,
         "regulatorCode": "MALTA LOTTERIES AND GAMBLING AUTHORITY",
         "customerOrderRef": order.client_order_id,
     }
@@ -144,10 +151,16 @@ def cleared_order(order: SimOrder, inst: SimInstrument, bet_outcome: str) -> dic
 
 
 def stream_order(
-    order: SimOrder, persistence: TimeInForce, lapsed: bool, strategy: str | None
+    order: SimOrder,
+    persistence: TimeInForce,
+    lapsed: bool,
+    strategy: str | None,
+    voided: Decimal = Decimal(0),
 ) -> dict[str, Any]:
-    """One unmatched/matched order (``uo``) on the order stream."""
-    matched, avp = _matched(order)
+    """One unmatched/matched order (``uo``) on the order stream; ``voided`` is the matched
+    size Betfair voided (``sv``, taken out of ``sm``)."""
+    matched, avp = _matched(order, voided)
+    unmatched = order.quantity - order.filled_qty
     record: dict[str, Any] = {
         "id": order.venue_order_id,
         "p": order.price,
@@ -158,10 +171,10 @@ def stream_order(
         "ot": "L",
         "pd": order.ts_created // 1_000_000,
         "sm": matched,
-        "sr": order.quantity - matched if order.status.is_open else Decimal(0),
-        "sl": order.quantity - matched if lapsed else Decimal(0),
-        "sc": Decimal(0) if order.status.is_open or lapsed else order.quantity - matched,
-        "sv": Decimal(0),
+        "sr": unmatched if order.status.is_open else Decimal(0),
+        "sl": unmatched if lapsed else Decimal(0),
+        "sc": Decimal(0) if order.status.is_open or lapsed else unmatched,
+        "sv": voided,
         "rac": "",
         "rc": "REG_GGC",
         "rfo": order.client_order_id or "",
