@@ -310,19 +310,19 @@ def test_cumulative_matched_sizes_become_fills_once() -> None:
     messages = load("ocm_multiple_fills")
     sizes: list[Decimal] = []
     for message in messages:
-        for _, _, _, increment in cache.apply(message):
+        for _, _, _, increment, _, _ in cache.apply(message):
             if increment is not None:
                 sizes.append(increment.size)
     final = Decimal(str(messages[-1]["oc"][0]["orc"][0]["uo"][0]["sm"]))
     assert sum(sizes) == final and all(s > 0 for s in sizes)
     for message in messages:  # the same messages again (a full image after a reconnect)
-        assert all(increment is None for *_, increment in cache.apply(message))
+        assert all(increment is None for _, _, _, increment, *_ in cache.apply(message))
 
 
 def test_duplicate_execution_reports_the_match_once() -> None:
     cache = OrderCache()
     first, second = load("ocm_duplicate_execution")[:2]
-    assert [i.size for *_, i in cache.apply(first) if i] == [Decimal("1.12")]
+    assert [i.size for _, _, _, i, *_ in cache.apply(first) if i] == [Decimal("1.12")]
     (row,) = cache.apply(second)
     assert row[3] is None  # cancelled remainder, nothing more matched
     report = parse_stream_order(row[2], row[0], row[1][0], row[1][1], ACCOUNT, TS)
@@ -331,7 +331,7 @@ def test_duplicate_execution_reports_the_match_once() -> None:
 
 def test_filled_order_stream_row() -> None:
     message = load("ocm_filled")
-    ((market_id, key, uo, increment),) = OrderCache().apply(message)
+    ((market_id, key, uo, increment, _, _),) = OrderCache().apply(message)
     report = parse_stream_order(uo, market_id, key[0], key[1], ACCOUNT, TS)
     assert report.order_status is OrderStatus.FILLED and report.order_side is OrderSide.BUY  # "L"
     assert (
@@ -344,7 +344,7 @@ def test_filled_order_stream_row() -> None:
 
 def test_sizes_with_float_noise_are_pennies() -> None:
     message = load("ocm_multiple_fills")[0]
-    ((market_id, key, uo, _),) = OrderCache().apply(message)
+    ((market_id, key, uo, *_),) = OrderCache().apply(message)
     report = parse_stream_order(uo, market_id, key[0], key[1], ACCOUNT, TS)
     assert str(report.filled_qty) == "16.19" and report.order_status is OrderStatus.PARTIALLY_FILLED
 
