@@ -228,27 +228,33 @@ async def test_a_dropped_normalized_replay_resumes_with_nothing_missed_or_twice(
 
 async def test_the_real_time_stream_delivers_what_is_recorded_while_it_runs() -> None:
     async with TardisHarness() as harness:
-        harness.record_market(SPOT, DEFAULT_START, 1)
+        harness.record_market(SPOT, DEFAULT_START, 1)  # the past: not streamed
         instruments = await _instruments(harness)
         config = load_config(TardisConfig, harness.client_config(), environ={})
         machine = TardisMachine(config)
         received: list[Any] = []
+        live = {
+            "type": "trade", "symbol": "BTCUSDT", "exchange": "binance", "id": "live-1",
+            "price": 1000.01, "amount": 0.5, "side": "buy",
+            "timestamp": iso_ms(DEFAULT_START + 2 * NS_PER_MINUTE),
+            "localTimestamp": iso_ms(DEFAULT_START + 2 * NS_PER_MINUTE + 1),
+        }  # fmt: skip
+
+        async def publish_once_connected() -> None:
+            await harness.wait_until(lambda: any(harness.active_subscriptions()), DEADLINE)
+            harness.record_normalized(live)
+
         with anyio.fail_after(DEADLINE):
-            stream = machine.stream([ReplaySubscription(data_type="TRADES", instrument_id=SPOT)],
-                                    instruments)  # fmt: skip
-            async for event in stream:
-                received.append(event)
-                if len(received) == 6:  # the minute recorded before; now one trade "live"
-                    harness.record_normalized({
-                        "type": "trade", "symbol": "BTCUSDT", "exchange": "binance",
-                        "id": "live-1", "price": 1000.01, "amount": 0.5, "side": "buy",
-                        "timestamp": iso_ms(DEFAULT_START + 2 * NS_PER_MINUTE),
-                        "localTimestamp": iso_ms(DEFAULT_START + 2 * NS_PER_MINUTE + 1),
-                    })  # fmt: skip
-                if len(received) == 7:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(publish_once_connected)
+                stream = machine.stream(
+                    [ReplaySubscription(data_type="TRADES", instrument_id=SPOT)], instruments
+                )
+                async for event in stream:
+                    received.append(event)
                     break
-            await stream.aclose()  # type: ignore[attr-defined]
-        assert all(isinstance(e, TradeTick) for e in received)
+                await stream.aclose()  # type: ignore[attr-defined]
+        assert len(received) == 1 and isinstance(received[0], TradeTick)
         assert received[-1].trade_id.value == "live-1"
         assert received[-1].aggressor_side is AggressorSide.BUYER
         assert received[-1].price.precision == 2

@@ -1,9 +1,8 @@
 """What the Tardis plugin supports, declared as data.
 
 A replay provider: ``data_only`` (no order entry), ``replay`` (the data types
-``open_replay`` serves), instruments from the instruments metadata API. No live data client:
-Tardis' real-time relay runs in a self-hosted tardis-machine (``ws-stream-normalized``), not in
-the HTTP API, and the live venues have their own plugins. The README's table is generated from
+``open_replay`` serves), instruments from the instruments metadata API. Tardis' real-time relay runs in a self-hosted
+tardis-machine, not in the HTTP API; live data is its ``ws-stream-normalized`` (TRADES, QUOTES, BOOK_DELTAS). The README's table is generated from
 this (tests/test_readme.py keeps it in step).
 """
 
@@ -16,6 +15,7 @@ __all__ = ["CAPABILITIES"]
 CAPABILITIES = Capabilities(
     data_only=True,
     products=["SPOT", "PERPETUAL"],
+    data=["TRADES", "QUOTES", "BOOK_DELTAS"],
     history=["INSTRUMENTS"],
     replay=[
         "TRADES",
@@ -33,6 +33,7 @@ CAPABILITIES = Capabilities(
         "replays are ordered by ts_init (Tardis' local arrival timestamps)",
         "normalized replay (params={'normalized': True}) through a tardis-machine; BARS only "
         "there (trade_bar), the raw feeds record no bars",
-        "no live data client: live data comes from the venue plugins",
+        "live data (TRADES, QUOTES, BOOK_DELTAS) through a tardis-machine's "
+        "ws-stream-normalized (machine_url); a subscription change re-opens the stream",
     ),
 )

@@ -96,6 +96,10 @@ class NormalizedParser:
         #: (exchange, symbol) books waiting for a snapshot after a disconnect.
         self._awaiting: set[tuple[str, str]] = set()
 
+    def await_snapshots(self) -> None:
+        """Ignore book changes of every instrument until its next snapshot (a new session)."""
+        self._awaiting.update(self._decoders)
+
     def _decoder(self, message: dict[str, Any]) -> InstrumentDecoder:
         key = (str(message.get("exchange")), str(message.get("symbol", "")).upper())
         decoder = self._decoders.get(key)

@@ -2,7 +2,7 @@
 
 A replay provider (``VenueSpec.kind`` DATA_PROVIDER, ``Capabilities(data_only, replay)``):
 instruments from the metadata API and ``tradeport_create_replay_source``. No execution hook
-(data only); the data client declares no live data (live data comes from the venue plugins). Heavy modules
+(data only); live data through a tardis-machine's ws-stream-normalized. Heavy modules
 are imported inside the hooks so that listing plugins stays cheap.
 """
 
@@ -52,7 +52,7 @@ def tradeport_create_instrument_provider(venue: str, config: Any, events: Any) -
 
 @hookimpl
 def tradeport_create_data_client(venue: str, config: Any, instruments: Any, events: Any) -> Any:
-    """A data client that declares no live data (Tardis serves the past)."""
+    """Live trades, quotes and books through a tardis-machine."""
     if venue != VENUE_NAME:
         return None
     from tradeport_tardis.data import TardisDataClient

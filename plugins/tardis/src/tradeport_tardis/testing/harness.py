@@ -160,6 +160,9 @@ class TardisHarness(MockVenue):
         #: tardis-machine's normalized messages, (arrival ns, message), in arrival order.
         self.normalized: list[tuple[int, dict[str, Any]]] = []
         self._normalized_changed = anyio.Event()
+        #: The live market's normalized messages (``ws-stream-normalized`` serves those that
+        #: arrive after a client connected).
+        self.live: list[dict[str, Any]] = []
         #: Drop the next normalized connection (FIN or RST) after this many messages.
         self.machine_drop: tuple[int, DropMode] | None = None
         self._trade_ids = 0
@@ -326,8 +329,7 @@ class TardisHarness(MockVenue):
         """Add one tardis-machine message (ordered by its ``localTimestamp``)."""
         ts = parse_local_timestamp(str(message["localTimestamp"]).encode())
         bisect.insort(self.normalized, (ts, message), key=lambda x: x[0])
-        self._normalized_changed.set()
-        self._normalized_changed = anyio.Event()
+        self.publish_live(message)  # a live stream open now receives it (real time)
 
     def lines_of(self, exchange: str, minute_ns: int) -> Sequence[Line]:
         """The recorded lines of one minute."""
@@ -362,8 +364,14 @@ class TardisHarness(MockVenue):
         """Record a bookTicker frame now (a recording is the mock's market)."""
         symbol, exchange = self.sim_symbol(instrument_id)
         self._update_ids += 1
-        self.record(exchange, time.time_ns(),
+        now = time.time_ns()
+        self.record(exchange, now,
                     render.book_ticker(symbol, self._update_ids, bid, bid_size, ask, ask_size))  # fmt: skip
+        self.publish_live({"type": "book_snapshot", "symbol": symbol, "exchange": exchange,
+                           "name": "quote", "depth": 1, "interval": 0,
+                           "bids": [{"price": str(bid), "amount": str(bid_size)}],
+                           "asks": [{"price": str(ask), "amount": str(ask_size)}],
+                           "timestamp": render.iso_ms(now), "localTimestamp": render.iso_ms(now)})  # fmt: skip
 
     async def publish_trade(
         self, instrument_id: InstrumentId, price: Decimal, size: Decimal, aggressor: AggressorSide
@@ -375,7 +383,48 @@ class TardisHarness(MockVenue):
         self.record(exchange, now, render.trade(symbol, self._trade_ids, price, size,
                                                 now // 1_000_000, aggressor is AggressorSide.SELLER,
                                                 futures=exchange != "binance"))  # fmt: skip
+        side = "sell" if aggressor is AggressorSide.SELLER else "buy"
+        self.publish_live({"type": "trade", "symbol": symbol, "exchange": exchange,
+                           "id": str(self._trade_ids), "price": str(price), "amount": str(size),
+                           "side": side, "timestamp": render.iso_ms(now),
+                           "localTimestamp": render.iso_ms(now)})  # fmt: skip
         return str(self._trade_ids)
+
+    def publish_live(self, message: dict[str, Any]) -> None:
+        """Send one normalized message to the live streams whose options match it."""
+        self.live.append(message)
+        self._normalized_changed.set()
+        self._normalized_changed = anyio.Event()
+
+    def _publish_book_events(self, exchange: str, events: Sequence[Any]) -> None:
+        now = time.time_ns()
+        for event in events:
+            if isinstance(event, BookUpdated):
+                for message in render.normalized(exchange, event, now, self.exchange):
+                    message["localTimestamp"] = message["timestamp"]
+                    self.publish_live(message)
+
+    async def set_book(self, instrument_id: InstrumentId, bids: Any, asks: Any) -> None:
+        """Replace the SimulatedExchange's book; live streams get it as a snapshot."""
+        symbol, exchange = self.sim_symbol(instrument_id)
+        self._publish_book_events(exchange, self.exchange.set_book(symbol, bids, asks))
+
+    async def publish_book_update(
+        self, instrument_id: InstrumentId, side: OrderSide, price: Decimal, size: Decimal
+    ) -> None:
+        """Change one level; live streams get the ``book_change``."""
+        symbol, exchange = self.sim_symbol(instrument_id)
+        self._publish_book_events(exchange,
+                                  self.exchange.update_level(symbol, side, price, size))  # fmt: skip
+
+    def _book_snapshot(self, exchange: str, symbol: str) -> dict[str, Any]:
+        """The machine's first ``book_change`` of a connection: the whole book."""
+        book = self.exchange.book(symbol)
+        now = render.iso_ms(time.time_ns())
+        levels = lambda side: [{"price": str(p), "amount": str(a)} for p, a in side]  # noqa: E731
+        return {"type": "book_change", "symbol": symbol, "exchange": exchange,
+                "isSnapshot": True, "bids": levels(book.bids), "asks": levels(book.asks),
+                "timestamp": now, "localTimestamp": now}  # fmt: skip
 
     def add_malformed_instrument(self) -> None:
         self._malformed_instrument = True
@@ -397,9 +446,12 @@ class TardisHarness(MockVenue):
         replay = conn.path == "/ws-replay-normalized"
         await conn.ws.accept()
         sent, position = 0, 0
+        if not replay:  # real time: from now on (nothing published meanwhile is lost)
+            position = len(self.live)
+            await self._start_stream(conn, options)
         while True:
-            while position < len(self.normalized):
-                ts, message = self.normalized[position]
+            while position < len(self.normalized if replay else self.live):
+                ts, message = self.normalized[position] if replay else (0, self.live[position])
                 position += 1
                 if not _matches(options, ts, message, replay):
                     continue
@@ -414,6 +466,18 @@ class TardisHarness(MockVenue):
                 await conn.ws.close(1000)
                 return
             await self._normalized_changed.wait()
+
+    async def _start_stream(self, conn: StreamConnection, options: list[dict[str, Any]]) -> None:
+        """A live stream: its topics are its options; each book starts with a snapshot."""
+        self.record_subscribe_message()  # the URL is the subscription
+        for option in options:
+            for symbol in option.get("symbols") or ():
+                for data_type in option.get("dataTypes") or ():
+                    conn.topics.add(f"{data_type}:{option['exchange']}:{symbol}")
+                if "book_change" in (option.get("dataTypes") or ()):
+                    await conn.ws.send_text(json_codec.dumps(
+                        self._book_snapshot(option["exchange"], str(symbol).upper())))  # fmt: skip
+        self.server.notify()
 
     def verify_signature(self, request: Request) -> bool:
         return request.header("authorization") == f"Bearer {API_KEY}"
