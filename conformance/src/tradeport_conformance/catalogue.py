@@ -85,6 +85,10 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
             "RC8",
             "a server close frame with a code (maintenance, restart) is handled like a drop, with the code logged",
         ),
+        (
+            "RC9",
+            "a reconnect after the login's validity window has passed (the harness advances the venue's login clock): the new login is freshly stamped and accepted",
+        ),
     ],
     "ORDER FLOW": [
         ("OF1", "limit GTC: submitted, accepted with venue order id; client order id round-trips"),

@@ -104,6 +104,10 @@ class ProtocolFeatures:
     #: Private stream logins carry a timestamp or expiry the harness reports in
     #: ``VenueHarness.login_stamps`` (LG1: every login, reconnects included, freshly stamped).
     login_stamps: bool = False
+    #: The mock checks login stamps against its own login clock, which
+    #: ``VenueHarness.expire_logins_through`` can advance past a login's validity window
+    #: (RC9: a reconnect after the window has passed is freshly stamped and accepted).
+    login_clock: bool = False
 
 
 @attrs.frozen
@@ -420,6 +424,12 @@ class VenueHarness(abc.ABC):
         """The time stamp (UNIX ms: a timestamp, or an expiry) each successful stream login
         carried, in order (only for ``features.login_stamps``)."""
         return ()
+
+    def expire_logins_through(self, stamp_ms: int) -> None:
+        """Advance the venue's login clock so that a login carrying ``stamp_ms`` (or an
+        earlier stamp) is refused as expired, while a later stamp is still accepted (only for
+        ``features.login_clock``; the default cannot and says so)."""
+        raise NotImplementedError(f"{type(self).__name__} has no login clock to advance")
 
     @property
     def pings_sent(self) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
@@ -102,6 +103,8 @@ class MockVenue(VenueHarness, abc.ABC):
         self._rest_snapshot_waiters: dict[str, int] = {}
         self._deferred_snapshots: dict[str, list[Callable[[], Awaitable[None]]]] = {}
         self._login_stamps: list[int] = []
+        # How far the login clock runs ahead of the wall clock (expire_logins_through).
+        self._login_clock_offset_ms = 0
         self._seen_replay_keys: set[str] = set()
         self._login_failures = 0
         self._text_pings = 0
@@ -386,6 +389,18 @@ class MockVenue(VenueHarness, abc.ABC):
                 await conn.send_json(payload)
                 sent += 1
         return sent
+
+    #: How long after its stamp a login stays acceptable: 0 when the stamp is an expiry
+    #: (Bybit, BitMEX), the venue's window when it is a timestamp (OKX's 30 s).
+    login_validity_ms: int = 0
+
+    def login_clock_ms(self) -> int:
+        """The venue's "now" (UNIX ms) for checking login stamps."""
+        return time.time_ns() // 1_000_000 + self._login_clock_offset_ms
+
+    def expire_logins_through(self, stamp_ms: int) -> None:
+        wall_ms = time.time_ns() // 1_000_000
+        self._login_clock_offset_ms = max(0, stamp_ms + self.login_validity_ms + 1 - wall_ms)
 
     def record_login(self, ok: bool, stamp_ms: int | None = None) -> None:
         """Count a stream login; ``stamp_ms`` is the timestamp or expiry it carried (UNIX ms),

@@ -1,4 +1,4 @@
-"""RECONNECT (RC1-RC8)."""
+"""RECONNECT (RC1-RC9)."""
 
 from __future__ import annotations
 
@@ -217,6 +217,48 @@ class TestReconnect:
                     f"the login after the reconnect carried stamp {fresh}, not later than the "
                     f"first login's {max(stamps)}: a stale timestamp / expiry was re-sent"
                 )
+
+    @scenario("RC9")
+    @requires("capability:private_streams")
+    async def test_login_after_validity_window_freshly_stamped(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        """The venue's login clock moves past the first login's validity, then the stream
+        drops: the re-login must carry a new stamp the venue accepts (a client that re-sends
+        the first login's timestamp or expiry is refused and never logs in again)."""
+        if not (harness.features.login_clock and harness.features.login_stamps):
+            pytest.skip(
+                "the harness cannot advance the venue's login clock "
+                "(features.login_clock and login_stamps, VenueHarness.expire_logins_through)"
+            )
+        async with open_session("valid", **FAST) as venue:
+            await harness.wait_until(
+                lambda: bool(harness.login_stamps), timeout=EVENT_TIMEOUT, what="a first login"
+            )
+            stamps = list(harness.login_stamps)
+            # Whole-second stamps (OKX, BitMEX) move only when the second does.
+            second = time.time_ns() // 10**9
+            await harness.wait_until(
+                lambda: time.time_ns() // 10**9 > second, timeout=2.0, what="the next second"
+            )
+            harness.expire_logins_through(max(stamps))
+            logins = harness.logins
+            await harness.drop_connections("rst")
+            await harness.wait_until(
+                lambda: harness.logins > logins,
+                timeout=EVENT_TIMEOUT,
+                what="a login accepted after the validity window passed",
+            )
+            fresh = harness.login_stamps[len(stamps) :]
+            assert fresh and min(fresh) > max(stamps), (
+                f"the login after the window carried stamp {fresh}, not later than the first "
+                f"login's {max(stamps)}"
+            )
+            await harness.wait_until(
+                lambda: venue.execution.authenticated,
+                timeout=EVENT_TIMEOUT,
+                what="the execution client authenticated again",
+            )
 
     @scenario("RC2")
     @requires("data:TRADES", "data:QUOTES")

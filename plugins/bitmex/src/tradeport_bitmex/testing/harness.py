@@ -198,6 +198,7 @@ class BitmexHarness(MockVenue):
         close_codes=True,
         venue_rate_limit_code=False,
         login_stamps=True,
+        login_clock=True,
     )
     stream_paths = ("/realtime",)
     server_ping_interval = 1.0
@@ -762,7 +763,7 @@ class BitmexHarness(MockVenue):
             len(args) == 3
             and args[0] == VALID_KEY
             and isinstance(args[1], int)
-            and args[1] >= time.time()
+            and args[1] * 1000 >= self.login_clock_ms()
             and args[2] == sign(VALID_SECRET, "GET", "/realtime", args[1])
         )
         self.record_login(ok, stamp_ms=args[1] * 1000 if ok else None)

@@ -149,6 +149,7 @@ class BybitHarness(MockVenue):
         close_codes=True,
         venue_rate_limit_code=True,
         login_stamps=True,
+        login_clock=True,
         book_faults=True,
         exact_relisting=True,
     )
@@ -876,7 +877,7 @@ class BybitHarness(MockVenue):
         ok = False
         if len(args) == 3 and args[0] == API_KEY and isinstance(args[1], int):
             expires = args[1]
-            ok = expires > ms(time.time_ns()) and hmac.compare_digest(
+            ok = expires > self.login_clock_ms() and hmac.compare_digest(
                 sign_ws_auth(API_SECRET, expires), str(args[2])
             )
         conn.authenticated = ok

@@ -176,10 +176,13 @@ class OkxHarness(MockVenue):
         close_codes=True,
         venue_rate_limit_code=True,
         login_stamps=True,
+        login_clock=True,
         book_faults=True,
         exact_relisting=True,
     )
     stream_paths = ("/ws/v5/public", "/ws/v5/private", "/ws/v5/business")
+    #: A login's timestamp is accepted within 30 s of the venue's clock either way.
+    login_validity_ms = int(_TIMESTAMP_WINDOW_S * 1000)
     #: 50001 "service temporarily unavailable", 50004 "endpoint request timeout" and 50013
     #: "systems are busy" in a 200 answer: the order's outcome is unknown.
     unknown_outcome_codes = ("50001", "50004", "50013")
@@ -998,7 +1001,7 @@ class OkxHarness(MockVenue):
         try:
             (arg,) = request["args"]
             timestamp = str(arg["timestamp"])
-            fresh = abs(time.time() - float(timestamp)) <= _TIMESTAMP_WINDOW_S
+            fresh = abs(self.login_clock_ms() / 1000 - float(timestamp)) <= _TIMESTAMP_WINDOW_S
             good = (
                 arg["apiKey"] == self.API_KEY
                 and arg["passphrase"] == self.PASSPHRASE
