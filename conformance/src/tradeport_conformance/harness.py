@@ -108,6 +108,9 @@ class ProtocolFeatures:
     #: ``VenueHarness.expire_logins_through`` can advance past a login's validity window
     #: (RC9: a reconnect after the window has passed is freshly stamped and accepted).
     login_clock: bool = False
+    #: ``VenueHarness.hold_private_events`` withholds private stream messages until released
+    #: (RC5: a fill learned by REST first and delivered by the stream after is reported once).
+    private_hold: bool = False
 
 
 @attrs.frozen
@@ -424,6 +427,12 @@ class VenueHarness(abc.ABC):
         """The time stamp (UNIX ms: a timestamp, or an expiry) each successful stream login
         carried, in order (only for ``features.login_stamps``)."""
         return ()
+
+    async def hold_private_events(self, hold: bool = True) -> None:
+        """Withhold private stream messages (order updates, fills) from now on; with
+        ``hold=False`` send the withheld ones, in order, to the logged-in connections that
+        want them then (only for ``features.private_hold``; the default cannot and says so)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot withhold private messages")
 
     def expire_logins_through(self, stamp_ms: int) -> None:
         """Advance the venue's login clock so that a login carrying ``stamp_ms`` (or an

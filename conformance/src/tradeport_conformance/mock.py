@@ -105,6 +105,8 @@ class MockVenue(VenueHarness, abc.ABC):
         self._login_stamps: list[int] = []
         # How far the login clock runs ahead of the wall clock (expire_logins_through).
         self._login_clock_offset_ms = 0
+        # Private messages withheld by hold_private_events (None: not holding).
+        self._private_held: list[tuple[Callable[[StreamConnection], bool], Any]] | None = None
         self._seen_replay_keys: set[str] = set()
         self._login_failures = 0
         self._text_pings = 0
@@ -401,6 +403,25 @@ class MockVenue(VenueHarness, abc.ABC):
     def expire_logins_through(self, stamp_ms: int) -> None:
         wall_ms = time.time_ns() // 1_000_000
         self._login_clock_offset_ms = max(0, stamp_ms + self.login_validity_ms + 1 - wall_ms)
+
+    async def send_private(self, wants: Callable[[StreamConnection], bool], payload: Any) -> None:
+        """Send a private stream message to every logged-in connection ``wants`` picks, or
+        keep it while :meth:`hold_private_events` holds."""
+        if self._private_held is not None:
+            self._private_held.append((wants, payload))
+            return
+        for conn in list(self.streams):
+            if conn.authenticated and wants(conn):
+                await conn.send_json(payload)
+
+    async def hold_private_events(self, hold: bool = True) -> None:
+        if hold:
+            if self._private_held is None:
+                self._private_held = []
+            return
+        held, self._private_held = self._private_held or [], None
+        for wants, payload in held:
+            await self.send_private(wants, payload)
 
     def record_login(self, ok: bool, stamp_ms: int | None = None) -> None:
         """Count a stream login; ``stamp_ms`` is the timestamp or expiry it carried (UNIX ms),

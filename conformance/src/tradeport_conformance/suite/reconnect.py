@@ -533,6 +533,60 @@ class TestReconnect:
             ]
             assert_fills(harness, fills, sim_fills)
 
+    @scenario("RC5")
+    @requires("capability:private_streams", "order:LIMIT/GTC")
+    async def test_fill_learned_by_rest_not_repeated_by_stream(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        """The other order: the venue withholds a fill's stream messages, the stream drops and
+        the reconnect's reconciliation learns the fill by REST; then the stream delivers the
+        withheld messages. The fill is reported exactly once, with the venue's values."""
+        if not harness.features.private_hold:
+            pytest.skip(
+                "the harness cannot withhold private stream messages "
+                "(features.private_hold, VenueHarness.hold_private_events)"
+            )
+        async with open_session("valid", **FAST) as venue:
+            _, inst, p = await _exact_setup(venue, harness, venue_capabilities)
+            order, marker = _far_buy(inst, p), _far_buy(inst, p, 1)
+            sim_id = await _submitted(venue, harness, order)
+            marker_id = await _submitted(venue, harness, marker)
+            await harness.push_account_events()
+            topics = _topics(harness)
+            await harness.hold_private_events(True)
+            assert harness.exchange.fill(sim_id).ok
+            await harness.push_account_events()
+            sim_fills = harness.exchange.fills(venue_order_id=sim_id)
+            await harness.drop_connections("rst")
+            await _reconnected(venue)
+            want = venue_trade_id_of(harness, sim_fills[-1].trade_id)
+            await next_matching(
+                venue,
+                lambda e: isinstance(e, OrderFilled) and str(e.trade_id) == want,
+                what="the fill learned by reconciliation",
+            )
+            await harness.wait_until(
+                lambda: _topics(harness) >= topics, timeout=EVENT_TIMEOUT, what="topics restored"
+            )
+            await harness.hold_private_events(False)
+            # The marker's cancel follows the withheld messages on the same private stream:
+            # once it is seen, the client has read them.
+            assert harness.exchange.cancel(marker_id, cause=CancelCause.VENUE).ok
+            await harness.push_account_events()
+            await next_matching(
+                venue,
+                lambda e: (
+                    isinstance(e, OrderCanceled) and e.client_order_id == marker.client_order_id
+                ),
+                what="the marker order's cancel after the withheld messages",
+            )
+            fills = [
+                e
+                for e in events_seen(venue)
+                if isinstance(e, OrderFilled) and e.client_order_id == order.client_order_id
+            ]
+            assert_fills(harness, fills, sim_fills)
+
     @scenario("RC6")
     @requires("capability:private_streams", "order:LIMIT/GTC")
     async def test_fills_while_disconnected_recovered(

@@ -199,6 +199,7 @@ class BitmexHarness(MockVenue):
         venue_rate_limit_code=False,
         login_stamps=True,
         login_clock=True,
+        private_hold=True,
     )
     stream_paths = ("/realtime",)
     server_ping_interval = 1.0
@@ -842,9 +843,7 @@ class BitmexHarness(MockVenue):
 
     async def _private(self, table: str, action: str, rows: list[dict[str, Any]]) -> None:
         payload = {"table": table, "action": action, "data": rows}
-        for conn in list(self.streams):
-            if conn.authenticated and table in conn.topics:
-                await conn.send_json(payload)
+        await self.send_private(lambda conn: table in conn.topics, payload)
 
     # -- delivering exchange events ------------------------------------------------------------
 

@@ -150,6 +150,7 @@ class BybitHarness(MockVenue):
         venue_rate_limit_code=True,
         login_stamps=True,
         login_clock=True,
+        private_hold=True,
         book_faults=True,
         exact_relisting=True,
     )
@@ -1076,9 +1077,7 @@ class BybitHarness(MockVenue):
 
     async def _private(self, topic: str, payload: dict[str, Any]) -> None:
         payload["id"] = uuid.uuid4().hex
-        for conn in list(self.streams):
-            if conn.authenticated and topic in conn.topics:
-                await conn.send_json(payload)
+        await self.send_private(lambda conn: topic in conn.topics, payload)
 
     async def _deliver_book(self, event: BookUpdated) -> None:
         symbol = event.symbol

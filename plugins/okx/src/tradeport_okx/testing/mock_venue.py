@@ -177,6 +177,7 @@ class OkxHarness(MockVenue):
         venue_rate_limit_code=True,
         login_stamps=True,
         login_clock=True,
+        private_hold=True,
         book_faults=True,
         exact_relisting=True,
     )
@@ -1477,6 +1478,7 @@ class OkxHarness(MockVenue):
     async def _push_private(
         self, channel: str, arg: dict[str, Any], data: list[dict[str, Any]]
     ) -> None:
-        for conn in list(self.streams):
-            if conn.authenticated and any(t.split(":", 1)[0] == channel for t in conn.topics):
-                await conn.send_json({"arg": arg, "data": data})
+        await self.send_private(
+            lambda conn: any(t.split(":", 1)[0] == channel for t in conn.topics),
+            {"arg": arg, "data": data},
+        )
