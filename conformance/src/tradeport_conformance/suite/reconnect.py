@@ -111,6 +111,25 @@ async def _submitted(venue, harness, order) -> str:
     return sim.venue_order_id
 
 
+async def _fill_reported(venue, harness, sim_fill, what: str) -> None:
+    """Wait for the client's OrderFilled of the venue's ``sim_fill``."""
+    want = venue_trade_id_of(harness, sim_fill.trade_id)
+    await next_matching(
+        venue,
+        lambda e: isinstance(e, OrderFilled) and str(e.trade_id) == want,
+        what=f"{what} ({want})",
+    )
+
+
+def _order_fills(venue, order: Order) -> list[OrderFilled]:
+    """Every OrderFilled the client reported for ``order`` so far."""
+    return [
+        e
+        for e in events_seen(venue)
+        if isinstance(e, OrderFilled) and e.client_order_id == order.client_order_id
+    ]
+
+
 async def _streams_live(venue, harness, iid, p, topics) -> None:
     """Return once the public topics are restored and a sentinel trade published after
     everything else has arrived (events before it are all the client will say)."""
@@ -148,12 +167,7 @@ async def _changes_while_away(harness, open_session, venue_capabilities) -> None
         await harness.refuse_connections(False)
         await _reconnected(venue)
         for fill in sim_fills:
-            want = venue_trade_id_of(harness, fill.trade_id)
-            await next_matching(
-                venue,
-                lambda e, want=want: isinstance(e, OrderFilled) and str(e.trade_id) == want,
-                what=f"fill {want} made while disconnected",
-            )
+            await _fill_reported(venue, harness, fill, "a fill made while disconnected")
         ended = (OrderCanceled, OrderExpired)
         for order, what in ((canceled, "the venue's cancel"), (expired, "the expiry")):
             await next_matching(
@@ -519,19 +533,9 @@ class TestReconnect:
             sim_fills = harness.exchange.fills(venue_order_id=sim_id)
             await harness.refuse_connections(False)
             await _reconnected(venue)
-            last = venue_trade_id_of(harness, sim_fills[-1].trade_id)
-            await next_matching(
-                venue,
-                lambda e: isinstance(e, OrderFilled) and str(e.trade_id) == last,
-                what="the fill made while disconnected",
-            )
+            await _fill_reported(venue, harness, sim_fills[-1], "the fill made while disconnected")
             await _streams_live(venue, harness, iid, p, topics)
-            fills = [
-                e
-                for e in events_seen(venue)
-                if isinstance(e, OrderFilled) and e.client_order_id == order.client_order_id
-            ]
-            assert_fills(harness, fills, sim_fills)
+            assert_fills(harness, _order_fills(venue, order), sim_fills)
 
     @scenario("RC5")
     @requires("capability:private_streams", "order:LIMIT/GTC")
@@ -559,12 +563,7 @@ class TestReconnect:
             sim_fills = harness.exchange.fills(venue_order_id=sim_id)
             await harness.drop_connections("rst")
             await _reconnected(venue)
-            want = venue_trade_id_of(harness, sim_fills[-1].trade_id)
-            await next_matching(
-                venue,
-                lambda e: isinstance(e, OrderFilled) and str(e.trade_id) == want,
-                what="the fill learned by reconciliation",
-            )
+            await _fill_reported(venue, harness, sim_fills[-1], "the fill learned by REST")
             await harness.wait_until(
                 lambda: _topics(harness) >= topics, timeout=EVENT_TIMEOUT, what="topics restored"
             )
@@ -580,12 +579,7 @@ class TestReconnect:
                 ),
                 what="the marker order's cancel after the withheld messages",
             )
-            fills = [
-                e
-                for e in events_seen(venue)
-                if isinstance(e, OrderFilled) and e.client_order_id == order.client_order_id
-            ]
-            assert_fills(harness, fills, sim_fills)
+            assert_fills(harness, _order_fills(venue, order), sim_fills)
 
     @scenario("RC6")
     @requires("capability:private_streams", "order:LIMIT/GTC")
