@@ -489,6 +489,18 @@ def test_explicit_adoption_of_a_working_order() -> None:
     assert kinds(t.canceled(venue_order_id=VID)) == ["Canceled"]
 
 
+def test_find_or_adopt_returns_the_tracked_order_or_adopts_one_named_by_its_venue_id() -> None:
+    t = tracker()
+    t.track(limit_order(CID))
+    t.accepted(CID, VID)
+    assert t.find_or_adopt(INSTRUMENT, None, VID) is t.find(CID)
+    other = VenueOrderId("v-from-elsewhere")
+    adopted = t.find_or_adopt(INSTRUMENT, None, other)
+    assert adopted.client_order_id == ClientOrderId("v-from-elsewhere") and adopted.accepted
+    assert adopted.order_type is OrderType.LIMIT
+    assert t.find_or_adopt(INSTRUMENT, None, other) is adopted
+
+
 def test_open_orders_are_in_flight_or_working() -> None:
     t = tracker()
     t.track(limit_order(ClientOrderId("in-flight")))

@@ -310,6 +310,26 @@ class OrderTracker:
             self._index(tracked, venue_order_id)
         return tracked
 
+    def find_or_adopt(
+        self,
+        instrument_id: InstrumentId,
+        client_order_id: ClientOrderId | None,
+        venue_order_id: VenueOrderId | None,
+    ) -> TrackedOrder:
+        """The tracked order with either id, or a new record for an order placed elsewhere
+        (another session, the venue's UI): its events still need a client order id, so the
+        venue order id stands in for a missing one. Adopted as a working LIMIT order."""
+        tracked = self.find(client_order_id, venue_order_id)
+        if tracked is not None:
+            return tracked
+        return self.adopt(
+            instrument_id=instrument_id,
+            client_order_id=client_order_id
+            or ClientOrderId(venue_order_id.value if venue_order_id else "unknown"),
+            order_type=OrderType.LIMIT,
+            venue_order_id=venue_order_id,
+        )
+
     def find(
         self,
         client_order_id: ClientOrderId | None = None,

@@ -393,26 +393,6 @@ class BetfairExecutionClient(ExecutionClient):
             "bet %s not found at the venue after a placeOrders fault", tracked.client_order_id
         )
 
-    def _tracked(
-        self,
-        instrument_id: InstrumentId,
-        client_order_id: ClientOrderId | None,
-        venue_order_id: VenueOrderId | None,
-    ) -> TrackedOrder:
-        tracked = self.tracker.find(client_order_id, venue_order_id)
-        if tracked is None:
-            coid = client_order_id or ClientOrderId(
-                venue_order_id.value if venue_order_id else "unknown"
-            )
-            from tradeport.model.enums import OrderType
-
-            tracked = self.tracker.adopt(
-                instrument_id=instrument_id,
-                client_order_id=coid,
-                order_type=OrderType.LIMIT,
-                venue_order_id=venue_order_id,
-            )
-        return tracked
 
     async def _bet_id(self, tracked: TrackedOrder) -> VenueOrderId | None:
         if tracked.venue_order_id is not None:
@@ -429,7 +409,7 @@ class BetfairExecutionClient(ExecutionClient):
         """``cancelOrders`` of the whole unmatched part; OrderCancelRejected with the venue's
         error code (``BET_TAKEN_OR_LAPSED`` ...) when it refuses."""
         self.require_credentials("cancel_order")
-        tracked = self._tracked(instrument_id, client_order_id, venue_order_id)
+        tracked = self.tracker.find_or_adopt(instrument_id, client_order_id, venue_order_id)
         bet_id = venue_order_id or await self._bet_id(tracked)
         if bet_id is None:
             await self.emit(
@@ -465,7 +445,7 @@ class BetfairExecutionClient(ExecutionClient):
         self.require_credentials("cancel_all_orders")
         open_reports = await self.order_status_reports(instrument_id, open_only=True)
         bets = [
-            (self._tracked(instrument_id, r.client_order_id, r.venue_order_id), r.venue_order_id)
+            (self.tracker.find_or_adopt(instrument_id, r.client_order_id, r.venue_order_id), r.venue_order_id)
             for r in open_reports
         ]
         if bets:
@@ -478,7 +458,7 @@ class BetfairExecutionClient(ExecutionClient):
         self.require_credentials("batch_cancel_orders")
         bets = []
         for coid in client_order_ids:
-            tracked = self._tracked(instrument_id, coid, None)
+            tracked = self.tracker.find_or_adopt(instrument_id, coid, None)
             bet_id = await self._bet_id(tracked)
             if bet_id is None:
                 await self.emit(
@@ -504,7 +484,7 @@ class BetfairExecutionClient(ExecutionClient):
         """A new price: ``replaceOrders`` (a new bet id); a smaller stake: ``cancelOrders`` with
         ``sizeReduction``. A larger stake or a trigger price is refused locally."""
         self.require_credentials("modify_order")
-        tracked = self._tracked(instrument_id, client_order_id, venue_order_id)
+        tracked = self.tracker.find_or_adopt(instrument_id, client_order_id, venue_order_id)
         bet_id = venue_order_id or await self._bet_id(tracked)
 
         async def refuse(reason: str) -> None:
@@ -585,7 +565,7 @@ class BetfairExecutionClient(ExecutionClient):
         """``updateOrders``: change an unmatched bet's persistence (LAPSE, PERSIST,
         AT_THE_CLOSE); True when the venue accepted it (a plugin call)."""
         self.require_credentials("update_persistence")
-        tracked = self._tracked(instrument_id, client_order_id, None)
+        tracked = self.tracker.find_or_adopt(instrument_id, client_order_id, None)
         bet_id = await self._bet_id(tracked)
         if bet_id is None or time_in_force not in PERSISTENCE_TO_WIRE:
             return False

@@ -29,7 +29,6 @@ from tradeport.errors import (
     ValidationError,
     VenueError,
 )
-from tradeport.model.enums import OrderType
 from tradeport.model.events import (
     AnyOrderEvent,
     OrderCancelRejected,
@@ -418,7 +417,7 @@ class BybitExecutionClient(ExecutionClient):
 
     def _amend_request(self, change: OrderChange) -> tuple[TrackedOrder, dict[str, Any]]:
         category, symbol = category_and_symbol(change.instrument_id)
-        tracked = self._tracked(change.instrument_id, change.client_order_id, change.venue_order_id)
+        tracked = self.tracker.find_or_adopt(change.instrument_id, change.client_order_id, change.venue_order_id)
         body = amend_order_body(
             category,
             symbol,
@@ -491,25 +490,6 @@ class BybitExecutionClient(ExecutionClient):
             else:
                 await self._amended(tracked, change)
 
-    def _tracked(
-        self,
-        instrument_id: InstrumentId,
-        client_order_id: ClientOrderId | None,
-        venue_order_id: VenueOrderId | None,
-    ) -> TrackedOrder:
-        tracked = self.tracker.find(client_order_id, venue_order_id)
-        if tracked is None:
-            # An order from another session: events still need a client order id.
-            coid = client_order_id or ClientOrderId(
-                venue_order_id.value if venue_order_id else "unknown"
-            )
-            tracked = self.tracker.adopt(
-                instrument_id=instrument_id,
-                client_order_id=coid,
-                order_type=OrderType.LIMIT,
-                venue_order_id=venue_order_id,
-            )
-        return tracked
 
     async def cancel_order(
         self,
@@ -520,7 +500,7 @@ class BybitExecutionClient(ExecutionClient):
         """``POST /v5/order/cancel``; OrderCanceled once, OrderCancelRejected on refusal."""
         self.require_credentials("cancel_order")
         category, symbol = category_and_symbol(instrument_id)
-        tracked = self._tracked(instrument_id, client_order_id, venue_order_id)
+        tracked = self.tracker.find_or_adopt(instrument_id, client_order_id, venue_order_id)
         body = cancel_order_body(
             category,
             symbol,
@@ -548,7 +528,7 @@ class BybitExecutionClient(ExecutionClient):
             coid = item.get("orderLinkId")
             void = item.get("orderId")
             venue_id = VenueOrderId(void) if void else None
-            tracked = self._tracked(instrument_id, ClientOrderId(coid) if coid else None, venue_id)
+            tracked = self.tracker.find_or_adopt(instrument_id, ClientOrderId(coid) if coid else None, venue_id)
             await self._publish(self.tracker.canceled(tracked.client_order_id, venue_id))
 
     async def batch_cancel_orders(
@@ -562,7 +542,7 @@ class BybitExecutionClient(ExecutionClient):
         results = (envelope.get("result") or {}).get("list") or []
         infos = (envelope.get("retExtInfo") or {}).get("list") or []
         for index, coid in enumerate(client_order_ids):
-            tracked = self._tracked(instrument_id, coid, None)
+            tracked = self.tracker.find_or_adopt(instrument_id, coid, None)
             info = infos[index] if index < len(infos) else {"code": 0}
             if info.get("code", 0) != 0:
                 reason = f"{info.get('code')} {info.get('msg', '')}".strip()

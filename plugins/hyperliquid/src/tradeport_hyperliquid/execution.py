@@ -397,24 +397,6 @@ class HyperliquidExecutionClient(ExecutionClient):
                 self.log.warning("fills of %s not fetched: %s", report.venue_order_id, error)
         await self._publish(self.tracker.on_order_report(report, fills, reconciliation=True))
 
-    def _tracked(
-        self,
-        instrument_id: InstrumentId,
-        client_order_id: ClientOrderId | None,
-        venue_order_id: VenueOrderId | None,
-    ) -> TrackedOrder:
-        tracked = self.tracker.find(client_order_id, venue_order_id)
-        if tracked is None:
-            coid = client_order_id or ClientOrderId(
-                venue_order_id.value if venue_order_id else "unknown"
-            )
-            tracked = self.tracker.adopt(
-                instrument_id=instrument_id,
-                client_order_id=coid,
-                order_type=OrderType.LIMIT,
-                venue_order_id=venue_order_id,
-            )
-        return tracked
 
     async def modify_order(
         self,
@@ -447,7 +429,7 @@ class HyperliquidExecutionClient(ExecutionClient):
         self.require_credentials("modify_orders")
         items: list[tuple[TrackedOrder, OrderChange, int | str, dict[str, Any]]] = []
         for change in changes:
-            tracked = self._tracked(
+            tracked = self.tracker.find_or_adopt(
                 change.instrument_id, change.client_order_id, change.venue_order_id
             )
             wire = await self._wire_for(change, tracked)
@@ -546,7 +528,7 @@ class HyperliquidExecutionClient(ExecutionClient):
         with the venue's reason when it refuses."""
         self.require_credentials("cancel_order")
         instrument = await self._instrument(instrument_id)
-        tracked = self._tracked(instrument_id, client_order_id, venue_order_id)
+        tracked = self.tracker.find_or_adopt(instrument_id, client_order_id, venue_order_id)
         asset = int(instrument.info["asset"])
         void = venue_order_id or tracked.venue_order_id
         try:
@@ -576,7 +558,7 @@ class HyperliquidExecutionClient(ExecutionClient):
         self.require_credentials("batch_cancel_orders")
         instrument = await self._instrument(instrument_id)
         asset = int(instrument.info["asset"])
-        tracked = [self._tracked(instrument_id, coid, None) for coid in client_order_ids]
+        tracked = [self.tracker.find_or_adopt(instrument_id, coid, None) for coid in client_order_ids]
         answer = await self.http.http_cancel_by_cloid(
             [(asset, cloid_of(t.client_order_id)) for t in tracked]
         )
@@ -597,7 +579,7 @@ class HyperliquidExecutionClient(ExecutionClient):
         )
         statuses = _statuses(answer)
         for index, report in enumerate(reports):
-            tracked = self._tracked(instrument_id, report.client_order_id, report.venue_order_id)
+            tracked = self.tracker.find_or_adopt(instrument_id, report.client_order_id, report.venue_order_id)
             await self._on_cancel_status(
                 tracked, statuses[index] if index < len(statuses) else None
             )
