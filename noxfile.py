@@ -5,6 +5,7 @@
     nox -s conformance-<v>  the conformance suite against one bundled plugin
     nox -s lint types       ruff and mypy
     nox -s bench            the benchmarks in bench/ (quick mode)
+    nox -s bench_smoke      the benchmark smoke tests that need orjson (skipped by `tests`)
 
 The first run needs network access to PyPI; later runs reuse nox's environments.
 """
@@ -80,6 +81,16 @@ def bench(session: nox.Session) -> None:
     session.install("orjson")
     for script in sorted((ROOT / "bench").glob("bench_*.py")):
         session.run("python", str(script), "--quick")
+
+
+@nox.session
+def bench_smoke(session: nox.Session) -> None:
+    """The quick runs of tests/test_benchmarks.py that need orjson, which the `tests`
+    environment does not install (they skip there): orjson is the floor those benches time
+    against. CI runs this after the tests."""
+    _install_all(session, test=True)
+    session.install("orjson")
+    session.run("pytest", "tests/test_benchmarks.py", "-m", "bench_optional", *session.posargs)
 
 
 for _plugin in PLUGINS:

@@ -35,11 +35,19 @@ def test_there_are_benchmarks() -> None:
     assert len(SCRIPTS) >= 6
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
+def _param(script: Path) -> object:
+    # Marked so that `nox -s bench_smoke` (which installs orjson) can run just these.
+    marks = [pytest.mark.bench_optional] if _needs(script) else []
+    return pytest.param(script, id=script.name, marks=marks)
+
+
+@pytest.mark.parametrize("script", [_param(s) for s in SCRIPTS])
 def test_benchmark_quick_run(script: Path) -> None:
     missing = [name for name in _needs(script) if importlib.util.find_spec(name) is None]
     if missing:
-        pytest.skip(f"{script.name} needs {', '.join(missing)} (pip install orjson)")
+        pytest.skip(
+            f"{script.name} needs {', '.join(missing)} (pip install orjson; nox -s bench_smoke)"
+        )
     result = subprocess.run(
         [sys.executable, str(script), "--quick"],
         capture_output=True,
