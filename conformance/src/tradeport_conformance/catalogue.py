@@ -141,7 +141,8 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
         ("RE2", "fill reports over a lookback window"),
         (
             "RE3",
-            "positions (long, short, flat) as PositionStatusReports; account balances as AccountState",
+            "positions (long, short, flat: side, quantity, average entry price) as "
+            "PositionStatusReports; balances (free, locked, total) as AccountState",
         ),
         ("RE4", "an in-flight order known only by client order id is resolved by querying with it"),
         ("RE5", "a fill seen on both the stream and REST is reported once"),

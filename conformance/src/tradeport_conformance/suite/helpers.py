@@ -17,6 +17,7 @@ __all__ = [
     "pick_instrument",
     "prices_for",
     "is_ns",
+    "seed_book",
     "events_seen",
 ]
 
@@ -173,3 +174,14 @@ def _ladder_prices(ladder: Any, mid: Decimal) -> dict[str, Decimal]:
 def is_ns(ts: Any) -> bool:
     """An int UNIX timestamp in nanoseconds (after 2001, before 2286)."""
     return isinstance(ts, int) and not isinstance(ts, bool) and 10**18 <= ts < 10**19
+
+
+async def seed_book(harness: Any, inst: Any, p: dict[str, Decimal]) -> None:
+    """Give the venue a five-level book around ``p``'s bid and ask, so orders at the suite's
+    far and resting prices rest instead of filling."""
+    tick = p["tick"]
+    await harness.set_book(
+        inst.id,
+        bids=[(p["bid"] - tick * i, p["size"] * (i + 1)) for i in range(5)],
+        asks=[(p["ask"] + tick * i, p["size"] * (i + 1)) for i in range(5)],
+    )

@@ -41,8 +41,7 @@ from tradeport_conformance.suite.truth import (
     assert_fill,
     assert_fills,
     assert_order,
-    exact_instrument,
-    exact_prices,
+    exact_setup,
     sim_order_for,
     venue_order_id_of,
 )
@@ -75,16 +74,6 @@ def _sim_order_id(harness, order, venue_order_id=None) -> str:
 def _client_id(harness, order):
     """The client order id to query with, where the venue keeps client ids."""
     return order.client_order_id if harness.features.client_order_ids else None
-
-
-async def _setup_exact(venue, harness, venue_capabilities, product=None):
-    """Like :func:`_setup` on an instrument re-listed with an exact (1e-12) increment, around
-    prices of 18 significant digits (see :mod:`tradeport_conformance.suite.truth`)."""
-    iid = pick_instrument(harness, venue_capabilities, product)
-    inst = await exact_instrument(venue, harness, iid)
-    p = exact_prices(inst)
-    await seed_book(harness, inst, p)
-    return iid, inst, p
 
 
 async def _setup(venue, harness, venue_capabilities, product=None):
@@ -146,7 +135,7 @@ class TestOrderFlow:
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
         async with open_session("valid") as venue:
-            iid, inst, p = await _setup_exact(venue, harness, venue_capabilities)
+            iid, inst, p = await exact_setup(venue, harness, venue_capabilities)
             order = _limit(inst, p, price=p["rest"])
             acc = await _accepted(venue, order)
             assert isinstance(acc, OrderAccepted), f"rejected: {getattr(acc, 'reason', '')}"
@@ -235,7 +224,7 @@ class TestOrderFlow:
                 # Betfair's MARKET_ON_CLOSE joins the starting-price auction: nothing fills
                 # on submit (OF7 still places it).
                 pytest.skip("MARKET orders only at an auction (AT_THE_OPEN/AT_THE_CLOSE)")
-            iid, inst, p = await _setup_exact(venue, harness, venue_capabilities)
+            iid, inst, p = await exact_setup(venue, harness, venue_capabilities)
             tif = immediate[0]
             for side in (OrderSide.BUY, OrderSide.SELL):
                 order = Order.market(

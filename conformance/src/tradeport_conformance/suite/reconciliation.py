@@ -12,13 +12,12 @@ from tradeport.model.orders import Order
 from tradeport_conformance.markers import requires, scenario
 from tradeport_conformance.suite.helpers import pick_instrument, prices_for
 from tradeport_conformance.suite.orders import order_event
-from tradeport_conformance.suite.subscriptions import seed_book
 from tradeport_conformance.suite.truth import (
     assert_balances,
     assert_fills,
     assert_order,
-    exact_instrument,
-    exact_prices,
+    assert_position,
+    exact_setup,
     sim_order_for,
     venue_order_id_of,
 )
@@ -50,11 +49,9 @@ class TestReconciliation:
     async def test_open_orders_reported_before_new_commands(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
-        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("valid", connect=False) as venue:
-            inst = await exact_instrument(venue, harness, iid)
-            p = exact_prices(inst)
-            await seed_book(harness, inst, p)  # the orders rest instead of filling
+            # A book around the prices: the orders rest instead of filling.
+            iid, inst, p = await exact_setup(venue, harness, venue_capabilities)
             seeded = _seed_limit(harness, inst, p, "seeded-open-1")
             partial = _seed_limit(harness, inst, p, "seeded-open-2", price=p["rest"] - p["tick"])
             harness.exchange.fill(
@@ -75,11 +72,9 @@ class TestReconciliation:
     async def test_fill_reports_over_lookback(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
-        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("valid", connect=False) as venue:
-            inst = await exact_instrument(venue, harness, iid)
-            p = exact_prices(inst)
-            await seed_book(harness, inst, p)  # the orders rest instead of filling
+            # A book around the prices: the orders rest instead of filling.
+            iid, inst, p = await exact_setup(venue, harness, venue_capabilities)
             start = harness.exchange.now()
             seeded = _seed_limit(harness, inst, p, "seeded-fill-1", price=p["rest"])
             harness.exchange.fill(
@@ -99,11 +94,9 @@ class TestReconciliation:
     ) -> None:
         """Spot or derivatives: with funds locked by a resting order, every currency's free,
         locked and total balance is the venue's (no positions needed)."""
-        iid = pick_instrument(harness, venue_capabilities)
         async with open_session("valid", connect=False) as venue:
-            inst = await exact_instrument(venue, harness, iid)
-            p = exact_prices(inst)
-            await seed_book(harness, inst, p)  # the orders rest instead of filling
+            # A book around the prices: the orders rest instead of filling.
+            _, inst, p = await exact_setup(venue, harness, venue_capabilities)
             _seed_limit(harness, inst, p, "locks-funds-1")
             # A resting sell too where the account holds the base asset (spot) or can short.
             harness.exchange.submit(
@@ -124,29 +117,23 @@ class TestReconciliation:
     async def test_positions_and_balances(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
-        iid = pick_instrument(harness, venue_capabilities, ProductType.PERPETUAL)
+        """Long, then short, then flat: each reported as the venue holds it, side, quantity
+        and average entry price (18 significant digits where the venue lists exactly)."""
         async with open_session("valid", connect=False) as venue:
-            await venue.instruments.load_all()
-            inst = venue.instruments.get(iid)
-            p = prices_for(inst)
-            symbol = str(inst.raw_symbol)
-            # Long, then short, then flat: each reported as the venue holds it.
-            for side, qty in ((PositionSide.LONG, p["size"]), (PositionSide.SHORT, p["size"] * 2)):
-                harness.exchange.seed_position(symbol, side, qty, p["mid"])
-                reports = await venue.execution.position_status_reports(iid)
-                held = [
-                    (r.position_side, r.quantity.as_decimal())
-                    for r in reports
-                    if r.quantity.as_decimal()
-                ]
-                assert held == [(side, qty)], f"venue holds {side.value} {qty}, reported {held}"
-            harness.exchange.seed_position(symbol, PositionSide.FLAT, Decimal(0), Decimal(0))
-            reports = await venue.execution.position_status_reports(iid)
-            assert all(r.quantity.as_decimal() == 0 for r in reports), (
-                "a flat position reported open"
+            iid, inst, p = await exact_setup(
+                venue, harness, venue_capabilities, ProductType.PERPETUAL
             )
-            sim_position = harness.exchange.position(symbol)
-            assert sim_position.side is PositionSide.FLAT
+            symbol = str(inst.raw_symbol)
+            # A different entry for each, so a client that keeps an old average fails.
+            for side, qty, entry in (
+                (PositionSide.LONG, p["size"], p["bid"]),
+                (PositionSide.SHORT, p["size"] * 2, p["ask"]),
+                (PositionSide.FLAT, Decimal(0), Decimal(0)),
+            ):
+                harness.exchange.seed_position(symbol, side, qty, entry)
+                reports = await venue.execution.position_status_reports(iid)
+                assert_position(reports, harness.exchange.position(symbol))
+            assert harness.exchange.position(symbol).side is PositionSide.FLAT
             assert_balances(harness, await venue.execution.account_state())
 
     @scenario("RE4")

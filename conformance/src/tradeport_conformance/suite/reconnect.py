@@ -36,6 +36,7 @@ from tradeport_conformance.suite.truth import (
     assert_fills,
     exact_instrument,
     exact_prices,
+    exact_setup,
     sim_order_for,
     venue_trade_id_of,
 )
@@ -76,11 +77,8 @@ async def _book_equal(venue, harness, inst, what: str) -> None:
 
 
 async def _exact_setup(venue, harness, venue_capabilities):
-    iid = pick_instrument(harness, venue_capabilities)
-    inst = await exact_instrument(venue, harness, iid)
-    p = exact_prices(inst)
-    # A book around the suite's prices, so the far-away orders rest instead of filling.
-    await seed_book(harness, inst, p)
+    """:func:`exact_setup`, with the trade stream open (so the private stream is too)."""
+    iid, inst, p = await exact_setup(venue, harness, venue_capabilities)
     await venue.data.subscribe_trades(iid)
     return iid, inst, p
 

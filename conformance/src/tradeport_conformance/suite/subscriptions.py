@@ -31,12 +31,13 @@ from tradeport_conformance.suite.helpers import (
     next_matching,
     pick_instrument,
     prices_for,
+    seed_book,
 )
 from tradeport_conformance.suite.truth import sim_order_for
 
 pytestmark = pytest.mark.anyio
 
-__all__ = ["TestSubscriptions", "book_matches_venue"]
+__all__ = ["TestSubscriptions", "book_matches_venue", "seed_book"]
 
 
 async def _loaded(venue, harness, venue_capabilities, product=None):
@@ -61,15 +62,6 @@ def book_matches_venue(venue, harness, inst) -> bool:
     mine_b = [(lvl.price.as_decimal(), lvl.size.as_decimal()) for lvl in local.bids()]
     mine_a = [(lvl.price.as_decimal(), lvl.size.as_decimal()) for lvl in local.asks()]
     return mine_b == bids and mine_a == asks
-
-
-async def seed_book(harness, inst, p) -> None:
-    tick = p["tick"]
-    await harness.set_book(
-        inst.id,
-        bids=[(p["bid"] - tick * i, p["size"] * (i + 1)) for i in range(5)],
-        asks=[(p["ask"] + tick * i, p["size"] * (i + 1)) for i in range(5)],
-    )
 
 
 @pytest.mark.anyio

@@ -23,12 +23,13 @@ from typing import Any
 import pytest
 from tradeport.model.enums import OrderStatus
 
-from tradeport_conformance.suite.helpers import prices_for
+from tradeport_conformance.suite.helpers import pick_instrument, prices_for, seed_book
 
 __all__ = [
     "EXACT_DECIMALS",
     "exact_instrument",
     "exact_prices",
+    "exact_setup",
     "fill_problems",
     "assert_fill",
     "assert_fills",
@@ -36,6 +37,8 @@ __all__ = [
     "assert_order",
     "balance_problems",
     "assert_balances",
+    "position_problems",
+    "assert_position",
     "sim_order_for",
     "venue_order_id_of",
     "venue_trade_id_of",
@@ -138,6 +141,20 @@ def exact_prices(instrument: Any) -> dict[str, Decimal]:
             return p
         mid += tick
     return prices_for(instrument, mid)
+
+
+async def exact_setup(
+    venue: Any, harness: Any, capabilities: Any, product: Any = None
+) -> tuple[Any, Any, dict[str, Decimal]]:
+    """The value scenarios' start: pick an instrument (of ``product``), re-list it exactly
+    (:func:`exact_instrument`), choose prices a float cannot hold (:func:`exact_prices`) and
+    give the venue a book around them, so far-away orders rest. Returns
+    ``(instrument_id, instrument, prices)``."""
+    iid = pick_instrument(harness, capabilities, product)
+    inst = await exact_instrument(venue, harness, iid)
+    p = exact_prices(inst)
+    await seed_book(harness, inst, p)
+    return iid, inst, p
 
 
 def _float_loses(value: Decimal, tick: Decimal) -> bool:
@@ -266,6 +283,38 @@ def assert_balances(harness: Any, state: Any) -> None:
     assert state.balances, "account state without balances"
     problems = balance_problems(harness, state, harness.exchange.balances())
     assert not problems, "balances differ from the venue's: " + "; ".join(problems)
+
+
+# -- positions -------------------------------------------------------------------------------------
+
+
+def position_problems(reports: Sequence[Any], sim_position: Any) -> list[str]:
+    """Differences between a client's PositionStatusReports of one instrument and the venue's
+    SimPosition: the side, the quantity and the average entry price of the open position;
+    nothing open when the venue is flat."""
+    held = [r for r in reports if _dec(r.quantity)]
+    if sim_position.quantity == 0:
+        return [f"flat at the venue, reported {r.position_side.value} {r.quantity}" for r in held]
+    if len(held) != 1:
+        return [
+            f"the venue holds {sim_position.side.value} {sim_position.quantity}, reported "
+            f"{[(r.position_side.value, str(r.quantity)) for r in held]}"
+        ]
+    (got,) = held
+    problems = []
+    if got.position_side != sim_position.side:
+        problems.append(f"side {got.position_side.value} != venue's {sim_position.side.value}")
+    if _dec(got.quantity) != sim_position.quantity:
+        problems.append(f"quantity {got.quantity} != venue's {sim_position.quantity}")
+    if _dec(got.avg_px_open) != sim_position.avg_entry_price:
+        problems.append(f"avg_px_open {got.avg_px_open} != venue's {sim_position.avg_entry_price}")
+    return problems
+
+
+def assert_position(reports: Sequence[Any], sim_position: Any) -> None:
+    """Fail naming every field in which the reported position differs from the venue's."""
+    problems = position_problems(reports, sim_position)
+    assert not problems, f"position {sim_position.symbol}: " + "; ".join(problems)
 
 
 def require_sim(value: Any, what: str) -> Any:

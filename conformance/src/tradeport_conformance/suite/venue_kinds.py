@@ -20,11 +20,9 @@ from tradeport.model.orders import Order
 
 from tradeport_conformance.markers import requires, scenario
 from tradeport_conformance.suite.helpers import EVENT_TIMEOUT, next_matching, pick_instrument
-from tradeport_conformance.suite.subscriptions import seed_book
 from tradeport_conformance.suite.truth import (
     assert_order,
-    exact_instrument,
-    exact_prices,
+    exact_setup,
     sim_order_for,
     venue_order_id_of,
 )
@@ -51,14 +49,6 @@ async def _outcome(venue, order, *kinds):
     )
 
 
-async def _exact(venue, harness, venue_capabilities):
-    iid = pick_instrument(harness, venue_capabilities)
-    inst = await exact_instrument(venue, harness, iid)
-    p = exact_prices(inst)
-    await seed_book(harness, inst, p)
-    return inst, p
-
-
 @pytest.mark.anyio
 class TestBatchOrders:
     @scenario("OF16")
@@ -67,7 +57,7 @@ class TestBatchOrders:
         """One batch: every order accepted with the venue's values, one the venue refuses
         rejected with its reason, the others untouched by that refusal."""
         async with open_session("valid") as venue:
-            inst, p = await _exact(venue, harness, venue_capabilities)
+            _, inst, p = await exact_setup(venue, harness, venue_capabilities)
             good = [_buy(inst, p["rest"] - p["tick"] * i, p["size"]) for i in range(3)]
             refused = _buy(inst, p["far_bid"], p["size"] * 10**9)  # insufficient balance
             await venue.execution.submit_orders([good[0], refused, *good[1:]])
@@ -91,7 +81,7 @@ class TestBatchOrders:
     async def test_batch_modify(self, harness, open_session, venue_spec, venue_capabilities):
         """One batch of modifications: each order updated to its new price, as the venue has it."""
         async with open_session("valid") as venue:
-            inst, p = await _exact(venue, harness, venue_capabilities)
+            _, inst, p = await exact_setup(venue, harness, venue_capabilities)
             orders = [_buy(inst, p["rest"] - p["tick"] * i, p["size"]) for i in range(2)]
             accepted = []
             for order in orders:
@@ -124,7 +114,7 @@ class TestOnChain:
         """Orders submitted concurrently each reach the venue exactly once and are accepted:
         no nonce or sequence number used twice, none skipped into a refusal."""
         async with open_session("valid") as venue:
-            inst, p = await _exact(venue, harness, venue_capabilities)
+            _, inst, p = await exact_setup(venue, harness, venue_capabilities)
             orders = [_buy(inst, p["rest"] - p["tick"] * i, p["size"]) for i in range(6)]
             with anyio.fail_after(EVENT_TIMEOUT):
                 async with anyio.create_task_group() as tg:
