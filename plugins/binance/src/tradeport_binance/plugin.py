@@ -1,56 +1,59 @@
-"""Hook implementations of the Binance plugin (hook functions only; clients import lazily)."""
+"""Hook implementations of the Binance plugin (the ``tradeport.venues`` entry point).
+
+Most hooks are the core's standard ones (:class:`tradeport.venue_plugin.VenuePlugin`), named
+by import path and imported only when a session asks. The data and execution clients are
+written here because both share the session's LastMarketPrices (trailing-stop activation).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from tradeport import hookimpl
 from tradeport.venue import VenueSpec
+from tradeport.venue_plugin import VenuePlugin
 
+from tradeport_binance.capabilities import CAPABILITIES
+from tradeport_binance.config import ENV_VARS, BinanceConfig
 from tradeport_binance.constants import VENUE_ID, VENUE_NAME
 
+#: What the plugin registers (Spot, Margin, USD-M, COIN-M, Binance US, testnets).
+VENUE_SPEC = VenueSpec(
+    name=VENUE_NAME,
+    venue_id=VENUE_ID,
+    kind="EXCHANGE",
+    capabilities=CAPABILITIES,
+    config_type=BinanceConfig,
+    env_vars=ENV_VARS,
+    urls={
+        "http_spot": "https://api.binance.com",
+        "http_usdm": "https://fapi.binance.com",
+        "http_coinm": "https://dapi.binance.com",
+        "http_us": "https://api.binance.us",
+        "ws_spot": "wss://stream.binance.com:9443",
+        "ws_usdm": "wss://fstream.binance.com",
+        "ws_coinm": "wss://dstream.binance.com",
+        "ws_us": "wss://stream.binance.us:9443",
+        "http_spot_testnet": "https://testnet.binance.vision",
+        "http_futures_testnet": "https://testnet.binancefuture.com",
+    },
+    description="Binance Spot, Margin, USD-M and COIN-M futures, Binance US and testnets",
+    docs_url="https://developers.binance.com/docs",
+)
 
-@hookimpl
-def tradeport_register_venues(register: Callable[[VenueSpec], None]) -> None:
-    """Register Binance (Spot, Margin, USD-M, COIN-M, Binance US, testnets)."""
-    from tradeport_binance.capabilities import CAPABILITIES
-    from tradeport_binance.config import ENV_VARS, BinanceConfig
-
-    register(
-        VenueSpec(
-            name=VENUE_NAME,
-            venue_id=VENUE_ID,
-            kind="EXCHANGE",
-            capabilities=CAPABILITIES,
-            config_type=BinanceConfig,
-            env_vars=ENV_VARS,
-            urls={
-                "http_spot": "https://api.binance.com",
-                "http_usdm": "https://fapi.binance.com",
-                "http_coinm": "https://dapi.binance.com",
-                "http_us": "https://api.binance.us",
-                "ws_spot": "wss://stream.binance.com:9443",
-                "ws_usdm": "wss://fstream.binance.com",
-                "ws_coinm": "wss://dstream.binance.com",
-                "ws_us": "wss://stream.binance.us:9443",
-                "http_spot_testnet": "https://testnet.binance.vision",
-                "http_futures_testnet": "https://testnet.binancefuture.com",
-            },
-            description="Binance Spot, Margin, USD-M and COIN-M futures, Binance US and testnets",
-            docs_url="https://developers.binance.com/docs",
-        )
-    )
-
-
-@hookimpl
-def tradeport_create_instrument_provider(venue: str, config: Any, events: Any) -> Any:
-    """The Binance instrument provider."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_binance.providers import BinanceInstrumentProvider
-
-    return BinanceInstrumentProvider(config, events=events)
+VenuePlugin(
+    VENUE_SPEC,
+    instrument_provider="tradeport_binance.providers:BinanceInstrumentProvider",
+    frame_parsers="tradeport_binance.websocket.frames:frame_parser_spec",
+    # One harness per account type the suite covers: `tradeport conformance binance` runs each
+    # and merges them.
+    harness={
+        "spot": "tradeport_binance.testing:BinanceHarness",
+        "usdm": "tradeport_binance.testing:BinanceFuturesHarness",
+        "coinm": "tradeport_binance.testing:BinanceCoinFuturesHarness",
+        "margin": "tradeport_binance.testing:BinanceMarginHarness",
+    },
+).export(globals())
 
 
 @hookimpl
@@ -63,10 +66,7 @@ def tradeport_create_data_client(venue: str, config: Any, instruments: Any, even
     from tradeport_binance.market_prices import session_last_prices
 
     return BinanceDataClient(
-        config,
-        instruments=instruments,
-        events=events,
-        last_prices=session_last_prices(instruments),
+        config, instruments=instruments, events=events, last_prices=session_last_prices(instruments)
     )
 
 
@@ -82,37 +82,5 @@ def tradeport_create_execution_client(
     from tradeport_binance.market_prices import session_last_prices
 
     return BinanceExecutionClient(
-        config,
-        instruments=instruments,
-        events=events,
-        last_prices=session_last_prices(instruments),
+        config, instruments=instruments, events=events, last_prices=session_last_prices(instruments)
     )
-
-
-@hookimpl
-def tradeport_register_frame_parsers(register: Callable[[Any], None]) -> None:
-    """Offer the market stream parser to replay providers (through the core)."""
-    from tradeport_binance.websocket.frames import frame_parser_spec
-
-    register(frame_parser_spec())
-
-
-@hookimpl
-def tradeport_conformance_harness(venue: str) -> Any:
-    """The Binance mock venue harnesses, one per account type the suite covers (imported only
-    when the suite asks): ``tradeport conformance binance`` runs each and merges them."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_binance.testing import (
-        BinanceCoinFuturesHarness,
-        BinanceFuturesHarness,
-        BinanceHarness,
-        BinanceMarginHarness,
-    )
-
-    return {
-        "spot": BinanceHarness,
-        "usdm": BinanceFuturesHarness,
-        "coinm": BinanceCoinFuturesHarness,
-        "margin": BinanceMarginHarness,
-    }

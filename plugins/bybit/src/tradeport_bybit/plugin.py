@@ -1,29 +1,18 @@
 """Hook implementations of the Bybit plugin (the ``tradeport.venues`` entry point).
 
-Only the hooks live here; clients and the harness are imported lazily inside them so that
-listing plugins stays cheap.
+The hooks are the core's standard ones (:class:`tradeport.venue_plugin.VenuePlugin`): clients
+and the harness are named by import path and imported only when a session asks, so loading
+this module stays cheap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from tradeport import hookimpl
 from tradeport.venue import VenueSpec
+from tradeport.venue_plugin import VenuePlugin
 
 from tradeport_bybit.config import ENV_VARS, BybitConfig
 from tradeport_bybit.constants import CAPABILITIES, VENUE_ID, VENUE_NAME
 from tradeport_bybit.urls import DEFAULT_URLS
-
-__all__ = [
-    "tradeport_register_venues",
-    "tradeport_create_instrument_provider",
-    "tradeport_create_data_client",
-    "tradeport_create_execution_client",
-    "tradeport_conformance_harness",
-    "VENUE_SPEC",
-]
 
 #: What the plugin registers.
 VENUE_SPEC = VenueSpec(
@@ -38,58 +27,11 @@ VENUE_SPEC = VenueSpec(
     docs_url="https://bybit-exchange.github.io/docs/v5/intro",
 )
 
-
-@hookimpl
-def tradeport_register_venues(register: Callable[[VenueSpec], None]) -> None:
-    """Register Bybit."""
-    register(VENUE_SPEC)
-
-
-@hookimpl
-def tradeport_create_instrument_provider(venue: str, config: Any, events: Any) -> Any:
-    """The Bybit instrument provider."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_bybit.providers import BybitInstrumentProvider
-
-    return BybitInstrumentProvider(config, events=events)
-
-
-@hookimpl
-def tradeport_create_data_client(venue: str, config: Any, instruments: Any, events: Any) -> Any:
-    """The Bybit market data client."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_bybit.data import BybitDataClient
-
-    return BybitDataClient(config, instruments=instruments, events=events)
-
-
-@hookimpl
-def tradeport_create_execution_client(
-    venue: str, config: Any, instruments: Any, events: Any
-) -> Any:
-    """The Bybit execution client."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_bybit.execution import BybitExecutionClient
-
-    return BybitExecutionClient(config, instruments=instruments, events=events)
-
-
-@hookimpl
-def tradeport_register_frame_parsers(register: Callable[[Any], None]) -> None:
-    """Offer the public stream parser to replay providers (through the core)."""
-    from tradeport_bybit.websocket.frames import frame_parser_spec
-
-    register(frame_parser_spec())
-
-
-@hookimpl
-def tradeport_conformance_harness(venue: str) -> Any:
-    """The Bybit mock venue and its controls, for the conformance suite."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_bybit.testing import BybitHarness
-
-    return BybitHarness
+VenuePlugin(
+    VENUE_SPEC,
+    instrument_provider="tradeport_bybit.providers:BybitInstrumentProvider",
+    data_client="tradeport_bybit.data:BybitDataClient",
+    execution_client="tradeport_bybit.execution:BybitExecutionClient",
+    frame_parsers="tradeport_bybit.websocket.frames:frame_parser_spec",
+    harness="tradeport_bybit.testing:BybitHarness",
+).export(globals())
