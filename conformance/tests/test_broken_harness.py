@@ -26,6 +26,8 @@ from tradeport.scaffold import render_plugin
 BROKEN_MODULE = '''
 import pytest
 from tradeport_conformance.suite import *  # noqa: F403
+import attrs
+from tradeport_acme.capabilities import CAPABILITIES
 from tradeport_acme.testing import AcmeHarness
 
 CONFORMANCE_VENUE = "acme"
@@ -65,9 +67,10 @@ class KeepsFewBars(AcmeHarness):
 
 
 class DeclaresFewBars(KeepsFewBars):
-    """The same venue, declaring its depth: HI1 / HI2 expect what it keeps."""
+    """The same venue, declaring its depth (Capabilities.history_depth): HI1 / HI2 expect
+    what it keeps."""
 
-    history_depth = {"BARS": 50, "TRADES": 30}
+    capabilities = attrs.evolve(CAPABILITIES, history_depth={"BARS": 50, "TRADES": 30})
 
 
 BREAK = {

@@ -60,3 +60,36 @@ def test_pegged_orders_declare_their_references() -> None:
         Capabilities(orders={OrderType.LIMIT: ["GTC"]}, peg_price_types=["MID"])
     with pytest.raises(ValueError, match="'NEAR'"):
         Capabilities(orders={OrderType.PEGGED: ["GTC"]}, peg_price_types=["NEAR"])
+
+
+def test_bounded_history_depth_is_declared_per_kind() -> None:
+    import pytest
+    from tradeport.clients.capabilities import HistoryType
+
+    caps = Capabilities(history=["BARS", "TRADES"], history_depth={"BARS": 720})
+    assert caps.history_limit(HistoryType.BARS) == 720 and caps.history_limit("BARS") == 720
+    assert caps.history_limit("TRADES") is None  # not named: unbounded
+    assert caps.to_dict()["history_depth"] == {"BARS": 720}
+    assert "| history_depth (latest records) | BARS 720 |" in caps.markdown_table()
+    with pytest.raises(TypeError):
+        caps.history_depth[HistoryType.TRADES] = 5  # type: ignore[index]
+    hash(caps)  # still usable as a key, like every other declaration
+    # Unbounded venues keep their tables as they were.
+    assert "history_depth" not in Capabilities(history=["BARS"]).markdown_table()
+    with pytest.raises(ValueError, match="TRADES, which history does not declare"):
+        Capabilities(history=["BARS"], history_depth={"TRADES": 100})
+    with pytest.raises(ValueError, match=r"history_depth\[BARS\]: 0 is not a positive"):
+        Capabilities(history=["BARS"], history_depth={"BARS": 0})
+    with pytest.raises(ValueError, match="unknown history kind 'CANDLES'"):
+        Capabilities(history=["BARS"], history_depth={"CANDLES": 5})
+
+
+def test_the_plugin_guide_history_depth_example_runs() -> None:
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "plugin-guide.md"
+    section = doc.read_text().split("## 9. Capabilities", 1)[1].split("\n## ", 1)[0]
+    (source,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    assert "history_depth" in source
+    exec(compile(source, f"{doc}:capabilities", "exec"), {"__name__": "__doc_example__"})

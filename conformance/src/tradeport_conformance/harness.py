@@ -170,10 +170,6 @@ class VenueHarness(abc.ABC):
     #: come inside an otherwise normal answer (HTTP 200). OF14 answers a submit with each (via
     #: ``fail_next_requests(1, 200, venue_code=code)``): none may produce a rejection.
     unknown_outcome_codes: Sequence[str | int] = ()
-    #: Bounded history: how many of the latest records of a kind (``"BARS"``, ``"TRADES"``)
-    #: the venue serves at all (Kraken: 720 bars). HI1 / HI2 then expect that many, however
-    #: far back they ask. Empty: unbounded.
-    history_depth: Mapping[str, int] = {}
 
     # -- lifecycle ----------------------------------------------------------------------------
     @abc.abstractmethod

@@ -128,6 +128,11 @@ def _check_subset(narrow: Any, wide: Any) -> None:
         )
         if getattr(narrow, field) and not getattr(wide, field)
     ]
+    # A bounded history is narrower than an unbounded one, and a smaller bound than a larger.
+    wide_depth = getattr(wide, "history_depth", {})
+    narrow_depth = getattr(narrow, "history_depth", {})
+    if any(narrow_depth.get(kind, depth + 1) > depth for kind, depth in wide_depth.items()):
+        problems.append("history_depth")
     if problems:
         pytest.fail(
             f"the harness claims capabilities the venue does not declare: {', '.join(problems)}",

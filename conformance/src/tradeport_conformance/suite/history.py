@@ -18,14 +18,10 @@ __all__ = ["TestHistory"]
 NS_PER_MINUTE = 60_000_000_000
 
 
-def history_depth(harness, capabilities, kind: str) -> int | None:
-    """How many of the latest records (``BARS`` / ``TRADES``) the venue keeps, when bounded:
-    the harness's ``history_depth`` (or a ``history_depth`` the capabilities declare)."""
-    for source in (getattr(capabilities, "history_depth", None), harness.history_depth):
-        value = dict(source or {}).get(kind)
-        if value:
-            return int(value)
-    return None
+def history_depth(capabilities, kind: str) -> int | None:
+    """How many of the latest records (``BARS`` / ``TRADES``) the venue keeps, when its
+    capabilities declare a bound (``Capabilities.history_depth``); None: unbounded."""
+    return capabilities.history_limit(kind)
 
 
 @pytest.mark.anyio
@@ -42,7 +38,7 @@ class TestHistory:
         count = (page if page is not None else 100) * 2 + 3
         harness.seed_history(iid, bars=count)
         # A venue that keeps only the latest N bars serves those N, however far back one asks.
-        expected = min(count, history_depth(harness, venue_capabilities, "BARS") or count)
+        expected = min(count, history_depth(venue_capabilities, "BARS") or count)
         async with open_session("none", connect=False) as venue:
             await venue.instruments.load_all()
             now = harness.exchange.now()
@@ -71,7 +67,7 @@ class TestHistory:
         page = harness.history_page_size() or 100
         count = page + 7
         harness.seed_history(iid, trades=count)
-        expected = min(count, history_depth(harness, venue_capabilities, "TRADES") or count)
+        expected = min(count, history_depth(venue_capabilities, "TRADES") or count)
         async with open_session("none", connect=False) as venue:
             await venue.instruments.load_all()
             now = harness.exchange.now()

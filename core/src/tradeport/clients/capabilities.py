@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -75,6 +76,22 @@ def _history_types(values: Iterable[Any]) -> frozenset[HistoryType]:
     return frozenset(HistoryType(v) for v in values)
 
 
+def _history_depth(values: Mapping[Any, Any]) -> Mapping[HistoryType, int]:
+    """A read-only {HistoryType: positive int}; a bad kind or depth names itself."""
+    depths: dict[HistoryType, int] = {}
+    for kind, depth in dict(values).items():
+        try:
+            key = HistoryType(kind)
+        except ValueError:
+            raise ValueError(f"history_depth: unknown history kind {kind!r}") from None
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+            raise ValueError(
+                f"history_depth[{key.value}]: {depth!r} is not a positive record count"
+            )
+        depths[key] = depth
+    return MappingProxyType(depths)
+
+
 def _peg_price_types(values: Iterable[Any]) -> frozenset[PegPriceType]:
     return frozenset(PegPriceType(v) for v in values)
 
@@ -115,6 +132,12 @@ class Capabilities:
     book_types: frozenset[BookType] = attrs.field(factory=frozenset, converter=_book_types)
     #: Historical requests the data client answers.
     history: frozenset[HistoryType] = attrs.field(factory=frozenset, converter=_history_types)
+    #: Bounded history: how many of the latest records of a kind the venue serves at all
+    #: (Kraken: the latest 720 bars), however far back a request asks. A kind not named is
+    #: unbounded. Only for kinds in ``history``. Not part of the hash (a mapping).
+    history_depth: Mapping[HistoryType, int] = attrs.field(
+        factory=dict, converter=_history_depth, hash=False
+    )
     #: Supported (order type, time in force) pairs. Empty means no execution at all.
     orders: frozenset[tuple[OrderType, TimeInForce]] = attrs.field(
         factory=frozenset, converter=_pairs
@@ -155,6 +178,11 @@ class Capabilities:
     notes: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
 
     def __attrs_post_init__(self) -> None:
+        undeclared = sorted(k.value for k in self.history_depth if k not in self.history)
+        if undeclared:
+            raise ValueError(
+                f"history_depth bounds {', '.join(undeclared)}, which history does not declare"
+            )
         if self.data_only:
             claimed = [name for name in _EXECUTION_FIELDS if getattr(self, name)]
             if claimed:
@@ -191,6 +219,10 @@ class Capabilities:
     def supports_data(self, data_type: DataType) -> bool:
         return data_type in self.data
 
+    def history_limit(self, kind: HistoryType | str) -> int | None:
+        """How many of the latest ``kind`` records the venue keeps, or None when unbounded."""
+        return self.history_depth.get(HistoryType(kind))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe, stably ordered description (for the CLI and docs)."""
         matrix: dict[str, list[str]] = {}
@@ -203,6 +235,7 @@ class Capabilities:
             "data": sorted(d.value for d in self.data),
             "book_types": sorted(b.value for b in self.book_types),
             "history": sorted(h.value for h in self.history),
+            "history_depth": {k.value: v for k, v in sorted(self.history_depth.items())},
             "orders": matrix,
             "peg_price_types": sorted(p.value for p in self.peg_price_types),
             "post_only": self.post_only,
@@ -230,6 +263,9 @@ class Capabilities:
             rows.append("| execution | none: data-only venue (declared) |")
         for key in ("products", "data", "book_types", "history"):
             rows.append(f"| {key} | {', '.join(d[key]) or '-'} |")
+        if d["history_depth"]:  # only bounded venues get the row
+            depths = ", ".join(f"{k} {v}" for k, v in d["history_depth"].items())
+            rows.append(f"| history_depth (latest records) | {depths} |")
         if d["replay"]:  # only replay providers get the row (as for pegs below)
             rows.append(f"| replay | {', '.join(d['replay'])} |")
         for ot, tifs in d["orders"].items():
