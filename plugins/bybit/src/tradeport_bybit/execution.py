@@ -13,7 +13,6 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-import anyio
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import (
     ExecutionClient,
@@ -22,6 +21,7 @@ from tradeport.clients.base import (
     Reconnected,
 )
 from tradeport.clients.dedup import SeenIds
+from tradeport.clients.in_flight import InFlightOrders
 from tradeport.clients.orders import OrderTracker, TrackedOrder
 from tradeport.errors import (
     RequestRejected,
@@ -76,7 +76,6 @@ from tradeport_bybit.websocket.messages import PRIVATE_TOPICS
 __all__ = ["BybitExecutionClient"]
 
 #: Seconds between queries while resolving an order whose submit outcome is unknown.
-RESOLVE_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 #: Reject reasons of a post-only order that would have taken liquidity.
 POST_ONLY_REASONS = frozenset({"EC_PostOnlyWillTakeLiquidity"})
 #: How far before an order's acceptance its fills are looked for.
@@ -137,6 +136,7 @@ class BybitExecutionClient(ExecutionClient):
         self._external_fills = SeenIds()
         self._stream: WebSocketClient | None = None
         self._tasks = BackgroundTasks(self.log, "bybit-execution")
+        self.in_flight = InFlightOrders(self, self.tracker, self._tasks, fills_of=self._order_fills)
         self._last_message_ns = 0
 
     def __repr__(self) -> str:
@@ -264,13 +264,6 @@ class BybitExecutionClient(ExecutionClient):
         )
         await self._publish(events)
 
-    def _resolve_later(self, tracked: TrackedOrder) -> None:
-        """Resolve an order whose submit outcome is unknown by querying it in the background."""
-        if self._tasks.is_open:
-            self._tasks.start_soon(
-                self._resolve, tracked, name=f"resolve {tracked.client_order_id.value}"
-            )
-
     async def submit_order(self, order: Order) -> None:
         """``POST /v5/order/create``: accepted on the venue's ack; refused codes reject."""
         self.require_credentials("submit_order")
@@ -288,7 +281,7 @@ class BybitExecutionClient(ExecutionClient):
             self.log.warning(
                 "submit %s outcome unknown (%s); resolving by query", order.client_order_id, error
             )
-            self._resolve_later(tracked)
+            self.in_flight.resolve_later(tracked)
             return
         await self._accept(tracked, result.get("orderId"))
 
@@ -329,7 +322,7 @@ class BybitExecutionClient(ExecutionClient):
         except VenueError as error:
             self.log.warning("batch submit outcome unknown (%s); resolving by query", error)
             for tracked, _ in chunk:
-                self._resolve_later(tracked)
+                self.in_flight.resolve_later(tracked)
             return
         results, infos = _batch_lists(envelope)
         for index, (tracked, _) in enumerate(chunk):
@@ -337,40 +330,11 @@ class BybitExecutionClient(ExecutionClient):
             result = results[index] if index < len(results) else {}
             if info is None:
                 # The venue answered without this order's item: its outcome is unknown.
-                self._resolve_later(tracked)
+                self.in_flight.resolve_later(tracked)
             elif _item_code(info) != 0:
                 await self._reject(tracked, _item_reason(info))
             else:
                 await self._accept(tracked, result.get("orderId"))
-
-    async def _resolve(self, tracked: TrackedOrder) -> None:
-        """Query an in-flight order by client id until the venue knows it (or we give up)."""
-        for delay in RESOLVE_DELAYS:
-            await anyio.sleep(delay)
-            try:
-                report = await self.order_status_report(
-                    tracked.instrument_id, tracked.client_order_id
-                )
-            except VenueError as error:
-                self.log.info("resolving %s: %s", tracked.client_order_id, error)
-                continue
-            if report is not None:
-                await self._apply_report(report)
-                return
-        self.log.warning(
-            "order %s not found at the venue after submit failure", tracked.client_order_id
-        )
-
-    async def _apply_report(self, report: OrderStatusReport) -> None:
-        """A queried order: its events, with its fills fetched first when the report counts
-        fills not published yet (so they come before the terminal event)."""
-        fills: list[FillReport] = []
-        if self.tracker.missing_fill_qty(report):
-            try:
-                fills = await self._order_fills(report)
-            except VenueError as error:  # the stream or the next reconciliation brings them
-                self.log.warning("fills of %s not fetched: %s", report.venue_order_id, error)
-        await self._publish(self.tracker.on_order_report(report, fills, reconciliation=True))
 
     async def _order_fills(self, report: OrderStatusReport) -> list[FillReport]:
         category, symbol = category_and_symbol(report.instrument_id)
@@ -417,7 +381,9 @@ class BybitExecutionClient(ExecutionClient):
 
     def _amend_request(self, change: OrderChange) -> tuple[TrackedOrder, dict[str, Any]]:
         category, symbol = category_and_symbol(change.instrument_id)
-        tracked = self.tracker.find_or_adopt(change.instrument_id, change.client_order_id, change.venue_order_id)
+        tracked = self.tracker.find_or_adopt(
+            change.instrument_id, change.client_order_id, change.venue_order_id
+        )
         body = amend_order_body(
             category,
             symbol,
@@ -490,7 +456,6 @@ class BybitExecutionClient(ExecutionClient):
             else:
                 await self._amended(tracked, change)
 
-
     async def cancel_order(
         self,
         instrument_id: InstrumentId,
@@ -528,7 +493,9 @@ class BybitExecutionClient(ExecutionClient):
             coid = item.get("orderLinkId")
             void = item.get("orderId")
             venue_id = VenueOrderId(void) if void else None
-            tracked = self.tracker.find_or_adopt(instrument_id, ClientOrderId(coid) if coid else None, venue_id)
+            tracked = self.tracker.find_or_adopt(
+                instrument_id, ClientOrderId(coid) if coid else None, venue_id
+            )
             await self._publish(self.tracker.canceled(tracked.client_order_id, venue_id))
 
     async def batch_cancel_orders(
@@ -618,7 +585,7 @@ class BybitExecutionClient(ExecutionClient):
                     tracked.instrument_id, tracked.client_order_id
                 )
                 if report is not None:
-                    await self._apply_report(report)
+                    await self.in_flight.apply_report(report)
         except TradeportError as error:
             self.log.warning("reconciliation after reconnect failed: %s", error)
 

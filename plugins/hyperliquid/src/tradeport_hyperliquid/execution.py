@@ -36,6 +36,7 @@ import attrs
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, InstrumentProvider, OrderChange, Reconnected
 from tradeport.clients.dedup import SeenIds
+from tradeport.clients.in_flight import InFlightOrders
 from tradeport.clients.orders import OrderTracker, TrackedOrder
 from tradeport.errors import (
     AuthenticationError,
@@ -92,8 +93,6 @@ from tradeport_hyperliquid.websocket.parse import order_updates, user_fills
 
 __all__ = ["HyperliquidExecutionClient", "FILLS_PER_REQUEST"]
 
-#: Seconds between queries while resolving an order whose submit outcome is unknown.
-RESOLVE_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 #: Fills one ``userFillsByTime`` answer holds at most (docs: 2000).
 FILLS_PER_REQUEST = 2000
 #: Default lookback of fill reports without a start.
@@ -140,6 +139,7 @@ class HyperliquidExecutionClient(ExecutionClient):
         self._wires: dict[ClientOrderId, dict[str, Any]] = {}
         self._stream: WebSocketClient | None = None
         self._tasks = BackgroundTasks(self.log, "hyperliquid-execution")
+        self.in_flight = InFlightOrders(self, self.tracker, self._tasks, fills_of=self._order_fills)
         #: ``post`` requests in flight on the user stream: id -> (answered, answer).
         self._posts: dict[int, tuple[anyio.Event, list[Any]]] = {}
         self._post_ids = itertools.count(1)
@@ -308,12 +308,12 @@ class HyperliquidExecutionClient(ExecutionClient):
             # (one the venue does not know is then rejected with the venue's message).
             self.log.warning("order action refused (%s); resolving by query", error)
             for tracked, _ in prepared:
-                await self._resolve_refused(tracked, _reason(error))
+                await self.in_flight.resolve_refused(tracked, _reason(error))
             return
         except VenueError as error:
             self.log.warning("order action outcome unknown (%s); resolving by query", error)
             for tracked, _ in prepared:
-                self._resolve_later(tracked)
+                self.in_flight.resolve_later(tracked)
             return
         statuses = _statuses(answer)
         for index, (tracked, _) in enumerate(prepared):
@@ -333,70 +333,17 @@ class HyperliquidExecutionClient(ExecutionClient):
         oid = _oid_of(status)
         if oid is None:
             # Answered without this order's outcome (or "waitingForTrigger"): ask the venue.
-            self._resolve_later(tracked)
+            self.in_flight.resolve_later(tracked)
             return
         await self._publish(self.tracker.accepted(coid, VenueOrderId(oid)))
 
-    def _resolve_later(self, tracked: TrackedOrder) -> None:
-        """Resolve an order whose outcome is unknown (timeout, 5xx) in the background."""
-        if self._tasks.is_open:
-            self._tasks.start_soon(
-                self._resolve, tracked, name=f"resolve {tracked.client_order_id.value}"
-            )
-        else:
-            self.log.warning(
-                "order %s in flight; connect() to resolve it in the background",
-                tracked.client_order_id,
-            )
-
-    async def _resolve_refused(self, tracked: TrackedOrder, refusal: str) -> None:
-        """After an envelope error: the venue's record of the order decides; none means the
-        refusal was definitive."""
-        try:
-            report = await self.order_status_report(tracked.instrument_id, tracked.client_order_id)
-        except VenueError as error:
-            self.log.warning("resolving %s: %s", tracked.client_order_id, error)
-            self._resolve_later(tracked)
-            return
-        if report is not None:
-            await self._apply_report(report)
-        else:
-            await self._publish(self.tracker.rejected(tracked.client_order_id, refusal))
-
-    async def _resolve(self, tracked: TrackedOrder) -> None:
-        """Query an in-flight order by cloid until the venue knows it, or give up (never a
-        rejection: the order may still arrive)."""
-        for delay in RESOLVE_DELAYS:
-            await anyio.sleep(delay)
-            try:
-                report = await self.order_status_report(
-                    tracked.instrument_id, tracked.client_order_id
-                )
-            except VenueError as error:
-                self.log.info("resolving %s: %s", tracked.client_order_id, error)
-                continue
-            if report is not None:
-                await self._apply_report(report)
-                return
-        self.log.warning(
-            "order %s not found at the venue after a submit fault", tracked.client_order_id
+    async def _order_fills(self, report: OrderStatusReport) -> list[FillReport]:
+        """The fills of one order (from the account's recent fills; Hyperliquid has no
+        per-order fills query)."""
+        fills = await self.fill_reports(
+            report.instrument_id, start_ns=report.ts_accepted - 60 * 10**9
         )
-
-    async def _apply_report(self, report: OrderStatusReport) -> None:
-        fills: list[FillReport] = []
-        if self.tracker.missing_fill_qty(report):
-            try:
-                fills = [
-                    f
-                    for f in await self.fill_reports(
-                        report.instrument_id, start_ns=report.ts_accepted - 60 * 10**9
-                    )
-                    if f.venue_order_id == report.venue_order_id
-                ]
-            except VenueError as error:
-                self.log.warning("fills of %s not fetched: %s", report.venue_order_id, error)
-        await self._publish(self.tracker.on_order_report(report, fills, reconciliation=True))
-
+        return [f for f in fills if f.venue_order_id == report.venue_order_id]
 
     async def modify_order(
         self,
@@ -558,7 +505,9 @@ class HyperliquidExecutionClient(ExecutionClient):
         self.require_credentials("batch_cancel_orders")
         instrument = await self._instrument(instrument_id)
         asset = int(instrument.info["asset"])
-        tracked = [self.tracker.find_or_adopt(instrument_id, coid, None) for coid in client_order_ids]
+        tracked = [
+            self.tracker.find_or_adopt(instrument_id, coid, None) for coid in client_order_ids
+        ]
         answer = await self.http.http_cancel_by_cloid(
             [(asset, cloid_of(t.client_order_id)) for t in tracked]
         )
@@ -579,7 +528,9 @@ class HyperliquidExecutionClient(ExecutionClient):
         )
         statuses = _statuses(answer)
         for index, report in enumerate(reports):
-            tracked = self.tracker.find_or_adopt(instrument_id, report.client_order_id, report.venue_order_id)
+            tracked = self.tracker.find_or_adopt(
+                instrument_id, report.client_order_id, report.venue_order_id
+            )
             await self._on_cancel_status(
                 tracked, statuses[index] if index < len(statuses) else None
             )
@@ -701,7 +652,7 @@ class HyperliquidExecutionClient(ExecutionClient):
                     tracked.instrument_id, tracked.client_order_id, tracked.venue_order_id
                 )
                 if report is not None:
-                    await self._apply_report(report)
+                    await self.in_flight.apply_report(report)
         except TradeportError as error:
             self.log.warning("reconciliation after reconnect failed: %s", error)
 
