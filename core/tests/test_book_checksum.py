@@ -18,6 +18,7 @@ from tradeport.book import (
     ChecksumOnly,
     DeltaBatch,
     OrderBook,
+    TimestampOrdered,
     crc32,
     plain_decimal,
     sha1_hex,
@@ -169,3 +170,35 @@ def test_truncate_keeps_the_best_levels_of_each_side() -> None:
     assert [str(lv.price) for lv in book.bids()] == ["50000.0", "49999.0"]
     assert [str(lv.price) for lv in book.asks()] == ["50001.0", "50002.0"]
     assert book.truncate(2) == 0
+
+
+async def test_timestamp_ordered_drops_older_batches_and_applies_same_timestamp_ones() -> None:
+    """Polymarket's continuity: the batch's sequence is the venue timestamp; strictly older is
+    stale (dropped, counted), the snapshot's own timestamp is applied (absolute sizes), and the
+    checksum is what catches a loss."""
+    resyncs: list[str] = []
+
+    async def on_resync(reason: str) -> None:
+        resyncs.append(reason)
+
+    book = OrderBook(IID)
+    sync = BookSynchronizer(
+        book,
+        None,
+        TimestampOrdered(),
+        on_resync=on_resync,
+        checksum=lambda b, expected: kraken_checksum(b) == expected,
+    )
+    await sync.push(DeltaBatch(snapshot(3), 1_000, 1_000))
+    assert sync.synced
+    expected = OrderBook(IID)
+    expected.apply_deltas(snapshot(3))
+    same_ms = deltas([level(BUY, "49999.5", "3.00000000")])
+    expected.apply_deltas(same_ms)
+    await sync.push(DeltaBatch(same_ms, 1_000, 1_000, checksum=kraken_checksum(expected)))
+    assert sync.stats.applied == 1 and book.bid_count == 4
+    older = deltas([level(SELL, "50001.0", "0.5")])
+    await sync.push(DeltaBatch(older, 999, 999, checksum=0))
+    assert sync.stats.dropped_stale == 1 and sync.synced and resyncs == []
+    await sync.push(DeltaBatch(older, 1_001, 1_001, checksum=1))  # later, but the hash is wrong
+    assert not sync.synced and sync.stats.checksum_failures == 1 and resyncs

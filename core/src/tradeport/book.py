@@ -48,6 +48,7 @@ __all__ = [
     "BookSyncStats",
     "BookSynchronizer",
     "ChecksumOnly",
+    "TimestampOrdered",
     "crc32",
     "plain_decimal",
     "sha1_hex",
@@ -607,6 +608,30 @@ class LinkedPrevious:
     def continues(self, last_sequence: int, batch: DeltaBatch) -> bool:
         """Linked to the previously applied batch."""
         return batch.previous_sequence == last_sequence
+
+
+@attrs.frozen
+class TimestampOrdered:
+    """No sequence numbers, but a venue timestamp that never goes back: batches carry it (ms or
+    ns, as the venue stamps) as their sequence and never reveal a gap; a checksum is what
+    catches a lost message (pair it with a ``checksum`` check).
+
+    Polymarket: a ``price_change`` sets a level's absolute size, so a batch of the snapshot's own
+    timestamp applied again changes nothing; stale therefore means *strictly older* than what the
+    book reached, and every batch not stale continues the book.
+    """
+
+    def is_stale(self, last_sequence: int, batch: DeltaBatch) -> bool:
+        """Strictly older than the book."""
+        return batch.last_sequence < last_sequence
+
+    def starts_after_snapshot(self, snapshot_sequence: int, batch: DeltaBatch) -> bool:
+        """Anything not stale continues a snapshot."""
+        return True
+
+    def continues(self, last_sequence: int, batch: DeltaBatch) -> bool:
+        """Anything not stale continues (the checksum checks it)."""
+        return True
 
 
 @attrs.frozen

@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 import anyio
-from tradeport.book import BookSynchronizer, DeltaBatch, OrderBook
+from tradeport.book import BookSynchronizer, DeltaBatch, OrderBook, TimestampOrdered
 from tradeport.clients import DataClient, EventSink, InstrumentProvider, Reconnected
 from tradeport.errors import TradeportError, VenueError
 from tradeport.model.data import OrderBookDeltas, QuoteTick, TradeTick
@@ -67,7 +67,7 @@ from tradeport_polymarket.websocket.parse import (
 )
 from tradeport_polymarket.websocket.protocol import MarketChannelProtocol
 
-__all__ = ["BookHashMismatch", "PolymarketDataClient", "VenueTimestampOrder", "local_book_hash"]
+__all__ = ["BookHashMismatch", "PolymarketDataClient", "local_book_hash"]
 
 _QUOTES, _TRADES, _BOOK = "quotes", "trades", "book"
 #: Consecutive mismatches right after a verified resync before stream hashes are ignored.
@@ -76,25 +76,6 @@ _HASH_STRIKES: Final = 3
 
 class BookHashMismatch(VenueError):
     """A REST book whose ``hash`` is not the hash of its content."""
-
-
-class VenueTimestampOrder:
-    """Book continuity without sequence numbers: batches are ordered by the venue timestamp
-    (ms) and never reveal a gap; the book hash is what catches a lost message. Stale means
-    strictly older than what the book reached: a ``price_change`` sets a level's absolute size,
-    so one of the snapshot's own millisecond applied again changes nothing."""
-
-    def is_stale(self, last_sequence: int, batch: DeltaBatch) -> bool:
-        """Older than the book."""
-        return batch.last_sequence < last_sequence
-
-    def starts_after_snapshot(self, snapshot_sequence: int, batch: DeltaBatch) -> bool:
-        """Anything not stale continues a snapshot."""
-        return True
-
-    def continues(self, last_sequence: int, batch: DeltaBatch) -> bool:
-        """Anything not stale continues (the hash checks it)."""
-        return True
 
 
 def _size_text(value: Decimal) -> str:
@@ -308,7 +289,7 @@ class PolymarketDataClient(DataClient):
         feed.sync = BookSynchronizer(
             book,
             lambda: self._rest_snapshot(feed),
-            VenueTimestampOrder(),
+            TimestampOrdered(),
             on_deltas=lambda deltas: self._on_deltas(feed, deltas),
             on_resync=lambda reason: self._on_resync(feed, reason),
             checksum=lambda book, key: self._hash_ok(feed, book, key),
