@@ -32,7 +32,13 @@ import attrs
 
 if TYPE_CHECKING:
     from tradeport.clients.capabilities import Capabilities
-    from tradeport.model.enums import AggressorSide, OrderSide, ProductType
+    from tradeport.model.enums import (
+        AggressorSide,
+        BettingSide,
+        OrderSide,
+        ProductType,
+        TimeInForce,
+    )
     from tradeport.model.identifiers import InstrumentId
 
     from tradeport_conformance.simulated import SimulatedExchange
@@ -392,6 +398,40 @@ class VenueHarness(abc.ABC):
         The default does nothing: harnesses that push events as the exchange emits them need
         nothing here.
         """
+
+    # -- controls and observations: betting exchanges (BE1-BE5, product BETTING) ---------------
+    # ``venue_order_id`` is the bet's id on the wire (what the client's OrderAccepted carries).
+    # The defaults cannot and say so: a betting venue whose harness lacks one skips the
+    # scenario that needs it with that reason.
+
+    async def lapse(self, venue_order_id: str) -> None:
+        """The unmatched part of the bet lapses at the venue, as a LAPSE bet's does at the
+        in-play turn, and the venue reports it (BE4)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot lapse a bet")
+
+    async def void_matched(self, venue_order_id: str, size: Decimal) -> None:
+        """The venue voids ``size`` of the bet's matched stake (a match after a goal, say) and
+        reports it: the bet's matched size falls by ``size`` (BE4)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot void matched size")
+
+    async def turn_in_play(self, instrument_id: InstrumentId) -> None:
+        """The instrument's market turns in play and the venue applies each unmatched bet's
+        persistence: LAPSE lapses, PERSIST keeps working, and the starting-price bets
+        (AT_THE_CLOSE) are reconciled at the starting price, at or within their limit (BE3)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot turn a market in play")
+
+    def bet_side(self, venue_order_id: str) -> BettingSide:
+        """The betting side (BACK or LAY) the bet carried on the wire (BE2)."""
+        raise NotImplementedError(f"{type(self).__name__} does not record bet sides")
+
+    def bet_persistence(self, venue_order_id: str) -> TimeInForce:
+        """The persistence the venue holds for the bet, as a TimeInForce (BE3)."""
+        raise NotImplementedError(f"{type(self).__name__} does not record bet persistence")
+
+    def venue_exposure(self) -> Decimal:
+        """What the venue holds back from the account's balance for its bets (open and
+        matched) in the account currency, as the venue reports it (BE2)."""
+        raise NotImplementedError(f"{type(self).__name__} does not report betting exposure")
 
     # -- observations ----------------------------------------------------------------------------
     @property

@@ -11,6 +11,7 @@ Each test carries its scenario id (``@scenario("SB1")``) and the capabilities it
 (``@requires("data:QUOTES")``); undeclared capabilities skip with the capability named.
 """
 
+from tradeport_conformance.suite.betting import TestBetting
 from tradeport_conformance.suite.errors import TestErrors
 from tradeport_conformance.suite.fixtures import (
     anyio_backend,
@@ -35,6 +36,7 @@ from tradeport_conformance.suite.venue_kinds import TestBatchOrders, TestBrokers
 
 __all__ = [
     "TestBatchOrders",
+    "TestBetting",
     "TestBrokers",
     "TestErrors",
     "TestHeartbeat",

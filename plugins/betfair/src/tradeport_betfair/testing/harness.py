@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from tradeport.model.enums import AggressorSide, OrderSide, ProductType
+from tradeport.model.enums import AggressorSide, BettingSide, OrderSide, ProductType, TimeInForce
 from tradeport.model.identifiers import InstrumentId
 from tradeport_conformance.harness import Credentials, ProtocolFeatures
 from tradeport_conformance.simulated import PublicTrade
@@ -202,6 +202,37 @@ class BetfairHarness(BetfairMockVenue):
         definition.update(status="CLOSED", runners=runners, version=int(definition["version"]) + 1)
         self.definitions[market_id] = definition
         await self.publish_market_change({"id": market_id, "marketDefinition": definition})
+
+    async def turn_in_play(self, instrument_id: InstrumentId) -> None:
+        """The runner's market turns in play (a market definition with ``inPlay``): unmatched
+        LAPSE bets lapse, PERSIST bets keep working, starting-price bets are reconciled."""
+        inst = self.exchange.instrument(self._symbol(instrument_id))
+        assert inst is not None
+        market_id = inst.meta["marketId"]
+        definition = dict(self.definitions[market_id])
+        definition.update(inPlay=True, version=int(definition["version"]) + 1)
+        self.definitions[market_id] = definition
+        await self.publish_market_change({"id": market_id, "marketDefinition": definition})
+        for order in list(self.exchange.open_orders()):
+            if self._market_of(order) != market_id:
+                continue
+            if self.persistence.get(order.venue_order_id, TimeInForce.LAPSE) is TimeInForce.LAPSE:
+                await self.lapse(order.venue_order_id)
+        await self.reconcile_starting_prices(market_id)
+
+    def bet_side(self, venue_order_id: str) -> BettingSide:
+        """The ``side`` the bet's place instruction carried."""
+        return BettingSide(self.bet_sides[venue_order_id])
+
+    def bet_persistence(self, venue_order_id: str) -> TimeInForce:
+        """A starting-price bet is AT_THE_CLOSE; a limit bet has its persistenceType."""
+        if venue_order_id in self.bsp_bets:
+            return TimeInForce.AT_THE_CLOSE
+        return self.persistence[venue_order_id]
+
+    def venue_exposure(self) -> Decimal:
+        """What getAccountFunds reports as the exposure (negated: a positive liability)."""
+        return self.exposure()
 
     def add_malformed_instrument(self) -> None:
         """A catalogue entry whose runner has no selection id."""

@@ -55,6 +55,8 @@ from tradeport_betfair.constants import PRICE_LADDER
 from tradeport_betfair.http.client import decode, encode
 from tradeport_betfair.symbology import runner_symbol
 from tradeport_betfair.testing.render import (
+    bsp_current_order,
+    bsp_stream_order,
     catalogue_record,
     cleared_order,
     current_order,
@@ -163,6 +165,12 @@ class BetfairMockVenue(MockVenue):
         self.sockets: list[SocketConnection] = []
         #: Starting-price bets (LIMIT_ON_CLOSE, MARKET_ON_CLOSE) waiting for the off.
         self.bsp_bets: dict[str, dict[str, Any]] = {}
+        #: Per runner symbol: the starting price the in-play turn reconciles at (default: each
+        #: bet's own limit, so a LIMIT_ON_CLOSE bet matches in full).
+        self.starting_prices: dict[str, Decimal] = {}
+        self._bsp_unpublished: list[str] = []
+        #: Bet id -> the side the bet carried on the wire ("BACK" | "LAY").
+        self.bet_sides: dict[str, str] = {}
         self._bsp_ids = itertools.count(900_000_001)
         #: Subscriptions answered with RESUB_DELTA (resumed from their clk) / with an image.
         self.resumes = 0
@@ -510,6 +518,8 @@ class BetfairMockVenue(MockVenue):
         except _ApiError as error:
             return self._json(self._error_body(body.get("id"), error.code, error.details))
         await self.push_account_events()
+        while self._bsp_unpublished:
+            await self.publish_bsp_change(self._bsp_unpublished.pop(0))
         return self._json({"jsonrpc": "2.0", "result": result, "id": body.get("id")})
 
     def _operations(self) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
@@ -640,6 +650,7 @@ class BetfairMockVenue(MockVenue):
             return failure("INSUFFICIENT_FUNDS" if "BALANCE" in reason else "ERROR_IN_ORDER")
         order = result.order
         self.persistence[order.venue_order_id] = persistence
+        self.bet_sides[order.venue_order_id] = str(instruction.get("side"))
         if strategy:
             self.strategy[order.venue_order_id] = str(strategy)
         return {
@@ -683,7 +694,13 @@ class BetfairMockVenue(MockVenue):
             "price": limit,
             "customerOrderRef": instruction.get("customerOrderRef"),
             "placed": time.time_ns(),
+            "updated": time.time_ns(),
+            "matched": Decimal(0),
+            "avp": None,
+            "status": "EXECUTABLE",
         }
+        self.bet_sides[bet_id] = str(instruction.get("side"))
+        self._bsp_unpublished.append(bet_id)  # on the stream once the call is answered
         return {
             "status": "SUCCESS",
             "instruction": instruction,
@@ -879,6 +896,19 @@ class BetfairMockVenue(MockVenue):
                     self.voided.get(order.venue_order_id, Decimal(0)),
                 )
             )
+        for bet in self.bsp_bets.values():
+            inst = self.exchange.instrument(bet["symbol"])
+            assert inst is not None
+            executable = bet["status"] == "EXECUTABLE"
+            if (
+                (bet_ids and bet["betId"] not in bet_ids)
+                or (refs and bet["customerOrderRef"] not in refs)
+                or (markets and inst.meta["marketId"] not in markets)
+                or (projection == "EXECUTABLE" and not executable)
+                or (projection == "EXECUTION_COMPLETE" and executable)
+            ):
+                continue
+            rows.append(bsp_current_order(bet, inst))
         return {"currentOrders": rows, "moreAvailable": False}
 
     def _list_cleared_orders(self, params: Mapping[str, Any]) -> Any:
@@ -920,6 +950,30 @@ class BetfairMockVenue(MockVenue):
         self.voided[venue_order_id] = voided
         await self.publish_order_change(order)
 
+    async def reconcile_starting_prices(self, market_id: str) -> None:
+        """The off: every waiting starting-price bet of the market is matched at its runner's
+        starting price (``starting_prices``; else the bet's own limit; else 2.0). A back
+        LIMIT_ON_CLOSE matches when the price is at or above its limit, a lay when at or below
+        (else it lapses); a MARKET_ON_CLOSE always. A back's liability is its stake; a lay's
+        stake is its liability / (price - 1)."""
+        for bet in self.bsp_bets.values():
+            inst = self.exchange.instrument(bet["symbol"])
+            assert inst is not None
+            if inst.meta["marketId"] != market_id or bet["status"] != "EXECUTABLE":
+                continue
+            limit = bet["price"]
+            sp = self.starting_prices.get(bet["symbol"], limit if limit is not None else Decimal(2))
+            back = bet["side"] == "BACK"
+            if limit is None or (sp >= limit if back else sp <= limit):
+                stake = bet["liability"] if back else bet["liability"] / (sp - 1)
+                bet["matched"] = stake.quantize(Decimal("0.01"), "ROUND_DOWN")
+                bet["avp"] = sp
+            else:
+                bet["lapsed"] = True
+            bet["status"] = "EXECUTION_COMPLETE"
+            bet["updated"] = time.time_ns()
+            await self.publish_bsp_change(bet["betId"])
+
     def exposure(self) -> Decimal:
         """What the open and matched bets can lose: back stakes, lay stake x (price - 1)."""
         total = Decimal(0)
@@ -928,6 +982,12 @@ class BetfairMockVenue(MockVenue):
                 continue
             at_risk = order.quantity if order.status.is_open else order.filled_qty
             total += at_risk if order.side is OrderSide.SELL else at_risk * (order.price - 1)
+        for bet in self.bsp_bets.values():  # starting-price bets: their liability, or the match
+            if bet["status"] == "EXECUTABLE":
+                total += bet["liability"]
+            elif bet["matched"]:
+                back = bet["side"] == "BACK"
+                total += bet["matched"] if back else bet["matched"] * (bet["avp"] - 1)
         return total
 
     def _account_funds(self, params: Mapping[str, Any]) -> Any:
@@ -1210,6 +1270,13 @@ class BetfairMockVenue(MockVenue):
             by_market.setdefault(inst.meta["marketId"], {}).setdefault(key, []).append(
                 self._uo(order)
             )
+        for bet in self.bsp_bets.values():
+            inst = self.exchange.instrument(bet["symbol"])
+            assert inst is not None
+            key = (inst.meta["selectionId"], inst.meta["handicap"])
+            by_market.setdefault(inst.meta["marketId"], {}).setdefault(key, []).append(
+                bsp_stream_order(bet)
+            )
         oc = [
             {
                 "id": market_id,
@@ -1253,13 +1320,19 @@ class BetfairMockVenue(MockVenue):
         )
 
     async def publish_order_change(self, order: SimOrder) -> None:
-        inst = self.exchange.instrument(order.symbol)
+        await self._publish_uo(order.symbol, self._uo(order))
+
+    async def publish_bsp_change(self, bet_id: str) -> None:
+        """A starting-price bet on the order stream (placed, or reconciled at the off)."""
+        bet = self.bsp_bets[bet_id]
+        await self._publish_uo(bet["symbol"], bsp_stream_order(bet))
+
+    async def _publish_uo(self, symbol: str, uo: dict[str, Any]) -> None:
+        inst = self.exchange.instrument(symbol)
         assert inst is not None
         oc = {
             "id": inst.meta["marketId"],
-            "orc": [
-                self._orc((inst.meta["selectionId"], inst.meta["handicap"]), [self._uo(order)])
-            ],
+            "orc": [self._orc((inst.meta["selectionId"], inst.meta["handicap"]), [uo])],
         }
         clk = self._tick()
         self._order_log.append((self._clk, oc))

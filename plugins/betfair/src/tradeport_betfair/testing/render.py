@@ -16,6 +16,8 @@ __all__ = [
     "catalogue_record",
     "current_order",
     "cleared_order",
+    "bsp_current_order",
+    "bsp_stream_order",
     "stream_order",
     "BET_STATUS",
 ]
@@ -186,4 +188,62 @@ def stream_order(
         record["rfs"] = strategy
     if not order.status.is_open:
         record["cd"] = order.ts_updated // 1_000_000
+    return record
+
+
+def bsp_current_order(bet: dict[str, Any], inst: SimInstrument) -> dict[str, Any]:
+    """A starting-price bet (LIMIT_ON_CLOSE / MARKET_ON_CLOSE) as a CurrentOrderSummary: its
+    liability is ``bspLiability``, its limit (LIMIT_ON_CLOSE) ``priceSize.price``."""
+    matched = bet["matched"]
+    row: dict[str, Any] = {
+        "betId": bet["betId"],
+        "marketId": inst.meta["marketId"],
+        "selectionId": inst.meta["selectionId"],
+        "handicap": float(inst.meta.get("handicap", 0)),
+        "priceSize": {"price": bet["price"] or Decimal(0), "size": Decimal(0)},
+        "bspLiability": bet["liability"],
+        "side": bet["side"],
+        "status": bet["status"],
+        "persistenceType": "MARKET_ON_CLOSE",
+        "orderType": bet["orderType"],
+        "placedDate": iso(bet["placed"]),
+        "averagePriceMatched": bet["avp"] or Decimal(0),
+        "sizeMatched": matched,
+        "sizeRemaining": Decimal(0),
+        "sizeLapsed": bet["liability"] - matched if bet.get("lapsed") else Decimal(0),
+        "sizeCancelled": Decimal(0),
+        "sizeVoided": Decimal(0),
+        "regulatorCode": "MALTA LOTTERIES AND GAMBLING AUTHORITY",
+        "customerOrderRef": bet["customerOrderRef"],
+    }
+    if matched:
+        row["matchedDate"] = iso(bet["updated"])
+    return row
+
+
+def bsp_stream_order(bet: dict[str, Any]) -> dict[str, Any]:
+    """A starting-price bet on the order stream: ``ot`` LOC / MOC, ``bsp`` its liability."""
+    matched = bet["matched"]
+    record: dict[str, Any] = {
+        "id": bet["betId"],
+        "bsp": bet["liability"],
+        "side": "B" if bet["side"] == "BACK" else "L",
+        "status": "E" if bet["status"] == "EXECUTABLE" else "EC",
+        "pt": "MOC",
+        "ot": "LOC" if bet["orderType"] == "LIMIT_ON_CLOSE" else "MOC",
+        "pd": bet["placed"] // 1_000_000,
+        "sm": matched,
+        "sr": Decimal(0),
+        "sl": bet["liability"] - matched if bet.get("lapsed") else Decimal(0),
+        "sc": Decimal(0),
+        "sv": Decimal(0),
+        "rac": "",
+        "rc": "REG_GGC",
+        "rfo": bet["customerOrderRef"] or "",
+    }
+    if bet["price"] is not None:
+        record["p"] = bet["price"]
+    if matched:
+        record["avp"] = bet["avp"]
+        record["md"] = bet["updated"] // 1_000_000
     return record
