@@ -115,3 +115,4 @@ def test_stream_options_carry_the_shared_fields_and_overrides_win() -> None:
     assert options["max_message_size"] == 1024
     assert options["reconnect"] == ReconnectPolicy(initial=0.1, max=2.0, max_attempts=4)
     assert config.stream_options(idle_timeout=90.0, login_timeout=5.0)["idle_timeout"] == 90.0
+    assert config.reconnect_policy() == ReconnectPolicy(initial=0.1, max=2.0, max_attempts=4)

@@ -139,21 +139,27 @@ class VenueConfig:
         Every plugin builds its stream clients with ``**config.stream_options()`` so the shared
         fields mean the same thing on every venue.
         """
-        # Imported here: the CLI imports config, and must not pay for the network layer.
-        from tradeport.net.backoff import ReconnectPolicy
-
         options: dict[str, Any] = {
             "connect_timeout": self.ws_connect_timeout,
             "idle_timeout": self.ws_idle_timeout,
             "max_message_size": self.ws_max_message_size,
-            "reconnect": ReconnectPolicy(
-                initial=self.reconnect_delay_initial,
-                max=self.reconnect_delay_max,
-                max_attempts=self.reconnect_max_attempts,
-            ),
+            "reconnect": self.reconnect_policy(),
         }
         options.update(overrides)
         return options
+
+    def reconnect_policy(self) -> Any:
+        """The :class:`~tradeport.net.backoff.ReconnectPolicy` of the shared
+        ``reconnect_delay_*`` / ``reconnect_max_attempts`` fields, for every transport (WebSocket,
+        TCP line or framed streams, FIX sessions)."""
+        # Imported here: the CLI imports config, and must not pay for the network layer.
+        from tradeport.net.backoff import ReconnectPolicy
+
+        return ReconnectPolicy(
+            initial=self.reconnect_delay_initial,
+            max=self.reconnect_delay_max,
+            max_attempts=self.reconnect_max_attempts,
+        )
 
 
 def _secret_fields(config_type: type) -> set[str]:

@@ -25,7 +25,6 @@ from tradeport.net import (
     FixMessage,
     FixSessionProtocol,
     Heartbeat,
-    ReconnectPolicy,
     StreamSession,
     TcpTransport,
     tls_client_context,
@@ -103,11 +102,7 @@ def make_drop_copy_session(
         connect_timeout=config.ws_connect_timeout,
         heartbeat=Heartbeat(ping_interval=None),  # TCP: FIX Heartbeats are the heartbeat
         idle_timeout=config.fix_heartbeat_interval * 3.0,
-        reconnect=ReconnectPolicy(
-            initial=config.reconnect_delay_initial,
-            max=config.reconnect_delay_max,
-            max_attempts=config.reconnect_max_attempts,
-        ),
+        reconnect=config.reconnect_policy(),
         login_timeout=config.ws_reply_timeout,
         on_reconnected=on_reconnected,
     )

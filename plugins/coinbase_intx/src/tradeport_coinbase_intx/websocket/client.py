@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tradeport.net import Heartbeat, ReconnectPolicy, WebSocketClient
+from tradeport.net import Heartbeat, WebSocketClient
 
 from tradeport_coinbase_intx.config import CoinbaseIntxConfig
 from tradeport_coinbase_intx.constants import VENUE_ID
@@ -34,17 +34,10 @@ def make_stream_client(
         handler,
         venue=VENUE_ID,
         name=name,
-        connect_timeout=config.ws_connect_timeout,
         heartbeat=Heartbeat(ping_interval=config.ws_heartbeat_interval),
-        idle_timeout=config.ws_idle_timeout,
-        reconnect=ReconnectPolicy(
-            initial=config.reconnect_delay_initial,
-            max=config.reconnect_delay_max,
-            max_attempts=config.reconnect_max_attempts,
-        ),
-        max_message_size=config.ws_max_message_size,
         ack_timeout=config.ws_reply_timeout,
         login_timeout=config.ws_reply_timeout,
         on_reconnected=on_reconnected,
+        **config.stream_options(),
     )
     return client, protocol

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
-from tradeport.net import Heartbeat, ReconnectPolicy, WebSocketClient, WsVenueProtocol
+from tradeport.net import Heartbeat, WebSocketClient, WsVenueProtocol
 
 from tradeport_polymarket.config import PolymarketConfig
 from tradeport_polymarket.constants import DEFAULT_PING_INTERVAL, VENUE_ID
@@ -41,18 +41,11 @@ def make_stream_client(
         handler,
         venue=VENUE_ID,
         name=name,
-        connect_timeout=config.ws_connect_timeout,
         heartbeat=Heartbeat(
             ping_interval=None, ping_timeout=None, text_ping_interval=text_ping_interval(config)
         ),
-        idle_timeout=config.ws_idle_timeout,
-        max_message_size=config.ws_max_message_size,
-        reconnect=ReconnectPolicy(
-            initial=config.reconnect_delay_initial,
-            max=config.reconnect_delay_max,
-            max_attempts=config.reconnect_max_attempts,
-        ),
         on_reconnected=on_reconnected,
+        **config.stream_options(),
     )
 
 
