@@ -1,16 +1,14 @@
 """Hook implementations of the Interactive Brokers plugin (the ``tradeport.venues`` entry point).
 
-Only the hooks live here; clients and the harness are imported lazily inside them so that
-listing plugins stays cheap.
+The hooks are the core's standard ones (:class:`tradeport.venue_plugin.VenuePlugin`): clients
+and the harness are named by import path and imported only when a session asks, so listing
+plugins stays cheap. Add the data client, execution client and harness paths as they land.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from tradeport import hookimpl
 from tradeport.venue import VenueSpec
+from tradeport.venue_plugin import VenuePlugin
 
 from tradeport_interactive_brokers.config import ENV_VARS, InteractiveBrokersConfig
 from tradeport_interactive_brokers.constants import (
@@ -20,12 +18,6 @@ from tradeport_interactive_brokers.constants import (
     VENUE_ID,
     VENUE_NAME,
 )
-
-__all__ = [
-    "tradeport_register_venues",
-    "tradeport_create_instrument_provider",
-    "VENUE_SPEC",
-]
 
 #: What the plugin registers.
 VENUE_SPEC = VenueSpec(
@@ -43,17 +35,9 @@ VENUE_SPEC = VenueSpec(
 )
 
 
-@hookimpl
-def tradeport_register_venues(register: Callable[[VenueSpec], None]) -> None:
-    """Register Interactive Brokers."""
-    register(VENUE_SPEC)
-
-
-@hookimpl
-def tradeport_create_instrument_provider(venue: str, config: Any, events: Any) -> Any:
-    """The contract-lookup instrument provider."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_interactive_brokers.providers import InteractiveBrokersInstrumentProvider
-
-    return InteractiveBrokersInstrumentProvider(config, events=events)
+VenuePlugin(
+    VENUE_SPEC,
+    instrument_provider=(
+        "tradeport_interactive_brokers.providers:InteractiveBrokersInstrumentProvider"
+    ),
+).export(globals())
