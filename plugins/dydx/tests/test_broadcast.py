@@ -28,11 +28,16 @@ KEY = DydxKey.from_hex(TEST_PRIVATE_KEY)
 
 
 def _order(
-    flags: int, client_id: int, *, gtb: int | None = None, gtbt: int | None = None
+    flags: int,
+    client_id: int,
+    *,
+    gtb: int | None = None,
+    gtbt: int | None = None,
+    owner: str = KEY.address,
 ) -> MsgPlaceOrder:
     return MsgPlaceOrder(
         Order(
-            OrderId(SubaccountId(KEY.address, 0), client_id, flags, 0),
+            OrderId(SubaccountId(owner, 0), client_id, flags, 0),
             side=SIDE_BUY,
             quantums=1_000_000,
             subticks=100_000_000,
@@ -119,10 +124,16 @@ async def test_old_sequence_and_wrong_key_are_refused_by_the_validator() -> None
             )
             forged = real.tx_bytes[:-64] + forged_sig.tx_bytes[-64:]
             assert (await node.broadcast(forged)).code == 4
-            # A key the chain does not know.
-            unknown = build_signed_tx(
-                other, [place], chain_id=CHAIN_ID, account_number=0, sequence=0
+            # Another key signing for the wallet's subaccount (no API trading key selected):
+            # the public key is not the signer's (cosmos-sdk ErrInvalidPubKey).
+            impostor = build_signed_tx(
+                other, [place], chain_id=CHAIN_ID, account_number=TEST_ACCOUNT_NUMBER, sequence=1
             )
+            refused = await node.broadcast(impostor.tx_bytes)
+            assert (refused.codespace, refused.code) == ("sdk", 8)
+            # A key the chain does not know, for its own subaccount.
+            own = _order(ORDER_FLAGS_LONG_TERM, 5, gtbt=2_000_000_000, owner=other.address)
+            unknown = build_signed_tx(other, [own], chain_id=CHAIN_ID, account_number=0, sequence=0)
             assert (await node.broadcast(unknown.tx_bytes)).code == 9
             assert harness.validator.accounts[KEY.address].sequence == 1
             with pytest.raises(AccountNotFound):

@@ -8,6 +8,7 @@ indexer; ``node_url`` the node's REST gateway. The wallet is a BIP-39 ``mnemonic
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -58,10 +59,26 @@ class DydxConfig(VenueConfig):
     mnemonic: Secret | None = attrs.field(default=None, converter=_secret)
     #: Or the raw secp256k1 key, hex.
     private_key: Secret | None = attrs.field(default=None, converter=_secret)
+    #: The wallet address orders are placed for; by default the key's own. Another address
+    #: needs the key registered as its API trading key (an authenticator), which this release
+    #: does not attach yet: the chain then refuses the orders (sdk 8) and connect() says so.
+    address: str | None = None
     #: The trading subaccount (0..127 parent subaccounts).
     subaccount_number: int = attrs.field(default=0, validator=_check_subaccount)
     #: Seconds to wait for the indexer's reply to a (un)subscribe request.
     ws_reply_timeout: float = 10.0
+    #: A short-term order's good-til-block: this many blocks after the node's height (1..40,
+    #: the ShortBlockWindow).
+    short_term_blocks: int = 20
+    #: Seconds a GTC (long-term) order lives: the chain keeps stateful orders at most 95 days.
+    gtc_lifetime: float = 28 * 24 * 3600.0
+    #: A MARKET order is an IOC limit this fraction beyond the best opposite price.
+    market_slippage: Decimal = attrs.field(default=Decimal("0.05"), converter=Decimal)
+    #: Blocks after a short-term order's good-til-block before the client settles it itself
+    #: (the indexer lags the chain by a block or so).
+    expiry_grace_blocks: int = 2
+    #: Seconds between the client's checks of short-term orders past their good-til-block.
+    expiry_poll_interval: float = 1.0
     #: Log markets that cannot be parsed as warnings (False: at debug level).
     warn_on_skipped_instruments: bool = True
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Final
 
 from tradeport.clients.capabilities import Capabilities, DataType, HistoryType
-from tradeport.model.enums import BookType, ProductType
+from tradeport.model.enums import BookType, OrderType, ProductType, TimeInForce
 
 __all__ = [
     "VENUE_NAME",
     "VENUE_ID",
     "QUOTE_CURRENCY",
     "QUOTE_ATOMIC_RESOLUTION",
+    "SETTLE_CURRENCY",
     "SHORT_TERM_BLOCK_WINDOW",
     "MAX_STATEFUL_ORDER_SECONDS",
     "CAPABILITIES",
@@ -24,6 +25,8 @@ VENUE_ID: Final = "DYDX"
 #: Every perpetual settles in USDC; quote quantums are micro-USDC.
 QUOTE_CURRENCY: Final = "USD"
 QUOTE_ATOMIC_RESOLUTION: Final = -6
+#: The collateral every subaccount holds and every fee is paid in.
+SETTLE_CURRENCY: Final = "USDC"
 #: A short-term order's good-til-block may lie at most this many blocks after the current
 #: height (``ShortBlockWindow`` in v4-chain x/clob/types: 40 now, 20 in older releases).
 SHORT_TERM_BLOCK_WINDOW: Final = 40
@@ -47,13 +50,27 @@ CAPABILITIES: Final = Capabilities(
         HistoryType.BARS,
         HistoryType.BOOK_SNAPSHOT,
     },
+    orders={
+        OrderType.LIMIT: (TimeInForce.GTC, TimeInForce.GTD, TimeInForce.IOC),
+        # No market order on chain: an IOC limit at the best opposite price +- market_slippage.
+        OrderType.MARKET: (TimeInForce.IOC,),
+    },
+    post_only=True,
+    positions=True,
+    private_streams=True,
     notes=(
         "Perpetuals only, under their indexer tickers (BTC-USD.DYDX); the exact "
         "price/size <-> subticks/quantums conversion is on DydxMarket (Instrument.info).",
-        "Order entry is not wired into an ExecutionClient yet: the chain module "
-        "(tradeport_dydx.chain) builds, signs and decodes MsgPlaceOrder / MsgCancelOrder / "
-        "MsgBatchCancel transactions byte-identical to the official SDK, but no order "
-        "scenario is declared.",
+        "Orders are chain transactions (MsgPlaceOrder / MsgCancelOrder over the node's REST "
+        "gateway); an order is accepted only once the indexer reports it. Short-term orders "
+        "(IOC, MARKET, GTC tagged dydx:short_term) carry a good-til-block and are reported "
+        "EXPIRED when it passes; GTC / GTD limits are long-term (good-til-block-time).",
+        "MARKET is emulated: an IOC limit at the best opposite price moved by market_slippage "
+        "(default 5%). No FOK, no modify (cancel and replace), no batch submit.",
+        "Reduce-only is not declared: the chain takes it on IOC / FOK orders only. Stop and "
+        "take-profit conditionals are not offered yet; gRPC broadcast is not offered.",
+        "Fills are final: the indexer reports a fill once its block is committed (CometBFT "
+        "blocks are final), so provisional_fills is not declared.",
         "No quotes channel at the venue: QUOTES is not declared. v4_markets gives the oracle "
         "price (INDEX_PRICES) and the predicted hourly funding rate (FUNDING_RATES, next "
         "funding on the next full hour); there is no separate mark price (the oracle price is "

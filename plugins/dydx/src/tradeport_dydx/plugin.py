@@ -20,6 +20,7 @@ __all__ = [
     "tradeport_register_venues",
     "tradeport_create_instrument_provider",
     "tradeport_create_data_client",
+    "tradeport_create_execution_client",
     "tradeport_conformance_harness",
     "VENUE_SPEC",
 ]
@@ -62,6 +63,18 @@ def tradeport_create_data_client(venue: str, config: Any, instruments: Any, even
     from tradeport_dydx.data import DydxDataClient
 
     return DydxDataClient(config, instruments=instruments, events=events)
+
+
+@hookimpl
+def tradeport_create_execution_client(
+    venue: str, config: Any, instruments: Any, events: Any
+) -> Any:
+    """The dYdX execution client (orders as chain transactions, state from the indexer)."""
+    if venue != VENUE_NAME:
+        return None
+    from tradeport_dydx.execution import DydxExecutionClient
+
+    return DydxExecutionClient(config, instruments=instruments, events=events)
 
 
 @hookimpl

@@ -19,7 +19,7 @@ import base64
 from typing import Any
 
 import attrs
-from tradeport.errors import VenueError
+from tradeport.errors import AuthenticationError
 from tradeport.net import HttpClient, RetryPolicy
 
 from tradeport_dydx.constants import VENUE_ID
@@ -56,9 +56,11 @@ class AccountInfo:
     address: str
     account_number: int
     sequence: int
+    #: The account's compressed public key once known on chain (None before its first tx).
+    public_key: bytes | None = None
 
 
-class AccountNotFound(VenueError):
+class AccountNotFound(AuthenticationError):
     """The chain does not know the address yet (it has never received funds)."""
 
 
@@ -126,8 +128,13 @@ class NodeClient:
         account = body["account"]
         # Vesting or module accounts nest the base account; dYdX wallets are BaseAccounts.
         base = account.get("base_account", account)
+        pub = base.get("pub_key") or {}
+        key = pub.get("key") if isinstance(pub, dict) else None
         return AccountInfo(
-            str(base["address"]), int(base["account_number"]), int(base.get("sequence") or 0)
+            str(base["address"]),
+            int(base["account_number"]),
+            int(base.get("sequence") or 0),
+            base64.b64decode(key) if key else None,
         )
 
     async def latest_height(self) -> int:

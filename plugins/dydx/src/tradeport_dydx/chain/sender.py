@@ -23,7 +23,7 @@ import anyio
 from tradeport.errors import RequestRejected
 
 from tradeport_dydx.chain.keys import DydxKey
-from tradeport_dydx.chain.node import NodeClient, TxResponse
+from tradeport_dydx.chain.node import AccountInfo, NodeClient, TxResponse
 from tradeport_dydx.chain.tx import ChainMessage, SignedTx, build_signed_tx
 from tradeport_dydx.constants import VENUE_ID
 
@@ -50,8 +50,20 @@ class ChainRejected(RequestRejected):
 class TxSender:
     """Signs with one key for one account and broadcasts through one node."""
 
-    def __init__(self, key: DydxKey, node: NodeClient, *, chain_id: str, memo: str = "") -> None:
+    def __init__(
+        self,
+        key: DydxKey,
+        node: NodeClient,
+        *,
+        chain_id: str,
+        memo: str = "",
+        address: str | None = None,
+    ) -> None:
         self.key = key
+        #: The account transactions are sent for (the key's own unless told otherwise).
+        self.address = address or key.address
+        #: What the node said of the account at the last sync.
+        self.account: AccountInfo | None = None
         self.node = node
         self.chain_id = chain_id
         self.memo = memo
@@ -68,7 +80,8 @@ class TxSender:
 
     async def sync_account(self) -> None:
         """Read the account number and sequence from the node."""
-        info = await self.node.account(self.key.address)
+        info = await self.node.account(self.address)
+        self.account = info
         self._account_number, self._sequence = info.account_number, info.sequence
 
     def _sign(self, messages: Sequence[ChainMessage]) -> SignedTx:

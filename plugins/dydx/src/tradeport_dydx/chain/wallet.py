@@ -27,8 +27,8 @@ def key_of(config: DydxConfig) -> DydxKey:
 
 
 def subaccount_of(config: DydxConfig, key: DydxKey) -> SubaccountId:
-    """The subaccount orders are placed for."""
-    return SubaccountId(key.address, config.subaccount_number)
+    """The subaccount orders are placed for (of ``config.address``, else the key's own)."""
+    return SubaccountId(config.address or key.address, config.subaccount_number)
 
 
 async def short_term_good_til_block(node: NodeClient, blocks: int = SHORT_TERM_BLOCK_WINDOW) -> int:

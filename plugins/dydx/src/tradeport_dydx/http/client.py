@@ -134,3 +134,73 @@ class DydxIndexerClient:
         if to_iso is not None:
             params["toISO"] = to_iso
         return await self._get(f"/v4/candles/perpetualMarkets/{ticker}", params)
+
+    # -- private reads (the indexer serves any address: no signature) ------------------------
+
+    async def http_get_orders(
+        self,
+        address: str,
+        subaccount_number: int,
+        *,
+        ticker: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """``GET /v4/orders?address=&subaccountNumber=[&ticker=&status=&limit=]`` -> a list of
+        order records (newest first)."""
+        params: dict[str, Any] = {"address": address, "subaccountNumber": subaccount_number}
+        if ticker is not None:
+            params["ticker"] = ticker
+        if status is not None:
+            params["status"] = status
+        if limit is not None:
+            params["limit"] = limit
+        return await self._get("/v4/orders", params)  # type: ignore[no-any-return]
+
+    async def http_get_order(self, order_id: str) -> dict[str, Any] | None:
+        """``GET /v4/orders/{orderId}``; None when the indexer does not know it (HTTP 404)."""
+        from tradeport.errors import RequestRejected
+
+        try:
+            return await self._get(f"/v4/orders/{order_id}")  # type: ignore[no-any-return]
+        except RequestRejected as exc:
+            if exc.http_status == 404:
+                return None
+            raise
+
+    async def http_get_fills(
+        self,
+        address: str,
+        subaccount_number: int,
+        *,
+        market: str | None = None,
+        limit: int | None = None,
+        created_before_or_at: str | None = None,
+    ) -> dict[str, Any]:
+        """``GET /v4/fills?address=&subaccountNumber=[&market=&marketType=PERPETUAL&limit=
+        &createdBeforeOrAt=]`` -> ``{"fills": [...]}``, newest first."""
+        params: dict[str, Any] = {"address": address, "subaccountNumber": subaccount_number}
+        if market is not None:
+            params["market"] = market
+            params["marketType"] = "PERPETUAL"
+        if limit is not None:
+            params["limit"] = limit
+        if created_before_or_at is not None:
+            params["createdBeforeOrAt"] = created_before_or_at
+        return await self._get("/v4/fills", params)  # type: ignore[no-any-return]
+
+    async def http_get_perpetual_positions(
+        self, address: str, subaccount_number: int, *, status: str = "OPEN"
+    ) -> dict[str, Any]:
+        """``GET /v4/perpetualPositions?address=&subaccountNumber=&status=`` ->
+        ``{"positions": [...]}``."""
+        return await self._get(  # type: ignore[no-any-return]
+            "/v4/perpetualPositions",
+            {"address": address, "subaccountNumber": subaccount_number, "status": status},
+        )
+
+    async def http_get_subaccount(self, address: str, subaccount_number: int) -> dict[str, Any]:
+        """``GET /v4/addresses/{address}/subaccountNumber/{n}`` -> ``{"subaccount": {...}}``."""
+        return await self._get(  # type: ignore[no-any-return]
+            f"/v4/addresses/{address}/subaccountNumber/{subaccount_number}"
+        )

@@ -13,7 +13,7 @@ from tradeport.model.identifiers import InstrumentId, Symbol, TradeId
 from tradeport.model.instruments import Instrument, Perpetual
 from tradeport.model.numbers import Price, Quantity
 
-from tradeport_dydx.constants import QUOTE_CURRENCY
+from tradeport_dydx.constants import QUOTE_CURRENCY, SETTLE_CURRENCY
 from tradeport_dydx.market import DydxMarket
 from tradeport_dydx.symbology import instrument_id_of
 
@@ -74,7 +74,7 @@ def parse_perpetual_market(record: Mapping[str, Any], ts_init: int) -> Perpetual
         raw_symbol=Symbol(ticker),
         base_currency=base,
         quote_currency=QUOTE_CURRENCY,
-        settle_currency=QUOTE_CURRENCY,
+        settle_currency=SETTLE_CURRENCY,
         price_precision=price_precision,
         size_precision=size_precision,
         price_increment=Price(tick, price_precision),

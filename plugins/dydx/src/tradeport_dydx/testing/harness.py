@@ -16,9 +16,9 @@ Speaks what the indexer does on the wire:
   The indexer's pings are WebSocket control frames.
 
 The node (``/cosmos/...``, the validator's REST gateway) is :class:`ValidatorStub` on the same
-loopback server; it knows the test wallet's account (number 7). Not modelled yet: matching
-transactions' orders and reporting them through the private indexer channels; the plugin
-declares no execution.
+loopback server; it knows the test wallet's account (number 7). Its CheckTx places orders on
+the SimulatedExchange and the indexer reports them at the next block, on REST and on
+``v4_subaccounts`` (:class:`~tradeport_dydx.testing.private.SubaccountIndexer`).
 """
 
 from __future__ import annotations
@@ -37,12 +37,19 @@ from tradeport.net import json_codec
 from tradeport.testing import Request, Response
 from tradeport_conformance.harness import Credentials, ProtocolFeatures, RecordedRequest
 from tradeport_conformance.mock import MockVenue, StreamConnection
-from tradeport_conformance.simulated import PublicTrade, SimInstrument, SimulatedExchange
+from tradeport_conformance.simulated import (
+    PostOnlyCross,
+    PublicTrade,
+    SimInstrument,
+    SimulatedExchange,
+)
 
 from tradeport_dydx.candles import RESOLUTIONS
 from tradeport_dydx.constants import QUOTE_ATOMIC_RESOLUTION
 from tradeport_dydx.http.parse import ns_to_iso
+from tradeport_dydx.market import DydxMarket
 from tradeport_dydx.symbology import instrument_id_of
+from tradeport_dydx.testing.private import SubaccountIndexer
 from tradeport_dydx.testing.validator import ValidatorStub
 
 __all__ = [
@@ -108,7 +115,7 @@ def _market_record(ticker: str, oracle: Decimal) -> dict[str, Any]:
     }
 
 
-class DydxHarness(MockVenue):
+class DydxHarness(SubaccountIndexer, MockVenue):
     """dYdX's mock indexer and the conformance controls (see the module docstring)."""
 
     venue = "dydx"
@@ -123,6 +130,10 @@ class DydxHarness(MockVenue):
         close_codes=True,
         venue_rate_limit_code=False,
         signed_reads=False,
+        # The chain's client id is a uint32: the client's own ids are not kept (hashed).
+        client_order_ids=False,
+        # Indexer order rows carry no average fill price.
+        order_avg_px=False,
     )
     stream_paths: ClassVar[Sequence[str]] = ("/v4/ws",)
     server_ping_interval = 0.2
@@ -141,20 +152,43 @@ class DydxHarness(MockVenue):
         self.validator = ValidatorStub(CHAIN_ID)
         from tradeport_dydx.chain.keys import DydxKey
 
-        self.validator.add_account(DydxKey.from_hex(TEST_PRIVATE_KEY).address, TEST_ACCOUNT_NUMBER)
+        self.address = DydxKey.from_hex(TEST_PRIVATE_KEY).address
+        self.validator.add_account(
+            self.address,
+            TEST_ACCOUNT_NUMBER,
+            public_key=DydxKey.from_hex(TEST_PRIVATE_KEY).public_key,
+        )
+        self._init_private()
         super().__init__()
+        self.validator.on_message = self.check_message
+        self.validator.on_block = self.on_new_block
+        self.exchange.subscribe(self.on_sim_event)
 
     async def __aenter__(self) -> DydxHarness:
         await super().__aenter__()
         assert self._task_group is not None
         self._task_group.start_soon(self.validator.run_blocks)
+        self._task_group.start_soon(self.run_indexer)
         return self
+
+    def market_of(self, ticker: str) -> DydxMarket:
+        """The chain parameters of ``ticker``."""
+        clob, atomic, qce, step_q, spt, _imf, _mmf = MARKETS[ticker]
+        return DydxMarket(ticker, clob, atomic, qce, step_q, spt)
+
+    def ticker_of_clob(self, clob_pair_id: int) -> str | None:
+        """The market of a clob pair id."""
+        return next((t for t, m in MARKETS.items() if m[0] == clob_pair_id), None)
+
+    async def send_indexer(self, conn: StreamConnection, payload: dict[str, Any]) -> None:
+        await self._send(conn, payload)
 
     # -- exchange -------------------------------------------------------------------------------
 
     def build_exchange(self) -> SimulatedExchange:
         """BTC-USD and ETH-USD perpetuals with the indexer's tick and step."""
-        sim = SimulatedExchange(seed=24, clock=time.time_ns)
+        # A post-only order that would cross is refused at CheckTx (clob 2003).
+        sim = SimulatedExchange(seed=24, clock=time.time_ns, post_only_cross=PostOnlyCross.REJECT)
         for ticker, (_, atomic, qce, step_q, spt, imf, _mmf) in MARKETS.items():
             sim.add_instrument(
                 SimInstrument(
@@ -162,15 +196,19 @@ class DydxHarness(MockVenue):
                     product_type=ProductType.PERPETUAL,
                     base_asset=ticker.split("-")[0],
                     quote_asset="USD",
-                    settle_asset="USD",
+                    settle_asset="USDC",
                     tick_size=Decimal(spt).scaleb(-(atomic - qce - QUOTE_ATOMIC_RESOLUTION)),
                     lot_size=Decimal(step_q).scaleb(atomic),
                     # The smallest order is one step (stepBaseQuantums).
                     min_qty=Decimal(step_q).scaleb(atomic),
                     initial_margin_rate=Decimal(imf),
+                    # Fee tier 1 (docs "Trading fees"): maker 1 bp, taker 5 bps, in USDC.
+                    maker_fee=Decimal("0.0001"),
+                    taker_fee=Decimal("0.0005"),
+                    fee_in_quote=True,
                 )
             )
-        sim.set_balance("USD", Decimal("100000"))
+        sim.set_balance("USDC", Decimal("10000"))
         return sim
 
     def client_config(self, credentials: Credentials = "valid", **overrides: Any) -> dict[str, Any]:
@@ -187,7 +225,9 @@ class DydxHarness(MockVenue):
         if credentials in ("valid", "skewed"):
             config["mnemonic"] = TEST_MNEMONIC
         elif credentials == "invalid":
+            # A key that is not the wallet's own (nor an API trading key of it).
             config["private_key"] = "11" * 32
+            config["address"] = self.address
         config.update(overrides)
         return config
 
@@ -216,11 +256,19 @@ class DydxHarness(MockVenue):
         return Response.json(body, status=status, headers=headers)
 
     def verify_signature(self, request: Request) -> bool:
-        """Indexer reads are not signed."""
+        """Indexer reads are not signed; a broadcast's transaction signature is checked as the
+        chain does (the validator stub's verdict)."""
+        if request.path == "/cosmos/tx/v1beta1/txs":
+            return self.validator.signature_ok(request)
         return True
+
+    def signature_failure_response(self, request: Request) -> Response:
+        """The node's CheckTx answer to a transaction the chain refuses to authenticate."""
+        return self.validator.refusal_response(request)
 
     def setup_routes(self) -> None:
         self.validator.install(self)
+        self.install_private_routes(self.route)
         self.route("GET", "/v4/perpetualMarkets", self._markets)
         for ticker in MARKETS:
             self.route("GET", f"/v4/orderbooks/perpetualMarket/{ticker}", self._orderbook)
@@ -329,6 +377,9 @@ class DydxHarness(MockVenue):
             topic = f"{channel}:{market}"
             if kind == "subscribe":
                 self.record_subscribe_message()
+                if channel == "v4_subaccounts":
+                    # The private stream has no login: its subscription stands for one.
+                    self.record_login(market == self.subaccount_channel_id)
                 await self._subscribe(conn, str(channel), str(market), topic)
             elif kind == "unsubscribe":
                 conn.topics.discard(topic)
@@ -354,6 +405,7 @@ class DydxHarness(MockVenue):
             (channel in ("v4_trades", "v4_orderbook") and market in MARKETS)
             or (channel == "v4_candles" and ticker in MARKETS and resolution in RESOLUTIONS)
             or (channel == "v4_markets" and not market)
+            or (channel == "v4_subaccounts" and market == self.subaccount_channel_id)
         )
         if not valid:
             await self._send(
@@ -378,6 +430,8 @@ class DydxHarness(MockVenue):
             contents = self._levels(market)
         elif channel == "v4_markets":
             contents = {"markets": {t: _market_record(t, self._oracle(t)) for t in MARKETS}}
+        elif channel == "v4_subaccounts":
+            contents = self.subscribed_contents()
         elif channel == "v4_candles":
             contents = {"candles": self._candles[ticker][:_CANDLES_LIMIT]}
         else:

@@ -12,12 +12,16 @@ orders whose good-til-block has passed. Refusals carry the chain's codes and log
 * ``clob`` 10 (the next block height is greater than the GoodTilBlock), 11 (the GoodTilBlock is
   further than ShortBlockWindow blocks into the future) - v4-chain x/clob/types/errors.go.
 
-What it does not do (yet): match orders or report them through the indexer channels.
+Orders go on to the venue through two hooks the mock sets: ``on_message(type_url, message)``
+runs each accepted message's CheckTx against the SimulatedExchange (a refusal it returns,
+``(codespace, code, log)``, refuses the transaction and leaves the sequence), and
+``on_block(height)`` runs after every committed block (expiring short-term orders there).
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -45,6 +49,8 @@ class ChainAccount:
     address: str
     account_number: int
     sequence: int = 0
+    #: The account's public key, known on chain once it signed a transaction.
+    public_key: bytes | None = None
 
 
 class _Refused(Exception):
@@ -72,16 +78,29 @@ class ValidatorStub:
         #: Every refusal: (codespace, code).
         self.refusals: list[tuple[str, int]] = []
         self._venue: Any = None
+        #: CheckTx of one message at the venue: None to accept, (codespace, code, log) to refuse.
+        self.on_message: Callable[[str, Any], tuple[str, int, str] | None] | None = None
+        #: Called with the new height after every committed block.
+        self.on_block: Callable[[int], None] | None = None
+        self._block: anyio.Event | None = None
 
-    def add_account(self, address: str, account_number: int, sequence: int = 0) -> ChainAccount:
-        account = self.accounts[address] = ChainAccount(address, account_number, sequence)
+    def add_account(
+        self,
+        address: str,
+        account_number: int,
+        sequence: int = 0,
+        public_key: bytes | None = None,
+    ) -> ChainAccount:
+        account = self.accounts[address] = ChainAccount(
+            address, account_number, sequence, public_key
+        )
         if self._venue is not None:
             self._venue.route("GET", f"/cosmos/auth/v1beta1/accounts/{address}", self._account)
         return account
 
     def install(self, venue: Any) -> None:
         self._venue = venue
-        venue.route("POST", "/cosmos/tx/v1beta1/txs", self._broadcast)
+        venue.route("POST", "/cosmos/tx/v1beta1/txs", self._broadcast, signed=True)
         venue.route("GET", "/cosmos/base/tendermint/v1beta1/blocks/latest", self._latest)
         for address in self.accounts:
             venue.route("GET", f"/cosmos/auth/v1beta1/accounts/{address}", self._account)
@@ -102,8 +121,19 @@ class ValidatorStub:
             else:
                 self.expired.append(order)
         self.short_term = live
+        if self.on_block is not None:
+            self.on_block(self.height)
+        if self._block is not None:
+            self._block.set()
+            self._block = None
         if self._venue is not None:
             self._venue.server.notify()
+
+    async def next_block(self) -> None:
+        """Wait until the next block is committed."""
+        if self._block is None:
+            self._block = anyio.Event()
+        await self._block.wait()
 
     # -- routes ---------------------------------------------------------------------------------
 
@@ -122,12 +152,58 @@ class ValidatorStub:
                 "account": {
                     "@type": "/cosmos.auth.v1beta1.BaseAccount",
                     "address": account.address,
-                    "pub_key": None,
+                    "pub_key": (
+                        {
+                            "@type": "/cosmos.crypto.secp256k1.PubKey",
+                            "key": base64.b64encode(account.public_key).decode(),
+                        }
+                        if account.public_key is not None
+                        else None
+                    ),
                     "account_number": str(account.account_number),
                     "sequence": str(account.sequence),
                 }
             }
         )
+
+    def signature_ok(self, request: Request) -> bool:
+        """The verdict on a broadcast's signature (the mock records it): the signer's key is
+        the messages' owner's and the signature covers this chain and account number."""
+        try:
+            raw = base64.b64decode(request.json()["tx_bytes"], validate=True)
+            tx = decode_tx(raw)
+            owners = {o for o in (self._owner(m.type_url, m.value) for m in tx.messages) if o}
+        except (KeyError, ValueError, TypeError, DecodeError):
+            return True  # not a signature question: CheckTx answers the parse error
+        signer = next(iter(owners), tx.signer)
+        account = self.accounts.get(signer)
+        if account is None:
+            return True  # not a signature question: CheckTx answers sdk 9 (unknown address)
+        if signer != tx.signer:
+            return False
+        return tx.signature_valid(self.chain_id, account.account_number)
+
+    def refusal_response(self, request: Request) -> Response:
+        """What the node answers a transaction whose signature the chain refuses."""
+        try:
+            raw = base64.b64decode(request.json()["tx_bytes"], validate=True)
+            self._check_tx(raw)
+        except _Refused as refusal:
+            self.refusals.append((refusal.codespace, refusal.code))
+            return Response.json(
+                self._tx_response(tx_hash(raw), refusal.code, refusal.codespace, refusal.log)
+            )
+        except (KeyError, ValueError, TypeError):
+            pass
+        return Response.json(self._tx_response("", 4, "sdk", "signature verification failed"))
+
+    def _owner(self, type_url: str, value: bytes) -> str | None:
+        message = self._decode_message(type_url, value)
+        if type_url == MSG_PLACE_ORDER:
+            return str(message.order.order_id.subaccount_id.owner)
+        if type_url == MSG_CANCEL_ORDER:
+            return str(message.order_id.subaccount_id.owner)
+        return None
 
     async def _broadcast(self, request: Request) -> Response:
         body = request.json()
@@ -177,9 +253,17 @@ class ValidatorStub:
             ]
         except DecodeError as exc:
             raise _Refused("sdk", 2, f"tx parse error: {exc}") from None
-        account = self.accounts.get(tx.signer)
+        owners = {self._owner(url, m) for url, m in ((x.type_url, x.value) for x in tx.messages)}
+        owners.discard(None)
+        signer = next(iter(owners), None) or tx.signer
+        account = self.accounts.get(signer)
         if account is None:
-            raise _Refused("sdk", 9, f"account {tx.signer} not found: unknown address")
+            raise _Refused("sdk", 9, f"account {signer} not found: unknown address")
+        if signer != tx.signer:
+            # cosmos-sdk SetPubKeyDecorator (ErrInvalidPubKey): no authenticator selected.
+            raise _Refused(
+                "sdk", 8, f"pubKey does not match signer address {signer} with signer index: 0"
+            )
         if not tx.signature_valid(self.chain_id, account.account_number):
             raise _Refused(
                 "sdk",
@@ -196,6 +280,11 @@ class ValidatorStub:
             )
         for url, message in messages:
             self._check_good_til_block(url, message)
+        if self.on_message is not None:
+            for url, message in messages:
+                refusal = self.on_message(url, message)
+                if refusal is not None:
+                    raise _Refused(*refusal)
         if stateful:
             account.sequence += 1
         for url, message in messages:

@@ -40,6 +40,7 @@ __all__ = [
     "TRADES",
     "ORDERBOOK",
     "CANDLES",
+    "SUBACCOUNTS",
     "DATA_TYPES",
 ]
 
@@ -48,6 +49,8 @@ CANDLES: Final = "v4_candles"
 #: All markets on one subscription (no ``id``): oracle prices and trading updates.
 MARKETS: Final = "v4_markets"
 ORDERBOOK: Final = "v4_orderbook"
+#: One subaccount's orders, fills, positions and transfers (id ``address/number``).
+SUBACCOUNTS: Final = "v4_subaccounts"
 DATA_TYPES: Final = frozenset({"channel_data", "channel_batch_data"})
 _DATA: Final = Classified(MessageKind.DATA)
 _IGNORE: Final = Classified(MessageKind.IGNORE)

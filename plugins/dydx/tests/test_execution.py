@@ -1,0 +1,148 @@
+"""The execution client against the mock chain and indexer, over real sockets.
+
+What the issue asks beyond the shared suite: a broadcast accepted into the mempool is not an
+acceptance (the indexer's report is); a short-term order that reaches its good-til-block
+unfilled ends as expired, whether the indexer says so or says nothing; a sequence mismatch is
+recovered without a false rejection; a definitive chain error is a rejection with its code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+import tradeport
+from tradeport.model.enums import OrderSide, OrderStatus, ProductType
+from tradeport.model.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+)
+from tradeport.model.orders import Order
+from tradeport_conformance.suite.helpers import next_matching
+from tradeport_dydx.orders import SHORT_TERM_TAG
+from tradeport_dydx.testing import DydxHarness
+
+pytestmark = pytest.mark.anyio
+
+
+async def _limit(venue: Any, harness: DydxHarness, price: str, *tags: str) -> Order:
+    iid = harness.instrument_id(ProductType.PERPETUAL)
+    assert iid is not None
+    await venue.instruments.load_all()
+    inst = venue.instruments.get(iid)
+    return Order.limit(
+        instrument_id=iid,
+        side=OrderSide.BUY,
+        quantity=inst.make_qty("0.001"),
+        price=inst.make_price(price),
+        tags=tags,
+    )
+
+
+def _published_so_far(venue: Any) -> list[Any]:
+    """Every event already published and not read yet (without waiting), kept for later reads."""
+    events: list[Any] = []
+    while True:
+        try:
+            events.append(venue._receive.receive_nowait())
+        except anyio.WouldBlock:
+            break
+    backlog = getattr(venue, "_conformance_backlog", None)
+    if backlog is None:
+        backlog = venue._conformance_backlog = []
+    backlog.extend(events)
+    return list(backlog)
+
+
+def _for(order: Order, *kinds: type) -> Any:
+    return lambda e: isinstance(e, kinds) and e.client_order_id == order.client_order_id
+
+
+@pytest.mark.parametrize("silent", [False, True], ids=["indexer-reports", "indexer-silent"])
+async def test_a_short_term_order_past_its_good_til_block_is_expired(silent: bool) -> None:
+    async with DydxHarness() as harness:
+        harness.silent_expiry = silent
+        config = harness.client_config(short_term_blocks=5, expiry_poll_interval=0.1)
+        async with tradeport.open_venue("dydx", config) as venue:
+            order = await _limit(venue, harness, "900", SHORT_TERM_TAG)
+            await venue.execution.submit_order(order)
+            accepted = await next_matching(venue, _for(order, OrderAccepted, OrderRejected))
+            assert isinstance(accepted, OrderAccepted)
+            seen: list[Any] = []
+            outcome = await next_matching(
+                venue,
+                _for(order, OrderExpired, OrderCanceled, OrderRejected, OrderFilled),
+                seen=seen,
+                what="the order's end",
+            )
+            assert isinstance(outcome, OrderExpired), outcome
+            sim = harness.exchange.order(str(accepted.venue_order_id))
+            assert sim is not None and sim.status is OrderStatus.EXPIRED
+            # Silent: only the client's own watch of the height could tell.
+            assert (venue.execution.expired_by_height == 1) is silent
+
+
+async def test_a_broadcast_is_not_an_acceptance_until_the_indexer_reports() -> None:
+    async with (
+        DydxHarness() as harness,
+        tradeport.open_venue("dydx", harness.client_config()) as venue,
+    ):
+        order = await _limit(venue, harness, "900")
+        await harness.hold_inclusion()
+        await venue.execution.submit_order(order)  # the node took it into its mempool
+        vid = harness.validator.accepted[-1][1].order.order_id
+        assert harness.exchange.open_orders("BTC-USD"), "the venue has the order"
+        for _ in range(5):  # blocks pass; the indexer reports nothing yet
+            await harness.validator.next_block()
+        early = _published_so_far(venue)
+        assert not any(isinstance(e, OrderAccepted) for e in early), early
+        await harness.hold_inclusion(False)
+        accepted = await next_matching(venue, _for(order, OrderAccepted, OrderRejected))
+        assert isinstance(accepted, OrderAccepted)
+        assert vid.client_id == harness.validator.accepted[-1][1].order.order_id.client_id
+
+
+async def test_a_sequence_mismatch_is_recovered_without_a_rejection() -> None:
+    async with (
+        DydxHarness() as harness,
+        tradeport.open_venue("dydx", harness.client_config()) as venue,
+    ):
+        first = await _limit(venue, harness, "900")
+        await venue.execution.submit_order(first)
+        assert isinstance(
+            await next_matching(venue, _for(first, OrderAccepted, OrderRejected)),
+            OrderAccepted,
+        )
+        # Another user of the wallet sends a stateful transaction meanwhile.
+        harness.validator.accounts[harness.address].sequence += 1
+        second = await _limit(venue, harness, "901")
+        await venue.execution.submit_order(second)
+        outcome = await next_matching(venue, _for(second, OrderAccepted, OrderRejected))
+        assert isinstance(outcome, OrderAccepted), outcome
+        assert venue.execution.sender.sequence_resyncs == 1
+
+
+async def test_a_chain_refusal_is_a_rejection_naming_its_code() -> None:
+    async with (
+        DydxHarness() as harness,
+        tradeport.open_venue("dydx", harness.client_config()) as venue,
+    ):
+        iid = harness.instrument_id(ProductType.PERPETUAL)
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(iid)
+        # Far more than the subaccount's collateral can margin: clob 3007.
+        order = Order.limit(
+            instrument_id=iid,
+            side=OrderSide.BUY,
+            quantity=inst.make_qty("1000"),
+            price=inst.make_price("900"),
+        )
+        await venue.execution.submit_order(order)
+        with anyio.fail_after(15):
+            rejected = await next_matching(venue, _for(order, OrderAccepted, OrderRejected))
+        assert isinstance(rejected, OrderRejected)
+        assert rejected.reason.startswith("clob:3007")
