@@ -110,9 +110,10 @@ class ProtocolFeatures:
     #: Private stream logins carry a timestamp or expiry the harness reports in
     #: ``VenueHarness.login_stamps`` (LG1: every login, reconnects included, freshly stamped).
     login_stamps: bool = False
-    #: The mock checks login stamps against its own login clock, which
-    #: ``VenueHarness.expire_logins_through`` can advance past a login's validity window
-    #: (RC9: a reconnect after the window has passed is freshly stamped and accepted).
+    #: The mock checks login stamps (or the credentials a login presents, like a listenKey)
+    #: against its own login clock, which ``VenueHarness.expire_logins_through`` can advance
+    #: past a login's validity window (RC9: a reconnect after the window has passed is
+    #: freshly stamped and accepted; with ``login_stamps`` it must carry a later stamp).
     login_clock: bool = False
     #: ``VenueHarness.hold_private_events`` withholds private stream messages until released
     #: (RC5: a fill learned by REST first and delivered by the stream after is reported once).
@@ -176,6 +177,11 @@ class VenueHarness(abc.ABC):
     #: come inside an otherwise normal answer (HTTP 200). OF14 answers a submit with each (via
     #: ``fail_next_requests(1, 200, venue_code=code)``): none may produce a rejection.
     unknown_outcome_codes: Sequence[str | int] = ()
+
+    #: Why a protocol feature is off, by :class:`ProtocolFeatures` field name, where the
+    #: *venue* has no such thing (``{"login_clock": "the user stream has no login"}``): the
+    #: scenarios that need the feature skip with this reason instead of naming a missing hook.
+    absent_features: Mapping[str, str] = {}
 
     # -- lifecycle ----------------------------------------------------------------------------
     @abc.abstractmethod
@@ -472,8 +478,10 @@ class VenueHarness(abc.ABC):
 
     def expire_logins_through(self, stamp_ms: int) -> None:
         """Advance the venue's login clock so that a login carrying ``stamp_ms`` (or an
-        earlier stamp) is refused as expired, while a later stamp is still accepted (only for
-        ``features.login_clock``; the default cannot and says so)."""
+        earlier stamp) is refused as expired, while a later stamp is still accepted; without
+        ``features.login_stamps``, ``stamp_ms`` is a UNIX ms time and every login credential
+        issued (or renewed) until then expires (only for ``features.login_clock``; the
+        default cannot and says so)."""
         raise NotImplementedError(f"{type(self).__name__} has no login clock to advance")
 
     @property

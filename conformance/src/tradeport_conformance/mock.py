@@ -106,7 +106,7 @@ class MockVenue(VenueHarness, abc.ABC):
         # How far the login clock runs ahead of the wall clock (expire_logins_through).
         self._login_clock_offset_ms = 0
         # Private messages withheld by hold_private_events (None: not holding).
-        self._private_held: list[tuple[Callable[[StreamConnection], bool], Any]] | None = None
+        self._private_held: list[tuple[Callable[[StreamConnection], bool], Any, bool]] | None = None
         self._seen_replay_keys: set[str] = set()
         self._login_failures = 0
         self._text_pings = 0
@@ -404,15 +404,24 @@ class MockVenue(VenueHarness, abc.ABC):
         wall_ms = time.time_ns() // 1_000_000
         self._login_clock_offset_ms = max(0, stamp_ms + self.login_validity_ms + 1 - wall_ms)
 
-    async def send_private(self, wants: Callable[[StreamConnection], bool], payload: Any) -> None:
-        """Send a private stream message to every logged-in connection ``wants`` picks, or
-        keep it while :meth:`hold_private_events` holds."""
+    async def send_private(
+        self,
+        wants: Callable[[StreamConnection], bool],
+        payload: Any,
+        *,
+        logged_in: bool = True,
+    ) -> None:
+        """Send a private stream message to every connection ``wants`` picks (logged-in ones
+        only, unless ``logged_in`` is False: a venue whose user topics need no login), or keep
+        it while :meth:`hold_private_events` holds. ``payload`` may be a function of the
+        connection (a message wrapped with that connection's subscription id); it is called
+        when the message is sent, so a withheld one is addressed to the connection of then."""
         if self._private_held is not None:
-            self._private_held.append((wants, payload))
+            self._private_held.append((wants, payload, logged_in))
             return
         for conn in list(self.streams):
-            if conn.authenticated and wants(conn):
-                await conn.send_json(payload)
+            if (conn.authenticated or not logged_in) and wants(conn):
+                await conn.send_json(payload(conn) if callable(payload) else payload)
 
     async def hold_private_events(self, hold: bool = True) -> None:
         if hold:
@@ -420,8 +429,8 @@ class MockVenue(VenueHarness, abc.ABC):
                 self._private_held = []
             return
         held, self._private_held = self._private_held or [], None
-        for wants, payload in held:
-            await self.send_private(wants, payload)
+        for wants, payload, logged_in in held:
+            await self.send_private(wants, payload, logged_in=logged_in)
 
     def record_login(self, ok: bool, stamp_ms: int | None = None) -> None:
         """Count a stream login; ``stamp_ms`` is the timestamp or expiry it carried (UNIX ms),

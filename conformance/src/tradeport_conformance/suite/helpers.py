@@ -12,6 +12,7 @@ from tradeport.model.enums import ProductType
 
 __all__ = [
     "EVENT_TIMEOUT",
+    "absent_feature",
     "next_matching",
     "collect_until",
     "pick_instrument",
@@ -185,3 +186,11 @@ async def seed_book(harness: Any, inst: Any, p: dict[str, Decimal]) -> None:
         bids=[(p["bid"] - tick * i, p["size"] * (i + 1)) for i in range(5)],
         asks=[(p["ask"] + tick * i, p["size"] * (i + 1)) for i in range(5)],
     )
+
+
+def absent_feature(harness: Any, feature: str, default: str) -> str:
+    """The skip reason for a scenario that needs ``features.<feature>``: the venue's own
+    reason when the harness gives one (``VenueHarness.absent_features``: the venue has no such
+    thing), else ``default`` (the harness has not implemented the hook)."""
+    reason = dict(getattr(harness, "absent_features", None) or {}).get(feature)
+    return f"{reason} (features.{feature})" if reason else default

@@ -66,6 +66,8 @@ __all__ = [
 WS_API_PATH = "/ws-api/v3"
 #: A listenToken lives 24 hours at most (and by default).
 LISTEN_TOKEN_MAX_VALIDITY_MS = 24 * 3600 * 1000
+#: A listenKey closes 60 minutes after its creation or last keepalive (User Data Streams).
+LISTEN_KEY_VALIDITY_MS = 60 * 60 * 1000
 
 API_KEY = "mock-binance-api-key"
 API_SECRET = "mock-binance-api-secret-0123456789"
@@ -127,7 +129,14 @@ class BinanceHarness(MockVenue):
         close_codes=True,
         book_faults=True,
         exact_relisting=True,
+        # listenKeys and listenTokens expire on the venue's login clock (RC9); the login
+        # presents a credential issued earlier, so it carries no stamp of its own.
+        login_clock=True,
+        private_hold=True,
     )
+    #: The longest validity of a user-data credential (a listenToken's 24 h; a listenKey's is
+    #: 60 min): moving the login clock past it expires every one issued until then.
+    login_validity_ms = LISTEN_TOKEN_MAX_VALIDITY_MS
     #: -1007 "timeout waiting for response from backend server; send status unknown" (HTTP
     #: 408) and -1006 "unexpected response from the message bus; execution status unknown".
     unknown_outcome_codes = ((408, -1007), (500, -1006))
@@ -237,7 +246,8 @@ class BinanceHarness(MockVenue):
         return sim
 
     def setup_routes(self) -> None:
-        self._listen_keys: dict[str, bool] = {}
+        #: listenKey -> when it closes (login clock ms) unless kept alive; 0 once expired.
+        self._listen_keys: dict[str, int] = {}
         self._key_ids = itertools.count(1)
         self._malformed = False
         self._book_seq = 1000
@@ -1066,17 +1076,21 @@ class BinanceHarness(MockVenue):
                 401, venue_code=-2015, message="Invalid API-key, IP, or permissions for action."
             )
         key = f"mockListenKey{next(self._key_ids):04d}"
-        self._listen_keys[key] = True
+        self._listen_keys[key] = self.login_clock_ms() + LISTEN_KEY_VALIDITY_MS
         self.server.route_websocket(f"/ws/{key}", self._serve_ws)
         return Response.json({"listenKey": key})
 
     async def _keepalive_listen_key(self, request: Request) -> Response:
         key = request.param("listenKey") or ""
-        if not self._listen_keys.get(key):
+        if not self._listen_key_live(key):
             return self.error_response(
                 400, venue_code=-1125, message="This listenKey does not exist."
             )
+        self._listen_keys[key] = self.login_clock_ms() + LISTEN_KEY_VALIDITY_MS
         return Response.json({})
+
+    def _listen_key_live(self, key: str) -> bool:
+        return self._listen_keys.get(key, 0) > self.login_clock_ms()
 
     async def _delete_listen_key(self, request: Request) -> Response:
         self._listen_keys.pop(request.param("listenKey") or "", None)
@@ -1108,7 +1122,7 @@ class BinanceHarness(MockVenue):
             int(request.param("validity") or LISTEN_TOKEN_MAX_VALIDITY_MS),
             LISTEN_TOKEN_MAX_VALIDITY_MS,
         )
-        expiration = time.time_ns() // 1_000_000 + validity
+        expiration = self.login_clock_ms() + validity
         token = f"mockListenToken{next(self._key_ids):04d}"
         self._listen_tokens[token] = (f"isolated:{symbol}" if isolated else "cross", expiration)
         return Response.json({"token": token, "expirationTime": expiration})
@@ -1128,7 +1142,7 @@ class BinanceHarness(MockVenue):
                 continue
             token = (msg.get("params") or {}).get("listenToken")
             account, expiration = self._listen_tokens.get(str(token), ("", 0))
-            if expiration <= time.time_ns() // 1_000_000:
+            if expiration <= self.login_clock_ms():
                 if not conn.authenticated:
                     self.record_login(False)
                 await conn.send_json(
@@ -1175,16 +1189,15 @@ class BinanceHarness(MockVenue):
 
     async def _deliver_user_event(self, payload: dict[str, Any]) -> None:
         """One account event to every user data subscriber of this account: raw on
-        listenKey streams, wrapped ``{"subscriptionId", "event"}`` on the WebSocket API."""
-        for conn in list(self.streams):
-            if not conn.authenticated:
-                continue
-            if conn.path != WS_API_PATH:
-                await conn.send_json(payload)
-            elif conn.state.get("account") == self._account_key:
-                await conn.send_json(
-                    {"subscriptionId": conn.state["subscription_id"], "event": payload}
-                )
+        listenKey streams, wrapped ``{"subscriptionId", "event"}`` on the WebSocket API (the
+        id of the subscription it reaches: a withheld event released after a reconnect goes
+        to the new one)."""
+        account = self._account_key
+        await self.send_private(lambda conn: conn.path != WS_API_PATH, payload)
+        await self.send_private(
+            lambda conn: conn.path == WS_API_PATH and conn.state.get("account") == account,
+            lambda conn: {"subscriptionId": conn.state["subscription_id"], "event": payload},
+        )
 
     async def expire_listen_keys(self) -> None:
         """Expire every listenKey (``listenKeyExpired`` on their streams, keepalives refused)
@@ -1204,7 +1217,7 @@ class BinanceHarness(MockVenue):
         for conn in list(self.streams):
             key = conn.state.get("listen_key")
             if key:
-                self._listen_keys[key] = False
+                self._listen_keys[key] = 0
                 await conn.send_json(
                     {"e": "listenKeyExpired", "E": time.time_ns() // 1_000_000, "listenKey": key}
                 )
@@ -1232,7 +1245,7 @@ class BinanceHarness(MockVenue):
             return
         if conn.path.startswith("/ws/"):
             key = conn.path[len("/ws/") :]
-            if not self._listen_keys.get(key):
+            if not self._listen_key_live(key):
                 await ws.reject(400)
                 return
             await ws.accept()
