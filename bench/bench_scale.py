@@ -8,8 +8,9 @@ local L2 ``OrderBook`` seeded with a 10-level snapshot per side; then a realisti
 
 * RSS per instrument: the process's resident set after the stream minus before building
   anything, divided by the instruments (``/proc/self/statm``; allocator slack included);
-* the same once every decoder's memos are full (``DEFAULT_MEMO_SIZE`` prices and sizes each),
-  the bound a long-running feed reaches;
+* the same once every decoder's memos are full (its ``memo_size`` prices and sizes each: the
+  bound follows the number of decoders, ``decoding.adaptive_memo_size``), the bound a
+  long-running feed reaches;
 * CPU per frame and the mean book depth after the stream.
 
 Cases: one venue (Binance) with 1,000 instruments; four venues (Binance, OKX, Bybit, BitMEX)
@@ -76,9 +77,9 @@ def fill_memos(instruments: dict[str, Any]) -> None:
     for inst in instruments.values():
         decoder = decoding.decoder_for(inst)
         step = 10**-inst.price_precision
-        for i in range(decoding.DEFAULT_MEMO_SIZE - len(decoder.prices)):
+        for i in range(decoder.memo_size - len(decoder.prices)):
             decoder.price(f"{(i + 1) * step:.{inst.price_precision}f}")
-        for i in range(decoding.DEFAULT_MEMO_SIZE - len(decoder.sizes)):
+        for i in range(decoder.memo_size - len(decoder.sizes)):
             decoder.size(f"{(i + 1) * 10**-inst.size_precision:.{inst.size_precision}f}")
 
 

@@ -4,6 +4,7 @@ exactly what its constructor builds."""
 from __future__ import annotations
 
 import doctest
+import gc
 import pickle
 
 import attrs
@@ -322,3 +323,41 @@ def test_trade_tick_checks_the_trade_id_as_trade_id_does(bad: object) -> None:
     assert decoder.trade_tick("1.00", "0.1", AggressorSide.BUYER, "a-1", 1, 2).trade_id == TradeId(
         "a-1"
     )
+
+
+def test_adaptive_memo_bound_follows_the_number_of_decoders() -> None:
+    """Without memo_size a decoder's bound shrinks as decoders multiply (1,000 instruments
+    keep MIN_MEMO_SIZE entries a memo, not 4096) and grows back when they are gone."""
+    fixed = InstrumentDecoder(PAIR, memo_size=4096)
+    few = InstrumentDecoder(PAIR)
+    assert few.memo_size == decoding_module.adaptive_memo_size(len(decoding_module._ADAPTIVE))
+    for cents in range(100):
+        few.price(f"1.{cents:02d}")
+    many = [InstrumentDecoder(PAIR) for _ in range(1000)]
+    assert {d.memo_size for d in [few, *many]} == {decoding_module.MIN_MEMO_SIZE}
+    assert fixed.memo_size == 4096  # an explicit bound is kept
+    for cents in range(100):
+        assert few.price(f"2.{cents:02d}") == Price(f"2.{cents:02d}")
+        assert len(few.prices) <= decoding_module.MIN_MEMO_SIZE
+    del many
+    gc.collect()
+    again = InstrumentDecoder(PAIR)
+    live = len(decoding_module._ADAPTIVE)
+    assert live < 1000  # the thousand are gone, and the bound follows the ones left
+    assert few.memo_size == again.memo_size == decoding_module.adaptive_memo_size(live)
+
+
+def test_adaptive_memo_size_bounds_the_budget() -> None:
+    for count in (1, 2, 16, 17, 32, 100, 1000, 10_000):
+        size = decoding_module.adaptive_memo_size(count)
+        assert decoding_module.MIN_MEMO_SIZE <= size <= decoding_module.DEFAULT_MEMO_SIZE
+        assert (
+            size == decoding_module.MIN_MEMO_SIZE or 2 * size * count <= decoding_module.MEMO_BUDGET
+        )
+    assert decoding_module.adaptive_memo_size(16) == decoding_module.DEFAULT_MEMO_SIZE
+
+
+@pytest.mark.parametrize("memo_size", [-1, 1.5, "64"])
+def test_bad_memo_size_names_the_field(memo_size: object) -> None:
+    with pytest.raises(ValidationError, match="memo_size"):
+        InstrumentDecoder(PAIR, memo_size=memo_size)  # type: ignore[arg-type]

@@ -29,9 +29,11 @@ Price('16542.33')
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
+from tradeport.errors import ValidationError
 from tradeport.model.data import (
     L2Levels,
     OrderBookDeltas,
@@ -46,10 +48,23 @@ from tradeport.model.identifiers import Identifier, InstrumentId, TradeId
 from tradeport.model.instruments import Instrument
 from tradeport.model.numbers import Price, Quantity
 
-__all__ = ["DEFAULT_MEMO_SIZE", "InstrumentDecoder", "decoder_for"]
+__all__ = [
+    "DEFAULT_MEMO_SIZE",
+    "MEMO_BUDGET",
+    "MIN_MEMO_SIZE",
+    "InstrumentDecoder",
+    "adaptive_memo_size",
+    "decoder_for",
+]
 
-#: Distinct price (and size) strings remembered per instrument before a memo starts over.
+#: Distinct price (and size) strings one decoder remembers at most before a memo starts over.
 DEFAULT_MEMO_SIZE = 4096
+#: Memo entries (prices and sizes) all adaptive decoders of the process hold together at most,
+#: about 24 MiB: up to 16 instruments each get DEFAULT_MEMO_SIZE, a thousand get 64 (a full
+#: entry, string key plus number, is about 180 bytes; bench/bench_scale.py).
+MEMO_BUDGET = 131_072
+#: The smallest adaptive memo: the prices near the top of a book still hit.
+MIN_MEMO_SIZE = 64
 
 # Typed as Any: the slot bases declare no attributes for mypy (see tradeport.model.data).
 _new: Any = object.__new__
@@ -60,15 +75,54 @@ _set_identifier = Identifier.__dict__["value"].__set__
 _from_levels = OrderBookDeltas.from_levels
 
 
+def adaptive_memo_size(decoders: int) -> int:
+    """The memo bound of each of ``decoders`` adaptive decoders: the largest power of two from
+    MIN_MEMO_SIZE to DEFAULT_MEMO_SIZE whose two memos per decoder fit MEMO_BUDGET.
+
+    >>> adaptive_memo_size(1), adaptive_memo_size(32), adaptive_memo_size(1000)
+    (4096, 2048, 64)
+    """
+    share = MEMO_BUDGET // (2 * max(1, decoders))
+    size = DEFAULT_MEMO_SIZE
+    while size > share and size > MIN_MEMO_SIZE:
+        size //= 2
+    return size
+
+
+#: The live decoders built without an explicit ``memo_size``, whose bound follows their count.
+_ADAPTIVE: weakref.WeakSet[InstrumentDecoder] = weakref.WeakSet()
+_adaptive_size = DEFAULT_MEMO_SIZE
+
+
+def _join_adaptive(decoder: InstrumentDecoder) -> int:
+    """Count ``decoder`` among the adaptive ones; when the bound changes, every live adaptive
+    decoder takes the new one (a memo above it starts over at its next miss)."""
+    global _adaptive_size
+    _ADAPTIVE.add(decoder)
+    size = adaptive_memo_size(len(_ADAPTIVE))
+    if size != _adaptive_size:  # at most once per doubling of the count: amortized O(1)
+        _adaptive_size = size
+        for other in _ADAPTIVE:
+            other.memo_size = size
+    return size
+
+
 class InstrumentDecoder:
     """What a stream parser needs about one instrument, with memos of parsed strings.
 
     Price and Quantity are immutable, so sharing one instance between messages is safe. A memo
     that reaches ``memo_size`` entries starts over rather than tracking recency: cheaper, and
     the levels that matter come back at once. ``memo_size=0`` turns memoization off.
+
+    Without ``memo_size`` the bound adapts to the number of such decoders alive in the
+    process (:func:`adaptive_memo_size`): a session with a few instruments keeps large memos,
+    one with a thousand keeps the memos' memory within MEMO_BUDGET entries in all (a memo
+    costs about 180 bytes an entry, so 4096-entry memos on 1,000 instruments held 1.4 MiB per
+    instrument).
     """
 
     __slots__ = (
+        "__weakref__",
         "instrument",
         "instrument_id",
         "memo_size",
@@ -78,7 +132,9 @@ class InstrumentDecoder:
         "sizes",
     )
 
-    def __init__(self, instrument: Instrument, memo_size: int = DEFAULT_MEMO_SIZE) -> None:
+    def __init__(self, instrument: Instrument, memo_size: int | None = None) -> None:
+        if memo_size is not None and (memo_size.__class__ is not int or memo_size < 0):
+            raise ValidationError("memo_size", memo_size, "must be a non-negative int or None")
         self.instrument = instrument
         self.instrument_id: InstrumentId = instrument.id
         self.price_precision: int = instrument.price_precision
@@ -87,7 +143,7 @@ class InstrumentDecoder:
         self.prices: dict[str, Price] = {}
         #: Memo of size strings (a zero Quantity is falsy: test ``is None``, not ``or``).
         self.sizes: dict[str, Quantity] = {}
-        self.memo_size = memo_size
+        self.memo_size: int = _join_adaptive(self) if memo_size is None else memo_size
 
     # The miss path is inlined (no helper call): on a live feed most sizes and many prices are
     # new strings, and a parse plus two calls was most of a quote's cost

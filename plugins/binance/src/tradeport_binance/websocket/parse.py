@@ -22,7 +22,7 @@ from tradeport.model.data import (
     QuoteTick,
     TradeTick,
 )
-from tradeport.model.decoding import DEFAULT_MEMO_SIZE, InstrumentDecoder
+from tradeport.model.decoding import InstrumentDecoder
 from tradeport.model.enums import (
     AccountType,
     AggressorSide,
@@ -94,7 +94,9 @@ class StreamParser:
     :param lookup: returns the instrument for a native symbol (e.g. ``BTCUSDT`` on a futures
         account resolves to ``BTCUSDT-PERP.BINANCE``), or None when unknown.
     :param clock: ``ts_init`` source in UNIX ns.
-    :param cache_size: price/size strings memoized per symbol (0 disables the memo).
+    :param cache_size: price/size strings memoized per symbol (0 disables the memo; None, the
+        default, lets the bound follow the number of instruments: see
+        :class:`~tradeport.model.decoding.InstrumentDecoder`).
     """
 
     def __init__(
@@ -102,7 +104,7 @@ class StreamParser:
         lookup: Callable[[str], Instrument | None],
         clock: Callable[[], int] = _time_ns,
         *,
-        cache_size: int = DEFAULT_MEMO_SIZE,
+        cache_size: int | None = None,
     ) -> None:
         self._lookup = lookup
         self._clock = clock
