@@ -143,7 +143,14 @@ class HyperliquidHarness(MockVenue):
         signed_reads=False,
         # openOrders / orderStatus rows carry no average fill price.
         order_avg_px=False,
+        private_hold=True,
     )
+    absent_features: ClassVar[Mapping[str, str]] = {
+        "login_clock": (
+            "Hyperliquid's streams have no login that expires: user topics are subscribed by "
+            "address, and only actions are signed (each with its own nonce)"
+        ),
+    }
     stream_paths: ClassVar[Sequence[str]] = ("/ws",)
 
     def __init__(self) -> None:
@@ -1076,17 +1083,22 @@ class HyperliquidHarness(MockVenue):
                 "status": venue_status(order),
                 "statusTimestamp": now,
             }
-            await self.broadcast(
+            await self._send_user(
                 f"orderUpdates:{MASTER}", {"channel": "orderUpdates", "data": [item]}
             )
             if isinstance(event, OrderFilled):
-                await self.broadcast(
+                await self._send_user(
                     f"userFills:{MASTER}",
                     {
                         "channel": "userFills",
                         "data": {"user": MASTER, "fills": [render_fill(event.fill, order)]},
                     },
                 )
+
+    async def _send_user(self, topic: str, payload: Any) -> None:
+        # User topics are subscribed by address, without a login: every subscriber gets them
+        # (through send_private, so hold_private_events can withhold them).
+        await self.send_private(lambda conn: topic in conn.topics, payload, logged_in=False)
 
     # -- controls: market data --------------------------------------------------------------------------
 

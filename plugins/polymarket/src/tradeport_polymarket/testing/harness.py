@@ -25,9 +25,9 @@ import hmac
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import anyio
 from tradeport.model.enums import (
@@ -161,7 +161,14 @@ class PolymarketHarness(MockVenue):
         instrument_topics=True,
         # Open-order rows carry no average fill price.
         order_avg_px=False,
+        private_hold=True,
     )
+    absent_features: ClassVar[Mapping[str, str]] = {
+        "login_clock": (
+            "Polymarket's user channel login carries the L2 API key, secret and passphrase, "
+            "with no timestamp or expiry: nothing about it expires"
+        ),
+    }
     stream_paths = (MARKET_PATH, USER_PATH)
 
     API_KEY: Final = "7d41c2e9-1b7c-4c9e-9a55-2f3b8d0e6a11"
@@ -1085,13 +1092,12 @@ class PolymarketHarness(MockVenue):
         self.server.notify()
 
     async def _to_user(self, payload: Any, market: str) -> None:
-        for conn in list(self.streams):
-            if (
-                conn.path == USER_PATH
-                and conn.authenticated
-                and ("*" in conn.topics or market in conn.topics)
-            ):
-                await conn.send_json(payload)
+        # Through send_private (logged-in user connections), so hold_private_events can
+        # withhold it.
+        await self.send_private(
+            lambda conn: conn.path == USER_PATH and ("*" in conn.topics or market in conn.topics),
+            payload,
+        )
 
     def _order_event(self, row: dict[str, Any], kind: str) -> dict[str, Any]:
         return {
