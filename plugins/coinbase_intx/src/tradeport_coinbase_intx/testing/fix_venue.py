@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tradeport.net import FixMessage
@@ -36,10 +36,19 @@ class DropCopyGateway:
     """The drop-copy gateway of the mock venue (see the module docstring).
 
     :param keys: API key -> (secret, passphrase).
+    :param clock_ms: the venue's clock (UNIX ms) a Logon's SendingTime is checked against
+        (the harness's login clock, which it can move past a logon's window).
     """
 
-    def __init__(self, keys: Mapping[str, tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        keys: Mapping[str, tuple[str, str]],
+        clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+    ) -> None:
         self.keys = dict(keys)
+        self.clock_ms = clock_ms
+        #: The SendingTime (UNIX ms) of every accepted Logon, in order.
+        self.logon_stamps: list[int] = []
         self.ca = LoopbackCA()
         self.acceptor = FixAcceptor(FIX_DROP_COPY_SESSION, verify_logon=self.verify_logon)
         self.server = StreamServer(
@@ -81,7 +90,9 @@ class DropCopyGateway:
         expected = sign(secret, fix_logon_payload(sending_time, key, message[56], passphrase))
         if not hmac.compare_digest(expected, message.get(58) or ""):
             return "Invalid signature"
-        skew = abs(time.time() - fix_time_ns(sending_time) / 1e9)
+        stamp_ms = fix_time_ns(sending_time) // 1_000_000
+        skew = abs(self.clock_ms() - stamp_ms) / 1000
         if skew > WS_TIMESTAMP_TOLERANCE_S:
             return f"SendingTime is {skew:.0f}s off the venue's clock"
+        self.logon_stamps.append(stamp_ms)
         return None

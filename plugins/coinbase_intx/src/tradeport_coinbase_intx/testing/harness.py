@@ -157,7 +157,13 @@ class CoinbaseIntxHarness(MockVenue):
         # The venue keeps a UUID: tradeport ids are sent as their UUID form (uuid5 for ids that
         # are no UUID), so the venue's rows do not carry tradeport's id verbatim.
         client_order_ids=False,
+        # The FIX Logon's SendingTime, checked within 30 s of the venue's clock (RC1, RC9).
+        login_stamps=True,
+        login_clock=True,
+        private_hold=True,
     )
+    #: A Logon's SendingTime is accepted within 30 s of the venue's clock either way.
+    login_validity_ms = WS_TIMESTAMP_TOLERANCE_S * 1000
     stream_paths = ("/",)
     server_ping_interval = 0.5
 
@@ -177,7 +183,11 @@ class CoinbaseIntxHarness(MockVenue):
         #: Enforce the venue's rule: a connection that has not subscribed within 3 s is closed.
         self.enforce_subscribe_deadline = False
         self.deadline_closes = 0
-        self.gateway = DropCopyGateway({self.API_KEY: (self.API_SECRET, self.PASSPHRASE)})
+        self.gateway = DropCopyGateway(
+            {self.API_KEY: (self.API_SECRET, self.PASSPHRASE)}, clock_ms=self.login_clock_ms
+        )
+        #: ExecutionReports withheld by hold_private_events (None: not holding).
+        self._reports_held: list[Any] | None = None
         super().__init__()
         self.exchange.subscribe(self._on_exchange_event)
 
@@ -810,7 +820,26 @@ class CoinbaseIntxHarness(MockVenue):
             fields = [
                 (t, fmt(v, instrument.lot_size) if t in (32, 38, 14) else v) for t, v in fields
             ]
+        if self._reports_held is not None:
+            self._reports_held.append(fields)
+            return
         await self.gateway.acceptor.publish("8", fields)
+
+    async def hold_private_events(self, hold: bool = True) -> None:
+        """Withhold (or release, in order, to the FIX sessions logged on then) the drop
+        copy's ExecutionReports, the venue's private messages."""
+        if hold:
+            if self._reports_held is None:
+                self._reports_held = []
+            return
+        held, self._reports_held = self._reports_held or [], None
+        for fields in held:
+            await self.gateway.acceptor.publish("8", fields)
+
+    @property
+    def login_stamps(self) -> Sequence[int]:
+        """The SendingTime of every accepted FIX Logon (UNIX ms)."""
+        return self.gateway.logon_stamps
 
     # -- controls: FIX -------------------------------------------------------------------------
 
