@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Final
@@ -134,7 +134,14 @@ class DydxHarness(SubaccountIndexer, MockVenue):
         client_order_ids=False,
         # Indexer order rows carry no average fill price.
         order_avg_px=False,
+        private_hold=True,
     )
+    absent_features: ClassVar[Mapping[str, str]] = {
+        "login_clock": (
+            "dYdX's indexer stream has no login: v4_subaccounts is subscribed by address, and "
+            "only transactions are signed (with the account's sequence)"
+        ),
+    }
     stream_paths: ClassVar[Sequence[str]] = ("/v4/ws",)
     server_ping_interval = 0.2
 
@@ -343,11 +350,13 @@ class DydxHarness(SubaccountIndexer, MockVenue):
     # -- stream ---------------------------------------------------------------------------------
 
     async def _send(self, conn: StreamConnection, payload: dict[str, Any]) -> None:
+        await conn.send_json(self.numbered(conn, payload))
+
+    def numbered(self, conn: StreamConnection, payload: dict[str, Any]) -> dict[str, Any]:
+        """``payload`` as the connection's next message (its connection_id and message_id)."""
         message_id = conn.state.get("next_id", 0)
         conn.state["next_id"] = message_id + 1
-        await conn.send_json(
-            {**payload, "connection_id": conn.state["connection_id"], "message_id": message_id}
-        )
+        return {**payload, "connection_id": conn.state["connection_id"], "message_id": message_id}
 
     async def _broadcast(self, topic: str, payload: dict[str, Any]) -> None:
         for conn in list(self.streams):

@@ -480,20 +480,25 @@ class SubaccountIndexer:
 
     async def _send_subaccount(self, contents: dict[str, Any]) -> None:
         topic = f"v4_subaccounts:{self.subaccount_channel_id}"
-        for conn in list(self.streams):
-            if topic in conn.topics:
-                await self.send_indexer(
-                    conn,
-                    {
-                        "type": "channel_data",
-                        "channel": "v4_subaccounts",
-                        "id": self.subaccount_channel_id,
-                        "version": "3.0.0",
-                        "contents": contents,
-                    },
-                )
+        payload = {
+            "type": "channel_data",
+            "channel": "v4_subaccounts",
+            "id": self.subaccount_channel_id,
+            "version": "3.0.0",
+            "contents": contents,
+        }
+        # Through send_private (hold_private_events); numbered for the connection it reaches
+        # when sent. The channel is subscribed by address, without a login.
+        await self.send_private(  # type: ignore[attr-defined]
+            lambda conn: topic in conn.topics,
+            lambda conn: self.numbered(conn, payload),
+            logged_in=False,
+        )
 
     async def send_indexer(self, conn: StreamConnection, payload: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def numbered(self, conn: StreamConnection, payload: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
     async def push_account_events(self) -> None:
