@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from tradeport import hookimpl, open_replay
 from tradeport.clients import Capabilities
-from tradeport.errors import UnsupportedOperation, ValidationError
+from tradeport.errors import AuthenticationError, UnsupportedOperation, ValidationError
 from tradeport.frames import FrameParsers, FrameParserSpec, UnknownFrameParser
 from tradeport.model import AggressorSide, InstrumentId, Price, Quantity, TradeId, TradeTick
 from tradeport.plugins import load_plugins
@@ -145,6 +145,9 @@ async def test_resume_after_a_failure_loses_and_repeats_nothing(registry) -> Non
     cursor = err.value.cursor
     assert cursor == ReplayCursor(order_by="ts_init", ts=T0 + SECOND, count=1, events=2)
     assert isinstance(err.value.__cause__, ConnectionResetError) and err.value.retryable
+    # An interruption says whether resuming can help: not when the key was refused.
+    refused = AuthenticationError("refused", venue="PAST", http_status=401)
+    assert not ReplayInterrupted("past", cursor, refused).retryable
     async with open_replay(
         "past", config, T0, T0 + 10 * SECOND, resume=cursor, registry=registry
     ) as replay:

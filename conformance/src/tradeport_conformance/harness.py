@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ProtocolFeatures",
     "RecordedRequest",
+    "ReplayTrade",
     "VenueHarness",
     "Credentials",
     "wait_until",
@@ -118,6 +119,21 @@ class ProtocolFeatures:
     #: ``VenueHarness.hold_private_events`` withholds private stream messages until released
     #: (RC5: a fill learned by REST first and delivered by the stream after is reported once).
     private_hold: bool = False
+    #: The provider replays up to the present moment: ``open_replay`` without an ``end`` ends
+    #: at the moment it opened (Databento's intraday replay; DP2's second case).
+    intraday_replay: bool = False
+
+
+@attrs.frozen
+class ReplayTrade:
+    """One trade a harness recorded in the provider's history (``seed_replay_trades``): what
+    a replay must yield for it. ``ts_init`` is the timestamp a replay orders by (the
+    provider's arrival / receive time)."""
+
+    trade_id: str
+    price: Decimal
+    size: Decimal
+    ts_init: int
 
 
 @attrs.frozen
@@ -182,6 +198,13 @@ class VenueHarness(abc.ABC):
     #: *venue* has no such thing (``{"login_clock": "the user stream has no login"}``): the
     #: scenarios that need the feature skip with this reason instead of naming a missing hook.
     absent_features: Mapping[str, str] = {}
+    #: Provider-specific ``open_replay`` params the data-provider scenarios (DP2) also replay
+    #: with, besides the default ``{}`` (Tardis: ``{"normalized": True}``, its tardis-machine).
+    replay_variants: Sequence[Mapping[str, Any]] = ({},)
+    #: Symbols the provider resolves, as ``(kind, symbol, instrument ids)``: kind ``native``
+    #: (the provider's own symbol), ``parent`` (a product's every instrument: ``ES.FUT``) or
+    #: ``continuous`` (a rolling front month: ``ES.c.0``), and the ids the symbol names (DP3).
+    symbol_resolutions: Sequence[tuple[str, str, Sequence[str]]] = ()
 
     # -- lifecycle ----------------------------------------------------------------------------
     @abc.abstractmethod
@@ -381,6 +404,37 @@ class VenueHarness(abc.ABC):
     def check_history_request(self, request: RecordedRequest) -> list[str]:
         """Problems with a history request's parameters (names, units, limits); [] when exact (HI5)."""
         raise NotImplementedError("check_history_request")
+
+    # -- controls: data providers (DP1-DP4; only for a venue that declares replay) -------------
+    def replay_start_ns(self) -> int:
+        """A time from which the provider's history can be seeded with
+        :meth:`seed_replay_trades` (a day the mock serves with the harness's key)."""
+        raise NotImplementedError("replay_start_ns")
+
+    def seed_replay_trades(
+        self, instrument_id: InstrumentId, start_ns: int, end_ns: int, count: int
+    ) -> list[ReplayTrade]:
+        """Record ``count`` trades of the instrument spread over ``[start_ns, end_ns)`` in the
+        provider's history (in the venue's real recorded format, and in every form the
+        ``replay_variants`` read); returns them in replay order (the truth)."""
+        raise NotImplementedError("seed_replay_trades")
+
+    def replay_page_ns(self, params: Mapping[str, Any]) -> int | None:
+        """The span of history one provider request covers (Tardis: a minute slice), or None
+        when one streamed response serves any range (Databento's ``timeseries.get_range``)."""
+        raise NotImplementedError("replay_page_ns")
+
+    def is_replay_request(self, request: RecordedRequest) -> bool:
+        """Whether ``request`` fetched replayed history (a page, a streamed range), as opposed
+        to metadata or instruments."""
+        raise NotImplementedError("is_replay_request")
+
+    def hold_replay(self, instrument_id: InstrumentId, from_ns: int) -> anyio.Event:
+        """Answer the instrument's history from ``from_ns`` on only once the returned event
+        is set (what comes before it is served at once): DP1 checks the first events reach
+        the consumer while the rest of the range is still at the venue (streamed, in bounded
+        memory, not loaded whole)."""
+        raise NotImplementedError("hold_replay")
 
     @abc.abstractmethod
     def fail_next_requests(

@@ -8,8 +8,9 @@
 
 A requirement is ``kind:value``:
 
-- ``product:SPOT`` / ``data:QUOTES`` / ``history:BARS`` / ``book:L2_MBP``: in the plugin's
-  declared Capabilities (products, data, history, book_types);
+- ``product:SPOT`` / ``data:QUOTES`` / ``history:BARS`` / ``book:L2_MBP`` /
+  ``replay:TRADES``: in the plugin's declared Capabilities (products, data, history,
+  book_types, replay);
 - ``order:LIMIT/GTC``: the (order type, time in force) pair is declared;
 - ``capability:modify_order`` (any boolean field of Capabilities, e.g. ``execution``,
   ``cancel_all``, ``batch_cancel``, ``order_lists``, ``post_only``, ``reduce_only``,
@@ -82,6 +83,8 @@ def unmet_requirements(conditions: tuple[str, ...], capabilities: Any, features:
             ok = value in {d.value for d in capabilities.data}
         elif kind == "history":
             ok = value in {h.value for h in capabilities.history}
+        elif kind == "replay":
+            ok = value in {d.value for d in capabilities.replay}
         elif kind == "book":
             ok = value in {b.value for b in capabilities.book_types}
         elif kind == "order":

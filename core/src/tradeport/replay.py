@@ -197,6 +197,8 @@ class ReplayInterrupted(TradeportError):
     """The replay source failed mid-stream. ``cursor`` is the resume point (None when nothing
     was delivered: start again); ``__cause__`` is the source's error."""
 
+    #: Whether resuming can help: the cause's own ``retryable`` (a refused key or a missing
+    #: one is not, a network failure is), True for a cause that says nothing.
     retryable = True
 
     def __init__(self, venue: str, cursor: ReplayCursor | None, cause: BaseException) -> None:
@@ -207,6 +209,7 @@ class ReplayInterrupted(TradeportError):
         )
         self.venue = venue
         self.cursor = cursor
+        self.retryable = bool(getattr(cause, "retryable", True))
 
 
 class Replay:

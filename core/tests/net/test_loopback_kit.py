@@ -66,6 +66,24 @@ async def test_http_handler_can_drop_the_connection(mode) -> None:
             await http.get(server.http_url + "/x")
 
 
+async def test_a_held_response_sends_its_first_part_then_the_rest_once_released() -> None:
+    release = anyio.Event()
+
+    async def handler(request: Request) -> Response:
+        return Response(body=b"first part|the rest", held_from=11, release=release)
+
+    async with LoopbackServer(http=handler) as server, httpx.AsyncClient() as http:
+        async with http.stream("GET", server.http_url + "/x") as response:
+            chunks = response.aiter_bytes()
+            with anyio.fail_after(5):
+                first = await anext(chunks)
+            assert first == b"first part|" and not release.is_set()
+            release.set()
+            with anyio.fail_after(5):
+                rest = b"".join([chunk async for chunk in chunks])
+        assert rest == b"the rest"
+
+
 async def test_websocket_echo_ping_pong_and_close_code() -> None:
     closed_with: list[int | None] = []
 

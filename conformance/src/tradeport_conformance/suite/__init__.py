@@ -12,6 +12,7 @@ Each test carries its scenario id (``@scenario("SB1")``) and the capabilities it
 """
 
 from tradeport_conformance.suite.betting import TestBetting
+from tradeport_conformance.suite.data_providers import TestDataProviders
 from tradeport_conformance.suite.errors import TestErrors
 from tradeport_conformance.suite.fixtures import (
     anyio_backend,
@@ -38,6 +39,7 @@ __all__ = [
     "TestBatchOrders",
     "TestBetting",
     "TestBrokers",
+    "TestDataProviders",
     "TestErrors",
     "TestHeartbeat",
     "TestHistory",

@@ -69,11 +69,19 @@ def _header_pairs(
 
 @attrs.frozen(kw_only=True)
 class Response:
-    """What a handler returns. ``Content-Length`` is added by the server."""
+    """What a handler returns. ``Content-Length`` is added by the server.
+
+    With ``release`` (an ``anyio.Event``) the server sends the head and the first
+    ``held_from`` bytes of the body, then waits for the event before sending the rest: a
+    body that arrives in parts, so a test can see a client use the first part before the
+    rest exists (a streamed download, not one loaded whole).
+    """
 
     status: int = 200
     headers: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_header_pairs)
     body: bytes = b""
+    held_from: int = 0
+    release: Any = None
 
     @classmethod
     def json(

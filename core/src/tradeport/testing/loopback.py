@@ -216,7 +216,14 @@ class LoopbackServer(LoopbackListener):
                     await connection.send(whole[: min(cut, len(whole) - 1)])
                 connection.drop_mode = abort.mode
                 return
-            await connection.send(self._encode(h, response))
+            whole = self._encode(h, response)
+            if response.release is not None:
+                # The head and the first part of the body; the rest once released.
+                cut = len(whole) - len(response.body) + max(0, response.held_from)
+                await connection.send(whole[:cut])
+                await response.release.wait()
+                whole = whole[cut:]
+            await connection.send(whole)
             if h.our_state is h11.MUST_CLOSE or h.their_state is h11.MUST_CLOSE:
                 return
             h.start_next_cycle()

@@ -36,7 +36,13 @@ import databento_dbn as dbn
 from tradeport.book import OrderBook
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import DataClient, InstrumentProvider, Reconnected
-from tradeport.errors import RequestRejected, SubscriptionError, UnknownInstrument, ValidationError
+from tradeport.errors import (
+    AuthenticationError,
+    RequestRejected,
+    SubscriptionError,
+    UnknownInstrument,
+    ValidationError,
+)
 from tradeport.model.data import (
     Bar,
     BarType,
@@ -262,6 +268,8 @@ class DatabentoDataClient(DataClient):
                 return [await self.ensure_instrument(instrument_id)]
             assert provider is not None
             found = await provider.load_all({"databento_symbols": [symbol], "stype_in": stype})
+        except AuthenticationError:
+            raise  # a refused key, not an unknown instrument (DP4)
         except RequestRejected as exc:
             raise UnknownInstrument(
                 VENUE_ID, instrument_id, exc.venue_message or str(exc)

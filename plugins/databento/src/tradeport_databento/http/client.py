@@ -37,9 +37,6 @@ __all__ = [
 
 log = logging.getLogger("tradeport.databento.http")
 
-#: Bytes asked per body read while streaming a range (bounded memory: one chunk at a time).
-STREAM_CHUNK = 1 << 20
-
 
 class PartialResolutionWarning(UserWarning):
     """Some symbols of a request did not resolve (HTTP 206, or ``partial``/``not_found``)."""
@@ -197,7 +194,10 @@ class DatabentoHttpClient:
             headers=self._auth("timeseries.get_range"),
             rate_keys=("timeseries",),
         ) as response:
-            async for chunk in response.aiter_bytes(STREAM_CHUNK):
+            # Each read as it arrives (bounded memory: one network read at a time, not a
+            # fixed-size chunk gathered first): the first records are decoded while the rest
+            # of the range is still on its way (DP1).
+            async for chunk in response.aiter_bytes():
                 yield response.status_code, chunk
 
     # -- domain methods -----------------------------------------------------------------------

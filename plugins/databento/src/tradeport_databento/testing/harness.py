@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, Final
 
@@ -25,7 +25,12 @@ import databento_dbn as dbn
 from tradeport.model.enums import AggressorSide, MarketStatus, OrderSide, ProductType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.testing import FaultProxy, Request, Response
-from tradeport_conformance.harness import Credentials, ProtocolFeatures, RecordedRequest
+from tradeport_conformance.harness import (
+    Credentials,
+    ProtocolFeatures,
+    RecordedRequest,
+    ReplayTrade,
+)
 from tradeport_conformance.mock import MockVenue, StreamConnection
 from tradeport_conformance.simulated import SimInstrument, SimulatedExchange
 
@@ -67,6 +72,16 @@ class DatabentoHarness(MockVenue):
         # Plain TCP: there are no close frames.
         close_codes=False,
         venue_rate_limit_code=False,
+        # open_replay without an end replays "today so far" (DP2).
+        intraday_replay=True,
+    )
+    #: DP3: raw symbols, parents (every instrument of a product) and a continuous front month.
+    symbol_resolutions: ClassVar[Sequence[tuple[str, str, Sequence[str]]]] = (
+        ("native", "ESZ6", ("ESZ6.XCME",)),
+        ("native", "AAPL", ("AAPL.XNAS",)),
+        ("parent", "ES.FUT", ("ESH7.XCME", "ESZ6.XCME")),
+        ("parent", "ES.OPT", ("ESZ6 C6000.XCME",)),
+        ("continuous", "ES.c.0", ("ESZ6.XCME",)),
     )
     stream_paths: ClassVar[Sequence[str]] = ()
     #: A symbol naming several instruments (the parent of two futures): resolving it is
@@ -79,6 +94,8 @@ class DatabentoHarness(MockVenue):
         self.gateway_proxy: FaultProxy | None = None
         self._gateway_attempts: list[float] = []
         self._malformed_definition = False
+        #: (raw symbol, from ns, release) of a held historical range (``hold_replay``).
+        self._range_hold: tuple[str, int, anyio.Event] | None = None
         super().__init__()
         for sim in self.exchange.instruments():
             meta = sim.meta
@@ -436,6 +453,47 @@ class DatabentoHarness(MockVenue):
     def add_malformed_instrument(self) -> None:
         self._malformed_definition = True
 
+    # -- controls: data-provider scenarios (DP1-DP4) ----------------------------------------------
+
+    def replay_start_ns(self) -> int:
+        """Two hours ago, on a minute (the historical API serves any past range)."""
+        return (time.time_ns() - 2 * 3600 * 10**9) // _NS_PER_MINUTE * _NS_PER_MINUTE
+
+    def seed_replay_trades(
+        self, instrument_id: InstrumentId, start_ns: int, end_ns: int, count: int
+    ) -> list[ReplayTrade]:
+        """``count`` trades spread over the range, logged as ``trades`` records (ts_recv =
+        ts_event, what a replay orders by)."""
+        inst = self._inst(instrument_id)
+        tick = inst.sim.tick_size
+        step = (end_ns - start_ns) // (count + 1)
+        truth = []
+        for i in range(count):
+            ts = start_ns + (i + 1) * step
+            sequence = self.market.next_sequence()
+            price, size = Decimal(5000) + tick * (i % 5), Decimal(1 + i % 3)
+            side = AggressorSide.BUYER if i % 2 else AggressorSide.SELLER
+            data = render.trade(inst.instrument_id, price, size, side, sequence, ts)
+            self.market.log.append(_logged("trades", inst.raw_symbol, ts, data))
+            truth.append(ReplayTrade(str(sequence), price, size, ts))
+        self.market.log.sort(key=lambda r: r.ts_event)
+        return truth
+
+    def replay_page_ns(self, params: Mapping[str, Any]) -> int | None:
+        """None: ``timeseries.get_range`` streams any range in one response."""
+        return None
+
+    def is_replay_request(self, request: RecordedRequest) -> bool:
+        form = dict(urllib.parse.parse_qsl(request.body.decode(), keep_blank_values=True))
+        return request.path == "/v0/timeseries.get_range" and form.get("schema") != "definition"
+
+    def hold_replay(self, instrument_id: InstrumentId, from_ns: int) -> anyio.Event:
+        """The next range of the instrument streams its records before ``from_ns`` (a zstd
+        block of their own), then waits for the release before the rest."""
+        release = anyio.Event()
+        self._range_hold = (self._inst(instrument_id).raw_symbol, from_ns, release)
+        return release
+
     # -- controls: faults ------------------------------------------------------------------------
 
     @property
@@ -614,6 +672,13 @@ class DatabentoHarness(MockVenue):
             )
         )
         count = 0
+        held_at: int | None = None
+        hold = self._range_hold if schema != "definition" else None
+        if hold is not None:
+            if hold[0] in {inst.raw_symbol for inst in resolved}:
+                self._range_hold = None  # this range is the held one
+            else:
+                hold = None
         if schema == "definition":
             for inst in resolved:
                 malformed = self._malformed_definition and inst is resolved[0]
@@ -627,6 +692,8 @@ class DatabentoHarness(MockVenue):
                     continue
                 if record.ts_event < start or (end is not None and record.ts_event >= end):
                     continue
+                if hold is not None and held_at is None and record.ts_event >= hold[1]:
+                    held_at = len(body)
                 body += record.data
                 count += 1
                 if limit is not None and count >= limit:
@@ -635,12 +702,24 @@ class DatabentoHarness(MockVenue):
         if not resolved:
             return self.error_response(422, message=f"symbols not found: {', '.join(not_found)}")
         payload = bytes(body)
+        cut = held_at if held_at is not None else len(payload)
         if form.get("compression") == "zstd":
             import zstandard
 
-            payload = zstandard.ZstdCompressor().compress(payload)
+            # One frame; a held range ends a block at the cut, so the part before it can be
+            # decoded before the rest arrives.
+            compressor = zstandard.ZstdCompressor().compressobj()
+            head = compressor.compress(payload[:cut]) + compressor.flush(
+                zstandard.COMPRESSOBJ_FLUSH_BLOCK
+            )
+            payload = head + compressor.compress(payload[cut:]) + compressor.flush()
+            cut = len(head)
         return Response(
-            status=status, headers={"Content-Type": "application/octet-stream"}, body=payload
+            status=status,
+            headers={"Content-Type": "application/octet-stream"},
+            body=payload,
+            held_from=cut if hold is not None else 0,
+            release=hold[2] if hold is not None else None,
         )
 
     async def _list_datasets(self, request: Request) -> Response:

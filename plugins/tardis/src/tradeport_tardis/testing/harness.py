@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Final
@@ -34,7 +34,12 @@ from tradeport.model.enums import AggressorSide, OrderSide, ProductType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.net import json_codec
 from tradeport.testing import AbortConnection, DropMode, Request, Response
-from tradeport_conformance.harness import Credentials, ProtocolFeatures
+from tradeport_conformance.harness import (
+    Credentials,
+    ProtocolFeatures,
+    RecordedRequest,
+    ReplayTrade,
+)
 from tradeport_conformance.mock import MockVenue, StreamConnection
 from tradeport_conformance.simulated import (
     BookUpdated,
@@ -141,6 +146,13 @@ class TardisHarness(MockVenue):
         text_ping=False,
         subscription_refusal=False,
         close_codes=False,
+    )
+    #: DP2 replays the raw data feeds and the tardis-machine's normalized replay.
+    replay_variants: ClassVar[Sequence[Mapping[str, Any]]] = ({}, {"normalized": True})
+    #: DP3: the venues' native symbols (Tardis has no parent or continuous symbols).
+    symbol_resolutions: ClassVar[Sequence[tuple[str, str, Sequence[str]]]] = (
+        ("native", "BTCUSDT", ("BTCUSDT.BINANCE",)),
+        ("native", "ETHUSDT", ("ETHUSDT-PERP.BINANCE",)),
     )
     #: The tardis-machine stand-in's normalized endpoints.
     stream_paths: ClassVar[Sequence[str]] = ("/ws-replay-normalized", "/ws-stream-normalized")
@@ -340,6 +352,55 @@ class TardisHarness(MockVenue):
         hi = bisect.bisect_left(lines, minute_ns + NS_PER_MINUTE, key=lambda x: x.ts)
         return lines[lo:hi]
 
+    # -- controls: data-provider scenarios (DP1-DP4) ----------------------------------------------
+
+    def replay_start_ns(self) -> int:
+        """Recordings start on a day only a key is served (not the first of a month)."""
+        return DEFAULT_START
+
+    def seed_replay_trades(
+        self, instrument_id: InstrumentId, start_ns: int, end_ns: int, count: int
+    ) -> list[ReplayTrade]:
+        """``count`` SimulatedExchange trades spread over the range, recorded as the venue's
+        raw trade frames (data feeds) and as tardis-machine ``trade`` messages."""
+        symbol, exchange = self.sim_symbol(instrument_id)
+        sim = self.exchange
+        inst = sim.instrument(symbol)
+        assert inst is not None
+        tick, lot = inst.tick_size, inst.lot_size
+        mid = (Decimal(1000) / tick).to_integral_value() * tick
+        step = (end_ns - start_ns) // (count + 1)
+        truth: list[ReplayTrade] = []
+        for n in range(count):
+            ts = start_ns + (n + 1) * step
+            if ts > sim.now():
+                sim.advance_time(ts)
+            side = AggressorSide.BUYER if n % 2 else AggressorSide.SELLER
+            for event in sim.trade(symbol, mid + tick * (n % 5), lot * (1 + n % 3), side):
+                if not isinstance(event, PublicTrade):
+                    continue
+                (frame,) = self._render(exchange, event, ts)
+                self.record(exchange, ts, frame)
+                for message in render.normalized(exchange, event, ts, sim):
+                    self.record_normalized(message)
+                trade_id = str(json_codec.loads(frame).get("data", {}).get("t", event.trade_id))
+                truth.append(ReplayTrade(trade_id, event.price, event.quantity, ts // 100 * 100))
+        return truth
+
+    def replay_page_ns(self, params: Mapping[str, Any]) -> int | None:
+        """A data feed is fetched a minute slice at a time; the normalized replay is one
+        WebSocket stream."""
+        return None if params.get("normalized") else NS_PER_MINUTE
+
+    def is_replay_request(self, request: RecordedRequest) -> bool:
+        return request.path.startswith("/v1/data-feeds/") or request.path in self.stream_paths
+
+    def hold_replay(self, instrument_id: InstrumentId, from_ns: int) -> anyio.Event:
+        """Hold the minute slice holding ``from_ns`` (delivery is in minute order, so
+        nothing from it on can be delivered before the release)."""
+        _, exchange = self.sim_symbol(instrument_id)
+        return self.hold_slice(exchange, from_ns // NS_PER_MINUTE * NS_PER_MINUTE)
+
     # -- controls ---------------------------------------------------------------------------------
 
     def cut_slices(
@@ -351,8 +412,9 @@ class TardisHarness(MockVenue):
         self._cuts.append(_Cut(count, mode, body_bytes, minute_ns))
 
     def hold_slice(self, exchange: str, minute_ns: int) -> anyio.Event:
-        """Answer the slice of ``minute_ns`` only once the returned event is set (the slices
-        after it are answered meanwhile: how a slow slice looks to a parallel fetcher)."""
+        """Answer the slice of ``minute_ns`` (every request for it, retries included) only
+        once the returned event is set (the slices after it are answered meanwhile: how a slow
+        slice looks to a parallel fetcher)."""
         event = anyio.Event()
         self._holds[(exchange, minute_ns)] = event
         return event
@@ -578,7 +640,7 @@ class TardisHarness(MockVenue):
         except ValueError:
             return self.error_response(400, message="Invalid 'offset' or 'filters' param")
         minute = start // NS_PER_MINUTE * NS_PER_MINUTE + offset * NS_PER_MINUTE
-        hold = self._holds.pop((exchange, minute), None)
+        hold = self._holds.get((exchange, minute))  # every request, retries too
         if hold is not None:
             await hold.wait()
         auth = request.header("authorization")
