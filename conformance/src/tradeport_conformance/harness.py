@@ -116,6 +116,12 @@ class ProtocolFeatures:
     #: past a login's validity window (RC9: a reconnect after the window has passed is
     #: freshly stamped and accepted; with ``login_stamps`` it must carry a later stamp).
     login_clock: bool = False
+    #: The venue has an HTTP API whose failures the mock injects (ER1, ER2:
+    #: ``fail_next_requests``). False for a venue reached only over a socket (IB's TWS API).
+    http_api: bool = True
+    #: The venue's API takes credentials the client signs or presents (LG3, LG4). False where
+    #: a local application holds the login and the API socket has none (IB's TWS / Gateway).
+    api_credentials: bool = True
     #: ``VenueHarness.hold_private_events`` withholds private stream messages until released
     #: (RC5: a fill learned by REST first and delivered by the stream after is reported once).
     private_hold: bool = False

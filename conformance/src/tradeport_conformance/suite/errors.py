@@ -42,6 +42,7 @@ def _attempts_of_first(requests) -> int:
 @pytest.mark.anyio
 class TestErrors:
     @scenario("ER1")
+    @requires("feature:http_api")
     async def test_rate_limit_waits_retries_then_typed_error(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
@@ -64,6 +65,7 @@ class TestErrors:
                 await venue.instruments.load_all()  # retried as a rate limit, then succeeds
 
     @scenario("ER2")
+    @requires("feature:http_api")
     async def test_5xx_retried_4xx_not(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:

@@ -98,7 +98,7 @@ class TestLogin:
         assert harness.logins == 0
 
     @scenario("LG3")
-    @requires("capability:execution")
+    @requires("capability:execution", "feature:api_credentials")
     @pytest.mark.without_credentials
     async def test_private_call_without_credentials_sends_nothing(
         self, harness, open_session, venue_spec, venue_capabilities
@@ -114,7 +114,7 @@ class TestLogin:
             )
 
     @scenario("LG4")
-    @requires("capability:execution")
+    @requires("capability:execution", "feature:api_credentials")
     async def test_every_signature_verified_and_wrong_secret_refused(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:
@@ -144,6 +144,7 @@ class TestLogin:
         assert not err.value.retryable
 
     @scenario("LG6")
+    @requires("feature:api_credentials")
     async def test_secrets_never_leak(
         self, harness, open_session, venue_spec, venue_capabilities, caplog, capsys
     ) -> None:

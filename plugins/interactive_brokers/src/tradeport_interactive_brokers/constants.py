@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from tradeport.clients.capabilities import Capabilities
+from tradeport.clients.capabilities import Capabilities, DataType
 from tradeport.model.enums import ProductType
 
 __all__ = [
@@ -172,9 +172,12 @@ INSTRUMENT_VENUES: Final = (
 #: What the plugin does today (the README's capability table is generated from this).
 CAPABILITIES: Final = Capabilities(
     products={ProductType.EQUITY, ProductType.FUTURE, ProductType.OPTION, ProductType.FX},
+    data={DataType.QUOTES},
     resolve_instruments=True,
     notes=(
         "TWS API legacy text protocol, server versions 176-178 (protobuf bodies of 201+ not "
         "supported yet)",
+        "trades (tick-by-tick AllLast) are served but not declared: IB prints carry no "
+        "aggressor side and no trade id",
     ),
 )

@@ -40,4 +40,6 @@ VenuePlugin(
     instrument_provider=(
         "tradeport_interactive_brokers.providers:InteractiveBrokersInstrumentProvider"
     ),
+    data_client="tradeport_interactive_brokers.data:InteractiveBrokersDataClient",
+    harness="tradeport_interactive_brokers.testing:InteractiveBrokersHarness",
 ).export(globals())

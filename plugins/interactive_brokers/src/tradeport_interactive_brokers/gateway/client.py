@@ -36,8 +36,10 @@ from tradeport_interactive_brokers.constants import (
     RESTORED_DATA_LOST,
     VENUE_ID,
     In,
+    Out,
 )
 from tradeport_interactive_brokers.gateway.protocol import IbProtocol
+from tradeport_interactive_brokers.messages import req_market_data_type
 from tradeport_interactive_brokers.parse import ErrorMessage, describe, parse_error, req_id_of
 from tradeport_interactive_brokers.wire import FRAMING
 
@@ -130,7 +132,10 @@ class IbGateway:
     ) -> None:
         self.config = config
         self.client_id = client_id
-        self.heartbeat_interval = config.heartbeat_interval
+        self.heartbeat_interval = config.ws_heartbeat_interval or config.heartbeat_interval
+        #: Sent on every connection right after the handshake, before topics are replayed
+        #: (the market data type holds per connection).
+        self.after_handshake: list[bytes] = []
         self.on_notice = on_notice
         #: Every order message (openOrder, orderStatus, execDetails, commissionReport) and
         #: every error tied to an order id goes here (the execution client sets it).
@@ -177,6 +182,14 @@ class IbGateway:
         self._next_order_id = max(self._next_order_id, next_order_id)
         self.accounts = accounts
         self.ready.set()
+
+    def set_market_data_type(self, market_data_type: int) -> None:
+        """Ask for ``market_data_type`` (1 live, 2 frozen, 3 delayed, 4 delayed frozen) on
+        every connection, before its subscriptions."""
+        self.after_handshake = [
+            p for p in self.after_handshake if not p.startswith(b"%d\0" % Out.REQ_MARKET_DATA_TYPE)
+        ]
+        self.after_handshake.append(req_market_data_type(market_data_type))
 
     # -- state ----------------------------------------------------------------------------------
 

@@ -110,6 +110,8 @@ class IbProtocol(StreamProtocol):
             else:
                 await gateway.on_fields(fields)
         gateway.on_ready(next_id, accounts)
+        for payload in gateway.after_handshake:
+            await connection.send(payload)
 
     def text_ping(self) -> Any:
         return req_current_time()

@@ -28,9 +28,10 @@ from typing import Any
 
 import anyio
 import attrs
-from tradeport.model.enums import OrderType, TimeInForce
+from tradeport.model.enums import OrderSide, OrderType, TimeInForce
 from tradeport.testing import ServerStream, StreamServer
 from tradeport_conformance.simulated import SimulatedExchange
+from tradeport_conformance.simulated import events as sim_events
 from tradeport_conformance.simulated.records import SimInstrument, SimOrder
 
 from tradeport_interactive_brokers.constants import Out
@@ -93,7 +94,7 @@ def listing_for(
             contract=contract,
             min_tick=instrument.tick_size,
             size_increment=instrument.lot_size,
-            min_size=instrument.min_qty or instrument.lot_size,
+            min_size=instrument.min_qty or None,
             suggested_size_increment=instrument.lot_size,
             **details,
         ),
@@ -111,18 +112,6 @@ class _Client:
     depth: dict[int, int] = attrs.field(factory=dict)  # reqId -> conId (reqMktDepth)
     market_data_type: int = 1
     received: list[list[str]] = attrs.field(factory=list)
-
-
-@attrs.define(eq=False)
-class _OrderKey:
-    client_id: int
-    order_id: int
-    contract: Contract
-    order_type: str
-    tif: str
-    account: str
-    order_ref: str
-    action: str
 
 
 def _contract_from(fields: Sequence[str], start: int) -> Contract:
@@ -154,6 +143,9 @@ def _status_of(order: SimOrder) -> str:
     return "Submitted"
 
 
+_AMENDABLE_TRIGGER = frozenset({"STP", "STP LMT", "MIT", "LIT"})
+
+
 class MockGateway:
     """The loopback gateway (see the module docstring)."""
 
@@ -171,21 +163,32 @@ class MockGateway:
         self.first_order_id = first_order_id
         self.listings: dict[int, Listing] = {}
         self.server = StreamServer(self._serve, framing=FRAMING)
+        #: Base-asset balances seeded before trading (equity holdings count from them).
+        self.seeded_holdings: dict[str, Decimal] = {}
+        self._outbox: list[sim_events.SimEvent] = []
+        self._wake = anyio.Event()
+        exchange.subscribe(self._on_sim_event)
         self.clients: list[_Client] = []
+        #: Every connection that got past START_API, open or not.
+        self.all_clients: list[_Client] = []
         #: START_APIs accepted / refused (client id in use) since start.
         self.handshakes = 0
         self.refused_handshakes = 0
         #: The next order id nextValidId reports, per client id (ids increase per client id).
         self.next_ids: dict[int, int] = {}
-        self.orders: dict[str, _OrderKey] = {}  # sim venue order id -> IB identity
+        #: sim venue order id -> (client id, order id), and back.
+        self.orders: dict[str, tuple[int, int]] = {}
         self._by_ib_id: dict[tuple[int, int], str] = {}
         self.commission_currency = "USD"
         self.malformed_contract = False
+        #: Client ids TWS treats as taken (another application holds them): refused with 326.
+        self.reserved_client_ids: set[int] = set()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def start(self, task_group: anyio.abc.TaskGroup) -> None:
         await self.server.start(task_group)
+        task_group.start_soon(self._pump_events)
 
     def stop(self) -> None:
         self.server.stop()
@@ -221,7 +224,9 @@ class MockGateway:
         if start[0] != str(Out.START_API):
             return
         client_id = int(start[2])
-        if any(c.client_id == client_id for c in self.clients):
+        if client_id in self.reserved_client_ids or any(
+            c.client_id == client_id for c in self.clients
+        ):
             self.refused_handshakes += 1
             await stream.send(
                 render.error(
@@ -234,6 +239,7 @@ class MockGateway:
             return
         client = _Client(stream, client_id, version)
         self.clients.append(client)
+        self.all_clients.append(client)
         self.handshakes += 1
         try:
             await stream.send(
@@ -291,8 +297,319 @@ class MockGateway:
             await self._dispatch_orders(client, msg, f)
 
     async def _dispatch_orders(self, client: _Client, msg: int, f: list[str]) -> None:
-        """Order entry and reconciliation (not served yet: logged)."""
-        log.debug("mock gateway: unhandled message %s", f[:3])
+        """Order entry and reconciliation."""
+        stream = client.stream
+        if msg == Out.PLACE_ORDER:
+            await self._place(client, f)
+        elif msg == Out.CANCEL_ORDER:
+            order_id = int(f[2])
+            venue_id = self._by_ib_id.get((client.client_id, order_id))
+            if venue_id is None or self.exchange.order(venue_id) is None:
+                await stream.send(
+                    render.error(
+                        order_id,
+                        10147,
+                        f"OrderId {order_id} that needs to be cancelled is not found.",
+                    )
+                )
+                return
+            self.exchange.cancel(venue_id)
+        elif msg == Out.REQ_GLOBAL_CANCEL:
+            self.exchange.cancel_all()
+        elif msg in (Out.REQ_OPEN_ORDERS, Out.REQ_ALL_OPEN_ORDERS):
+            for order in self.exchange.open_orders():
+                key = self.orders.get(order.venue_order_id)
+                if msg == Out.REQ_OPEN_ORDERS and (
+                    key is None or key.client_id != client.client_id
+                ):
+                    continue
+                await self._send_order_state(client, order)
+            await stream.send(render.open_order_end())
+        elif msg == Out.REQ_EXECUTIONS:
+            req_id = int(f[2])
+            for fill in self.exchange.fills():
+                await self._send_fill(client, req_id, fill)
+            await stream.send(render.execution_end(req_id))
+        elif msg == Out.REQ_POSITIONS:
+            for listing in self.listings.values():
+                quantity, avg = self._holding(listing)
+                if quantity:
+                    await stream.send(
+                        render.position(self.accounts[0], listing.details.contract, quantity, avg)
+                    )
+            await stream.send(render.position_end())
+        elif msg == Out.REQ_ACCOUNT_SUMMARY:
+            req_id = int(f[2])
+            account = self.accounts[0]
+            for balance in self.exchange.balances():
+                if balance.asset not in ("USD", "EUR"):
+                    continue
+                for tag, value in (
+                    ("NetLiquidation", balance.total),
+                    ("TotalCashValue", balance.total),
+                    ("AvailableFunds", balance.free),
+                ):
+                    await stream.send(
+                        render.account_summary(
+                            req_id, account, tag, format(value, "f"), balance.asset
+                        )
+                    )
+            await stream.send(render.account_summary_end(req_id))
+        else:
+            log.debug("mock gateway: unhandled message %s", f[:3])
+
+    def _holding(self, listing: Listing) -> tuple[Decimal, Decimal]:
+        """(quantity, average cost) the account holds of a listing."""
+        symbol = listing.sim_symbol
+        instrument = self.exchange.instrument(symbol) if symbol is not None else None
+        if instrument is None:
+            return Decimal(0), Decimal(0)
+        if instrument.uses_margin:
+            positions = self.exchange.positions(symbol)
+            if not positions:
+                return Decimal(0), Decimal(0)
+            position = positions[0]
+            signed = position.quantity if position.side.value != "SHORT" else -position.quantity
+            return signed, position.avg_entry_price
+        balance = self.exchange.balance(instrument.base_asset)
+        return balance.total - self.seeded_holdings.get(instrument.base_asset, Decimal(0)), Decimal(
+            0
+        )
+
+    async def _place(self, client: _Client, f: list[str]) -> None:
+        order_id = int(f[1])
+        contract = _contract_from(f, 2)
+        base = 43 if client.server_version < 177 else 42  # modelCode
+        fields = {
+            "action": f[16],
+            "quantity": Decimal(f[17]),
+            "type": f[18],
+            "lmt": as_decimal(f[19]),
+            "aux": as_decimal(f[20]),
+            "tif": f[21],
+            "account": f[23],
+            "order_ref": f[26],
+            "gtd": f[38],
+            "trail_stop": as_decimal(f[base + 26]),
+            "trailing_percent": as_decimal(f[base + 27]),
+        }
+        if (
+            order_id < self.next_ids.get(client.client_id, self.first_order_id)
+            and (
+                client.client_id,
+                order_id,
+            )
+            not in self._by_ib_id
+        ):
+            await client.stream.send(render.error(order_id, 103, "Duplicate order id"))
+            return
+        existing = self._by_ib_id.get((client.client_id, order_id))
+        if existing is not None and self.exchange.order(existing) is not None:
+            # The same order id again: a modification of the live order.
+            self.exchange.amend(
+                existing,
+                quantity=fields["quantity"],
+                price=fields["lmt"],
+                trigger_price=fields["aux"] if fields["type"] in _AMENDABLE_TRIGGER else None,
+            )
+            return
+        listing = next(iter(self.find(contract)), None)
+        if listing is None or listing.sim_symbol is None:
+            await client.stream.send(
+                render.error(order_id, 200, "No security definition has been found for the request")
+            )
+            return
+        self.next_ids[client.client_id] = max(
+            self.next_ids.get(client.client_id, self.first_order_id), order_id + 1
+        )
+        kind = _ORDER_TYPES.get(fields["type"])
+        tif = _TIFS.get(fields["tif"])
+        if kind is None or tif is None:
+            await client.stream.send(
+                render.error(
+                    order_id,
+                    387,
+                    f"Unsupported order type or time in force: {fields['type']} {fields['tif']}",
+                )
+            )
+            return
+        expire_ns = None
+        if tif is TimeInForce.GTD and fields["gtd"]:
+            expire_ns = (
+                int(
+                    time.mktime(time.strptime(fields["gtd"].replace(" UTC", ""), "%Y%m%d %H:%M:%S"))
+                    - time.timezone
+                )
+                * _NS
+            )
+        price = (
+            fields["lmt"]
+            if kind in (OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED)
+            else None
+        )
+        trigger = fields["aux"] if kind not in (OrderType.LIMIT, OrderType.MARKET) else None
+        meta = {
+            "ib": (client.client_id, order_id),
+            "account": fields["account"] or self.accounts[0],
+            "type": fields["type"],
+            "tif": fields["tif"],
+            "contract": listing.details.contract,
+        }
+        self.exchange.submit(
+            listing.sim_symbol,
+            OrderSide.BUY if fields["action"] == "BUY" else OrderSide.SELL,
+            kind,
+            fields["quantity"],
+            price=price,
+            trigger_price=trigger,
+            time_in_force=tif,
+            expire_time_ns=expire_ns,
+            client_order_id=fields["order_ref"] or None,
+            meta=meta,
+        )
+
+    # -- order events ---------------------------------------------------------------------------
+
+    def _on_sim_event(self, event: sim_events.SimEvent) -> None:
+        order = getattr(event, "order", None)
+        if isinstance(event, sim_events.OrderEvent) and order is not None and order.venue_order_id:
+            ib = order.meta.get("ib")
+            if ib is not None and order.venue_order_id not in self.orders:
+                self.orders[order.venue_order_id] = ib
+                self._by_ib_id[ib] = order.venue_order_id
+        self._outbox.append(event)
+        self._wake.set()
+
+    async def _pump_events(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake = anyio.Event()
+            while self._outbox:
+                event = self._outbox.pop(0)
+                try:
+                    await self._deliver(event)
+                except Exception:  # a closed connection must not stop the pump
+                    log.exception("mock gateway: %s not delivered", type(event).__name__)
+
+    def _owner(self, order: SimOrder | None) -> tuple[int | None, int]:
+        ib = order.meta.get("ib") if order is not None else None
+        return (ib[0], ib[1]) if ib is not None else (None, 0)
+
+    async def _deliver(self, event: sim_events.SimEvent) -> None:
+        order = getattr(event, "order", None)
+        client_id, order_id = self._owner(order)
+        if client_id is None:
+            return  # placed elsewhere: reported by reqAllOpenOrders only
+        for client in self.clients_for(client_id):
+            stream = client.stream
+            if isinstance(event, sim_events.OrderRejected):
+                await stream.send(
+                    render.error(
+                        order_id,
+                        201,
+                        f"Order rejected - reason:{event.message or event.reason.value}",
+                    )
+                )
+            elif isinstance(event, sim_events.OrderFilled):
+                await self._send_fill(client, -1, event.fill)
+                await self._send_order_state(client, event.order)
+            elif isinstance(event, (sim_events.OrderCanceled, sim_events.OrderExpired)):
+                await self._send_order_state(client, event.order)
+                await stream.send(render.error(order_id, 202, "Order Canceled - reason:"))
+            elif isinstance(event, (sim_events.OrderAccepted, sim_events.OrderAmended)):
+                await self._send_order_state(client, event.order)
+            elif isinstance(event, sim_events.AmendRejected):
+                await stream.send(
+                    render.error(order_id, 201, f"Order rejected - reason:{event.message}")
+                )
+            elif isinstance(event, sim_events.CancelRejected):
+                await stream.send(
+                    render.error(
+                        order_id,
+                        161,
+                        f"Cancel attempted when order is not in a cancellable state: {event.message}",
+                    )
+                )
+
+    async def _send_order_state(self, client: _Client, order: SimOrder) -> None:
+        """openOrder then orderStatus, as TWS sends them for every change."""
+        _, order_id = self._owner(order)
+        listing = self.listing_of_symbol(order.symbol)
+        assert listing is not None
+        contract = order.meta.get("contract", listing.details.contract)
+        status = _status_of(order)
+        ib_type = order.meta.get("type") or {v: k for k, v in _ORDER_TYPES.items()}.get(
+            order.order_type, "LMT"
+        )
+        ib_tif = order.meta.get("tif") or order.time_in_force.value
+        lmt = order.price
+        aux = order.trigger_price
+        perm_id = int(order.venue_order_id)
+        await client.stream.send(
+            render.open_order(
+                order_id=order_id,
+                contract=contract,
+                action="BUY" if order.side is OrderSide.BUY else "SELL",
+                quantity=order.quantity,
+                order_type=ib_type,
+                lmt_price=lmt,
+                aux_price=aux,
+                tif=ib_tif,
+                account=order.meta.get("account", self.accounts[0]),
+                order_ref=order.client_order_id or "",
+                client_id=self._owner(order)[0] or 0,
+                perm_id=perm_id,
+                status=status,
+                server_version=client.server_version,
+            )
+        )
+        await client.stream.send(
+            render.order_status(
+                order_id,
+                status,
+                order.filled_qty,
+                order.quantity - order.filled_qty,
+                order.avg_px or Decimal(0),
+                perm_id,
+                order.avg_px or Decimal(0),
+                self._owner(order)[0] or 0,
+            )
+        )
+
+    async def _send_fill(self, client: _Client, req_id: int, fill: Any) -> None:
+        """execDetails then its commissionReport (joined by the execution id)."""
+        order = self.exchange.order(fill.venue_order_id)
+        client_id, order_id = self._owner(order)
+        listing = self.listing_of_symbol(fill.symbol)
+        assert listing is not None
+        when = time.strftime("%Y%m%d %H:%M:%S", time.gmtime(fill.ts / _NS)) + " UTC"
+        await client.stream.send(
+            render.execution(
+                req_id=req_id,
+                order_id=order_id,
+                contract=listing.details.contract,
+                exec_id=fill.trade_id,
+                time=when,
+                account=order.meta.get("account", self.accounts[0])
+                if order is not None
+                else self.accounts[0],
+                exchange=listing.details.contract.primary_exchange
+                or listing.details.contract.exchange,
+                side="BOT" if fill.side is OrderSide.BUY else "SLD",
+                shares=fill.quantity,
+                price=fill.price,
+                perm_id=int(fill.venue_order_id),
+                client_id=client_id or 0,
+                cum_qty=order.filled_qty if order is not None else fill.quantity,
+                avg_price=(order.avg_px if order is not None and order.avg_px else fill.price),
+                order_ref=fill.client_order_id or "",
+                last_liquidity=1 if fill.liquidity_side.value == "MAKER" else 2,
+                server_version=client.server_version,
+            )
+        )
+        await client.stream.send(
+            render.commission_report(fill.trade_id, fill.commission, fill.commission_asset)
+        )
 
     # -- contracts ------------------------------------------------------------------------------
 
@@ -373,11 +690,24 @@ class MockGateway:
         if client.market_data_type in (3, 4):
             await client.stream.send(render.market_data_type(req_id, client.market_data_type))
 
+    async def wait_for_subscriber(self, kind: str, con_id: int, timeout: float = 5.0) -> bool:
+        """Wait (bounded) until a connection has requested ``kind`` (``quotes``, ``trades``,
+        ``book``) of ``con_id``: a client's request may still be in flight when a test
+        publishes right after subscribing. False when none arrived in time."""
+        wanted = f"{kind}:{con_id}"
+        with anyio.move_on_after(timeout):
+            await self.server.wait_until(
+                lambda: any(wanted in subs for subs in self.market_data_subscriptions)
+            )
+            return True
+        return False
+
     async def publish_quote(
         self, con_id: int, bid: Decimal, ask: Decimal, bid_size: Decimal, ask_size: Decimal
     ) -> int:
         """Send bid/ask price ticks (1, 2; delayed 66, 67) with their sizes, then size ticks
         (0, 3; delayed 69, 70), as TWS does; returns how many subscriptions got them."""
+        await self.wait_for_subscriber("quotes", con_id, timeout=1.0)
         sent = 0
         for client in list(self.clients):
             for req_id, subscribed in list(client.market_data.items()):

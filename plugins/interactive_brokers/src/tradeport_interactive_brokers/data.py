@@ -1,0 +1,239 @@
+"""The Interactive Brokers data client: top of book (reqMktData), trade prints
+(reqTickByTickData ``AllLast``) and connectivity notices, over its own API connection
+(client id ``client_id + 1``).
+
+Every subscription first resolves its instrument (``ensure_instrument``: contract details once,
+then by conId), then becomes a topic of the core stream session: replayed after a reconnect,
+and requested again after a 1101 notice (connectivity restored, data lost). The market data
+type (1 live, 3 delayed, ...) is set on every connection before the replay, so delayed data
+survives reconnects; delayed ticks (66-71) are read like live ones.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from tradeport.clients.background import BackgroundTasks
+from tradeport.clients.base import DataClient, InstrumentProvider, Reconnected
+from tradeport.model.data import QuoteTick, TradeTick
+from tradeport.model.enums import AggressorSide
+from tradeport.model.identifiers import InstrumentId, TradeId
+from tradeport.model.instruments import Instrument
+
+from tradeport_interactive_brokers.config import InteractiveBrokersConfig
+from tradeport_interactive_brokers.constants import CAPABILITIES, VENUE_ID, In
+from tradeport_interactive_brokers.contract import Contract
+from tradeport_interactive_brokers.gateway.client import GatewayNotice, IbGateway, TopicSpec
+from tradeport_interactive_brokers.messages import (
+    cancel_mkt_data,
+    cancel_tick_by_tick,
+    req_mkt_data,
+    req_tick_by_tick,
+)
+from tradeport_interactive_brokers.parse import (
+    ErrorMessage,
+    parse_tick_by_tick,
+    parse_tick_price,
+    parse_tick_size,
+)
+
+__all__ = ["InteractiveBrokersDataClient", "contract_of"]
+
+#: tickPrice types: bid, ask, last (and their delayed twins).
+_BID_PRICE = {1, 66}
+_ASK_PRICE = {2, 67}
+#: tickSize types: bid size, ask size.
+_BID_SIZE = {0, 69}
+_ASK_SIZE = {3, 70}
+
+
+def contract_of(instrument: Instrument) -> Contract:
+    """The contract of a resolved instrument, by conId (what data and order requests send)."""
+    exchange = str(instrument.info.get("exchange") or "SMART")
+    return Contract(con_id=int(instrument.info["con_id"]), exchange=exchange)
+
+
+@attrs.define
+class _Top:
+    """Top of book of one subscription, as the ticks built it."""
+
+    instrument: Instrument
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    bid_size: Decimal | None = None
+    ask_size: Decimal | None = None
+    #: The size the last price tick carried, per side: TWS repeats it as a tickSize.
+    echo: dict[str, Decimal | None] = attrs.field(factory=dict)
+
+
+class InteractiveBrokersDataClient(DataClient):
+    """Market data from TWS / IB Gateway (see the module docstring)."""
+
+    def __init__(
+        self,
+        config: InteractiveBrokersConfig,
+        *,
+        instruments: InstrumentProvider | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("capabilities", CAPABILITIES)
+        super().__init__(VENUE_ID, config, instruments=instruments, **kwargs)
+        self.config: InteractiveBrokersConfig = config
+        self._tasks = BackgroundTasks(self.log, "ib-data")
+        self.gateway = IbGateway(
+            config,
+            client_id=config.client_id + 1,
+            name="ib-data",
+            on_notice=self._on_notice,
+            on_reconnected=self._on_reconnected,
+        )
+        if config.market_data_type != 1:
+            self.gateway.set_market_data_type(config.market_data_type)
+        self._started = False
+        self.trade_seq = 0
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        if self._started:
+            return
+        await self._tasks.open()
+        await self._tasks.start_stream(self.gateway.session)
+        self._started = True
+
+    async def disconnect(self) -> None:
+        if self._started:
+            self.gateway.close()
+        await self._tasks.close()
+        self._started = False
+
+    async def _on_reconnected(self) -> None:
+        await self.emit(Reconnected(VENUE_ID, "tws-data", time.time_ns()))
+
+    async def _on_notice(self, notice: GatewayNotice) -> None:
+        await self.emit(notice)
+
+    async def _prepare(self, instrument_id: InstrumentId) -> tuple[Instrument, Contract]:
+        instrument = await self.ensure_instrument(instrument_id)
+        await self.connect()
+        return instrument, contract_of(instrument)
+
+    # -- quotes ---------------------------------------------------------------------------------
+
+    async def subscribe_quotes(self, instrument_id: InstrumentId) -> None:
+        """reqMktData: a QuoteTick on every bid/ask change once both sides are known."""
+        instrument, contract = await self._prepare(instrument_id)
+        top = _Top(instrument)
+
+        async def on_message(fields: list[str]) -> None:
+            quote = self._on_top(top, fields)
+            if quote is not None:
+                await self.emit(quote)
+
+        await self.gateway.subscribe(
+            f"quotes:{contract.con_id}",
+            TopicSpec(
+                subscribe=lambda req_id: req_mkt_data(req_id, contract),
+                cancel=cancel_mkt_data,
+                on_message=on_message,
+                on_error=self._topic_error,
+            ),
+        )
+
+    async def unsubscribe_quotes(self, instrument_id: InstrumentId) -> None:
+        _, contract = await self._prepare(instrument_id)
+        await self.gateway.unsubscribe(f"quotes:{contract.con_id}")
+
+    def _on_top(self, top: _Top, fields: list[str]) -> QuoteTick | None:
+        msg_id = fields[0]
+        if msg_id == str(In.TICK_PRICE):
+            tick = parse_tick_price(fields)
+            if tick.price is None or tick.tick_type not in _BID_PRICE | _ASK_PRICE:
+                return None
+            if tick.tick_type in _BID_PRICE:
+                top.bid, top.bid_size, top.echo["bid"] = tick.price, tick.size, tick.size
+            else:
+                top.ask, top.ask_size, top.echo["ask"] = tick.price, tick.size, tick.size
+        elif msg_id == str(In.TICK_SIZE):
+            tick = parse_tick_size(fields)
+            side = (
+                "bid"
+                if tick.tick_type in _BID_SIZE
+                else "ask"
+                if tick.tick_type in _ASK_SIZE
+                else None
+            )
+            if side is None or tick.size is None:
+                return None
+            # TWS follows each price tick with a size tick of the same size: not a change.
+            if top.echo.pop(side, None) == tick.size:
+                return None
+            if side == "bid":
+                top.bid_size = tick.size
+            else:
+                top.ask_size = tick.size
+        else:
+            return None
+        if None in (top.bid, top.ask, top.bid_size, top.ask_size):
+            return None
+        inst = top.instrument
+        now = time.time_ns()
+        return QuoteTick(
+            inst.id,
+            inst.make_price(top.bid),  # type: ignore[arg-type]
+            inst.make_price(top.ask),  # type: ignore[arg-type]
+            inst.make_qty(top.bid_size),  # type: ignore[arg-type]
+            inst.make_qty(top.ask_size),  # type: ignore[arg-type]
+            now,
+            now,
+        )
+
+    # -- trades ---------------------------------------------------------------------------------
+
+    async def subscribe_trades(self, instrument_id: InstrumentId) -> None:
+        """reqTickByTickData ``AllLast``: every print as a TradeTick.
+
+        IB's prints carry neither an aggressor side nor a trade id, so the ticks have
+        ``NO_AGGRESSOR`` and an id made of the print's time and a per-client counter; the
+        capability is therefore not declared (the conformance suite's SB2 needs both)."""
+        instrument, contract = await self._prepare(instrument_id)
+
+        async def on_message(fields: list[str]) -> None:
+            tick = parse_tick_by_tick(fields)
+            if tick is None:
+                return
+            self.trade_seq += 1
+            now = time.time_ns()
+            await self.emit(
+                TradeTick(
+                    instrument.id,
+                    instrument.make_price(tick.price),
+                    instrument.make_qty(tick.size),
+                    AggressorSide.NO_AGGRESSOR,
+                    TradeId(f"{tick.time_s}-{self.trade_seq}"),
+                    tick.time_s * 1_000_000_000,
+                    now,
+                )
+            )
+
+        await self.gateway.subscribe(
+            f"trades:{contract.con_id}",
+            TopicSpec(
+                subscribe=lambda req_id: req_tick_by_tick(req_id, contract, "AllLast"),
+                cancel=cancel_tick_by_tick,
+                on_message=on_message,
+                on_error=self._topic_error,
+            ),
+        )
+
+    async def unsubscribe_trades(self, instrument_id: InstrumentId) -> None:
+        _, contract = await self._prepare(instrument_id)
+        await self.gateway.unsubscribe(f"trades:{contract.con_id}")
+
+    async def _topic_error(self, error: ErrorMessage) -> None:
+        self.log.warning(
+            "TWS refused a market data request: %s (code %d)", error.message, error.code
+        )
