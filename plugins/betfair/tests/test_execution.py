@@ -289,3 +289,135 @@ async def test_cleared_orders_paged() -> None:
         pages = [r for r in harness.requests if b"listClearedOrders" in r.body]
         assert len(pages) >= 4  # 3 pages of CANCELLED (2 + 2 + 1), 1 of LAPSED
         assert any(b'"fromRecord": 4' in r.body or b'"fromRecord":4' in r.body for r in pages)
+
+
+async def _two_fills(venue: Any, harness: BetfairHarness, order: Order) -> tuple[str, list[Any]]:
+    """Place ``order``; the venue matches 5 then 7 of it; the bet id and the two fills."""
+    accepted = await _placed(venue, order)
+    bet = str(accepted.venue_order_id)
+    fills = []
+    for size in ("5", "7"):
+        harness.exchange.fill(bet, quantity=D(size))
+        await harness.push_account_events()
+        fills.append(await next_of(venue, _of(order, OrderFilled)))
+    return bet, fills
+
+
+async def test_void_while_the_client_reconnects_is_reversed_once() -> None:
+    """The execution client disconnects; Betfair voids the newest match meanwhile; after
+    connect() the new order stream's full image shows ``sv``: the fill it covers is reversed
+    (the order cache outlives the connection), once."""
+    async with BetfairHarness() as harness, session(harness) as venue:
+        await venue.instruments.load_all()
+        order = _bet(OrderSide.BUY, "4.0", "20")
+        bet, fills = await _two_fills(venue, harness, order)
+        await venue.execution.disconnect()
+        await harness.void_matched(bet, D("7"))
+        await venue.execution.connect()
+        reversal = await next_of(venue, _of(order, OrderFillReversed, OrderFilled))
+        assert isinstance(reversal, OrderFillReversed)
+        assert reversal.trade_id == fills[1].trade_id and reversal.last_qty.as_decimal() == D("7")
+        tracked = venue.execution.tracker.find(order.client_order_id, None)
+        assert tracked is not None and tracked.filled_qty == D("5")
+
+
+async def test_void_reported_only_in_cleared_orders_is_reversed_once() -> None:
+    """A void the order stream never carries (Betfair voids after settlement, reported in
+    listClearedOrders betStatus VOIDED) is applied by the reconciliation: the fill it covers
+    is reversed once; the REST fill reports then name the fills the stream gave (and the
+    reversal), never a new id for the same match; a later stream image repeats nothing."""
+    fast = {"reconnect_delay_initial": 0.05, "reconnect_delay_max": 0.2}
+    async with BetfairHarness() as harness, session(harness, **fast) as venue:
+        await venue.instruments.load_all()
+        order = _bet(OrderSide.BUY, "4.0", "20")
+        bet, fills = await _two_fills(venue, harness, order)
+        await harness.void_matched(bet, D("9"), stream=False)  # all of the 7, 2 of the 5
+        applied = await venue.execution.reconcile_voids()
+        assert [(str(f.trade_id), f.settlement.value) for f in applied][:2] == [
+            (str(fills[1].trade_id), "REVERSED"),
+            (str(fills[0].trade_id), "REVERSED"),
+        ]
+        events = []
+        for _ in range(3):  # two reversals, then the standing 3 of the first match
+            events.append(await next_of(venue, _of(order, OrderFillReversed, OrderFilled)))
+        assert [type(e).__name__ for e in events] == [
+            "OrderFillReversed",
+            "OrderFillReversed",
+            "OrderFilled",
+        ]
+        assert events[2].last_qty.as_decimal() == D("3")
+        tracked = venue.execution.tracker.find(order.client_order_id, None)
+        assert tracked is not None and tracked.filled_qty == D("3")
+        assert await venue.execution.reconcile_voids() == []  # once
+        reports = await venue.execution.fill_reports(DOBBIN)
+        mine = [r for r in reports if str(r.venue_order_id) == bet]
+        published = {str(f.trade_id) for f in [*fills, events[2]]}
+        assert {str(r.trade_id) for r in mine} == published
+        standing = [r for r in mine if r.settlement.value == "FINAL"]
+        reversed_ = {str(r.trade_id) for r in mine if r.settlement.value == "REVERSED"}
+        assert reversed_ == {str(f.trade_id) for f in fills}
+        assert sum(r.last_qty.as_decimal() for r in standing) - sum(
+            r.last_qty.as_decimal() for r in mine if r.settlement.value == "REVERSED"
+        ) == D("3")
+        # The stream's next image carries sv=9 now: nothing again.
+        mark = len(events)
+        await harness.drop_connections("fin")
+        await next_of(
+            venue, lambda e: isinstance(e, Reconnected) and e.stream == "orders", timeout=20
+        )
+        sentinel = _bet(OrderSide.BUY, "2.0", "2")
+        accepted = await _placed(venue, sentinel)
+        harness.exchange.fill(str(accepted.venue_order_id))
+        await harness.push_account_events()
+        seen = []
+        while True:
+            event = await next_of(venue, lambda e: True)
+            seen.append(event)
+            if _of(sentinel, OrderFilled)(event):
+                break
+        again = [e for e in seen if _of(order, OrderFillReversed, OrderFilled)(e)]
+        assert not again and mark == 3, f"a void or a fill was reported twice: {again}"
+
+
+async def test_rest_fill_id_of_a_voided_bet_matches_the_stream_s() -> None:
+    """A client that never saw a partly voided bet: its REST fill is the net matched size,
+    named by the total ever matched (sizeMatched + sizeVoided), as the stream's first look
+    at the same bet names it."""
+    async with BetfairHarness() as harness:
+        async with session(harness) as first:
+            await first.instruments.load_all()
+            order = _bet(OrderSide.BUY, "4.0", "20")
+            bet, fills = await _two_fills(first, harness, order)
+            await harness.void_matched(bet, D("7"))
+        async with session(harness) as second:
+            (report,) = [
+                r
+                for r in await second.execution.fill_reports(DOBBIN)
+                if str(r.venue_order_id) == bet
+            ]
+            assert report.last_qty.as_decimal() == D("5")
+            assert str(report.trade_id) == f"{bet}-12" == str(fills[1].trade_id)
+
+
+async def test_per_market_exposure_from_market_profit_and_loss() -> None:
+    """account_state: the matched bets' worst case per market from listMarketProfitAndLoss,
+    the unmatched rest as market '*', together the venue's exposure."""
+    async with BetfairHarness() as harness, session(harness) as venue:
+        await venue.instruments.load_all()
+        back = _bet(OrderSide.SELL, "3.0", "10")  # matched: wins 20 if Dobbin wins, else -10
+        lay = _bet(OrderSide.BUY, "4.0", "4")  # matched: -12 if Dobbin wins, else +4
+        open_back = _bet(OrderSide.SELL, "8.0", "5")  # unmatched: holds back 5
+        for order in (back, lay):
+            accepted = await _placed(venue, order)
+            harness.exchange.fill(str(accepted.venue_order_id))
+            await harness.push_account_events()
+            await next_of(venue, _of(order, OrderFilled))
+        await _placed(venue, open_back)
+        state = await venue.execution.account_state()
+        by_market = {e.market_id: e.liability.as_decimal() for e in state.exposures}
+        # Dobbin wins: 20 - 12 = 8; another runner wins: -10 + 4 = -6: the worst case is 6.
+        assert by_market["1.180737206"] == D("6")
+        assert state.total_exposure("GBP").as_decimal() == harness.venue_exposure()
+        assert by_market["*"] == harness.venue_exposure() - D("6")
+        pnl = [r for r in harness.requests if b"listMarketProfitAndLoss" in r.body]
+        assert pnl and b"1.180737206" in pnl[-1].body

@@ -18,6 +18,7 @@ from tradeport_betfair.constants import PRICE_LADDER
 from tradeport_betfair.http.client import _api_error, decode
 from tradeport_betfair.http.parse import (
     fill_trade_id,
+    market_liability,
     parse_account_funds,
     parse_current_order,
     parse_market_catalogue,
@@ -146,6 +147,32 @@ def test_account_funds_with_exposure() -> None:
         100,
         1100,
     )
+    assert state.total_exposure("GBP").as_decimal() == 100
+
+
+def test_exposure_per_market_from_market_profit_and_loss() -> None:
+    """A listMarketProfitAndLoss record (the API reference's MarketProfitAndLoss: marketId,
+    profitAndLosses of selectionId / ifWin, ifLose on multi-winner markets): the worst
+    outcome's loss; the account's exposure not in any market's is market '*'."""
+    win = {
+        "marketId": "1.125877820",
+        "profitAndLosses": [
+            {"selectionId": 635848, "ifWin": decode(b"2.0")},
+            {"selectionId": 10452285, "ifWin": decode(b"-0.4")},
+        ],
+    }
+    place = {
+        "marketId": "1.125877821",
+        "profitAndLosses": [{"selectionId": 635848, "ifWin": 6, "ifLose": -3}],
+    }
+    winning = {"marketId": "1.125877822", "profitAndLosses": [{"selectionId": 1, "ifWin": 1}]}
+    assert market_liability(win) == Decimal("0.4")
+    assert market_liability(place) == 3
+    assert market_liability(winning) == 0
+    funds = load("get_account_funds_with_exposure")["result"]  # exposure -100
+    state = parse_account_funds(funds, ACCOUNT, "GBP", TS, [win, place, winning])
+    by_market = {e.market_id: e.liability.as_decimal() for e in state.exposures}
+    assert by_market == {"1.125877820": Decimal("0.4"), "1.125877821": 3, "*": Decimal("96.6")}
     assert state.total_exposure("GBP").as_decimal() == 100
 
 

@@ -88,6 +88,8 @@ CAPABILITIES: Final = Capabilities(
         "with NO_AGGRESSOR and an id derived from the volume change.",
         "modify_order changes the price (replaceOrders: a new bet id) or reduces the size "
         "(cancelOrders with sizeReduction); updateOrders changes the persistence.",
-        "Exposure (getAccountFunds.exposure) is AccountState.exposures; no positions.",
+        "Exposure: getAccountFunds.exposure is the balance's locked part; AccountState."
+        "exposures has one per market with matched bets (the worst-case loss from "
+        "listMarketProfitAndLoss) and the rest (unmatched bets) as market '*'; no positions.",
     ),
 )

@@ -77,6 +77,7 @@ from tradeport_betfair.http.query import check_price, iso_time, place_instructio
 from tradeport_betfair.providers import http_sharing
 from tradeport_betfair.stream.client import stream_session
 from tradeport_betfair.stream.messages import ORDERS_TOPIC, BetfairStreamProtocol
+from tradeport_betfair.stream.parse import MatchedIncrement, OrderCache, VoidedIncrement
 from tradeport_betfair.symbology import parse_runner_symbol, runner_id
 
 __all__ = ["BetfairExecutionClient", "RESOLVE_DELAYS"]
@@ -119,6 +120,9 @@ class BetfairExecutionClient(ExecutionClient):
         self._tasks = BackgroundTasks(self.log, "betfair-execution")
         self._logged_in = False
         self._lock = anyio.Lock()
+        #: What the order stream said of each bet, kept across connections: a void seen
+        #: after a disconnect and a connect takes back exactly the fills published before.
+        self.order_cache = OrderCache()
         #: Bets replaced by replaceOrders (cancelled by the venue, the order continues).
         self._replaced: set[str] = set()
 
@@ -177,6 +181,7 @@ class BetfairExecutionClient(ExecutionClient):
                 self._on_message,
                 orders=True,
                 on_reconnected=self._on_reconnected,
+                order_cache=self.order_cache,
             )
             self._protocol = protocol
             await self._tasks.start_stream(stream)
@@ -233,42 +238,11 @@ class BetfairExecutionClient(ExecutionClient):
             return
         ts_init = time.time_ns()
         async with self._lock:
-            changes = self._protocol.order_cache.apply(message)
+            changes = self.order_cache.apply(message)
             for market_id, key, uo, increment, voids, standing in changes:
                 report = parse_stream_order(uo, market_id, key[0], key[1], self.account_id, ts_init)
                 ts_event = int(uo.get("md") or 0) * 1_000_000 or ts_init
-                currency = self.config.currency
-                # Voided first (they undo what was published), then what stands or is new.
-                fills = [
-                    parse_fill(
-                        report,
-                        void.size,
-                        void.price,
-                        void.total,
-                        currency,
-                        ts_init,
-                        ts_init,
-                        voided=void.voided,
-                        settlement=SettlementStatus.REVERSED,
-                        settlement_detail="VOIDED: Betfair voided matched size (sv)",
-                    )
-                    for void in voids
-                ]
-                for step in (standing, increment):
-                    if step is not None:
-                        fills.append(
-                            parse_fill(
-                                report,
-                                step.size,
-                                step.price,
-                                step.total,
-                                currency,
-                                ts_event,
-                                ts_init,
-                                voided=step.voided,
-                            )
-                        )
-                for fill in fills:
+                for fill in self._bet_fills(report, voids, standing, increment, ts_event, ts_init):
                     await self._publish(self.tracker.on_fill_report(fill))
                 if (
                     report.venue_order_id.value in self._replaced
@@ -276,6 +250,49 @@ class BetfairExecutionClient(ExecutionClient):
                 ):
                     continue  # the old bet of a replace: the order lives on as the new bet
                 await self._publish(self.tracker.on_order_report(report))
+
+    def _bet_fills(
+        self,
+        report: OrderStatusReport,
+        voids: Sequence[VoidedIncrement],
+        standing: MatchedIncrement | None,
+        increment: MatchedIncrement | None,
+        ts_event: int,
+        ts_init: int,
+    ) -> list[FillReport]:
+        """One bet's change as fill reports: the voided increments first (REVERSED: they undo
+        what was published), then the standing part of a partly voided one, then what is new."""
+        currency = self.config.currency
+        fills = [
+            parse_fill(
+                report,
+                void.size,
+                void.price,
+                void.total,
+                currency,
+                ts_init,
+                ts_init,
+                voided=void.voided,
+                settlement=SettlementStatus.REVERSED,
+                settlement_detail="VOIDED: Betfair voided matched size",
+            )
+            for void in voids
+        ]
+        for step in (standing, increment):
+            if step is not None:
+                fills.append(
+                    parse_fill(
+                        report,
+                        step.size,
+                        step.price,
+                        step.total,
+                        currency,
+                        ts_event,
+                        ts_init,
+                        voided=step.voided,
+                    )
+                )
+        return fills
 
     async def _on_reconnected(self) -> None:
         # The resubscription resumed from the clk (only what was missed) or sent a full image;
@@ -336,8 +353,8 @@ class BetfairExecutionClient(ExecutionClient):
         async with self._lock:
             events = self.tracker.accepted(coid, VenueOrderId(bet_id))
             matched = Decimal(str(report.get("sizeMatched") or 0))
-            if matched and self._protocol is not None:
-                cache = self._protocol.order_cache
+            if matched:
+                cache = self.order_cache
                 before = cache.matched.get(bet_id, (Decimal(0), Decimal(0)))[0]
                 if matched > before:
                     avg = Decimal(str(report.get("averagePriceMatched") or 0))
@@ -393,7 +410,6 @@ class BetfairExecutionClient(ExecutionClient):
             "bet %s not found at the venue after a placeOrders fault", tracked.client_order_id
         )
 
-
     async def _bet_id(self, tracked: TrackedOrder) -> VenueOrderId | None:
         if tracked.venue_order_id is not None:
             return tracked.venue_order_id
@@ -445,7 +461,10 @@ class BetfairExecutionClient(ExecutionClient):
         self.require_credentials("cancel_all_orders")
         open_reports = await self.order_status_reports(instrument_id, open_only=True)
         bets = [
-            (self.tracker.find_or_adopt(instrument_id, r.client_order_id, r.venue_order_id), r.venue_order_id)
+            (
+                self.tracker.find_or_adopt(instrument_id, r.client_order_id, r.venue_order_id),
+                r.venue_order_id,
+            )
             for r in open_reports
         ]
         if bets:
@@ -652,28 +671,106 @@ class BetfairExecutionClient(ExecutionClient):
         start_ns: int | None = None,
         end_ns: int | None = None,
     ) -> list[FillReport]:
-        """Matched stakes of the bets in ``listCurrentOrders`` over the lookback: one fill per
-        bet for its whole matched size at its average price (Betfair keeps no per-match
-        records), with the trade id the stream gives the rise to that total."""
+        """Matched stakes of the bets in ``listCurrentOrders`` over the lookback, named as the
+        order stream names them, so a match is one fill wherever it was learned.
+
+        Betfair keeps no per-match records, only a bet's ``sizeMatched`` and ``sizeVoided``.
+        A bet this client's order stream has seen is reported as the increments it published
+        (the voided ones FINAL, then REVERSED), plus one increment for what REST knows more.
+        A bet it has not seen is one fill of ``sizeMatched`` at the average price, whose trade
+        id counts the voided size too (``BETID-(sizeMatched + sizeVoided)``): the id a first
+        look at the same bet on the stream gives it. Voids Betfair reports only in
+        ``listClearedOrders`` (betStatus VOIDED, after the stream stopped carrying the bet)
+        are applied first (see :meth:`reconcile_voids`)."""
         self.require_credentials("fill_reports")
         start = start_ns if start_ns is not None else time.time_ns() - _DEFAULT_LOOKBACK_NS
-        reports = await self.order_status_reports(
-            instrument_id, open_only=False, start_ns=start, end_ns=end_ns
-        )
+        await self.reconcile_voids(start_ns=start)
+        params: dict[str, Any] = {"orderProjection": "ALL"}
+        if instrument_id is not None:
+            params["marketIds"] = [parse_runner_symbol(instrument_id.symbol.value)[0]]
         now = time.time_ns()
-        return [
-            parse_fill(
-                r,
-                r.filled_qty.as_decimal(),
-                r.avg_px or Decimal(0),
-                r.filled_qty.as_decimal(),
-                self.config.currency,
-                r.ts_last,
-                now,
-            )
-            for r in reports
-            if r.filled_qty.as_decimal() > 0 and r.avg_px
+        out: list[FillReport] = []
+        for row in await self._current_orders(params):
+            report = parse_current_order(row, self.account_id, now)
+            if (
+                (instrument_id is not None and report.instrument_id != instrument_id)
+                or report.ts_last < start
+                or (end_ns is not None and report.ts_accepted > end_ns)
+            ):
+                continue
+            voided = Decimal(str(row.get("sizeVoided") or 0))
+            out.extend(self._rest_fills(report, voided, now))
+        return out
+
+    def _rest_fills(self, report: OrderStatusReport, voided: Decimal, now: int) -> list[FillReport]:
+        """One listCurrentOrders bet as fill reports (see :meth:`fill_reports`)."""
+        currency = self.config.currency
+        bet_id = report.venue_order_id.value
+        matched = report.filled_qty.as_decimal()
+        average = report.avg_px or Decimal(0)
+        if not self.order_cache.knows(bet_id):
+            if not matched or not average:
+                return []
+            total = matched + voided
+            return [parse_fill(report, matched, average, total, currency, report.ts_last, now)]
+        standing, voids = self.order_cache.fills_of(bet_id)
+        fills = [
+            parse_fill(report, v.size, v.price, v.total, currency, now, now, voided=v.voided)
+            for v in voids
         ]
+        fills += self._bet_fills(report, voids, None, None, now, now)
+        fills += [
+            parse_fill(report, size, price, total, currency, report.ts_last, now, voided=tag)
+            for total, size, price, tag in standing
+        ]
+        known, known_avg = self.order_cache.matched.get(bet_id, (Decimal(0), Decimal(0)))
+        if matched > known and average:
+            added = matched - known
+            price = (average * matched - known_avg * known) / added
+            ever = matched + max(voided, self.order_cache.voided.get(bet_id, Decimal(0)))
+            fills.append(parse_fill(report, added, price, ever, currency, report.ts_last, now))
+        return fills
+
+    async def reconcile_voids(self, *, start_ns: int | None = None) -> list[FillReport]:
+        """Voids Betfair reports in ``listClearedOrders`` (betStatus VOIDED, groupBy BET: a
+        row's ``sizeSettled`` is the bet's matched size "settled as voided") that the order
+        stream did not: each takes back the newest fills of the bet it covers
+        (OrderFillReversed, and the standing part of a partly voided fill as a new fill),
+        exactly as a rise of the stream's ``sv``, once. Returns the fill reports it applied
+        (a plugin call; :meth:`fill_reports` calls it first)."""
+        self.require_credentials("reconcile_voids")
+        start = start_ns if start_ns is not None else time.time_ns() - _DEFAULT_LOOKBACK_NS
+        params = {
+            "betStatus": "VOIDED",
+            "settledDateRange": {"from": iso_time(start)},
+            "groupBy": "BET",
+        }
+        voided: dict[str, tuple[dict[str, Any], Decimal]] = {}
+        for row in await self._cleared_orders(params):
+            if not row.get("betId"):
+                continue
+            bet_id = str(row["betId"])
+            _, total = voided.get(bet_id, (row, Decimal(0)))
+            voided[bet_id] = (row, total + Decimal(str(row.get("sizeSettled") or 0)))
+        applied: list[FillReport] = []
+        async with self._lock:
+            for bet_id, (row, total) in voided.items():
+                cache = self.order_cache
+                if not cache.knows(bet_id) or total <= cache.voided.get(bet_id, Decimal(0)):
+                    continue  # never published here, or already taken back
+                market_id = str(row["marketId"])
+                key = (int(row["selectionId"]), Decimal(str(row.get("handicap") or 0)))
+                voids, standing = cache.void_to(market_id, key, bet_id, total)
+                uo = dict(cache.orders.get(bet_id) or {})
+                uo.update(id=bet_id, sv=total, side=uo.get("side") or row["side"][0])
+                uo["sm"] = cache.matched.get(bet_id, (Decimal(0), Decimal(0)))[0]
+                now = time.time_ns()
+                report = parse_stream_order(uo, market_id, key[0], key[1], self.account_id, now)
+                fills = self._bet_fills(report, voids, standing, None, now, now)
+                for fill in fills:
+                    await self._publish(self.tracker.on_fill_report(fill))
+                applied.extend(fills)
+        return applied
 
     async def settlement_reports(
         self, lookback_ns: int = _DEFAULT_LOOKBACK_NS
@@ -726,11 +823,19 @@ class BetfairExecutionClient(ExecutionClient):
         return []
 
     async def account_state(self) -> AccountState:
-        """``getAccountFunds``: available to bet (free), exposure (locked and in ``exposures``)."""
+        """``getAccountFunds``: available to bet (free) and the exposure (locked); per market
+        the worst-case loss of the matched bets from ``listMarketProfitAndLoss`` (the markets
+        where ``listCurrentOrders`` has matched bets), the rest of the exposure as market
+        ``"*"`` (see :func:`~tradeport_betfair.http.parse.parse_account_funds`)."""
         self.require_credentials("account_state")
         record = await self.http.http_get_account_funds()
+        rows = await self._current_orders({"orderProjection": "ALL"})
+        markets = sorted(
+            {str(r["marketId"]) for r in rows if Decimal(str(r.get("sizeMatched") or 0)) > 0}
+        )
+        pnl = await self.http.http_list_market_profit_and_loss(markets) if markets else []
         return parse_account_funds(
-            record or {}, self.account_id, self.config.currency, time.time_ns()
+            record or {}, self.account_id, self.config.currency, time.time_ns(), pnl or []
         )
 
     async def request_market_prices(self, instrument_id: InstrumentId) -> Any:

@@ -197,6 +197,10 @@ class BetfairHttpClient:
 
     # -- Accounts and Heartbeat API ---------------------------------------------------------------
 
+    async def http_list_market_profit_and_loss(self, market_ids: list[str]) -> Any:
+        """Per runner, what the account's matched bets win or lose if it wins (``ifWin``)."""
+        return await self.sports("listMarketProfitAndLoss", {"marketIds": market_ids})
+
     async def http_get_account_funds(self) -> Any:
         return await self.account("getAccountFunds", {"wallet": "UK"})
 

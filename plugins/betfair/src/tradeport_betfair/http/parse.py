@@ -7,7 +7,7 @@ SELL and LAY is BUY. The raw venue record is kept in ``Instrument.info``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +49,7 @@ __all__ = [
     "fill_trade_id",
     "parse_fill",
     "parse_account_funds",
+    "market_liability",
     "price",
     "stake",
 ]
@@ -269,12 +270,35 @@ def parse_fill(
     )
 
 
+def market_liability(record: Mapping[str, Any]) -> Decimal:
+    """What the matched bets of one market (a listMarketProfitAndLoss record) lose in the
+    worst outcome: minus the lowest of the runners' reported values (``ifWin``, and
+    ``ifLose`` / ``ifPlace`` where the market has them), zero when none loses."""
+    values = [
+        Decimal(str(row[name]))
+        for row in record.get("profitAndLosses") or ()
+        for name in ("ifWin", "ifLose", "ifPlace")
+        if row.get(name) is not None
+    ]
+    return max(-min(values), _ZERO) if values else _ZERO
+
+
 def parse_account_funds(
-    record: Mapping[str, Any], account_id: AccountId, currency: str, ts_init: int
+    record: Mapping[str, Any],
+    account_id: AccountId,
+    currency: str,
+    ts_init: int,
+    market_profit_and_loss: Sequence[Mapping[str, Any]] = (),
 ) -> AccountState:
     """getAccountFunds as AccountState: ``availableToBetBalance`` is free, the exposure (a
     negative number on the wire) is what the open and matched bets hold back, so total =
-    free + exposure; the exposure is also reported as one Exposure of the whole account."""
+    free + exposure.
+
+    ``exposures``: one per market of ``market_profit_and_loss`` (listMarketProfitAndLoss
+    records) with the worst-case loss of its matched bets (:func:`market_liability`), and
+    the rest of the account's exposure, which Betfair does not attribute to a market (what
+    unmatched bets hold back), as one Exposure of market ``"*"``; their sum is the account's
+    exposure. Without P&L records the whole exposure is the ``"*"`` one."""
     free = Decimal(str(record.get("availableToBetBalance") or 0))
     exposure = -Decimal(str(record.get("exposure") or 0))
     locked = max(exposure, _ZERO)
@@ -283,13 +307,22 @@ def parse_account_funds(
         locked=Money(locked, currency),
         free=Money(free, currency),
     )
-    exposures = (Exposure(liability=Money(locked, currency), market_id="*"),) if locked else ()
+    exposures = []
+    for market in market_profit_and_loss:
+        liability = market_liability(market)
+        if liability:
+            exposures.append(
+                Exposure(liability=Money(liability, currency), market_id=str(market["marketId"]))
+            )
+    rest = locked - sum((e.liability.as_decimal() for e in exposures), _ZERO)
+    if rest > 0:
+        exposures.append(Exposure(liability=Money(rest, currency), market_id="*"))
     return AccountState(
         account_id=account_id,
         account_type=AccountType.BETTING,
         base_currency=currency,
         balances=(balance,),
-        exposures=exposures,
+        exposures=tuple(exposures),
         reported=True,
         ts_event=ts_init,
         ts_init=ts_init,

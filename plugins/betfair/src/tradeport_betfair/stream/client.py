@@ -19,6 +19,7 @@ from tradeport_betfair.config import BetfairConfig
 from tradeport_betfair.constants import VENUE_ID
 from tradeport_betfair.credential import BetfairSession
 from tradeport_betfair.stream.messages import BetfairStreamProtocol
+from tradeport_betfair.stream.parse import OrderCache
 from tradeport_betfair.urls import stream_address
 
 __all__ = ["stream_session", "stream_tls_context"]
@@ -38,6 +39,7 @@ def stream_session(
     *,
     orders: bool,
     on_reconnected: Callable[[], Awaitable[None]] | None = None,
+    order_cache: OrderCache | None = None,
 ) -> tuple[StreamSession, BetfairStreamProtocol]:
     """A market (``orders=False``) or order stream session, and its protocol (which holds the
     caches). The session token must be there before it connects (``await session.token()``)."""
@@ -56,6 +58,7 @@ def stream_session(
         conflate_ms=config.conflate_ms,
         ladder_levels=config.ladder_levels,
         ping_interval=interval,
+        order_cache=order_cache,
     )
     stream = StreamSession(
         transport,

@@ -66,6 +66,7 @@ class BetfairStreamProtocol(StreamProtocol):
         conflate_ms: int | None = None,
         ladder_levels: int = 10,
         ping_interval: float | None = None,
+        order_cache: OrderCache | None = None,
     ) -> None:
         self._app_key = app_key
         self._session_token = session_token
@@ -75,7 +76,9 @@ class BetfairStreamProtocol(StreamProtocol):
         self.ladder_levels = ladder_levels
         self.ping_interval = ping_interval
         self.market_cache = MarketCache()
-        self.order_cache = OrderCache()
+        #: Kept by the execution client across its connections (a void seen after a
+        #: disconnect and connect takes back the fills published before).
+        self.order_cache = order_cache if order_cache is not None else OrderCache()
         self.markets: list[str] = []
         self.connection_id: str | None = None
         #: The subscription sent last carried resume tokens (observation for tests).

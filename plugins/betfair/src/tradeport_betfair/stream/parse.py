@@ -300,6 +300,8 @@ class OrderCache:
         self.voided: dict[str, Decimal] = {}
         #: Bet id -> its published increments not voided, oldest first: (total, size, price, voided tag).
         self._increments: dict[str, list[tuple[Decimal, Decimal, Decimal, Decimal | None]]] = {}
+        #: Bet id -> the published increments voided since, oldest void first.
+        self._voided_increments: dict[str, list[VoidedIncrement]] = {}
         self.initial_clk: str | None = None
         self.clk: str | None = None
         self._segments: list[dict[str, Any]] | None = None
@@ -321,6 +323,27 @@ class OrderCache:
             )
             total = matched + self.voided.get(bet_id, ZERO)
             self._increments.setdefault(bet_id, []).append((total, added, price, None))
+
+    def knows(self, bet_id: str) -> bool:
+        """Whether matched or voided size of the bet was seen (on the stream or seeded)."""
+        return bet_id in self.matched or bet_id in self.voided
+
+    def fills_of(
+        self, bet_id: str
+    ) -> tuple[list[tuple[Decimal, Decimal, Decimal, Decimal | None]], list[VoidedIncrement]]:
+        """The bet's increments as published: ``(total, size, price, voided tag)`` of those
+        that stand, and the voided ones."""
+        return list(self._increments.get(bet_id, ())), list(self._voided_increments.get(bet_id, ()))
+
+    def void_to(
+        self, market_id: str, key: RunnerKey, bet_id: str, voided_total: Decimal
+    ) -> tuple[list[VoidedIncrement], MatchedIncrement | None]:
+        """Apply a void learned elsewhere (listClearedOrders betStatus VOIDED: the bet's
+        voided matched size in all): as a rise of the stream's ``sv`` to ``voided_total``."""
+        uo = dict(self.orders.get(bet_id) or {"id": bet_id})
+        uo.pop("avp", None)  # the remaining average is unknown here: keep the cache's
+        uo["sv"] = voided_total
+        return self._void(market_id, key, uo)
 
     def apply(
         self, message: dict[str, Any]
@@ -409,6 +432,7 @@ class OrderCache:
             total, size, price, tag = increments.pop()
             out.append(VoidedIncrement(bet_id, total, size, price, tag))
             left -= size
+        self._voided_increments.setdefault(bet_id, []).extend(out)
         standing = None
         if left < 0:  # the oldest voided increment was only partly voided: the rest stands
             last = out[-1]

@@ -62,6 +62,7 @@ from tradeport_betfair.testing.render import (
     current_order,
     iso,
     stream_order,
+    voided_order,
 )
 
 __all__ = ["BetfairMockVenue", "SocketConnection", "APP_KEY", "USERNAME", "PASSWORD", "MARKETS"]
@@ -127,7 +128,13 @@ class SocketConnection:
         try:
             await self.stream.send(encode(payload))
             self.last_sent = anyio.current_time()
-        except (StreamClosed, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+        except (
+            StreamClosed,
+            anyio.BrokenResourceError,
+            anyio.ClosedResourceError,
+            anyio.EndOfStream,  # a TLS write after the client closed (trio)
+            OSError,
+        ):
             self.open = False
 
 
@@ -533,6 +540,7 @@ class BetfairMockVenue(MockVenue):
             "listCurrentOrders": self._list_current_orders,
             "listClearedOrders": self._list_cleared_orders,
             "getAccountFunds": self._account_funds,
+            "listMarketProfitAndLoss": self._market_profit_and_loss,
             "getAccountDetails": self._account_details,
             "heartbeat": self._heartbeat,
         }
@@ -927,6 +935,12 @@ class BetfairMockVenue(MockVenue):
             )
             if status in ("LAPSED", "CANCELLED") and kind == status:
                 rows.append(cleared_order(order, inst, "LOST"))
+        if status == "VOIDED":
+            for order in self._all_orders():
+                voided = self.voided.get(order.venue_order_id, Decimal(0))
+                inst = self.exchange.instrument(order.symbol)
+                if voided and inst is not None:
+                    rows.append(voided_order(order, inst, voided))
         # Paged like Betfair: ``fromRecord`` (from 0), ``recordCount`` (0 or absent: the most
         # per page, 1000 on Betfair, ``cleared_page_size`` here).
         start = int(params.get("fromRecord") or 0)
@@ -935,10 +949,14 @@ class BetfairMockVenue(MockVenue):
         page = rows[start : start + count]
         return {"clearedOrders": page, "moreAvailable": start + len(page) < len(rows)}
 
-    async def void_matched(self, venue_order_id: str, size: Decimal) -> None:
+    async def void_matched(
+        self, venue_order_id: str, size: Decimal, *, stream: bool = True
+    ) -> None:
         """Betfair voids ``size`` of the bet's matched stake (a match after a goal, say): the
         bet's ``sv`` rises and its ``sm`` falls by it, on the order stream at once (and in
-        every later image and listCurrentOrders row)."""
+        every later image and listCurrentOrders row), and listClearedOrders has a VOIDED row.
+        ``stream=False``: the order stream does not say so now (a void after the market was
+        settled, which Betfair reports in listClearedOrders only)."""
         order = self.exchange.order(venue_order_id)
         if order is None:
             raise KeyError(f"no bet {venue_order_id!r}")
@@ -948,7 +966,8 @@ class BetfairMockVenue(MockVenue):
                 f"size {size}: only {order.filled_qty} matched, {voided - size} voided"
             )
         self.voided[venue_order_id] = voided
-        await self.publish_order_change(order)
+        if stream:
+            await self.publish_order_change(order)
 
     async def reconcile_starting_prices(self, market_id: str) -> None:
         """The off: every waiting starting-price bet of the market is matched at its runner's
@@ -989,6 +1008,46 @@ class BetfairMockVenue(MockVenue):
                 back = bet["side"] == "BACK"
                 total += bet["matched"] if back else bet["matched"] * (bet["avp"] - 1)
         return total
+
+    def _matched_bets(self, market_id: str) -> list[tuple[int, bool, Decimal, Decimal]]:
+        """(selection id, back?, matched stake net of voids, average price) of the market's
+        bets with matched size, exchange and starting-price bets."""
+        out = []
+        for order in self._all_orders():
+            inst = self.exchange.instrument(order.symbol)
+            if not order.venue_order_id or inst is None or inst.meta["marketId"] != market_id:
+                continue
+            matched = order.filled_qty - self.voided.get(order.venue_order_id, Decimal(0))
+            if matched > 0 and order.avg_px:
+                out.append(
+                    (inst.meta["selectionId"], order.side is OrderSide.SELL, matched, order.avg_px)
+                )
+        for bet in self.bsp_bets.values():
+            inst = self.exchange.instrument(bet["symbol"])
+            if inst is not None and inst.meta["marketId"] == market_id and bet["matched"]:
+                back = bet["side"] == "BACK"
+                out.append((inst.meta["selectionId"], back, bet["matched"], bet["avp"]))
+        return out
+
+    def _market_profit_and_loss(self, params: Mapping[str, Any]) -> Any:
+        """Per requested market, every runner's ``ifWin``: what the matched bets win (lose,
+        negative) if that runner wins (a back on it wins stake x (price - 1), on another loses
+        its stake; a lay the other way round)."""
+        out = []
+        for market_id in params.get("marketIds") or ():
+            if market_id not in self.markets:
+                continue
+            bets = self._matched_bets(str(market_id))
+            rows = []
+            for runner in self.runners_of(str(market_id)):
+                selection = runner.meta["selectionId"]
+                total = Decimal(0)
+                for bet_selection, back, stake, avp in bets:
+                    won = stake * (avp - 1) if bet_selection == selection else -stake
+                    total += won if back else -won
+                rows.append({"selectionId": selection, "ifWin": total.quantize(Decimal("0.01"))})
+            out.append({"marketId": market_id, "profitAndLosses": rows})
+        return out
 
     def _account_funds(self, params: Mapping[str, Any]) -> Any:
         exposure = self.exposure()

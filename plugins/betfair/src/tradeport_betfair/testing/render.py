@@ -16,6 +16,7 @@ __all__ = [
     "catalogue_record",
     "current_order",
     "cleared_order",
+    "voided_order",
     "bsp_current_order",
     "bsp_stream_order",
     "stream_order",
@@ -150,6 +151,16 @@ def cleared_order(order: SimOrder, inst: SimInstrument, bet_outcome: str) -> dic
         "profit": Decimal(0),
         "customerOrderRef": order.client_order_id,
     }
+
+
+def voided_order(order: SimOrder, inst: SimInstrument, voided: Decimal) -> dict[str, Any]:
+    """A ClearedOrderSummary of betStatus VOIDED (groupBy BET): ``sizeSettled`` is "the
+    cumulative bet size that was settled as matched or voided under this item" (the API's
+    ClearedOrderSummary reference), here the voided matched size; no profit, no outcome."""
+    row = cleared_order(order, inst, "")
+    del row["betOutcome"]
+    row.update(sizeSettled=voided, profit=Decimal(0))
+    return row
 
 
 def stream_order(
