@@ -544,6 +544,39 @@ class VenueHarness(abc.ABC):
         default cannot and says so)."""
         raise NotImplementedError(f"{type(self).__name__} has no login clock to advance")
 
+    # -- controls: on-chain venues (CH2-CH4; the defaults cannot and say so) ------------------
+    async def hold_inclusion(self, hold: bool = True) -> None:
+        """Keep commands the venue received from being included (in a block) and reported,
+        from now on; ``hold=False`` includes them and reports what happened, in order (CH2:
+        a command the node took into its mempool is not an acceptance)."""
+        raise NotImplementedError(f"{type(self).__name__} has no inclusion stage to hold")
+
+    async def wait_blocks(self, count: int = 1) -> None:
+        """Return once the venue's chain has committed ``count`` more blocks (the venue's
+        clock for CH2 and CH4)."""
+        raise NotImplementedError(f"{type(self).__name__} has no block clock")
+
+    def expiring_order(self, order: Any) -> Any:
+        """``order`` made one the venue expires by its own clock (a block height or a time)
+        within a few seconds, without the client asking (CH4): e.g. a short-term order's
+        good-til-block. The default cannot and says so."""
+        raise NotImplementedError(f"{type(self).__name__} cannot make an order expire by itself")
+
+    async def hold_settlement(self, hold: bool = True) -> None:
+        """Keep fills from now on unsettled (matched, not yet final on chain) until
+        :meth:`confirm_fill` or :meth:`revert_fill`; ``hold=False`` settles new fills as the
+        venue does by itself (CH3, for ``Capabilities.provisional_fills``)."""
+        raise NotImplementedError(f"{type(self).__name__} settles no fills later")
+
+    async def confirm_fill(self, trade_id: str) -> None:
+        """Settle a held fill (venue trade id): final on chain (CH3)."""
+        raise NotImplementedError(f"{type(self).__name__} settles no fills later")
+
+    async def revert_fill(self, trade_id: str) -> None:
+        """Fail a held fill (venue trade id): the chain reverts it and gives back exactly what
+        it moved (CH3)."""
+        raise NotImplementedError(f"{type(self).__name__} settles no fills later")
+
     @property
     def pings_sent(self) -> int:
         """Control-frame pings the server sent."""

@@ -2,15 +2,14 @@
 
 Each group is gated by the capabilities that make it apply, so a venue lacking them skips with
 the capability named: data providers (``replay``, ``data_only``), betting exchanges (product
-``BETTING``), brokers (``resolve_instruments``, product ``EQUITY``), on-chain venues
-(``provisional_fills``). The ids are stable (see the catalogue); scenarios of a group that no
+``BETTING``), brokers (``resolve_instruments``, product ``EQUITY``); the on-chain group is in
+:mod:`tradeport_conformance.suite.chain`. The ids are stable (see the catalogue); scenarios of a group that no
 bundled venue can run yet are listed in the catalogue and reported as not implemented until
 their first venue brings the harness controls they need.
 """
 
 from __future__ import annotations
 
-import anyio
 import pytest
 from tradeport.clients.base import OrderChange
 from tradeport.errors import AmbiguousInstrument, UnknownInstrument
@@ -19,7 +18,7 @@ from tradeport.model.events import OrderAccepted, OrderRejected, OrderUpdated
 from tradeport.model.orders import Order
 
 from tradeport_conformance.markers import requires, scenario
-from tradeport_conformance.suite.helpers import EVENT_TIMEOUT, next_matching, pick_instrument
+from tradeport_conformance.suite.helpers import next_matching, pick_instrument
 from tradeport_conformance.suite.truth import (
     assert_order,
     exact_setup,
@@ -29,7 +28,7 @@ from tradeport_conformance.suite.truth import (
 
 pytestmark = pytest.mark.anyio
 
-__all__ = ["TestBatchOrders", "TestOnChain", "TestBrokers"]
+__all__ = ["TestBatchOrders", "TestBrokers"]
 
 
 def _buy(inst, price, quantity) -> Order:
@@ -104,30 +103,6 @@ class TestBatchOrders:
                 assert update.price == price
                 sim = sim_order_for(harness, order, acc.venue_order_id)
                 assert sim is not None and sim.price == price.as_decimal()
-
-
-@pytest.mark.anyio
-class TestOnChain:
-    @scenario("CH1")
-    @requires("order:LIMIT/GTC")
-    async def test_concurrent_submits(self, harness, open_session, venue_spec, venue_capabilities):
-        """Orders submitted concurrently each reach the venue exactly once and are accepted:
-        no nonce or sequence number used twice, none skipped into a refusal."""
-        async with open_session("valid") as venue:
-            _, inst, p = await exact_setup(venue, harness, venue_capabilities)
-            orders = [_buy(inst, p["rest"] - p["tick"] * i, p["size"]) for i in range(6)]
-            with anyio.fail_after(EVENT_TIMEOUT):
-                async with anyio.create_task_group() as tg:
-                    for order in orders:
-                        tg.start_soon(venue.execution.submit_order, order)
-            for order in orders:
-                event = await _outcome(venue, order, OrderAccepted, OrderRejected)
-                assert isinstance(event, OrderAccepted), (
-                    f"concurrent submit refused: {event.reason}"
-                )
-            assert len(harness.exchange.open_orders(str(inst.raw_symbol))) == len(orders), (
-                "the venue does not hold each concurrent order exactly once"
-            )
 
 
 @pytest.mark.anyio

@@ -142,6 +142,8 @@ class DydxExecutionClient(ExecutionClient):
         self._tasks = BackgroundTasks(self.log, f"{VENUE_ID} execution")
         #: Feeds the tracker one input at a time (stream, queries and commands interleave).
         self._lock = anyio.Lock()
+        #: The latest block height the indexer or the node told of.
+        self._height: int | None = None
         #: Short-term orders reported expired by the client's height watch (observation).
         self.expired_by_height = 0
 
@@ -485,6 +487,8 @@ class DydxExecutionClient(ExecutionClient):
         for batch in batches:
             if not isinstance(batch, Mapping):
                 continue
+            if batch.get("blockHeight"):
+                self._height = max(self._height or 0, int(batch["blockHeight"]))
             for record in batch.get("orders") or ():
                 await self._apply_order_record(record)
             for record in batch.get("fills") or ():
@@ -498,6 +502,7 @@ class DydxExecutionClient(ExecutionClient):
         if placed is not None and placed.cancel_requested:
             return False
         gtb = record.get("goodTilBlock")
+        height = height if height is not None else self._height
         if gtb and height is not None and int(gtb) < height:
             return True
         gtbt = record.get("goodTilBlockTime")
@@ -594,6 +599,7 @@ class DydxExecutionClient(ExecutionClient):
             except VenueError as error:
                 self.log.info("expiry watch: no height (%s)", error)
                 continue
+            self._height = max(self._height or 0, height)
             for coid, placed in due:
                 assert placed.good_til_block is not None
                 if height < placed.good_til_block + self.config.expiry_grace_blocks:

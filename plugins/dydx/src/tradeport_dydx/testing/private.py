@@ -507,6 +507,20 @@ class SubaccountIndexer:
             return
         await self.wait_until(lambda: self._pending_events == 0, what="indexer reports sent")  # type: ignore[attr-defined]
 
+    async def wait_blocks(self, count: int = 1) -> None:
+        """Return once the chain has committed ``count`` more blocks."""
+        for _ in range(count):
+            await self.validator.next_block()
+
+    def expiring_order(self, order: Any) -> Any:
+        """A GTC limit made a short-term order: it rests until its good-til-block (the
+        client's ``short_term_blocks``, 20 blocks = 2 s here) and expires there."""
+        import attrs
+
+        from tradeport_dydx.orders import SHORT_TERM_TAG
+
+        return attrs.evolve(order, tags=(*order.tags, SHORT_TERM_TAG))
+
     async def hold_inclusion(self, hold: bool = True) -> None:
         """Hold the indexer: nothing placed from now on is reported (stream or REST) until
         the release, as when transactions wait in the mempool."""

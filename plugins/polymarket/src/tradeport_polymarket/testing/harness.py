@@ -1010,6 +1010,22 @@ class PolymarketHarness(MockVenue):
             if row is not None:
                 await self._to_user(self._order_event(row, "UPDATE"), record["market"])
 
+    # -- the suite's settlement controls (CH3) -----------------------------------------------
+
+    async def hold_settlement(self, hold: bool = True) -> None:
+        """Trades matched from now on stay MATCHED until :meth:`confirm_fill` or
+        :meth:`revert_fill` (``settlement="manual"``); ``hold=False`` settles them at once."""
+        await self._flush()
+        self.settlement = "manual" if hold else "auto"
+
+    async def confirm_fill(self, trade_id: str) -> None:
+        """The suite's name for :meth:`confirm_trade`."""
+        await self.confirm_trade(trade_id)
+
+    async def revert_fill(self, trade_id: str) -> None:
+        """The suite's name for :meth:`fail_trade`."""
+        await self.fail_trade(trade_id)
+
     def pending_trades(self) -> list[str]:
         """Trades still MATCHED (or MINED): what the settlement controls act on."""
         return [
