@@ -2,7 +2,8 @@
 
 A replay provider: ``data_only`` (no order entry), ``replay`` (the data types
 ``open_replay`` serves), instruments from the instruments metadata API. Tardis' real-time relay runs in a self-hosted
-tardis-machine, not in the HTTP API; live data is its ``ws-stream-normalized`` (TRADES, QUOTES, BOOK_DELTAS). The README's table is generated from
+tardis-machine, not in the HTTP API; live data is its ``ws-stream-normalized`` (TRADES, QUOTES,
+BOOK_DELTAS, BARS, MARK_PRICES, INDEX_PRICES, FUNDING_RATES). The README's table is generated from
 this (tests/test_readme.py keeps it in step).
 """
 
@@ -15,7 +16,8 @@ __all__ = ["CAPABILITIES"]
 CAPABILITIES = Capabilities(
     data_only=True,
     products=["SPOT", "PERPETUAL"],
-    data=["TRADES", "QUOTES", "BOOK_DELTAS"],
+    data=["TRADES", "QUOTES", "BOOK_DELTAS", "BARS", "MARK_PRICES", "INDEX_PRICES",
+          "FUNDING_RATES"],
     history=["INSTRUMENTS"],
     replay=[
         "TRADES",
@@ -33,7 +35,8 @@ CAPABILITIES = Capabilities(
         "replays are ordered by ts_init (Tardis' local arrival timestamps)",
         "normalized replay (params={'normalized': True}) through a tardis-machine; BARS only "
         "there (trade_bar), the raw feeds record no bars",
-        "live data (TRADES, QUOTES, BOOK_DELTAS) through a tardis-machine's "
+        "live data (trades, quotes, books, derivative tickers: mark, index, funding; bars "
+        "the machine computes, sent once closed) through a tardis-machine's "
         "ws-stream-normalized (machine_url); a subscription change re-opens the stream",
     ),
 )

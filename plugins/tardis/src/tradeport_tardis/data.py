@@ -10,7 +10,13 @@ waits until the new one is up. A drop reconnects with the current set the same w
 Books: every new connection starts with a fresh parser that ignores book changes until the
 machine's snapshot (``isSnapshot``) arrives; a ``disconnect`` message (the machine lost the
 exchange) does the same for that exchange's books. The local book (:meth:`book`) is rebuilt from
-that snapshot. Derivative tickers, bars and history are not offered live here (replay has them).
+that snapshot.
+
+Derivative tickers (``derivative_ticker``: mark, index and funding, one normalized type for the
+three) and bars (``trade_bar_{n}{unit}``, which tardis-machine computes from trades and sends
+once a bar has closed, stamped at its close) stream the same way. Adding one of a ticker's
+three to another of them leaves the URL as it is, so no new connection is made. History is not
+offered here (``open_replay`` has it).
 """
 
 from __future__ import annotations
@@ -21,12 +27,22 @@ from collections.abc import Sequence
 from typing import Any
 
 import anyio
+import attrs
 from tradeport.book import OrderBook
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import DataClient, Reconnected
 from tradeport.clients.capabilities import DataType
 from tradeport.errors import ConfigError, TradeportError, ValidationError
-from tradeport.model.data import OrderBookDeltas
+from tradeport.model.data import (
+    Bar,
+    BarType,
+    FundingRateUpdate,
+    IndexPriceUpdate,
+    MarkPriceUpdate,
+    OrderBookDeltas,
+    QuoteTick,
+    TradeTick,
+)
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 from tradeport.net import Heartbeat, WebSocketClient, json_codec
@@ -37,7 +53,7 @@ from tradeport.replay import ReplaySubscription
 from tradeport_tardis.capabilities import CAPABILITIES
 from tradeport_tardis.constants import VENUE_ID
 from tradeport_tardis.events import Disconnect
-from tradeport_tardis.machine import machine_options
+from tradeport_tardis.machine import NORMALIZED_TYPES, machine_options, trade_bar_name
 from tradeport_tardis.normalized import NormalizedParser
 
 __all__ = ["MachineStreamProtocol", "TardisDataClient"]
@@ -70,12 +86,16 @@ class MachineStreamProtocol(StreamProtocol):
 
 
 class TardisDataClient(DataClient):
-    """Live trades, quotes and book deltas from a tardis-machine (see the module docstring)."""
+    """Live trades, quotes, book deltas, derivative tickers and bars from a tardis-machine
+    (see the module docstring)."""
 
     def __init__(self, config: Any, **kwargs: Any) -> None:
         super().__init__(VENUE_ID, config, capabilities=CAPABILITIES, **kwargs)
-        #: (data type, instrument id) -> the instrument: what the stream's URL asks for.
-        self._wanted: dict[tuple[DataType, InstrumentId], Instrument] = {}
+        #: (data type, instrument id, normalized type) -> the instrument: what the stream's
+        #: URL asks for.
+        self._wanted: dict[tuple[DataType, InstrumentId, str], Instrument] = {}
+        #: (instrument id, trade bar type) -> the bar type a subscriber asked for.
+        self._bar_types: dict[tuple[InstrumentId, str], BarType] = {}
         self._parser = NormalizedParser(())
         self._books: dict[InstrumentId, OrderBook] = {}
         self._tasks = BackgroundTasks(self.log, "tardis-data")
@@ -123,8 +143,8 @@ class TardisDataClient(DataClient):
 
     async def _url(self) -> str:
         subs = [
-            ReplaySubscription(data_type=kind, instrument_id=iid)
-            for kind, iid in sorted(self._wanted, key=str)
+            ReplaySubscription(data_type=kind, instrument_id=iid, params={"data_types": [name]})
+            for kind, iid, name in sorted(self._wanted, key=str)
         ]
         query = urllib.parse.quote(json_codec.dumps(machine_options(subs)), safe="")
         return f"{self.config.machine_url.rstrip('/')}{STREAM_PATH}?options={query}"
@@ -161,26 +181,36 @@ class TardisDataClient(DataClient):
             self.log.warning("bad tardis-machine message (%s: %s): %.200r",
                              type(exc).__name__, exc, message)  # fmt: skip
             return
+        wanted = {(kind, iid) for kind, iid, _ in self._wanted}
         for event in events:
             if isinstance(event, OrderBookDeltas):
                 book = self._books.get(event.instrument_id)
                 if book is None:
                     continue
                 book.apply(event)
+            elif isinstance(event, Bar):
+                iid = event.bar_type.instrument_id
+                asked = self._bar_types.get((iid, trade_bar_name(event.bar_type)))
+                if asked is None:
+                    continue
+                event = attrs.evolve(event, bar_type=asked)  # 60-MINUTE asked, 1-HOUR sent
             elif (
                 not isinstance(event, Disconnect)
-                and (_KINDS.get(type(event).__name__), event.instrument_id) not in self._wanted
+                and (_KINDS.get(type(event)), event.instrument_id) not in wanted
             ):
-                continue
+                continue  # another subscriber's type on a shared message (derivative_ticker)
             try:
                 await self.emit(event)
             except (anyio.ClosedResourceError, anyio.BrokenResourceError):
                 self.log.debug("event sink closed: tardis-machine message dropped")
 
-    async def _change(self, kind: DataType, instrument_id: InstrumentId, add: bool) -> None:
-        key = (kind, instrument_id)
+    async def _change(
+        self, kind: DataType, instrument_id: InstrumentId, add: bool, name: str | None = None
+    ) -> None:
+        key = (kind, instrument_id, name or NORMALIZED_TYPES[kind])
         if add == (key in self._wanted):
             return  # already so: no new connection
+        before = await self._url() if self._stream is not None else None
         if add:
             if self.instruments is None:
                 raise ValidationError("instruments", None, "the data client needs a provider")
@@ -188,6 +218,8 @@ class TardisDataClient(DataClient):
         else:
             del self._wanted[key]
         await self.connect()
+        if before is not None and await self._url() == before:
+            return  # the stream already carries it (mark, index, funding: one ticker)
         if self._stream is None:
             self._stream = self._make_stream()
             await self._tasks.start_stream(self._stream)
@@ -231,5 +263,48 @@ class TardisDataClient(DataClient):
         await self._change(DataType.BOOK_DELTAS, instrument_id, False)
         self._books.pop(instrument_id, None)
 
+    async def subscribe_bars(self, bar_type: BarType) -> None:
+        """``trade_bar_{n}{unit}``: bars computed by the machine, sent once closed."""
+        name = trade_bar_name(bar_type)
+        self._bar_types[(bar_type.instrument_id, name)] = bar_type
+        await self._change(DataType.BARS, bar_type.instrument_id, True, name)
 
-_KINDS = {"TradeTick": DataType.TRADES, "QuoteTick": DataType.QUOTES}
+    async def unsubscribe_bars(self, bar_type: BarType) -> None:
+        """Stop the bar type's ``trade_bar``."""
+        name = trade_bar_name(bar_type)
+        await self._change(DataType.BARS, bar_type.instrument_id, False, name)
+        self._bar_types.pop((bar_type.instrument_id, name), None)
+
+    async def subscribe_mark_prices(self, instrument_id: InstrumentId) -> None:
+        """``derivative_ticker``: mark prices."""
+        await self._change(DataType.MARK_PRICES, instrument_id, True)
+
+    async def unsubscribe_mark_prices(self, instrument_id: InstrumentId) -> None:
+        """Stop mark prices (the ticker stays while index or funding want it)."""
+        await self._change(DataType.MARK_PRICES, instrument_id, False)
+
+    async def subscribe_index_prices(self, instrument_id: InstrumentId) -> None:
+        """``derivative_ticker``: index prices."""
+        await self._change(DataType.INDEX_PRICES, instrument_id, True)
+
+    async def unsubscribe_index_prices(self, instrument_id: InstrumentId) -> None:
+        """Stop index prices."""
+        await self._change(DataType.INDEX_PRICES, instrument_id, False)
+
+    async def subscribe_funding_rates(self, instrument_id: InstrumentId) -> None:
+        """``derivative_ticker``: funding rates with the next funding time."""
+        await self._change(DataType.FUNDING_RATES, instrument_id, True)
+
+    async def unsubscribe_funding_rates(self, instrument_id: InstrumentId) -> None:
+        """Stop funding rates."""
+        await self._change(DataType.FUNDING_RATES, instrument_id, False)
+
+
+#: The subscription an event belongs to (bars and books are matched on their own).
+_KINDS: dict[type, DataType] = {
+    TradeTick: DataType.TRADES,
+    QuoteTick: DataType.QUOTES,
+    MarkPriceUpdate: DataType.MARK_PRICES,
+    IndexPriceUpdate: DataType.INDEX_PRICES,
+    FundingRateUpdate: DataType.FUNDING_RATES,
+}

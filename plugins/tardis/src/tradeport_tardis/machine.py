@@ -20,6 +20,8 @@ from typing import Any
 
 from tradeport.clients.capabilities import DataType
 from tradeport.errors import ConfigError, TransportError, UnknownInstrument, ValidationError
+from tradeport.model.data import BarType
+from tradeport.model.enums import BarAggregation, PriceType
 from tradeport.model.instruments import Instrument
 from tradeport.net import json_codec
 from tradeport.net.stream_session import StreamCounters
@@ -31,7 +33,7 @@ from tradeport_tardis.constants import VENUE_ID
 from tradeport_tardis.normalized import NormalizedParser
 from tradeport_tardis.symbology import feed_symbol, tardis_symbol
 
-__all__ = ["NORMALIZED_TYPES", "TardisMachine", "machine_options"]
+__all__ = ["NORMALIZED_TYPES", "TardisMachine", "machine_options", "trade_bar_name"]
 
 #: The normalized data type a tradeport data type is replayed from (``params`` override:
 #: ``{"data_types": ["book_snapshot_25_100ms"]}``).
@@ -46,6 +48,32 @@ NORMALIZED_TYPES: dict[DataType, str] = {
     DataType.FUNDING_RATES: "derivative_ticker",
 }
 CLOSE_NORMAL = 1000
+
+#: tardis-machine's trade bar units (``trade_bar_{n}{unit}``), by bar aggregation: time bars
+#: in ms, s or m (hours and days as minutes), tick and volume bars.
+_BAR_UNITS: dict[BarAggregation, tuple[str, int]] = {
+    BarAggregation.MILLISECOND: ("ms", 1),
+    BarAggregation.SECOND: ("s", 1),
+    BarAggregation.MINUTE: ("m", 1),
+    BarAggregation.HOUR: ("m", 60),
+    BarAggregation.DAY: ("m", 1440),
+    BarAggregation.TICK: ("ticks", 1),
+    BarAggregation.VOLUME: ("vol", 1),
+}
+
+
+def trade_bar_name(bar_type: BarType) -> str:
+    """The normalized data type of a bar type: ``1-MINUTE-LAST`` -> ``trade_bar_1m``,
+    ``1-HOUR-LAST`` -> ``trade_bar_60m``, ``100-TICK-LAST`` -> ``trade_bar_100ticks``.
+    tardis-machine computes bars of last trade prices only."""
+    spec = bar_type.spec
+    unit = _BAR_UNITS.get(spec.aggregation)
+    if unit is None or spec.price_type is not PriceType.LAST:
+        raise ValidationError(
+            "bar_type", str(bar_type), "tardis-machine computes LAST bars of ms, s, m, h, d, "
+            "ticks or volume only",
+        )  # fmt: skip
+    return f"trade_bar_{spec.step * unit[1]}{unit[0]}"
 
 
 def _iso(ns: int) -> str:

@@ -452,6 +452,41 @@ class TardisHarness(MockVenue):
                            "localTimestamp": render.iso_ms(now)})  # fmt: skip
         return str(self._trade_ids)
 
+    async def publish_mark_price(
+        self, instrument_id: InstrumentId, mark: Decimal, index: Decimal, funding_rate: Decimal,
+        next_funding_ms: int,
+    ) -> None:  # fmt: skip
+        """A ``derivative_ticker`` (the documented shape: numbers as JSON numbers)."""
+        symbol, exchange = self.sim_symbol(instrument_id)
+        now = render.iso_ms(time.time_ns())
+        self.publish_live({"type": "derivative_ticker", "symbol": symbol, "exchange": exchange,
+                           "lastPrice": float(mark), "openInterest": 1000.5,
+                           "fundingRate": float(funding_rate),
+                           "fundingTimestamp": render.iso_ms(next_funding_ms * 1_000_000),
+                           "indexPrice": float(index), "markPrice": float(mark),
+                           "timestamp": now, "localTimestamp": now})  # fmt: skip
+
+    async def publish_bar(
+        self, instrument_id: InstrumentId, open: Decimal, high: Decimal, low: Decimal,
+        close: Decimal, volume: Decimal, ts_ms: int, *, closed: bool = True,
+    ) -> None:  # fmt: skip
+        """A ``trade_bar_1m`` of the minute that opened at ``ts_ms``, stamped at its close.
+        tardis-machine computes bars from trades and sends one only once its interval has
+        ended, so a forming candle (``closed=False``) sends nothing."""
+        if not closed:
+            return
+        symbol, exchange = self.sim_symbol(instrument_id)
+        close_ns = (ts_ms + 60_000) * 1_000_000
+        self.publish_live({"type": "trade_bar", "symbol": symbol, "exchange": exchange,
+                           "name": "trade_bar_1m", "interval": 60_000, "kind": "time",
+                           "open": float(open), "high": float(high), "low": float(low),
+                           "close": float(close), "volume": float(volume),
+                           "buyVolume": float(volume), "sellVolume": 0, "trades": 2,
+                           "vwap": float(close), "openTimestamp": render.iso_ms(ts_ms * 1_000_000),
+                           "closeTimestamp": render.iso_ms(close_ns - 1_000_000),
+                           "localTimestamp": render.iso_ms(max(time.time_ns(), close_ns)),
+                           "timestamp": render.iso_ms(close_ns)})  # fmt: skip
+
     def publish_live(self, message: dict[str, Any]) -> None:
         """Send one normalized message to the live streams whose options match it."""
         self.live.append(message)
