@@ -86,7 +86,9 @@ async def test_exchanges_metadata_over_the_api() -> None:
         client = TardisHttpClient(load_config(TardisConfig, harness.client_config(), environ={}))
         try:
             exchanges = await client.http_get_exchanges()
-            assert {e["id"] for e in exchanges} == {"binance", "binance-futures", "bybit"}
+            assert {e["id"] for e in exchanges} == {
+                "binance", "binance-futures", "bybit", "okex", "bitmex",
+            }  # fmt: skip
             details = await client.http_get_exchange("binance-futures")
             assert "markPrice" in details["availableChannels"]
             assert details["availableSymbols"][0]["id"] == "ethusdt"

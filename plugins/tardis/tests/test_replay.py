@@ -354,3 +354,43 @@ async def test_a_bybit_feed_replays_through_the_bybit_parser() -> None:
             {"channel": "orderbook.1", "symbols": ["SOLUSDT"]},
             {"channel": "publicTrade", "symbols": ["SOLUSDT"]},
         ]
+
+
+@pytest.mark.parametrize(
+    ("venue", "exchange", "iid", "channel"),
+    [
+        ("okx", "okex", "BTC-USDT.OKX", "trades"),
+        ("bitmex", "bitmex", "XBTUSD.BITMEX", "trade"),
+    ],
+)
+async def test_okx_and_bitmex_feeds_replay_through_their_parsers(
+    venue: str, exchange: str, iid: str, channel: str
+) -> None:
+    """The mock records the venue's own trade frames (OKX ``trades`` pushes, BitMEX ``trade``
+    table inserts); the replay parses them with that venue's parser, asked for through the
+    core: the events equal the parser's own and the SimulatedExchange's trades."""
+    if venue not in FrameParsers.from_registry(load_plugins()).venues():
+        pytest.skip(f"the {venue} plugin (its frame parser) is not installed")
+    instrument_id = InstrumentId.from_str(iid)
+    async with TardisHarness() as harness:
+        truth = harness.record_market(instrument_id, DEFAULT_START, 3)
+        async with open_venue("tardis", harness.client_config(exchanges=[exchange]),
+                              connect=False) as session:  # fmt: skip
+            instruments = await session.instruments.load_all()
+        assert [str(i.id) for i in instruments] == [iid]
+        events, _ = await _replay(harness, DEFAULT_START, DEFAULT_START + 3 * NS_PER_MINUTE,
+                                  _subs(instrument_id, ("TRADES",)), instruments)  # fmt: skip
+        parser = FrameParsers.from_registry(load_plugins()).create(venue, instruments)
+        expected = [
+            e for line in harness.feeds[exchange] for e in parser.parse(line.frame, line.ts)
+        ]
+        assert events == expected and events
+        sim_trades = [s for s in truth if isinstance(s, PublicTrade)]
+        assert [(t.price.as_decimal(), t.size.as_decimal(), t.aggressor_side) for t in events] == [
+            (s.price, s.quantity, s.aggressor_side) for s in sim_trades
+        ]  # fmt: skip
+        assert len({str(t.trade_id) for t in events}) == len(sim_trades)
+        feed = [r for r in harness.requests if r.path == f"/v1/data-feeds/{exchange}"]
+        assert len(feed) == 3 and json.loads(dict(feed[0].query)["filters"]) == [
+            {"channel": channel, "symbols": [instrument_id.symbol.value]}
+        ]

@@ -16,8 +16,15 @@ __all__ = ["CAPABILITIES"]
 CAPABILITIES = Capabilities(
     data_only=True,
     products=["SPOT", "PERPETUAL"],
-    data=["TRADES", "QUOTES", "BOOK_DELTAS", "BARS", "MARK_PRICES", "INDEX_PRICES",
-          "FUNDING_RATES"],
+    data=[
+        "TRADES",
+        "QUOTES",
+        "BOOK_DELTAS",
+        "BARS",
+        "MARK_PRICES",
+        "INDEX_PRICES",
+        "FUNDING_RATES",
+    ],
     history=["INSTRUMENTS"],
     replay=[
         "TRADES",

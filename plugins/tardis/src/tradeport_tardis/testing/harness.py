@@ -67,7 +67,12 @@ _INSTRUMENTS: Final = (
     ("ETHUSDT", "binance-futures", "ETHUSDT", ProductType.PERPETUAL, "ETH", "USDT", "0.01",
      "0.001", "0.001"),
     ("SOLUSDT", "bybit", "SOLUSDT", ProductType.PERPETUAL, "SOL", "USDT", "0.01", "0.1", "0.1"),
+    ("BTC-USDT", "okex", "BTC-USDT", ProductType.SPOT, "BTC", "USDT", "0.1", "0.00000001",
+     "0.00001"),
+    ("XBTUSD", "bitmex", "XBTUSD", ProductType.PERPETUAL, "XBT", "USD", "0.5", "1", "1"),
 )  # fmt: skip
+#: Tardis exchanges recorded in the mock, and the venue whose raw format each holds.
+_EXCHANGES: Final = ("binance", "binance-futures", "bybit", "okex", "bitmex")
 
 
 @attrs.frozen
@@ -133,8 +138,31 @@ def _line(ts: int, data: bytes) -> Line:
     if "topic" in message:  # Bybit: orderbook.1.SOLUSDT
         channel, _, symbol = message["topic"].rpartition(".")
         return Line(ts, data, symbol, channel)
+    if "arg" in message:  # OKX: {"arg": {"channel": "trades", "instId": "BTC-USDT"}, ...}
+        return Line(ts, data, message["arg"]["instId"], message["arg"]["channel"])
+    if "table" in message:  # BitMEX: {"table": "trade", "data": [{"symbol": "XBTUSD", ...}]}
+        return Line(ts, data, message["data"][0]["symbol"], message["table"])
     symbol, _, channel = message["stream"].partition("@")  # Binance: btcusdt@depth@100ms
     return Line(ts, data, symbol, channel.split("@")[0])
+
+
+def _recorded_trade_id(frame: bytes) -> str:
+    """The trade id a recorded trade frame carries, in its venue's field."""
+    data = json_codec.loads(frame)["data"]
+    if isinstance(data, dict):  # Binance
+        return str(data["t"])
+    row = data[0]
+    for field in ("i", "tradeId", "trdMatchID"):  # Bybit, OKX, BitMEX
+        if field in row:
+            return str(row[field])
+    raise KeyError(f"no trade id in {frame[:80]!r}")
+
+
+def bitmex_match_id(sim_trade_id: str) -> str:
+    """The ``trdMatchID`` (a UUID, as BitMEX's) the mock records for a SimulatedExchange
+    trade id."""
+    digits = "".join(c for c in sim_trade_id if c.isdigit()) or "0"
+    return f"00000000-006d-1000-0000-{int(digits):012x}"
 
 
 class TardisHarness(MockVenue):
@@ -159,7 +187,7 @@ class TardisHarness(MockVenue):
 
     def __init__(self) -> None:
         #: The recording, per Tardis exchange, ordered by arrival time.
-        self.feeds: dict[str, list[Line]] = {"binance": [], "binance-futures": [], "bybit": []}
+        self.feeds: dict[str, list[Line]] = {exchange: [] for exchange in _EXCHANGES}
         self.minute_source: MinuteSource | None = None
         #: Rendered slice bodies by (exchange, minute, filters) when not None (benchmarks: the
         #: mock's rendering then stays out of the replay's time).
@@ -251,6 +279,8 @@ class TardisHarness(MockVenue):
         ts_ms = ts // 1_000_000
         if exchange == "bybit":
             return self._render_bybit(event, ts_ms)
+        if exchange in ("okex", "bitmex"):
+            return self._render_trade_only(exchange, event, ts_ms)
         if isinstance(event, PublicTrade):
             self._trade_ids += 1
             return [
@@ -276,6 +306,17 @@ class TardisHarness(MockVenue):
                                               ask_size))  # fmt: skip
             return out
         return []
+
+    def _render_trade_only(self, exchange: str, event: Any, ts_ms: int) -> list[bytes]:
+        """OKX and BitMEX recordings: trades (their books are not rendered)."""
+        if not isinstance(event, PublicTrade):
+            return []
+        taker_buys = event.aggressor_side is AggressorSide.BUYER
+        if exchange == "okex":
+            return [render.okx_trade(event.symbol, event.trade_id, event.price, event.quantity,
+                                     ts_ms, taker_buys)]  # fmt: skip
+        return [render.bitmex_trade(event.symbol, bitmex_match_id(event.trade_id), event.price,
+                                    event.quantity, ts_ms, taker_buys)]  # fmt: skip
 
     def _render_bybit(self, event: Any, ts_ms: int) -> list[bytes]:
         if isinstance(event, PublicTrade):
@@ -383,7 +424,7 @@ class TardisHarness(MockVenue):
                 self.record(exchange, ts, frame)
                 for message in render.normalized(exchange, event, ts, sim):
                     self.record_normalized(message)
-                trade_id = str(json_codec.loads(frame).get("data", {}).get("t", event.trade_id))
+                trade_id = _recorded_trade_id(frame)
                 truth.append(ReplayTrade(trade_id, event.price, event.quantity, ts // 100 * 100))
         return truth
 
@@ -530,7 +571,7 @@ class TardisHarness(MockVenue):
 
     def setup_routes(self) -> None:
         self.route("GET", "/v1/exchanges", self._exchanges)
-        for exchange in ("binance", "binance-futures", "bybit"):
+        for exchange in _EXCHANGES:
             self.route("GET", f"/v1/exchanges/{exchange}", self._exchange_details)
             self.route("GET", f"/v1/instruments/{exchange}", self._instruments, signed=True)
             self.route("GET", f"/v1/data-feeds/{exchange}", self._data_feed)
@@ -601,6 +642,10 @@ class TardisHarness(MockVenue):
              "availableSince": "2019-11-17T00:00:00.000Z"},
             {"id": "bybit", "name": "Bybit Derivatives", "enabled": True,
              "availableSince": "2019-11-07T00:00:00.000Z"},
+            {"id": "okex", "name": "OKX Spot", "enabled": True,
+             "availableSince": "2019-03-30T00:00:00.000Z"},
+            {"id": "bitmex", "name": "BitMEX", "enabled": True,
+             "availableSince": "2019-03-30T00:00:00.000Z"},
         ])  # fmt: skip
 
     async def _exchange_details(self, request: Request) -> Response:
@@ -615,6 +660,10 @@ class TardisHarness(MockVenue):
             channels.append("markPrice")
         elif exchange == "bybit":
             channels = ["publicTrade", "orderbook.1", "orderbook.50", "tickers"]
+        elif exchange == "okex":
+            channels = ["trades", "bbo-tbt", "books-l2-tbt", "tickers"]
+        elif exchange == "bitmex":
+            channels = ["trade", "orderBookL2", "quote", "instrument"]
         return Response.json({
             "id": exchange, "name": exchange, "enabled": True,
             "availableSince": "2019-11-17T00:00:00.000Z",
@@ -633,7 +682,7 @@ class TardisHarness(MockVenue):
             assert sim is not None
             records.append(render.instrument_record(
                 exchange, native, "spot" if kind == ProductType.SPOT else "perpetual", base,
-                quote, sim.tick_size, sim.lot_size, sim.min_qty,
+                quote, sim.tick_size, sim.lot_size, sim.min_qty, inverse=exchange == "bitmex",
             ))  # fmt: skip
         if self._malformed_instrument and records:
             records.insert(0, {"id": "BROKEN", "exchange": exchange, "type": "spot"})

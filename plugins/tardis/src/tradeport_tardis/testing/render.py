@@ -21,6 +21,8 @@ from tradeport.net import json_codec
 
 __all__ = [
     "iso_ms",
+    "okx_trade",
+    "bitmex_trade",
     "normalized",
     "book_ticker",
     "bybit_level1",
@@ -149,6 +151,31 @@ def bybit_level1(
             "seq": update_id}  # fmt: skip
     return json_codec.dumps_bytes({"topic": f"orderbook.1.{symbol}", "type": "snapshot",
                                    "ts": ts_ms, "data": data, "cts": ts_ms})  # fmt: skip
+
+
+def okx_trade(
+    inst_id: str, trade_id: str, price: Decimal, quantity: Decimal, ts_ms: int, taker_buys: bool
+) -> bytes:
+    """A ``trades`` push (OKX v5 "Trades channel": ``side`` is the taker's, numbers as text)."""
+    data = {"instId": inst_id, "tradeId": str(trade_id), "px": format(price, "f"),
+            "sz": format(quantity, "f"),
+            "side": "buy" if taker_buys else "sell", "ts": str(ts_ms), "count": "1"}  # fmt: skip
+    return json_codec.dumps_bytes({"arg": {"channel": "trades", "instId": inst_id},
+                                   "data": [data]})  # fmt: skip
+
+
+def bitmex_trade(
+    symbol: str, match_id: str, price: Decimal, size: Decimal, ts_ms: int, taker_buys: bool
+) -> bytes:
+    """A ``trade`` table insert (BitMEX realtime API; the row's fields as a recorded XBTUSD row
+    has them, numbers as JSON numbers: an inverse contract's size is in USD)."""
+    home = size / price
+    row = {"timestamp": iso_ms(ts_ms * 1_000_000), "symbol": symbol,
+           "side": "Buy" if taker_buys else "Sell", "size": int(size), "price": float(price),
+           "tickDirection": "ZeroPlusTick", "trdMatchID": match_id,
+           "grossValue": int(home * 100_000_000), "homeNotional": float(round(home, 8)),
+           "foreignNotional": float(size), "trdType": "Regular"}  # fmt: skip
+    return json_codec.dumps_bytes({"table": "trade", "action": "insert", "data": [row]})
 
 
 def slice_body(lines: Sequence[tuple[int, bytes | None]]) -> bytes:
