@@ -3,6 +3,7 @@ segmented images, clk resume after FIN, RST and silence, stale data, status and 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -108,6 +109,29 @@ async def test_resume_from_clk_after_a_drop(fault: str) -> None:
         )
         assert harness.resumes > resumes, "the resubscription did not resume from the clk"
         assert venue.data.protocol.resumed >= 1
+
+
+async def test_lapsed_session_logs_in_again_for_the_stream() -> None:
+    """The session lapses while the stream is away (12 h without keepAlive): the stream's
+    authentication is refused with INVALID_SESSION_INFORMATION, the client logs in again once
+    and resubscribes with the new token (a lapsed session is not a refused credential)."""
+    async with BetfairHarness() as harness, session(harness, **FAST) as venue:
+        await venue.instruments.load_all()
+        await harness.set_book(DOBBIN, LADDER_BIDS, LADDER_ASKS)
+        await venue.data.subscribe_book_deltas(DOBBIN)
+        await harness.wait_until(lambda: book_equals_venue(venue, harness, DOBBIN), what="synced")
+        logins, refused = harness.cert_logins, harness.login_failures
+        harness.expire_logins_through(time.time_ns() // 1_000_000)  # every session so far
+        await harness.drop_connections("rst")
+        await harness.publish_book_update(DOBBIN, OrderSide.SELL, D("2.60"), D("3"))
+        await next_of(
+            venue, lambda e: isinstance(e, Reconnected) and e.stream == "markets", timeout=20
+        )
+        await harness.wait_until(
+            lambda: book_equals_venue(venue, harness, DOBBIN), what="resynced on a new session"
+        )
+        assert harness.login_failures > refused, "the lapsed session was never refused"
+        assert harness.cert_logins == logins + 1, "not exactly one new login for the lapse"
 
 
 async def test_status_503_marks_data_stale_until_fresh() -> None:

@@ -53,6 +53,8 @@ def stream_session(
     protocol = BetfairStreamProtocol(
         app_key=session.app_key,
         session_token=session.current_token,
+        renew_session=session.token,
+        session_lapsed=session.expire,
         orders=orders,
         heartbeat_ms=config.heartbeat_ms,
         conflate_ms=config.conflate_ms,

@@ -14,7 +14,7 @@ so it goes to the handler).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from tradeport.errors import TransportError
@@ -39,6 +39,9 @@ ORDERS_TOPIC = "orders"
 LOGIN_REFUSALS = frozenset(
     {"NO_APP_KEY", "INVALID_APP_KEY", "NO_SESSION", "INVALID_SESSION_INFORMATION", "NOT_AUTHORIZED"}
 )
+#: Refusals that mean the session token has lapsed or was logged out (12 h without keepAlive,
+#: a logout elsewhere): the stream logs in again for a new token instead of giving up.
+SESSION_LAPSED = frozenset({"NO_SESSION", "INVALID_SESSION_INFORMATION"})
 #: marketDataFilter.fields: the full ladders (the book), best offers (quotes), traded volume,
 #: last traded price, market definitions (status, in play, settlement).
 MARKET_FIELDS = (
@@ -61,6 +64,8 @@ class BetfairStreamProtocol(StreamProtocol):
         *,
         app_key: Callable[[], str],
         session_token: Callable[[], str | None],
+        renew_session: Callable[[], Awaitable[str]] | None = None,
+        session_lapsed: Callable[[str], None] | None = None,
         orders: bool = False,
         heartbeat_ms: int = 5000,
         conflate_ms: int | None = None,
@@ -70,6 +75,12 @@ class BetfairStreamProtocol(StreamProtocol):
     ) -> None:
         self._app_key = app_key
         self._session_token = session_token
+        # Log in again (renew_session) for a new token when the venue says the session has
+        # lapsed (session_lapsed drops it): once per refusal, and never twice in a row.
+        self._renew_session = renew_session
+        self._session_lapsed = session_lapsed
+        self._sent_token = ""
+        self._lapses = 0
         self.orders = orders
         self.heartbeat_ms = heartbeat_ms
         self.conflate_ms = conflate_ms
@@ -100,14 +111,17 @@ class BetfairStreamProtocol(StreamProtocol):
         if not isinstance(greeting, dict) or greeting.get("op") != "connection":
             raise TransportError(f"expected a connection message, got {greeting!r}", venue=VENUE_ID)
         self.connection_id = str(greeting.get("connectionId"))
+        if self._renew_session is not None and self._session_token() is None:
+            await self._renew_session()  # a lapsed session was dropped: a new login
 
     def login_message(self) -> Any:
         self._login_id = next(self._ids)
+        self._sent_token = self._session_token() or ""
         return {
             "op": "authentication",
             "id": self._login_id,
             "appKey": self._app_key(),
-            "session": self._session_token() or "",
+            "session": self._sent_token,
         }
 
     def text_ping(self) -> Any:
@@ -195,7 +209,18 @@ class BetfairStreamProtocol(StreamProtocol):
             text = message.get("errorMessage")
             if request_id is not None and request_id == self._login_id:
                 if ok:
+                    self._lapses = 0
                     return Classified(MessageKind.LOGIN_OK)
+                if (
+                    code in SESSION_LAPSED
+                    and self._session_lapsed is not None
+                    and self._renew_session is not None
+                    and self._lapses == 0
+                ):
+                    # The venue closes the connection; the reconnect logs in again.
+                    self._lapses += 1
+                    self._session_lapsed(self._sent_token)
+                    return Classified(MessageKind.ERROR, code=code, message=text)
                 if code in LOGIN_REFUSALS:
                     return Classified(MessageKind.LOGIN_REFUSED, code=code, message=text)
                 return Classified(MessageKind.ERROR, code=code, message=text)

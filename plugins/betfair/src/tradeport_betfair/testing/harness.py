@@ -56,6 +56,9 @@ class BetfairHarness(BetfairMockVenue):
         signed_reads=True,
         # Betfair's market data and catalogue need a session.
         public_data_login=True,
+        # Sessions lapse on the mock's login clock (12 h); the stream's authentication
+        # presents the session token, which carries no stamp of its own (RC9).
+        login_clock=True,
     )
 
     def client_config(self, credentials: Credentials = "valid", **overrides: Any) -> dict[str, Any]:

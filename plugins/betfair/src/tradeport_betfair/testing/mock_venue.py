@@ -154,6 +154,8 @@ class BetfairMockVenue(MockVenue):
         self.ca_file.write_bytes(self.ca.ca_pem)
         self.cert_file, self.key_file = self.ca.write_client_cert(self.tmp, USERNAME)
         self.tokens: set[str] = set()
+        #: Session token -> when it lapses (login clock ms) unless kept alive.
+        self._session_expiry: dict[str, int] = {}
         self._token_ids = itertools.count(1)
         self.markets = {m["marketId"]: dict(m) for m in MARKETS}
         self.definitions: dict[str, dict[str, Any]] = {}
@@ -359,7 +361,15 @@ class BetfairMockVenue(MockVenue):
             if request.path == "/api/certlogin":
                 good = good and request.peer_common_name == USERNAME
             return good
-        return request.header("X-Authentication") in self.tokens
+        return self.session_live(request.header("X-Authentication") or "")
+
+    #: A session lasts 12 hours from its login or last keepAlive (Betfair's default).
+    login_validity_ms = 12 * 3600 * 1000
+
+    def session_live(self, token: str) -> bool:
+        """Whether ``token`` is a session the venue still knows (not logged out, not lapsed
+        on the login clock)."""
+        return token in self.tokens and self._session_expiry.get(token, 0) > self.login_clock_ms()
 
     def signature_failure_response(self, request: Request) -> Response:
         if request.path == "/api/certlogin":
@@ -441,6 +451,7 @@ class BetfairMockVenue(MockVenue):
     def _new_token(self) -> str:
         token = f"mock-session-{next(self._token_ids):04d}-{time.time_ns() % 10**8:08d}"
         self.tokens.add(token)
+        self._session_expiry[token] = self.login_clock_ms() + self.login_validity_ms
         return token
 
     async def _certlogin(self, request: Request) -> Response:
@@ -455,6 +466,8 @@ class BetfairMockVenue(MockVenue):
 
     async def _keep_alive(self, request: Request) -> Response:
         self.keep_alives += 1
+        token = request.header("X-Authentication") or ""
+        self._session_expiry[token] = self.login_clock_ms() + self.login_validity_ms
         return Response.json(
             {
                 "token": request.header("X-Authentication"),
@@ -1146,7 +1159,7 @@ class BetfairMockVenue(MockVenue):
         elif op == "authentication":
             if message.get("appKey") != APP_KEY:
                 error = "INVALID_APP_KEY"
-            elif message.get("session") not in self.tokens:
+            elif not self.session_live(str(message.get("session"))):
                 error = "INVALID_SESSION_INFORMATION"
             else:
                 error = None
