@@ -432,7 +432,7 @@ class TestOrderFlow:
                 assert isinstance(e, OrderAccepted)
 
     @scenario("OF14")
-    @requires("order:LIMIT/GTC")
+    @requires("order:LIMIT/GTC", "feature:http_api")
     async def test_ambiguous_outcome_is_resolved_by_query(
         self, harness, open_session, venue_spec, venue_capabilities
     ) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from tradeport.clients.capabilities import Capabilities, DataType
-from tradeport.model.enums import ProductType
+from tradeport.clients.capabilities import Capabilities, DataType, order_matrix
+from tradeport.model.enums import OrderType, ProductType, TimeInForce
 
 __all__ = [
     "VENUE_NAME",
@@ -169,10 +169,24 @@ INSTRUMENT_VENUES: Final = (
     "TSE",
 )
 
+_DAY_GTC = (TimeInForce.DAY, TimeInForce.GTC)
+
 #: What the plugin does today (the README's capability table is generated from this).
 CAPABILITIES: Final = Capabilities(
     products={ProductType.EQUITY, ProductType.FUTURE, ProductType.OPTION, ProductType.FX},
     data={DataType.QUOTES},
+    orders=order_matrix(
+        {
+            OrderType.LIMIT: (*_DAY_GTC, TimeInForce.IOC, TimeInForce.GTD),
+            OrderType.MARKET: (TimeInForce.DAY, TimeInForce.IOC),
+            OrderType.STOP_MARKET: _DAY_GTC,
+            OrderType.STOP_LIMIT: _DAY_GTC,
+        }
+    ),
+    modify_order=True,
+    cancel_all=True,
+    positions=True,
+    private_streams=True,
     resolve_instruments=True,
     notes=(
         "TWS API legacy text protocol, server versions 176-178 (protobuf bodies of 201+ not "

@@ -40,7 +40,7 @@ from tradeport_interactive_brokers.parse import (
     parse_tick_size,
 )
 
-__all__ = ["InteractiveBrokersDataClient", "contract_of"]
+__all__ = ["InteractiveBrokersDataClient", "contract_of", "print_trade_id"]
 
 #: tickPrice types: bid, ask, last (and their delayed twins).
 _BID_PRICE = {1, 66}
@@ -54,6 +54,16 @@ def contract_of(instrument: Instrument) -> Contract:
     """The contract of a resolved instrument, by conId (what data and order requests send)."""
     exchange = str(instrument.info.get("exchange") or "SMART")
     return Contract(con_id=int(instrument.info["con_id"]), exchange=exchange)
+
+
+def print_trade_id(
+    time_s: int, price: Decimal, size: Decimal, exchange: str, repeat: int = 1
+) -> str:
+    """The id of a print: IB gives none, so it is made of what the print carries (time in
+    seconds, price, size, exchange), with ``#n`` for the n-th identical print of a second.
+    The same print always gets the same id, so a print seen twice is recognised."""
+    base = f"{time_s}-{format(price.normalize(), 'f')}-{format(size.normalize(), 'f')}-{exchange}"
+    return base if repeat == 1 else f"{base}#{repeat}"
 
 
 @attrs.define
@@ -93,7 +103,6 @@ class InteractiveBrokersDataClient(DataClient):
         if config.market_data_type != 1:
             self.gateway.set_market_data_type(config.market_data_type)
         self._started = False
-        self.trade_seq = 0
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -197,15 +206,19 @@ class InteractiveBrokersDataClient(DataClient):
         """reqTickByTickData ``AllLast``: every print as a TradeTick.
 
         IB's prints carry neither an aggressor side nor a trade id, so the ticks have
-        ``NO_AGGRESSOR`` and an id made of the print's time and a per-client counter; the
-        capability is therefore not declared (the conformance suite's SB2 needs both)."""
+        ``NO_AGGRESSOR`` and an id made of the print (:func:`print_trade_id`); the capability
+        is therefore not declared (the conformance suite's SB2 needs both)."""
         instrument, contract = await self._prepare(instrument_id)
+        repeats: dict[str, int] = {}
 
         async def on_message(fields: list[str]) -> None:
             tick = parse_tick_by_tick(fields)
             if tick is None:
                 return
-            self.trade_seq += 1
+            base = print_trade_id(tick.time_s, tick.price, tick.size, tick.exchange)
+            if repeats and not next(iter(repeats)).startswith(f"{tick.time_s}-"):
+                repeats.clear()  # only prints of the same second can repeat an id
+            repeats[base] = repeats.get(base, 0) + 1
             now = time.time_ns()
             await self.emit(
                 TradeTick(
@@ -213,7 +226,11 @@ class InteractiveBrokersDataClient(DataClient):
                     instrument.make_price(tick.price),
                     instrument.make_qty(tick.size),
                     AggressorSide.NO_AGGRESSOR,
-                    TradeId(f"{tick.time_s}-{self.trade_seq}"),
+                    TradeId(
+                        print_trade_id(
+                            tick.time_s, tick.price, tick.size, tick.exchange, repeats[base]
+                        )
+                    ),
                     tick.time_s * 1_000_000_000,
                     now,
                 )

@@ -41,5 +41,6 @@ VenuePlugin(
         "tradeport_interactive_brokers.providers:InteractiveBrokersInstrumentProvider"
     ),
     data_client="tradeport_interactive_brokers.data:InteractiveBrokersDataClient",
+    execution_client="tradeport_interactive_brokers.execution:InteractiveBrokersExecutionClient",
     harness="tradeport_interactive_brokers.testing:InteractiveBrokersHarness",
 ).export(globals())

@@ -26,6 +26,7 @@ from tradeport_conformance.harness import (
 from tradeport_conformance.simulated import SimulatedExchange
 
 from tradeport_interactive_brokers.constants import VENUE_NAME, Out
+from tradeport_interactive_brokers.data import print_trade_id
 from tradeport_interactive_brokers.symbology import instrument_id_for
 from tradeport_interactive_brokers.testing.listings import (
     AAPL,
@@ -164,10 +165,13 @@ class InteractiveBrokersHarness(VenueHarness):
     async def publish_trade(
         self, instrument_id: InstrumentId, price: Decimal, size: Decimal, aggressor: AggressorSide
     ) -> str:
-        """A print (tick-by-tick AllLast): IB sends no aggressor side and no trade id, so the
-        returned id is empty (trades are not a declared capability)."""
-        await self.gateway.publish_last(self._con_id(instrument_id), price, size, "NASDAQ")
-        return ""
+        """A print (tick-by-tick AllLast). IB sends no aggressor side and no trade id: the id
+        returned is the one the client derives from the print (``print_trade_id``), and the
+        aggressor is lost (trades are not a declared capability)."""
+        seconds = await self.gateway.publish_last(
+            self._con_id(instrument_id), price, size, "NASDAQ"
+        )
+        return print_trade_id(seconds, price, size, "NASDAQ")
 
     async def set_book(
         self,

@@ -122,7 +122,15 @@ def default_listings(exchange: SimulatedExchange) -> list[Listing]:
     specs = [
         (
             _sim(
-                "AAPL", ProductType.EQUITY, "AAPL", "USD", "0.01", "1", taker_fee=Decimal("0.0005")
+                "AAPL",
+                ProductType.EQUITY,
+                "AAPL",
+                "USD",
+                "0.01",
+                "1",
+                taker_fee=Decimal("0.0005"),
+                maker_fee=Decimal("0.0002"),
+                fee_in_quote=True,  # IB charges commissions in the account currency
             ),
             AAPL,
             {
@@ -171,7 +179,16 @@ def default_listings(exchange: SimulatedExchange) -> list[Listing]:
             },
         ),
         (
-            _sim("EUR.USD", ProductType.FX, "EUR", "USD", "0.00005", "1"),
+            _sim(
+                "EUR.USD",
+                ProductType.FX,
+                "EUR",
+                "USD",
+                "0.00005",
+                "1",
+                taker_fee=Decimal("0.00002"),
+                fee_in_quote=True,
+            ),
             EURUSD,
             {
                 "time_zone_id": "US/Eastern",
