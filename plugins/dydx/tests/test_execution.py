@@ -8,12 +8,13 @@ recovered without a false rejection; a definitive chain error is a rejection wit
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import anyio
 import pytest
 import tradeport
-from tradeport.model.enums import OrderSide, OrderStatus, ProductType
+from tradeport.model.enums import AggressorSide, OrderSide, OrderStatus, ProductType
 from tradeport.model.events import (
     OrderAccepted,
     OrderCanceled,
@@ -23,6 +24,7 @@ from tradeport.model.events import (
 )
 from tradeport.model.orders import Order
 from tradeport_conformance.suite.helpers import next_matching
+from tradeport_dydx.chain.proto import CONDITION_STOP_LOSS, ORDER_FLAGS_CONDITIONAL, TIF_IOC
 from tradeport_dydx.orders import SHORT_TERM_TAG
 from tradeport_dydx.testing import DydxHarness
 
@@ -146,3 +148,42 @@ async def test_a_chain_refusal_is_a_rejection_naming_its_code() -> None:
             rejected = await next_matching(venue, _for(order, OrderAccepted, OrderRejected))
         assert isinstance(rejected, OrderRejected)
         assert rejected.reason.startswith("clob:3007")
+
+
+async def test_a_stop_market_is_a_conditional_order_that_triggers_and_fills() -> None:
+    async with (
+        DydxHarness() as harness,
+        tradeport.open_venue("dydx", harness.client_config()) as venue,
+    ):
+        iid = harness.instrument_id(ProductType.PERPETUAL)
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(iid)
+        await harness.set_book(
+            iid, bids=[(Decimal(990), Decimal(1))], asks=[(Decimal(1010), Decimal(1))]
+        )
+        order = Order.stop_market(
+            instrument_id=iid,
+            side=OrderSide.SELL,
+            quantity=inst.make_qty("0.001"),
+            trigger_price=inst.make_price("980"),
+        )
+        await venue.execution.submit_order(order)
+        accepted = await next_matching(venue, _for(order, OrderAccepted, OrderRejected))
+        assert isinstance(accepted, OrderAccepted)
+        sent = harness.validator.accepted[-1][1].order
+        market = harness.market_of("BTC-USD")
+        # Conditional (flags 32), STOP_LOSS on the trigger, IOC at the trigger less 5 %.
+        assert sent.order_id.order_flags == ORDER_FLAGS_CONDITIONAL
+        assert sent.condition_type == CONDITION_STOP_LOSS
+        assert sent.conditional_order_trigger_subticks == market.subticks("980")
+        assert sent.time_in_force == TIF_IOC
+        assert sent.subticks == market.subticks("931")
+        assert sent.good_til_block_time is not None and sent.good_til_block is None
+        report = await venue.execution.order_status_report(iid, order.client_order_id)
+        assert report is not None and report.order_status is OrderStatus.ACCEPTED
+        assert report.trigger_price == inst.make_price("980") and report.ts_triggered is None
+        # A trade at the trigger: the chain triggers the order, which sells into the bid.
+        harness.exchange.trade("BTC-USD", Decimal(980), Decimal("0.001"), AggressorSide.SELLER)
+        await harness.push_account_events()
+        filled = await next_matching(venue, _for(order, OrderFilled), what="the stop's fill")
+        assert filled.last_px.as_decimal() == Decimal(990)

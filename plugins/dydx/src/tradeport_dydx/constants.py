@@ -54,6 +54,12 @@ CAPABILITIES: Final = Capabilities(
         OrderType.LIMIT: (TimeInForce.GTC, TimeInForce.GTD, TimeInForce.IOC),
         # No market order on chain: an IOC limit at the best opposite price +- market_slippage.
         OrderType.MARKET: (TimeInForce.IOC,),
+        # Conditional orders (flags 32) live until their good-til-block-time: STOP_LOSS and
+        # TAKE_PROFIT conditions; the market variants execute IOC at a slippage-bounded price.
+        OrderType.STOP_LIMIT: (TimeInForce.GTC, TimeInForce.GTD),
+        OrderType.STOP_MARKET: (TimeInForce.GTC, TimeInForce.GTD),
+        OrderType.LIMIT_IF_TOUCHED: (TimeInForce.GTC, TimeInForce.GTD),
+        OrderType.MARKET_IF_TOUCHED: (TimeInForce.GTC, TimeInForce.GTD),
     },
     post_only=True,
     positions=True,
@@ -67,8 +73,11 @@ CAPABILITIES: Final = Capabilities(
         "EXPIRED when it passes; GTC / GTD limits are long-term (good-til-block-time).",
         "MARKET is emulated: an IOC limit at the best opposite price moved by market_slippage "
         "(default 5%). No FOK, no modify (cancel and replace), no batch submit.",
-        "Reduce-only is not declared: the chain takes it on IOC / FOK orders only. Stop and "
-        "take-profit conditionals are not offered yet; gRPC broadcast is not offered.",
+        "Stop and take-profit conditionals (STOP_LIMIT / STOP_MARKET, LIMIT_IF_TOUCHED / "
+        "MARKET_IF_TOUCHED) are the chain's conditional orders; it triggers them on the oracle "
+        "price and the block's trade prices (trigger_type is not chosen).",
+        "Reduce-only is not declared: the chain takes it on IOC / FOK orders only. gRPC "
+        "broadcast is not offered (the node's REST gateway only).",
         "Fills are final: the indexer reports a fill once its block is committed (CometBFT "
         "blocks are final), so provisional_fills is not declared.",
         "No quotes channel at the venue: QUOTES is not declared. v4_markets gives the oracle "

@@ -66,6 +66,7 @@ from tradeport_dydx.http.reports import (
 )
 from tradeport_dydx.market import DydxMarket
 from tradeport_dydx.orders import (
+    MARKET_TYPES,
     chain_order,
     client_id_of,
     is_short_term,
@@ -295,6 +296,15 @@ class DydxExecutionClient(ExecutionClient):
     # -- commands -------------------------------------------------------------------------------
 
     async def _limit_price(self, order: Order, market: DydxMarket) -> Decimal:
+        if order.order_type in MARKET_TYPES and order.order_type is not OrderType.MARKET:
+            # A conditional market order executes IOC at its trigger moved by the slippage.
+            if order.trigger_price is None:
+                raise ValidationError(
+                    "trigger_price", "None", f"a {order.order_type.value} needs one"
+                )
+            return slippage_price(
+                market, order.side, order.trigger_price.as_decimal(), self.config.market_slippage
+            )
         if order.order_type is not OrderType.MARKET:
             if order.price is None:
                 raise ValidationError("price", "None", "a limit order needs a price")

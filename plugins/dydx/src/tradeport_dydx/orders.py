@@ -10,7 +10,13 @@ stateful orders"):
 * **long-term** (order flags 64): GTC and GTD limits, with a good-til-block-time: the order's
   ``expire_time_ns`` for GTD, ``now + gtc_lifetime`` for GTC (the chain keeps stateful orders
   at most 95 days, so a GTC order has a horizon). Post-only is the chain's TIME_IN_FORCE
-  POST_ONLY.
+  POST_ONLY;
+* **conditional** (order flags 32, good-til-block-time as long-term): STOP_LIMIT and
+  STOP_MARKET are the chain's STOP_LOSS condition, LIMIT_IF_TOUCHED and MARKET_IF_TOUCHED its
+  TAKE_PROFIT, with ``conditional_order_trigger_subticks`` from the trigger price. The chain
+  triggers them on the oracle price and on the block's trade prices
+  (x/clob/keeper/untriggered_conditional_orders.go). The market variants execute IOC at the
+  trigger price moved by the slippage bound (as the official clients do).
 
 The chain's client id is a uint32: a numeric client order id that fits is used as it is,
 anything else is hashed (CRC-32) and the client keeps the mapping back. The indexer names
@@ -46,6 +52,8 @@ __all__ = [
     "order_flags_of",
     "chain_order",
     "slippage_price",
+    "CONDITIONS",
+    "MARKET_TYPES",
 ]
 
 #: An order tag that makes a GTC limit a short-term order (it then rests until its
@@ -54,6 +62,17 @@ SHORT_TERM_TAG: Final = "dydx:short_term"
 #: The indexer's UUID v5 namespace (indexer/packages/postgres/src/helpers/uuid.ts).
 INDEXER_NAMESPACE: Final = uuid.UUID("0f9da948-a6fb-4c45-9edc-4685c3f3317d")
 _UINT32: Final = 1 << 32
+#: Conditional order types -> the chain's condition.
+CONDITIONS: Final = {
+    OrderType.STOP_LIMIT: proto.CONDITION_STOP_LOSS,
+    OrderType.STOP_MARKET: proto.CONDITION_STOP_LOSS,
+    OrderType.LIMIT_IF_TOUCHED: proto.CONDITION_TAKE_PROFIT,
+    OrderType.MARKET_IF_TOUCHED: proto.CONDITION_TAKE_PROFIT,
+}
+#: Order types that execute IOC (no market order on chain).
+MARKET_TYPES: Final = frozenset(
+    {OrderType.MARKET, OrderType.STOP_MARKET, OrderType.MARKET_IF_TOUCHED}
+)
 
 
 def client_id_of(client_order_id: ClientOrderId) -> int:
@@ -78,6 +97,8 @@ def order_uuid(subaccount: SubaccountId, client_id: int, clob_pair_id: int, flag
 
 def is_short_term(order: Order) -> bool:
     """Whether ``order`` goes to the chain as a short-term order (see the module docstring)."""
+    if order.order_type in CONDITIONS:
+        return False
     return (
         order.order_type is OrderType.MARKET
         or order.time_in_force is TimeInForce.IOC
@@ -86,7 +107,9 @@ def is_short_term(order: Order) -> bool:
 
 
 def order_flags_of(order: Order) -> int:
-    """0 (short-term) or 64 (long-term)."""
+    """0 (short-term), 32 (conditional) or 64 (long-term)."""
+    if order.order_type in CONDITIONS:
+        return proto.ORDER_FLAGS_CONDITIONAL
     return proto.ORDER_FLAGS_SHORT_TERM if is_short_term(order) else proto.ORDER_FLAGS_LONG_TERM
 
 
@@ -115,8 +138,14 @@ def chain_order(
 ) -> proto.Order:
     """The proto Order of ``order`` (``price`` given: a MARKET order's slippage price). Raises
     ValidationError naming the field for what the chain cannot express."""
-    if order.order_type not in (OrderType.LIMIT, OrderType.MARKET):
+    if order.order_type not in (OrderType.LIMIT, OrderType.MARKET, *CONDITIONS):
         raise ValidationError("order_type", order.order_type.value, "is not offered on dYdX")
+    condition = CONDITIONS.get(order.order_type, proto.CONDITION_UNSPECIFIED)
+    trigger = 0
+    if condition:
+        if order.trigger_price is None:
+            raise ValidationError("trigger_price", "None", f"a {order.order_type.value} needs one")
+        trigger = market.subticks(order.trigger_price.as_decimal())
     if order.time_in_force is TimeInForce.FOK or order.time_in_force not in (
         TimeInForce.GTC,
         TimeInForce.GTD,
@@ -134,7 +163,7 @@ def chain_order(
         raise ValidationError("good_til_block", "None", "a short-term order needs one")
     if not short and good_til_block_time is None:
         raise ValidationError("good_til_block_time", "None", "a long-term order needs one")
-    if order.time_in_force is TimeInForce.IOC or order.order_type is OrderType.MARKET:
+    if order.time_in_force is TimeInForce.IOC or order.order_type in MARKET_TYPES:
         tif = proto.TIF_IOC
     elif order.post_only:
         tif = proto.TIF_POST_ONLY
@@ -149,4 +178,6 @@ def chain_order(
         good_til_block_time=None if short else good_til_block_time,
         time_in_force=tif,
         reduce_only=order.reduce_only,
+        condition_type=condition,
+        conditional_order_trigger_subticks=trigger,
     )

@@ -92,6 +92,11 @@ def _status(record: Mapping[str, Any], filled: Decimal, expired: bool) -> OrderS
 
 def _time_in_force(record: Mapping[str, Any]) -> TimeInForce:
     tif = str(record.get("timeInForce") or "GTT")
+    if str(record.get("orderFlags")) == "32" and str(record.get("type")) in (
+        "STOP_MARKET",
+        "TAKE_PROFIT_MARKET",
+    ):
+        tif = "GTT"  # a conditional market order waits until its time, then executes IOC
     if tif == "IOC":
         return TimeInForce.IOC
     if tif == "FOK":
@@ -119,6 +124,12 @@ def parse_order_report(
     created = record.get("createdAt")
     trigger = record.get("triggerPrice")
     gtbt = record.get("goodTilBlockTime")
+    # A conditional order (flags 32) past UNTRIGGERED has triggered (the indexer keeps no
+    # trigger time: the row's update time stands for it).
+    conditional = str(record.get("orderFlags")) == "32"
+    triggered = conditional and (
+        str(record.get("status")) in ("OPEN", "BEST_EFFORT_OPENED", "FILLED") or filled > 0
+    )
     return OrderStatusReport(
         account_id=account_id,
         instrument_id=instrument.id,
@@ -137,6 +148,7 @@ def parse_order_report(
         reduce_only=bool(record.get("reduceOnly")),
         cancel_reason=str(record["removalReason"]) if record.get("removalReason") else None,
         ts_accepted=iso_to_ns(str(created)) if created else ts_last,
+        ts_triggered=ts_last if triggered else None,
         ts_last=ts_last,
         ts_init=now,
     )

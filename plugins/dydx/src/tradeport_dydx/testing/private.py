@@ -71,6 +71,23 @@ _REMOVAL: Final = {
 }
 
 
+#: The chain's conditions -> the SimulatedExchange's conditional limit types.
+_CONDITION_TYPES: Final = {  # (limit, IOC)
+    proto.CONDITION_STOP_LOSS: (OrderType.STOP_LIMIT, OrderType.STOP_MARKET),
+    proto.CONDITION_TAKE_PROFIT: (OrderType.LIMIT_IF_TOUCHED, OrderType.MARKET_IF_TOUCHED),
+}
+
+
+def _indexer_type(order: proto.Order) -> str:
+    """The indexer's order ``type`` (protocolConditionTypeToOrderType and the IOC variants)."""
+    ioc = order.time_in_force == proto.TIF_IOC
+    if order.condition_type == proto.CONDITION_STOP_LOSS:
+        return "STOP_MARKET" if ioc else "STOP_LIMIT"
+    if order.condition_type == proto.CONDITION_TAKE_PROFIT:
+        return "TAKE_PROFIT_MARKET" if ioc else "TAKE_PROFIT"
+    return "LIMIT"
+
+
 def _text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
@@ -137,10 +154,26 @@ class SubaccountIndexer:
         if not order.quantums or order.quantums % market.step_base_quantums:
             return ("clob", 4, f"Invalid order quantums: {order.quantums}")
         short = oid.order_flags == proto.ORDER_FLAGS_SHORT_TERM
-        tif = TimeInForce.IOC if order.time_in_force == proto.TIF_IOC else TimeInForce.GTC
+        ioc = order.time_in_force == proto.TIF_IOC
+        conditional = oid.order_flags == proto.ORDER_FLAGS_CONDITIONAL
+        tif = TimeInForce.IOC if ioc and not conditional else TimeInForce.GTC
         expire = None
-        if not short and order.good_til_block_time:
+        if not short and order.good_til_block_time and tif is not TimeInForce.IOC:
             tif, expire = TimeInForce.GTD, order.good_til_block_time * 1_000_000_000
+        # A conditional order waits for its trigger until its good-til-block-time, then works
+        # as a limit order at its subticks; the IOC (market) variants execute at once (the
+        # exchange sweeps the book: their worst price is not modelled).
+        order_type, trigger = OrderType.LIMIT, None
+        price: Decimal | None = market.price(order.subticks)
+        if conditional:
+            if order.condition_type not in _CONDITION_TYPES:
+                return ("clob", 12, f"MsgPlaceOrder is invalid: condition {order.condition_type}")
+            if not order.conditional_order_trigger_subticks:
+                return ("clob", 12, "MsgPlaceOrder is invalid: no trigger subticks")
+            order_type = _CONDITION_TYPES[order.condition_type][ioc]
+            trigger = market.price(order.conditional_order_trigger_subticks)
+            if ioc:
+                price = None
         self._chain_orders[vid] = {
             "clientId": oid.client_id,
             "orderFlags": oid.order_flags,
@@ -149,6 +182,8 @@ class SubaccountIndexer:
             "goodTilBlockTime": order.good_til_block_time if not short else None,
             "createdAtHeight": self.validator.height + 1,
             "short": short,
+            "type": _indexer_type(order),
+            "price": market.price(order.subticks),
         }
         if self._held_ids is not None:
             self._held_ids.add(vid)
@@ -156,9 +191,10 @@ class SubaccountIndexer:
         result = self.exchange.submit(
             ticker,
             OrderSide.BUY if order.side == proto.SIDE_BUY else OrderSide.SELL,
-            OrderType.LIMIT,
+            order_type,
             market.size(order.quantums),
-            price=market.price(order.subticks),
+            price=price,
+            trigger_price=trigger,
             time_in_force=tif,
             expire_time_ns=expire,
             post_only=order.time_in_force == proto.TIF_POST_ONLY,
@@ -211,6 +247,9 @@ class SubaccountIndexer:
             OrderStatus.EXPIRED: "CANCELED",
             OrderStatus.REJECTED: "ERROR",
         }.get(order.status, "OPEN")
+        conditional = facts["orderFlags"] == proto.ORDER_FLAGS_CONDITIONAL
+        if conditional and status == "OPEN" and order.ts_triggered is None:
+            status = "UNTRIGGERED"
         record: dict[str, Any] = {
             "id": order.venue_order_id,
             "subaccountId": subaccount_uuid(self.address, self.subaccount_number),
@@ -219,8 +258,8 @@ class SubaccountIndexer:
             "side": order.side.value,
             "size": _text(order.quantity),
             "totalFilled": _text(order.filled_qty),
-            "price": _text(order.price) if order.price is not None else "0",
-            "type": "LIMIT",
+            "price": _text(facts.get("price") or order.price or Decimal(0)),
+            "type": facts.get("type", "LIMIT"),
             "status": status,
             "timeInForce": "IOC" if order.time_in_force is TimeInForce.IOC else "GTT",
             "postOnly": order.post_only,
@@ -232,6 +271,8 @@ class SubaccountIndexer:
             "ticker": order.symbol,
             "subaccountNumber": self.subaccount_number,
         }
+        if order.trigger_price is not None:
+            record["triggerPrice"] = _text(order.trigger_price)
         if facts["goodTilBlock"] is not None:
             record["goodTilBlock"] = str(facts["goodTilBlock"])
         else:
