@@ -181,6 +181,8 @@ class PolymarketHarness(MockVenue):
 
     def __init__(self, *, settlement: str = "auto", heartbeat_timeout: float | None = None) -> None:
         self.settlement = settlement
+        #: expiring_order started the venue's wall clock (CH4).
+        self._clock_running = False
         #: Seconds without a heartbeat, once they started, before every open order is
         #: canceled (the dead-man switch); None: the mock only counts heartbeats.
         self.heartbeat_timeout = heartbeat_timeout
@@ -1009,6 +1011,30 @@ class PolymarketHarness(MockVenue):
             row = self._row(order_id)
             if row is not None:
                 await self._to_user(self._order_event(row, "UPDATE"), record["market"])
+
+    # -- the suite's expiry control (CH4) ------------------------------------------------------
+
+    def expiring_order(self, order: Any) -> Any:
+        """``order`` as a GTD order the venue expires on its own clock 2 s from now (the
+        venue's time then follows the wall clock, so the expiry happens unasked)."""
+        import attrs
+        from tradeport.model.enums import TimeInForce as Tif
+
+        if not self._clock_running:
+            assert self._task_group is not None, "start the mock venue first (async with)"
+            self._clock_running = True
+            self._task_group.start_soon(self._venue_clock)
+        return attrs.evolve(
+            order, time_in_force=Tif.GTD, expire_time_ns=self.exchange.now() + 2 * NS_PER_S
+        )
+
+    async def _venue_clock(self) -> None:
+        """Move the venue's clock with the wall clock (GTD orders then expire when due)."""
+        while True:
+            await anyio.sleep(0.05)
+            now = time.time_ns()
+            if now > self.exchange.now():
+                self.exchange.advance_time(now)
 
     # -- the suite's settlement controls (CH3) -----------------------------------------------
 
