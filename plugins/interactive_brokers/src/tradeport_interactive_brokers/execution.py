@@ -227,11 +227,10 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         self._placed: dict[int, _Placed] = {}
         self._by_client_id: dict[ClientOrderId, _Placed] = {}
         self._by_perm: dict[int, _Placed] = {}
-        #: Executions waiting for their commission report, and commissions waiting for their
-        #: execution, by execution id.
+        #: Executions waiting for their commission report, by execution id.
         self._executions: dict[str, Execution] = {}
-        self._commissions: dict[str, CommissionReport] = {}
-        #: Every commission report seen (bounded), for executions asked for again.
+        #: Every commission report seen (bounded), by execution id: joined with executions
+        #: whichever comes first, and with executions asked for again.
         self._commission_log: OrderedDict[str, CommissionReport] = OrderedDict()
         self._lock = anyio.Lock()
 
@@ -462,11 +461,12 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                 await self._on_status(parse_order_status(fields))
             elif msg_id == str(In.EXECUTION_DATA):
                 execution = parse_execution(fields)
+                if execution.req_id != -1:
+                    return  # an answer to reqExecutions: reconciliation reads it
                 self._executions[execution.exec_id] = execution
                 await self._join(execution.exec_id)
             elif msg_id == str(In.COMMISSION_REPORT):
                 report = parse_commission_report(fields)
-                self._commissions[report.exec_id] = report
                 self._commission_log[report.exec_id] = report
                 if len(self._commission_log) > 100_000:
                     self._commission_log.popitem(last=False)
@@ -508,8 +508,15 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
             return
         venue_id = VenueOrderId(str(status.perm_id)) if status.perm_id else None
         state = _STATUS.get(status.status)
-        if state in (OrderStatus.ACCEPTED, OrderStatus.FILLED):
+        if state is OrderStatus.ACCEPTED:
             await self._publish(self.tracker.accepted(placed.client_order_id, venue_id))
+        elif state is OrderStatus.FILLED and venue_id is not None and placed.order is not None:
+            # Terminal: the tracker closes the order once the fills cover what TWS reports.
+            await self._publish(
+                self.tracker.on_order_report(
+                    self._row(placed, venue_id, status, OrderStatus.FILLED)
+                )
+            )
         elif state is OrderStatus.CANCELED:
             if placed.fields.tif == "GTD" and not placed.cancel_requested and venue_id is not None:
                 # TWS cancels a GTD order itself at its good-till time: an expiry.
@@ -530,6 +537,12 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
     def _expired(
         self, placed: _Placed, venue_id: VenueOrderId, status: IbOrderStatus
     ) -> OrderStatusReport:
+        return self._row(placed, venue_id, status, OrderStatus.EXPIRED)
+
+    def _row(
+        self, placed: _Placed, venue_id: VenueOrderId, status: IbOrderStatus, state: OrderStatus
+    ) -> OrderStatusReport:
+        """An order row from what this client placed and TWS's latest orderStatus."""
         order = placed.order
         assert order is not None
         instrument = placed.instrument
@@ -542,12 +555,13 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
             order_side=order.side,
             order_type=order.order_type,
             time_in_force=order.time_in_force,
-            order_status=OrderStatus.EXPIRED,
+            order_status=state,
             quantity=order.quantity,
             filled_qty=instrument.make_qty(status.filled),
             price=order.price,
             trigger_price=order.trigger_price,
             expire_time_ns=order.expire_time_ns,
+            avg_px=status.avg_fill_price if status.filled else None,
             ts_accepted=now,
             ts_last=now,
             ts_init=now,
@@ -607,11 +621,10 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
     async def _join(self, exec_id: str) -> None:
         """A fill once both its execution and its commission are in (either order)."""
         execution = self._executions.get(exec_id)
-        commission = self._commissions.get(exec_id)
+        commission = self._commission_log.get(exec_id)
         if execution is None or commission is None:
             return
         del self._executions[exec_id]
-        del self._commissions[exec_id]
         fill = await self._fill_report(execution, commission)
         if fill is not None:
             await self._publish(self.tracker.on_fill_report(fill))

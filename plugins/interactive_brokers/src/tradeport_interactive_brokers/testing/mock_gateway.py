@@ -179,6 +179,10 @@ class MockGateway:
         self._by_ib_id: dict[tuple[int, int], str] = {}
         self.commission_currency = "USD"
         self.malformed_contract = False
+        #: Every message received after START_API, in arrival order: (client id, fields).
+        self.received_log: list[tuple[int, list[str]]] = []
+        #: Send each commission report before its execution (TWS does not promise an order).
+        self.commission_first = False
         #: Client ids TWS treats as taken (another application holds them): refused with 326.
         self.reserved_client_ids: set[int] = set()
 
@@ -250,6 +254,7 @@ class MockGateway:
             async for raw in stream:
                 fields = decode_fields(raw)
                 client.received.append(fields)
+                self.received_log.append((client.client_id, fields))
                 try:
                     await self._dispatch(client, fields)
                 except Exception:  # a mock bug: logged, the connection lives on
@@ -588,6 +593,9 @@ class MockGateway:
         listing = self.listing_of_symbol(fill.symbol)
         assert listing is not None
         when = time.strftime("%Y%m%d %H:%M:%S", time.gmtime(fill.ts / _NS)) + " UTC"
+        commission = render.commission_report(fill.trade_id, fill.commission, fill.commission_asset)
+        if self.commission_first:
+            await client.stream.send(commission)
         await client.stream.send(
             render.execution(
                 req_id=req_id,
@@ -612,9 +620,8 @@ class MockGateway:
                 server_version=client.server_version,
             )
         )
-        await client.stream.send(
-            render.commission_report(fill.trade_id, fill.commission, fill.commission_asset)
-        )
+        if not self.commission_first:
+            await client.stream.send(commission)
 
     # -- contracts ------------------------------------------------------------------------------
 

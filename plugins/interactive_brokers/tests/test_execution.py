@@ -1,0 +1,206 @@
+"""The execution client through a whole session against the harness: contracts resolved
+before orders leave, order ids from nextValidId, modify by re-placing the same id, fills joined
+with their commission reports exactly once (in either order), global cancel, reconnect
+recovery, account state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import anyio
+import pytest
+from tradeport.model.enums import OrderSide, ProductType, TimeInForce
+from tradeport.model.events import OrderAccepted, OrderCanceled, OrderFilled, OrderUpdated
+from tradeport.model.identifiers import InstrumentId
+from tradeport.model.orders import Order
+from tradeport.session import open_venue
+from tradeport_interactive_brokers.constants import Out
+from tradeport_interactive_brokers.testing import InteractiveBrokersHarness
+from tradeport_interactive_brokers.testing.harness import CLIENT_ID
+
+pytestmark = pytest.mark.anyio
+
+DEADLINE = 10.0
+OPTION = InstrumentId.from_str("AAPL261218C00200000.SMART")
+
+
+@pytest.fixture
+async def harness() -> AsyncIterator[InteractiveBrokersHarness]:
+    async with InteractiveBrokersHarness() as h:
+        h.exchange.set_book(
+            "AAPL", [(Decimal("99.99"), Decimal(500))], [(Decimal("100.01"), Decimal(500))]
+        )
+        h.exchange.set_book(
+            "AAPL  261218C00200000",
+            [(Decimal("4.10"), Decimal(50))],
+            [(Decimal("4.20"), Decimal(50))],
+        )
+        yield h
+
+
+async def _next(venue: Any, predicate: Any) -> Any:
+    with anyio.fail_after(DEADLINE):
+        async for event in venue.events():
+            if predicate(event):
+                return event
+    raise AssertionError("the event stream ended")
+
+
+def _placed(harness: InteractiveBrokersHarness) -> list[list[str]]:
+    return [f for cid, f in harness.gateway.received_log if f[0] == str(Out.PLACE_ORDER)]
+
+
+async def test_option_order_resolves_its_contract_before_it_is_sent(
+    harness: InteractiveBrokersHarness,
+) -> None:
+    async with open_venue("interactive_brokers", harness.client_config()) as venue:
+        assert venue.instruments.find(OPTION) is None
+        order = Order.limit(
+            instrument_id=OPTION,
+            side=OrderSide.BUY,
+            quantity=__import__("tradeport").model.numbers.Quantity(2, 0),
+            price=__import__("tradeport").model.numbers.Price("4.00", 2),
+            time_in_force=TimeInForce.DAY,
+        )
+        await venue.execution.submit_order(order)
+        accepted = await _next(venue, lambda e: isinstance(e, OrderAccepted))
+        assert accepted.client_order_id == order.client_order_id
+    kinds = [
+        f[0]
+        for _, f in harness.gateway.received_log
+        if f[0] in (str(Out.REQ_CONTRACT_DATA), str(Out.PLACE_ORDER))
+    ]
+    assert kinds == [str(Out.REQ_CONTRACT_DATA), str(Out.PLACE_ORDER)]
+    (place,) = _placed(harness)
+    assert place[2] == "712345678"  # by conId, as resolved
+    assert place[26] == str(order.client_order_id)  # orderRef carries the client order id
+
+
+async def test_ids_increase_and_modify_replaces_the_same_id(
+    harness: InteractiveBrokersHarness,
+) -> None:
+    harness.gateway.first_order_id = 500
+    async with open_venue("interactive_brokers", harness.client_config()) as venue:
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(harness.instrument_id(ProductType.EQUITY))
+        orders = [
+            Order.limit(
+                instrument_id=inst.id,
+                side=OrderSide.BUY,
+                quantity=inst.make_qty(10),
+                price=inst.make_price(Decimal("90") + i),
+            )
+            for i in range(2)
+        ]
+        for order in orders:
+            await venue.execution.submit_order(order)
+            await _next(
+                venue,
+                lambda e, o=order: (
+                    isinstance(e, OrderAccepted) and e.client_order_id == o.client_order_id
+                ),
+            )
+        await venue.execution.modify_order(
+            inst.id, orders[0].client_order_id, price=inst.make_price("95.5")
+        )
+        updated = await _next(venue, lambda e: isinstance(e, OrderUpdated))
+        assert updated.price == inst.make_price("95.5")
+        assert [p[1] for p in _placed(harness)] == ["500", "501", "500"]
+        sim = harness.exchange.open_orders("AAPL")
+        assert sorted(o.price for o in sim) == [Decimal("91"), Decimal("95.5")]
+
+
+@pytest.mark.parametrize("commission_first", [False, True])
+async def test_each_fill_once_with_its_commission(
+    harness: InteractiveBrokersHarness, commission_first: bool
+) -> None:
+    harness.gateway.commission_first = commission_first
+    async with open_venue("interactive_brokers", harness.client_config()) as venue:
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(harness.instrument_id(ProductType.EQUITY))
+        order = Order.limit(
+            instrument_id=inst.id,
+            side=OrderSide.BUY,
+            quantity=inst.make_qty(10),
+            price=inst.make_price(95),
+        )
+        await venue.execution.submit_order(order)
+        accepted = await _next(venue, lambda e: isinstance(e, OrderAccepted))
+        sim_id = str(accepted.venue_order_id)
+        harness.exchange.fill(sim_id, quantity=Decimal(4))
+        harness.exchange.fill(sim_id)
+        fills = [await _next(venue, lambda e: isinstance(e, OrderFilled)) for _ in range(2)]
+        sim_fills = harness.exchange.fills(venue_order_id=sim_id)
+        assert [str(f.trade_id) for f in fills] == [f.trade_id for f in sim_fills]
+        assert [f.commission.as_decimal() for f in fills] == [f.commission for f in sim_fills]
+        assert all(str(f.commission.currency) == "USD" for f in fills)
+        # Reconciliation asks TWS again: the same executions come back, no fill twice.
+        reports = await venue.execution.fill_reports(inst.id)
+        assert sorted(str(r.trade_id) for r in reports) == sorted(f.trade_id for f in sim_fills)
+        assert venue.execution.tracker.find(order.client_order_id).closed
+
+
+async def test_fill_while_disconnected_is_recovered_once(
+    harness: InteractiveBrokersHarness,
+) -> None:
+    config = harness.client_config(reconnect_delay_initial=0.05)
+    async with open_venue("interactive_brokers", config) as venue:
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(harness.instrument_id(ProductType.EQUITY))
+        order = Order.limit(
+            instrument_id=inst.id,
+            side=OrderSide.BUY,
+            quantity=inst.make_qty(10),
+            price=inst.make_price(95),
+        )
+        await venue.execution.submit_order(order)
+        accepted = await _next(venue, lambda e: isinstance(e, OrderAccepted))
+        await harness.refuse_connections(True)
+        await harness.drop_connections("rst")
+        harness.exchange.fill(str(accepted.venue_order_id))
+        await harness.refuse_connections(False)
+        fill = await _next(venue, lambda e: isinstance(e, OrderFilled))
+        assert fill.reconciliation and fill.commission.as_decimal() > 0
+
+
+async def test_global_cancel_and_account_state(harness: InteractiveBrokersHarness) -> None:
+    async with open_venue("interactive_brokers", harness.client_config()) as venue:
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(harness.instrument_id(ProductType.EQUITY))
+        orders = [
+            Order.limit(
+                instrument_id=inst.id,
+                side=OrderSide.BUY,
+                quantity=inst.make_qty(10),
+                price=inst.make_price(90 - i),
+            )
+            for i in range(2)
+        ]
+        for order in orders:
+            await venue.execution.submit_order(order)
+            await _next(
+                venue,
+                lambda e, o=order: (
+                    isinstance(e, OrderAccepted) and e.client_order_id == o.client_order_id
+                ),
+            )
+        state = await venue.execution.account_state()
+        usd = next(b for b in state.balances if str(b.currency) == "USD")
+        sim_usd = harness.exchange.balance("USD")
+        assert usd.locked.as_decimal() == sim_usd.locked >= Decimal(10 * 90 + 10 * 89)
+        assert usd.free.as_decimal() == sim_usd.free
+        assert str(state.account_id) == "INTERACTIVE_BROKERS-DU1234567"
+        await venue.execution.global_cancel()
+        canceled = {
+            (await _next(venue, lambda e: isinstance(e, OrderCanceled))).client_order_id
+            for _ in orders
+        }
+        assert canceled == {o.client_order_id for o in orders}
+        assert harness.exchange.open_orders() == []
+        assert any(
+            f[0] == str(Out.REQ_GLOBAL_CANCEL)
+            for cid, f in harness.gateway.received_log
+            if cid == CLIENT_ID
+        )
