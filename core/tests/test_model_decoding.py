@@ -361,3 +361,27 @@ def test_adaptive_memo_size_bounds_the_budget() -> None:
 def test_bad_memo_size_names_the_field(memo_size: object) -> None:
     with pytest.raises(ValidationError, match="memo_size"):
         InstrumentDecoder(PAIR, memo_size=memo_size)  # type: ignore[arg-type]
+
+
+def test_price_from_and_size_from_memoize_by_the_venue_value() -> None:
+    calls: list[object] = []
+
+    def price(instrument: object, value: object) -> Price:
+        calls.append(value)
+        return Price(str(value), PAIR.price_precision)
+
+    def size(instrument: object, value: object) -> Quantity:
+        calls.append(value)
+        return Quantity(value, PAIR.size_precision)  # type: ignore[arg-type]
+
+    decoder = InstrumentDecoder(PAIR, memo_size=2)
+    assert decoder.price_from(26902.5, price) == Price("26902.50")
+    assert decoder.price_from(26902.5, price) is decoder.prices[26902.5]
+    assert decoder.size_from(12, size) == Quantity("12.00000")
+    assert decoder.size_from(12, size) == Quantity("12")
+    assert calls == [26902.5, 12]  # one conversion per value
+    for value in (1.5, 2.5, 3.5):
+        decoder.price_from(value, price)
+    assert len(decoder.prices) <= 2
+    off = InstrumentDecoder(PAIR, memo_size=0)
+    assert off.price_from(7.25, price) == Price("7.25") and not off.prices

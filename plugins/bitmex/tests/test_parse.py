@@ -393,3 +393,96 @@ def test_account_state_from_margin_and_wallet() -> None:
     assert state.margins[0].maintenance == Money("0.00015949", "XBT")
     assert len(state.balances) == 1  # the wallet's XBt is the same currency
     assert minor_to_money(100005180, "XBt") == Money("1.00005180", "XBT")
+
+
+def test_memoized_quote_and_trade_equal_the_checked_construction(xbtusd: Instrument) -> None:
+    """The hot paths memoize by the JSON number (the second parse is a memo hit) and build
+    with trusted constructors: the result is what the checked constructors build."""
+    from tradeport.model.data import QuoteTick, TradeTick
+    from tradeport.model.identifiers import TradeId
+    from tradeport_bitmex.conversions import price_of, qty_of
+
+    row = load("ws_quote.json")["data"][0]
+    expected = QuoteTick(
+        xbtusd.id,
+        price_of(xbtusd, row["bidPrice"]),
+        price_of(xbtusd, row["askPrice"]),
+        qty_of(xbtusd, row["bidSize"]),
+        qty_of(xbtusd, row["askSize"]),
+        parse_timestamp_ns(row["timestamp"]),
+        TS,
+    )
+    for _ in range(2):
+        quote = parse_quote_tick(row, xbtusd, TS)
+        assert type(quote) is QuoteTick and quote == expected and hash(quote) == hash(expected)
+    # Float noise is rounded to the tick as before, also when the memo already holds 2443.2.
+    noisy = parse_quote_tick({**row, "bidPrice": 2443.2000000000003}, xbtusd, TS)
+    assert noisy is not None and noisy.bid_price == Price.from_str("2443.2")
+    trade_row = load("ws_trade_insert.json")["data"][0]
+    expected_trade = TradeTick(
+        xbtusd.id,
+        price_of(xbtusd, trade_row["price"]),
+        qty_of(xbtusd, trade_row["size"]),
+        AggressorSide.SELLER,
+        TradeId(trade_row["trdMatchID"]),
+        parse_timestamp_ns(trade_row["timestamp"]),
+        TS,
+    )
+    for _ in range(2):
+        trade = parse_trade_tick(trade_row, xbtusd, TS)
+        assert type(trade) is TradeTick and trade == expected_trade
+
+
+def test_unhashable_number_takes_the_checked_path(xbtusd: Instrument) -> None:
+    row = load("ws_quote.json")["data"][0]
+    with pytest.raises(ValueError, match="not a number"):
+        parse_quote_tick({**row, "bidSize": {"size": 1}}, xbtusd, TS)
+    trade_row = load("ws_trade_insert.json")["data"][0]
+    with pytest.raises(ValueError, match="not a number"):
+        parse_trade_tick({**trade_row, "size": [12]}, xbtusd, TS)
+
+
+def test_book_rows_keep_their_own_timestamps(xbtusd: Instrument) -> None:
+    state = OrderBookL2State(xbtusd)
+    state.apply("partial", load("ws_orderbook_l2_partial.json")["data"], TS)
+    row = load("ws_orderbook_l2_insert.json")["data"][0]
+    later = {**row, "id": row["id"] + 1, "price": 26901.5, "timestamp": "2023-04-04T10:00:01.250Z"}
+    undated = {k: v for k, v in row.items() if k != "timestamp"}
+    undated.update(id=row["id"] + 2, price=26901.0)
+    deltas = state.apply("insert", [row, later, undated], TS)
+    assert deltas is not None
+    assert [d.ts_event for d in deltas.deltas] == [
+        parse_timestamp_ns(row["timestamp"]),
+        parse_timestamp_ns("2023-04-04T10:00:01.250Z"),
+        TS,
+    ]
+    assert [str(d.order.price) for d in deltas.deltas] == ["26902.0", "26901.5", "26901.0"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-11-24T08:26:22.356Z",
+        "2024-11-24T08:26:59.999Z",
+        "2024-11-24T08:26:00.000Z",
+        "2024-11-24T08:27:00.001Z",
+        "2024-11-24T08:26:22.356+00:00",
+        "2024-11-24T08:26:22Z",
+    ],
+)
+def test_timestamp_fast_path_equals_the_datetime_parse(text: str) -> None:
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(text).astimezone(UTC)
+    expected = int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
+    parse_timestamp_ns("2024-11-24T08:26:10.000Z")  # the minute is known: the fast path
+    assert parse_timestamp_ns(text) == parse_timestamp_ns(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-11-24T08:26:60.000Z", "2024-11-24T08:26:2x.356Z", "2024-11-24T08:26:+1.356Z"]
+)
+def test_timestamp_fast_path_refuses_what_the_datetime_parse_refuses(text: str) -> None:
+    parse_timestamp_ns("2024-11-24T08:26:10.000Z")
+    with pytest.raises(ValueError):
+        parse_timestamp_ns(text)

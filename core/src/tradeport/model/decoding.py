@@ -30,7 +30,7 @@ Price('16542.33')
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from tradeport.errors import ValidationError
@@ -139,10 +139,11 @@ class InstrumentDecoder:
         self.instrument_id: InstrumentId = instrument.id
         self.price_precision: int = instrument.price_precision
         self.size_precision: int = instrument.size_precision
-        #: Memo of price strings (``prices.get(text) or decoder.price(text)`` is the fast idiom).
-        self.prices: dict[str, Price] = {}
+        #: Memo of price strings (``prices.get(text) or decoder.price(text)`` is the fast idiom;
+        #: :meth:`price_from` keeps venue numbers here too, keyed by the number).
+        self.prices: dict[Any, Price] = {}
         #: Memo of size strings (a zero Quantity is falsy: test ``is None``, not ``or``).
-        self.sizes: dict[str, Quantity] = {}
+        self.sizes: dict[Any, Quantity] = {}
         self.memo_size: int = _join_adaptive(self) if memo_size is None else memo_size
 
     # The miss path is inlined (no helper call): on a live feed most sizes and many prices are
@@ -174,6 +175,26 @@ class InstrumentDecoder:
                     return value
             memo[text] = value
         return value
+
+    def price_from(self, value: Hashable, convert: Callable[[Instrument, Any], Price]) -> Price:
+        """The Price of a venue value that is not a decimal string (a JSON number, as BitMEX
+        sends), memoized by the value: ``convert(instrument, value)`` makes it on a miss.
+        ``prices.get(value)`` first is the fast idiom, as for strings."""
+        price = self.prices.get(value)
+        if price is None:
+            price = convert(self.instrument, value)
+            _remember(self.prices, self.memo_size, value, price)
+        return price
+
+    def size_from(
+        self, value: Hashable, convert: Callable[[Instrument, Any], Quantity]
+    ) -> Quantity:
+        """The Quantity of a venue value that is not a decimal string, as :meth:`price_from`."""
+        size = self.sizes.get(value)
+        if size is None:
+            size = convert(self.instrument, value)
+            _remember(self.sizes, self.memo_size, value, size)
+        return size
 
     # The two builders below inline what QuoteTick.trusted / TradeTick.trusted /
     # TradeId.trusted do (see tradeport.model.data): at a few hundred ns per message, the calls
@@ -289,6 +310,15 @@ class InstrumentDecoder:
                 ts_init,
             ),
         )
+
+
+def _remember(memo: dict[Any, Any], bound: int, key: Any, value: Any) -> None:
+    """Keep ``value`` under ``key`` in a memo of at most ``bound`` entries (it starts over)."""
+    if len(memo) >= bound:
+        memo.clear()
+        if not bound:
+            return
+    memo[key] = value
 
 
 #: Decoders handed out by :func:`decoder_for`, per instrument (bounded: see there).

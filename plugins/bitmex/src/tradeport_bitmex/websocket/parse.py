@@ -23,6 +23,7 @@ from tradeport.model.data import (
     RecordFlag,
     TradeTick,
 )
+from tradeport.model.decoding import decoder_for
 from tradeport.model.enums import AggressorSide, BookAction, OrderSide
 from tradeport.model.identifiers import InstrumentId, TradeId
 from tradeport.model.instruments import Instrument
@@ -49,9 +50,20 @@ __all__ = [
     "parse_trade_tick",
 ]
 
+_quote = QuoteTick.trusted
+_trade = TradeTick.trusted
+_level = OrderBookDelta.trusted_level
+_DELETE = BookAction.DELETE
+_NO_STAMP = object()  # no row seen yet (a row's own timestamp may be missing: None)
 _F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
 _F_LAST = int(RecordFlag.F_LAST)
 _F_MBP = int(RecordFlag.F_MBP)
+
+
+# The hot paths memoize prices and sizes by the JSON number itself in the instrument's shared
+# decoder (InstrumentDecoder.price_from: a hit skips repr and the parse) and build with the
+# trusted constructors; a value the memo cannot hold (not hashable) takes the checked path,
+# which names it.
 
 
 def parse_quote_tick(row: dict[str, Any], instrument: Instrument, ts_init: int) -> QuoteTick | None:
@@ -59,12 +71,31 @@ def parse_quote_tick(row: dict[str, Any], instrument: Instrument, ts_init: int) 
     bid, ask = row.get("bidPrice"), row.get("askPrice")
     if bid is None or ask is None:
         return None
-    return QuoteTick(
-        instrument.id,
-        price_of(instrument, bid),
-        price_of(instrument, ask),
-        qty_of(instrument, row.get("bidSize") or 0),
-        qty_of(instrument, row.get("askSize") or 0),
+    decoder = decoder_for(instrument)
+    prices, sizes = decoder.prices, decoder.sizes
+    bid_size, ask_size = row.get("bidSize") or 0, row.get("askSize") or 0
+    try:
+        bid_price = prices.get(bid)
+        if bid_price is None:
+            bid_price = decoder.price_from(bid, price_of)
+        ask_price = prices.get(ask)
+        if ask_price is None:
+            ask_price = decoder.price_from(ask, price_of)
+        bid_qty = sizes.get(bid_size)
+        if bid_qty is None:
+            bid_qty = decoder.size_from(bid_size, qty_of)
+        ask_qty = sizes.get(ask_size)
+        if ask_qty is None:
+            ask_qty = decoder.size_from(ask_size, qty_of)
+    except TypeError:  # unhashable: the checked conversions say what is wrong
+        bid_price, ask_price = price_of(instrument, bid), price_of(instrument, ask)
+        bid_qty, ask_qty = qty_of(instrument, bid_size), qty_of(instrument, ask_size)
+    return _quote(
+        decoder.instrument_id,
+        bid_price,
+        ask_price,
+        bid_qty,
+        ask_qty,
         parse_timestamp_ns(row["timestamp"]),
         ts_init,
     )
@@ -72,10 +103,21 @@ def parse_quote_tick(row: dict[str, Any], instrument: Instrument, ts_init: int) 
 
 def parse_trade_tick(row: dict[str, Any], instrument: Instrument, ts_init: int) -> TradeTick:
     """A ``trade`` row as a TradeTick: ``side`` is the taker's, ``trdMatchID`` the trade id."""
-    return TradeTick(
-        instrument.id,
-        price_of(instrument, row["price"]),
-        qty_of(instrument, row["size"]),
+    decoder = decoder_for(instrument)
+    price, size = row["price"], row["size"]
+    try:
+        price_value = decoder.prices.get(price)
+        if price_value is None:
+            price_value = decoder.price_from(price, price_of)
+        size_value = decoder.sizes.get(size)
+        if size_value is None:
+            size_value = decoder.size_from(size, qty_of)
+    except TypeError:  # unhashable: the checked conversions say what is wrong
+        price_value, size_value = price_of(instrument, price), qty_of(instrument, size)
+    return _trade(
+        decoder.instrument_id,
+        price_value,
+        size_value,
         AGGRESSOR_FROM_VENUE.get(row.get("side") or "", AggressorSide.NO_AGGRESSOR),
         TradeId(row["trdMatchID"]),
         parse_timestamp_ns(row["timestamp"]),
@@ -240,7 +282,10 @@ class OrderBookL2State:
         levels = self._levels
         self._sequence += 1
         sequence = self._sequence
+        decoder = decoder_for(instrument)
+        prices, sizes = decoder.prices, decoder.sizes
         deltas: list[OrderBookDelta] = []
+        last_stamp: Any = _NO_STAMP
         if action == "partial":
             levels.clear()
             self.synced = True
@@ -262,24 +307,35 @@ class OrderBookL2State:
                 if known is None:
                     continue  # an update for a level we never saw: nothing to change
                 raw_price = known[1]
-            if book_action is BookAction.DELETE:
+            if book_action is _DELETE:
                 levels.pop(key, None)
-                size = qty_of(instrument, 0)
+                raw_size: Any = 0
             else:
                 levels[key] = (side, raw_price)
-                size = qty_of(instrument, row.get("size") or 0)
-            ts_event = parse_timestamp_ns(row["timestamp"]) if row.get("timestamp") else ts_init
-            order = BookOrder(side, price_of(instrument, raw_price), size)
+                raw_size = row.get("size") or 0
+            try:
+                price = prices.get(raw_price)
+                if price is None:
+                    price = decoder.price_from(raw_price, price_of)
+                size = sizes.get(raw_size)
+                if size is None:
+                    size = decoder.size_from(raw_size, qty_of)
+            except TypeError:  # unhashable: the checked conversions say what is wrong
+                price, size = price_of(instrument, raw_price), qty_of(instrument, raw_size)
+            stamp = row.get("timestamp")
+            if stamp != last_stamp:  # the rows of one message mostly share their timestamp
+                last_stamp = stamp
+                ts_event = parse_timestamp_ns(stamp) if stamp else ts_init
             deltas.append(
-                OrderBookDelta(iid, book_action, order, flags, sequence, ts_event, ts_init)
+                _level(iid, book_action, side, price, size, flags, sequence, ts_event, ts_init)
             )
         if not deltas:
             return None
         last = deltas[-1]
-        deltas[-1] = OrderBookDelta(
+        deltas[-1] = OrderBookDelta.trusted(
             iid, last.action, last.order, last.flags | _F_LAST, sequence, last.ts_event, ts_init
         )
-        return OrderBookDeltas(iid, tuple(deltas))
+        return OrderBookDeltas.trusted(iid, tuple(deltas))
 
 
 _ACTIONS = {"insert": BookAction.ADD, "update": BookAction.UPDATE, "delete": BookAction.DELETE}
