@@ -199,6 +199,9 @@ class VenueHarness(abc.ABC):
     #: come inside an otherwise normal answer (HTTP 200). OF14 answers a submit with each (via
     #: ``fail_next_requests(1, 200, venue_code=code)``): none may produce a rejection.
     unknown_outcome_codes: Sequence[str | int] = ()
+    #: Why the venue lacks a requirement the suite names (``"order:LIMIT/GTC"`` -> "Betfair
+    #: has no GTC: ..."): a scenario skipped for it says so after the requirement.
+    unsupported_reasons: Mapping[str, str] = {}
 
     #: Why a protocol feature is off, by :class:`ProtocolFeatures` field name, where the
     #: *venue* has no such thing (``{"login_clock": "the user stream has no login"}``): the

@@ -28,7 +28,13 @@ import pytest
 
 from tradeport_conformance.catalogue import CATALOGUE
 
-__all__ = ["scenario", "requires", "unmet_requirements", "is_execution_requirement"]
+__all__ = [
+    "scenario",
+    "requires",
+    "unmet_requirements",
+    "is_execution_requirement",
+    "lacking",
+]
 
 
 def scenario(scenario_id: str) -> Any:
@@ -70,6 +76,15 @@ def is_execution_requirement(condition: str) -> bool:
     that declares ``Capabilities.data_only``)."""
     kind, _, value = condition.partition(":")
     return kind == "order" or (kind == "capability" and value in _EXECUTION_CAPABILITIES)
+
+
+def lacking(unmet: list[str], reasons: Any = None) -> str:
+    """The skip reason for ``unmet`` requirements, each followed by the harness's word on why
+    the venue lacks it (``VenueHarness.unsupported_reasons``) where it gives one."""
+    reasons = reasons or {}
+    return "venue lacks " + ", ".join(
+        f"{cond} ({reasons[cond]})" if cond in reasons else cond for cond in unmet
+    )
 
 
 def unmet_requirements(conditions: tuple[str, ...], capabilities: Any, features: Any) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tradeport_conformance.harness import Credentials, VenueHarness
-from tradeport_conformance.markers import is_execution_requirement, unmet_requirements
+from tradeport_conformance.markers import is_execution_requirement, lacking, unmet_requirements
 
 __all__ = [
     "anyio_backend",
@@ -147,7 +147,8 @@ def conformance_requirements(request: pytest.FixtureRequest) -> None:
     if marker is None:
         return
     capabilities = request.getfixturevalue("venue_capabilities")
-    features = _declared(request.getfixturevalue("harness_factory"), "features")
+    factory = request.getfixturevalue("harness_factory")
+    features = _declared(factory, "features")
     unmet = unmet_requirements(tuple(marker.args), capabilities, features)
     if unmet:
         if getattr(capabilities, "data_only", False) and any(map(is_execution_requirement, unmet)):
@@ -155,7 +156,7 @@ def conformance_requirements(request: pytest.FixtureRequest) -> None:
             pytest.skip(
                 f"data-only venue (declared Capabilities.data_only): needs {', '.join(unmet)}"
             )
-        pytest.skip(f"venue lacks {', '.join(unmet)}")
+        pytest.skip(lacking(unmet, _declared(factory, "unsupported_reasons")))
 
 
 @pytest.fixture

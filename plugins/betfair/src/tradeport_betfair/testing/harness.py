@@ -3,7 +3,7 @@ and observations (the wire protocol is :mod:`tradeport_betfair.testing.mock_venu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +60,15 @@ class BetfairHarness(BetfairMockVenue):
         # presents the session token, which carries no stamp of its own (RC9).
         login_clock=True,
     )
+
+    unsupported_reasons: Mapping[str, str] = {
+        "order:LIMIT/GTC": (
+            "Betfair has no good-till-cancelled bet; PERSIST is not one: an unmatched PERSIST "
+            "bet lives only until its market closes, so declaring it GTC would be false"
+        ),
+        "capability:positions": "Betfair has no positions: exposure per market is "
+        "AccountState.exposures",
+    }
 
     def client_config(self, credentials: Credentials = "valid", **overrides: Any) -> dict[str, Any]:
         """Config pointing at this mock venue; ``valid`` logs in with the client certificate."""
