@@ -11,7 +11,16 @@ chunks the way a historical response arrives, three ways, each in a fresh child 
   ``parse_mbo_delta`` (an ``OrderBookDelta`` built for every book-changing record, exact
   prices at the instrument's precision);
 * ``book``: :class:`~tradeport_databento.data.MboBook` (deltas batched per event into
-  ``OrderBookDeltas`` and applied to the core's L3 ``OrderBook``), what the data client does.
+  ``OrderBookDeltas`` and applied to the core's L3 ``OrderBook``), what the data client does;
+* ``columns``: the columnar path, :class:`~tradeport_databento.decode.DbnBlockStream` (MBO
+  records as numpy views of the bytes) and :class:`~tradeport_databento.parse.MboColumns`:
+  every event's deltas, exact (cancels resolved to UPDATE with the remaining size or
+  DELETE), in the core's ``OrderBookDeltaColumns``, whose per-delta objects are built on
+  access;
+* ``col+obj``: ``columns`` plus every ``OrderBookDelta`` object built (``deltas()``), the
+  cost of a consumer that reads them all;
+* ``col+book``: ``columns`` applied to the L3 ``OrderBook`` (``MboBook.on_block``, the
+  book read from the columns directly).
 
 Each row gives records per second, the ratio to ``bare`` and the child's peak RSS; the memory
 rows run N and N/5 records so a peak that grew with the range would show.
@@ -79,8 +88,13 @@ def write_file(path: Path, records: int) -> None:
 def run_child(mode: str, path: Path) -> tuple[int, float, int]:
     """Decode ``path`` in ``mode``; (records, seconds, peak RSS KiB)."""
     from tradeport_databento.data import MboBook
-    from tradeport_databento.decode import DbnStream
-    from tradeport_databento.parse import RecordContext, parse_instrument, parse_mbo_delta
+    from tradeport_databento.decode import DbnBlockStream, DbnStream
+    from tradeport_databento.parse import (
+        MboColumns,
+        RecordContext,
+        parse_instrument,
+        parse_mbo_delta,
+    )
 
     definition = dbn.InstrumentDefMsg(
         1,
@@ -118,7 +132,7 @@ def run_child(mode: str, path: Path) -> tuple[int, float, int]:
                 for record in stream.feed(chunk):
                     parse_mbo_delta(record, ctx, ts_init)
                     count += 1
-        else:
+        elif mode == "book":
             stream = DbnStream()
             book = MboBook(ctx)
             ts_init = time.time_ns()
@@ -126,6 +140,22 @@ def run_child(mode: str, path: Path) -> tuple[int, float, int]:
                 for record in stream.feed(chunk):
                     book.on_record(record, ts_init)
                     count += 1
+        else:
+            blocks = DbnBlockStream()
+            parser = MboColumns(ctx)
+            book = MboBook(ctx)
+            ts_init = time.time_ns()
+            materialise = mode == "col+obj"
+            while chunk := source.read(CHUNK):
+                for block in blocks.feed(chunk):
+                    count += len(block)
+                    for records in block.by_instrument().values():
+                        if mode == "col+book":
+                            book.on_block(records, ts_init)
+                            continue
+                        columns = parser.parse(records, ts_init)
+                        if materialise and columns is not None:
+                            columns.deltas()
     elapsed = time.perf_counter() - started
     return count, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -171,7 +201,7 @@ def main() -> None:
         )
         print(f"{'mode':<8} {'records/s':>12} {'ratio':>7} {'peak RSS':>10} {'RSS @ N/5':>10}")
         base_rate = None
-        for mode in ("bare", "deltas", "book"):
+        for mode in ("bare", "deltas", "book", "columns", "col+obj", "col+book"):
             count, seconds, rss = measure(mode, big, repeats)
             _, _, rss_small = measure(mode, small, 1)
             assert count == records, (mode, count)

@@ -33,7 +33,13 @@ import anyio.lowlevel
 import attrs
 
 from tradeport.errors import ValidationError
-from tradeport.model.data import BookOrder, OrderBookDelta, OrderBookDeltas, RecordFlag
+from tradeport.model.data import (
+    BookOrder,
+    OrderBookDelta,
+    OrderBookDeltaColumns,
+    OrderBookDeltas,
+    RecordFlag,
+)
 from tradeport.model.enums import BookAction, BookType, OrderSide
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.numbers import MAX_PRECISION, Price, Quantity
@@ -132,10 +138,12 @@ class OrderBook:
 
     # -- applying -------------------------------------------------------------------------------
 
-    def apply(self, data: OrderBookDelta | OrderBookDeltas) -> None:
-        """Apply one delta or a batch."""
+    def apply(self, data: OrderBookDelta | OrderBookDeltas | OrderBookDeltaColumns) -> None:
+        """Apply one delta, a batch or a columnar run of batches."""
         if isinstance(data, OrderBookDeltas):
             self.apply_deltas(data)
+        elif isinstance(data, OrderBookDeltaColumns):
+            self.apply_columns(data)
         else:
             self.apply_delta(data)
 
@@ -166,6 +174,68 @@ class OrderBook:
         self.sequence = last.sequence
         self.ts_last = last.ts_event
         self.update_count += len(items)
+
+    def apply_columns(self, columns: OrderBookDeltaColumns) -> None:
+        """Apply a columnar run of events, the same as applying each of its ``events()``
+        in turn; an L3 book reads the columns directly and builds only the orders it keeps
+        (no delta or batch objects)."""
+        self._check_instrument(columns.instrument_id)
+        if self.book_type is not BookType.L3_MBO:
+            for batch in columns.events():
+                self.apply_deltas(batch)
+            return
+        # The hot loop: _apply_l3 over the columns, locals on purpose.
+        sides = columns.SIDES
+        buy = sides.index(_BUY)
+        scale = _POW10[MAX_PRECISION - columns.price_precision]
+        price_precision, size_precision = columns.price_precision, columns.size_precision
+        prices: dict[int, Price] = {}
+        sizes: dict[int, Quantity] = {}
+        orders, remove = self._orders, self._remove_order
+        bids, asks, bid_keys, ask_keys = self._bids, self._asks, self._bid_keys, self._ask_keys
+        clear_code = columns.ACTIONS.index(_CLEAR)
+        delete_code = columns.ACTIONS.index(_DELETE)
+        trusted_order = BookOrder.trusted
+        event_start = True
+        for code, side, raw_price, raw_size, order_id, flags in zip(
+            *columns.as_lists("actions", "sides", "prices", "sizes", "order_ids", "flags"),
+            strict=True,
+        ):
+            if event_start and flags & _F_SNAPSHOT:
+                self.clear()  # a snapshot event replaces the book, as in apply_deltas
+            event_start = bool(flags & _F_LAST)
+            if code == clear_code:
+                self.clear()
+                continue
+            known = orders.get(order_id)
+            if code == delete_code or not raw_size:
+                if known is not None:
+                    remove(order_id, *known)
+                continue
+            is_bid = side == buy
+            key = raw_price * scale
+            price = prices.get(raw_price)
+            if price is None:
+                price = prices[raw_price] = Price.from_raw(raw_price, price_precision)
+            size = sizes.get(raw_size)
+            if size is None:
+                size = sizes[raw_size] = Quantity.from_raw(raw_size, size_precision)
+            order = trusted_order(sides[side], price, size, order_id)
+            if known is not None:
+                if known == (is_bid, key):
+                    (bids if is_bid else asks)[key][order_id] = order  # keeps queue position
+                    continue
+                remove(order_id, *known)
+            levels, keys = (bids, bid_keys) if is_bid else (asks, ask_keys)
+            level = levels.get(key)
+            if level is None:
+                level = levels[key] = {}
+                insort(keys, key)
+            level[order_id] = order
+            orders[order_id] = (is_bid, key)
+        self.sequence = columns.sequence
+        self.ts_last = columns.ts_event
+        self.update_count += len(columns)
 
     def apply_delta(self, delta: OrderBookDelta) -> None:
         """Apply a single delta."""

@@ -20,6 +20,7 @@ own high and low. :attr:`Bar.is_within_range` tells such bars apart.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from decimal import Decimal
 from enum import IntFlag
 from typing import Any, Self, TypeAlias
@@ -39,6 +40,7 @@ from tradeport.model.enums import (
     ResolutionResult,
 )
 from tradeport.model.identifiers import InstrumentId, TradeId
+from tradeport.model.numbers import MAX_PRECISION as _MAX_PRECISION
 from tradeport.model.numbers import Price, Quantity
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "OrderBookDelta",
     "OrderBookDeltas",
     "L2Levels",
+    "OrderBookDeltaColumns",
     "MarkPriceUpdate",
     "IndexPriceUpdate",
     "FundingRateUpdate",
@@ -758,6 +761,250 @@ def _read_deltas(self: OrderBookDeltas) -> tuple[OrderBookDelta, ...]:
         _deltas_set(self, deltas)
         _levels_del(self)
         return deltas  # type: ignore[no-any-return]
+
+
+def _column_list(column: Any) -> list[Any]:
+    """A column as a list of Python ints (numpy arrays convert in C through ``tolist``)."""
+    tolist = getattr(column, "tolist", None)
+    return tolist() if tolist is not None else list(column)  # type: ignore[no-any-return]
+
+
+_DELTA_COLUMNS = (
+    "actions",
+    "sides",
+    "prices",
+    "sizes",
+    "order_ids",
+    "flags",
+    "sequences",
+    "ts_events",
+    "ts_inits",
+)
+
+
+class OrderBookDeltaColumns:
+    """Many consecutive events' deltas of one instrument, held as columns: what a columnar
+    decoder (a binary feed read with array views, a Parquet or Arrow batch) makes without
+    building a Python object per delta.
+
+    The per-event :class:`OrderBookDeltas` and their :class:`OrderBookDelta` objects are built
+    only when read (:meth:`events`, :meth:`deltas`, iteration), and
+    :meth:`tradeport.book.OrderBook.apply_columns` applies the columns to a book directly; a
+    consumer that only keeps a book never pays for the objects.
+
+    Every column is a sequence of ints of the same length, one entry per delta (a list, an
+    ``array.array``, a numpy array: anything with ``len`` that iterates or has ``tolist``):
+
+    * ``actions``: codes of :attr:`ACTIONS` (0 ADD, 1 UPDATE, 2 DELETE, 3 CLEAR);
+    * ``sides``: codes of :attr:`SIDES` (0 BUY, 1 SELL);
+    * ``prices``: raw prices at ``price_precision`` (``Price.from_raw``);
+    * ``sizes``: raw sizes at ``size_precision`` (``Quantity.from_raw``);
+    * ``order_ids``, ``flags``, ``sequences``, ``ts_events``, ``ts_inits``.
+
+    A CLEAR's side, price, size and order id are ignored (its delta has no order). Events end
+    at the deltas whose flags carry F_LAST, and the last delta of the columns must carry it:
+    a batch never ends inside an event. The columns are read-only by convention.
+    """
+
+    __slots__ = (
+        "_deltas",
+        "actions",
+        "flags",
+        "instrument_id",
+        "order_ids",
+        "price_precision",
+        "prices",
+        "sequences",
+        "sides",
+        "size_precision",
+        "sizes",
+        "ts_events",
+        "ts_inits",
+    )
+
+    instrument_id: InstrumentId
+    actions: Any
+    sides: Any
+    prices: Any
+    sizes: Any
+    order_ids: Any
+    flags: Any
+    sequences: Any
+    ts_events: Any
+    ts_inits: Any
+    price_precision: int
+    size_precision: int
+    _deltas: tuple[OrderBookDelta, ...]
+
+    #: What the codes of ``actions`` mean.
+    ACTIONS: tuple[BookAction, ...] = (
+        BookAction.ADD,
+        BookAction.UPDATE,
+        BookAction.DELETE,
+        BookAction.CLEAR,
+    )
+    #: What the codes of ``sides`` mean.
+    SIDES: tuple[OrderSide, ...] = (OrderSide.BUY, OrderSide.SELL)
+
+    def __init__(
+        self,
+        instrument_id: InstrumentId,
+        *,
+        actions: Any,
+        sides: Any,
+        prices: Any,
+        sizes: Any,
+        order_ids: Any,
+        flags: Any,
+        sequences: Any,
+        ts_events: Any,
+        ts_inits: Any,
+        price_precision: int,
+        size_precision: int,
+    ) -> None:
+        """Store the columns after checking them (lengths, codes, the closing F_LAST);
+        parsers that made the columns themselves use :meth:`trusted`."""
+        columns = {
+            "actions": actions,
+            "sides": sides,
+            "prices": prices,
+            "sizes": sizes,
+            "order_ids": order_ids,
+            "flags": flags,
+            "sequences": sequences,
+            "ts_events": ts_events,
+            "ts_inits": ts_inits,
+        }
+        count = len(actions)
+        if not count:
+            raise ValidationError("actions", [], "must hold at least one delta")
+        for name, column in columns.items():
+            if len(column) != count:
+                raise ValidationError(
+                    name, f"{len(column)} entries", f"must have as many as actions ({count})"
+                )
+        for name, codes in (("actions", actions), ("sides", sides)):
+            valid = range(len(self.ACTIONS if name == "actions" else self.SIDES))
+            for code in _column_list(codes):
+                if code not in valid:
+                    raise ValidationError(name, code, f"is not a code in {valid}")
+        for name, precision in (
+            ("price_precision", price_precision),
+            ("size_precision", size_precision),
+        ):
+            if precision.__class__ is not int or not 0 <= precision <= _MAX_PRECISION:
+                raise ValidationError(name, precision, f"must be an int in 0..{_MAX_PRECISION}")
+        if not int(flags[-1]) & _F_LAST:
+            raise ValidationError("flags", int(flags[-1]), "of the last delta must carry F_LAST")
+        self.instrument_id = instrument_id
+        for name, column in columns.items():
+            setattr(self, name, column)
+        self.price_precision = price_precision
+        self.size_precision = size_precision
+
+    @classmethod
+    def trusted(cls, instrument_id: InstrumentId, **columns: Any) -> OrderBookDeltaColumns:
+        """Same as the constructor (same keywords) without its checks, for parsers that made
+        the columns themselves (nothing is checked: one pass over each column saved)."""
+        obj: OrderBookDeltaColumns = _new(cls)
+        obj.instrument_id = instrument_id
+        for name, value in columns.items():
+            setattr(obj, name, value)
+        return obj
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    def __repr__(self) -> str:
+        return (
+            f"OrderBookDeltaColumns({self.instrument_id}, {len(self)} deltas, "
+            f"sequence={self.sequence}, ts_event={self.ts_event})"
+        )
+
+    @property
+    def sequence(self) -> int:
+        """The sequence of the last delta."""
+        return int(self.sequences[-1])
+
+    @property
+    def ts_event(self) -> int:
+        """The event time of the last delta."""
+        return int(self.ts_events[-1])
+
+    @property
+    def ts_init(self) -> int:
+        """The init time of the last delta."""
+        return int(self.ts_inits[-1])
+
+    def as_lists(self, *names: str) -> tuple[list[Any], ...]:
+        """The named columns as lists of Python ints (for consumers' hot loops)."""
+        return tuple(_column_list(getattr(self, name)) for name in names)
+
+    def deltas(self) -> tuple[OrderBookDelta, ...]:
+        """Every delta as an :class:`OrderBookDelta`, in order (built on the first call)."""
+        try:
+            return self._deltas
+        except AttributeError:
+            pass
+        iid = self.instrument_id
+        actions, sides = self.ACTIONS, self.SIDES
+        price_precision, size_precision = self.price_precision, self.size_precision
+        prices: dict[int, Price] = {}
+        sizes: dict[int, Quantity] = {}
+        new, order_slots, delta_slots = _new, _BookOrderSlots, _OrderBookDeltaSlots
+        clear = _CLEAR
+        out: list[OrderBookDelta] = []
+        append = out.append
+        for code, side, raw_price, raw_size, order_id, flags, sequence, ts_event, ts_init in zip(
+            *self.as_lists(*_DELTA_COLUMNS), strict=True
+        ):
+            action = actions[code]
+            delta = new(delta_slots)
+            if action is clear:
+                delta.order = None
+            else:
+                # BookOrder.trusted inlined, with Price/Quantity memoized (they repeat).
+                price = prices.get(raw_price)
+                if price is None:
+                    price = prices[raw_price] = Price.from_raw(raw_price, price_precision)
+                size = sizes.get(raw_size)
+                if size is None:
+                    size = sizes[raw_size] = Quantity.from_raw(raw_size, size_precision)
+                order = new(order_slots)
+                order.side = sides[side]
+                order.price = price
+                order.size = size
+                order.order_id = order_id
+                order.__class__ = BookOrder
+                delta.order = order
+            delta.instrument_id = iid
+            delta.action = action
+            delta.flags = flags
+            delta.sequence = sequence
+            delta.ts_event = ts_event
+            delta.ts_init = ts_init
+            delta.__class__ = OrderBookDelta
+            append(delta)
+        built = tuple(out)
+        self._deltas = built
+        return built
+
+    def events(self) -> list[OrderBookDeltas]:
+        """One :class:`OrderBookDeltas` per event (split after each F_LAST), in order."""
+        deltas = self.deltas()
+        iid = self.instrument_id
+        out: list[OrderBookDeltas] = []
+        start = 0
+        for index, delta in enumerate(deltas):
+            if delta.flags & _F_LAST:
+                out.append(OrderBookDeltas.trusted(iid, deltas[start : index + 1]))
+                start = index + 1
+        if start < len(deltas):  # only a trusted batch can end inside an event
+            out.append(OrderBookDeltas.trusted(iid, deltas[start:]))
+        return out
+
+    def __iter__(self) -> Iterator[OrderBookDeltas]:
+        return iter(self.events())
 
 
 # ``deltas`` reads through a property that builds the objects of a from_levels batch on first

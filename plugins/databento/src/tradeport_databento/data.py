@@ -47,6 +47,7 @@ from tradeport.model.data import (
     Bar,
     BarType,
     OrderBookDelta,
+    OrderBookDeltaColumns,
     OrderBookDeltas,
     QuoteTick,
     TradeTick,
@@ -60,6 +61,7 @@ from tradeport_databento.constants import CAPABILITIES, VENUE_ID
 from tradeport_databento.enums import BAR_SCHEMAS
 from tradeport_databento.http.client import DatabentoHttpClient
 from tradeport_databento.parse import (
+    MboColumns,
     RecordContext,
     parse_bar,
     parse_imbalance,
@@ -102,19 +104,48 @@ _A_ADD, _A_MODIFY, _A_CANCEL, _A_CLEAR = (
 
 class MboBook:
     """An L3 book fed MBO records: deltas batched to each event's F_LAST, order sizes kept so
-    a (partial) cancel becomes an UPDATE with the remaining size or a DELETE."""
+    a (partial) cancel becomes an UPDATE with the remaining size or a DELETE.
 
-    __slots__ = ("_pending", "book", "ctx", "sizes", "synced")
+    Records come one by one (:meth:`on_record`, databento-dbn objects: the live gateway) or
+    in blocks (:meth:`on_block`, numpy columns: a historical range); the two make the same
+    deltas, but one event must not be split between them.
+    """
+
+    __slots__ = ("_columns", "_pending", "book", "ctx", "sizes", "synced")
 
     def __init__(self, ctx: RecordContext) -> None:
         self.ctx = ctx
         self.book = OrderBook(ctx.instrument_id, BookType.L3_MBO)
         self.sizes: dict[int, int] = {}
         self._pending: list[Any] = []
+        self._columns = MboColumns(ctx, self.sizes)
         self.synced = anyio.Event()
+
+    def on_block(self, records: Any, ts_init: int | None = None) -> OrderBookDeltaColumns | None:
+        """Apply a block of this instrument's MBO records (a numpy structured array, see
+        :meth:`DbnBlock.by_instrument <tradeport_databento.decode.DbnBlock.by_instrument>`);
+        the events it completes, in columns, or None. ``ts_init`` None stamps each delta
+        with its record's ``ts_recv``."""
+        if self._pending:
+            raise ValidationError(
+                "records",
+                f"{len(records)} in a block",
+                "arrived inside an event fed record by record",
+            )
+        columns = self._columns.parse(records, ts_init)
+        if columns is None:
+            return None
+        self.book.apply_columns(columns)
+        if not self.synced.is_set():
+            self.synced.set()
+        return columns
 
     def on_record(self, record: Any, ts_init: int) -> OrderBookDeltas | None:
         """Apply one MBO record; the batch once an event is complete (F_LAST), else None."""
+        if self._columns.pending:
+            raise ValidationError(
+                "record", repr(record)[:80], "arrived inside an event fed in blocks"
+            )
         action = record.action
         remaining = None
         if action is _A_CLEAR:

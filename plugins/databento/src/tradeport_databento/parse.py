@@ -4,6 +4,11 @@ Prices are int64 fixed point in units of 1e-9 (``UNDEF_PRICE`` is null). A price
 exactly at the instrument's precision when it fits, else at 9 decimals: nothing is rounded.
 Sizes are whole numbers of contracts or shares. :class:`RecordContext` (one per instrument)
 memoizes prices and sizes, which repeat, on the hot path.
+
+:class:`MboColumns` is the columnar MBO parser: blocks of records
+(:class:`~tradeport_databento.decode.DbnBlock`) become the core's
+:class:`~tradeport.model.data.OrderBookDeltaColumns` with numpy, delta for delta what
+:func:`parse_mbo_delta` and :class:`~tradeport_databento.data.MboBook` make record by record.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 
 import attrs
 import databento_dbn as dbn
+import numpy as np
 from tradeport.model.data import (
     Bar,
     BarType,
@@ -21,6 +27,7 @@ from tradeport.model.data import (
     InstrumentStatus,
     L2Levels,
     OrderBookDelta,
+    OrderBookDeltaColumns,
     OrderBookDeltas,
     QuoteTick,
     RecordFlag,
@@ -55,6 +62,7 @@ __all__ = [
     "parse_quote_tick",
     "parse_mbo_delta",
     "parse_mbp10_deltas",
+    "MboColumns",
     "parse_bar",
     "parse_instrument",
     "parse_instrument_status",
@@ -235,6 +243,193 @@ def parse_mbo_delta(
         record.ts_event,
         ts_init,
     )
+
+
+_CLEAR = BookAction.CLEAR
+_ORD_ADD, _ORD_MODIFY, _ORD_CANCEL, _ORD_CLEAR = (ord(c) for c in "AMCR")
+_ORD_BID, _ORD_ASK = ord("B"), ord("A")
+_CODE_ADD, _CODE_UPDATE, _CODE_DELETE, _CODE_CLEAR = (
+    OrderBookDeltaColumns.ACTIONS.index(action) for action in (_ADD, _UPDATE, _DELETE, _CLEAR)
+)
+_CODE_BUY, _CODE_SELL = (OrderBookDeltaColumns.SIDES.index(side) for side in (_BUY, _SELL))
+
+
+class MboColumns:
+    """MBO records of one instrument, block by block, as :class:`OrderBookDeltaColumns`:
+    the deltas :func:`parse_mbo_delta` makes with each cancel's remaining size, flags moved
+    as :class:`~tradeport_databento.data.MboBook` moves them, in columns (numpy, no object
+    per record).
+
+    ``sizes`` (order id -> resting size) carries the orders across blocks; a cancel of an
+    order it does not know deletes it. Records after a block's last F_LAST wait for the next
+    block (a batch never ends inside an event). Prices are at the instrument's precision,
+    or at 9 decimals for a whole batch in which one is not a multiple of the tick: exact
+    either way.
+    """
+
+    __slots__ = ("_pending", "ctx", "sizes")
+
+    def __init__(self, ctx: RecordContext, sizes: dict[int, int] | None = None) -> None:
+        self.ctx = ctx
+        self.sizes: dict[int, int] = {} if sizes is None else sizes
+        self._pending: np.ndarray[Any, Any] | None = None
+
+    @property
+    def pending(self) -> int:
+        """Records held until their event's F_LAST arrives."""
+        return 0 if self._pending is None else len(self._pending)
+
+    def parse(
+        self, records: np.ndarray[Any, Any], ts_init: int | None = None
+    ) -> OrderBookDeltaColumns | None:
+        """The deltas of the events ``records`` completes (None when it completes none that
+        changes the book). ``ts_init`` stamps every delta; None stamps each with its record's
+        ``ts_recv`` (a replay's clock)."""
+        if self._pending is not None:
+            records = np.concatenate((self._pending, records))
+            self._pending = None
+        ends = np.flatnonzero(records["flags"] & _F_LAST)
+        if not len(ends):
+            self._pending = records if len(records) else None
+            return None
+        cut = int(ends[-1]) + 1
+        if cut < len(records):
+            self._pending = records[cut:]
+            records = records[:cut]
+        return self._columns(records, ts_init)
+
+    def _columns(
+        self, records: np.ndarray[Any, Any], ts_init: int | None
+    ) -> OrderBookDeltaColumns | None:
+        action = records["action"].view(np.uint8)
+        side = records["side"].view(np.uint8)
+        size = records["size"].astype(np.int64)
+        price = records["price"]
+        flags = records["flags"]
+        order_ids = records["order_id"]
+        remaining = self._remaining(action, size, order_ids)
+        is_clear = action == _ORD_CLEAR
+        is_cancel = action == _ORD_CANCEL
+        sets = ((action == _ORD_ADD) | (action == _ORD_MODIFY)) & (size > 0)
+        on_book = (side == _ORD_BID) | (side == _ORD_ASK)
+        keep = is_clear | (on_book & (sets | is_cancel) & (price != UNDEF_PRICE))
+        if not keep.any():
+            return None
+        # F_LAST belongs on the last delta of each event, whatever record ended the event.
+        last = flags & _F_LAST
+        event = np.cumsum(last != 0) - (last != 0)
+        kept_event = event[keep]
+        event_end = np.empty(len(kept_event), bool)
+        event_end[-1] = True
+        np.not_equal(kept_event[1:], kept_event[:-1], out=event_end[:-1])
+        out_flags = flags[keep] | np.where(event_end, _F_LAST, 0).astype(np.uint8)
+        action, side, is_clear, is_cancel = (
+            action[keep],
+            side[keep],
+            is_clear[keep],
+            is_cancel[keep],
+        )
+        left = remaining[keep]
+        codes = np.where(
+            is_clear,
+            _CODE_CLEAR,
+            np.where(
+                is_cancel,
+                np.where(left > 0, _CODE_UPDATE, _CODE_DELETE),
+                np.where(action == _ORD_ADD, _CODE_ADD, _CODE_UPDATE),
+            ),
+        ).astype(np.uint8)
+        sizes = np.where(is_clear, 0, np.where(is_cancel, np.maximum(left, 0), size[keep]))
+        raw = np.where(is_clear, 0, price[keep])
+        ctx = self.ctx
+        whole, rest = np.divmod(raw, ctx._divisor)
+        if rest.any():
+            prices, price_precision = raw, PRICE_DECIMALS
+        else:
+            prices, price_precision = whole, ctx.price_precision
+        ts_recv = records["ts_recv"][keep]
+        return OrderBookDeltaColumns.trusted(
+            ctx.instrument_id,
+            actions=codes,
+            sides=np.where(side == _ORD_BID, _CODE_BUY, _CODE_SELL).astype(np.uint8),
+            prices=prices,
+            sizes=sizes * ctx._size_scale if ctx._size_scale != 1 else sizes,
+            order_ids=order_ids[keep],
+            flags=out_flags,
+            sequences=records["sequence"][keep],
+            ts_events=records["ts_event"][keep],
+            ts_inits=ts_recv if ts_init is None else np.full(len(ts_recv), ts_init, np.int64),
+            price_precision=price_precision,
+            size_precision=ctx.size_precision,
+        )
+
+    def _remaining(
+        self, action: np.ndarray[Any, Any], size: np.ndarray[Any, Any], order_ids: Any
+    ) -> np.ndarray[Any, Any]:
+        """Each record's order size after it (a cancel's remaining size; 0 or less: gone),
+        carrying :attr:`sizes` across, cleared at each CLEAR."""
+        remaining = np.zeros(len(action), np.int64)
+        clears = np.flatnonzero(action == _ORD_CLEAR).tolist()
+        start = 0
+        for stop in [*clears, len(action)]:
+            if stop > start:
+                self._track(
+                    action[start:stop],
+                    size[start:stop],
+                    order_ids[start:stop],
+                    remaining[start:stop],
+                )
+            if stop < len(action):
+                self.sizes.clear()
+            start = stop + 1
+        return remaining
+
+    def _track(
+        self,
+        action: np.ndarray[Any, Any],
+        size: np.ndarray[Any, Any],
+        order_ids: np.ndarray[Any, Any],
+        out: np.ndarray[Any, Any],
+    ) -> None:
+        # Records grouped by order (a stable sort keeps each order's records in stream order);
+        # within an order, an ADD or MODIFY sets the size and each CANCEL takes its size off,
+        # so a cancel's remaining size is the last set size less the cancels since (a cumsum).
+        sets = ((action == _ORD_ADD) | (action == _ORD_MODIFY)) & (size > 0)
+        rows = np.flatnonzero(sets | (action == _ORD_CANCEL))
+        if not len(rows):
+            return
+        ids = order_ids[rows]
+        by_order = np.argsort(ids, kind="stable")
+        rows, ids = rows[by_order], ids[by_order]
+        is_set, amount = sets[rows], size[rows]
+        first = np.empty(len(ids), bool)
+        first[0] = True
+        np.not_equal(ids[1:], ids[:-1], out=first[1:])
+        segment_start = first | is_set
+        cancelled = np.where(is_set, 0, amount)
+        total = np.cumsum(cancelled)
+        starts = np.flatnonzero(segment_start)
+        segment = np.cumsum(segment_start) - 1
+        opens_with_set = is_set[starts]
+        base = np.where(opens_with_set, amount[starts], 0)
+        older = ~opens_with_set  # an order from an earlier block: its size is in self.sizes
+        if older.any():
+            get = self.sizes.get
+            known = ids[starts[older]].tolist()
+            base[older] = np.fromiter((get(i, 0) for i in known), np.int64, len(known))
+        before = total[starts] - cancelled[starts]
+        left = base[segment] - (total - before[segment])
+        out[rows] = left
+        # Carry each order's final size to the next block (a gone order is forgotten).
+        final = np.empty(len(ids), bool)
+        final[-1] = True
+        np.not_equal(ids[1:], ids[:-1], out=final[:-1])
+        final_ids, final_left = ids[final], left[final]
+        alive = final_left > 0
+        self.sizes.update(zip(final_ids[alive].tolist(), final_left[alive].tolist(), strict=True))
+        pop = self.sizes.pop
+        for gone in final_ids[~alive].tolist():
+            pop(gone, None)
 
 
 def parse_mbp10_deltas(record: Any, ctx: RecordContext, ts_init: int) -> OrderBookDeltas:
