@@ -22,8 +22,11 @@ chunks the way a historical response arrives, three ways, each in a fresh child 
 * ``col+book``: ``columns`` applied to the L3 ``OrderBook`` (``MboBook.on_block``, the
   book read from the columns directly).
 
-Each row gives records per second, the ratio to ``bare`` and the child's peak RSS; the memory
-rows run N and N/5 records so a peak that grew with the range would show.
+Each row gives records per second, the ratio to ``bare`` and the peak RSS. The rates come from
+one process that runs every mode in turn, round after round (best of ``--repeats`` each), so
+each ratio compares runs made under the same machine load; the peak RSS of each mode comes
+from a fresh process of its own, over N and N/5 records, so a peak that grew with the range
+would show.
 
     python bench/bench_databento_decode.py [--records 5000000] [--quick]
 """
@@ -160,24 +163,32 @@ def run_child(mode: str, path: Path) -> tuple[int, float, int]:
     return count, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def child(mode: str, path: str, repeats: int) -> None:
-    best = None
+MODES = ("bare", "deltas", "book", "columns", "col+obj", "col+book")
+
+
+def child(mode: str, path: str) -> None:
+    """One run of ``mode`` in this (fresh) process: its peak RSS is the mode's own."""
+    count, seconds, rss = run_child(mode, Path(path))
+    print(f"{count} {seconds:.6f} {rss}")
+
+
+def rates(path: str, repeats: int) -> None:
+    """Every mode in this one process, interleaved round after round (best of ``repeats``
+    each), so that the ratios to ``bare`` hold under a load that changes over time."""
+    best: dict[str, tuple[int, float]] = {}
     for _ in range(repeats):
-        result = run_child(mode, Path(path))
-        if best is None or result[1] < best[1]:
-            best = result
-    assert best is not None
-    print(f"{best[0]} {best[1]:.6f} {best[2]}")
+        for mode in MODES:
+            count, seconds, _ = run_child(mode, Path(path))
+            if mode not in best or seconds < best[mode][1]:
+                best[mode] = (count, seconds)
+    for mode, (count, seconds) in best.items():
+        print(f"{mode} {count} {seconds:.6f}")
 
 
-def measure(mode: str, path: Path, repeats: int) -> tuple[int, float, int]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(path), "--repeats", str(repeats)],
-        capture_output=True,
-        text=True,
-        check=True,
+def _run(*args: str) -> list[str]:
+    return subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=True
     ).stdout.split()
-    return int(out[0]), float(out[1]), int(out[2])
 
 
 def main() -> None:
@@ -186,9 +197,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="200k records, one repeat")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--rates", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], args.repeats)
+        child(args.child[0], args.child[1])
+        return
+    if args.rates:
+        rates(args.rates, args.repeats)
         return
     records = 200_000 if args.quick else args.records
     repeats = 1 if args.quick else args.repeats
@@ -197,16 +212,19 @@ def main() -> None:
         write_file(big, records)
         write_file(small, records // 5)
         print(
-            f"MBO file: {records:,} records, {os.path.getsize(big) / 2**20:.0f} MiB, read in 1 MiB chunks"
+            f"MBO file: {records:,} records, {os.path.getsize(big) / 2**20:.0f} MiB, "
+            f"read in 1 MiB chunks; rates: best of {repeats}, modes interleaved in one process"
         )
+        out = _run("--rates", str(big), "--repeats", str(repeats))
+        measured = {out[i]: (int(out[i + 1]), float(out[i + 2])) for i in range(0, len(out), 3)}
+        base_rate = measured["bare"][0] / measured["bare"][1]
         print(f"{'mode':<8} {'records/s':>12} {'ratio':>7} {'peak RSS':>10} {'RSS @ N/5':>10}")
-        base_rate = None
-        for mode in ("bare", "deltas", "book", "columns", "col+obj", "col+book"):
-            count, seconds, rss = measure(mode, big, repeats)
-            _, _, rss_small = measure(mode, small, 1)
+        for mode in MODES:
+            count, seconds = measured[mode]
             assert count == records, (mode, count)
+            rss = int(_run("--child", mode, str(big))[2])
+            rss_small = int(_run("--child", mode, str(small))[2])
             rate = count / seconds
-            base_rate = base_rate or rate
             print(
                 f"{mode:<8} {rate:>12,.0f} {rate / base_rate:>7.2f} "
                 f"{rss / 1024:>8.1f}MB {rss_small / 1024:>8.1f}MB"

@@ -188,8 +188,8 @@ class OrderBook:
         sides = columns.SIDES
         buy = sides.index(_BUY)
         scale = _POW10[MAX_PRECISION - columns.price_precision]
-        price_precision, size_precision = columns.price_precision, columns.size_precision
-        prices: dict[int, Price] = {}
+        size_precision = columns.size_precision
+        prices, build_price = columns.price_builder()
         sizes: dict[int, Quantity] = {}
         orders, remove = self._orders, self._remove_order
         bids, asks, bid_keys, ask_keys = self._bids, self._asks, self._bid_keys, self._ask_keys
@@ -214,9 +214,7 @@ class OrderBook:
                 continue
             is_bid = side == buy
             key = raw_price * scale
-            price = prices.get(raw_price)
-            if price is None:
-                price = prices[raw_price] = Price.from_raw(raw_price, price_precision)
+            price = prices.get(raw_price) or build_price(raw_price)
             size = sizes.get(raw_size)
             if size is None:
                 size = sizes[raw_size] = Quantity.from_raw(raw_size, size_precision)

@@ -20,7 +20,7 @@ own high and low. :attr:`Bar.is_within_range` tells such bars apart.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from enum import IntFlag
 from typing import Any, Self, TypeAlias
@@ -769,6 +769,7 @@ def _column_list(column: Any) -> list[Any]:
     return tolist() if tolist is not None else list(column)  # type: ignore[no-any-return]
 
 
+_POW10 = tuple(10**i for i in range(_MAX_PRECISION + 1))
 _DELTA_COLUMNS = (
     "actions",
     "sides",
@@ -797,7 +798,10 @@ class OrderBookDeltaColumns:
 
     * ``actions``: codes of :attr:`ACTIONS` (0 ADD, 1 UPDATE, 2 DELETE, 3 CLEAR);
     * ``sides``: codes of :attr:`SIDES` (0 BUY, 1 SELL);
-    * ``prices``: raw prices at ``price_precision`` (``Price.from_raw``);
+    * ``prices``: raw prices at ``price_precision`` (``Price.from_raw``); with
+      ``instrument_price_precision`` (coarser) set, each price exact at that precision is
+      built there (a feed in 1e-9 units: ``5000.25``, not ``5000.250000000``), any other at
+      ``price_precision``: exact either way;
     * ``sizes``: raw sizes at ``size_precision`` (``Quantity.from_raw``);
     * ``order_ids``, ``flags``, ``sequences``, ``ts_events``, ``ts_inits``.
 
@@ -811,6 +815,7 @@ class OrderBookDeltaColumns:
         "actions",
         "flags",
         "instrument_id",
+        "instrument_price_precision",
         "order_ids",
         "price_precision",
         "prices",
@@ -834,6 +839,7 @@ class OrderBookDeltaColumns:
     ts_inits: Any
     price_precision: int
     size_precision: int
+    instrument_price_precision: int | None
     _deltas: tuple[OrderBookDelta, ...]
 
     #: What the codes of ``actions`` mean.
@@ -861,6 +867,7 @@ class OrderBookDeltaColumns:
         ts_inits: Any,
         price_precision: int,
         size_precision: int,
+        instrument_price_precision: int | None = None,
     ) -> None:
         """Store the columns after checking them (lengths, codes, the closing F_LAST);
         parsers that made the columns themselves use :meth:`trusted`."""
@@ -894,6 +901,15 @@ class OrderBookDeltaColumns:
         ):
             if precision.__class__ is not int or not 0 <= precision <= _MAX_PRECISION:
                 raise ValidationError(name, precision, f"must be an int in 0..{_MAX_PRECISION}")
+        if instrument_price_precision is not None and (
+            instrument_price_precision.__class__ is not int
+            or not 0 <= instrument_price_precision <= price_precision
+        ):
+            raise ValidationError(
+                "instrument_price_precision",
+                instrument_price_precision,
+                f"must be None or an int in 0..price_precision ({price_precision})",
+            )
         if not int(flags[-1]) & _F_LAST:
             raise ValidationError("flags", int(flags[-1]), "of the last delta must carry F_LAST")
         self.instrument_id = instrument_id
@@ -901,6 +917,7 @@ class OrderBookDeltaColumns:
             setattr(self, name, column)
         self.price_precision = price_precision
         self.size_precision = size_precision
+        self.instrument_price_precision = instrument_price_precision
 
     @classmethod
     def trusted(cls, instrument_id: InstrumentId, **columns: Any) -> OrderBookDeltaColumns:
@@ -908,6 +925,7 @@ class OrderBookDeltaColumns:
         the columns themselves (nothing is checked: one pass over each column saved)."""
         obj: OrderBookDeltaColumns = _new(cls)
         obj.instrument_id = instrument_id
+        obj.instrument_price_precision = None
         for name, value in columns.items():
             setattr(obj, name, value)
         return obj
@@ -940,6 +958,23 @@ class OrderBookDeltaColumns:
         """The named columns as lists of Python ints (for consumers' hot loops)."""
         return tuple(_column_list(getattr(self, name)) for name in names)
 
+    def price_builder(self) -> tuple[dict[int, Price], Callable[[int], Price]]:
+        """For consumers' hot loops: a cache of raw price -> Price (look there first) and
+        the function that builds and caches a missing one (see ``prices``)."""
+        precision, coarse = self.price_precision, self.instrument_price_precision
+        cache: dict[int, Price] = {}
+        divisor = _POW10[precision - coarse] if coarse is not None else 1
+
+        def build(raw: int) -> Price:
+            if divisor != 1 and not raw % divisor:
+                price = Price.from_raw(raw // divisor, coarse)  # type: ignore[arg-type]
+            else:
+                price = Price.from_raw(raw, precision)
+            cache[raw] = price
+            return price
+
+        return cache, build
+
     def deltas(self) -> tuple[OrderBookDelta, ...]:
         """Every delta as an :class:`OrderBookDelta`, in order (built on the first call)."""
         try:
@@ -948,8 +983,8 @@ class OrderBookDeltaColumns:
             pass
         iid = self.instrument_id
         actions, sides = self.ACTIONS, self.SIDES
-        price_precision, size_precision = self.price_precision, self.size_precision
-        prices: dict[int, Price] = {}
+        size_precision = self.size_precision
+        prices, build_price = self.price_builder()
         sizes: dict[int, Quantity] = {}
         new, order_slots, delta_slots = _new, _BookOrderSlots, _OrderBookDeltaSlots
         clear = _CLEAR
@@ -964,9 +999,7 @@ class OrderBookDeltaColumns:
                 delta.order = None
             else:
                 # BookOrder.trusted inlined, with Price/Quantity memoized (they repeat).
-                price = prices.get(raw_price)
-                if price is None:
-                    price = prices[raw_price] = Price.from_raw(raw_price, price_precision)
+                price = prices.get(raw_price) or build_price(raw_price)
                 size = sizes.get(raw_size)
                 if size is None:
                     size = sizes[raw_size] = Quantity.from_raw(raw_size, size_precision)

@@ -13,7 +13,9 @@ memoizes prices and sizes, which repeat, on the hot path.
 
 from __future__ import annotations
 
+from collections import deque
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 import attrs
@@ -252,6 +254,21 @@ _CODE_ADD, _CODE_UPDATE, _CODE_DELETE, _CODE_CLEAR = (
     OrderBookDeltaColumns.ACTIONS.index(action) for action in (_ADD, _UPDATE, _DELETE, _CLEAR)
 )
 _CODE_BUY, _CODE_SELL = (OrderBookDeltaColumns.SIDES.index(side) for side in (_BUY, _SELL))
+_NO_CODE = 255
+#: MBO action byte -> delta action code (a cancel is a DELETE until its remaining size says).
+_ACTION_CODE = np.full(256, _NO_CODE, np.uint8)
+for _byte, _code in (
+    (_ORD_ADD, _CODE_ADD),
+    (_ORD_MODIFY, _CODE_UPDATE),
+    (_ORD_CANCEL, _CODE_DELETE),
+    (_ORD_CLEAR, _CODE_CLEAR),
+):
+    _ACTION_CODE[_byte] = _code
+#: MBO side byte -> on a side of the book / side code.
+_ON_BOOK = np.zeros(256, bool)
+_ON_BOOK[[_ORD_BID, _ORD_ASK]] = True
+_SIDE_CODE = np.zeros(256, np.uint8)
+_SIDE_CODE[_ORD_BID], _SIDE_CODE[_ORD_ASK] = _CODE_BUY, _CODE_SELL
 
 
 class MboColumns:
@@ -301,92 +318,93 @@ class MboColumns:
     def _columns(
         self, records: np.ndarray[Any, Any], ts_init: int | None
     ) -> OrderBookDeltaColumns | None:
+        # numpy's many array types: these are plain int arrays (masks where named so).
+        codes: Any
+        side: Any
+        size: Any
+        remaining: Any
+        cancel: Any
+        kept: Any
         action = records["action"].view(np.uint8)
         side = records["side"].view(np.uint8)
         size = records["size"].astype(np.int64)
-        price = records["price"]
         flags = records["flags"]
-        order_ids = records["order_id"]
-        remaining = self._remaining(action, size, order_ids)
-        is_clear = action == _ORD_CLEAR
-        is_cancel = action == _ORD_CANCEL
-        sets = ((action == _ORD_ADD) | (action == _ORD_MODIFY)) & (size > 0)
-        on_book = (side == _ORD_BID) | (side == _ORD_ASK)
-        keep = is_clear | (on_book & (sets | is_cancel) & (price != UNDEF_PRICE))
-        if not keep.any():
-            return None
-        # F_LAST belongs on the last delta of each event, whatever record ended the event.
-        last = flags & _F_LAST
-        event = np.cumsum(last != 0) - (last != 0)
-        kept_event = event[keep]
-        event_end = np.empty(len(kept_event), bool)
-        event_end[-1] = True
-        np.not_equal(kept_event[1:], kept_event[:-1], out=event_end[:-1])
-        out_flags = flags[keep] | np.where(event_end, _F_LAST, 0).astype(np.uint8)
-        action, side, is_clear, is_cancel = (
-            action[keep],
-            side[keep],
-            is_clear[keep],
-            is_cancel[keep],
-        )
-        left = remaining[keep]
-        codes = np.where(
-            is_clear,
-            _CODE_CLEAR,
-            np.where(
-                is_cancel,
-                np.where(left > 0, _CODE_UPDATE, _CODE_DELETE),
-                np.where(action == _ORD_ADD, _CODE_ADD, _CODE_UPDATE),
-            ),
-        ).astype(np.uint8)
-        sizes = np.where(is_clear, 0, np.where(is_cancel, np.maximum(left, 0), size[keep]))
-        raw = np.where(is_clear, 0, price[keep])
-        ctx = self.ctx
-        whole, rest = np.divmod(raw, ctx._divisor)
-        if rest.any():
-            prices, price_precision = raw, PRICE_DECIMALS
+        # What parse_mbo_delta keeps: CLEAR; ADD/MODIFY with a size and CANCEL, on a side,
+        # at a defined price. Byte lookup tables test every action and side at once.
+        codes = np.take(_ACTION_CODE, action)
+        remaining = self._remaining(codes, size, records["order_id"])
+        is_clear = codes == _CODE_CLEAR
+        cancel = codes == _CODE_DELETE
+        keep = _ON_BOOK[side] & (codes != _NO_CODE) & (records["price"] != UNDEF_PRICE)
+        keep &= (size > 0) | cancel
+        keep |= is_clear
+        if not keep.all():
+            kept = np.flatnonzero(keep)
+            if not len(kept):
+                return None
+            out_flags = flags[kept]
+            # F_LAST belongs on the last delta of each event: when the record that ended an
+            # event is dropped (a trade, a size-0 record), its last kept delta takes it.
+            last = (flags & _F_LAST) != 0
+            dropped = np.flatnonzero(last & ~keep)
+            if len(dropped):
+                ends = np.flatnonzero(last)
+                at = np.searchsorted(ends, dropped)
+                previous = np.where(at > 0, ends[at - 1], -1)
+                before = np.searchsorted(kept, dropped) - 1
+                moved = (before >= 0) & (kept[np.maximum(before, 0)] > previous)
+                out_flags[before[moved]] |= _F_LAST
+            codes, size, remaining, side, cancel = (
+                column[kept] for column in (codes, size, remaining, side, cancel)
+            )
+            flags = out_flags
         else:
-            prices, price_precision = whole, ctx.price_precision
-        ts_recv = records["ts_recv"][keep]
+            kept = slice(None)
+        codes[cancel & (remaining > 0)] = _CODE_UPDATE  # a partial cancel updates the order
+        sizes = np.where(cancel, np.maximum(remaining, 0), size)
+        ctx = self.ctx
         return OrderBookDeltaColumns.trusted(
             ctx.instrument_id,
             actions=codes,
-            sides=np.where(side == _ORD_BID, _CODE_BUY, _CODE_SELL).astype(np.uint8),
-            prices=prices,
+            sides=np.take(_SIDE_CODE, side),
+            # 1e-9 units; each price is built at the tick's precision where exact there.
+            prices=records["price"][kept],
             sizes=sizes * ctx._size_scale if ctx._size_scale != 1 else sizes,
-            order_ids=order_ids[keep],
-            flags=out_flags,
-            sequences=records["sequence"][keep],
-            ts_events=records["ts_event"][keep],
-            ts_inits=ts_recv if ts_init is None else np.full(len(ts_recv), ts_init, np.int64),
-            price_precision=price_precision,
+            order_ids=records["order_id"][kept],
+            flags=flags,
+            sequences=records["sequence"][kept],
+            ts_events=records["ts_event"][kept],
+            ts_inits=(
+                records["ts_recv"][kept]
+                if ts_init is None
+                else np.full(len(codes), ts_init, np.int64)
+            ),
+            price_precision=PRICE_DECIMALS,
             size_precision=ctx.size_precision,
+            instrument_price_precision=min(ctx.price_precision, PRICE_DECIMALS),
         )
 
     def _remaining(
-        self, action: np.ndarray[Any, Any], size: np.ndarray[Any, Any], order_ids: Any
+        self, codes: np.ndarray[Any, Any], size: np.ndarray[Any, Any], order_ids: Any
     ) -> np.ndarray[Any, Any]:
         """Each record's order size after it (a cancel's remaining size; 0 or less: gone),
-        carrying :attr:`sizes` across, cleared at each CLEAR."""
-        remaining = np.zeros(len(action), np.int64)
-        clears = np.flatnonzero(action == _ORD_CLEAR).tolist()
+        carrying :attr:`sizes` across, cleared at each CLEAR (``codes``: delta codes by
+        action, a cancel as DELETE)."""
+        remaining = np.zeros(len(codes), np.int64)
+        clears = np.flatnonzero(codes == _CODE_CLEAR).tolist()
         start = 0
-        for stop in [*clears, len(action)]:
+        for stop in [*clears, len(codes)]:
             if stop > start:
-                self._track(
-                    action[start:stop],
-                    size[start:stop],
-                    order_ids[start:stop],
-                    remaining[start:stop],
-                )
-            if stop < len(action):
+                window = slice(start, stop)
+                self._track(codes[window], size[window], order_ids[window], remaining[window])
+            if stop < len(codes):
                 self.sizes.clear()
             start = stop + 1
         return remaining
 
     def _track(
         self,
-        action: np.ndarray[Any, Any],
+        codes: np.ndarray[Any, Any],
         size: np.ndarray[Any, Any],
         order_ids: np.ndarray[Any, Any],
         out: np.ndarray[Any, Any],
@@ -394,8 +412,8 @@ class MboColumns:
         # Records grouped by order (a stable sort keeps each order's records in stream order);
         # within an order, an ADD or MODIFY sets the size and each CANCEL takes its size off,
         # so a cancel's remaining size is the last set size less the cancels since (a cumsum).
-        sets = ((action == _ORD_ADD) | (action == _ORD_MODIFY)) & (size > 0)
-        rows = np.flatnonzero(sets | (action == _ORD_CANCEL))
+        sets = (codes <= _CODE_UPDATE) & (size > 0)
+        rows = np.flatnonzero(sets | (codes == _CODE_DELETE))
         if not len(rows):
             return
         ids = order_ids[rows]
@@ -427,9 +445,8 @@ class MboColumns:
         final_ids, final_left = ids[final], left[final]
         alive = final_left > 0
         self.sizes.update(zip(final_ids[alive].tolist(), final_left[alive].tolist(), strict=True))
-        pop = self.sizes.pop
-        for gone in final_ids[~alive].tolist():
-            pop(gone, None)
+        gone = final_ids[~alive].tolist()
+        deque(map(self.sizes.pop, gone, repeat(None, len(gone))), maxlen=0)  # pops, in C
 
 
 def parse_mbp10_deltas(record: Any, ctx: RecordContext, ts_init: int) -> OrderBookDeltas:

@@ -24,6 +24,7 @@ from tradeport.replay import ReplayRequest, ReplaySource, ReplaySubscription, me
 from tradeport_databento.config import DatabentoConfig
 from tradeport_databento.constants import CAPABILITIES, VENUE_ID
 from tradeport_databento.data import MboBook
+from tradeport_databento.decode import DbnBlock
 from tradeport_databento.enums import BAR_SCHEMAS, BAR_STEP_NS
 from tradeport_databento.http.client import DatabentoHttpClient
 from tradeport_databento.parse import (
@@ -99,7 +100,19 @@ class DatabentoReplaySource(ReplaySource):
             request.end_ns,
             stype_in=stype,
             confirm=bool(request.params.get("confirm", False)),
+            blocks=mbo is not None,
         ):
+            if mbo is not None:
+                # Columnar: MBO blocks through MboColumns, the same batches as on_record.
+                for item in batch:
+                    if item.__class__ is not DbnBlock:
+                        continue
+                    records = item.by_instrument().get(pid)
+                    columns = mbo.on_block(records) if records is not None else None
+                    if columns is not None:
+                        for deltas in columns.events():
+                            yield deltas
+                continue
             for record in batch:
                 if record.instrument_id != pid or record.__class__ in (
                     dbn.SymbolMappingMsg,
@@ -110,10 +123,6 @@ class DatabentoReplaySource(ReplaySource):
                 if bar_type is not None:
                     step = BAR_STEP_NS.get(record.rtype, 0)
                     yield parse_bar(record, bar_type, ctx, record.ts_event + step)
-                elif mbo is not None:
-                    deltas = mbo.on_record(record, record.ts_recv)
-                    if deltas is not None:
-                        yield deltas
                 elif schema == "mbp-10":
                     yield parse_mbp10_deltas(record, ctx, record.ts_recv)
                 elif data_type is DataType.QUOTES:
