@@ -206,3 +206,19 @@ def test_apply_columns_refuses_another_instrument() -> None:
     book = OrderBook(InstrumentId.from_str("NQZ6.XCME"), BookType.L3_MBO)
     with pytest.raises(ValidationError):
         book.apply_columns(_columns([(ADD, 0, 100, 1, 1, LAST, 1)]))
+
+
+def test_prices_are_built_at_the_instrument_precision_where_exact() -> None:
+    """Raw prices in 1e-9 units (a binary feed's fixed point): 5000.25 is built at the
+    instrument's 2 decimals, an off-tick 5000.250000001 at 9; both exact, in deltas and book."""
+    fine = [(ADD, 0, 5_000_250_000_000, 1, 1, 0, 1), (ADD, 0, 5_000_250_000_001, 1, 2, LAST, 1)]
+    columns = _columns(fine, price_precision=9, instrument_price_precision=2)
+    on_tick, off_tick = (d.order.price for d in columns.deltas())
+    assert (str(on_tick), on_tick.precision) == ("5000.25", 2)
+    assert (str(off_tick), off_tick.precision) == ("5000.250000001", 9)
+    book = OrderBook(IID, BookType.L3_MBO)
+    book.apply_columns(_columns(fine, price_precision=9, instrument_price_precision=2))
+    assert [str(level.price) for level in book.bids()] == ["5000.250000001", "5000.25"]
+    with pytest.raises(ValidationError) as caught:
+        _columns(fine, price_precision=2, instrument_price_precision=9)
+    assert caught.value.field == "instrument_price_precision"

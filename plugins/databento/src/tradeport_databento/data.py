@@ -142,7 +142,7 @@ class MboBook:
 
     def on_record(self, record: Any, ts_init: int) -> OrderBookDeltas | None:
         """Apply one MBO record; the batch once an event is complete (F_LAST), else None."""
-        if self._columns.pending:
+        if self._columns.open_event:
             raise ValidationError(
                 "record", repr(record)[:80], "arrived inside an event fed in blocks"
             )

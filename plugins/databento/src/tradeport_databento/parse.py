@@ -278,23 +278,25 @@ class MboColumns:
     per record).
 
     ``sizes`` (order id -> resting size) carries the orders across blocks; a cancel of an
-    order it does not know deletes it. Records after a block's last F_LAST wait for the next
-    block (a batch never ends inside an event). Prices are at the instrument's precision,
-    or at 9 decimals for a whole batch in which one is not a multiple of the tick: exact
-    either way.
+    order it does not know deletes it. The deltas of an event still open at the end of a
+    block (no F_LAST yet) wait for the next block: a batch never ends inside an event.
+    Prices stay in 1e-9 units; each is built at the instrument's precision where it is
+    exact there, else at 9 decimals (see ``OrderBookDeltaColumns.instrument_price_precision``).
     """
 
-    __slots__ = ("_pending", "ctx", "sizes")
+    __slots__ = ("_held", "ctx", "open_event", "sizes")
 
     def __init__(self, ctx: RecordContext, sizes: dict[int, int] | None = None) -> None:
         self.ctx = ctx
         self.sizes: dict[int, int] = {} if sizes is None else sizes
-        self._pending: np.ndarray[Any, Any] | None = None
+        #: Whether the last record parsed left an event open (no F_LAST yet).
+        self.open_event = False
+        self._held: dict[str, Any] | None = None
 
     @property
     def pending(self) -> int:
-        """Records held until their event's F_LAST arrives."""
-        return 0 if self._pending is None else len(self._pending)
+        """Deltas held until their event's F_LAST arrives."""
+        return 0 if self._held is None else len(self._held["actions"])
 
     def parse(
         self, records: np.ndarray[Any, Any], ts_init: int | None = None
@@ -302,22 +304,44 @@ class MboColumns:
         """The deltas of the events ``records`` completes (None when it completes none that
         changes the book). ``ts_init`` stamps every delta; None stamps each with its record's
         ``ts_recv`` (a replay's clock)."""
-        if self._pending is not None:
-            records = np.concatenate((self._pending, records))
-            self._pending = None
-        ends = np.flatnonzero(records["flags"] & _F_LAST)
-        if not len(ends):
-            self._pending = records if len(records) else None
+        if not len(records):
             return None
-        cut = int(ends[-1]) + 1
-        if cut < len(records):
-            self._pending = records[cut:]
-            records = records[:cut]
-        return self._columns(records, ts_init)
+        columns, close_held = self._columns(records, ts_init)
+        held = self._held
+        self._held = None
+        if held is not None:
+            if close_held:  # the event's last record changed nothing: its last delta ends it
+                held["flags"][-1] |= _F_LAST
+            columns = (
+                held
+                if columns is None
+                else {name: np.concatenate((held[name], columns[name])) for name in columns}
+            )
+        self.open_event = not records["flags"][-1] & _F_LAST
+        if columns is None:
+            return None
+        if self.open_event:
+            ends = np.flatnonzero(columns["flags"] & _F_LAST)
+            cut = int(ends[-1]) + 1 if len(ends) else 0
+            if cut < len(columns["flags"]):
+                self._held = {name: column[cut:] for name, column in columns.items()}
+            if not cut:
+                return None
+            columns = {name: column[:cut] for name, column in columns.items()}
+        ctx = self.ctx
+        return OrderBookDeltaColumns.trusted(
+            ctx.instrument_id,
+            **columns,
+            price_precision=PRICE_DECIMALS,
+            size_precision=ctx.size_precision,
+            instrument_price_precision=min(ctx.price_precision, PRICE_DECIMALS),
+        )
 
     def _columns(
         self, records: np.ndarray[Any, Any], ts_init: int | None
-    ) -> OrderBookDeltaColumns | None:
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """The delta columns of ``records`` (None if none changes the book), and whether the
+        event left open by the previous block ended on a record that changes nothing."""
         # numpy's many array types: these are plain int arrays (masks where named so).
         codes: Any
         side: Any
@@ -338,10 +362,9 @@ class MboColumns:
         keep = _ON_BOOK[side] & (codes != _NO_CODE) & (records["price"] != UNDEF_PRICE)
         keep &= (size > 0) | cancel
         keep |= is_clear
+        close_held = False
         if not keep.all():
             kept = np.flatnonzero(keep)
-            if not len(kept):
-                return None
             out_flags = flags[kept]
             # F_LAST belongs on the last delta of each event: when the record that ended an
             # event is dropped (a trade, a size-0 record), its last kept delta takes it.
@@ -352,37 +375,40 @@ class MboColumns:
                 at = np.searchsorted(ends, dropped)
                 previous = np.where(at > 0, ends[at - 1], -1)
                 before = np.searchsorted(kept, dropped) - 1
-                moved = (before >= 0) & (kept[np.maximum(before, 0)] > previous)
-                out_flags[before[moved]] |= _F_LAST
+                if len(kept):
+                    moved = (before >= 0) & (kept[np.maximum(before, 0)] > previous)
+                    out_flags[before[moved]] |= _F_LAST
+                # The first event began in the previous block; with no delta here, the
+                # deltas held from there end it.
+                close_held = bool(dropped[0] == ends[0] and before[0] < 0)
+            if not len(kept):
+                return None, close_held
             codes, size, remaining, side, cancel = (
                 column[kept] for column in (codes, size, remaining, side, cancel)
             )
             flags = out_flags
         else:
             kept = slice(None)
+            flags = flags.copy()  # held deltas' flags may be changed by the next block
         codes[cancel & (remaining > 0)] = _CODE_UPDATE  # a partial cancel updates the order
         sizes = np.where(cancel, np.maximum(remaining, 0), size)
-        ctx = self.ctx
-        return OrderBookDeltaColumns.trusted(
-            ctx.instrument_id,
-            actions=codes,
-            sides=np.take(_SIDE_CODE, side),
+        scale = self.ctx._size_scale
+        return {
+            "actions": codes,
+            "sides": np.take(_SIDE_CODE, side),
             # 1e-9 units; each price is built at the tick's precision where exact there.
-            prices=records["price"][kept],
-            sizes=sizes * ctx._size_scale if ctx._size_scale != 1 else sizes,
-            order_ids=records["order_id"][kept],
-            flags=flags,
-            sequences=records["sequence"][kept],
-            ts_events=records["ts_event"][kept],
-            ts_inits=(
+            "prices": records["price"][kept],
+            "sizes": sizes * scale if scale != 1 else sizes,
+            "order_ids": records["order_id"][kept],
+            "flags": flags,
+            "sequences": records["sequence"][kept],
+            "ts_events": records["ts_event"][kept],
+            "ts_inits": (
                 records["ts_recv"][kept]
                 if ts_init is None
                 else np.full(len(codes), ts_init, np.int64)
             ),
-            price_precision=PRICE_DECIMALS,
-            size_precision=ctx.size_precision,
-            instrument_price_precision=min(ctx.price_precision, PRICE_DECIMALS),
-        )
+        }, close_held
 
     def _remaining(
         self, codes: np.ndarray[Any, Any], size: np.ndarray[Any, Any], order_ids: Any
