@@ -33,6 +33,9 @@ class TardisConfig(VenueConfig):
 
     #: tardis-machine WebSocket base URL (normalized replay and stream).
     machine_url: str | None = None
+    #: Downloadable CSV datasets base URL (``params={"datasets": True}`` replays); None:
+    #: ``https://datasets.tardis.dev/v1``.
+    base_url_datasets: str | None = None
     #: Tardis exchange ids whose instruments the provider loads (instruments metadata API).
     exchanges: tuple[str, ...] = attrs.field(default=("binance",), converter=_exchanges)
     #: Data-feed slices fetched in parallel (each one minute, held until delivered).

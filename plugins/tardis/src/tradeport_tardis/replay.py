@@ -246,7 +246,14 @@ class TardisReplaySource(ReplaySource):
 
     async def replay(self, request: ReplayRequest) -> AsyncIterator[Any]:
         """The request's events, in ``ts_init`` order (an async generator): raw data feeds,
-        or with ``params={"normalized": True}`` tardis-machine's normalized replay."""
+        with ``params={"normalized": True}`` tardis-machine's normalized replay, or with
+        ``params={"datasets": True}`` the downloadable CSV datasets (trades, quotes)."""
+        if request.params.get("datasets"):
+            streams = [self._dataset_events(sub, request) for sub in request.subscriptions]
+            merged = streams[0] if len(streams) == 1 else merge_ordered(streams, "ts_init")
+            async for event in merged:
+                yield event
+            return
         if request.params.get("normalized"):
             from tradeport_tardis.machine import TardisMachine
 
@@ -263,6 +270,37 @@ class TardisReplaySource(ReplaySource):
         merged = streams[0] if len(streams) == 1 else merge_ordered(streams, "ts_init")
         async for event in merged:
             yield event
+
+    async def _dataset_events(
+        self, sub: ReplaySubscription, request: ReplayRequest
+    ) -> AsyncIterator[Any]:
+        """One subscription's CSV dataset files, day by day, parsed as they download."""
+        from tradeport.model.decoding import InstrumentDecoder
+
+        from tradeport_tardis.datasets import DATASET_TYPES, CsvDataset, dataset_days, dataset_path
+
+        data_type = DATASET_TYPES.get(sub.data_type)
+        if data_type is None or sub.instrument_id is None:
+            raise ValidationError(
+                "subscriptions", sub.data_type.value,
+                "a dataset replay reads TRADES or QUOTES of a named instrument",
+            )  # fmt: skip
+        by_id = {i.id: i for i in self._instruments(request)}
+        instrument = by_id.get(sub.instrument_id)
+        if instrument is None:
+            raise UnknownInstrument(VENUE_ID, sub.instrument_id, "not among the instruments")
+        exchange, symbol = tardis_symbol(sub.instrument_id)
+        self._check_free_mode(request.from_ns, request.end_ns)
+        decoder = InstrumentDecoder(instrument)
+        for day in dataset_days(request.from_ns, request.end_ns):
+            dataset = CsvDataset(data_type, decoder)
+            async for chunk in self.http.http_get_dataset(
+                dataset_path(exchange, data_type, day, symbol)
+            ):
+                for event in dataset.feed(chunk):
+                    yield event
+            for event in dataset.close():
+                yield event
 
     async def _fetch_slice(self, feed: ExchangeFeed, from_iso: str, offset: int) -> bytes:
         filters = feed.filters()

@@ -19,7 +19,7 @@ failures (the core HttpClient); 400/401/403/404 are final, with Tardis' message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from tradeport.errors import MissingCredentials
@@ -29,7 +29,7 @@ from tradeport.net.backoff import RetryPolicy
 from tradeport_tardis.config import TardisConfig
 from tradeport_tardis.constants import VENUE_ID
 from tradeport_tardis.http.errors import parse_error_response
-from tradeport_tardis.urls import HTTP_API_URL
+from tradeport_tardis.urls import DATASETS_URL, HTTP_API_URL
 
 __all__ = ["TardisHttpClient", "data_feed_params"]
 
@@ -67,6 +67,18 @@ class TardisHttpClient:
             secrets=(config.api_key,),
         )
 
+        #: The datasets host (its own base URL, the same key and retry rules).
+        self.datasets = HttpClient(
+            (config.base_url_datasets or DATASETS_URL).rstrip("/"),
+            venue=VENUE_ID,
+            headers={k: v for k, v in headers.items() if k != "Accept-Encoding"},
+            timeout=config.http_timeout,
+            retry=retry
+            or RetryPolicy(initial=config.http_retry_delay, max_attempts=config.http_max_attempts),
+            error_parser=parse_error_response,
+            secrets=(config.api_key,),
+        )
+
     def __repr__(self) -> str:
         return f"TardisHttpClient(base_url={self.http.base_url!r})"
 
@@ -76,6 +88,7 @@ class TardisHttpClient:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        await self.datasets.aclose()
 
     # -- endpoints ----------------------------------------------------------------------------
 
@@ -109,3 +122,11 @@ class TardisHttpClient:
             async for chunk in response.aiter_bytes(_CHUNK):
                 body += chunk
         return bytes(body)
+
+    async def http_get_dataset(self, path: str) -> AsyncIterator[bytes]:
+        """``GET {datasets}/{exchange}/{type}/{YYYY}/{MM}/{DD}/{SYMBOL}.csv.gz``: the gzip body
+        as it arrives (the file itself is gzip; nothing is decompressed here). A body that
+        breaks off is a :class:`~tradeport.errors.NetworkError`."""
+        async with self.datasets.stream("GET", path) as response:
+            async for chunk in response.aiter_bytes():
+                yield chunk

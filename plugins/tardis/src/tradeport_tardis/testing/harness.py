@@ -22,6 +22,7 @@ credentials to withhold), ``invalid`` a wrong one; ``api_key=None`` is the free 
 from __future__ import annotations
 
 import bisect
+import gzip
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -49,11 +50,15 @@ from tradeport_conformance.simulated import (
 )
 
 from tradeport_tardis.constants import NS_PER_MINUTE
+from tradeport_tardis.datasets import dataset_path
 from tradeport_tardis.lines import parse_local_timestamp
 from tradeport_tardis.symbology import instrument_id_for
 from tradeport_tardis.testing import render
 
-__all__ = ["API_KEY", "Line", "TardisHarness", "WRONG_KEY"]
+__all__ = ["API_KEY", "DATASETS_PREFIX", "Line", "TardisHarness", "WRONG_KEY"]
+
+#: Where the mock serves the CSV datasets host (``datasets.tardis.dev/v1``) on its server.
+DATASETS_PREFIX: Final = "/datasets/v1"
 
 API_KEY: Final = "TD.mock-key-0000000000"
 WRONG_KEY: Final = "TD.wrong-key-000000000"
@@ -197,6 +202,8 @@ class TardisHarness(MockVenue):
         self._cuts: list[_Cut] = []
         self._holds: dict[tuple[str, int], anyio.Event] = {}
         self._malformed_instrument = False
+        #: CSV dataset files by path: (arrival ns, row) in arrival order.
+        self.datasets: dict[str, list[tuple[int, str]]] = {}
         #: tardis-machine's normalized messages, (arrival ns, message), in arrival order.
         self.normalized: list[tuple[int, dict[str, Any]]] = []
         self._normalized_changed = anyio.Event()
@@ -233,6 +240,7 @@ class TardisHarness(MockVenue):
         config: dict[str, Any] = {
             "base_url_http": self.http_url + "/v1",
             "machine_url": self.ws_url,
+            "base_url_datasets": self.http_url + DATASETS_PREFIX,
             "exchanges": ["binance", "binance-futures"],
             "http_retry_delay": 0.05,
         }
@@ -352,7 +360,9 @@ class TardisHarness(MockVenue):
                     truth.append(event)
                     for message in render.normalized(exchange, event, ts, self.exchange):
                         self.record_normalized(message)
-                    for data in self._render(exchange, event, ts):
+                    frames = self._render(exchange, event, ts)
+                    self.record_dataset_rows(exchange, event, ts, frames)
+                    for data in frames:
                         self.record(exchange, ts, data)
                         ts += 1_000  # frames of one event arrive microseconds apart
 
@@ -377,6 +387,38 @@ class TardisHarness(MockVenue):
                     level = mid - tick * (1 + n % 3)
                     emit(sim.update_level(symbol, OrderSide.BUY, level, lot * (n + 1)), ts + 50_000)
         return truth
+
+    def record_dataset_rows(
+        self, exchange: str, event: Any, ts: int, frames: Sequence[bytes] = ()
+    ) -> None:
+        """The CSV dataset rows of a SimulatedExchange event arrived at ``ts``: a trade's
+        ``trades`` row (its id as the raw frame carries it), a book change's ``quotes`` row
+        (the top of the book after it). ``frames``: the raw frames recorded for it (the trade
+        id is theirs)."""
+        local, symbol = ts // 1_000, event.symbol
+        if isinstance(event, PublicTrade):
+            trade_id = _recorded_trade_id(frames[0]) if frames else event.trade_id
+            side = "buy" if event.aggressor_side is AggressorSide.BUYER else "sell"
+            row = (f"{exchange},{symbol},{local // 1000 * 1000},{local},{trade_id},{side},"
+                   f"{event.price:f},{event.quantity:f}")  # fmt: skip
+            self.record_dataset(exchange, "trades", symbol, ts, row)
+        elif isinstance(event, BookUpdated):
+            top = self.exchange.book(symbol, 1)
+            if top.bids and top.asks:
+                (bid, bid_size), (ask, ask_size) = top.bids[0], top.asks[0]
+                row = (f"{exchange},{symbol},{local},{local},{ask_size:f},{ask:f},{bid:f},"
+                       f"{bid_size:f}")  # fmt: skip
+                self.record_dataset(exchange, "quotes", symbol, ts, row)
+
+    def record_dataset(self, exchange: str, data_type: str, symbol: str, ts: int, row: str) -> None:
+        """Add one row to the day's CSV dataset file (serving it from then on)."""
+        day = datetime.fromtimestamp(ts // 1_000_000_000, UTC).date()
+        path = DATASETS_PREFIX + dataset_path(exchange, data_type, day, symbol)
+        rows = self.datasets.get(path)
+        if rows is None:
+            rows = self.datasets[path] = []
+            self.route("GET", path, self._dataset)
+        bisect.insort(rows, (ts, row), key=lambda x: x[0])
 
     def record_normalized(self, message: dict[str, Any]) -> None:
         """Add one tardis-machine message (ordered by its ``localTimestamp``)."""
@@ -422,6 +464,7 @@ class TardisHarness(MockVenue):
                     continue
                 (frame,) = self._render(exchange, event, ts)
                 self.record(exchange, ts, frame)
+                self.record_dataset_rows(exchange, event, ts, [frame])
                 for message in render.normalized(exchange, event, ts, sim):
                     self.record_normalized(message)
                 trade_id = _recorded_trade_id(frame)
@@ -712,6 +755,28 @@ class TardisHarness(MockVenue):
             or (line.channel, line.symbol) in wanted
         ]
         return render.slice_body(lines)
+
+    async def _dataset(self, request: Request) -> Response:
+        """One day's CSV dataset file, gzip-compressed (a file download: no Content-Encoding);
+        without a key only the first day of a month, a wrong key refused."""
+        auth = request.header("authorization")
+        if auth is not None and auth != f"Bearer {API_KEY}":
+            return self.error_response(401, message="Invalid API key")
+        day = int(request.path.split("/")[-2])
+        if auth is None and day != 1:
+            return self.error_response(
+                401, message="API key is required for dates other than the first day of a month"
+            )
+        data_type = request.path.split("/")[4]
+        header = {"trades": "exchange,symbol,timestamp,local_timestamp,id,side,price,amount",
+                  "quotes": "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,"
+                            "bid_price,bid_amount"}[data_type]  # fmt: skip
+        text = "\n".join([header, *(row for _, row in self.datasets[request.path])]) + "\n"
+        return Response(
+            status=200,
+            headers={"Content-Type": "application/octet-stream"},
+            body=gzip.compress(text.encode(), compresslevel=1),
+        )
 
     async def _data_feed(self, request: Request) -> Response:
         exchange = request.path.rsplit("/", 1)[1]
