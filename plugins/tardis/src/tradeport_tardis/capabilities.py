@@ -13,28 +13,16 @@ from tradeport.clients import Capabilities
 
 __all__ = ["CAPABILITIES"]
 
+#: What the tardis-machine streams live and what a replay serves: the same types.
+_STREAMED = ("TRADES", "QUOTES", "BOOK_DELTAS", "BARS", "MARK_PRICES", "INDEX_PRICES",
+             "FUNDING_RATES")  # fmt: skip
+
 CAPABILITIES = Capabilities(
     data_only=True,
     products=["SPOT", "PERPETUAL"],
-    data=[
-        "TRADES",
-        "QUOTES",
-        "BOOK_DELTAS",
-        "BARS",
-        "MARK_PRICES",
-        "INDEX_PRICES",
-        "FUNDING_RATES",
-    ],
+    data=_STREAMED,
     history=["INSTRUMENTS"],
-    replay=[
-        "TRADES",
-        "QUOTES",
-        "BOOK_DELTAS",
-        "BARS",
-        "MARK_PRICES",
-        "INDEX_PRICES",
-        "FUNDING_RATES",
-    ],
+    replay=_STREAMED,
     notes=(
         "a replay provider: no order entry (declared data_only)",
         "raw replay parses each recorded venue's frames with that venue's plugin "

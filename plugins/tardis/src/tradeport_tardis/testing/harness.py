@@ -337,6 +337,13 @@ class TardisHarness(MockVenue):
                                             top.asks[0])]  # fmt: skip
         return []
 
+    def _market_of(self, symbol: str) -> tuple[Decimal, Decimal, Decimal]:
+        """(tick, lot, a mid price near 1000 on the tick) of a sim instrument."""
+        inst = self.exchange.instrument(symbol)
+        assert inst is not None
+        tick = inst.tick_size
+        return tick, inst.lot_size, (Decimal(1000) / tick).to_integral_value() * tick
+
     def record_market(
         self, instrument_id: InstrumentId, start_ns: int, minutes: int, *,
         trades_per_minute: int = 6, book_every: int = 2, disconnect_at_minute: int | None = None,
@@ -347,10 +354,7 @@ class TardisHarness(MockVenue):
         SimEvents (the truth a replay is checked against)."""
         symbol, exchange = self.sim_symbol(instrument_id)
         sim = self.exchange
-        inst = sim.instrument(symbol)
-        assert inst is not None
-        tick, lot = inst.tick_size, inst.lot_size
-        mid = (Decimal(1000) / tick).to_integral_value() * tick
+        tick, lot, mid = self._market_of(symbol)
         truth: list[Any] = []
         step = NS_PER_MINUTE // (trades_per_minute + 1)
 
@@ -448,10 +452,7 @@ class TardisHarness(MockVenue):
         raw trade frames (data feeds) and as tardis-machine ``trade`` messages."""
         symbol, exchange = self.sim_symbol(instrument_id)
         sim = self.exchange
-        inst = sim.instrument(symbol)
-        assert inst is not None
-        tick, lot = inst.tick_size, inst.lot_size
-        mid = (Decimal(1000) / tick).to_integral_value() * tick
+        tick, lot, mid = self._market_of(symbol)
         step = (end_ns - start_ns) // (count + 1)
         truth: list[ReplayTrade] = []
         for n in range(count):
