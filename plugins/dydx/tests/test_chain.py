@@ -28,7 +28,7 @@ from tradeport_dydx.chain.proto import (
     OrderId,
     SubaccountId,
 )
-from tradeport_dydx.chain.tx import build_signed_tx, decode_tx
+from tradeport_dydx.chain.tx import TX_EXTENSION, build_signed_tx, decode_tx, tx_extension_bytes
 
 # conftest.py: account 1 (mnemonic, key, public key, address).
 MNEMONIC_1 = (
@@ -205,3 +205,32 @@ def test_signed_transaction_decodes_and_verifies() -> None:
     )
     assert again.tx_bytes == tx.tx_bytes
     assert len(tx.hash) == 64
+
+
+def test_an_api_trading_key_selects_its_authenticators() -> None:
+    """TxBody field 2047 (non-critical extension options) holds one Any of
+    /dydxprotocol.accountplus.TxExtension whose selected_authenticators (field 1, repeated
+    uint64) proto3 packs."""
+    assert tx_extension_bytes([1]) == bytes([0x0A, 0x01, 0x01])
+    assert tx_extension_bytes([3, 300]) == bytes([0x0A, 0x03, 0x03, 0xAC, 0x02])
+    trader = DydxKey.from_hex(KEY_1)
+    place = MsgPlaceOrder(
+        Order(_order_id(), side=SIDE_BUY, quantums=10_000_000, subticks=40_000_000_000)
+    )
+    plain = build_signed_tx(trader, [place], chain_id="c", account_number=7, sequence=3)
+    keyed = build_signed_tx(
+        trader, [place], chain_id="c", account_number=7, sequence=3, authenticators=[3, 300]
+    )
+    decoded = decode_tx(keyed.tx_bytes)
+    assert decoded.authenticators == (3, 300)
+    assert decode_tx(plain.tx_bytes).authenticators == ()
+    # The extension follows the memo in the body: key 2047 << 3 | 2 is the varint FA 7F.
+    extension = bytes([0xFA, 0x7F]) + bytes([len(b := _any_extension([3, 300]))]) + b
+    assert decoded.body_bytes.endswith(extension)
+    assert decoded.signature_valid("c", 7)
+
+
+def _any_extension(ids: list[int]) -> bytes:
+    url = TX_EXTENSION.encode()
+    value = tx_extension_bytes(ids)
+    return bytes([0x0A, len(url)]) + url + bytes([0x12, len(value)]) + value

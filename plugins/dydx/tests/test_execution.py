@@ -24,6 +24,7 @@ from tradeport.model.events import (
 )
 from tradeport.model.orders import Order
 from tradeport_conformance.suite.helpers import next_matching
+from tradeport_dydx.chain.keys import DydxKey
 from tradeport_dydx.chain.proto import CONDITION_STOP_LOSS, ORDER_FLAGS_CONDITIONAL, TIF_IOC
 from tradeport_dydx.orders import SHORT_TERM_TAG
 from tradeport_dydx.testing import DydxHarness
@@ -187,3 +188,27 @@ async def test_a_stop_market_is_a_conditional_order_that_triggers_and_fills() ->
         await harness.push_account_events()
         filled = await next_matching(venue, _for(order, OrderFilled), what="the stop's fill")
         assert filled.last_px.as_decimal() == Decimal(990)
+
+
+@pytest.mark.parametrize("registered", [True, False], ids=["registered", "unknown-id"])
+async def test_an_api_trading_key_signs_through_its_authenticator(registered: bool) -> None:
+    async with DydxHarness() as harness:
+        trader = DydxKey.from_hex("22" * 32)
+        authenticator = harness.validator.add_authenticator(harness.address, trader.public_key)
+        config = harness.client_config(
+            "none",
+            private_key="22" * 32,
+            address=harness.address,
+            authenticator_ids=[authenticator if registered else authenticator + 1],
+        )
+        async with tradeport.open_venue("dydx", config) as venue:
+            order = await _limit(venue, harness, "900")
+            await venue.execution.submit_order(order)
+            outcome = await next_matching(venue, _for(order, OrderAccepted, OrderRejected))
+            if registered:
+                assert isinstance(outcome, OrderAccepted), outcome
+                sent = harness.validator.accepted[-1][1].order
+                assert sent.order_id.subaccount_id.owner == harness.address
+            else:
+                assert isinstance(outcome, OrderRejected)
+                assert outcome.reason.startswith("accountplus:1")

@@ -39,6 +39,12 @@ def _check_subaccount(instance: Any, attribute: attrs.Attribute[int], value: int
         )
 
 
+def _int_tuple(value: Any) -> tuple[int, ...]:
+    if isinstance(value, int):
+        value = [value]
+    return tuple(int(v) for v in value)
+
+
 def _secret(value: Any) -> Secret | None:
     if value is None or isinstance(value, Secret):
         return value
@@ -59,10 +65,12 @@ class DydxConfig(VenueConfig):
     mnemonic: Secret | None = attrs.field(default=None, converter=_secret)
     #: Or the raw secp256k1 key, hex.
     private_key: Secret | None = attrs.field(default=None, converter=_secret)
-    #: The wallet address orders are placed for; by default the key's own. Another address
-    #: needs the key registered as its API trading key (an authenticator), which this release
-    #: does not attach yet: the chain then refuses the orders (sdk 8) and connect() says so.
+    #: The wallet address orders are placed for; by default the key's own. For another
+    #: address the key must be an API trading key of it: name its authenticator ids.
     address: str | None = None
+    #: API trading key (dYdX permissioned keys): the ids of the authenticators of
+    #: ``address`` the key signs through (each transaction selects them).
+    authenticator_ids: tuple[int, ...] = attrs.field(default=(), converter=_int_tuple)
     #: The trading subaccount (0..127 parent subaccounts).
     subaccount_number: int = attrs.field(default=0, validator=_check_subaccount)
     #: Seconds to wait for the indexer's reply to a (un)subscribe request.
@@ -91,4 +99,5 @@ ENV_VARS: tuple[EnvVar, ...] = (
     ),
     EnvVar(name="DYDX_SUBACCOUNT", field="subaccount_number", description="subaccount number"),
     EnvVar(name="DYDX_NETWORK", field="network", description="mainnet, testnet or local"),
+    EnvVar(name="DYDX_ADDRESS", field="address", description="wallet traded for (API key)"),
 )

@@ -122,7 +122,13 @@ class DydxExecutionClient(ExecutionClient):
         )
         self._key: DydxKey | None = key_of(config) if self.has_credentials else None
         self._sender: TxSender | None = (
-            TxSender(self._key, self.node, chain_id=chain_id(config), address=config.address)
+            TxSender(
+                self._key,
+                self.node,
+                chain_id=chain_id(config),
+                address=config.address,
+                authenticators=config.authenticator_ids,
+            )
             if self._key is not None
             else None
         )
@@ -229,12 +235,14 @@ class DydxExecutionClient(ExecutionClient):
         assert sender.account is not None and self._key is not None
         known = sender.account.public_key
         own = self._key.public_key
+        if sender.authenticators:
+            return  # an API trading key: the chain checks its authenticators on each order
         if (known is not None and known != own) or (
             known is None and sender.address != self._key.address
         ):
             raise AuthenticationError(
-                f"the configured key is not the key of {sender.address} (nor an API trading "
-                "key this client can use)",
+                f"the configured key is not the key of {sender.address} (for an API trading "
+                "key of it, set authenticator_ids)",
                 venue=VENUE_ID,
                 venue_code="sdk:8",
             )

@@ -58,10 +58,13 @@ class TxSender:
         chain_id: str,
         memo: str = "",
         address: str | None = None,
+        authenticators: Sequence[int] = (),
     ) -> None:
         self.key = key
         #: The account transactions are sent for (the key's own unless told otherwise).
         self.address = address or key.address
+        #: API trading key: the authenticator ids of ``address`` the key signs through.
+        self.authenticators = tuple(authenticators)
         #: What the node said of the account at the last sync.
         self.account: AccountInfo | None = None
         self.node = node
@@ -93,6 +96,7 @@ class TxSender:
             account_number=self._account_number,
             sequence=self._sequence,
             memo=self.memo,
+            authenticators=self.authenticators,
         )
 
     async def send(self, messages: Sequence[ChainMessage], *, stateful: bool) -> TxResponse:

@@ -6,6 +6,14 @@ and ``Fee{amount = 1, gas_limit = 2}``; the signature covers
 ``SignDoc{body_bytes = 1, auth_info_bytes = 2, chain_id = 3, account_number = 4}``; the node
 receives ``TxRaw{body_bytes = 1, auth_info_bytes = 2, signatures = 3}``. Order placement pays
 no fee (the SDK sends an empty amount and a gas limit of 1 000 000).
+
+API trading keys (dYdX "permissioned keys", x/accountplus): another key may sign for an
+account through an authenticator registered on it. The transaction then carries
+``TxBody.non_critical_extension_options = 2047`` with one
+``Any{/dydxprotocol.accountplus.TxExtension, TxExtension{selected_authenticators = 1
+(repeated uint64, packed)}}``, the signing key's public key in the signer info, and the
+account's number and sequence (official Python client ``node/builder.py``,
+``examples/permissioned_keys_example.py``; ``proto/dydxprotocol/accountplus/tx.proto``).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from tradeport_dydx.chain.proto import (
     field_bytes,
     field_varint,
     repeated,
+    varint,
 )
 
 __all__ = [
@@ -38,9 +47,14 @@ __all__ = [
     "decode_tx",
     "sign_doc_bytes",
     "tx_hash",
+    "tx_extension_bytes",
+    "TX_EXTENSION",
 ]
 
 DEFAULT_GAS_LIMIT: Final = 1_000_000
+TX_EXTENSION: Final = "/dydxprotocol.accountplus.TxExtension"
+#: TxBody field of the non-critical extension options.
+_NON_CRITICAL_EXTENSIONS: Final = 2047
 
 
 class ChainMessage(Protocol):
@@ -51,9 +65,48 @@ class ChainMessage(Protocol):
     def encode(self) -> bytes: ...
 
 
-def _body_bytes(messages: Sequence[ChainMessage], memo: str) -> bytes:
+def tx_extension_bytes(authenticators: Sequence[int]) -> bytes:
+    """``TxExtension{selected_authenticators}``: proto3 packs a repeated scalar."""
+    packed = b"".join(varint(a) for a in authenticators)
+    return field_bytes(1, packed) if packed else b""
+
+
+def _body_bytes(
+    messages: Sequence[ChainMessage], memo: str, authenticators: Sequence[int] = ()
+) -> bytes:
     anys = [Any(m.type_url, m.encode()).encode() for m in messages]
-    return repeated(1, anys) + field_bytes(2, memo)
+    body = repeated(1, anys) + field_bytes(2, memo)
+    if authenticators:
+        extension = Any(TX_EXTENSION, tx_extension_bytes(authenticators)).encode()
+        body += field_bytes(_NON_CRITICAL_EXTENSIONS, extension, always=True)
+    return body
+
+
+def _authenticators_of(body_fields: dict[int, list[int | bytes]]) -> tuple[int, ...]:
+    out: list[int] = []
+    for raw in _only_bytes(body_fields.get(_NON_CRITICAL_EXTENSIONS, []), "extension options"):
+        option = Any.decode(raw)
+        if option.type_url != TX_EXTENSION:
+            continue
+        for value in decode_fields(option.value).get(1, []):
+            if isinstance(value, bytes):  # packed
+                out.extend(_varints(value))
+            else:
+                out.append(value)
+    return tuple(out)
+
+
+def _varints(data: bytes) -> list[int]:
+    values, current, shift = [], 0, 0
+    for byte in data:
+        current |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            values.append(current)
+            current, shift = 0, 0
+    if shift:
+        raise DecodeError("truncated packed varints")
+    return values
 
 
 def _auth_info_bytes(public_key: bytes, sequence: int, gas_limit: int) -> bytes:
@@ -103,9 +156,12 @@ def build_signed_tx(
     sequence: int,
     memo: str = "",
     gas_limit: int = DEFAULT_GAS_LIMIT,
+    authenticators: Sequence[int] = (),
 ) -> SignedTx:
-    """Encode ``messages`` in a TxBody, sign it with ``key`` and return the TxRaw bytes."""
-    body = _body_bytes(messages, memo)
+    """Encode ``messages`` in a TxBody, sign it with ``key`` and return the TxRaw bytes
+    (``authenticators``: the ids an API trading key signs through; ``account_number`` and
+    ``sequence`` are then the account's, not the key's)."""
+    body = _body_bytes(messages, memo, authenticators)
     auth_info = _auth_info_bytes(key.public_key, sequence, gas_limit)
     signature = key.sign(sign_doc_bytes(body, auth_info, chain_id, account_number))
     raw = field_bytes(1, body) + field_bytes(2, auth_info) + field_bytes(3, signature, always=True)
@@ -125,6 +181,8 @@ class DecodedTx:
     body_bytes: bytes
     auth_info_bytes: bytes
     signature: bytes
+    #: The authenticators the transaction selects (an API trading key signs through them).
+    authenticators: tuple[int, ...] = ()
 
     def signature_valid(self, chain_id: str, account_number: int) -> bool:
         """Whether the signature covers this body and auth info for that chain and account."""
@@ -175,4 +233,5 @@ def decode_tx(tx_bytes: bytes, prefix: str = "dydx") -> DecodedTx:
         body_bytes=body,
         auth_info_bytes=auth,
         signature=signatures[0],
+        authenticators=_authenticators_of(body_fields),
     )

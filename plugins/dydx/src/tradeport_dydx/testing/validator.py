@@ -51,6 +51,9 @@ class ChainAccount:
     sequence: int = 0
     #: The account's public key, known on chain once it signed a transaction.
     public_key: bytes | None = None
+    #: Authenticators (x/accountplus) by id: here SignatureVerification ones, the public key
+    #: of an API trading key allowed to sign for the account.
+    authenticators: dict[int, bytes] = attrs.field(factory=dict)
 
 
 class _Refused(Exception):
@@ -97,6 +100,34 @@ class ValidatorStub:
         if self._venue is not None:
             self._venue.route("GET", f"/cosmos/auth/v1beta1/accounts/{address}", self._account)
         return account
+
+    def add_authenticator(self, address: str, public_key: bytes) -> int:
+        """Register an API trading key (a SignatureVerification authenticator) on the account
+        (MsgAddAuthenticator); returns its id."""
+        account = self.accounts[address]
+        authenticator_id = len(account.authenticators) + 1
+        account.authenticators[authenticator_id] = public_key
+        return authenticator_id
+
+    def _authenticated_by(self, tx: Any, account: ChainAccount) -> _Refused | None:
+        """A key that is not the account's own: the selected authenticators must let it sign
+        (x/accountplus errors: 1 not found, 100 signature verification failed)."""
+        if not tx.authenticators:
+            # cosmos-sdk SetPubKeyDecorator (ErrInvalidPubKey): no authenticator selected.
+            return _Refused(
+                "sdk",
+                8,
+                f"pubKey does not match signer address {account.address} with signer index: 0",
+            )
+        for authenticator_id in tx.authenticators:
+            key = account.authenticators.get(authenticator_id)
+            if key is None:
+                return _Refused("accountplus", 1, f"Authenticator is not found: {authenticator_id}")
+            if key != tx.public_key or not tx.signature_valid(
+                self.chain_id, account.account_number
+            ):
+                return _Refused("accountplus", 100, "Signature verification failed")
+        return None
 
     def install(self, venue: Any) -> None:
         self._venue = venue
@@ -180,7 +211,7 @@ class ValidatorStub:
         if account is None:
             return True  # not a signature question: CheckTx answers sdk 9 (unknown address)
         if signer != tx.signer:
-            return False
+            return self._authenticated_by(tx, account) is None
         return tx.signature_valid(self.chain_id, account.account_number)
 
     def refusal_response(self, request: Request) -> Response:
@@ -260,11 +291,10 @@ class ValidatorStub:
         if account is None:
             raise _Refused("sdk", 9, f"account {signer} not found: unknown address")
         if signer != tx.signer:
-            # cosmos-sdk SetPubKeyDecorator (ErrInvalidPubKey): no authenticator selected.
-            raise _Refused(
-                "sdk", 8, f"pubKey does not match signer address {signer} with signer index: 0"
-            )
-        if not tx.signature_valid(self.chain_id, account.account_number):
+            refusal = self._authenticated_by(tx, account)
+            if refusal is not None:
+                raise refusal
+        elif not tx.signature_valid(self.chain_id, account.account_number):
             raise _Refused(
                 "sdk",
                 4,
