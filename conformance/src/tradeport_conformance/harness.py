@@ -473,6 +473,22 @@ class VenueHarness(abc.ABC):
     # The defaults cannot and say so: a betting venue whose harness lacks one skips the
     # scenario that needs it with that reason.
 
+    # -- controls: brokers (BR1-BR3) --------------------------------------------------------------
+    # The defaults cannot and say so: a broker whose harness lacks one skips the scenario
+    # that needs it with that reason.
+
+    #: A symbol the venue lists on several exchanges, so that looking it up by symbol alone
+    #: is ambiguous (BR1). None: the harness seeds none.
+    ambiguous_symbol: str | None = None
+    #: Ids of one symbol listed on two (or more) exchanges, each a distinct instrument (BR3).
+    same_symbol_listings: Sequence[InstrumentId] = ()
+
+    async def set_trading_session(self, instrument_id: InstrumentId, open: bool) -> None:
+        """Open or close the instrument's trading session now (BR2). Closing ends the
+        session as the venue does at its close (resting DAY orders expire); while closed,
+        orders are refused or held as the venue does; opening works the held ones."""
+        raise NotImplementedError(f"{type(self).__name__} cannot open or close a session")
+
     async def lapse(self, venue_order_id: str) -> None:
         """The unmatched part of the bet lapses at the venue, as a LAPSE bet's does at the
         in-play turn, and the venue reports it (BE4)."""

@@ -12,6 +12,7 @@ Each test carries its scenario id (``@scenario("SB1")``) and the capabilities it
 """
 
 from tradeport_conformance.suite.betting import TestBetting
+from tradeport_conformance.suite.brokers import TestBrokers
 from tradeport_conformance.suite.chain import TestOnChain
 from tradeport_conformance.suite.data_providers import TestDataProviders
 from tradeport_conformance.suite.errors import TestErrors
@@ -34,7 +35,7 @@ from tradeport_conformance.suite.orders import TestOrderFlow
 from tradeport_conformance.suite.reconciliation import TestReconciliation
 from tradeport_conformance.suite.reconnect import TestReconnect
 from tradeport_conformance.suite.subscriptions import TestSubscriptions
-from tradeport_conformance.suite.venue_kinds import TestBatchOrders, TestBrokers
+from tradeport_conformance.suite.venue_kinds import TestBatchOrders
 
 __all__ = [
     "TestBatchOrders",

@@ -2,7 +2,7 @@
 
 Each group is gated by the capabilities that make it apply, so a venue lacking them skips with
 the capability named: data providers (``replay``, ``data_only``), betting exchanges (product
-``BETTING``), brokers (``resolve_instruments``, product ``EQUITY``); the on-chain group is in
+``BETTING``), brokers in :mod:`tradeport_conformance.suite.brokers`; the on-chain group is in
 :mod:`tradeport_conformance.suite.chain`. The ids are stable (see the catalogue); scenarios of a group that no
 bundled venue can run yet are listed in the catalogue and reported as not implemented until
 their first venue brings the harness controls they need.
@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import pytest
 from tradeport.clients.base import OrderChange
-from tradeport.errors import AmbiguousInstrument, UnknownInstrument
 from tradeport.model.enums import OrderSide
 from tradeport.model.events import OrderAccepted, OrderRejected, OrderUpdated
 from tradeport.model.orders import Order
 
 from tradeport_conformance.markers import requires, scenario
-from tradeport_conformance.suite.helpers import next_matching, pick_instrument
+from tradeport_conformance.suite.helpers import next_matching
 from tradeport_conformance.suite.truth import (
     assert_order,
     exact_setup,
@@ -28,7 +27,7 @@ from tradeport_conformance.suite.truth import (
 
 pytestmark = pytest.mark.anyio
 
-__all__ = ["TestBatchOrders", "TestBrokers"]
+__all__ = ["TestBatchOrders"]
 
 
 def _buy(inst, price, quantity) -> Order:
@@ -103,32 +102,3 @@ class TestBatchOrders:
                 assert update.price == price
                 sim = sim_order_for(harness, order, acc.venue_order_id)
                 assert sim is not None and sim.price == price.as_decimal()
-
-
-@pytest.mark.anyio
-class TestBrokers:
-    @scenario("BR1")
-    @requires("capability:resolve_instruments")
-    async def test_resolution(self, harness, open_session, venue_spec, venue_capabilities):
-        """A symbol the venue lists once resolves to it; an unknown one is a typed error."""
-        iid = pick_instrument(harness, venue_capabilities)
-        async with open_session("none", connect=False) as venue:
-            resolved = await venue.instruments.resolve(iid.symbol.value)
-            assert resolved.id == iid
-            with pytest.raises(UnknownInstrument):
-                await venue.instruments.resolve("NO-SUCH-SYMBOL-XYZ")
-
-    @scenario("BR1")
-    @requires("capability:resolve_instruments")
-    async def test_resolution_with_ambiguity(
-        self, harness, open_session, venue_spec, venue_capabilities
-    ):
-        """A symbol the venue lists on several exchanges is ambiguous: every candidate named
-        (the harness names one in ``ambiguous_symbol``)."""
-        ambiguous = getattr(harness, "ambiguous_symbol", None)
-        if ambiguous is None:
-            pytest.skip("the harness names no ambiguous_symbol (listed on two exchanges)")
-        async with open_session("none", connect=False) as venue:
-            with pytest.raises(AmbiguousInstrument) as err:
-                await venue.instruments.resolve(ambiguous)
-            assert len(err.value.candidates) >= 2

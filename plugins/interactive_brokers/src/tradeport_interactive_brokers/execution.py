@@ -294,7 +294,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                     continue
                 # It ended while the client was away (reqCompletedOrders is not read yet:
                 # a GTD order past its time expired, anything else is reported canceled).
-                if placed.fields.tif == "GTD" and not placed.cancel_requested:
+                if placed.fields.tif in ("GTD", "DAY") and not placed.cancel_requested:
                     status = IbOrderStatus(
                         placed.order_id,
                         "Cancelled",
@@ -518,8 +518,9 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                 )
             )
         elif state is OrderStatus.CANCELED:
-            if placed.fields.tif == "GTD" and not placed.cancel_requested and venue_id is not None:
-                # TWS cancels a GTD order itself at its good-till time: an expiry.
+            if placed.fields.tif in ("GTD", "DAY") and not placed.cancel_requested and venue_id:
+                # TWS cancels a GTD order itself at its good-till time and a DAY order at the
+                # session close: a cancel this client did not ask for is their expiry.
                 await self._publish(
                     self.tracker.on_order_report(self._expired(placed, venue_id, status))
                 )

@@ -183,6 +183,13 @@ class InteractiveBrokersHarness(VenueHarness):
         assert listing.sim_symbol is not None
         self.exchange.set_book(listing.sim_symbol, list(bids), list(asks))
 
+    async def set_trading_session(self, instrument_id: InstrumentId, open: bool) -> None:
+        """The contract's session opens or closes now (BR2): closed, TWS holds new orders
+        (PreSubmitted) and cancels resting DAY orders at the close."""
+        listing = self.gateway.listings[self._con_id(instrument_id)]
+        assert listing.sim_symbol is not None
+        self.gateway.set_session(listing.sim_symbol, open)
+
     # -- controls: faults -----------------------------------------------------------------------
 
     async def drop_connections(self, mode: Literal["fin", "rst"]) -> None:

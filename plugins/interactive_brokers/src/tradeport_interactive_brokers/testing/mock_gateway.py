@@ -179,6 +179,10 @@ class MockGateway:
         self._by_ib_id: dict[tuple[int, int], str] = {}
         self.commission_currency = "USD"
         self.malformed_contract = False
+        #: Symbols whose trading session is closed, and the orders TWS holds for the open.
+        self.closed_sessions: set[str] = set()
+        self.held: dict[str, dict[str, Any]] = {}
+        self._next_perm = 8_000_000_000
         #: Every message received after START_API, in arrival order: (client id, fields).
         self.received_log: list[tuple[int, list[str]]] = []
         #: Send each commission report before its execution (TWS does not promise an order).
@@ -310,6 +314,21 @@ class MockGateway:
         elif msg == Out.CANCEL_ORDER:
             order_id = int(f[2])
             venue_id = self._by_ib_id.get((client.client_id, order_id))
+            if venue_id is not None and venue_id in self.held:
+                placement = self.held.pop(venue_id)
+                await stream.send(
+                    render.order_status(
+                        order_id,
+                        "Cancelled",
+                        Decimal(0),
+                        placement["quantity"],
+                        Decimal(0),
+                        int(venue_id),
+                        Decimal(0),
+                        client.client_id,
+                    )
+                )
+                return
             if venue_id is None or self.exchange.order(venue_id) is None:
                 await stream.send(
                     render.error(
@@ -465,18 +484,95 @@ class MockGateway:
             "tif": fields["tif"],
             "contract": listing.details.contract,
         }
+        placement = {
+            "symbol": listing.sim_symbol,
+            "side": OrderSide.BUY if fields["action"] == "BUY" else OrderSide.SELL,
+            "order_type": kind,
+            "quantity": fields["quantity"],
+            "price": price,
+            "trigger_price": trigger,
+            "time_in_force": tif,
+            "expire_time_ns": expire_ns,
+            "client_order_id": fields["order_ref"] or None,
+            "meta": meta,
+        }
+        if listing.sim_symbol in self.closed_sessions:
+            await self._hold(client, order_id, placement, fields, listing)
+            return
+        self._submit(placement)
+
+    def _submit(self, placement: dict[str, Any], venue_order_id: str | None = None) -> None:
+        args = dict(placement)
         self.exchange.submit(
-            listing.sim_symbol,
-            OrderSide.BUY if fields["action"] == "BUY" else OrderSide.SELL,
-            kind,
-            fields["quantity"],
-            price=price,
-            trigger_price=trigger,
-            time_in_force=tif,
-            expire_time_ns=expire_ns,
-            client_order_id=fields["order_ref"] or None,
-            meta=meta,
+            args.pop("symbol"),
+            args.pop("side"),
+            args.pop("order_type"),
+            args.pop("quantity"),
+            venue_order_id=venue_order_id,
+            **args,
         )
+
+    # -- trading sessions -----------------------------------------------------------------------
+
+    async def _hold(
+        self,
+        client: _Client,
+        order_id: int,
+        placement: dict[str, Any],
+        fields: dict[str, Any],
+        listing: Listing,
+    ) -> None:
+        """Outside the session TWS keeps the order (PreSubmitted) until the session opens."""
+        self._next_perm += 1
+        perm = str(self._next_perm)
+        self.held[perm] = placement
+        self.orders[perm] = (client.client_id, order_id)
+        self._by_ib_id[(client.client_id, order_id)] = perm
+        await client.stream.send(
+            render.open_order(
+                order_id=order_id,
+                contract=listing.details.contract,
+                action=fields["action"],
+                quantity=fields["quantity"],
+                order_type=fields["type"],
+                lmt_price=fields["lmt"],
+                aux_price=fields["aux"],
+                tif=fields["tif"],
+                account=fields["account"] or self.accounts[0],
+                order_ref=fields["order_ref"],
+                client_id=client.client_id,
+                perm_id=int(perm),
+                status="PreSubmitted",
+                server_version=client.server_version,
+            )
+        )
+        await client.stream.send(
+            render.order_status(
+                order_id,
+                "PreSubmitted",
+                Decimal(0),
+                fields["quantity"],
+                Decimal(0),
+                int(perm),
+                Decimal(0),
+                client.client_id,
+            )
+        )
+
+    def set_session(self, sim_symbol: str, open: bool) -> None:
+        """Open or close a symbol's trading session: closing expires its resting DAY orders
+        (TWS cancels them at the close); opening submits the orders held meanwhile."""
+        if open:
+            self.closed_sessions.discard(sim_symbol)
+            for perm, placement in list(self.held.items()):
+                if placement["symbol"] == sim_symbol:
+                    del self.held[perm]
+                    self._submit(placement, venue_order_id=perm)
+            return
+        self.closed_sessions.add(sim_symbol)
+        for order in self.exchange.open_orders(sim_symbol):
+            if order.time_in_force is TimeInForce.DAY:
+                self.exchange.expire(order.venue_order_id)
 
     # -- order events ---------------------------------------------------------------------------
 
