@@ -97,8 +97,9 @@ class ProtocolFeatures:
     public_data_login: bool = False
     #: The mock lists instruments from the SimulatedExchange with any increment, as decimal
     #: text: the value scenarios then re-list the instrument with a 1e-12 price increment and
-    #: trade at 18-significant-digit prices, so a ``float`` on the client's path fails. Off
-    #: for venues whose wire carries JSON floats (BitMEX) or derives increments (Hyperliquid).
+    #: trade at 18-significant-digit prices, so a ``float`` on the client's path fails (JSON
+    #: numbers too, when the client decodes them exactly, like BitMEX's). Off for venues that
+    #: derive increments or allow only a few (Hyperliquid, Polymarket, dYdX).
     exact_relisting: bool = False
     #: Order status answers carry the average fill price (checked against the venue's). False
     #: for venues whose open-order listing has none (Hyperliquid): then an average the client

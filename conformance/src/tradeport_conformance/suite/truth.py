@@ -9,8 +9,8 @@ currency, and liquidity side; balances free / locked / total per currency; posit
 :func:`exact_instrument` re-seeds the venue's instrument with a price increment of
 ``10**-EXACT_DECIMALS``, and :func:`exact_prices` picks prices with more significant digits than
 a float keeps (18), so a ``float`` anywhere between the wire and the event fails the comparison.
-Harnesses opt in with ``ProtocolFeatures.exact_relisting``; the others (a wire of JSON floats
-like BitMEX's, increments derived like Hyperliquid's) keep their instrument as listed.
+Harnesses opt in with ``ProtocolFeatures.exact_relisting``; the others (increments derived like
+Hyperliquid's, a few fixed ticks like Polymarket's) keep their instrument as listed.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Turning BitMEX JSON values into exact domain values.
 
-BitMEX sends prices and sizes as JSON numbers, which the JSON decoder makes floats. ``repr`` of
-a float is the shortest decimal that reads back as the same float, which is exactly what the
-venue printed; so prices are rebuilt from ``repr`` and never computed with floats. Amounts in
-minor units (``XBt`` satoshis, ``USDt``, ``Gwei``) become major-unit Money.
+BitMEX sends prices and sizes as JSON numbers. The clients decode them exactly
+(``exact_numbers``: a number with a fraction is the Decimal of its text); a float (a payload
+decoded elsewhere) is rebuilt from ``repr``, the shortest decimal that reads back as the same
+float, and never computed with. Amounts in minor units (``XBt`` satoshis, ``USDt``, ``Gwei``)
+become major-unit Money.
 """
 
 from __future__ import annotations

@@ -72,6 +72,9 @@ class BitmexHttpClient:
             error_parser=parse_error,
             on_response=rate_limit_feeder(self.rate_limiter),
             secrets=(config.api_key, config.api_secret),
+            # Prices and sizes are JSON numbers: decoded as the exact Decimal printed, never
+            # through a float.
+            exact_numbers=True,
         )
 
     async def aclose(self) -> None:

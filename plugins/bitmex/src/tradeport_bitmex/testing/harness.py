@@ -156,7 +156,7 @@ def _form(request: Request) -> dict[str, Any]:
     if request.body:
         content_type = request.header("content-type") or ""
         if "json" in content_type:
-            params.update(json_codec.loads(request.body))
+            params.update(json_codec.loads_exact(request.body))  # numbers as printed
         else:
             params.update(parse_qsl(request.body.decode(), keep_blank_values=True))
     return params
@@ -200,6 +200,9 @@ class BitmexHarness(MockVenue):
         login_stamps=True,
         login_clock=True,
         private_hold=True,
+        # Instruments are listed from the exchange as exact JSON numbers (the client decodes
+        # them exactly): the value scenarios re-list with a 1e-12 tick.
+        exact_relisting=True,
     )
     stream_paths = ("/realtime",)
     server_ping_interval = 1.0

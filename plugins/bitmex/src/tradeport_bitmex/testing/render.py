@@ -89,13 +89,14 @@ _ORDER_KEYS = ("orderID",)
 _TYP = {ProductType.PERPETUAL: "FFWCSX", ProductType.FUTURE: "FFCCSX", ProductType.SPOT: "IFXXXP"}
 
 
-def num(value: Decimal | None) -> int | float | None:
-    """A Decimal as the JSON number BitMEX would send (int when integral)."""
+def num(value: Decimal | None) -> int | Decimal | None:
+    """A Decimal as the JSON number BitMEX would send (int when integral): a Decimal goes out
+    as a JSON number with every digit (``json_codec.dumps_venue``), never through a float."""
     if value is None:
         return None
     if value == value.to_integral_value():
         return int(value)
-    return float(value)
+    return value
 
 
 def iso(ns: int) -> str:
@@ -104,7 +105,7 @@ def iso(ns: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{(ns // 1_000_000) % 1000:03d}Z"
 
 
-def minor(amount: Decimal, asset: str) -> tuple[str, int | float | None]:
+def minor(amount: Decimal, asset: str) -> tuple[str, int | Decimal | None]:
     """An amount in BitMEX's unit of ``asset`` (satoshis for XBT)."""
     unit = MINOR.get(asset)
     if unit is None:

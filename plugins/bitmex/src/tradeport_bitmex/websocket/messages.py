@@ -85,6 +85,8 @@ class BitmexWsProtocol(WsVenueProtocol):
     """
 
     acknowledges_subscriptions = True
+    #: Prices and sizes are JSON numbers: decoded as the exact Decimal printed.
+    exact_numbers = True
 
     def __init__(
         self,
