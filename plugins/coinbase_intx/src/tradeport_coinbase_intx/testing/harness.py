@@ -157,6 +157,7 @@ class CoinbaseIntxHarness(MockVenue):
         # The venue keeps a UUID: tradeport ids are sent as their UUID form (uuid5 for ids that
         # are no UUID), so the venue's rows do not carry tradeport's id verbatim.
         client_order_ids=False,
+        exact_relisting=True,
         # The FIX Logon's SendingTime, checked within 30 s of the venue's clock (RC1, RC9).
         login_stamps=True,
         login_clock=True,
