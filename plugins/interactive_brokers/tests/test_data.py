@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from tradeport.model.data import QuoteTick, TradeTick
-from tradeport.model.enums import AggressorSide
+from tradeport.model.enums import AggressorSide, OrderSide
 from tradeport.model.identifiers import InstrumentId
 from tradeport_conformance.harness import wait_until
 from tradeport_interactive_brokers.constants import Out
@@ -117,5 +117,47 @@ async def test_trade_prints_and_notices(env: Any) -> None:
             lambda: any(n.code == 1101 for n in sink.of(GatewayNotice)),
             what="the 1101 notice event",
         )
+    finally:
+        await client.disconnect()
+
+
+async def test_depth_rows_become_a_price_level_book_rebuilt_after_1101(env: Any) -> None:
+    exchange = env.mock.exchange
+    exchange.set_book(
+        "AAPL",
+        [(Decimal("99.9"), Decimal(10)), (Decimal("99.8"), Decimal(20))],
+        [(Decimal("100.1"), Decimal(5)), (Decimal("100.2"), Decimal(7))],
+    )
+    client, _ = _client(env, depth_rows=5, smart_depth=True)
+    await client.connect()
+    try:
+        await client.subscribe_book_deltas(AAPL_ID)
+        assert await env.mock.wait_for_subscriber("book", AAPL.con_id)
+        (request,) = _requests(env, Out.REQ_MKT_DEPTH)
+        assert request[15:17] == ["5", "1"]  # numRows, isSmartDepth
+
+        def levels() -> tuple[list[Any], list[Any]]:
+            book = client.book(AAPL_ID)
+            return (
+                [(lvl.price.as_decimal(), lvl.size.as_decimal()) for lvl in book.bids()],
+                [(lvl.price.as_decimal(), lvl.size.as_decimal()) for lvl in book.asks()],
+            )
+
+        def venue() -> tuple[list[Any], list[Any]]:
+            snap = exchange.book("AAPL")
+            return [tuple(x) for x in snap.bids], [tuple(x) for x in snap.asks]
+
+        await wait_until(lambda: levels() == venue(), what="the book from TWS's rows")
+        # A level inside the book changes and one is inserted at the top: rows shift.
+        exchange.update_level("AAPL", OrderSide.BUY, Decimal("99.95"), Decimal(3))
+        exchange.update_level("AAPL", OrderSide.SELL, Decimal("100.1"), Decimal(0))
+        await wait_until(lambda: levels() == venue(), what="the book after row inserts/deletes")
+        assert levels()[0][0] == (Decimal("99.95"), 3)
+        await env.mock.send_notice(1101)
+        await env.until(
+            lambda: len(_requests(env, Out.REQ_MKT_DEPTH)) == 2, "depth requested again"
+        )
+        exchange.update_level("AAPL", OrderSide.SELL, Decimal("100.3"), Decimal(1))
+        await wait_until(lambda: levels() == venue(), what="the book rebuilt after 1101")
     finally:
         await client.disconnect()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from tradeport.clients.capabilities import Capabilities, DataType, order_matrix
-from tradeport.model.enums import OrderType, ProductType, TimeInForce
+from tradeport.model.enums import BookType, OrderType, ProductType, TimeInForce
 
 __all__ = [
     "VENUE_NAME",
@@ -174,7 +174,8 @@ _DAY_GTC = (TimeInForce.DAY, TimeInForce.GTC)
 #: What the plugin does today (the README's capability table is generated from this).
 CAPABILITIES: Final = Capabilities(
     products={ProductType.EQUITY, ProductType.FUTURE, ProductType.OPTION, ProductType.FX},
-    data={DataType.QUOTES},
+    data={DataType.QUOTES, DataType.BOOK_DELTAS},
+    book_types={BookType.L2_MBP},
     orders=order_matrix(
         {
             OrderType.LIMIT: (*_DAY_GTC, TimeInForce.IOC, TimeInForce.GTD),

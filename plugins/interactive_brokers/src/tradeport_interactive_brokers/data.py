@@ -16,10 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+from tradeport.book import OrderBook
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import DataClient, InstrumentProvider, Reconnected
-from tradeport.model.data import QuoteTick, TradeTick
-from tradeport.model.enums import AggressorSide
+from tradeport.model.data import L2Levels, OrderBookDeltas, QuoteTick, RecordFlag, TradeTick
+from tradeport.model.enums import AggressorSide, BookType
 from tradeport.model.identifiers import InstrumentId, TradeId
 from tradeport.model.instruments import Instrument
 
@@ -29,12 +30,16 @@ from tradeport_interactive_brokers.contract import Contract
 from tradeport_interactive_brokers.gateway.client import GatewayNotice, IbGateway, TopicSpec
 from tradeport_interactive_brokers.messages import (
     cancel_mkt_data,
+    cancel_mkt_depth,
     cancel_tick_by_tick,
     req_mkt_data,
+    req_mkt_depth,
     req_tick_by_tick,
 )
 from tradeport_interactive_brokers.parse import (
+    DepthUpdate,
     ErrorMessage,
+    parse_depth,
     parse_tick_by_tick,
     parse_tick_price,
     parse_tick_size,
@@ -64,6 +69,54 @@ def print_trade_id(
     The same print always gets the same id, so a print seen twice is recognised."""
     base = f"{time_s}-{format(price.normalize(), 'f')}-{format(size.normalize(), 'f')}-{exchange}"
     return base if repeat == 1 else f"{base}#{repeat}"
+
+
+@attrs.define
+class _Depth:
+    """The rows of one depth request, per side (0 ask, 1 bid), as TWS numbers them."""
+
+    rows: dict[int, list[tuple[Decimal, Decimal]]] = attrs.field(factory=lambda: {0: [], 1: []})
+    cleared: bool = False
+    sequence: int = 0
+
+    def apply(self, instrument: Instrument, update: DepthUpdate) -> OrderBookDeltas | None:
+        """Apply one row operation; the price levels it changed as deltas (a clearing
+        snapshot first after each (re)request)."""
+        side_rows = self.rows[update.side]
+        before = dict(side_rows)
+        position = update.position
+        if update.operation == 0:  # insert
+            side_rows.insert(min(position, len(side_rows)), (update.price, update.size))
+        elif update.operation == 1 and position < len(side_rows):  # update
+            side_rows[position] = (update.price, update.size)
+        elif update.operation == 2 and position < len(side_rows):  # delete
+            del side_rows[position]
+        else:
+            return None
+        after = dict(side_rows)
+        changed = [
+            (instrument.make_price(price), instrument.make_qty(after.get(price, Decimal(0))))
+            for price in sorted(set(before) | set(after))
+            if before.get(price) != after.get(price)
+        ]
+        self.sequence += 1
+        now = time.time_ns()
+        flags = int(RecordFlag.F_MBP)
+        if not self.cleared:
+            self.cleared = True
+            flags |= int(RecordFlag.F_SNAPSHOT)
+            levels = {0: [], 1: []}
+            levels[update.side] = [(p, q) for p, q in changed if q.as_decimal() > 0]
+            return OrderBookDeltas.from_levels(
+                instrument.id, L2Levels(levels[1], levels[0], self.sequence, flags, now, now)
+            )
+        if not changed:
+            return None
+        bids = changed if update.side == 1 else []
+        asks = changed if update.side == 0 else []
+        return OrderBookDeltas.from_levels(
+            instrument.id, L2Levels(bids, asks, self.sequence, flags, now, now)
+        )
 
 
 @attrs.define
@@ -199,6 +252,48 @@ class InteractiveBrokersDataClient(DataClient):
             now,
             now,
         )
+
+    # -- depth --------------------------------------------------------------------------------
+
+    async def subscribe_book_deltas(
+        self, instrument_id: InstrumentId, depth: int | None = None
+    ) -> None:
+        """reqMktDepth (``depth`` rows a side, default ``depth_rows``; SMART depth when
+        ``smart_depth``): TWS's position-based row operations (insert / update / delete at a
+        row) become price-level deltas on a local L2 book. Every (re)request starts from an
+        empty book: a clearing snapshot, then TWS's inserts."""
+        instrument, contract = await self._prepare(instrument_id)
+        rows = depth or self.config.depth_rows
+        smart = self.config.smart_depth
+        book = self.books[instrument.id] = OrderBook(instrument.id, BookType.L2_MBP)
+        state = _Depth()
+
+        def subscribe(req_id: int) -> bytes:
+            state.rows = {0: [], 1: []}
+            state.cleared = False
+            return req_mkt_depth(req_id, contract, rows, smart_depth=smart)
+
+        async def on_message(fields: list[str]) -> None:
+            if fields[0] not in (str(In.MARKET_DEPTH), str(In.MARKET_DEPTH_L2)):
+                return
+            deltas = state.apply(instrument, parse_depth(fields))
+            if deltas is not None:
+                book.apply(deltas)
+                await self.emit(deltas)
+
+        await self.gateway.subscribe(
+            f"book:{contract.con_id}",
+            TopicSpec(
+                subscribe=subscribe,
+                cancel=lambda req_id: cancel_mkt_depth(req_id, smart_depth=smart),
+                on_message=on_message,
+                on_error=self._topic_error,
+            ),
+        )
+
+    async def unsubscribe_book_deltas(self, instrument_id: InstrumentId) -> None:
+        _, contract = await self._prepare(instrument_id)
+        await self.gateway.unsubscribe(f"book:{contract.con_id}")
 
     # -- trades ---------------------------------------------------------------------------------
 

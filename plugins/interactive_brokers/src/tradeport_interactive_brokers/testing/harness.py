@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 
 import anyio
 import anyio.abc
-from tradeport.model.enums import AggressorSide, ProductType
+from tradeport.model.enums import AggressorSide, OrderSide, ProductType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.testing import FaultProxy
 from tradeport_conformance.harness import (
@@ -189,6 +189,13 @@ class InteractiveBrokersHarness(VenueHarness):
         listing = self.gateway.listings[self._con_id(instrument_id)]
         assert listing.sim_symbol is not None
         self.gateway.set_session(listing.sim_symbol, open)
+
+    async def publish_book_update(
+        self, instrument_id: InstrumentId, side: OrderSide, price: Decimal, size: Decimal
+    ) -> None:
+        listing = self.gateway.listings[self._con_id(instrument_id)]
+        assert listing.sim_symbol is not None
+        self.exchange.update_level(listing.sim_symbol, side, price, size)
 
     # -- controls: faults -----------------------------------------------------------------------
 

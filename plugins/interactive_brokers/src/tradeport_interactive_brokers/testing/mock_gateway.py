@@ -110,6 +110,10 @@ class _Client:
     market_data: dict[int, int] = attrs.field(factory=dict)  # reqId -> conId (reqMktData)
     ticks: dict[int, int] = attrs.field(factory=dict)  # reqId -> conId (tick-by-tick)
     depth: dict[int, int] = attrs.field(factory=dict)  # reqId -> conId (reqMktDepth)
+    #: The rows each depth request has been sent, per side (1 bid, 0 ask): what TWS's
+    #: position-based updates apply to.
+    depth_rows: dict[int, dict[int, list[tuple[Decimal, Decimal]]]] = attrs.field(factory=dict)
+    depth_size: dict[int, int] = attrs.field(factory=dict)
     market_data_type: int = 1
     received: list[list[str]] = attrs.field(factory=list)
 
@@ -300,9 +304,10 @@ class MockGateway:
         elif msg == Out.CANCEL_TICK_BY_TICK:
             client.ticks.pop(int(f[1]), None)
         elif msg == Out.REQ_MKT_DEPTH:
-            await self._depth(client, int(f[2]), _contract_from(f, 3))
+            await self._depth(client, int(f[2]), int(f[15]), _contract_from(f, 3))
         elif msg == Out.CANCEL_MKT_DEPTH:
             client.depth.pop(int(f[2]), None)
+            client.depth_rows.pop(int(f[2]), None)
         else:
             await self._dispatch_orders(client, msg, f)
 
@@ -602,6 +607,9 @@ class MockGateway:
         return (ib[0], ib[1]) if ib is not None else (None, 0)
 
     async def _deliver(self, event: sim_events.SimEvent) -> None:
+        if isinstance(event, sim_events.BookUpdated):
+            await self._on_book(event.symbol)
+            return
         order = getattr(event, "order", None)
         client_id, order_id = self._owner(order)
         if client_id is None:
@@ -848,29 +856,56 @@ class MockGateway:
                     await client.stream.send(render.tick_size(req_id, 5, size))
         return now
 
-    async def _depth(self, client: _Client, req_id: int, wanted: Contract) -> None:
+    async def _depth(self, client: _Client, req_id: int, rows: int, wanted: Contract) -> None:
         listing = await self._listing_or_error(client, req_id, wanted)
         if listing is None or listing.sim_symbol is None:
             return
         client.depth[req_id] = listing.details.contract.con_id
-        book = self.exchange.book(listing.sim_symbol)
-        for side, levels in ((1, book.bids), (0, book.asks)):
-            for position, (price, size) in enumerate(levels):
-                await client.stream.send(
-                    render.market_depth_l2(req_id, position, 0, side, price, size, smart=False)
-                )
+        client.depth_rows[req_id] = {1: [], 0: []}
+        client.depth_size[req_id] = rows
+        await self._send_depth(client, req_id, listing.sim_symbol)
 
-    async def publish_depth(
-        self, con_id: int, position: int, operation: int, side: int, price: Decimal, size: Decimal
-    ) -> None:
+    async def _send_depth(self, client: _Client, req_id: int, sim_symbol: str) -> None:
+        """Bring a depth request's rows to the book: updates where a row changed, inserts
+        past the old end, deletes from the end (TWS's position-based operations)."""
+        rows = client.depth_size[req_id]
+        book = self.exchange.book(sim_symbol, depth=rows)
+        sent = client.depth_rows[req_id]
+        for side, levels in ((1, list(book.bids)), (0, list(book.asks))):
+            old = sent[side]
+            new = [(Decimal(p), Decimal(q)) for p, q in levels]
+            for position in range(max(len(old), len(new))):
+                if position < len(old) and position < len(new):
+                    if old[position] != new[position]:
+                        price, size = new[position]
+                        await client.stream.send(
+                            render.market_depth_l2(
+                                req_id, position, 1, side, price, size, smart=False
+                            )
+                        )
+                elif position >= len(old):
+                    price, size = new[position]
+                    await client.stream.send(
+                        render.market_depth_l2(req_id, position, 0, side, price, size, smart=False)
+                    )
+            for position in range(len(old) - 1, len(new) - 1, -1):
+                price, size = old[position]
+                await client.stream.send(
+                    render.market_depth_l2(
+                        req_id, position, 2, side, price, Decimal(0), smart=False
+                    )
+                )
+            sent[side] = new
+
+    async def _on_book(self, sim_symbol: str) -> None:
+        listing = self.listing_of_symbol(sim_symbol)
+        if listing is None:
+            return
+        con_id = listing.details.contract.con_id
         for client in list(self.clients):
             for req_id, subscribed in list(client.depth.items()):
                 if subscribed == con_id:
-                    await client.stream.send(
-                        render.market_depth_l2(
-                            req_id, position, operation, side, price, size, smart=False
-                        )
-                    )
+                    await self._send_depth(client, req_id, sim_symbol)
 
     # -- notices --------------------------------------------------------------------------------
 
