@@ -31,6 +31,11 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
             "LG6",
             "the secret never appears in logs, reprs, exception messages or CLI output during the whole run",
         ),
+        (
+            "LG7",
+            "a local clock outside the venue's window, with time_sync: the venue's clock is measured "
+            "and signed calls, the login and orders are accepted",
+        ),
     ],
     "HEARTBEAT": [
         ("HB1", "the server's control-frame ping is answered with a pong"),

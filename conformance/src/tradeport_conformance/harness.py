@@ -73,6 +73,9 @@ class ProtocolFeatures:
     book_sequence: bool = False
     #: Book messages carry a checksum of the book (OKX CRC32).
     book_checksum: bool = False
+    #: The venue serves its clock and the plugin measures it when ``VenueConfig.time_sync``
+    #: is on, signing with the venue's time (LG7: a skewed local clock is then accepted).
+    server_time: bool = False
     #: The venue refuses subscriptions to unknown topics with an error message (SB8).
     subscription_refusal: bool = True
     #: The server may close with a close code (maintenance, 24 h limit) (RC8).

@@ -143,6 +143,46 @@ class TestLogin:
                 await venue.execution.order_status_reports(iid)
         assert not err.value.retryable
 
+    @scenario("LG7")
+    @requires("capability:execution", "feature:timestamp_window", "feature:server_time")
+    async def test_clock_skew_corrected_by_server_time(
+        self, harness, open_session, venue_spec, venue_capabilities
+    ) -> None:
+        """The local clock as far off as LG5's, with ``time_sync``: the session measures the
+        venue's clock, logs in and its signed calls and orders are accepted (not one request
+        refused for its timestamp); LG5 proves the same clock is refused without it."""
+        from tradeport.model.enums import OrderSide
+        from tradeport.model.events import OrderAccepted, OrderRejected
+        from tradeport.model.orders import Order
+
+        iid = pick_instrument(harness, venue_capabilities)
+        private = venue_capabilities.private_streams
+        async with open_session("skewed", connect=private, time_sync=True) as venue:
+            await venue.instruments.load_all()
+            inst = venue.instruments.get(iid)
+            p = prices_for(inst)
+            await venue.execution.order_status_reports(iid)  # a signed read: no ClockSkewError
+            order = Order.limit(
+                instrument_id=iid,
+                side=OrderSide.BUY,
+                quantity=inst.make_qty(p["size"]),
+                price=inst.make_price(p["far_bid"]),
+            )
+            await venue.execution.submit_order(order)
+            outcome = await next_matching(
+                venue,
+                lambda e: (
+                    isinstance(e, (OrderAccepted, OrderRejected))
+                    and e.client_order_id == order.client_order_id
+                ),
+                what="the order's outcome",
+            )
+            assert isinstance(outcome, OrderAccepted), f"refused with a synced clock: {outcome}"
+            if private:
+                assert venue.execution.authenticated, "the private stream did not log in"
+        signed = [r for r in harness.requests if r.signature_ok is not None]
+        assert signed and all(r.signature_ok for r in signed), "a signed request was refused"
+
     @scenario("LG6")
     @requires("feature:api_credentials")
     async def test_secrets_never_leak(

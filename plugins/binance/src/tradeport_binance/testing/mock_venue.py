@@ -124,6 +124,7 @@ class BinanceHarness(MockVenue):
         server_control_ping=True,
         stream_token=True,
         timestamp_window=True,
+        server_time=True,  # /api/v3/time, /fapi/v1/time, /dapi/v1/time
         book_sequence=True,
         subscription_refusal=True,
         close_codes=True,

@@ -144,6 +144,7 @@ class BybitHarness(MockVenue):
         text_ping=True,
         stream_login=True,
         timestamp_window=True,
+        server_time=True,  # /v5/market/time
         book_sequence=True,
         subscription_refusal=True,
         close_codes=True,

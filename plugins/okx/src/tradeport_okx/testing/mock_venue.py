@@ -170,6 +170,7 @@ class OkxHarness(MockVenue):
         text_ping=True,
         stream_login=True,
         timestamp_window=True,
+        server_time=True,  # /api/v5/public/time
         book_sequence=True,
         book_checksum=True,
         subscription_refusal=True,
