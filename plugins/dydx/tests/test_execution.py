@@ -14,7 +14,14 @@ from typing import Any
 import anyio
 import pytest
 import tradeport
-from tradeport.model.enums import AggressorSide, OrderSide, OrderStatus, ProductType
+from tradeport.model.enums import (
+    AggressorSide,
+    OrderSide,
+    OrderStatus,
+    PositionSide,
+    ProductType,
+    TimeInForce,
+)
 from tradeport.model.events import (
     OrderAccepted,
     OrderCanceled,
@@ -25,8 +32,13 @@ from tradeport.model.events import (
 from tradeport.model.orders import Order
 from tradeport_conformance.suite.helpers import next_matching
 from tradeport_dydx.chain.keys import DydxKey
-from tradeport_dydx.chain.proto import CONDITION_STOP_LOSS, ORDER_FLAGS_CONDITIONAL, TIF_IOC
-from tradeport_dydx.orders import SHORT_TERM_TAG
+from tradeport_dydx.chain.proto import (
+    CONDITION_STOP_LOSS,
+    ORDER_FLAGS_CONDITIONAL,
+    TIF_IOC,
+    MsgBatchCancel,
+)
+from tradeport_dydx.orders import SHORT_TERM_TAG, client_id_of
 from tradeport_dydx.testing import DydxHarness
 
 pytestmark = pytest.mark.anyio
@@ -212,3 +224,66 @@ async def test_an_api_trading_key_signs_through_its_authenticator(registered: bo
             else:
                 assert isinstance(outcome, OrderRejected)
                 assert outcome.reason.startswith("accountplus:1")
+
+
+async def test_reduce_only_is_taken_on_ioc_orders_and_refused_on_resting_ones() -> None:
+    async with (
+        DydxHarness() as harness,
+        tradeport.open_venue("dydx", harness.client_config()) as venue,
+    ):
+        iid = harness.instrument_id(ProductType.PERPETUAL)
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(iid)
+        harness.exchange.seed_position("BTC-USD", PositionSide.LONG, Decimal("0.002"), Decimal(950))
+        await harness.set_book(
+            iid, bids=[(Decimal(990), Decimal(1))], asks=[(Decimal(1010), Decimal(1))]
+        )
+        resting = Order.limit(
+            instrument_id=iid,
+            side=OrderSide.SELL,
+            quantity=inst.make_qty("0.001"),
+            price=inst.make_price("1005"),
+            reduce_only=True,
+        )
+        await venue.execution.submit_order(resting)
+        refused = await next_matching(venue, _for(resting, OrderAccepted, OrderRejected))
+        assert isinstance(refused, OrderRejected) and refused.reason.startswith("clob:9003")
+        closing = Order.limit(
+            instrument_id=iid,
+            side=OrderSide.SELL,
+            quantity=inst.make_qty("0.002"),
+            price=inst.make_price("990"),
+            time_in_force=TimeInForce.IOC,
+            reduce_only=True,
+        )
+        await venue.execution.submit_order(closing)
+        filled = await next_matching(venue, _for(closing, OrderFilled, OrderRejected))
+        assert isinstance(filled, OrderFilled)
+        assert harness.validator.accepted[-1][1].order.reduce_only
+        await harness.push_account_events()
+        assert harness.exchange.position("BTC-USD").quantity == 0
+
+
+async def test_short_term_orders_are_canceled_in_one_batch_cancel() -> None:
+    async with (
+        DydxHarness() as harness,
+        tradeport.open_venue("dydx", harness.client_config()) as venue,
+    ):
+        orders = [await _limit(venue, harness, price, SHORT_TERM_TAG) for price in ("900", "901")]
+        for order in orders:
+            await venue.execution.submit_order(order)
+            accepted = await next_matching(venue, _for(order, OrderAccepted, OrderRejected))
+            assert isinstance(accepted, OrderAccepted)
+        sent = len(harness.validator.accepted)
+        await venue.execution.batch_cancel_orders(
+            orders[0].instrument_id, [o.client_order_id for o in orders]
+        )
+        (batch,) = [m for url, m in harness.validator.accepted[sent:]]
+        assert isinstance(batch, MsgBatchCancel)
+        assert sorted(batch.short_term_cancels[0].client_ids) == sorted(
+            client_id_of(o.client_order_id) for o in orders
+        )
+        for order in orders:
+            canceled = await next_matching(venue, _for(order, OrderCanceled, OrderExpired))
+            assert isinstance(canceled, OrderCanceled)
+        assert not harness.exchange.open_orders("BTC-USD")

@@ -62,6 +62,11 @@ CAPABILITIES: Final = Capabilities(
         OrderType.MARKET_IF_TOUCHED: (TimeInForce.GTC, TimeInForce.GTD),
     },
     post_only=True,
+    # On IOC and MARKET orders: the chain refuses reduce-only on resting ones (clob 9003).
+    reduce_only=True,
+    # One MsgBatchCancel for short-term orders; stateful ones one MsgCancelOrder each.
+    batch_cancel=True,
+    cancel_all=True,
     positions=True,
     private_streams=True,
     notes=(
@@ -72,12 +77,15 @@ CAPABILITIES: Final = Capabilities(
         "(IOC, MARKET, GTC tagged dydx:short_term) carry a good-til-block and are reported "
         "EXPIRED when it passes; GTC / GTD limits are long-term (good-til-block-time).",
         "MARKET is emulated: an IOC limit at the best opposite price moved by market_slippage "
-        "(default 5%). No FOK, no modify (cancel and replace), no batch submit.",
+        "(default 5%). No FOK, no modify (cancel and replace), no batch submit. Batch cancel "
+        "and cancel-all: one MsgBatchCancel for short-term orders, one MsgCancelOrder per "
+        "stateful order.",
         "Stop and take-profit conditionals (STOP_LIMIT / STOP_MARKET, LIMIT_IF_TOUCHED / "
         "MARKET_IF_TOUCHED) are the chain's conditional orders; it triggers them on the oracle "
         "price and the block's trade prices (trigger_type is not chosen).",
-        "Reduce-only is not declared: the chain takes it on IOC / FOK orders only. gRPC "
-        "broadcast is not offered (the node's REST gateway only).",
+        "Reduce-only works on IOC and MARKET orders only: the chain refuses it on resting "
+        "orders (clob:9003, a rejection). gRPC broadcast is not offered (the node's REST "
+        "gateway only).",
         "Fills are final: the indexer reports a fill once its block is committed (CometBFT "
         "blocks are final), so provisional_fills is not declared.",
         "No quotes channel at the venue: QUOTES is not declared. v4_markets gives the oracle "

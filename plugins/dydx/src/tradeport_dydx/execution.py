@@ -468,6 +468,69 @@ class DydxExecutionClient(ExecutionClient):
         except VenueError as error:
             self.log.warning("cancel of %s: outcome unknown (%s)", tracked.client_order_id, error)
 
+    async def batch_cancel_orders(
+        self, instrument_id: InstrumentId, client_order_ids: Sequence[ClientOrderId]
+    ) -> None:
+        """Short-term orders in one MsgBatchCancel (the chain batches only those); stateful
+        ones with one MsgCancelOrder each. Outcomes as :meth:`cancel_order`."""
+        self.require_credentials("batch_cancel_orders")
+        instrument = await self.ensure_instrument(instrument_id)
+        short: list[tuple[TrackedOrder, _Placed]] = []
+        for coid in client_order_ids:
+            placed = self._placed.get(coid)
+            if placed is not None and placed.order_id.order_flags == proto.ORDER_FLAGS_SHORT_TERM:
+                async with self._lock:
+                    short.append((self.tracker.find_or_adopt(instrument_id, coid, None), placed))
+            else:
+                await self.cancel_order(instrument_id, coid, None)
+        if short:
+            await self._batch_cancel(self._market(instrument), short)
+
+    async def _batch_cancel(
+        self, market: DydxMarket, orders: Sequence[tuple[TrackedOrder, _Placed]]
+    ) -> None:
+        batch = proto.OrderBatch(
+            market.clob_pair_id, tuple(p.order_id.client_id for _, p in orders)
+        )
+        try:
+            gtb = await short_term_good_til_block(self.node, self.config.short_term_blocks)
+            for _, placed in orders:
+                placed.cancel_requested = True
+            await self.sender.send(
+                [proto.MsgBatchCancel(self.subaccount, (batch,), gtb)], stateful=False
+            )
+        except ChainRejected as error:
+            for tracked, placed in orders:
+                placed.cancel_requested = False
+                await self.emit(
+                    OrderCancelRejected(
+                        **self._base(tracked), reason=f"{error.venue_code}: {error.venue_message}"
+                    )
+                )
+        except VenueError as error:
+            self.log.warning("batch cancel: outcome unknown (%s)", error)
+
+    async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
+        """Every open order of the instrument the indexer lists: short-term ones in one
+        MsgBatchCancel, stateful ones one by one."""
+        self.require_credentials("cancel_all_orders")
+        instrument = await self.ensure_instrument(instrument_id)
+        short: list[tuple[TrackedOrder, _Placed]] = []
+        for report in await self.order_status_reports(instrument_id):
+            async with self._lock:
+                tracked = self.tracker.find_or_adopt(
+                    instrument_id, report.client_order_id, report.venue_order_id
+                )
+            placed = self._placed.get(tracked.client_order_id)
+            if placed is not None and placed.order_id.order_flags == proto.ORDER_FLAGS_SHORT_TERM:
+                short.append((tracked, placed))
+            else:
+                await self.cancel_order(
+                    instrument_id, tracked.client_order_id, report.venue_order_id
+                )
+        if short:
+            await self._batch_cancel(self._market(instrument), short)
+
     async def _placed_from_indexer(
         self, tracked: TrackedOrder, venue_order_id: VenueOrderId | None
     ) -> _Placed | None:

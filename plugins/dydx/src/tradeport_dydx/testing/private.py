@@ -127,6 +127,18 @@ class SubaccountIndexer:
         """The validator's CheckTx hook (see the module docstring)."""
         if type_url == proto.MSG_PLACE_ORDER:
             return self._place(message.order)
+        if type_url == proto.MSG_BATCH_CANCEL:
+            # Short-term cancels by client id; like single short-term cancels, always taken.
+            for batch in message.short_term_cancels:
+                for client_id in batch.client_ids:
+                    vid = order_uuid(
+                        message.subaccount_id,
+                        client_id,
+                        batch.clob_pair_id,
+                        proto.ORDER_FLAGS_SHORT_TERM,
+                    )
+                    self.exchange.cancel(vid)
+            return None
         if type_url == proto.MSG_CANCEL_ORDER:
             vid = order_uuid(
                 message.order_id.subaccount_id,
@@ -155,6 +167,8 @@ class SubaccountIndexer:
             return ("clob", 4, f"Invalid order quantums: {order.quantums}")
         short = oid.order_flags == proto.ORDER_FLAGS_SHORT_TERM
         ioc = order.time_in_force == proto.TIF_IOC
+        if order.reduce_only and not ioc:
+            return ("clob", 9003, "Reduce-only is currently disabled for non-IOC orders")
         conditional = oid.order_flags == proto.ORDER_FLAGS_CONDITIONAL
         tif = TimeInForce.IOC if ioc and not conditional else TimeInForce.GTC
         expire = None

@@ -34,6 +34,7 @@ from tradeport_dydx.chain.proto import (
     MSG_PLACE_ORDER,
     ORDER_FLAGS_SHORT_TERM,
     DecodeError,
+    MsgBatchCancel,
     MsgCancelOrder,
     MsgPlaceOrder,
     Order,
@@ -234,6 +235,8 @@ class ValidatorStub:
             return str(message.order.order_id.subaccount_id.owner)
         if type_url == MSG_CANCEL_ORDER:
             return str(message.order_id.subaccount_id.owner)
+        if type_url == MSG_BATCH_CANCEL:
+            return str(message.subaccount_id.owner)
         return None
 
     async def _broadcast(self, request: Request) -> Response:
@@ -333,7 +336,7 @@ class ValidatorStub:
         if type_url == MSG_CANCEL_ORDER:
             return MsgCancelOrder.decode(value)
         if type_url == MSG_BATCH_CANCEL:
-            return value
+            return MsgBatchCancel.decode(value)
         raise DecodeError(f"unknown message type {type_url}")
 
     @staticmethod
@@ -345,7 +348,7 @@ class ValidatorStub:
         return message.order_id.order_flags == ORDER_FLAGS_SHORT_TERM
 
     def _check_good_til_block(self, type_url: str, message: Any) -> None:
-        if not self._is_short_term(type_url, message) or type_url == MSG_BATCH_CANCEL:
+        if not self._is_short_term(type_url, message):
             return
         gtb = (
             message.order.good_til_block if type_url == MSG_PLACE_ORDER else message.good_til_block
