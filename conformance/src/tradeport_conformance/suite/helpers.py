@@ -13,6 +13,8 @@ from tradeport.model.enums import ProductType
 __all__ = [
     "EVENT_TIMEOUT",
     "absent_feature",
+    "far_bid_order",
+    "submit_outcome",
     "next_matching",
     "collect_until",
     "pick_instrument",
@@ -194,3 +196,31 @@ def absent_feature(harness: Any, feature: str, default: str) -> str:
     thing), else ``default`` (the harness has not implemented the hook)."""
     reason = dict(getattr(harness, "absent_features", None) or {}).get(feature)
     return f"{reason} (features.{feature})" if reason else default
+
+
+def far_bid_order(inst: Any, p: dict[str, Decimal]) -> Any:
+    """A BUY limit order of the suite's size far below the market (it rests, never fills)."""
+    from tradeport.model.enums import OrderSide
+    from tradeport.model.orders import Order
+
+    return Order.limit(
+        instrument_id=inst.id,
+        side=OrderSide.BUY,
+        quantity=inst.make_qty(p["size"]),
+        price=inst.make_price(p["far_bid"]),
+    )
+
+
+async def submit_outcome(venue: Any, order: Any) -> Any:
+    """Submit ``order`` and return its OrderAccepted or OrderRejected."""
+    from tradeport.model.events import OrderAccepted, OrderRejected
+
+    await venue.execution.submit_order(order)
+    return await next_matching(
+        venue,
+        lambda e: (
+            isinstance(e, (OrderAccepted, OrderRejected))
+            and e.client_order_id == order.client_order_id
+        ),
+        what=f"the outcome of {order.client_order_id}",
+    )

@@ -14,7 +14,12 @@ from tradeport.errors import (
 )
 
 from tradeport_conformance.markers import requires, scenario
-from tradeport_conformance.suite.helpers import next_matching, pick_instrument, prices_for
+from tradeport_conformance.suite.helpers import (
+    far_bid_order,
+    pick_instrument,
+    prices_for,
+    submit_outcome,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -23,33 +28,16 @@ async def _signed_commands_verified(harness, open_session, iid) -> None:
     """LG4 for venues that sign only commands: a far-away limit order signed right is
     accepted (and its signature verified); signed by an unknown key it is refused: a typed
     error, or an OrderRejected carrying the venue's reason (definitive evidence)."""
-    from tradeport.model.enums import OrderSide
     from tradeport.model.events import OrderAccepted, OrderRejected
-    from tradeport.model.orders import Order
 
     async def submit(credentials: str):
         async with open_session(credentials, connect=False) as venue:
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
-            p = prices_for(inst)
-            order = Order.limit(
-                instrument_id=iid,
-                side=OrderSide.BUY,
-                quantity=inst.make_qty(p["size"]),
-                price=inst.make_price(p["far_bid"]),
-            )
             try:
-                await venue.execution.submit_order(order)
+                return await submit_outcome(venue, far_bid_order(inst, prices_for(inst)))
             except (AuthenticationError, RequestRejected) as exc:
                 return exc
-            return await next_matching(
-                venue,
-                lambda e: (
-                    isinstance(e, (OrderAccepted, OrderRejected))
-                    and e.client_order_id == order.client_order_id
-                ),
-                what="the order's outcome",
-            )
 
     outcome = await submit("valid")
     assert isinstance(outcome, OrderAccepted), f"a correctly signed order was refused: {outcome}"
@@ -151,32 +139,15 @@ class TestLogin:
         """The local clock as far off as LG5's, with ``time_sync``: the session measures the
         venue's clock, logs in and its signed calls and orders are accepted (not one request
         refused for its timestamp); LG5 proves the same clock is refused without it."""
-        from tradeport.model.enums import OrderSide
-        from tradeport.model.events import OrderAccepted, OrderRejected
-        from tradeport.model.orders import Order
+        from tradeport.model.events import OrderAccepted
 
         iid = pick_instrument(harness, venue_capabilities)
         private = venue_capabilities.private_streams
         async with open_session("skewed", connect=private, time_sync=True) as venue:
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
-            p = prices_for(inst)
             await venue.execution.order_status_reports(iid)  # a signed read: no ClockSkewError
-            order = Order.limit(
-                instrument_id=iid,
-                side=OrderSide.BUY,
-                quantity=inst.make_qty(p["size"]),
-                price=inst.make_price(p["far_bid"]),
-            )
-            await venue.execution.submit_order(order)
-            outcome = await next_matching(
-                venue,
-                lambda e: (
-                    isinstance(e, (OrderAccepted, OrderRejected))
-                    and e.client_order_id == order.client_order_id
-                ),
-                what="the order's outcome",
-            )
+            outcome = await submit_outcome(venue, far_bid_order(inst, prices_for(inst)))
             assert isinstance(outcome, OrderAccepted), f"refused with a synced clock: {outcome}"
             if private:
                 assert venue.execution.authenticated, "the private stream did not log in"

@@ -7,10 +7,9 @@ from decimal import Decimal
 import pytest
 from tradeport.model.enums import OrderSide, OrderType, PositionSide, ProductType
 from tradeport.model.events import OrderAccepted, OrderFilled
-from tradeport.model.orders import Order
 
 from tradeport_conformance.markers import requires, scenario
-from tradeport_conformance.suite.helpers import pick_instrument, prices_for
+from tradeport_conformance.suite.helpers import far_bid_order, pick_instrument, prices_for
 from tradeport_conformance.suite.orders import order_event
 from tradeport_conformance.suite.truth import (
     assert_balances,
@@ -163,13 +162,7 @@ class TestReconciliation:
             iid = pick_instrument(harness, venue_capabilities)
             await venue.instruments.load_all()
             inst = venue.instruments.get(iid)
-            p = prices_for(inst)
-            order = Order.limit(
-                instrument_id=iid,
-                side=OrderSide.BUY,
-                quantity=inst.make_qty(p["size"]),
-                price=inst.make_price(p["far_bid"]),
-            )
+            order = far_bid_order(inst, prices_for(inst))
             await venue.execution.submit_order(order)
             acc = await order_event(venue, order, OrderAccepted)
             harness.exchange.fill(sim_order_for(harness, order, acc.venue_order_id).venue_order_id)

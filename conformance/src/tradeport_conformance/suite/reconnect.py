@@ -17,7 +17,6 @@ from tradeport.model.events import (
     OrderCanceled,
     OrderExpired,
     OrderFilled,
-    OrderRejected,
 )
 from tradeport.model.orders import Order
 
@@ -31,6 +30,7 @@ from tradeport_conformance.suite.helpers import (
     next_matching,
     pick_instrument,
     prices_for,
+    submit_outcome,
 )
 from tradeport_conformance.suite.subscriptions import book_matches_venue, seed_book
 from tradeport_conformance.suite.truth import (
@@ -95,15 +95,7 @@ def _far_buy(inst, p, ticks_lower: int = 0) -> Order:
 
 async def _submitted(venue, harness, order) -> str:
     """Submit, wait for the acceptance, return the SimulatedExchange's order id."""
-    await venue.execution.submit_order(order)
-    acc = await next_matching(
-        venue,
-        lambda e: (
-            isinstance(e, (OrderAccepted, OrderRejected))
-            and e.client_order_id == order.client_order_id
-        ),
-        what=f"OrderAccepted for {order.client_order_id}",
-    )
+    acc = await submit_outcome(venue, order)
     assert isinstance(acc, OrderAccepted), f"rejected: {getattr(acc, 'reason', '')}"
     sim = sim_order_for(harness, order, acc.venue_order_id)
     assert sim is not None, f"the venue has no order {order.client_order_id}"
