@@ -3,16 +3,23 @@ market data types), trade prints, notices as events, resubscription after 1101."
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from tradeport.model.data import QuoteTick, TradeTick
-from tradeport.model.enums import AggressorSide, OrderSide
+from tradeport.errors import UnsupportedOperation
+from tradeport.model.data import BarType, QuoteTick, TradeTick
+from tradeport.model.enums import AggressorSide, BarAggregation, OrderSide
 from tradeport.model.identifiers import InstrumentId
+from tradeport.net.ratelimit import Quota
 from tradeport_conformance.harness import wait_until
 from tradeport_interactive_brokers.constants import Out
-from tradeport_interactive_brokers.data import InteractiveBrokersDataClient
+from tradeport_interactive_brokers.data import (
+    InteractiveBrokersDataClient,
+    history_pacing,
+    ib_bar_size,
+)
 from tradeport_interactive_brokers.gateway import GatewayNotice
 from tradeport_interactive_brokers.providers import InteractiveBrokersInstrumentProvider
 from tradeport_interactive_brokers.testing.listings import AAPL
@@ -161,3 +168,50 @@ async def test_depth_rows_become_a_price_level_book_rebuilt_after_1101(env: Any)
         await wait_until(lambda: levels() == venue(), what="the book rebuilt after 1101")
     finally:
         await client.disconnect()
+
+
+def test_bar_sizes_and_pacing_rules() -> None:
+    assert ib_bar_size(1, BarAggregation.SECOND) == ("1 secs", 1)
+    assert ib_bar_size(15, BarAggregation.MINUTE) == ("15 mins", 900)
+    assert ib_bar_size(1, BarAggregation.HOUR) == ("1 hour", 3600)
+    assert ib_bar_size(1, BarAggregation.DAY) == ("1 day", 86_400)
+    with pytest.raises(UnsupportedOperation, match="7 mins"):
+        ib_bar_size(7, BarAggregation.MINUTE)
+    pacing, identical = history_pacing()
+    assert pacing.quotas("historical") == (Quota(60, 600.0),)
+    assert pacing.quotas("265598:TRADES") == (Quota(6, 2.0),)
+    assert identical.quotas("any request") == (Quota(1, 15.0),)
+
+
+async def test_history_is_paged_backwards_by_the_longest_duration(env: Any) -> None:
+    """Two days and a bit of 1-minute bars: three requests, each at most one day, each ending
+    where the previous page began; every bar once, in order."""
+    now_s = int(time.time()) // 60 * 60
+    count = 2 * 1440 + 30
+    env.mock.history_bars["AAPL"] = [
+        (
+            now_s - (count - i) * 60,
+            Decimal(100),
+            Decimal(101),
+            Decimal(99),
+            Decimal(100),
+            Decimal(5),
+        )
+        for i in range(count)
+    ]
+    client, _ = _client(env)
+    await client.connect()
+    try:
+        bars = await client.request_bars(
+            BarType.from_str("AAPL.NASDAQ-1-MINUTE-LAST-EXTERNAL"),
+            start_ns=(now_s - count * 60) * 10**9,
+            end_ns=now_s * 10**9,
+        )
+    finally:
+        await client.disconnect()
+    assert len(bars) == count
+    assert [b.ts_event for b in bars] == sorted({b.ts_event for b in bars})
+    requests = [dict(r.query) for r in env.mock.history_requests]
+    assert len(requests) == 3
+    assert all(int(r["durationStr"].split()[0]) <= 86_400 for r in requests)
+    assert requests[0]["endDateTime"] > requests[1]["endDateTime"] > requests[2]["endDateTime"]

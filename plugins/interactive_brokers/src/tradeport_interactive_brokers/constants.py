@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from tradeport.clients.capabilities import Capabilities, DataType, order_matrix
+from tradeport.clients.capabilities import Capabilities, DataType, HistoryType, order_matrix
 from tradeport.model.enums import BookType, OrderType, ProductType, TimeInForce
 
 __all__ = [
@@ -73,6 +73,7 @@ class Out:
     REQ_MKT_DEPTH: Final = 10
     CANCEL_MKT_DEPTH: Final = 11
     REQ_ALL_OPEN_ORDERS: Final = 16
+    REQ_HISTORICAL_DATA: Final = 20
     REQ_CURRENT_TIME: Final = 49
     REQ_GLOBAL_CANCEL: Final = 58
     REQ_MARKET_DATA_TYPE: Final = 59
@@ -101,6 +102,7 @@ class In:
     MARKET_DEPTH: Final = 12
     MARKET_DEPTH_L2: Final = 13
     MANAGED_ACCOUNTS: Final = 15
+    HISTORICAL_DATA: Final = 17
     CURRENT_TIME: Final = 49
     CONTRACT_DATA_END: Final = 52
     OPEN_ORDER_END: Final = 53
@@ -176,6 +178,7 @@ CAPABILITIES: Final = Capabilities(
     products={ProductType.EQUITY, ProductType.FUTURE, ProductType.OPTION, ProductType.FX},
     data={DataType.QUOTES, DataType.BOOK_DELTAS},
     book_types={BookType.L2_MBP},
+    history={HistoryType.BARS},
     orders=order_matrix(
         {
             OrderType.LIMIT: (*_DAY_GTC, TimeInForce.IOC, TimeInForce.GTD),

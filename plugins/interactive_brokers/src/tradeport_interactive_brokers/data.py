@@ -12,17 +12,29 @@ survives reconnects; delayed ticks (66-71) are read like live ones.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, Final
 
 import attrs
 from tradeport.book import OrderBook
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import DataClient, InstrumentProvider, Reconnected
-from tradeport.model.data import L2Levels, OrderBookDeltas, QuoteTick, RecordFlag, TradeTick
-from tradeport.model.enums import AggressorSide, BookType
+from tradeport.errors import UnsupportedOperation
+from tradeport.model.data import (
+    Bar,
+    BarType,
+    L2Levels,
+    OrderBookDeltas,
+    QuoteTick,
+    RecordFlag,
+    TradeTick,
+)
+from tradeport.model.enums import AggressorSide, BarAggregation, BookType, PriceType
 from tradeport.model.identifiers import InstrumentId, TradeId
 from tradeport.model.instruments import Instrument
+from tradeport.net.ratelimit import Quota, RateLimiter
 
 from tradeport_interactive_brokers.config import InteractiveBrokersConfig
 from tradeport_interactive_brokers.constants import CAPABILITIES, VENUE_ID, In
@@ -32,6 +44,7 @@ from tradeport_interactive_brokers.messages import (
     cancel_mkt_data,
     cancel_mkt_depth,
     cancel_tick_by_tick,
+    req_historical_data,
     req_mkt_data,
     req_mkt_depth,
     req_tick_by_tick,
@@ -40,6 +53,7 @@ from tradeport_interactive_brokers.parse import (
     DepthUpdate,
     ErrorMessage,
     parse_depth,
+    parse_historical_data,
     parse_tick_by_tick,
     parse_tick_price,
     parse_tick_size,
@@ -69,6 +83,81 @@ def print_trade_id(
     The same print always gets the same id, so a print seen twice is recognised."""
     base = f"{time_s}-{format(price.normalize(), 'f')}-{format(size.normalize(), 'f')}-{exchange}"
     return base if repeat == 1 else f"{base}#{repeat}"
+
+
+#: The longest duration (seconds) one reqHistoricalData may ask for, per bar size
+#: (TWS API "Historical Data Limitations": valid duration / bar size combinations).
+HISTORY_PAGE_S: Final = {
+    "1 secs": 1800,
+    "5 secs": 7200,
+    "10 secs": 14_400,
+    "15 secs": 14_400,
+    "30 secs": 28_800,
+    "1 min": 86_400,
+    "2 mins": 172_800,
+    "3 mins": 604_800,
+    "5 mins": 604_800,
+    "10 mins": 604_800,
+    "15 mins": 1_209_600,
+    "20 mins": 1_209_600,
+    "30 mins": 2_419_200,
+    "1 hour": 2_419_200,
+    "2 hours": 2_419_200,
+    "3 hours": 2_419_200,
+    "4 hours": 2_419_200,
+    "8 hours": 2_419_200,
+    "1 day": 31_536_000,
+    "1 week": 31_536_000,
+    "1 month": 31_536_000,
+}
+_BAR_UNITS = {
+    BarAggregation.SECOND: (1, "secs"),
+    BarAggregation.MINUTE: (60, "min"),
+    BarAggregation.HOUR: (3600, "hour"),
+    BarAggregation.DAY: (86_400, "day"),
+    BarAggregation.WEEK: (604_800, "week"),
+    BarAggregation.MONTH: (2_592_000, "month"),
+}
+_WHAT_TO_SHOW = {
+    PriceType.LAST: "TRADES",
+    PriceType.BID: "BID",
+    PriceType.ASK: "ASK",
+    PriceType.MID: "MIDPOINT",
+}
+_NS = 1_000_000_000
+
+
+def history_pacing() -> tuple[RateLimiter, RateLimiter]:
+    """IB's historical pacing rules in the core rate limiter: at most 60 requests in 10
+    minutes and 6 for one contract and data type within 2 seconds (the first limiter); the
+    same request again waits 15 seconds (the second, keyed by the request)."""
+    return (
+        RateLimiter({"historical": Quota(60, 600.0)}, default=Quota(6, 2.0)),
+        RateLimiter(default=Quota(1, 15.0)),
+    )
+
+
+def ib_bar_size(step: int, aggregation: BarAggregation) -> tuple[str, int]:
+    """IB's bar size setting for a bar specification, and the bar length in seconds.
+
+    >>> ib_bar_size(1, BarAggregation.MINUTE), ib_bar_size(5, BarAggregation.MINUTE)
+    (('1 min', 60), ('5 mins', 300))
+    """
+    unit = _BAR_UNITS.get(aggregation)
+    if unit is None:
+        raise UnsupportedOperation(VENUE_ID, f"bars aggregated by {aggregation}")
+    seconds, name = unit
+    if aggregation is BarAggregation.SECOND:
+        text = f"{step} secs"
+    elif aggregation is BarAggregation.MINUTE:
+        text = f"{step} min" if step == 1 else f"{step} mins"
+    else:
+        text = f"{step} {name}" if step == 1 else f"{step} {name}s"
+    if text not in HISTORY_PAGE_S:
+        raise UnsupportedOperation(
+            VENUE_ID, f"bar size {text!r} (IB has {', '.join(HISTORY_PAGE_S)})"
+        )
+    return text, seconds * step
 
 
 @attrs.define
@@ -156,6 +245,8 @@ class InteractiveBrokersDataClient(DataClient):
         if config.market_data_type != 1:
             self.gateway.set_market_data_type(config.market_data_type)
         self._started = False
+        #: Historical pacing of this client's TWS session (see :func:`history_pacing`).
+        self.history_pacing = history_pacing()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -294,6 +385,83 @@ class InteractiveBrokersDataClient(DataClient):
     async def unsubscribe_book_deltas(self, instrument_id: InstrumentId) -> None:
         _, contract = await self._prepare(instrument_id)
         await self.gateway.unsubscribe(f"book:{contract.con_id}")
+
+    # -- history ------------------------------------------------------------------------------
+
+    async def request_bars(
+        self,
+        bar_type: BarType,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        limit: int | None = None,
+    ) -> list[Bar]:
+        """reqHistoricalData, paged backwards from ``end_ns`` in the longest duration IB
+        allows for the bar size (:data:`HISTORY_PAGE_S`), each page paced by IB's historical
+        rules in the core rate limiter (60 requests / 10 min, 6 per contract and data type in
+        2 s, no identical request within 15 s). ``limit`` keeps the latest ``limit`` bars."""
+        spec = bar_type.spec
+        bar_size, step_s = ib_bar_size(spec.step, spec.aggregation)
+        what = _WHAT_TO_SHOW.get(spec.price_type)
+        if what is None:
+            self._unsupported("request_bars", f"price type {spec.price_type}")
+        instrument, contract = await self._prepare(bar_type.instrument_id)
+        end = end_ns if end_ns is not None else time.time_ns()
+        earliest = start_ns
+        if limit is not None:
+            floor = end - limit * step_s * _NS
+            earliest = floor if earliest is None else max(earliest, floor)
+        if earliest is None:
+            earliest = end - 100 * step_s * _NS
+        page_s = HISTORY_PAGE_S.get(bar_size, 86_400)
+        bars: dict[int, Bar] = {}
+        cursor = end
+        while cursor > earliest:
+            span_s = max(step_s, min(page_s, -(-(cursor - earliest) // _NS)))
+            span_s = -(-span_s // step_s) * step_s
+            duration = f"{span_s} S" if span_s <= 86_400 else f"{-(-span_s // 86_400)} D"
+            ending = datetime.fromtimestamp(cursor / _NS, UTC).strftime("%Y%m%d-%H:%M:%S")
+            payload = partial(
+                req_historical_data,
+                contract=contract,
+                end=ending,
+                duration=duration,
+                bar_size=bar_size,
+                what_to_show=what,
+            )
+            pacing, identical = self.history_pacing
+            await pacing.acquire(["historical", f"{contract.con_id}:{what}"])
+            await identical.acquire([f"{contract.con_id}:{what}:{ending}:{duration}:{bar_size}"])
+            messages = await self.gateway.request(lambda req_id, make=payload: make(req_id))
+            page = [
+                b
+                for f in messages
+                if f[0] == str(In.HISTORICAL_DATA)
+                for b in parse_historical_data(f)[1]
+            ]
+            if not page:
+                break
+            oldest = cursor
+            for row in page:
+                opened = int(row.date) * _NS
+                closed = opened + step_s * _NS
+                oldest = min(oldest, opened)
+                if opened < earliest or closed > end:
+                    continue
+                bars[closed] = Bar(
+                    bar_type,
+                    instrument.make_price(row.open),
+                    instrument.make_price(row.high),
+                    instrument.make_price(row.low),
+                    instrument.make_price(row.close),
+                    instrument.make_qty(row.volume, "ROUND_HALF_EVEN"),
+                    closed,
+                    time.time_ns(),
+                )
+            if oldest >= cursor:
+                break
+            cursor = oldest
+        ordered = [bars[t] for t in sorted(bars)]
+        return ordered[-limit:] if limit is not None else ordered
 
     # -- trades ---------------------------------------------------------------------------------
 

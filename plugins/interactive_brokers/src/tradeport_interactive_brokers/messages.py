@@ -28,6 +28,7 @@ __all__ = [
     "cancel_mkt_data",
     "req_mkt_depth",
     "cancel_mkt_depth",
+    "req_historical_data",
     "req_tick_by_tick",
     "cancel_tick_by_tick",
     "place_order",
@@ -128,6 +129,37 @@ def cancel_mkt_data(req_id: int) -> bytes:
 def req_mkt_depth(req_id: int, contract: Contract, rows: int, *, smart_depth: bool) -> bytes:
     """REQ_MKT_DEPTH (10, version 5): ``rows`` levels a side; SMART depth aggregates venues."""
     return encode_fields(Out.REQ_MKT_DEPTH, 5, req_id, *contract.fields(), rows, smart_depth, "")
+
+
+def req_historical_data(
+    req_id: int,
+    contract: Contract,
+    *,
+    end: str,
+    duration: str,
+    bar_size: str,
+    what_to_show: str,
+    use_rth: bool = False,
+    format_date: int = 2,
+    keep_up_to_date: bool = False,
+) -> bytes:
+    """REQ_HISTORICAL_DATA (20, no version field since server version 124): bars of
+    ``bar_size`` (``1 min``) over ``duration`` (``3600 S``, ``2 D``) ending at ``end``
+    (``yyyymmdd-hh:mm:ss`` in UTC); ``format_date`` 2 dates bars in epoch seconds."""
+    return encode_fields(
+        Out.REQ_HISTORICAL_DATA,
+        req_id,
+        *contract.fields(),
+        contract.include_expired,
+        end,
+        bar_size,
+        duration,
+        use_rth,
+        what_to_show,
+        format_date,
+        keep_up_to_date,
+        "",  # chartOptions
+    )
 
 
 def cancel_mkt_depth(req_id: int, *, smart_depth: bool) -> bytes:

@@ -30,6 +30,8 @@ __all__ = [
     "Position",
     "AccountSummaryRow",
     "SymbolSample",
+    "HistoricalBar",
+    "parse_historical_data",
     "OptionChain",
     "parse_error",
     "parse_tick_price",
@@ -259,6 +261,48 @@ def parse_depth(fields: Sequence[str]) -> DepthUpdate:
             fields[9] == "1",
         ),
     )
+
+
+@attrs.frozen
+class HistoricalBar:
+    """One bar of HISTORICAL_DATA (17): ``date`` as sent (epoch seconds with formatDate 2)."""
+
+    date: str
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    wap: Decimal | None
+    bar_count: int
+
+
+def parse_historical_data(fields: Sequence[str]) -> tuple[int, list[HistoricalBar]]:
+    """``17, reqId, startDate, endDate, n, (date, open, high, low, close, volume, wap,
+    barCount) x n`` (no version field since server version 124)."""
+    _layout("historicalData", fields, 5)
+
+    def build() -> tuple[int, list[HistoricalBar]]:
+        count = as_int(fields[4])
+        _layout("historicalData", fields, 5 + 8 * count)
+        bars = []
+        for i in range(count):
+            f = fields[5 + 8 * i : 13 + 8 * i]
+            bars.append(
+                HistoricalBar(
+                    f[0],
+                    _dec(f[1]),
+                    _dec(f[2]),
+                    _dec(f[3]),
+                    _dec(f[4]),
+                    _dec(f[5]),
+                    as_decimal(f[6]),
+                    as_int(f[7]),
+                )
+            )
+        return as_int(fields[1]), bars
+
+    return _guard("historicalData", build)
 
 
 # -- contracts ------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ _END = {
     str(In.COMPLETED_ORDERS_END),
     str(In.SECURITY_DEFINITION_OPTION_PARAMETER_END),
     str(In.SYMBOL_SAMPLES),  # a single message answers reqMatchingSymbols
+    str(In.HISTORICAL_DATA),  # one message carries every bar of a request
 }
 #: Messages about orders, handed to the order listener (live events and answers alike).
 _ORDER_MESSAGES = {

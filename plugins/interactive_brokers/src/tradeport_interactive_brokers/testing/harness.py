@@ -8,6 +8,8 @@ is no HTTP API: the ``http_api`` feature is off, and the HTTP controls say so.
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
@@ -291,7 +293,46 @@ class InteractiveBrokersHarness(VenueHarness):
 
     @property
     def requests(self) -> Sequence[RecordedRequest]:
-        return ()
+        """The socket has no HTTP requests; its reqHistoricalData messages are the request
+        log (method ``TWS``, the fields by name in ``query``), for the history scenarios."""
+        return self.gateway.history_requests
+
+    def seed_history(self, instrument_id: InstrumentId, *, bars: int = 0, trades: int = 0) -> None:
+        listing = self.gateway.listings[self._con_id(instrument_id)]
+        assert listing.sim_symbol is not None
+        last_open = self.exchange.now() // 1_000_000_000 // 60 * 60 - 60
+        tick = self.exchange.instrument(listing.sim_symbol).tick_size  # type: ignore[union-attr]
+        rows = []
+        for i in range(bars):
+            opened = last_open - (bars - 1 - i) * 60
+            base = Decimal(100) + tick * (i % 50)
+            rows.append(
+                (opened, base, base + tick * 2, base - tick, base + tick, Decimal(10 + i % 7))
+            )
+        self.gateway.history_bars[listing.sim_symbol] = rows
+
+    def history_page_size(self) -> int | None:
+        return 1440  # one day of one-minute bars per reqHistoricalData
+
+    def check_history_request(self, request: RecordedRequest) -> list[str]:
+        """reqHistoricalData's fields as TWS wants them: a UTC ``yyyymmdd-hh:mm:ss`` end, a
+        ``1 min`` bar size, a duration in seconds within a day, TRADES, epoch dates."""
+        q = dict(request.query)
+        problems = []
+        if not re.fullmatch(r"\d{8}-\d{2}:\d{2}:\d{2}", q.get("endDateTime", "")):
+            problems.append(f"endDateTime {q.get('endDateTime')!r} is not yyyymmdd-hh:mm:ss (UTC)")
+        if q.get("barSizeSetting") != "1 min":
+            problems.append(f"barSizeSetting {q.get('barSizeSetting')!r} != '1 min'")
+        duration = re.fullmatch(r"(\d+) S", q.get("durationStr", ""))
+        if duration is None or not 0 < int(duration.group(1)) <= 86_400:
+            problems.append(f"durationStr {q.get('durationStr')!r} is not 1..86400 S")
+        elif int(duration.group(1)) > 5 * 60 * 2:
+            problems.append(f"durationStr {q.get('durationStr')!r} asks far more than 5 bars")
+        if q.get("whatToShow") != "TRADES":
+            problems.append(f"whatToShow {q.get('whatToShow')!r} != 'TRADES'")
+        if q.get("formatDate") != "2":
+            problems.append(f"formatDate {q.get('formatDate')!r} != '2' (epoch seconds)")
+        return problems
 
     async def wait_until(
         self, predicate: Any, *, timeout: float = 10.0, what: str = "condition"
@@ -303,6 +344,4 @@ class InteractiveBrokersHarness(VenueHarness):
 
 def anyio_clock_ns() -> int:
     """Wall-clock UNIX ns for the simulated exchange (fills and orders carry real times)."""
-    import time
-
     return time.time_ns()

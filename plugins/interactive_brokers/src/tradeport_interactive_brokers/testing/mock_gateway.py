@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,7 @@ import anyio
 import attrs
 from tradeport.model.enums import OrderSide, OrderType, TimeInForce
 from tradeport.testing import ServerStream, StreamServer
+from tradeport_conformance.harness import RecordedRequest
 from tradeport_conformance.simulated import SimulatedExchange
 from tradeport_conformance.simulated import events as sim_events
 from tradeport_conformance.simulated.records import SimInstrument, SimOrder
@@ -72,6 +74,8 @@ _TIFS = {
     "GTD": TimeInForce.GTD,
 }
 _NS = 1_000_000_000
+#: TWS serves at most one day of one-minute bars per request ("Time length exceed max").
+_MAX_1MIN_DURATION_S = 86_400
 
 
 @attrs.define
@@ -187,6 +191,12 @@ class MockGateway:
         self.closed_sessions: set[str] = set()
         self.held: dict[str, dict[str, Any]] = {}
         self._next_perm = 8_000_000_000
+        #: One-minute bars reqHistoricalData serves, per symbol: (open time s, o, h, l, c, v).
+        self.history_bars: dict[
+            str, list[tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]]
+        ] = {}
+        #: Every reqHistoricalData, as the harness's request log.
+        self.history_requests: list[RecordedRequest] = []
         #: Every message received after START_API, in arrival order: (client id, fields).
         self.received_log: list[tuple[int, list[str]]] = []
         #: Send each commission report before its execution (TWS does not promise an order).
@@ -303,6 +313,8 @@ class MockGateway:
                 client.ticks[int(f[1])] = listing.details.contract.con_id
         elif msg == Out.CANCEL_TICK_BY_TICK:
             client.ticks.pop(int(f[1]), None)
+        elif msg == Out.REQ_HISTORICAL_DATA:
+            await self._historical(client, f)
         elif msg == Out.REQ_MKT_DEPTH:
             await self._depth(client, int(f[2]), int(f[15]), _contract_from(f, 3))
         elif msg == Out.CANCEL_MKT_DEPTH:
@@ -906,6 +918,53 @@ class MockGateway:
             for req_id, subscribed in list(client.depth.items()):
                 if subscribed == con_id:
                     await self._send_depth(client, req_id, sim_symbol)
+
+    # -- history --------------------------------------------------------------------------------
+
+    async def _historical(self, client: _Client, f: list[str]) -> None:
+        req_id = int(f[1])
+        names = (
+            "endDateTime",
+            "barSizeSetting",
+            "durationStr",
+            "useRTH",
+            "whatToShow",
+            "formatDate",
+            "keepUpToDate",
+            "chartOptions",
+        )
+        self.history_requests.append(
+            RecordedRequest(
+                "TWS", "reqHistoricalData", tuple(zip(names, f[15:23], strict=True)), {}, b""
+            )
+        )
+        listing = await self._listing_or_error(client, req_id, _contract_from(f, 2))
+        if listing is None or listing.sim_symbol is None:
+            return
+        end_text, bar_size, duration = f[15], f[16], f[17]
+        amount, _, unit = duration.partition(" ")
+        seconds = int(amount) * {"S": 1, "D": 86_400, "W": 604_800}.get(unit, 0)
+        if bar_size != "1 min" or not 0 < seconds <= _MAX_1MIN_DURATION_S:
+            await client.stream.send(
+                render.error(
+                    req_id,
+                    162,
+                    "Historical Market Data Service error message:Time length exceed max.",
+                )
+            )
+            return
+        end_s = int(datetime.strptime(end_text, "%Y%m%d-%H:%M:%S").replace(tzinfo=UTC).timestamp())
+        rows = [
+            b
+            for b in self.history_bars.get(listing.sim_symbol, ())
+            if end_s - seconds <= b[0] and b[0] + 60 <= end_s
+        ]
+        stamp = time.strftime("%Y%m%d %H:%M:%S", time.gmtime(end_s - seconds))
+        await client.stream.send(
+            render.historical_data(
+                req_id, stamp, time.strftime("%Y%m%d %H:%M:%S", time.gmtime(end_s)), rows
+            )
+        )
 
     # -- notices --------------------------------------------------------------------------------
 

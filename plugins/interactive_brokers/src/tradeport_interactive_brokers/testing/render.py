@@ -31,6 +31,7 @@ __all__ = [
     "order_status",
     "open_order",
     "open_order_end",
+    "historical_data",
     "execution",
     "execution_end",
     "commission_report",
@@ -367,6 +368,19 @@ def open_order(
         UNSET_DOUBLE,  # midOffsetAtWhole
         UNSET_DOUBLE,  # midOffsetAtHalf
     ]
+    return encode_fields(*fields)
+
+
+def historical_data(
+    req_id: int,
+    start: str,
+    end: str,
+    bars: Sequence[tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]],
+) -> bytes:
+    """HISTORICAL_DATA: every bar of one request (dates in epoch seconds, formatDate 2)."""
+    fields: list[Any] = [17, req_id, start, end, len(bars)]
+    for opened, o, h, low, c, v in bars:
+        fields += [opened, _num(o), _num(h), _num(low), _num(c), _num(v), _num((h + low) / 2), 1]
     return encode_fields(*fields)
 
 
