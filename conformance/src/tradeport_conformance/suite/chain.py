@@ -57,10 +57,17 @@ def _buy(inst: Any, price: Decimal, quantity: Decimal) -> Order:
     )
 
 
+def _is(event: Any, order: Order, *kinds: type) -> bool:
+    return (
+        isinstance(event, kinds)
+        and getattr(event, "client_order_id", None) == order.client_order_id
+    )
+
+
 async def _outcome(venue: Any, order: Order, *kinds: type) -> Any:
     return await next_matching(
         venue,
-        lambda e: isinstance(e, kinds) and e.client_order_id == order.client_order_id,
+        lambda e: _is(e, order, *kinds),
         what=f"{'/'.join(k.__name__ for k in kinds)} for {order.client_order_id}",
     )
 
@@ -83,7 +90,7 @@ def published_so_far(venue: Any) -> list[Any]:
 
 
 def _of(events: list[Any], order: Order, kind: type) -> list[Any]:
-    return [e for e in events if isinstance(e, kind) and e.client_order_id == order.client_order_id]
+    return [e for e in events if _is(e, order, kind)]
 
 
 async def _control(call: Callable[[], Awaitable[Any]], what: str) -> None:

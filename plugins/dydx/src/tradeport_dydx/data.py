@@ -39,7 +39,7 @@ from tradeport.model.enums import BookType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import Instrument
 from tradeport.model.numbers import Price
-from tradeport.net import Heartbeat, ReconnectPolicy, WebSocketClient
+from tradeport.net import WebSocketClient
 
 from tradeport_dydx.candles import parse_candle, resolution_ns, resolution_of
 from tradeport_dydx.config import DydxConfig
@@ -47,13 +47,13 @@ from tradeport_dydx.constants import CAPABILITIES, VENUE_ID
 from tradeport_dydx.http.client import MAX_CANDLES_LIMIT, MAX_TRADES_LIMIT, DydxIndexerClient
 from tradeport_dydx.http.parse import book_deltas, iso_to_ns, ns_to_iso, parse_trade_tick
 from tradeport_dydx.symbology import instrument_id_of, ticker_of
-from tradeport_dydx.urls import indexer_ws_url
 from tradeport_dydx.websocket.messages import (
     CANDLES,
     MARKETS,
     ORDERBOOK,
     TRADES,
     DydxIndexerProtocol,
+    indexer_stream,
     topic_of,
 )
 
@@ -125,25 +125,11 @@ class DydxDataClient(DataClient):
         await self.http.open()
         await self._tasks.open()
         self._protocol = DydxIndexerProtocol(on_gap=self._on_gap)
-        self._stream = WebSocketClient(
-            indexer_ws_url(config),
+        self._stream = indexer_stream(
+            config,
             self._protocol,
             self._on_message,
-            venue=VENUE_ID,
             name=f"{VENUE_ID} indexer stream",
-            connect_timeout=config.ws_connect_timeout,
-            # The indexer pings every 30 s (control frames, answered by the core); it has no
-            # text ping, and the client needs no pings of its own.
-            heartbeat=Heartbeat(ping_interval=None, ping_timeout=None, text_ping_interval=None),
-            idle_timeout=config.ws_idle_timeout,
-            reconnect=ReconnectPolicy(
-                initial=config.reconnect_delay_initial,
-                max=config.reconnect_delay_max,
-                max_attempts=config.reconnect_max_attempts,
-            ),
-            max_message_size=config.ws_max_message_size,
-            ack_timeout=config.ws_reply_timeout,
-            login_timeout=config.ws_reply_timeout,
             on_reconnected=self._on_reconnected,
         )
         try:

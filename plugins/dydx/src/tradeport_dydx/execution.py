@@ -47,7 +47,7 @@ from tradeport.model.reports import (
     OrderStatusReport,
     PositionStatusReport,
 )
-from tradeport.net import Heartbeat, ReconnectPolicy, WebSocketClient
+from tradeport.net import WebSocketClient
 
 from tradeport_dydx.chain import proto
 from tradeport_dydx.chain.keys import DydxKey
@@ -75,8 +75,13 @@ from tradeport_dydx.orders import (
     slippage_price,
 )
 from tradeport_dydx.symbology import instrument_id_of, ticker_of
-from tradeport_dydx.urls import chain_id, indexer_ws_url, node_url
-from tradeport_dydx.websocket.messages import SUBACCOUNTS, DydxIndexerProtocol, topic_of
+from tradeport_dydx.urls import chain_id, node_url
+from tradeport_dydx.websocket.messages import (
+    SUBACCOUNTS,
+    DydxIndexerProtocol,
+    indexer_stream,
+    topic_of,
+)
 
 __all__ = ["DydxExecutionClient", "RESOLVE_DELAYS", "CREDENTIALS_HINT"]
 
@@ -199,23 +204,11 @@ class DydxExecutionClient(ExecutionClient):
             with anyio.CancelScope(shield=True):
                 await self.disconnect()
             raise
-        stream = WebSocketClient(
-            indexer_ws_url(config),
+        stream = indexer_stream(
+            config,
             DydxIndexerProtocol(),
             self._on_message,
-            venue=VENUE_ID,
             name=f"{VENUE_ID} subaccount stream",
-            connect_timeout=config.ws_connect_timeout,
-            heartbeat=Heartbeat(ping_interval=None, ping_timeout=None, text_ping_interval=None),
-            idle_timeout=config.ws_idle_timeout,
-            reconnect=ReconnectPolicy(
-                initial=config.reconnect_delay_initial,
-                max=config.reconnect_delay_max,
-                max_attempts=config.reconnect_max_attempts,
-            ),
-            max_message_size=config.ws_max_message_size,
-            ack_timeout=config.ws_reply_timeout,
-            login_timeout=config.ws_reply_timeout,
             on_reconnected=self._on_reconnected,
         )
         try:

@@ -315,9 +315,9 @@ class ValidatorStub:
             self._check_good_til_block(url, message)
         if self.on_message is not None:
             for url, message in messages:
-                refusal = self.on_message(url, message)
-                if refusal is not None:
-                    raise _Refused(*refusal)
+                venue_refusal = self.on_message(url, message)
+                if venue_refusal is not None:
+                    raise _Refused(*venue_refusal)
         if stateful:
             account.sequence += 1
         for url, message in messages:

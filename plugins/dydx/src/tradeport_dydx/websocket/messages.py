@@ -22,8 +22,8 @@ pong within 10 s; the core answers control pings by itself. There is no text pin
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 from tradeport.net.ws_protocol import (
     Classified,
@@ -33,8 +33,12 @@ from tradeport.net.ws_protocol import (
     WsRequest,
 )
 
+if TYPE_CHECKING:
+    from tradeport.net import WebSocketClient
+
 __all__ = [
     "DydxIndexerProtocol",
+    "indexer_stream",
     "topic_of",
     "split_topic",
     "TRADES",
@@ -157,3 +161,33 @@ class DydxIndexerProtocol(StreamProtocol):
         if kind == "connected":
             return _IGNORE
         return Classified(MessageKind.ERROR, message=f"unknown message type {kind!r}")
+
+
+def indexer_stream(
+    config: Any,
+    protocol: DydxIndexerProtocol,
+    on_message: Callable[[Any], Awaitable[None]],
+    *,
+    name: str,
+    on_reconnected: Callable[[], Awaitable[None]] | None = None,
+) -> WebSocketClient:
+    """A core stream session on the indexer's WebSocket (the data and execution clients'
+    one shape): the indexer pings every 30 s with control frames, answered by the core; it has
+    no text ping, so the client sends no pings of its own."""
+    from tradeport.net import Heartbeat, WebSocketClient
+
+    from tradeport_dydx.constants import VENUE_ID
+    from tradeport_dydx.urls import indexer_ws_url
+
+    return WebSocketClient(
+        indexer_ws_url(config),
+        protocol,
+        on_message,
+        venue=VENUE_ID,
+        name=name,
+        heartbeat=Heartbeat(ping_interval=None, ping_timeout=None, text_ping_interval=None),
+        ack_timeout=config.ws_reply_timeout,
+        login_timeout=config.ws_reply_timeout,
+        on_reconnected=on_reconnected,
+        **config.stream_options(),
+    )
