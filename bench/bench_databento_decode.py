@@ -28,12 +28,13 @@ each ratio compares runs made under the same machine load; the peak RSS of each 
 from a fresh process of its own, over N and N/5 records, so a peak that grew with the range
 would show.
 
-    python bench/bench_databento_decode.py [--records 5000000] [--quick]
+    python bench/bench_databento_decode.py [--records 5000000] [--quick] [--trades]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import resource
 import subprocess
@@ -48,9 +49,20 @@ CHUNK = 1 << 20
 TS = 1_796_600_000_000_000_000
 
 
-def write_file(path: Path, records: int) -> None:
+def _mbo(
+    sequence: int, px: int, side: object, order: int, size: int, action: object, flags: int = 0
+) -> bytes:
+    ts = TS + sequence * 1000
+    return bytes(
+        dbn.MBOMsg(1, 42, ts, order, px, size, action, side, ts, flags=flags, sequence=sequence)
+    )
+
+
+def write_file(path: Path, records: int, *, trades: bool = False) -> None:
     """N MBO records: each event adds an order, modifies one, cancels part of one and all of
-    another, so the book stays small and every action is exercised."""
+    another, so the book stays small and every action is exercised. With ``trades`` a
+    quarter of the records are trades, which change no order (parsers drop them): the
+    modify gives way to a trade, which ends every other event (its F_LAST then moves)."""
     meta = dbn.Metadata(
         dataset="GLBX.MDP3",
         start=TS,
@@ -62,24 +74,19 @@ def write_file(path: Path, records: int) -> None:
     block = bytearray()
     per_block = 4000
     for i in range(per_block // 4):
-        ts = TS + i * 1000
         oid = 1_000_000 + i
         side = dbn.Side.BID if i % 2 else dbn.Side.ASK
         px = 5_000_000_000_000 + (i % 40 - 20) * 250_000_000
-        block += bytes(
-            dbn.MBOMsg(1, 42, ts, oid, px, 10, dbn.Action.ADD, side, ts, flags=0, sequence=i)
-        )
-        block += bytes(
-            dbn.MBOMsg(1, 42, ts, oid, px, 12, dbn.Action.MODIFY, side, ts, flags=0, sequence=i)
-        )
-        block += bytes(
-            dbn.MBOMsg(1, 42, ts, oid, px, 5, dbn.Action.CANCEL, side, ts, flags=0, sequence=i)
-        )
-        block += bytes(
-            dbn.MBOMsg(
-                1, 42, ts, oid, px, 7, dbn.Action.CANCEL, side, ts, flags=dbn.F_LAST, sequence=i
-            )
-        )
+        mbo = functools.partial(_mbo, i, px, side)
+        if not trades:
+            block += mbo(oid, 10, dbn.Action.ADD) + mbo(oid, 12, dbn.Action.MODIFY)
+            block += mbo(oid, 5, dbn.Action.CANCEL) + mbo(oid, 7, dbn.Action.CANCEL, dbn.F_LAST)
+        elif i % 2:
+            block += mbo(oid, 12, dbn.Action.ADD) + mbo(oid, 5, dbn.Action.CANCEL)
+            block += mbo(oid, 7, dbn.Action.CANCEL) + mbo(0, 5, dbn.Action.TRADE, dbn.F_LAST)
+        else:
+            block += mbo(oid, 12, dbn.Action.ADD) + mbo(0, 5, dbn.Action.TRADE)
+            block += mbo(oid, 5, dbn.Action.CANCEL) + mbo(oid, 7, dbn.Action.CANCEL, dbn.F_LAST)
     with path.open("wb") as out:
         out.write(bytes(meta.encode()))
         full, rest = divmod(records, per_block)
@@ -196,6 +203,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=5_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="200k records, one repeat")
+    parser.add_argument("--trades", action="store_true", help="a quarter of the records are trades")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--rates", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -209,10 +217,11 @@ def main() -> None:
     repeats = 1 if args.quick else args.repeats
     with tempfile.TemporaryDirectory() as tmp:
         big, small = Path(tmp) / "big.dbn", Path(tmp) / "small.dbn"
-        write_file(big, records)
-        write_file(small, records // 5)
+        write_file(big, records, trades=args.trades)
+        write_file(small, records // 5, trades=args.trades)
         print(
-            f"MBO file: {records:,} records, {os.path.getsize(big) / 2**20:.0f} MiB, "
+            f"MBO file: {records:,} records{' (a quarter trades)' if args.trades else ''}, "
+            f"{os.path.getsize(big) / 2**20:.0f} MiB, "
             f"read in 1 MiB chunks; rates: best of {repeats}, modes interleaved in one process"
         )
         out = _run("--rates", str(big), "--repeats", str(repeats))

@@ -327,3 +327,17 @@ def test_the_block_dtype_is_databento_dbns_record_layout() -> None:
             assert value.decode() == str(getattr(record, name).value), name
         else:
             assert int(value) == int(getattr(record, name)), name
+
+
+def test_by_instrument_keeps_each_instruments_records_in_stream_order() -> None:
+    rng = random.Random(5)
+    ids = [rng.choice([ES, NQ, 44, 45]) for _ in range(300)]
+    data = b"".join(
+        _mbo(iid, seq, 10_000 + seq, MID, 1, dbn.Action.ADD, dbn.Side.BID, dbn.F_LAST)
+        for seq, iid in enumerate(ids)
+    )
+    (block,) = DbnBlockStream().feed(_metadata() + data)
+    split = block.by_instrument()
+    assert sorted(split) == sorted(set(ids))
+    for iid, records in split.items():
+        assert records["order_id"].tolist() == [10_000 + s for s, i in enumerate(ids) if i == iid]

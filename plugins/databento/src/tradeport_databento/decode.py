@@ -163,7 +163,16 @@ class DbnBlock:
         first = ids[0]
         if (ids == first).all():
             return {int(first): self.records}
-        return {int(i): self.records[ids == i] for i in np.unique(ids)}
+        # One stable sort by instrument (each keeps its stream order), then a slice each:
+        # n log n however many instruments a range holds.
+        order = np.argsort(ids, kind="stable")
+        grouped, sorted_ids = self.records[order], ids[order]
+        starts = [0, *(np.flatnonzero(sorted_ids[1:] != sorted_ids[:-1]) + 1).tolist()]
+        stops = [*starts[1:], len(sorted_ids)]
+        return {
+            int(sorted_ids[start]): grouped[start:stop]
+            for start, stop in zip(starts, stops, strict=True)
+        }
 
 
 class DbnBlockStream:
