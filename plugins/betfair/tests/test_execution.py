@@ -55,6 +55,18 @@ async def _placed(venue: Any, order: Order) -> Any:
     return event
 
 
+async def _two_fills(venue: Any, harness: BetfairHarness, order: Order) -> tuple[str, list[Any]]:
+    """Place ``order``; the venue matches 5 then 7 of it; the bet id and the two fills."""
+    accepted = await _placed(venue, order)
+    bet = str(accepted.venue_order_id)
+    fills = []
+    for size in ("5", "7"):
+        harness.exchange.fill(bet, quantity=D(size))
+        await harness.push_account_events()
+        fills.append(await next_of(venue, _of(order, OrderFilled)))
+    return bet, fills
+
+
 async def test_back_and_lay_with_persistence_and_refs() -> None:
     async with BetfairHarness() as harness, session(harness, strategy_ref="tp-test") as venue:
         await venue.instruments.load_all()
@@ -232,13 +244,7 @@ async def test_voided_matched_size_reversed_exactly_once_across_a_drop() -> None
     async with BetfairHarness() as harness, session(harness, **fast) as venue:
         await venue.instruments.load_all()
         order = _bet(OrderSide.BUY, "4.0", "20")
-        accepted = await _placed(venue, order)
-        bet = str(accepted.venue_order_id)
-        fills = []
-        for size in ("5", "7"):
-            harness.exchange.fill(bet, quantity=D(size))
-            await harness.push_account_events()
-            fills.append(await next_of(venue, _of(order, OrderFilled)))
+        bet, fills = await _two_fills(venue, harness, order)
         await harness.void_matched(bet, D("7"))  # exactly the newest fill
         reversed_ = await next_of(venue, _of(order, OrderFillReversed))
         assert reversed_.trade_id == fills[1].trade_id
@@ -289,18 +295,6 @@ async def test_cleared_orders_paged() -> None:
         pages = [r for r in harness.requests if b"listClearedOrders" in r.body]
         assert len(pages) >= 4  # 3 pages of CANCELLED (2 + 2 + 1), 1 of LAPSED
         assert any(b'"fromRecord": 4' in r.body or b'"fromRecord":4' in r.body for r in pages)
-
-
-async def _two_fills(venue: Any, harness: BetfairHarness, order: Order) -> tuple[str, list[Any]]:
-    """Place ``order``; the venue matches 5 then 7 of it; the bet id and the two fills."""
-    accepted = await _placed(venue, order)
-    bet = str(accepted.venue_order_id)
-    fills = []
-    for size in ("5", "7"):
-        harness.exchange.fill(bet, quantity=D(size))
-        await harness.push_account_events()
-        fills.append(await next_of(venue, _of(order, OrderFilled)))
-    return bet, fills
 
 
 async def test_void_while_the_client_reconnects_is_reversed_once() -> None:
@@ -421,3 +415,35 @@ async def test_per_market_exposure_from_market_profit_and_loss() -> None:
         assert by_market["*"] == harness.venue_exposure() - D("6")
         pnl = [r for r in harness.requests if b"listMarketProfitAndLoss" in r.body]
         assert pnl and b"1.180737206" in pnl[-1].body
+
+
+async def test_place_outcome_unknown_is_resolved_by_query() -> None:
+    """The venue takes the bet but its placeOrders answer is lost (a 503, not retried: a
+    write): no rejection; the in-flight bet is found by its customerOrderRef in
+    listCurrentOrders and accepted with the venue's bet id."""
+    async with BetfairHarness() as harness, session(harness) as venue:
+        await venue.instruments.load_all()
+        order = _bet(OrderSide.SELL, "6.0", "4")
+        taken = harness.exchange.submit(
+            DOBBIN.symbol.value,
+            OrderSide.SELL,
+            OrderType.LIMIT,
+            D("4"),
+            price=D("6.0"),
+            client_order_id=str(order.client_order_id),
+        )
+        assert taken.ok and taken.order is not None
+        bet = taken.order.venue_order_id
+        # The order stream has shown the bet before the client tracks the order: only the
+        # query can accept it.
+        await harness.push_account_events()
+        await harness.wait_until(
+            lambda: bet in venue.execution.order_cache.orders, what="the bet on the stream"
+        )
+        harness.fail_next_requests(1, 503, path="/exchange/betting/json-rpc/v1")
+        await venue.execution.submit_order(order)
+        event = await next_of(venue, _of(order, OrderAccepted, OrderRejected))
+        assert isinstance(event, OrderAccepted)
+        assert str(event.venue_order_id) == bet
+        queries = [r for r in harness.requests if b"listCurrentOrders" in r.body]
+        assert any(str(order.client_order_id).encode() in r.body for r in queries)

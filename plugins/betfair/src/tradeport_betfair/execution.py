@@ -35,6 +35,7 @@ from typing import Any
 import anyio
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, InstrumentProvider, Reconnected
+from tradeport.clients.in_flight import RESOLVE_DELAYS, InFlightOrders
 from tradeport.clients.orders import OrderTracker, TrackedOrder
 from tradeport.errors import (
     AuthenticationError,
@@ -82,8 +83,6 @@ from tradeport_betfair.symbology import parse_runner_symbol, runner_id
 
 __all__ = ["BetfairExecutionClient", "RESOLVE_DELAYS"]
 
-#: Seconds between queries while resolving a bet whose placeOrders outcome is unknown.
-RESOLVE_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 _DEFAULT_LOOKBACK_NS = 24 * 3600 * 10**9
 _RESULTS = {
     "WON": ResolutionResult.WON,
@@ -118,6 +117,8 @@ class BetfairExecutionClient(ExecutionClient):
         self._stream: StreamSession | None = None
         self._protocol: BetfairStreamProtocol | None = None
         self._tasks = BackgroundTasks(self.log, "betfair-execution")
+        #: Bets whose placeOrders outcome is unknown, resolved by listCurrentOrders queries.
+        self.in_flight = InFlightOrders(self, self.tracker, self._tasks, noun="bet")
         self._logged_in = False
         self._lock = anyio.Lock()
         #: What the order stream said of each bet, kept across connections: a void seen
@@ -328,12 +329,12 @@ class BetfairExecutionClient(ExecutionClient):
             except (RequestRejected, AuthenticationError) as error:
                 self.log.warning("placeOrders refused (%s); resolving by query", error)
                 for tracked, _ in items:
-                    await self._resolve_refused(tracked, _reason(error))
+                    await self.in_flight.resolve_refused(tracked, _reason(error))
                 continue
             except VenueError as error:
                 self.log.warning("placeOrders outcome unknown (%s); resolving by query", error)
                 for tracked, _ in items:
-                    self._resolve_later(tracked)
+                    self.in_flight.resolve_later(tracked)
                 continue
             reports = answer.get("instructionReports") or [] if isinstance(answer, dict) else []
             for index, (tracked, _) in enumerate(items):
@@ -343,7 +344,7 @@ class BetfairExecutionClient(ExecutionClient):
     async def _on_place_report(self, tracked: TrackedOrder, report: Any, answer: Any) -> None:
         coid = tracked.client_order_id
         if not isinstance(report, dict):
-            self._resolve_later(tracked)
+            self.in_flight.resolve_later(tracked)
             return
         if report.get("status") != "SUCCESS" or not report.get("betId"):
             reason = str(report.get("errorCode") or (answer or {}).get("errorCode") or "FAILURE")
@@ -369,46 +370,6 @@ class BetfairExecutionClient(ExecutionClient):
                         )
                         events += self.tracker.on_fill_report(fill)
             await self._publish(events)
-
-    def _resolve_later(self, tracked: TrackedOrder) -> None:
-        if self._tasks.is_open:
-            self._tasks.start_soon(
-                self._resolve, tracked, name=f"resolve {tracked.client_order_id.value}"
-            )
-        else:
-            self.log.warning(
-                "bet %s in flight; connect() to resolve it in the background",
-                tracked.client_order_id,
-            )
-
-    async def _resolve_refused(self, tracked: TrackedOrder, refusal: str) -> None:
-        try:
-            report = await self.order_status_report(tracked.instrument_id, tracked.client_order_id)
-        except VenueError as error:
-            self.log.warning("resolving %s: %s", tracked.client_order_id, error)
-            self._resolve_later(tracked)
-            return
-        if report is not None:
-            await self._publish(self.tracker.on_order_report(report, reconciliation=True))
-        else:
-            await self._publish(self.tracker.rejected(tracked.client_order_id, refusal))
-
-    async def _resolve(self, tracked: TrackedOrder) -> None:
-        for delay in RESOLVE_DELAYS:
-            await anyio.sleep(delay)
-            try:
-                report = await self.order_status_report(
-                    tracked.instrument_id, tracked.client_order_id
-                )
-            except VenueError as error:
-                self.log.info("resolving %s: %s", tracked.client_order_id, error)
-                continue
-            if report is not None:
-                await self._publish(self.tracker.on_order_report(report, reconciliation=True))
-                return
-        self.log.warning(
-            "bet %s not found at the venue after a placeOrders fault", tracked.client_order_id
-        )
 
     async def _bet_id(self, tracked: TrackedOrder) -> VenueOrderId | None:
         if tracked.venue_order_id is not None:
