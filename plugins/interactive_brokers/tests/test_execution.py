@@ -16,6 +16,7 @@ from tradeport.model.events import OrderAccepted, OrderCanceled, OrderFilled, Or
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.orders import Order
 from tradeport.session import open_venue
+from tradeport_conformance.harness import wait_until
 from tradeport_interactive_brokers.constants import Out
 from tradeport_interactive_brokers.testing import InteractiveBrokersHarness
 from tradeport_interactive_brokers.testing.harness import CLIENT_ID
@@ -204,3 +205,54 @@ async def test_global_cancel_and_account_state(harness: InteractiveBrokersHarnes
             for cid, f in harness.gateway.received_log
             if cid == CLIENT_ID
         )
+
+
+async def test_bracket_exits_wait_for_the_entry_and_cancel_each_other(
+    harness: InteractiveBrokersHarness,
+) -> None:
+    async with open_venue("interactive_brokers", harness.client_config()) as venue:
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(harness.instrument_id(ProductType.EQUITY))
+        qty = inst.make_qty(10)
+        entry = Order.limit(
+            instrument_id=inst.id, side=OrderSide.BUY, quantity=qty, price=inst.make_price(95)
+        )
+        take = Order.limit(
+            instrument_id=inst.id, side=OrderSide.SELL, quantity=qty, price=inst.make_price(120)
+        )
+        stop = Order.stop_market(
+            instrument_id=inst.id,
+            side=OrderSide.SELL,
+            quantity=qty,
+            trigger_price=inst.make_price(80),
+        )
+        await venue.execution.submit_bracket(entry, take, stop)
+        accepted: set[Any] = set()
+        wanted = {entry.client_order_id, take.client_order_id, stop.client_order_id}
+        while accepted != wanted:
+            event = await _next(venue, lambda e: isinstance(e, OrderAccepted))
+            accepted.add(event.client_order_id)
+        placed = _placed(harness)
+        assert [p[27] for p in placed] == ["0", "0", "1"]  # transmit only with the last
+        assert placed[1][28] == placed[2][28] == placed[0][1]  # parentId = the entry's id
+        assert [o.client_order_id for o in harness.exchange.open_orders("AAPL")] == [
+            str(entry.client_order_id)
+        ]
+        entry_id = next(o.venue_order_id for o in harness.exchange.open_orders("AAPL"))
+        harness.exchange.fill(entry_id)
+        await _next(
+            venue,
+            lambda e: isinstance(e, OrderFilled) and e.client_order_id == entry.client_order_id,
+        )
+        await wait_until(
+            lambda: len(harness.exchange.open_orders("AAPL")) == 2, what="the exits working"
+        )
+        take_id = next(
+            o.venue_order_id
+            for o in harness.exchange.open_orders("AAPL")
+            if o.client_order_id == str(take.client_order_id)
+        )
+        harness.exchange.fill(take_id)
+        canceled = await _next(venue, lambda e: isinstance(e, OrderCanceled))
+        assert canceled.client_order_id == stop.client_order_id
+        assert harness.exchange.open_orders("AAPL") == []

@@ -189,6 +189,7 @@ CAPABILITIES: Final = Capabilities(
     ),
     modify_order=True,
     cancel_all=True,
+    order_lists=True,
     positions=True,
     private_streams=True,
     resolve_instruments=True,

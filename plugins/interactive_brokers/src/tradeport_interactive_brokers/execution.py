@@ -51,7 +51,7 @@ from tradeport.model.identifiers import (
 )
 from tradeport.model.instruments import Instrument
 from tradeport.model.numbers import Money
-from tradeport.model.orders import Order
+from tradeport.model.orders import Order, OrderList
 from tradeport.model.reports import (
     AccountBalance,
     AccountState,
@@ -321,9 +321,29 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
     # -- commands -------------------------------------------------------------------------------
 
     async def submit_order(self, order: Order) -> None:
+        await self._place_new(order)
+
+    async def submit_order_list(self, order_list: OrderList) -> None:
+        """The orders as one OCA group named by the list id (ocaType 1: when one fills, TWS
+        cancels the others). A bracket (entry with exits that wait for it) is
+        :meth:`submit_bracket`."""
+        for order in order_list.orders:
+            await self._place_new(order, oca_group=str(order_list.order_list_id), oca_type=1)
+
+    async def submit_bracket(self, entry: Order, take_profit: Order, stop_loss: Order) -> None:
+        """A bracket order as IB builds one: the entry, then the take-profit and the stop-loss
+        as its children (``parentId``), sent with ``transmit`` false until the last one, so
+        TWS activates the exits only when the entry fills and cancels one when the other fills."""
+        parent_id = await self._place_new(entry, transmit=False)
+        await self._place_new(take_profit, parent_id=parent_id, transmit=False)
+        await self._place_new(stop_loss, parent_id=parent_id, transmit=True)
+
+    async def _place_new(self, order: Order, **overrides: Any) -> int:
         instrument = await self.ensure_instrument(order.instrument_id)
         await self._ready()
         fields = order_fields(order, self.account or "")
+        if overrides:
+            fields = attrs.evolve(fields, **overrides)
         order_id = self.gateway.next_order_id()
         placed = _Placed(order_id, instrument, fields, order.client_order_id, order=order)
         self._placed[order_id] = placed
@@ -332,6 +352,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         await self.gateway.send(
             place_order(order_id, contract_of(instrument), fields, self.gateway.server_version)
         )
+        return order_id
 
     def _find(
         self, client_order_id: ClientOrderId | None, venue_order_id: VenueOrderId | None

@@ -190,6 +190,8 @@ class MockGateway:
         #: Symbols whose trading session is closed, and the orders TWS holds for the open.
         self.closed_sessions: set[str] = set()
         self.held: dict[str, dict[str, Any]] = {}
+        #: Orders placed with transmit=False, per client id, waiting for one with transmit=True.
+        self.untransmitted: dict[int, list[Any]] = {}
         self._next_perm = 8_000_000_000
         #: One-minute bars reqHistoricalData serves, per symbol: (open time s, o, h, l, c, v).
         self.history_bars: dict[
@@ -513,10 +515,40 @@ class MockGateway:
             "client_order_id": fields["order_ref"] or None,
             "meta": meta,
         }
+        parent_id = int(f[28] or 0)
+        meta["oca"] = f[22] or (f"bracket-{client.client_id}-{parent_id}" if parent_id else None)
+        meta["parent"] = (client.client_id, parent_id) if parent_id else None
+        entry = (order_id, placement, fields, listing)
+        if f[27] == "0":
+            # transmit=False: TWS keeps the order until an order with transmit=True follows.
+            self.untransmitted.setdefault(client.client_id, []).append(entry)
+            return
+        for waiting in [*self.untransmitted.pop(client.client_id, []), entry]:
+            await self._activate(client, *waiting)
+
+    async def _activate(
+        self,
+        client: _Client,
+        order_id: int,
+        placement: dict[str, Any],
+        fields: dict[str, Any],
+        listing: Listing,
+    ) -> None:
+        """A transmitted order works now, or is held: until its session opens, or until its
+        parent (a bracket's entry) is filled."""
+        parent = placement["meta"]["parent"]
+        if parent is not None and not self._filled(parent):
+            await self._hold(client, order_id, placement, fields, listing)
+            return
         if listing.sim_symbol in self.closed_sessions:
             await self._hold(client, order_id, placement, fields, listing)
             return
         self._submit(placement)
+
+    def _filled(self, ib_id: tuple[int, int]) -> bool:
+        venue_id = self._by_ib_id.get(ib_id)
+        order = self.exchange.order(venue_id) if venue_id is not None else None
+        return order is not None and order.status.value == "FILLED"
 
     def _submit(self, placement: dict[str, Any], venue_order_id: str | None = None) -> None:
         args = dict(placement)
@@ -576,13 +608,35 @@ class MockGateway:
             )
         )
 
+    def _release_children(self, parent: tuple[int, int]) -> None:
+        for perm, placement in list(self.held.items()):
+            if (
+                placement["meta"]["parent"] == parent
+                and placement["symbol"] not in self.closed_sessions
+            ):
+                del self.held[perm]
+                self._submit(placement, venue_order_id=perm)
+
+    def _cancel_oca_members(self, order: SimOrder) -> None:
+        """One of an OCA group filled: TWS cancels the others (ocaType 1)."""
+        group = order.meta.get("oca")
+        if not group:
+            return
+        for other in self.exchange.open_orders(order.symbol):
+            if other.venue_order_id != order.venue_order_id and other.meta.get("oca") == group:
+                self.exchange.cancel(other.venue_order_id)
+        for perm, placement in list(self.held.items()):
+            if placement["meta"].get("oca") == group and placement["meta"]["parent"] is None:
+                del self.held[perm]
+
     def set_session(self, sim_symbol: str, open: bool) -> None:
         """Open or close a symbol's trading session: closing expires its resting DAY orders
         (TWS cancels them at the close); opening submits the orders held meanwhile."""
         if open:
             self.closed_sessions.discard(sim_symbol)
             for perm, placement in list(self.held.items()):
-                if placement["symbol"] == sim_symbol:
+                parent = placement["meta"]["parent"]
+                if placement["symbol"] == sim_symbol and (parent is None or self._filled(parent)):
                     del self.held[perm]
                     self._submit(placement, venue_order_id=perm)
             return
@@ -602,6 +656,11 @@ class MockGateway:
                 self._by_ib_id[ib] = order.venue_order_id
         self._outbox.append(event)
         self._wake.set()
+        if isinstance(event, sim_events.OrderFilled) and event.order.status.value == "FILLED":
+            ib = event.order.meta.get("ib")
+            if ib is not None:
+                self._release_children(ib)
+            self._cancel_oca_members(event.order)
 
     async def _pump_events(self) -> None:
         while True:
