@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 import pytest
 import tradeport
+from tradeport.errors import VenueError
 from tradeport.model.enums import (
     AggressorSide,
     OrderSide,
@@ -287,3 +288,20 @@ async def test_short_term_orders_are_canceled_in_one_batch_cancel() -> None:
             canceled = await next_matching(venue, _for(order, OrderCanceled, OrderExpired))
             assert isinstance(canceled, OrderCanceled)
         assert not harness.exchange.open_orders("BTC-USD")
+
+
+async def test_an_order_the_node_gave_no_height_for_is_not_sent_nor_left_in_flight() -> None:
+    async with (
+        DydxHarness() as harness,
+        tradeport.open_venue("dydx", harness.client_config()) as venue,
+    ):
+        order = await _limit(venue, harness, "900", SHORT_TERM_TAG)
+        sent = len(harness.validator.accepted)
+        harness.fail_next_requests(10, 503, path="/cosmos/base/tendermint/v1beta1/blocks/latest")
+        with pytest.raises(VenueError):
+            await venue.execution.submit_order(order)
+        assert venue.execution.tracker.find(order.client_order_id) is None
+        assert len(harness.validator.accepted) == sent
+        assert not any(r.path == "/cosmos/tx/v1beta1/txs" for r in harness.requests), (
+            "a transaction was broadcast"
+        )

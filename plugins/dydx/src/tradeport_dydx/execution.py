@@ -349,21 +349,28 @@ class DydxExecutionClient(ExecutionClient):
                     )
                 )
                 return
-            try:
-                price = await self._limit_price(order, market)
-                gtb, gtbt = await self._good_til(order)
-                message = chain_order(
-                    order,
-                    market,
-                    subaccount,
-                    client_id,
-                    price=price,
-                    good_til_block=gtb,
-                    good_til_block_time=gtbt,
-                )
-            except ValidationError as error:
+        # The node and indexer reads happen outside the lock: the stream keeps flowing.
+        try:
+            price = await self._limit_price(order, market)
+            gtb, gtbt = await self._good_til(order)
+            message = chain_order(
+                order,
+                market,
+                subaccount,
+                client_id,
+                price=price,
+                good_til_block=gtb,
+                good_til_block_time=gtbt,
+            )
+        except ValidationError as error:
+            async with self._lock:
                 await self._publish(self.tracker.rejected(order.client_order_id, str(error)))
-                return
+            return
+        except BaseException:
+            # Nothing was sent (no height or book to build the order from): not in flight.
+            self.tracker.forget(order.client_order_id)
+            raise
+        async with self._lock:
             self._client_ids[client_id] = order.client_order_id
             self._by_venue_id[venue_id.value] = order.client_order_id
             self._placed[order.client_order_id] = _Placed(message.order_id, venue_id, gtb, gtbt)
