@@ -5,17 +5,24 @@ flags, sizes and book, on DBN streams these tests encode with databento-dbn."""
 from __future__ import annotations
 
 import random
+import time
+from decimal import Decimal
 
 import databento_dbn as dbn
 import numpy as np
 import pytest
 import zstandard
+from tradeport.config import load_config
 from tradeport.errors import TransportError, ValidationError
 from tradeport.model.data import RecordFlag
 from tradeport.model.enums import BookAction, OrderSide
+from tradeport.model.identifiers import InstrumentId
+from tradeport_databento.config import DatabentoConfig
 from tradeport_databento.data import MboBook
 from tradeport_databento.decode import DbnBlock, DbnBlockStream, DbnStream
+from tradeport_databento.http.client import DatabentoHttpClient, RangeResult
 from tradeport_databento.parse import MboColumns, RecordContext, parse_instrument
+from tradeport_databento.testing import DatabentoHarness
 
 TS = 1_796_600_000_000_000_000
 ES, NQ = 42, 43
@@ -341,3 +348,47 @@ def test_by_instrument_keeps_each_instruments_records_in_stream_order() -> None:
     assert sorted(split) == sorted(set(ids))
     for iid, records in split.items():
         assert records["order_id"].tolist() == [10_000 + s for s, i in enumerate(ids) if i == iid]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("compression", ["zstd", "none"])
+async def test_a_historical_range_in_blocks_gives_the_records_deltas(compression: str) -> None:
+    """timeseries.get_range from the mock venue, decoded both ways: the same record count
+    (RangeResult) and the same book events."""
+    iid = InstrumentId.from_str("ESZ6.XCME")
+    async with DatabentoHarness() as harness:
+        start = time.time_ns() - 10**9
+        await harness.set_book(
+            iid,
+            [(Decimal(5000), Decimal(2)), (Decimal("4999.75"), Decimal(4))],
+            [(Decimal("5000.25"), Decimal(3))],
+        )
+        await harness.publish_book_update(iid, OrderSide.BUY, Decimal("4999.75"), Decimal(1))
+        await harness.publish_book_update(iid, OrderSide.SELL, Decimal("5000.25"), Decimal(0))
+        config = load_config(DatabentoConfig, harness.client_config(compression=compression))
+        http = DatabentoHttpClient(config)
+        ctx = _ctx()
+        try:
+            by_records, by_blocks = RangeResult(), RangeResult()
+            book = MboBook(ctx)
+            expected = [
+                batch
+                async for records in http.stream_range("mbo", ["ESZ6"], start, result=by_records)
+                for record in records
+                if isinstance(record, dbn.MBOMsg)
+                and (batch := book.on_record(record, record.ts_recv)) is not None
+            ]
+            book = MboBook(ctx)
+            got = []
+            async for items in http.stream_range(
+                "mbo", ["ESZ6"], start, result=by_blocks, blocks=True
+            ):
+                for item in items:
+                    if isinstance(item, DbnBlock):
+                        columns = book.on_block(item.records)
+                        if columns is not None:
+                            got.extend(columns.events())
+        finally:
+            await http.aclose()
+    assert by_blocks.records == by_records.records > 0
+    assert len(expected) >= 2 and got == expected
