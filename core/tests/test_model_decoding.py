@@ -385,3 +385,25 @@ def test_price_from_and_size_from_memoize_by_the_venue_value() -> None:
     assert len(decoder.prices) <= 2
     off = InstrumentDecoder(PAIR, memo_size=0)
     assert off.price_from(7.25, price) == Price("7.25") and not off.prices
+
+
+decimal_texts = st.one_of(
+    st.from_regex(r"\A-?[0-9]{0,12}(\.[0-9]{0,22})?\Z"),
+    st.text(alphabet="0123456789.-+_ e\u0661", max_size=14),  # \u0661: an Arabic-Indic one
+    st.decimals(allow_nan=False, allow_infinity=False, places=8).map(str),
+)
+
+
+@given(text=decimal_texts, precision=st.integers(min_value=0, max_value=18))
+def test_fixed_at_is_from_str(text: str, precision: int) -> None:
+    """The decoders' parse at a known precision gives what from_str gives, or the same error."""
+    for cls in (Price, Quantity):
+        outcomes = []
+        for parse in (cls.from_str, lambda t, p, c=cls: decoding_module._fixed_at(c, t, p)):
+            try:
+                value = parse(text, precision)
+            except ValidationError as exc:
+                outcomes.append(("error", str(exc)))
+            else:
+                outcomes.append((type(value).__name__, value.raw, value.precision))
+        assert outcomes[0] == outcomes[1]

@@ -11,7 +11,7 @@ builds a whole :class:`OrderBookDeltas` batch from level lists in one tight loop
 
 >>> from tradeport.model.identifiers import InstrumentId, Symbol
 >>> from tradeport.model.instruments import SpotPair
->>> from tradeport.model.numbers import Price, Quantity
+>>> from tradeport.model.numbers import MAX_PRECISION, Price, Quantity, _FixedPoint
 >>> pair = SpotPair(id=InstrumentId.from_str("BTCUSDT.BINANCE"), raw_symbol=Symbol("BTCUSDT"),
 ...     base_currency="BTC", quote_currency="USDT", price_precision=2, size_precision=5,
 ...     price_increment=Price("0.01"), size_increment=Quantity("0.00001"), ts_event=0, ts_init=0)
@@ -46,7 +46,7 @@ from tradeport.model.data import (
 from tradeport.model.enums import AggressorSide
 from tradeport.model.identifiers import Identifier, InstrumentId, TradeId
 from tradeport.model.instruments import Instrument
-from tradeport.model.numbers import Price, Quantity
+from tradeport.model.numbers import MAX_PRECISION, Price, Quantity, _FixedPoint
 
 __all__ = [
     "DEFAULT_MEMO_SIZE",
@@ -68,8 +68,45 @@ MIN_MEMO_SIZE = 64
 
 # Typed as Any: the slot bases declare no attributes for mypy (see tradeport.model.data).
 _new: Any = object.__new__
-_parse_price = Price.from_str
-_parse_qty = Quantity.from_str
+_ZEROS: tuple[str, ...] = tuple("0" * n for n in range(MAX_PRECISION + 1))
+_set_raw = _FixedPoint.__dict__["raw"].__set__
+_set_precision = _FixedPoint.__dict__["precision"].__set__
+
+
+def _fixed_at(cls: Any, text: str, precision: int) -> Any:
+    """``cls.from_str(text, precision)`` for a decoder's known precision: the forms venues
+    send (unsigned, a dot, trailing zeros past the precision, as Binance pads to 8 places) with
+    fewer checks, since the precision is an instrument's; anything else goes to ``from_str``,
+    which gives the same value or raises naming the text."""
+    if text.__class__ is str:
+        whole, dot, frac = text.partition(".")
+        places = len(frac)
+        if places <= MAX_PRECISION:
+            if places > precision:
+                # Trailing zeros only may go (a digit past the precision is from_str's error).
+                digits = (
+                    whole + frac[:precision]
+                    if frac[precision:] == _ZEROS[places - precision]
+                    else ""
+                )
+            elif places == precision:
+                digits = whole + frac
+            else:
+                digits = whole + frac + _ZEROS[precision - places]
+            if (
+                digits.isdigit()
+                and digits.isascii()
+                and whole
+                and (frac or not dot)
+                and len(digits) < 4000  # int() refuses longer strings
+            ):
+                obj = _new(cls)
+                _set_raw(obj, int(digits))
+                _set_precision(obj, precision)
+                return obj
+    return cls.from_str(text, precision)
+
+
 _F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
 _set_identifier = Identifier.__dict__["value"].__set__
 _from_levels = OrderBookDeltas.from_levels
@@ -146,34 +183,37 @@ class InstrumentDecoder:
         self.sizes: dict[Any, Quantity] = {}
         self.memo_size: int = _join_adaptive(self) if memo_size is None else memo_size
 
-    # The miss path is inlined (no helper call): on a live feed most sizes and many prices are
-    # new strings, and a parse plus two calls was most of a quote's cost
-    # (bench/bench_parse_streams.py).
-
     def price(self, text: str) -> Price:
         """``text`` as a Price at the instrument's precision (memoized)."""
-        memo = self.prices
-        value = memo.get(text)
-        if value is None:
-            value = _parse_price(text, self.price_precision)
-            if len(memo) >= self.memo_size:
-                memo.clear()
-                if not self.memo_size:
-                    return value
-            memo[text] = value
-        return value
+        value = self.prices.get(text)
+        return self._new_price(text) if value is None else value
 
     def size(self, text: str) -> Quantity:
         """``text`` as a Quantity at the instrument's precision (memoized)."""
+        value = self.sizes.get(text)
+        return self._new_size(text) if value is None else value
+
+    # The miss paths: one call (the builders below test the memo themselves); on a live feed
+    # most sizes and many prices are new strings (bench/bench_parse_streams.py).
+
+    def _new_price(self, text: str) -> Price:
+        value: Price = _fixed_at(Price, text, self.price_precision)
+        memo = self.prices
+        if len(memo) >= self.memo_size:
+            memo.clear()
+            if not self.memo_size:
+                return value
+        memo[text] = value
+        return value
+
+    def _new_size(self, text: str) -> Quantity:
+        value: Quantity = _fixed_at(Quantity, text, self.size_precision)
         memo = self.sizes
-        value = memo.get(text)
-        if value is None:
-            value = _parse_qty(text, self.size_precision)
-            if len(memo) >= self.memo_size:
-                memo.clear()
-                if not self.memo_size:
-                    return value
-            memo[text] = value
+        if len(memo) >= self.memo_size:
+            memo.clear()
+            if not self.memo_size:
+                return value
+        memo[text] = value
         return value
 
     def price_from(self, value: Hashable, convert: Callable[[Instrument, Any], Price]) -> Price:
@@ -218,10 +258,10 @@ class InstrumentDecoder:
             trade_id = TradeId(trade_id).value  # raises, naming the field and the value
         price_value = self.prices.get(price)
         if price_value is None:
-            price_value = self.price(price)
+            price_value = self._new_price(price)
         size_value = self.sizes.get(size)
         if size_value is None:  # not "or": a zero size is falsy (and __bool__ is a call)
-            size_value = self.size(size)
+            size_value = self._new_size(size)
         tid = _new(TradeId)
         _set_identifier(tid, trade_id)
         tick = _new(_TradeTickSlots)
@@ -250,13 +290,13 @@ class InstrumentDecoder:
         tick.instrument_id = self.instrument_id
         # "is None", not "or": Price.__bool__ is a Python call, a third of a quote's parse.
         price = prices.get(bid_price)
-        tick.bid_price = self.price(bid_price) if price is None else price
+        tick.bid_price = self._new_price(bid_price) if price is None else price
         price = prices.get(ask_price)
-        tick.ask_price = self.price(ask_price) if price is None else price
+        tick.ask_price = self._new_price(ask_price) if price is None else price
         size = sizes.get(bid_size)
-        tick.bid_size = self.size(bid_size) if size is None else size
+        tick.bid_size = self._new_size(bid_size) if size is None else size
         size = sizes.get(ask_size)
-        tick.ask_size = self.size(ask_size) if size is None else size
+        tick.ask_size = self._new_size(ask_size) if size is None else size
         tick.ts_event = ts_event
         tick.ts_init = ts_init
         tick.__class__ = QuoteTick
@@ -280,7 +320,7 @@ class InstrumentDecoder:
         every delta F_SNAPSHOT. The last delta carries F_LAST.
         """
         prices, sizes = self.prices, self.sizes
-        price_of, size_of = self.price, self.size
+        price_of, size_of = self._new_price, self._new_size
         if not snapshot and not bids and not asks:
             return None
         parsed: list[list[tuple[Price, Quantity]]] = []
