@@ -11,9 +11,9 @@ from typing import Any
 
 import anyio
 import pytest
-from tradeport.model.enums import OrderSide, ProductType, TimeInForce
+from tradeport.model.enums import OrderSide, OrderType, ProductType, TimeInForce, TrailingOffsetType
 from tradeport.model.events import OrderAccepted, OrderCanceled, OrderFilled, OrderUpdated
-from tradeport.model.identifiers import InstrumentId
+from tradeport.model.identifiers import ClientOrderId, InstrumentId
 from tradeport.model.orders import Order
 from tradeport.session import open_venue
 from tradeport_conformance.harness import wait_until
@@ -256,3 +256,40 @@ async def test_bracket_exits_wait_for_the_entry_and_cancel_each_other(
         canceled = await _next(venue, lambda e: isinstance(e, OrderCanceled))
         assert canceled.client_order_id == stop.client_order_id
         assert harness.exchange.open_orders("AAPL") == []
+
+
+@pytest.mark.parametrize(
+    ("offset", "offset_type", "wire"),
+    [
+        (Decimal("2.50"), TrailingOffsetType.PRICE, {"aux": "2.5", "percent": ""}),
+        (Decimal(150), TrailingOffsetType.BASIS_POINTS, {"aux": "", "percent": "1.5"}),
+    ],
+)
+async def test_trailing_stop_by_amount_or_percent(
+    harness: InteractiveBrokersHarness, offset: Decimal, offset_type: Any, wire: dict[str, str]
+) -> None:
+    harness.exchange.set_last_price("AAPL", Decimal(100))  # what the stop trails
+    async with open_venue("interactive_brokers", harness.client_config()) as venue:
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(harness.instrument_id(ProductType.EQUITY))
+        order = Order(
+            client_order_id=ClientOrderId.generate(),
+            instrument_id=inst.id,
+            side=OrderSide.SELL,
+            order_type=OrderType.TRAILING_STOP_MARKET,
+            quantity=inst.make_qty(5),
+            trailing_offset=offset,
+            trailing_offset_type=offset_type,
+            time_in_force=TimeInForce.GTC,
+        )
+        await venue.execution.submit_order(order)
+        await _next(venue, lambda e: isinstance(e, OrderAccepted))
+    (place,) = _placed(harness)
+    assert place[18] == "TRAIL" and place[20] == wire["aux"]
+    assert place[42 + 27] == wire["percent"]  # trailingPercent (server version 178 layout)
+    (sim,) = harness.exchange.open_orders("AAPL")
+    assert (sim.order_type, sim.trailing_offset, sim.trailing_offset_type) == (
+        OrderType.TRAILING_STOP_MARKET,
+        offset,
+        offset_type,
+    )

@@ -181,10 +181,13 @@ CAPABILITIES: Final = Capabilities(
     history={HistoryType.BARS},
     orders=order_matrix(
         {
-            OrderType.LIMIT: (*_DAY_GTC, TimeInForce.IOC, TimeInForce.GTD),
+            OrderType.LIMIT: (*_DAY_GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.GTD),
             OrderType.MARKET: (TimeInForce.DAY, TimeInForce.IOC),
             OrderType.STOP_MARKET: _DAY_GTC,
             OrderType.STOP_LIMIT: _DAY_GTC,
+            OrderType.MARKET_IF_TOUCHED: _DAY_GTC,
+            OrderType.LIMIT_IF_TOUCHED: _DAY_GTC,
+            OrderType.TRAILING_STOP_MARKET: _DAY_GTC,
         }
     ),
     modify_order=True,

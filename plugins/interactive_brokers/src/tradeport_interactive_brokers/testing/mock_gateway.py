@@ -29,7 +29,7 @@ from typing import Any
 
 import anyio
 import attrs
-from tradeport.model.enums import OrderSide, OrderType, TimeInForce
+from tradeport.model.enums import OrderSide, OrderType, TimeInForce, TrailingOffsetType
 from tradeport.testing import ServerStream, StreamServer
 from tradeport_conformance.harness import RecordedRequest
 from tradeport_conformance.simulated import SimulatedExchange
@@ -65,6 +65,7 @@ _ORDER_TYPES = {
     "STP LMT": OrderType.STOP_LIMIT,
     "MIT": OrderType.MARKET_IF_TOUCHED,
     "LIT": OrderType.LIMIT_IF_TOUCHED,
+    "TRAIL": OrderType.TRAILING_STOP_MARKET,
 }
 _TIFS = {
     "DAY": TimeInForce.DAY,
@@ -495,7 +496,24 @@ class MockGateway:
             if kind in (OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED)
             else None
         )
-        trigger = fields["aux"] if kind not in (OrderType.LIMIT, OrderType.MARKET) else None
+        trigger = (
+            fields["aux"]
+            if kind not in (OrderType.LIMIT, OrderType.MARKET, OrderType.TRAILING_STOP_MARKET)
+            else None
+        )
+        trailing: dict[str, Any] = {}
+        if kind is OrderType.TRAILING_STOP_MARKET:
+            # TRAIL: auxPrice is the trailing amount, or trailingPercent a percentage.
+            if fields["trailing_percent"] is not None:
+                trailing = {
+                    "trailing_offset": fields["trailing_percent"] * 100,
+                    "trailing_offset_type": TrailingOffsetType.BASIS_POINTS,
+                }
+            else:
+                trailing = {
+                    "trailing_offset": fields["aux"],
+                    "trailing_offset_type": TrailingOffsetType.PRICE,
+                }
         meta = {
             "ib": (client.client_id, order_id),
             "account": fields["account"] or self.accounts[0],
@@ -514,6 +532,7 @@ class MockGateway:
             "expire_time_ns": expire_ns,
             "client_order_id": fields["order_ref"] or None,
             "meta": meta,
+            **trailing,
         }
         parent_id = int(f[28] or 0)
         meta["oca"] = f[22] or (f"bracket-{client.client_id}-{parent_id}" if parent_id else None)
