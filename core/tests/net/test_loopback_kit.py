@@ -237,3 +237,36 @@ async def test_oversized_frame_helper_stops_when_the_client_leaves() -> None:
         with anyio.fail_after(10):
             await server.wait_until(lambda: bool(results))
     assert 0 < results[0] < 256 * 1024 * 1024
+
+
+async def test_drain_and_close_is_no_sink_for_a_peer_that_keeps_sending() -> None:
+    """After our FIN, a peer still streaming (an oversized frame) gets an RST once the drain
+    has read its limit, instead of having every byte swallowed."""
+    from tradeport.testing.sockets import DRAIN_LIMIT, drain_and_close, send_fin
+
+    written = 0
+    stopped = anyio.Event()
+
+    async def flood(stream: anyio.abc.SocketStream) -> None:
+        nonlocal written
+        block = bytes(65536)
+        try:
+            while written < 256 * DRAIN_LIMIT:
+                await stream.send(block)
+                written += len(block)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+            pass
+        finally:
+            stopped.set()
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    async with listener, anyio.create_task_group() as group:
+        group.start_soon(listener.serve, flood)
+        port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        client = await anyio.connect_tcp("127.0.0.1", port)
+        await send_fin(client)
+        await drain_and_close(client, drain_timeout=10.0)
+        with anyio.fail_after(10):
+            await stopped.wait()
+        group.cancel_scope.cancel()
+    assert written < 64 * DRAIN_LIMIT, f"the drain took {written} bytes"

@@ -47,17 +47,27 @@ async def send_fin(stream: anyio.abc.ByteStream) -> None:
             pass
 
 
-async def drain_and_close(stream: anyio.abc.ByteStream, drain_timeout: float = 2.0) -> None:
-    """Read until the peer closes (or ``drain_timeout``), then close.
+#: Bytes :func:`drain_and_close` reads at most: a peer still sending more after our FIN is not
+#: closing (a mock streaming an oversized frame), and reading it all would hide that it was cut.
+DRAIN_LIMIT = 1 << 20
+
+
+async def drain_and_close(
+    stream: anyio.abc.ByteStream, drain_timeout: float = 2.0, max_bytes: int = DRAIN_LIMIT
+) -> None:
+    """Read until the peer closes (or ``drain_timeout``, or ``max_bytes`` read), then close.
 
     After :func:`send_fin`, this keeps the close a FIN: closing a socket with unread data makes
-    the kernel send RST instead.
+    the kernel send RST instead. A peer that keeps sending past ``max_bytes`` gets the RST: the
+    drain must not turn into a sink that accepts a whole oversized stream (ER4 measures how
+    much of one a client took).
     """
     with anyio.CancelScope(shield=True):
         with anyio.move_on_after(drain_timeout):
+            read = 0
             try:
-                while await stream.receive(65536):
-                    pass
+                while read < max_bytes and (data := await stream.receive(65536)):
+                    read += len(data)
             except GONE:
                 pass
         try:
