@@ -30,6 +30,15 @@ def _check_network(instance: Any, attribute: attrs.Attribute[str], value: str) -
         )
 
 
+def _check_transport(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if value not in ("rest", "grpc"):
+        raise ValidationError(f"{VENUE_NAME}.node_transport", value, "is not rest or grpc")
+    if value == "grpc" and not instance.node_grpc_url:
+        raise ValidationError(
+            f"{VENUE_NAME}.node_grpc_url", None, "is needed with node_transport grpc"
+        )
+
+
 def _check_subaccount(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
     from tradeport_dydx.chain.keys import MAX_SUBACCOUNT_NUMBER
 
@@ -59,6 +68,11 @@ class DydxConfig(VenueConfig):
     network: str = attrs.field(default="mainnet", validator=_check_network)
     #: The node's Cosmos REST gateway (overrides the network's).
     node_url: str | None = None
+    #: How orders reach the node: ``rest`` (its Cosmos REST gateway, ``node_url``) or
+    #: ``grpc`` (its gRPC services at ``node_grpc_url``; needs the ``grpc`` extra).
+    node_transport: str = attrs.field(default="rest", validator=_check_transport)
+    #: The node's gRPC endpoint: ``grpcs://host:port`` (TLS) or ``grpc://host:port``.
+    node_grpc_url: str | None = None
     #: The chain id transactions are signed for (overrides the network's).
     chain_id: str | None = None
     #: BIP-39 mnemonic of the wallet (path m/44'/118'/0'/0/0).

@@ -84,8 +84,9 @@ CAPABILITIES: Final = Capabilities(
         "MARKET_IF_TOUCHED) are the chain's conditional orders; it triggers them on the oracle "
         "price and the block's trade prices (trigger_type is not chosen).",
         "Reduce-only works on IOC and MARKET orders only: the chain refuses it on resting "
-        "orders (clob:9003, a rejection). gRPC broadcast is not offered (the node's REST "
-        "gateway only).",
+        "orders (clob:9003, a rejection).",
+        "Broadcast over the node's Cosmos REST gateway (default) or its gRPC services "
+        "(node_transport = 'grpc', node_grpc_url; the grpc extra installs grpcio).",
         "Fills are final: the indexer reports a fill once its block is committed (CometBFT "
         "blocks are final), so provisional_fills is not declared.",
         "No quotes channel at the venue: QUOTES is not declared. v4_markets gives the oracle "

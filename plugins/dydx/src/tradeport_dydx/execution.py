@@ -51,7 +51,7 @@ from tradeport.net import WebSocketClient
 
 from tradeport_dydx.chain import proto
 from tradeport_dydx.chain.keys import DydxKey
-from tradeport_dydx.chain.node import AccountNotFound, NodeClient
+from tradeport_dydx.chain.node import AccountNotFound, ChainNode, NodeClient
 from tradeport_dydx.chain.sender import ChainRejected, TxSender
 from tradeport_dydx.chain.wallet import key_of, short_term_good_til_block, subaccount_of
 from tradeport_dydx.config import DydxConfig
@@ -120,11 +120,18 @@ class DydxExecutionClient(ExecutionClient):
         super().__init__(VENUE_ID, config, instruments=instruments, **kwargs)
         self.config: DydxConfig = config
         self.http = DydxIndexerClient(config)
-        self.node = NodeClient(
-            node_url(config),
-            timeout=config.http_timeout,
-            retry_delay=config.http_retry_delay,
-        )
+        self.node: ChainNode
+        if config.node_transport == "grpc":
+            from tradeport_dydx.chain.grpc_node import GrpcNodeClient
+
+            assert config.node_grpc_url is not None
+            self.node = GrpcNodeClient(config.node_grpc_url, timeout=config.http_timeout)
+        else:
+            self.node = NodeClient(
+                node_url(config),
+                timeout=config.http_timeout,
+                retry_delay=config.http_retry_delay,
+            )
         self._key: DydxKey | None = key_of(config) if self.has_credentials else None
         self._sender: TxSender | None = (
             TxSender(

@@ -9,14 +9,15 @@
 * ``GET /cosmos/base/tendermint/v1beta1/blocks/latest`` -> ``{"block": {"header": {"height",
   "time", "chain_id"}}}``.
 
-gRPC (``cosmos.tx.v1beta1.Service/BroadcastTx``) is not offered: the REST gateway needs no
-extra dependency and runs on asyncio and trio alike.
+The REST gateway needs no extra dependency; gRPC is the option
+(:class:`~tradeport_dydx.chain.grpc_node.GrpcNodeClient`, the ``grpc`` extra). Both are a
+:class:`ChainNode`.
 """
 
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 from tradeport.errors import AuthenticationError
@@ -24,7 +25,7 @@ from tradeport.net import HttpClient, RetryPolicy
 
 from tradeport_dydx.constants import VENUE_ID
 
-__all__ = ["TxResponse", "AccountInfo", "NodeClient", "AccountNotFound"]
+__all__ = ["TxResponse", "AccountInfo", "NodeClient", "AccountNotFound", "ChainNode"]
 
 
 @attrs.frozen
@@ -62,6 +63,18 @@ class AccountInfo:
 
 class AccountNotFound(AuthenticationError):
     """The chain does not know the address yet (it has never received funds)."""
+
+
+class ChainNode(Protocol):
+    """What the sender and the execution client need of a node, over any transport."""
+
+    async def account(self, address: str) -> AccountInfo: ...
+
+    async def latest_height(self) -> int: ...
+
+    async def broadcast(self, tx_bytes: bytes) -> TxResponse: ...
+
+    async def aclose(self) -> None: ...
 
 
 class NodeClient:

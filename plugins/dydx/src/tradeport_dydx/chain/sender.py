@@ -23,7 +23,7 @@ import anyio
 from tradeport.errors import RequestRejected
 
 from tradeport_dydx.chain.keys import DydxKey
-from tradeport_dydx.chain.node import AccountInfo, NodeClient, TxResponse
+from tradeport_dydx.chain.node import AccountInfo, ChainNode, TxResponse
 from tradeport_dydx.chain.tx import ChainMessage, SignedTx, build_signed_tx
 from tradeport_dydx.constants import VENUE_ID
 
@@ -53,7 +53,7 @@ class TxSender:
     def __init__(
         self,
         key: DydxKey,
-        node: NodeClient,
+        node: ChainNode,
         *,
         chain_id: str,
         memo: str = "",

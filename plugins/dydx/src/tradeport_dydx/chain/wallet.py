@@ -5,7 +5,7 @@ from __future__ import annotations
 from tradeport.errors import MissingCredentials, ValidationError
 
 from tradeport_dydx.chain.keys import DydxKey
-from tradeport_dydx.chain.node import NodeClient
+from tradeport_dydx.chain.node import ChainNode
 from tradeport_dydx.chain.proto import SubaccountId
 from tradeport_dydx.config import DydxConfig
 from tradeport_dydx.constants import SHORT_TERM_BLOCK_WINDOW, VENUE_ID
@@ -31,7 +31,7 @@ def subaccount_of(config: DydxConfig, key: DydxKey) -> SubaccountId:
     return SubaccountId(config.address or key.address, config.subaccount_number)
 
 
-async def short_term_good_til_block(node: NodeClient, blocks: int = SHORT_TERM_BLOCK_WINDOW) -> int:
+async def short_term_good_til_block(node: ChainNode, blocks: int = SHORT_TERM_BLOCK_WINDOW) -> int:
     """A short-term order's good-til-block ``blocks`` after the node's current height (at most
     the ShortBlockWindow; at least the next block)."""
     if not 1 <= blocks <= SHORT_TERM_BLOCK_WINDOW:

@@ -178,6 +178,16 @@ class DydxHarness(SubaccountIndexer, MockVenue):
         self._task_group.start_soon(self.run_indexer)
         return self
 
+    async def start_grpc(self) -> str:
+        """Serve the validator stub over gRPC too (the ``grpc`` transport; needs grpcio);
+        returns its ``grpc://127.0.0.1:port`` for ``node_grpc_url``."""
+        from tradeport_dydx.testing.grpc_node import GrpcValidator
+
+        assert self._task_group is not None, "start the mock venue first (async with)"
+        self.grpc_node = GrpcValidator(self.validator)
+        url: str = await self._task_group.start(self.grpc_node.serve)
+        return url
+
     def market_of(self, ticker: str) -> DydxMarket:
         """The chain parameters of ``ticker``."""
         clob, atomic, qce, step_q, spt, _imf, _mmf = MARKETS[ticker]

@@ -247,15 +247,22 @@ class ValidatorStub:
             return Response.json(
                 {"code": 3, "message": "invalid tx_bytes", "details": []}, status=400
             )
+        code, codespace, log, txhash = self.check(raw)
+        return Response.json(self._tx_response(txhash, code, codespace, log))
+
+    def check(self, raw: bytes) -> tuple[int, str, str, str]:
+        """CheckTx of TxRaw bytes, whatever transport brought them: ``(code, codespace,
+        log, txhash)``; code 0 took the transaction into the mempool."""
         txhash = tx_hash(raw)
         try:
             self._check_tx(raw)
         except _Refused as refusal:
             self.refusals.append((refusal.codespace, refusal.code))
-            return Response.json(
-                self._tx_response(txhash, refusal.code, refusal.codespace, refusal.log)
-            )
-        return Response.json(self._tx_response(txhash, 0, "", "[]"))
+            return refusal.code, refusal.codespace, refusal.log, txhash
+        finally:
+            if self._venue is not None:
+                self._venue.server.notify()
+        return 0, "", "[]", txhash
 
     @staticmethod
     def _tx_response(txhash: str, code: int, codespace: str, log: str) -> dict[str, Any]:
