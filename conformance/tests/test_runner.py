@@ -182,6 +182,6 @@ def test_select_parses_ids_and_prefixes() -> None:
     from tradeport_conformance.catalogue import select
 
     assert select("OF1") == {"OF1"}  # never OF10..OF15
-    assert select("lg, RC2") == {f"LG{i}" for i in range(1, 7)} | {"RC2"}
+    assert select("lg, RC2") == {f"LG{i}" for i in range(1, 8)} | {"RC2"}
     with pytest.raises(ValueError, match="no scenario named"):
         select(" , ")
