@@ -11,7 +11,8 @@ every frame distinct) is split by kind, and each kind is timed, interleaved in o
   are memo hits only where the stream itself repeats them, as a live feed does;
 * peers where installed (the ``bench`` extra of tradeport-binance): cryptofeed's and ccxt's
   Binance handlers on the same frames (see bench_binance_parse.py for how they are driven
-  offline). The other venues have no peer column yet (see the note printed).
+  offline), and cryptofeed's BitMEX ``message_handler`` (see bitmex_peers). OKX, Bybit and
+  Hyperliquid have no peer column yet (see the note printed).
 
 The secondary ``rep`` columns time one frame of the kind repeated (memo always warm), the figure
 bench_binance_parse.py reports. Each figure is the fastest of ``--repeats`` repeats, ns/frame.
@@ -25,6 +26,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -359,6 +361,63 @@ def binance_peers(instruments: dict[str, SpotPair]) -> tuple[dict[str, Handler],
     return peers, notes
 
 
+def bitmex_peers(
+    instruments: dict[str, SpotPair], stream: list[tuple[str, bytes]]
+) -> tuple[dict[str, Handler], list[str]]:
+    """cryptofeed's BitMEX handler (``message_handler``: its own JSON decode with Decimal
+    floats, then the table's handler, book kept in cryptofeed's OrderBook). BitMEX sends a
+    ``partial`` first, which maps each level id to its price (updates then carry only the id
+    and size to cryptofeed): that map is filled from the stream's rows before timing, as the
+    partial would have. ccxt is not driven offline for BitMEX here."""
+    notes = ["bitmex: no ccxt column (not driven offline for BitMEX)"]
+    try:
+        from cryptofeed.defines import ASK, BID, BITMEX, L2_BOOK, PERPETUAL, TICKER, TRADES
+        from cryptofeed.exchanges import Bitmex
+        from cryptofeed.symbols import Symbols
+    except ImportError:
+        return {}, [*notes, "cryptofeed not installed (pip install tradeport-binance[bench])"]
+    names = {f"{symbol}-PERP": symbol for symbol in instruments}
+    Symbols.set(
+        BITMEX,
+        names,
+        {
+            "tick_size": {n: str(instruments[s].price_increment) for n, s in names.items()},
+            "instrument_type": dict.fromkeys(names, PERPETUAL),
+        },
+    )
+
+    async def discard(obj: Any, receipt_timestamp: float) -> None:
+        return None
+
+    feed = Bitmex(
+        symbols=list(names),
+        channels=[TRADES, TICKER, L2_BOOK],
+        callbacks={TRADES: discard, TICKER: discard, L2_BOOK: discard},
+    )
+    feed._reset()
+    by_symbol = {s: n for n, s in names.items()}
+    for kind, frame in stream:
+        if kind == "depth":
+            for row in orjson.loads(frame)["data"]:
+                side = BID if row["side"] == "Buy" else ASK
+                price = Decimal(repr(row["price"]))
+                feed.order_id[by_symbol[row["symbol"]]][side][row["id"]] = price
+    for name in names:
+        feed.partial_received[name] = True
+    handler = feed.message_handler
+
+    def cryptofeed(frame: bytes) -> None:
+        coro = handler(frame, None, 1.0)
+        try:
+            coro.send(None)
+        except StopIteration:
+            return
+        coro.close()
+        raise RuntimeError("handler suspended on I/O")
+
+    return {"cryptofeed": cryptofeed}, notes
+
+
 # -- timing --------------------------------------------------------------------------------------
 
 
@@ -383,6 +442,8 @@ def bench_venue(venue: str, frames: int, repeats: int, seed: int) -> list[str]:
     notes: list[str] = []
     if venue == "binance":
         peers, notes = binance_peers(instruments)
+    elif venue == "bitmex":
+        peers, notes = bitmex_peers(instruments, stream)
     else:
         notes.append(f"{venue}: no cryptofeed/ccxt column (not driven offline in this bench yet)")
     best: dict[tuple[str, str], float] = {}
