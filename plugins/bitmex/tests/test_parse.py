@@ -486,3 +486,13 @@ def test_timestamp_fast_path_refuses_what_the_datetime_parse_refuses(text: str) 
     parse_timestamp_ns("2024-11-24T08:26:10.000Z")
     with pytest.raises(ValueError):
         parse_timestamp_ns(text)
+
+
+def test_timestamp_minute_cache_only_learns_bitmex_shape() -> None:
+    from tradeport_bitmex.conversions import _MINUTES
+
+    parse_timestamp_ns("2024-11-24 08:26:22.356Z")  # valid ISO, not BitMEX's shape
+    assert "2024-11-24 08:26:" not in _MINUTES
+    assert parse_timestamp_ns("2024-11-24 08:26:23.356Z") == parse_timestamp_ns(
+        "2024-11-24T08:26:23.356Z"
+    )
