@@ -12,7 +12,15 @@ from tradeport.clients.resolution import InstrumentQuery
 from tradeport.errors import AmbiguousInstrument, UnknownInstrument
 from tradeport.model.enums import OptionKind, ProductType
 from tradeport.model.identifiers import InstrumentId
-from tradeport.model.instruments import DatedFuture, Equity, FxPair, OptionContract
+from tradeport.model.instruments import (
+    Cfd,
+    DatedFuture,
+    Equity,
+    FutureOption,
+    FxPair,
+    OptionContract,
+    SpotPair,
+)
 from tradeport_interactive_brokers.providers import InteractiveBrokersInstrumentProvider
 from tradeport_interactive_brokers.symbology import contract_for, instrument_id_for
 from tradeport_interactive_brokers.testing.listings import (
@@ -132,3 +140,21 @@ async def test_symbology_both_ways(env: Any, contract: Any, simplified: str, raw
         assert env.mock.find(wanted) == [env.mock.listings[contract.con_id]], (scheme, wanted)
         resolved = await _provider(env, symbology=scheme).resolve(iid)
         assert resolved.id == iid
+
+
+async def test_more_families_and_the_option_chain(env: Any) -> None:
+    provider = _provider(env)
+    fop = await provider.resolve("ESDEC265000C.CME")
+    assert isinstance(fop, FutureOption) and fop.underlying_id == InstrumentId.from_str("ES.CME")
+    assert fop.strike_price.as_decimal() == 5000 and fop.multiplier.as_decimal() == 50
+    cfd = await provider.resolve("IBUS30=CFD.SMART")
+    assert isinstance(cfd, Cfd) and cfd.underlying == "DJI"
+    btc = await provider.resolve("BTC/USD.PAXOS")
+    assert isinstance(btc, SpotPair) and btc.base_currency == "BTC"
+    assert btc.size_increment.as_decimal() == Decimal("0.0001")
+    chain = await provider.option_chain(InstrumentId.from_str("AAPL.NASDAQ"))
+    assert {row.exchange for row in chain} == {"SMART", "CBOE", "AMEX"}
+    assert all(row.expirations == ("20261218",) and row.strikes == (Decimal(200),) for row in chain)
+    assert all(row.multiplier == "100" and row.under_con_id == AAPL.con_id for row in chain)
+    es_chain = await provider.option_chain(InstrumentId.from_str("ESZ6.CME"), "CME")
+    assert [(r.exchange, r.trading_class) for r in es_chain] == [("CME", "ES")]

@@ -175,7 +175,16 @@ _DAY_GTC = (TimeInForce.DAY, TimeInForce.GTC)
 
 #: What the plugin does today (the README's capability table is generated from this).
 CAPABILITIES: Final = Capabilities(
-    products={ProductType.EQUITY, ProductType.FUTURE, ProductType.OPTION, ProductType.FX},
+    products={
+        ProductType.EQUITY,
+        ProductType.FUTURE,
+        ProductType.OPTION,
+        ProductType.FUTURE_OPTION,
+        ProductType.FX,
+        ProductType.INDEX,
+        ProductType.CFD,
+        ProductType.SPOT,
+    },
     data={DataType.QUOTES, DataType.BOOK_DELTAS},
     book_types={BookType.L2_MBP},
     history={HistoryType.BARS},

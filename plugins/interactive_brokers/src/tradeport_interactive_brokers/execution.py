@@ -891,19 +891,32 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                     free=Money(free, currency),
                 )
             )
-        # Shares held are positions at IB; the core's account view lists them per symbol (as
-        # spot venues list coins), so equities come from reqPositions.
+        # Shares and coins held are positions at IB; the core's account view lists them per
+        # symbol / coin (as spot venues do), so they come from reqPositions.
+        # Open sell orders commit what they would sell (IB refuses to sell it twice).
+        committed: dict[InstrumentId, Decimal] = {}
+        for open_order in await self.order_status_reports():
+            if open_order.order_side is OrderSide.SELL:
+                left = open_order.quantity.as_decimal() - open_order.filled_qty.as_decimal()
+                committed[open_order.instrument_id] = (
+                    committed.get(open_order.instrument_id, Decimal(0)) + left
+                )
         for report in await self.position_status_reports():
             instrument = self.instruments.find(report.instrument_id) if self.instruments else None
-            if instrument is None or instrument.product_type.value != "EQUITY":
+            if instrument is None or instrument.product_type.value not in ("EQUITY", "SPOT"):
                 continue
             held = report.quantity.as_decimal() * (
                 -1 if report.position_side is PositionSide.SHORT else 1
             )
-            code = str(instrument.raw_symbol)
+            code = getattr(instrument, "base_currency", None) or str(instrument.raw_symbol)
+            locked = min(
+                max(committed.get(instrument.id, Decimal(0)), Decimal(0)), max(held, Decimal(0))
+            )
             balances.append(
                 AccountBalance(
-                    total=Money(held, code), locked=Money(0, code), free=Money(held, code)
+                    total=Money(held, code),
+                    locked=Money(locked, code),
+                    free=Money(held - locked, code),
                 )
             )
         now = time.time_ns()

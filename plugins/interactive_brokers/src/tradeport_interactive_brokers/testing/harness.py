@@ -33,10 +33,14 @@ from tradeport_interactive_brokers.symbology import instrument_id_for
 from tradeport_interactive_brokers.testing.listings import (
     AAPL,
     AAPL_CALL,
+    BTCUSD,
     ES,
+    ES_CALL,
     EURUSD,
+    IBUS30,
     SAP_IBIS,
     SAP_NYSE,
+    SPX,
     default_listings,
 )
 from tradeport_interactive_brokers.testing.mock_gateway import MockGateway
@@ -52,7 +56,11 @@ _BY_PRODUCT = {
     ProductType.EQUITY: AAPL,
     ProductType.FUTURE: ES,
     ProductType.OPTION: AAPL_CALL,
+    ProductType.FUTURE_OPTION: ES_CALL,
     ProductType.FX: EURUSD,
+    ProductType.INDEX: SPX,
+    ProductType.CFD: IBUS30,
+    ProductType.SPOT: BTCUSD,
 }
 
 
@@ -86,6 +94,7 @@ class InteractiveBrokersHarness(VenueHarness):
         self.exchange.set_balance("USD", Decimal(10_000_000))
         self.exchange.set_balance("EUR", Decimal(10_000_000))
         self.exchange.set_balance("AAPL", Decimal(100_000))
+        self.exchange.set_balance("BTC", Decimal(100))
         self.gateway = MockGateway(self.exchange, accounts=("DU1234567", "DU7654321"))
         self.gateway.reserved_client_ids.add(TAKEN_CLIENT_ID)
         for listing in default_listings(self.exchange):

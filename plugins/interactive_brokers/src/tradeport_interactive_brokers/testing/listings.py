@@ -19,7 +19,19 @@ from tradeport_conformance.simulated.records import SimInstrument
 from tradeport_interactive_brokers.contract import Contract
 from tradeport_interactive_brokers.testing.mock_gateway import Listing, listing_for
 
-__all__ = ["default_listings", "AAPL", "ES", "AAPL_CALL", "EURUSD", "SAP_IBIS", "SAP_NYSE", "SPX"]
+__all__ = [
+    "default_listings",
+    "AAPL",
+    "ES",
+    "AAPL_CALL",
+    "ES_CALL",
+    "EURUSD",
+    "SAP_IBIS",
+    "SAP_NYSE",
+    "SPX",
+    "IBUS30",
+    "BTCUSD",
+]
 
 _HOURS: Final = "20261208:0930-20261208:1600;20261209:0930-20261209:1600;20261212:CLOSED"
 
@@ -93,6 +105,39 @@ SPX: Final = Contract(
     exchange="CBOE",
     currency="USD",
     local_symbol="SPX",
+)
+
+
+IBUS30: Final = Contract(
+    con_id=183541556,
+    symbol="IBUS30",
+    sec_type="CFD",
+    exchange="SMART",
+    currency="USD",
+    local_symbol="IBUS30",
+    trading_class="IBUS30",
+)
+ES_CALL: Final = Contract(
+    con_id=687283115,
+    symbol="ES",
+    sec_type="FOP",
+    last_trade_date="20261218",
+    strike=Decimal("5000"),
+    right="C",
+    multiplier="50",
+    exchange="CME",
+    currency="USD",
+    local_symbol="ES DEC26 5000 C",
+    trading_class="ES",
+)
+BTCUSD: Final = Contract(
+    con_id=479624278,
+    symbol="BTC",
+    sec_type="CRYPTO",
+    exchange="PAXOS",
+    currency="USD",
+    local_symbol="BTC.USD",
+    trading_class="BTC",
 )
 
 
@@ -221,16 +266,56 @@ def default_listings(exchange: SimulatedExchange) -> list[Listing]:
                 None,
             )
         )
-    listings.append(
-        Listing(
-            ContractDetails(
-                contract=SPX,
-                min_tick=Decimal("0.01"),
-                long_name="S&P 500 Stock Index",
-                time_zone_id="US/Central",
-                valid_exchanges=("CBOE",),
+    more = [
+        (
+            _sim("SPX", ProductType.INDEX, "SPX", "USD", "0.01", "1"),
+            SPX,
+            {
+                "long_name": "S&P 500 Stock Index",
+                "time_zone_id": "US/Central",
+                "valid_exchanges": ("CBOE",),
+            },
+        ),
+        (
+            _sim("IBUS30", ProductType.CFD, "IBUS30", "USD", "1", "1", fee_in_quote=True),
+            IBUS30,
+            {
+                "long_name": "US 30 CFD",
+                "under_symbol": "DJI",
+                "under_sec_type": "IND",
+                "time_zone_id": "US/Eastern",
+                "valid_exchanges": ("SMART",),
+            },
+        ),
+        (
+            _sim(
+                "ES DEC26 5000 C",
+                ProductType.FUTURE_OPTION,
+                "ES",
+                "USD",
+                "0.05",
+                "1",
+                multiplier=Decimal(50),
             ),
-            None,
-        )
-    )
+            ES_CALL,
+            {
+                "long_name": "E-mini S&P 500 option",
+                "under_con_id": ES.con_id,
+                "under_symbol": "ES",
+                "under_sec_type": "FUT",
+                "real_expiration_date": "20261218",
+                "last_trade_time": "15:00",
+                "time_zone_id": "US/Central",
+                "valid_exchanges": ("CME",),
+            },
+        ),
+        (
+            _sim("BTC.USD", ProductType.SPOT, "BTC", "USD", "0.25", "0.0001", fee_in_quote=True),
+            BTCUSD,
+            {"long_name": "Bitcoin", "time_zone_id": "US/Central", "valid_exchanges": ("PAXOS",)},
+        ),
+    ]
+    for sim, contract, details in more:
+        exchange.add_instrument(sim)
+        listings.append(listing_for(sim, contract, **details))  # type: ignore[arg-type]
     return listings

@@ -304,6 +304,8 @@ class MockGateway:
                 if listing.details.contract.symbol.upper().startswith(pattern)
             ]
             await stream.send(render.symbol_samples(int(f[1]), found, client.server_version))
+        elif msg == Out.REQ_SEC_DEF_OPT_PARAMS:
+            await self._option_parameters(client, int(f[1]), int(f[5] or 0))
         elif msg == Out.REQ_MARKET_DATA_TYPE:
             client.market_data_type = int(f[2])
         elif msg == Out.REQ_MKT_DATA:
@@ -881,6 +883,36 @@ class MockGateway:
         )
         await client.stream.send(render.error(req_id, 200, text))
         return None
+
+    async def _option_parameters(self, client: _Client, req_id: int, under_con_id: int) -> None:
+        """reqSecDefOptParams: per exchange and trading class, the expirations and strikes of
+        the options on ``under_con_id``."""
+        chains: dict[tuple[str, str, str], tuple[set[str], set[Decimal]]] = {}
+        for listing in self.listings.values():
+            d = listing.details
+            c = d.contract
+            if d.under_con_id != under_con_id or c.sec_type not in ("OPT", "FOP"):
+                continue
+            for exchange in d.valid_exchanges or (c.exchange,):
+                expirations, strikes = chains.setdefault(
+                    (exchange, c.trading_class, c.multiplier), (set(), set())
+                )
+                expirations.add(c.last_trade_date)
+                if c.strike is not None:
+                    strikes.add(c.strike)
+        for (exchange, trading_class, multiplier), (expirations, strikes) in sorted(chains.items()):
+            await client.stream.send(
+                render.option_parameters(
+                    req_id,
+                    exchange,
+                    under_con_id,
+                    trading_class,
+                    multiplier,
+                    sorted(expirations),
+                    sorted(strikes),
+                )
+            )
+        await client.stream.send(render.option_parameters_end(req_id))
 
     # -- market data ----------------------------------------------------------------------------
 

@@ -31,6 +31,8 @@ __all__ = [
     "order_status",
     "open_order",
     "open_order_end",
+    "option_parameters",
+    "option_parameters_end",
     "historical_data",
     "execution",
     "execution_end",
@@ -382,6 +384,34 @@ def historical_data(
     for opened, o, h, low, c, v in bars:
         fields += [opened, _num(o), _num(h), _num(low), _num(c), _num(v), _num((h + low) / 2), 1]
     return encode_fields(*fields)
+
+
+def option_parameters(
+    req_id: int,
+    exchange: str,
+    under_con_id: int,
+    trading_class: str,
+    multiplier: str,
+    expirations: Sequence[str],
+    strikes: Sequence[Decimal],
+) -> bytes:
+    """SECURITY_DEFINITION_OPTION_PARAMETER: one exchange's expirations and strikes."""
+    return encode_fields(
+        75,
+        req_id,
+        exchange,
+        under_con_id,
+        trading_class,
+        multiplier,
+        len(expirations),
+        *expirations,
+        len(strikes),
+        *(_num(k) for k in strikes),
+    )
+
+
+def option_parameters_end(req_id: int) -> bytes:
+    return encode_fields(76, req_id)
 
 
 def open_order_end() -> bytes:
