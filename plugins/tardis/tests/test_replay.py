@@ -382,7 +382,10 @@ async def test_okx_and_bitmex_feeds_replay_through_their_parsers(
                                   _subs(instrument_id, ("TRADES",)), instruments)  # fmt: skip
         parser = FrameParsers.from_registry(load_plugins()).create(venue, instruments)
         expected = [
-            e for line in harness.feeds[exchange] for e in parser.parse(line.frame, line.ts)
+            e
+            for line in harness.feeds[exchange]
+            for e in parser.parse(line.frame, line.ts)
+            if isinstance(e, TradeTick)
         ]
         assert events == expected and events
         sim_trades = [s for s in truth if isinstance(s, PublicTrade)]
@@ -393,4 +396,47 @@ async def test_okx_and_bitmex_feeds_replay_through_their_parsers(
         feed = [r for r in harness.requests if r.path == f"/v1/data-feeds/{exchange}"]
         assert len(feed) == 3 and json.loads(dict(feed[0].query)["filters"]) == [
             {"channel": channel, "symbols": [instrument_id.symbol.value]}
+        ]
+
+
+@pytest.mark.parametrize(
+    ("venue", "exchange", "iid", "channel"),
+    [
+        ("okx", "okex", "BTC-USDT.OKX", "books-l2-tbt"),
+        ("bybit", "bybit", "SOLUSDT-LINEAR.BYBIT", "orderbook.50"),
+    ],
+)
+async def test_okx_and_bybit_books_replay_to_the_venues_book(
+    venue: str, exchange: str, iid: str, channel: str
+) -> None:
+    """Book channels as tardis-node reads them (OKX ``books-l2-tbt``, Bybit ``orderbook.50``):
+    a snapshot, then the changed levels; the replayed deltas are the venue parser's, and
+    applied in order they leave the SimulatedExchange's book."""
+    from tradeport.book import OrderBook
+
+    if venue not in FrameParsers.from_registry(load_plugins()).venues():
+        pytest.skip(f"the {venue} plugin (its frame parser) is not installed")
+    instrument_id = InstrumentId.from_str(iid)
+    async with TardisHarness() as harness:
+        harness.record_market(instrument_id, DEFAULT_START, 3, book_every=1)
+        async with open_venue("tardis", harness.client_config(exchanges=[exchange]),
+                              connect=False) as session:  # fmt: skip
+            instruments = await session.instruments.load_all()
+        events, _ = await _replay(harness, DEFAULT_START, DEFAULT_START + 3 * NS_PER_MINUTE,
+                                  _subs(instrument_id, ("BOOK_DELTAS",)), instruments)  # fmt: skip
+        parser = FrameParsers.from_registry(load_plugins()).create(venue, instruments)
+        expected = [e for line in harness.feeds[exchange] if line.channel == channel
+                    for e in parser.parse(line.frame, line.ts)]  # fmt: skip
+        assert events == expected and len(events) > 3
+        assert events[0].is_snapshot and not any(e.is_snapshot for e in events[1:])
+        book = OrderBook(instrument_id)
+        for deltas in events:
+            book.apply(deltas)
+        symbol, _ = harness.sim_symbol(instrument_id)
+        sim = harness.exchange.book(symbol)
+        levels = lambda side: [(lv.price.as_decimal(), lv.size.as_decimal()) for lv in side]  # noqa: E731
+        assert (levels(book.bids()), levels(book.asks())) == (list(sim.bids), list(sim.asks))
+        feed = [r for r in harness.requests if r.path == f"/v1/data-feeds/{exchange}"]
+        assert json.loads(dict(feed[0].query)["filters"]) == [
+            {"channel": channel, "symbols": [symbol]}
         ]

@@ -76,7 +76,9 @@ TARDIS_EXCHANGES: Final[Mapping[str, TardisExchange]] = {
 }
 
 #: The raw channels a data type is recorded in, per venue (tardis-node ``src/mappers``: the
-#: channels each normalizer reads). A subscription's ``params={"channels": [...]}`` overrides.
+#: channels each normalizer reads; checked at c1d73fb: OKX books are ``books-l2-tbt`` in
+#: historical data, Bybit v5 books ``orderbook.50``). A subscription's
+#: ``params={"channels": [...]}`` overrides.
 RAW_CHANNELS: Final[Mapping[str, Mapping[DataType, tuple[str, ...]]]] = {
     "binance": {
         DataType.TRADES: ("trade",),
@@ -89,6 +91,7 @@ RAW_CHANNELS: Final[Mapping[str, Mapping[DataType, tuple[str, ...]]]] = {
     "bybit": {
         DataType.TRADES: ("publicTrade",),
         DataType.QUOTES: ("orderbook.1",),
+        DataType.BOOK_DELTAS: ("orderbook.50",),
         DataType.MARK_PRICES: ("tickers",),
         DataType.INDEX_PRICES: ("tickers",),
         DataType.FUNDING_RATES: ("tickers",),
@@ -100,6 +103,9 @@ RAW_CHANNELS: Final[Mapping[str, Mapping[DataType, tuple[str, ...]]]] = {
     "okx": {
         DataType.TRADES: ("trades",),
         DataType.QUOTES: ("bbo-tbt",),
+        DataType.BOOK_DELTAS: ("books-l2-tbt",),
+        DataType.MARK_PRICES: ("mark-price",),
+        DataType.FUNDING_RATES: ("funding-rate",),
     },
 }
 

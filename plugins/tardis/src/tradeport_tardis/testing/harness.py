@@ -316,7 +316,11 @@ class TardisHarness(MockVenue):
         return []
 
     def _render_trade_only(self, exchange: str, event: Any, ts_ms: int) -> list[bytes]:
-        """OKX and BitMEX recordings: trades (their books are not rendered)."""
+        """OKX recordings: trades and ``books-l2-tbt``; BitMEX: trades (its id-keyed
+        ``orderBookL2`` is not rendered)."""
+        if isinstance(event, BookUpdated) and exchange == "okex":
+            return [render.okx_book(event.symbol, event.sequence, ts_ms, event.bids, event.asks,
+                                    snapshot=event.is_snapshot)]  # fmt: skip
         if not isinstance(event, PublicTrade):
             return []
         taker_buys = event.aggressor_side is AggressorSide.BUYER
@@ -331,10 +335,13 @@ class TardisHarness(MockVenue):
             return [render.bybit_trade(event.symbol, event.trade_id, event.price, event.quantity,
                                        ts_ms, event.aggressor_side is AggressorSide.BUYER)]  # fmt: skip
         if isinstance(event, BookUpdated):
+            out = [render.bybit_book(event.symbol, event.sequence, ts_ms, event.bids, event.asks,
+                                     snapshot=event.is_snapshot)]  # fmt: skip
             top = self.exchange.book(event.symbol, 1)
             if top.bids and top.asks:
-                return [render.bybit_level1(event.symbol, event.sequence, ts_ms, top.bids[0],
-                                            top.asks[0])]  # fmt: skip
+                out.append(render.bybit_level1(event.symbol, event.sequence, ts_ms, top.bids[0],
+                                               top.asks[0]))  # fmt: skip
+            return out
         return []
 
     def _market_of(self, symbol: str) -> tuple[Decimal, Decimal, Decimal]:

@@ -22,6 +22,8 @@ from tradeport.net import json_codec
 __all__ = [
     "iso_ms",
     "okx_trade",
+    "okx_book",
+    "bybit_book",
     "bitmex_trade",
     "normalized",
     "book_ticker",
@@ -176,6 +178,34 @@ def bitmex_trade(
            "grossValue": int(home * 100_000_000), "homeNotional": float(round(home, 8)),
            "foreignNotional": float(size), "trdType": "Regular"}  # fmt: skip
     return json_codec.dumps_bytes({"table": "trade", "action": "insert", "data": [row]})
+
+
+def bybit_book(
+    symbol: str, update_id: int, ts_ms: int, bids: Sequence[tuple[Decimal, Decimal]],
+    asks: Sequence[tuple[Decimal, Decimal]], *, snapshot: bool, depth: int = 50,
+) -> bytes:  # fmt: skip
+    """``orderbook.{depth}.{symbol}`` (Bybit v5 "Orderbook": a snapshot, then deltas of the
+    changed levels, size "0" deleting one)."""
+    data = {"s": symbol, "b": _levels(bids), "a": _levels(asks), "u": update_id,
+            "seq": update_id}  # fmt: skip
+    return json_codec.dumps_bytes({"topic": f"orderbook.{depth}.{symbol}",
+                                   "type": "snapshot" if snapshot else "delta", "ts": ts_ms,
+                                   "data": data, "cts": ts_ms})  # fmt: skip
+
+
+def okx_book(
+    inst_id: str, seq_id: int, ts_ms: int, bids: Sequence[tuple[Decimal, Decimal]],
+    asks: Sequence[tuple[Decimal, Decimal]], *, snapshot: bool,
+) -> bytes:  # fmt: skip
+    """A ``books-l2-tbt`` push (OKX v5 "Order book channel": ``action`` snapshot or update,
+    levels ``[px, sz, "0", orders]``, ``seqId``/``prevSeqId``; the checksum left 0: the frame
+    parser replays levels as sent and leaves checking to the live client)."""
+    level = lambda side: [[format(p, "f"), format(q, "f"), "0", "1"] for p, q in side]  # noqa: E731
+    item = {"asks": level(asks), "bids": level(bids), "ts": str(ts_ms), "checksum": 0,
+            "prevSeqId": -1 if snapshot else seq_id - 1, "seqId": seq_id}  # fmt: skip
+    return json_codec.dumps_bytes({"arg": {"channel": "books-l2-tbt", "instId": inst_id},
+                                   "action": "snapshot" if snapshot else "update",
+                                   "data": [item]})  # fmt: skip
 
 
 def slice_body(lines: Sequence[tuple[int, bytes | None]]) -> bytes:
