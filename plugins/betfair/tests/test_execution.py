@@ -411,8 +411,10 @@ async def test_per_market_exposure_from_market_profit_and_loss() -> None:
         by_market = {e.market_id: e.liability.as_decimal() for e in state.exposures}
         # Dobbin wins: 20 - 12 = 8; another runner wins: -10 + 4 = -6: the worst case is 6.
         assert by_market["1.180737206"] == D("6")
-        assert state.total_exposure("GBP").as_decimal() == harness.venue_exposure()
-        assert by_market["*"] == harness.venue_exposure() - D("6")
+        # The venue's exposure: the market's matched worst case 6, plus the unmatched back 5.
+        assert harness.venue_exposure() == D("11")
+        assert state.total_exposure("GBP").as_decimal() == D("11")
+        assert by_market["*"] == D("5")
         pnl = [r for r in harness.requests if b"listMarketProfitAndLoss" in r.body]
         assert pnl and b"1.180737206" in pnl[-1].body
 

@@ -1007,19 +1007,24 @@ class BetfairMockVenue(MockVenue):
             await self.publish_bsp_change(bet["betId"])
 
     def exposure(self) -> Decimal:
-        """What the open and matched bets can lose: back stakes, lay stake x (price - 1)."""
+        """What getAccountFunds holds back. Matched bets net within their market: its
+        worst-case loss over the runners winning (Betfair: "the worst-case scenario liability
+        for each market ... reduced as a result of an opposing bet"). Unmatched stakes (and
+        starting-price bets not reconciled yet) each add their whole liability: the mock's
+        conservative rule, as they may match any time (a back its stake, a lay stake x
+        (price - 1))."""
         total = Decimal(0)
-        for order in self._all_orders():
+        for market in self._market_profit_and_loss({"marketIds": list(self.markets)}):
+            worst = min((row["ifWin"] for row in market["profitAndLosses"]), default=Decimal(0))
+            total += max(-worst, Decimal(0))
+        for order in self.exchange.open_orders():
             if not order.venue_order_id or order.price is None:
                 continue
-            at_risk = order.quantity if order.status.is_open else order.filled_qty
-            total += at_risk if order.side is OrderSide.SELL else at_risk * (order.price - 1)
-        for bet in self.bsp_bets.values():  # starting-price bets: their liability, or the match
+            leaves = order.quantity - order.filled_qty
+            total += leaves if order.side is OrderSide.SELL else leaves * (order.price - 1)
+        for bet in self.bsp_bets.values():
             if bet["status"] == "EXECUTABLE":
                 total += bet["liability"]
-            elif bet["matched"]:
-                back = bet["side"] == "BACK"
-                total += bet["matched"] if back else bet["matched"] * (bet["avp"] - 1)
         return total
 
     def _matched_bets(self, market_id: str) -> list[tuple[int, bool, Decimal, Decimal]]:
