@@ -31,6 +31,7 @@ from tradeport.model.events import (
     OrderRejected,
 )
 from tradeport.model.orders import Order
+from tradeport.model.reports import AccountState, PositionStatusReport
 from tradeport_conformance.suite.helpers import next_matching
 from tradeport_dydx.chain.keys import DydxKey
 from tradeport_dydx.chain.proto import (
@@ -305,3 +306,38 @@ async def test_an_order_the_node_gave_no_height_for_is_not_sent_nor_left_in_flig
         assert not any(r.path == "/cosmos/tx/v1beta1/txs" for r in harness.requests), (
             "a transaction was broadcast"
         )
+
+
+async def test_the_subaccount_stream_reports_positions_and_transfers() -> None:
+    async with (
+        DydxHarness() as harness,
+        tradeport.open_venue("dydx", harness.client_config()) as venue,
+    ):
+        iid = harness.instrument_id(ProductType.PERPETUAL)
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(iid)
+        await harness.set_book(
+            iid, bids=[(Decimal(990), Decimal(1))], asks=[(Decimal(1010), Decimal(1))]
+        )
+        order = Order.limit(
+            instrument_id=iid,
+            side=OrderSide.BUY,
+            quantity=inst.make_qty("0.002"),
+            price=inst.make_price("1010"),
+            time_in_force=TimeInForce.IOC,
+        )
+        await venue.execution.submit_order(order)
+        position = await next_matching(
+            venue,
+            lambda e: isinstance(e, PositionStatusReport) and e.instrument_id == iid,
+            what="the position from v4_subaccounts",
+        )
+        assert position.position_side is PositionSide.LONG
+        assert position.quantity.as_decimal() == Decimal("0.002")
+        assert position.avg_px_open == Decimal(1010)
+        before = harness.exchange.balance("USDC").total
+        await harness.transfer_in(Decimal("250"))
+        state = await next_matching(
+            venue, lambda e: isinstance(e, AccountState), what="the account after a transfer"
+        )
+        assert state.balances[0].total.as_decimal() == before + 250

@@ -10,8 +10,10 @@ Writes and reads travel different planes:
   OrderCancelRejected naming ``codespace:code``). A transport error leaves the order in flight;
   it is resolved by asking the indexer (``GET /v4/orders/{id}``: the client knows the id, a
   UUID of the order id fields, before the indexer reports it).
-* **state** comes from the indexer: the ``v4_subaccounts`` channel (order rows, fills,
-  positions) of the subaccount, and REST for reconciliation. An order is accepted when the
+* **state** comes from the indexer: the ``v4_subaccounts`` channel of the subaccount (order
+  rows and fills through the tracker; positions as PositionStatusReports; a transfer or an
+  asset position change as a fresh AccountState from the subaccount record), and REST for
+  reconciliation. An order is accepted when the
   indexer first reports it; every event goes through the core OrderTracker, once.
 
 Short-term orders (IOC, MARKET as a slippage-bounded IOC, and GTC limits tagged
@@ -581,6 +583,19 @@ class DydxExecutionClient(ExecutionClient):
                 await self._apply_order_record(record)
             for record in batch.get("fills") or ():
                 await self._apply_fill_record(record)
+            now = time.time_ns()
+            for record in batch.get("perpetualPositions") or ():
+                instrument = self._instrument_of(record)
+                if instrument is not None:
+                    await self.emit(parse_position_report(record, instrument, self.account_id, now))
+            if batch.get("transfers") or batch.get("assetPositions"):
+                # Collateral moved (a deposit, a withdrawal, a transfer between subaccounts):
+                # the stream carries the asset position, not equity and free collateral; the
+                # indexer's subaccount record does.
+                try:
+                    await self.emit(await self.account_state())
+                except VenueError as error:
+                    self.log.warning("account state after a transfer: %s", error)
 
     def _expired(self, record: Mapping[str, Any], height: int | None = None) -> bool:
         """A cancel that is the order's expiry: the client did not ask for it, and the order's

@@ -110,6 +110,7 @@ class SubaccountIndexer:
         self._pending_events = 0
         self._held_ids: set[str] | None = None
         self._fill_heights: dict[str, int] = {}
+        self._transfers: list[dict[str, Any]] = []
         #: Send nothing when a short-term order expires (the client must notice by itself).
         self.silent_expiry = False
 
@@ -524,13 +525,34 @@ class SubaccountIndexer:
         """At every block, report the queued exchange events (unless held)."""
         while True:
             await self.validator.next_block()
-            if self._held_ids is not None or not self._queued:
+            if self._held_ids is not None or not (self._queued or self._transfers):
                 continue
             events, self._queued = self._queued, []
+            transfers, self._transfers = self._transfers, []
             contents = self._contents_of(events)
+            for transfer in transfers:
+                # One message per transfer: the channel's ``transfers`` is a single record.
+                balance = self.exchange.balance("USDC")
+                await self._send_subaccount(
+                    {
+                        "transfers": transfer,
+                        "assetPositions": [
+                            {
+                                "address": self.address,
+                                "subaccountNumber": self.subaccount_number,
+                                "positionId": f"{self.address}-USDC",
+                                "assetId": "0",
+                                "symbol": "USDC",
+                                "side": "LONG",
+                                "size": _text(balance.total),
+                            }
+                        ],
+                        "blockHeight": str(self.validator.height),
+                    }
+                )
             if len(contents) > 1:
                 await self._send_subaccount(contents)
-            self._pending_events -= len(events)
+            self._pending_events -= len(events) + len(transfers)
             self.server.notify()
 
     async def _send_subaccount(self, contents: dict[str, Any]) -> None:
@@ -561,6 +583,26 @@ class SubaccountIndexer:
         if self._held_ids is not None:
             return
         await self.wait_until(lambda: self._pending_events == 0, what="indexer reports sent")  # type: ignore[attr-defined]
+
+    async def transfer_in(self, amount: Decimal, sender: str = "dydx1" + "d" * 38) -> None:
+        """A USDC transfer into the subaccount (a deposit from ``sender``): the balance moves
+        and the indexer reports the transfer and the asset position at the next block."""
+        balance = self.exchange.balance("USDC")
+        self.exchange.set_balance("USDC", balance.total + amount)
+        now = time.time_ns()
+        self._transfers.append(
+            {
+                "sender": {"address": sender},
+                "recipient": {"address": self.address, "subaccountNumber": self.subaccount_number},
+                "symbol": "USDC",
+                "size": _text(amount),
+                "type": "DEPOSIT",
+                "transactionHash": f"{now:064X}",
+                "createdAt": ns_to_iso(now),
+                "createdAtHeight": str(self.validator.height),
+            }
+        )
+        self._pending_events += 1
 
     async def wait_blocks(self, count: int = 1) -> None:
         """Return once the chain has committed ``count`` more blocks."""
