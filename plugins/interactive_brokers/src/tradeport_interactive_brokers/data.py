@@ -19,7 +19,6 @@ from typing import Any, Final
 
 import attrs
 from tradeport.book import OrderBook
-from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import DataClient, InstrumentProvider, Reconnected
 from tradeport.errors import UnsupportedOperation
 from tradeport.model.data import (
@@ -39,7 +38,12 @@ from tradeport.net.ratelimit import Quota, RateLimiter
 from tradeport_interactive_brokers.config import InteractiveBrokersConfig
 from tradeport_interactive_brokers.constants import CAPABILITIES, VENUE_ID, In
 from tradeport_interactive_brokers.contract import Contract
-from tradeport_interactive_brokers.gateway.client import GatewayNotice, IbGateway, TopicSpec
+from tradeport_interactive_brokers.gateway.client import (
+    GatewayNotice,
+    GatewayRunner,
+    IbGateway,
+    TopicSpec,
+)
 from tradeport_interactive_brokers.messages import (
     cancel_mkt_data,
     cancel_mkt_depth,
@@ -234,7 +238,6 @@ class InteractiveBrokersDataClient(DataClient):
         kwargs.setdefault("capabilities", CAPABILITIES)
         super().__init__(VENUE_ID, config, instruments=instruments, **kwargs)
         self.config: InteractiveBrokersConfig = config
-        self._tasks = BackgroundTasks(self.log, "ib-data")
         self.gateway = IbGateway(
             config,
             client_id=config.client_id + 1,
@@ -244,24 +247,17 @@ class InteractiveBrokersDataClient(DataClient):
         )
         if config.market_data_type != 1:
             self.gateway.set_market_data_type(config.market_data_type)
-        self._started = False
+        self._runner = GatewayRunner(self.gateway, self.log)
         #: Historical pacing of this client's TWS session (see :func:`history_pacing`).
         self.history_pacing = history_pacing()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        if self._started:
-            return
-        await self._tasks.open()
-        await self._tasks.start_stream(self.gateway.session)
-        self._started = True
+        await self._runner.start()
 
     async def disconnect(self) -> None:
-        if self._started:
-            self.gateway.close()
-        await self._tasks.close()
-        self._started = False
+        await self._runner.stop()
 
     async def _on_reconnected(self) -> None:
         await self.emit(Reconnected(VENUE_ID, "tws-data", time.time_ns()))

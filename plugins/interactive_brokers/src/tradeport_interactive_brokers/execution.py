@@ -26,7 +26,6 @@ from typing import Any
 
 import anyio
 import attrs
-from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, InstrumentProvider, Reconnected
 from tradeport.clients.orders import OrderTracker
 from tradeport.clients.resolution import InstrumentQuery
@@ -70,7 +69,7 @@ from tradeport_interactive_brokers.constants import (
 )
 from tradeport_interactive_brokers.contract import Contract
 from tradeport_interactive_brokers.data import contract_of
-from tradeport_interactive_brokers.gateway.client import IbGateway
+from tradeport_interactive_brokers.gateway.client import GatewayRunner, IbGateway
 from tradeport_interactive_brokers.messages import (
     OrderFields,
     cancel_order,
@@ -212,7 +211,6 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         kwargs.setdefault("capabilities", CAPABILITIES)
         super().__init__(VENUE_ID, config, instruments=instruments, **kwargs)
         self.config: InteractiveBrokersConfig = config
-        self._tasks = BackgroundTasks(self.log, "ib-execution")
         self.gateway = IbGateway(
             config,
             client_id=config.client_id,
@@ -223,7 +221,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         self.gateway.order_error_listener = self._on_order_error
         self.tracker = OrderTracker()
         self.account: str | None = config.account
-        self._started = False
+        self._runner = GatewayRunner(self.gateway, self.log)
         self._placed: dict[int, _Placed] = {}
         self._by_client_id: dict[ClientOrderId, _Placed] = {}
         self._by_perm: dict[int, _Placed] = {}
@@ -237,11 +235,9 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        if self._started:
+        if self._runner.started:
             return
-        await self._tasks.open()
-        await self._tasks.start_stream(self.gateway.session)
-        self._started = True
+        await self._runner.start()
         accounts = self.gateway.accounts
         if self.account is None:
             self.account = accounts[0] if accounts else ""
@@ -256,17 +252,14 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         self.authenticated = True
 
     async def disconnect(self) -> None:
-        if self._started:
-            self.gateway.close()
-        await self._tasks.close()
-        self._started = False
+        await self._runner.stop()
         self.authenticated = False
 
     async def _on_reconnected(self) -> None:
         await self.emit(Reconnected(VENUE_ID, "tws-orders", time.time_ns()))
         # Queried on a task of its own: the answers are read by the connection's reader,
         # which is what runs this callback.
-        self._tasks.start_soon(self._recover, name="ib-execution-recover")
+        self._runner.tasks.start_soon(self._recover, name="ib-execution-recover")
 
     async def _recover(self) -> None:
         """After a reconnect: the executions TWS made meanwhile (TWS does not push them
@@ -315,7 +308,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                 await self._publish(events)
 
     async def _ready(self) -> None:
-        if not self._started:
+        if not self._runner.started:
             await self.connect()
 
     # -- commands -------------------------------------------------------------------------------

@@ -68,6 +68,26 @@ def _guard(name: str, build: Callable[[], T]) -> T:
         raise ProtocolError(f"{name}: {exc}") from exc
 
 
+def _contract_at(fields: Sequence[str], start: int) -> Contract:
+    """The eleven contract fields of order, execution and position messages (conId, symbol,
+    secType, lastTradeDate, strike, right, multiplier, exchange, currency, localSymbol,
+    tradingClass: no primary exchange), from ``start``."""
+    f = fields[start : start + 11]
+    return Contract(
+        con_id=as_int(f[0]),
+        symbol=f[1],
+        sec_type=f[2],
+        last_trade_date=f[3],
+        strike=as_decimal(f[4]) or None,
+        right=f[5],
+        multiplier=f[6],
+        exchange=f[7],
+        currency=f[8],
+        local_symbol=f[9],
+        trading_class=f[10],
+    )
+
+
 def _dec(text: str) -> Decimal:
     value = as_decimal(text)
     return value if value is not None else Decimal(0)
@@ -531,19 +551,7 @@ def parse_open_order(fields: Sequence[str], server_version: int) -> OpenOrder:
         "openOrder",
         lambda: OpenOrder(
             order_id=as_int(fields[1]),
-            contract=Contract(
-                con_id=as_int(fields[2]),
-                symbol=fields[3],
-                sec_type=fields[4],
-                last_trade_date=fields[5],
-                strike=as_decimal(fields[6]) or None,
-                right=fields[7],
-                multiplier=fields[8],
-                exchange=fields[9],
-                currency=fields[10],
-                local_symbol=fields[11],
-                trading_class=fields[12],
-            ),
+            contract=_contract_at(fields, 2),
             action=fields[13],
             total_quantity=_dec(fields[14]),
             order_type=fields[15],
@@ -594,19 +602,7 @@ def parse_execution(fields: Sequence[str]) -> Execution:
         lambda: Execution(
             req_id=as_int(fields[1], -1),
             order_id=as_int(fields[2]),
-            contract=Contract(
-                con_id=as_int(fields[3]),
-                symbol=fields[4],
-                sec_type=fields[5],
-                last_trade_date=fields[6],
-                strike=as_decimal(fields[7]) or None,
-                right=fields[8],
-                multiplier=fields[9],
-                exchange=fields[10],
-                currency=fields[11],
-                local_symbol=fields[12],
-                trading_class=fields[13],
-            ),
+            contract=_contract_at(fields, 3),
             exec_id=fields[14],
             time=fields[15],
             account=fields[16],
@@ -661,19 +657,7 @@ def parse_position(fields: Sequence[str]) -> Position:
         "position",
         lambda: Position(
             fields[2],
-            Contract(
-                con_id=as_int(fields[3]),
-                symbol=fields[4],
-                sec_type=fields[5],
-                last_trade_date=fields[6],
-                strike=as_decimal(fields[7]) or None,
-                right=fields[8],
-                multiplier=fields[9],
-                exchange=fields[10],
-                currency=fields[11],
-                local_symbol=fields[12],
-                trading_class=fields[13],
-            ),
+            _contract_at(fields, 3),
             _dec(fields[14]),
             _dec(fields[15]),
         ),

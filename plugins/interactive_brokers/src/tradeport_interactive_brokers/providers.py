@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import InstrumentProvider
 from tradeport.clients.resolution import InstrumentQuery, matches
 from tradeport.errors import UnknownInstrument, VenueError
@@ -36,7 +35,7 @@ from tradeport_interactive_brokers.constants import (
     In,
 )
 from tradeport_interactive_brokers.contract import Contract, ContractDetails
-from tradeport_interactive_brokers.gateway.client import IbGateway
+from tradeport_interactive_brokers.gateway.client import GatewayRunner, IbGateway
 from tradeport_interactive_brokers.messages import (
     req_contract_details,
     req_matching_symbols,
@@ -108,8 +107,7 @@ class InteractiveBrokersInstrumentProvider(InstrumentProvider):
         super().__init__(VENUE_ID, config, **kwargs)
         self.config: InteractiveBrokersConfig = config
         self.scheme = config.symbology
-        self._tasks = BackgroundTasks(self.log, "ib-instruments")
-        self._gateway: IbGateway | None = None
+        self._runner: GatewayRunner | None = None
         #: Contract details by conId, for every instrument resolved so far.
         self.details: dict[int, ContractDetails] = {}
 
@@ -119,24 +117,22 @@ class InteractiveBrokersInstrumentProvider(InstrumentProvider):
         return IbGateway(self.config, client_id=self.config.client_id + 2, name="ib-instruments")
 
     async def connect(self) -> None:
-        if self._gateway is not None:
+        if self._runner is not None:
             return
-        await self._tasks.open()
-        gateway = self._new_gateway()
-        await self._tasks.start_stream(gateway.session)
-        self._gateway = gateway
+        runner = GatewayRunner(self._new_gateway(), self.log)
+        await runner.start()
+        self._runner = runner
 
     async def disconnect(self) -> None:
-        gateway, self._gateway = self._gateway, None
-        if gateway is not None:
-            gateway.close()
-        await self._tasks.close()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.stop()
 
     @asynccontextmanager
     async def gateway(self) -> AsyncIterator[IbGateway]:
         """The provider's connection, or a connection for the duration of the block."""
-        if self._gateway is not None:
-            yield self._gateway
+        if self._runner is not None:
+            yield self._runner.gateway
             return
         async with self._new_gateway() as gateway:
             yield gateway

@@ -22,6 +22,7 @@ from typing import Any
 
 import anyio
 import attrs
+from tradeport.clients.background import BackgroundTasks
 from tradeport.errors import RequestTimeout, VenueError
 from tradeport.net.ratelimit import Quota, RateLimiter
 from tradeport.net.stream_session import ConnectionState, Heartbeat, StreamSession
@@ -43,7 +44,7 @@ from tradeport_interactive_brokers.messages import req_market_data_type
 from tradeport_interactive_brokers.parse import ErrorMessage, describe, parse_error, req_id_of
 from tradeport_interactive_brokers.wire import FRAMING
 
-__all__ = ["IbGateway", "GatewayNotice", "TopicSpec", "is_warning"]
+__all__ = ["IbGateway", "GatewayNotice", "GatewayRunner", "TopicSpec", "is_warning"]
 
 log = logging.getLogger("tradeport.interactive_brokers.gateway")
 
@@ -410,3 +411,26 @@ class IbGateway:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self._stack.aclose()
+
+
+class GatewayRunner:
+    """Keeps one client's :class:`IbGateway` running on the client's background tasks:
+    :meth:`start` connects once (returns after the handshake), :meth:`stop` closes it."""
+
+    def __init__(self, gateway: IbGateway, log: logging.Logger) -> None:
+        self.gateway = gateway
+        self.tasks = BackgroundTasks(log, gateway.session.name)
+        self.started = False
+
+    async def start(self) -> None:
+        if self.started:
+            return
+        await self.tasks.open()
+        await self.tasks.start_stream(self.gateway.session)
+        self.started = True
+
+    async def stop(self) -> None:
+        if self.started:
+            self.gateway.close()
+        await self.tasks.close()
+        self.started = False
