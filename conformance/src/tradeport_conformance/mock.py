@@ -484,7 +484,8 @@ class MockVenue(VenueHarness, abc.ABC):
 
     async def send_oversized(self, size: int) -> int:
         written = 0
-        for conn in list(self.streams):
+        # Open connections only: one the client is closing may still be read to its end.
+        for conn in [c for c in self.streams if c.ws.state == "open"]:
             try:
                 written = max(written, await conn.ws.send_oversized_frame(size, text=True))
             except Exception:

@@ -140,6 +140,14 @@ class TestErrors:
             await venue.instruments.load_all()
             p = prices_for(venue.instruments.get(iid))
             await venue.data.subscribe_trades(iid)
+            # The stream is live first: a subscription may replace the connection (Tardis
+            # re-opens it with the whole set), and the old one, closing, is not the test.
+            live_id = await harness.publish_trade(iid, p["mid"], p["size"], AggressorSide.BUYER)
+            await next_matching(
+                venue,
+                lambda e: isinstance(e, TradeTick) and str(e.trade_id) == str(live_id),
+                what="a trade on the live stream",
+            )
             with anyio.fail_after(EVENT_TIMEOUT * 2):
                 written = await harness.send_oversized(size)
             assert written < size // 4, f"the client read {written} of {size} bytes before refusing"
