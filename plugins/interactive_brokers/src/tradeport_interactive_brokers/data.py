@@ -33,6 +33,7 @@ from tradeport.model.data import (
 from tradeport.model.enums import AggressorSide, BarAggregation, BookType, PriceType
 from tradeport.model.identifiers import InstrumentId, TradeId
 from tradeport.model.instruments import Instrument
+from tradeport.model.numbers import Price, Quantity
 from tradeport.net.ratelimit import Quota, RateLimiter
 
 from tradeport_interactive_brokers.config import InteractiveBrokersConfig
@@ -198,7 +199,7 @@ class _Depth:
         if not self.cleared:
             self.cleared = True
             flags |= int(RecordFlag.F_SNAPSHOT)
-            levels = {0: [], 1: []}
+            levels: dict[int, list[tuple[Price, Quantity]]] = {0: [], 1: []}
             levels[update.side] = [(p, q) for p, q in changed if q.as_decimal() > 0]
             return OrderBookDeltas.from_levels(
                 instrument.id, L2Levels(levels[1], levels[0], self.sequence, flags, now, now)
@@ -307,23 +308,23 @@ class InteractiveBrokersDataClient(DataClient):
             else:
                 top.ask, top.ask_size, top.echo["ask"] = tick.price, tick.size, tick.size
         elif msg_id == str(In.TICK_SIZE):
-            tick = parse_tick_size(fields)
+            size_tick = parse_tick_size(fields)
             side = (
                 "bid"
-                if tick.tick_type in _BID_SIZE
+                if size_tick.tick_type in _BID_SIZE
                 else "ask"
-                if tick.tick_type in _ASK_SIZE
+                if size_tick.tick_type in _ASK_SIZE
                 else None
             )
-            if side is None or tick.size is None:
+            if side is None or size_tick.size is None:
                 return None
             # TWS follows each price tick with a size tick of the same size: not a change.
-            if top.echo.pop(side, None) == tick.size:
+            if top.echo.pop(side, None) == size_tick.size:
                 return None
             if side == "bid":
-                top.bid_size = tick.size
+                top.bid_size = size_tick.size
             else:
-                top.ask_size = tick.size
+                top.ask_size = size_tick.size
         else:
             return None
         if None in (top.bid, top.ask, top.bid_size, top.ask_size):
@@ -427,7 +428,7 @@ class InteractiveBrokersDataClient(DataClient):
             pacing, identical = self.history_pacing
             await pacing.acquire(["historical", f"{contract.con_id}:{what}"])
             await identical.acquire([f"{contract.con_id}:{what}:{ending}:{duration}:{bar_size}"])
-            messages = await self.gateway.request(lambda req_id, make=payload: make(req_id))
+            messages = await self.gateway.request(payload)
             page = [
                 b
                 for f in messages

@@ -648,12 +648,10 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         self, execution: Execution, commission: CommissionReport | None
     ) -> FillReport | None:
         placed = self._placed_for(execution.order_id, execution.perm_id)
-        if placed is not None:
-            instrument = placed.instrument
-        else:
-            instrument = await self._instrument_of(execution.contract)
-            if instrument is None:
-                return None
+        known = placed.instrument if placed is not None else None
+        instrument = known or await self._instrument_of(execution.contract)
+        if instrument is None:
+            return None
         now = time.time_ns()
         currency = (
             commission.currency

@@ -73,7 +73,7 @@ class IbProtocol(StreamProtocol):
         send_raw = getattr(connection, "send_raw")  # noqa: B009 - TcpConnection's unframed write
         await send_raw(handshake(MIN_SERVER_VERSION, MAX_SERVER_VERSION))
         try:
-            version, connection_time = parse_server_hello(decode_fields(await connection.receive()))
+            version, connection_time = parse_server_hello(self.decode(await connection.receive()))
         except TransportError as exc:
             raise TransportError(
                 f"TWS closed the connection during the version handshake ({exc})", venue=VENUE_ID
@@ -90,7 +90,7 @@ class IbProtocol(StreamProtocol):
         accounts: list[str] | None = None
         while next_id is None or accounts is None:
             try:
-                fields = decode_fields(await connection.receive())
+                fields = self.decode(await connection.receive())
             except TransportError as exc:
                 raise TransportError(
                     f"TWS closed the connection after START_API (client id "

@@ -124,8 +124,12 @@ class InteractiveBrokersHarness(VenueHarness):
 
     async def _watch_attempts(self, proxy: FaultProxy) -> None:
         seen = 0
+
+        def arrived() -> bool:
+            return proxy.connections > seen
+
         while True:
-            await proxy.changed.wait_until(lambda seen=seen: proxy.connections > seen)
+            await proxy.changed.wait_until(arrived)
             while seen < proxy.connections:
                 self._attempts.append(anyio.current_time())
                 seen += 1

@@ -366,9 +366,7 @@ class MockGateway:
         elif msg in (Out.REQ_OPEN_ORDERS, Out.REQ_ALL_OPEN_ORDERS):
             for order in self.exchange.open_orders():
                 key = self.orders.get(order.venue_order_id)
-                if msg == Out.REQ_OPEN_ORDERS and (
-                    key is None or key.client_id != client.client_id
-                ):
+                if msg == Out.REQ_OPEN_ORDERS and (key is None or key[0] != client.client_id):
                     continue
                 await self._send_order_state(client, order)
             await stream.send(render.open_order_end())
@@ -425,7 +423,7 @@ class MockGateway:
         order_id = int(f[1])
         contract = _contract_from(f, 2)
         base = 43 if client.server_version < 177 else 42  # modelCode
-        fields = {
+        fields: dict[str, Any] = {
             "action": f[16],
             "quantity": Decimal(f[17]),
             "type": f[18],
