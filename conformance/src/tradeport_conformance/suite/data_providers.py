@@ -2,7 +2,8 @@
 
 Gated by what the provider declares: DP1 and DP2 need ``replay:TRADES``
 (``Capabilities.replay``, served through :func:`tradeport.open_replay`), DP3 and DP4
-``capability:data_only``. The harness seeds the provider's history in the venue's real format
+``capability:data_only`` (DP4's live gateway also ``feature:public_data_login``: the live data
+needs a key). The harness seeds the provider's history in the venue's real format
 (``seed_replay_trades``), says how the provider pages it (``replay_page_ns``), can hold back
 the rest of a range (``hold_replay``) and names its symbols (``symbol_resolutions``); a harness
 without a control a scenario needs skips it, naming the control.
@@ -337,7 +338,9 @@ class TestDataProviders:
         assert len(set(asked)) == len(asked), "a request refused for its key was retried"
 
     @scenario("DP4")
-    @requires("capability:data_only", "feature:stream_login")
+    # The live data needs a key (public_data_login), not only a private stream's login: a
+    # provider whose public stream takes no key has no gateway authentication to test here.
+    @requires("capability:data_only", "feature:public_data_login")
     async def test_live_gateway_key_accepted_refused_key_final(
         self, harness, open_session, venue_capabilities
     ) -> None:

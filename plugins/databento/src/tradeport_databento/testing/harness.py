@@ -63,6 +63,8 @@ class DatabentoHarness(MockVenue):
         # The gateway's heartbeats are one-way SystemMsgs: no ping/pong to exchange.
         text_ping=False,
         stream_login=True,
+        # Every live session authenticates with the API key (CRAM), public data included.
+        public_data_login=True,
         timestamp_window=False,
         # MBO sequence numbers are the venue channel's, shared by many instruments: a jump is
         # normal, so they reveal no gap of one book.
