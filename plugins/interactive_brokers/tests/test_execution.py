@@ -293,3 +293,36 @@ async def test_trailing_stop_by_amount_or_percent(
         offset,
         offset_type,
     )
+
+
+async def test_completed_orders_are_reconciled(harness: InteractiveBrokersHarness) -> None:
+    async with open_venue("interactive_brokers", harness.client_config()) as venue:
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(harness.instrument_id(ProductType.EQUITY))
+        filled, canceled = (
+            Order.limit(
+                instrument_id=inst.id,
+                side=OrderSide.BUY,
+                quantity=inst.make_qty(10),
+                price=inst.make_price(p),
+            )
+            for p in (95, 94)
+        )
+        for order in (filled, canceled):
+            await venue.execution.submit_order(order)
+            await _next(
+                venue,
+                lambda e, o=order: (
+                    isinstance(e, OrderAccepted) and e.client_order_id == o.client_order_id
+                ),
+            )
+        by_ref = {o.client_order_id: o.venue_order_id for o in harness.exchange.open_orders("AAPL")}
+        harness.exchange.fill(by_ref[str(filled.client_order_id)])
+        await venue.execution.cancel_order(inst.id, canceled.client_order_id)
+        await _next(venue, lambda e: isinstance(e, OrderCanceled))
+        reports = {str(r.client_order_id): r for r in await venue.execution.completed_orders()}
+        assert reports[str(filled.client_order_id)].order_status.value == "FILLED"
+        assert reports[str(filled.client_order_id)].filled_qty.as_decimal() == 10
+        assert reports[str(canceled.client_order_id)].order_status.value == "CANCELED"
+        everything = await venue.execution.order_status_reports(inst.id, open_only=False)
+        assert {str(r.client_order_id) for r in everything} >= set(reports)

@@ -76,17 +76,20 @@ from tradeport_interactive_brokers.messages import (
     place_order,
     req_account_summary,
     req_all_open_orders,
+    req_completed_orders,
     req_executions,
     req_global_cancel,
     req_positions,
 )
 from tradeport_interactive_brokers.parse import (
     CommissionReport,
+    CompletedOrder,
     ErrorMessage,
     Execution,
     OpenOrder,
     parse_account_summary,
     parse_commission_report,
+    parse_completed_order,
     parse_execution,
     parse_open_order,
     parse_order_status,
@@ -95,6 +98,7 @@ from tradeport_interactive_brokers.parse import (
 from tradeport_interactive_brokers.parse import (
     OrderStatus as IbOrderStatus,
 )
+from tradeport_interactive_brokers.wire import ProtocolError
 
 __all__ = ["InteractiveBrokersExecutionClient", "order_fields", "IB_ORDER_TYPES"]
 
@@ -274,6 +278,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                 await self._publish(self.tracker.on_fill_report(fill, reconciliation=True))
         try:
             still_open = {r.venue_order_id for r in await self.order_status_reports()}
+            completed = {r.venue_order_id: r for r in await self.completed_orders()}
         except Exception as exc:
             self.log.warning("open orders after reconnect failed: %s", exc)
             return
@@ -285,8 +290,15 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                 venue_id = VenueOrderId(str(placed.perm_id))
                 if venue_id in still_open:
                     continue
-                # It ended while the client was away (reqCompletedOrders is not read yet:
-                # a GTD order past its time expired, anything else is reported canceled).
+                done = completed.get(venue_id)
+                if done is not None and done.order_status is OrderStatus.FILLED:
+                    continue  # its fills (reqExecutions, above) close it
+                if done is not None and done.order_status is OrderStatus.EXPIRED:
+                    await self._publish(self.tracker.on_order_report(done, reconciliation=True))
+                    continue
+                # It ended while the client was away and TWS's completed orders do not say
+                # it filled: an unrequested end of a GTD or DAY order is its expiry (TWS
+                # reports those as Cancelled too), anything else a cancel.
                 if placed.fields.tif in ("GTD", "DAY") and not placed.cancel_requested:
                     status = IbOrderStatus(
                         placed.order_id,
@@ -755,7 +767,8 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         start_ns: int | None = None,
         end_ns: int | None = None,
     ) -> list[OrderStatusReport]:
-        """The account's open orders (of every client and TWS itself: reqAllOpenOrders)."""
+        """The account's open orders (of every client and TWS itself: reqAllOpenOrders);
+        with ``open_only=False`` also today's completed ones (reqCompletedOrders)."""
         reports = []
         for row, status in await self._open_order_rows():
             if self.account and row.account and row.account != self.account:
@@ -765,7 +778,71 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                 instrument_id is None or report.instrument_id == instrument_id
             ):
                 reports.append(report)
+        if not open_only:
+            reports += [
+                r
+                for r in await self.completed_orders()
+                if instrument_id is None or r.instrument_id == instrument_id
+            ]
         return reports
+
+    async def completed_orders(self) -> list[OrderStatusReport]:
+        """reqCompletedOrders: today's filled, cancelled and inactive orders of the account
+        (of every client: ``apiOnly`` false)."""
+        await self._ready()
+        messages = await self.gateway.request(req_completed_orders(False), key="completed_orders")
+        reports = []
+        for fields in messages:
+            if fields[0] != str(In.COMPLETED_ORDER):
+                continue
+            try:
+                row = parse_completed_order(fields, self.gateway.server_version)
+            except ProtocolError as exc:
+                self.log.warning("skipped a completed order: %s", exc)
+                continue
+            if self.account and row.account and row.account != self.account:
+                continue
+            report = await self._completed_report(row)
+            if report is not None:
+                reports.append(report)
+        return reports
+
+    async def _completed_report(self, row: CompletedOrder) -> OrderStatusReport | None:
+        instrument = await self._instrument_of(row.contract)
+        if instrument is None:
+            return None
+        now = time.time_ns()
+        order_type = _CORE_TYPES.get(row.order_type, OrderType.LIMIT)
+        state = _STATUS.get(row.status, OrderStatus.CANCELED)
+        expired = "expir" in row.completed_status.lower()
+        if state is OrderStatus.CANCELED and row.tif in ("GTD", "DAY") and expired:
+            state = OrderStatus.EXPIRED
+        limit_priced = order_type not in (OrderType.MARKET, OrderType.STOP_MARKET)
+        triggered = order_type not in (OrderType.MARKET, OrderType.LIMIT)
+        return OrderStatusReport(
+            account_id=AccountId(f"{VENUE_ID}-{row.account}")
+            if row.account
+            else self.tracker.account_id,
+            instrument_id=instrument.id,
+            client_order_id=ClientOrderId(row.order_ref) if row.order_ref else None,
+            venue_order_id=VenueOrderId(str(row.perm_id)),
+            order_side=OrderSide.BUY if row.action == "BUY" else OrderSide.SELL,
+            order_type=order_type,
+            time_in_force=_CORE_TIFS.get(row.tif, TimeInForce.DAY),
+            order_status=state,
+            quantity=instrument.make_qty(row.total_quantity),
+            filled_qty=instrument.make_qty(row.filled_quantity),
+            price=instrument.make_price(row.lmt_price)
+            if row.lmt_price is not None and limit_priced
+            else None,
+            trigger_price=instrument.make_price(row.aux_price)
+            if row.aux_price is not None and triggered
+            else None,
+            cancel_reason=row.completed_status or None,
+            ts_accepted=now,
+            ts_last=_exec_time_ns(row.completed_time + " UTC") or now,
+            ts_init=now,
+        )
 
     async def order_status_report(
         self,

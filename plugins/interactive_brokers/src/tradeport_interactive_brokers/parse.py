@@ -25,6 +25,8 @@ __all__ = [
     "DepthUpdate",
     "OrderStatus",
     "OpenOrder",
+    "CompletedOrder",
+    "parse_completed_order",
     "Execution",
     "CommissionReport",
     "Position",
@@ -565,6 +567,103 @@ def parse_open_order(fields: Sequence[str], server_version: int) -> OpenOrder:
             perm_id=as_int(fields[25]),
             outside_rth=fields[26] == "1",
             good_till_date=fields[gtd_at],
+        ),
+    )
+
+
+@attrs.frozen
+class CompletedOrder:
+    """COMPLETED_ORDER (101): an order that ended today (filled, cancelled, inactive)."""
+
+    contract: Contract
+    action: str
+    total_quantity: Decimal
+    order_type: str
+    lmt_price: Decimal | None
+    aux_price: Decimal | None
+    tif: str
+    account: str
+    order_ref: str
+    perm_id: int
+    good_till_date: str
+    filled_quantity: Decimal
+    status: str
+    completed_time: str
+    completed_status: str
+
+
+class _Cursor:
+    """Reads a message's fields in order (for layouts with counted and optional parts)."""
+
+    def __init__(self, fields: Sequence[str], start: int) -> None:
+        self.fields = fields
+        self.at = start
+
+    def take(self, count: int = 1) -> list[str]:
+        if self.at + count > len(self.fields):
+            raise ProtocolError(
+                f"completedOrder: ends at field {len(self.fields)}, needs {self.at + count}"
+            )
+        out = list(self.fields[self.at : self.at + count])
+        self.at += count
+        return out
+
+    def one(self) -> str:
+        return self.take()[0]
+
+
+def parse_completed_order(fields: Sequence[str], server_version: int) -> CompletedOrder:
+    """The whole COMPLETED_ORDER layout of server versions 176-178 (no version field, no
+    order id): contract, order fields, counted combo / routing / algo parts, state. Orders
+    with conditions are refused (not supported yet)."""
+    _layout("completedOrder", fields, 31)
+    c = _Cursor(fields, 12)
+    action, qty, order_type, lmt, aux, tif, _oca, account, _oc, _origin, ref, perm = c.take(12)
+    c.take(6)  # outsideRth, hidden, discretionaryAmt, goodAfterTime, faGroup, faMethod
+    c.take(1)  # faPercentage
+    if server_version < 177:
+        c.take(1)  # faProfile
+    group = c.take(23)  # modelCode ... deltaNeutralAuxPrice
+    good_till = group[1]
+    if group[21]:  # deltaNeutralOrderType
+        c.take(4)
+    c.take(5)  # continuousUpdate, referencePriceType, trailStopPrice, trailingPercent, legs
+    c.take(8 * as_int(c.one()))  # combo legs
+    c.take(as_int(c.one()))  # order combo legs
+    c.take(2 * as_int(c.one()))  # smart combo routing params
+    increment = as_decimal(c.take(3)[2])
+    if increment is not None and increment > 0:
+        c.take(7)  # scale parameters
+    if c.one():  # hedgeType
+        c.take(1)
+    if c.take(4)[3] == "1":  # clearingAccount, clearingIntent, notHeld, dncPresent
+        c.take(3)
+    if c.one():  # algoStrategy
+        c.take(2 * as_int(c.one()))
+    status = c.take(4)[1]  # solicited, status, randomizeSize, randomizePrice
+    if order_type in ("PEG BENCH", "PEGBENCH"):
+        c.take(5)
+    if as_int(c.one()):
+        raise ProtocolError("completedOrder: orders with conditions are not supported yet")
+    tail = c.take(15)  # trailStopPrice ... completedStatus
+    return _guard(
+        "completedOrder",
+        lambda: CompletedOrder(
+            contract=_contract_at(fields, 1),
+            action=action,
+            total_quantity=_dec(qty),
+            order_type=order_type,
+            lmt_price=as_decimal(lmt),
+            aux_price=as_decimal(aux),
+            tif=tif,
+            account=account,
+            order_ref=ref,
+            perm_id=as_int(perm),
+            good_till_date=good_till,
+            filled_quantity=_dec(tail[6]),
+            status=status,
+            completed_time=tail[13],
+            completed_status=tail[14],
         ),
     )
 

@@ -370,6 +370,35 @@ class MockGateway:
                     continue
                 await self._send_order_state(client, order)
             await stream.send(render.open_order_end())
+        elif msg == Out.REQ_COMPLETED_ORDERS:
+            for order in self.exchange.closed_orders():
+                listing = self.listing_of_symbol(order.symbol)
+                if listing is None or not order.venue_order_id:
+                    continue
+                status = _status_of(order)
+                cause = "Expired" if order.status.value == "EXPIRED" else status
+                await stream.send(
+                    render.completed_order(
+                        contract=order.meta.get("contract", listing.details.contract),
+                        action="BUY" if order.side is OrderSide.BUY else "SELL",
+                        quantity=order.quantity,
+                        order_type=order.meta.get("type", "LMT"),
+                        lmt_price=order.price,
+                        aux_price=order.trigger_price,
+                        tif=order.meta.get("tif", order.time_in_force.value),
+                        account=order.meta.get("account", self.accounts[0]),
+                        order_ref=order.client_order_id or "",
+                        perm_id=int(order.venue_order_id),
+                        filled=order.filled_qty,
+                        status=status,
+                        completed_time=time.strftime(
+                            "%Y%m%d %H:%M:%S", time.gmtime(order.ts_updated / _NS)
+                        ),
+                        completed_status=cause,
+                        server_version=client.server_version,
+                    )
+                )
+            await stream.send(render.completed_orders_end())
         elif msg == Out.REQ_EXECUTIONS:
             req_id = int(f[2])
             for fill in self.exchange.fills():

@@ -31,6 +31,8 @@ __all__ = [
     "order_status",
     "open_order",
     "open_order_end",
+    "completed_order",
+    "completed_orders_end",
     "option_parameters",
     "option_parameters_end",
     "historical_data",
@@ -412,6 +414,124 @@ def option_parameters(
 
 def option_parameters_end(req_id: int) -> bytes:
     return encode_fields(76, req_id)
+
+
+def completed_order(
+    *,
+    contract: Contract,
+    action: str,
+    quantity: Decimal,
+    order_type: str,
+    lmt_price: Decimal | None,
+    aux_price: Decimal | None,
+    tif: str,
+    account: str,
+    order_ref: str,
+    perm_id: int,
+    filled: Decimal,
+    status: str,
+    completed_time: str,
+    completed_status: str,
+    server_version: int,
+) -> bytes:
+    """COMPLETED_ORDER: the whole layout (no combos, algos, conditions, delta-neutral parts)."""
+    fields: list[Any] = [
+        101,
+        *_contract_fields(contract),
+        action,
+        _num(quantity),
+        order_type,
+        _num(lmt_price) or UNSET_DOUBLE,
+        _num(aux_price) or UNSET_DOUBLE,
+        tif,
+        "",  # ocaGroup
+        account,
+        "O",  # openClose
+        0,  # origin
+        order_ref,
+        perm_id,
+        False,  # outsideRth
+        False,  # hidden
+        0,  # discretionaryAmt
+        "",  # goodAfterTime
+        "",  # faGroup
+        "",  # faMethod
+        "",  # faPercentage
+    ]
+    if server_version < 177:
+        fields.append("")  # faProfile
+    fields += [
+        "",  # modelCode
+        "",  # goodTillDate
+        "",  # rule80A
+        UNSET_DOUBLE,  # percentOffset
+        "",  # settlingFirm
+        0,  # shortSaleSlot
+        "",  # designatedLocation
+        -1,  # exemptCode
+        UNSET_DOUBLE,  # startingPrice
+        UNSET_DOUBLE,  # stockRefPrice
+        UNSET_DOUBLE,  # delta
+        UNSET_DOUBLE,  # stockRangeLower
+        UNSET_DOUBLE,  # stockRangeUpper
+        UNSET_INTEGER,  # displaySize
+        False,  # sweepToFill
+        False,  # allOrNone
+        UNSET_INTEGER,  # minQty
+        3,  # ocaType
+        0,  # triggerMethod
+        UNSET_DOUBLE,  # volatility
+        0,  # volatilityType
+        "",  # deltaNeutralOrderType
+        UNSET_DOUBLE,  # deltaNeutralAuxPrice
+        0,  # continuousUpdate
+        0,  # referencePriceType
+        UNSET_DOUBLE,  # trailStopPrice
+        UNSET_DOUBLE,  # trailingPercent
+        "",  # comboLegsDescrip
+        0,  # comboLegs
+        0,  # orderComboLegs
+        0,  # smartComboRoutingParams
+        UNSET_INTEGER,  # scaleInitLevelSize
+        UNSET_INTEGER,  # scaleSubsLevelSize
+        UNSET_DOUBLE,  # scalePriceIncrement
+        "",  # hedgeType
+        "",  # clearingAccount
+        "",  # clearingIntent
+        False,  # notHeld
+        0,  # deltaNeutralContract present
+        "",  # algoStrategy
+        False,  # solicited
+        status,
+        False,  # randomizeSize
+        False,  # randomizePrice
+        0,  # conditions
+        UNSET_DOUBLE,  # trailStopPrice
+        UNSET_DOUBLE,  # lmtPriceOffset
+        UNSET_DOUBLE,  # cashQty
+        False,  # dontUseAutoPriceForHedge
+        False,  # isOmsContainer
+        "",  # autoCancelDate
+        _num(filled),  # filledQuantity
+        0,  # refFuturesConId
+        False,  # autoCancelParent
+        "",  # shareholder
+        False,  # imbalanceOnly
+        False,  # routeMarketableToBbo
+        UNSET_INTEGER,  # parentPermId
+        completed_time,
+        completed_status,
+        UNSET_INTEGER,  # minTradeQty (170+)
+        UNSET_INTEGER,  # minCompeteSize
+        UNSET_DOUBLE,  # competeAgainstBestOffset
+        UNSET_DOUBLE,  # midOffsetAtWhole
+        UNSET_DOUBLE,  # midOffsetAtHalf
+    ]
+    return encode_fields(*fields)
+
+
+def completed_orders_end() -> bytes:
+    return encode_fields(102)
 
 
 def open_order_end() -> bytes:
