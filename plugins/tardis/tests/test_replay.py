@@ -404,13 +404,14 @@ async def test_okx_and_bitmex_feeds_replay_through_their_parsers(
     [
         ("okx", "okex", "BTC-USDT.OKX", "books-l2-tbt"),
         ("bybit", "bybit", "SOLUSDT-LINEAR.BYBIT", "orderbook.50"),
+        ("bitmex", "bitmex", "XBTUSD.BITMEX", "orderBookL2"),
     ],
 )
-async def test_okx_and_bybit_books_replay_to_the_venues_book(
+async def test_okx_bybit_and_bitmex_books_replay_to_the_venues_book(
     venue: str, exchange: str, iid: str, channel: str
 ) -> None:
-    """Book channels as tardis-node reads them (OKX ``books-l2-tbt``, Bybit ``orderbook.50``):
-    a snapshot, then the changed levels; the replayed deltas are the venue parser's, and
+    """Book channels as tardis-node reads them (OKX ``books-l2-tbt``, Bybit ``orderbook.50``,
+    BitMEX ``orderBookL2``): a snapshot, then the changed levels; the replayed deltas are the venue parser's, and
     applied in order they leave the SimulatedExchange's book."""
     from tradeport.book import OrderBook
 

@@ -214,6 +214,8 @@ class TardisHarness(MockVenue):
         self.machine_drop: tuple[int, DropMode] | None = None
         self._trade_ids = 0
         self._update_ids = 0
+        #: BitMEX orderBookL2 prices the recording has listed, per symbol (insert vs update).
+        self._bitmex_levels: dict[str, set[Decimal]] = {}
         super().__init__()
 
     # -- exchange ---------------------------------------------------------------------------------
@@ -316,11 +318,12 @@ class TardisHarness(MockVenue):
         return []
 
     def _render_trade_only(self, exchange: str, event: Any, ts_ms: int) -> list[bytes]:
-        """OKX recordings: trades and ``books-l2-tbt``; BitMEX: trades (its id-keyed
-        ``orderBookL2`` is not rendered)."""
+        """OKX recordings: trades and ``books-l2-tbt``; BitMEX: trades and ``orderBookL2``."""
         if isinstance(event, BookUpdated) and exchange == "okex":
             return [render.okx_book(event.symbol, event.sequence, ts_ms, event.bids, event.asks,
                                     snapshot=event.is_snapshot)]  # fmt: skip
+        if isinstance(event, BookUpdated):
+            return self._render_bitmex_book(event, ts_ms)
         if not isinstance(event, PublicTrade):
             return []
         taker_buys = event.aggressor_side is AggressorSide.BUYER
@@ -329,6 +332,26 @@ class TardisHarness(MockVenue):
                                      ts_ms, taker_buys)]  # fmt: skip
         return [render.bitmex_trade(event.symbol, bitmex_match_id(event.trade_id), event.price,
                                     event.quantity, ts_ms, taker_buys)]  # fmt: skip
+
+    def _render_bitmex_book(self, event: BookUpdated, ts_ms: int) -> list[bytes]:
+        """``orderBookL2``: a snapshot as a ``partial``; a change as ``insert`` (a new price),
+        ``update`` (a new size) and ``delete`` (size 0) messages, levels keyed by an id per
+        price (BitMEX's ids are stable per level)."""
+        levels = self._bitmex_levels.setdefault(event.symbol, set())
+        changes = [("Buy", p, q) for p, q in event.bids] + [("Sell", p, q) for p, q in event.asks]
+        level_id = lambda price: 8_800_000_000 - int(price * 100)  # noqa: E731
+        if event.is_snapshot:
+            levels.clear()
+            levels.update(p for _, p, _ in changes)
+            rows = [(side, level_id(p), p, q) for side, p, q in changes]
+            return [render.bitmex_book(event.symbol, "partial", rows, ts_ms)]
+        by_action: dict[str, list[tuple[str, int, Decimal, Decimal]]] = {}
+        for side, price, size in changes:
+            action = "delete" if size == 0 else "update" if price in levels else "insert"
+            (levels.discard if size == 0 else levels.add)(price)
+            by_action.setdefault(action, []).append((side, level_id(price), price, size))
+        return [render.bitmex_book(event.symbol, action, rows, ts_ms)
+                for action, rows in by_action.items()]  # fmt: skip
 
     def _render_bybit(self, event: Any, ts_ms: int) -> list[bytes]:
         if isinstance(event, PublicTrade):

@@ -22,6 +22,7 @@ from tradeport.net import json_codec
 __all__ = [
     "iso_ms",
     "okx_trade",
+    "bitmex_book",
     "okx_book",
     "bybit_book",
     "bitmex_trade",
@@ -206,6 +207,23 @@ def okx_book(
     return json_codec.dumps_bytes({"arg": {"channel": "books-l2-tbt", "instId": inst_id},
                                    "action": "snapshot" if snapshot else "update",
                                    "data": [item]})  # fmt: skip
+
+
+def bitmex_book(
+    symbol: str, action: str, rows: Sequence[tuple[str, int, Decimal, Decimal]], ts_ms: int
+) -> bytes:
+    """An ``orderBookL2`` table message (BitMEX realtime API: ``partial``, ``insert``,
+    ``update``, ``delete``; rows keyed by ``id``, ``side`` Buy/Sell, ``size`` in contracts;
+    a delete row carries no size)."""
+    stamp = iso_ms(ts_ms * 1_000_000)
+    data = []
+    for side, level_id, price, size in rows:
+        row: dict[str, Any] = {"symbol": symbol, "id": level_id, "side": side,
+                               "price": float(price), "timestamp": stamp}  # fmt: skip
+        if action != "delete":
+            row["size"] = int(size)
+        data.append(row)
+    return json_codec.dumps_bytes({"table": "orderBookL2", "action": action, "data": data})
 
 
 def slice_body(lines: Sequence[tuple[int, bytes | None]]) -> bytes:
