@@ -343,6 +343,10 @@ async def test_void_reported_only_in_cleared_orders_is_reversed_once() -> None:
         tracked = venue.execution.tracker.find(order.client_order_id, None)
         assert tracked is not None and tracked.filled_qty == D("3")
         assert await venue.execution.reconcile_voids() == []  # once
+        (settled,) = [
+            r for r in await venue.execution.settlement_reports() if bet in map(str, r.order_ids)
+        ]
+        assert settled.result.value == "VOID" and settled.pnl.as_decimal() == 0
         reports = await venue.execution.fill_reports(DOBBIN)
         mine = [r for r in reports if str(r.venue_order_id) == bet]
         published = {str(f.trade_id) for f in [*fills, events[2]]}

@@ -736,35 +736,44 @@ class BetfairExecutionClient(ExecutionClient):
     async def settlement_reports(
         self, lookback_ns: int = _DEFAULT_LOOKBACK_NS
     ) -> list[SettlementReport]:
-        """Settled bets from ``listClearedOrders`` (betStatus SETTLED) over the lookback: the
-        result and the profit per bet (a plugin call)."""
+        """Settled bets from ``listClearedOrders`` over the lookback: betStatus SETTLED with
+        the result and the profit per bet, and betStatus VOIDED (matched size Betfair voided)
+        as result VOID with no profit, so a partly voided bet has one report per part (a
+        plugin call)."""
         self.require_credentials("settlement_reports")
         now = time.time_ns()
-        params = {
-            "betStatus": "SETTLED",
-            "settledDateRange": {"from": iso_time(now - lookback_ns)},
-            "groupBy": "BET",
-        }
         out = []
-        for row in await self._cleared_orders(params):
-            out.append(
-                SettlementReport(
-                    account_id=self.account_id,
-                    instrument_id=runner_id(
-                        str(row["marketId"]),
-                        row["selectionId"],
-                        Decimal(str(row.get("handicap") or 0)),
-                    ),
-                    result=_RESULTS.get(str(row.get("betOutcome")), ResolutionResult.VOID),
-                    pnl=Money(Decimal(str(row.get("profit") or 0)), self.config.currency),
-                    commission=Money(
-                        Decimal(str(row.get("commission") or 0)), self.config.currency
-                    ),
-                    order_ids=(VenueOrderId(str(row["betId"])),) if row.get("betId") else (),
-                    ts_event=parse_time(row.get("settledDate")) or now,
-                    ts_init=now,
+        for status in ("SETTLED", "VOIDED"):
+            params = {
+                "betStatus": status,
+                "settledDateRange": {"from": iso_time(now - lookback_ns)},
+                "groupBy": "BET",
+            }
+            for row in await self._cleared_orders(params):
+                result = (
+                    _RESULTS.get(str(row.get("betOutcome")), ResolutionResult.VOID)
+                    if status == "SETTLED"
+                    else ResolutionResult.VOID
                 )
-            )
+                profit = Decimal(str(row.get("profit") or 0)) if status == "SETTLED" else 0
+                out.append(
+                    SettlementReport(
+                        account_id=self.account_id,
+                        instrument_id=runner_id(
+                            str(row["marketId"]),
+                            row["selectionId"],
+                            Decimal(str(row.get("handicap") or 0)),
+                        ),
+                        result=result,
+                        pnl=Money(Decimal(profit), self.config.currency),
+                        commission=Money(
+                            Decimal(str(row.get("commission") or 0)), self.config.currency
+                        ),
+                        order_ids=(VenueOrderId(str(row["betId"])),) if row.get("betId") else (),
+                        ts_event=parse_time(row.get("settledDate")) or now,
+                        ts_init=now,
+                    )
+                )
         return out
 
     async def lapsed_and_cancelled(
