@@ -7,6 +7,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
+import anyio
 import pytest
 from tradeport.errors import UnsupportedOperation
 from tradeport.model.data import BarType, QuoteTick, TradeTick
@@ -215,3 +216,37 @@ async def test_history_is_paged_backwards_by_the_longest_duration(env: Any) -> N
     assert len(requests) == 3
     assert all(int(r["durationStr"].split()[0]) <= 86_400 for r in requests)
     assert requests[0]["endDateTime"] > requests[1]["endDateTime"] > requests[2]["endDateTime"]
+
+
+async def test_pacing_violation_waits_then_asks_again(env: Any) -> None:
+    now_s = int(time.time()) // 60 * 60
+    env.mock.history_bars["AAPL"] = [
+        (now_s - (10 - i) * 60, Decimal(100), Decimal(101), Decimal(99), Decimal(100), Decimal(5))
+        for i in range(10)
+    ]
+    env.mock.pacing_violations = 1
+    client, _ = _client(env, history_pacing_wait=0.3)
+    await client.connect()
+    try:
+        started = anyio.current_time()
+        bars = await client.request_bars(
+            BarType.from_str("AAPL.NASDAQ-1-MINUTE-LAST-EXTERNAL"), end_ns=now_s * 10**9, limit=10
+        )
+        waited = anyio.current_time() - started
+    finally:
+        await client.disconnect()
+    assert len(bars) == 10
+    assert len(env.mock.history_requests) == 2  # refused for pacing, then answered
+    assert waited >= 0.3 * 0.9, "the request was sent again before the pacing wait"
+    assert client.history_pacing[0].waits >= 1
+
+
+def test_client_message_rate_is_ibs_limit() -> None:
+    from tradeport_interactive_brokers.config import InteractiveBrokersConfig
+    from tradeport_interactive_brokers.gateway import IbGateway
+
+    gateway = IbGateway(InteractiveBrokersConfig(), client_id=1, name="t")
+    assert gateway.limiter.quotas("global") == (Quota(50, 1.0),)
+    config = InteractiveBrokersConfig(max_messages_per_second=20)
+    slower = IbGateway(config, client_id=1, name="t")
+    assert slower.limiter.quotas("global") == (Quota(20, 1.0),)

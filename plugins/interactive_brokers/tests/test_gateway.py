@@ -153,3 +153,27 @@ async def test_1101_resubscribes_everything_1102_does_not(env: Env) -> None:
         assert gateway.resubscriptions == 1
         assert [n.kind for n in gateway.notices][-1] == "RESTORED_DATA_LOST"
         assert env.mock.market_data_subscriptions == [{"quotes:265598"}]
+
+
+async def test_nightly_restart_is_a_reconnect(env: Env) -> None:
+    """TWS's nightly restart: the socket closes (FIN), the port refuses connections for a
+    while, then TWS is back: the session keeps retrying (the core's backoff), handshakes again
+    and replays."""
+    received: list[list[str]] = []
+    gateway = IbGateway(env.config(), client_id=1, name="t")
+    async with gateway:
+        await gateway.subscribe("quotes:265598", _quotes_topic(gateway, received))
+        await env.until(lambda: env.mock.market_data_subscriptions == [{"quotes:265598"}], "sub")
+        before = gateway.session.counters.reconnects
+        env.proxy.refuse()
+        await env.proxy.close_fin()
+        refused_from = env.proxy.connections
+        await wait_until(
+            lambda: env.proxy.connections >= refused_from + 3, timeout=DEADLINE, what="retries"
+        )
+        env.proxy.restore()
+        await gateway.session.wait_reconnected(before)
+        assert env.mock.handshakes == 2
+        await env.until(
+            lambda: env.mock.market_data_subscriptions == [{"quotes:265598"}], "replayed"
+        )

@@ -80,6 +80,9 @@ class InteractiveBrokersConfig(VenueConfig):
     request_timeout: float = 10.0
     #: Seconds for the connect handshake (server version, nextValidId, managedAccounts).
     handshake_timeout: float = 10.0
+    #: Seconds historical requests pause after TWS reports a pacing violation (error 162),
+    #: before the request is sent again.
+    history_pacing_wait: float = 10.0
     #: Client-side message rate limit (IB: 50 per second).
     max_messages_per_second: int = 50
     #: Log contracts that cannot be mapped to an instrument (False: skip silently).

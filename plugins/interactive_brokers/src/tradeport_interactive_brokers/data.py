@@ -20,7 +20,7 @@ from typing import Any, Final
 import attrs
 from tradeport.book import OrderBook
 from tradeport.clients.base import DataClient, InstrumentProvider, Reconnected
-from tradeport.errors import UnsupportedOperation
+from tradeport.errors import RateLimitError, UnsupportedOperation
 from tradeport.model.data import (
     Bar,
     BarType,
@@ -428,7 +428,13 @@ class InteractiveBrokersDataClient(DataClient):
             pacing, identical = self.history_pacing
             await pacing.acquire(["historical", f"{contract.con_id}:{what}"])
             await identical.acquire([f"{contract.con_id}:{what}:{ending}:{duration}:{bar_size}"])
-            messages = await self.gateway.request(payload)
+            try:
+                messages = await self.gateway.request(payload)
+            except RateLimitError:
+                # TWS refused for pacing: everything historical waits, then this page again.
+                pacing.penalize("historical", self.config.history_pacing_wait)
+                await pacing.acquire(["historical"])
+                messages = await self.gateway.request(payload)
             page = [
                 b
                 for f in messages

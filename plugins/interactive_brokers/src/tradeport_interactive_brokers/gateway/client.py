@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 import attrs
 from tradeport.clients.background import BackgroundTasks
-from tradeport.errors import RequestTimeout, VenueError
+from tradeport.errors import RateLimitError, RequestTimeout, VenueError
 from tradeport.net.ratelimit import Quota, RateLimiter
 from tradeport.net.stream_session import ConnectionState, Heartbeat, StreamSession
 from tradeport.net.tcp import TcpTransport
@@ -33,6 +33,7 @@ from tradeport_interactive_brokers.constants import (
     CONNECTIVITY_LOST,
     FARM_STATUS_CODES,
     IGNORED_NOTICES,
+    PACING_VIOLATION,
     RESTORED_DATA_KEPT,
     RESTORED_DATA_LOST,
     VENUE_ID,
@@ -252,6 +253,13 @@ class IbGateway:
             self._pending.pop(slot, None)
         if pending.error is not None:
             error = pending.error
+            if error.code == PACING_VIOLATION and "pacing" in error.message.lower():
+                raise RateLimitError(
+                    error.message,
+                    venue=VENUE_ID,
+                    venue_code=error.code,
+                    venue_message=error.message,
+                )
             raise VenueError(
                 error.message, venue=VENUE_ID, venue_code=error.code, venue_message=error.message
             )

@@ -198,6 +198,8 @@ class MockGateway:
         self.history_bars: dict[
             str, list[tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]]
         ] = {}
+        #: Answer the next N historical requests with a pacing violation (error 162).
+        self.pacing_violations = 0
         #: Every reqHistoricalData, as the harness's request log.
         self.history_requests: list[RecordedRequest] = []
         #: Every message received after START_API, in arrival order: (client id, fields).
@@ -1077,6 +1079,16 @@ class MockGateway:
         )
         listing = await self._listing_or_error(client, req_id, _contract_from(f, 2))
         if listing is None or listing.sim_symbol is None:
+            return
+        if self.pacing_violations > 0:
+            self.pacing_violations -= 1
+            await client.stream.send(
+                render.error(
+                    req_id,
+                    162,
+                    "Historical Market Data Service error message:Historical data request pacing violation",
+                )
+            )
             return
         end_text, bar_size, duration = f[15], f[16], f[17]
         amount, _, unit = duration.partition(" ")
