@@ -1,16 +1,17 @@
 """Hook implementations of the Databento plugin (the ``tradeport.venues`` entry point).
 
-Only the hooks live here; clients and the harness are imported lazily inside them so that
-listing plugins stays cheap. Databento is a data provider: no execution client.
+The standard hooks are the core's (:class:`tradeport.venue_plugin.VenuePlugin`), named by import
+path and imported only when a session asks; the replay source is written here (it takes no
+frame parsers). Databento is a data provider: no execution client.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from tradeport import hookimpl
 from tradeport.venue import VenueSpec
+from tradeport.venue_plugin import VenuePlugin
 
 from tradeport_databento.config import ENV_VARS, DatabentoConfig
 from tradeport_databento.constants import (
@@ -20,15 +21,6 @@ from tradeport_databento.constants import (
     VENUE_NAME,
 )
 from tradeport_databento.urls import DEFAULT_URLS
-
-__all__ = [
-    "tradeport_register_venues",
-    "tradeport_create_instrument_provider",
-    "tradeport_create_data_client",
-    "tradeport_create_replay_source",
-    "tradeport_conformance_harness",
-    "VENUE_SPEC",
-]
 
 #: What the plugin registers.
 VENUE_SPEC = VenueSpec(
@@ -46,47 +38,22 @@ VENUE_SPEC = VenueSpec(
 )
 
 
-@hookimpl
-def tradeport_register_venues(register: Callable[[VenueSpec], None]) -> None:
-    """Register Databento."""
-    register(VENUE_SPEC)
-
-
-@hookimpl
-def tradeport_create_instrument_provider(venue: str, config: Any, events: Any) -> Any:
-    """The Databento instrument provider (definitions over the historical API)."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_databento.providers import DatabentoInstrumentProvider
-
-    return DatabentoInstrumentProvider(config, events=events)
-
-
-@hookimpl
-def tradeport_create_data_client(venue: str, config: Any, instruments: Any, events: Any) -> Any:
-    """The Databento data client (live gateway + historical requests)."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_databento.data import DatabentoDataClient
-
-    return DatabentoDataClient(config, instruments=instruments, events=events)
+VenuePlugin(
+    VENUE_SPEC,
+    # Definitions over the historical API.
+    instrument_provider="tradeport_databento.providers:DatabentoInstrumentProvider",
+    # The live gateway and historical requests.
+    data_client="tradeport_databento.data:DatabentoDataClient",
+    harness="tradeport_databento.testing:DatabentoHarness",
+).export(globals())
 
 
 @hookimpl
 def tradeport_create_replay_source(venue: str, config: Any, instruments: Any, frames: Any) -> Any:
-    """The Databento replay source (historical ranges as replay events)."""
+    """The Databento replay source (historical ranges as replay events; DBN, so it needs no
+    venue frame parsers)."""
     if venue != VENUE_NAME:
         return None
     from tradeport_databento.replay import DatabentoReplaySource
 
     return DatabentoReplaySource(config, instruments=instruments)
-
-
-@hookimpl
-def tradeport_conformance_harness(venue: str) -> Any:
-    """The Databento mock venue and its controls, for the conformance suite."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_databento.testing import DatabentoHarness
-
-    return DatabentoHarness

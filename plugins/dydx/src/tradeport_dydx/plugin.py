@@ -1,29 +1,17 @@
 """Hook implementations of the dYdX plugin (the ``tradeport.venues`` entry point).
 
-Only the hooks live here; clients and the harness are imported lazily inside them so that
-listing plugins stays cheap.
+The hooks are the core's standard ones (:class:`tradeport.venue_plugin.VenuePlugin`): clients
+and the harness are named by import path and imported only when a session asks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from tradeport import hookimpl
 from tradeport.venue import VenueSpec
+from tradeport.venue_plugin import VenuePlugin
 
 from tradeport_dydx.config import ENV_VARS, DydxConfig
 from tradeport_dydx.constants import CAPABILITIES, VENUE_ID, VENUE_NAME
 from tradeport_dydx.urls import DEFAULT_URLS
-
-__all__ = [
-    "tradeport_register_venues",
-    "tradeport_create_instrument_provider",
-    "tradeport_create_data_client",
-    "tradeport_create_execution_client",
-    "tradeport_conformance_harness",
-    "VENUE_SPEC",
-]
 
 #: What the plugin registers.
 VENUE_SPEC = VenueSpec(
@@ -38,50 +26,11 @@ VENUE_SPEC = VenueSpec(
     docs_url="https://docs.dydx.xyz",
 )
 
-
-@hookimpl
-def tradeport_register_venues(register: Callable[[VenueSpec], None]) -> None:
-    """Register dYdX."""
-    register(VENUE_SPEC)
-
-
-@hookimpl
-def tradeport_create_instrument_provider(venue: str, config: Any, events: Any) -> Any:
-    """The dYdX instrument provider."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_dydx.providers import DydxInstrumentProvider
-
-    return DydxInstrumentProvider(config, events=events)
-
-
-@hookimpl
-def tradeport_create_data_client(venue: str, config: Any, instruments: Any, events: Any) -> Any:
-    """The dYdX market data client."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_dydx.data import DydxDataClient
-
-    return DydxDataClient(config, instruments=instruments, events=events)
-
-
-@hookimpl
-def tradeport_create_execution_client(
-    venue: str, config: Any, instruments: Any, events: Any
-) -> Any:
-    """The dYdX execution client (orders as chain transactions, state from the indexer)."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_dydx.execution import DydxExecutionClient
-
-    return DydxExecutionClient(config, instruments=instruments, events=events)
-
-
-@hookimpl
-def tradeport_conformance_harness(venue: str) -> Any:
-    """The dYdX mock venue and its controls, for the conformance suite."""
-    if venue != VENUE_NAME:
-        return None
-    from tradeport_dydx.testing import DydxHarness
-
-    return DydxHarness
+VenuePlugin(
+    VENUE_SPEC,
+    instrument_provider="tradeport_dydx.providers:DydxInstrumentProvider",
+    data_client="tradeport_dydx.data:DydxDataClient",
+    # Orders as chain transactions, their state from the indexer.
+    execution_client="tradeport_dydx.execution:DydxExecutionClient",
+    harness="tradeport_dydx.testing:DydxHarness",
+).export(globals())
