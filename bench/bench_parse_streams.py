@@ -247,6 +247,47 @@ HANDLERS: dict[str, Callable[[dict[str, SpotPair]], Handler]] = {
 # -- peers (Binance) -----------------------------------------------------------------------------
 
 
+def _cryptofeed_feed(
+    feed_class: Any,
+    exchange: str,
+    names: dict[str, str],
+    instruments: dict[str, SpotPair],
+    kind: str,
+) -> Any:
+    """A cryptofeed feed of ``feed_class`` for ``names`` (cryptofeed's symbol -> the venue's),
+    its symbol table set offline, every callback discarding (trades, ticker, L2 book)."""
+    from cryptofeed.defines import L2_BOOK, TICKER, TRADES
+    from cryptofeed.symbols import Symbols
+
+    Symbols.set(
+        exchange,
+        names,
+        {
+            "tick_size": {n: str(instruments[s].price_increment) for n, s in names.items()},
+            "instrument_type": dict.fromkeys(names, kind),
+        },
+    )
+
+    async def discard(obj: Any, receipt_timestamp: float) -> None:
+        return None
+
+    return feed_class(
+        symbols=list(names),
+        channels=[TRADES, TICKER, L2_BOOK],
+        callbacks={TRADES: discard, TICKER: discard, L2_BOOK: discard},
+    )
+
+
+def _run_sync(coro: Any) -> None:
+    """Run a cryptofeed handler coroutine that never awaits I/O (callbacks discard)."""
+    try:
+        coro.send(None)
+    except StopIteration:
+        return
+    coro.close()
+    raise RuntimeError("handler suspended on I/O")
+
+
 def binance_peers(instruments: dict[str, SpotPair]) -> tuple[dict[str, Handler], list[str]]:
     """cryptofeed's and ccxt's Binance handlers for every instrument (kind-dispatched on the
     combined frame's stream name, after ``orjson.loads``)."""
@@ -254,43 +295,19 @@ def binance_peers(instruments: dict[str, SpotPair]) -> tuple[dict[str, Handler],
     notes: list[str] = []
     loads = orjson.loads
     try:
-        from cryptofeed.defines import BINANCE, L2_BOOK, SPOT, TICKER, TRADES
+        from cryptofeed.defines import BINANCE, SPOT
         from cryptofeed.exchanges import Binance
-        from cryptofeed.symbols import Symbols
         from cryptofeed.types import OrderBook as CryptofeedBook
     except ImportError:
         notes.append("cryptofeed not installed (pip install tradeport-binance[bench])")
     else:
         names = {f"{s[:-4]}-USDT": s for s in instruments}
-        Symbols.set(
-            BINANCE,
-            names,
-            {
-                "tick_size": {n: str(instruments[s].price_increment) for n, s in names.items()},
-                "instrument_type": dict.fromkeys(names, SPOT),
-            },
-        )
-
-        async def discard(obj: Any, receipt_timestamp: float) -> None:
-            return None
-
-        feed = Binance(
-            symbols=list(names),
-            channels=[TRADES, TICKER, L2_BOOK],
-            callbacks={TRADES: discard, TICKER: discard, L2_BOOK: discard},
-        )
+        feed = _cryptofeed_feed(Binance, BINANCE, names, instruments, SPOT)
         for name in names:
             feed._l2_book[name] = CryptofeedBook(BINANCE, name, bids={}, asks={})
         last_ids = feed.last_update_id
         by_symbol = {s: n for n, s in names.items()}
-
-        def run(coro: Any) -> None:
-            try:
-                coro.send(None)
-            except StopIteration:
-                return
-            coro.close()
-            raise RuntimeError("handler suspended on I/O")
+        run = _run_sync
 
         def cryptofeed(frame: bytes) -> None:
             msg = loads(frame)
@@ -371,29 +388,12 @@ def bitmex_peers(
     partial would have. ccxt is not driven offline for BitMEX here."""
     notes = ["bitmex: no ccxt column (not driven offline for BitMEX)"]
     try:
-        from cryptofeed.defines import ASK, BID, BITMEX, L2_BOOK, PERPETUAL, TICKER, TRADES
+        from cryptofeed.defines import ASK, BID, BITMEX, PERPETUAL
         from cryptofeed.exchanges import Bitmex
-        from cryptofeed.symbols import Symbols
     except ImportError:
         return {}, [*notes, "cryptofeed not installed (pip install tradeport-binance[bench])"]
     names = {f"{symbol}-PERP": symbol for symbol in instruments}
-    Symbols.set(
-        BITMEX,
-        names,
-        {
-            "tick_size": {n: str(instruments[s].price_increment) for n, s in names.items()},
-            "instrument_type": dict.fromkeys(names, PERPETUAL),
-        },
-    )
-
-    async def discard(obj: Any, receipt_timestamp: float) -> None:
-        return None
-
-    feed = Bitmex(
-        symbols=list(names),
-        channels=[TRADES, TICKER, L2_BOOK],
-        callbacks={TRADES: discard, TICKER: discard, L2_BOOK: discard},
-    )
+    feed = _cryptofeed_feed(Bitmex, BITMEX, names, instruments, PERPETUAL)
     feed._reset()
     by_symbol = {s: n for n, s in names.items()}
     for kind, frame in stream:
@@ -407,13 +407,7 @@ def bitmex_peers(
     handler = feed.message_handler
 
     def cryptofeed(frame: bytes) -> None:
-        coro = handler(frame, None, 1.0)
-        try:
-            coro.send(None)
-        except StopIteration:
-            return
-        coro.close()
-        raise RuntimeError("handler suspended on I/O")
+        _run_sync(handler(frame, None, 1.0))
 
     return {"cryptofeed": cryptofeed}, notes
 
