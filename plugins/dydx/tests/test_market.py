@@ -1,4 +1,6 @@
-"""Exact price/size <-> subticks/quantums conversions, both ways, on the recorded markets."""
+"""Exact price/size <-> subticks/quantums conversions, both ways, on the documented markets
+(the BTC-USD and ETH-USD records of the indexer WebSocket documentation's ``v4_markets``
+example, see test_data/SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -27,23 +29,23 @@ def test_tick_and_step_derive_from_the_chain_parameters(ticker: str) -> None:
 
 
 def test_sdk_formula_values() -> None:
-    # BTC-USD: atomicResolution -10, qce -9 -> subticks = price * 10^(-10 + 9 + 6) = price * 1e5.
+    # BTC-USD: atomicResolution -10, qce -8 -> subticks = price * 10^(-10 + 8 + 6) = price * 1e4.
     btc = market("BTC-USD")
-    assert btc.subticks("89919") == 8_991_900_000
-    assert btc.quantums("0.0001") == 1_000_000  # one step
+    assert btc.subticks("27752") == 277_520_000
+    assert btc.quantums("0.000000001") == 10  # one step (stepBaseQuantums)
     assert btc.quantums("1") == 10_000_000_000
-    # SOL-USD: atomicResolution -7 -> subticks = price * 10^(-7 + 9 + 6) = price * 1e8.
-    sol = market("SOL-USD")
-    assert sol.subticks("135.31") == 13_531_000_000
-    assert sol.quantums("0.1") == 1_000_000
+    # ETH-USD: atomicResolution -9, qce -9 -> subticks = price * 10^(-9 + 9 + 6) = price * 1e6.
+    eth = market("ETH-USD")
+    assert eth.subticks("1808.2") == 1_808_200_000
+    assert eth.quantums("0.000001") == 1_000
 
 
 @pytest.mark.parametrize(
     ("ticker", "price", "size"),
     [
-        ("BTC-USD", "89919", "0.0037"),
-        ("ETH-USD", "3103.1", "1.234"),
-        ("SOL-USD", "135.3", "41917.9"),
+        ("BTC-USD", "27752", "0.0037"),
+        ("ETH-USD", "1808.21", "1.234567"),
+        ("ETH-USD", "1808.2", "44027.853711"),
     ],
 )
 def test_round_trip_both_ways(ticker: str, price: str, size: str) -> None:
@@ -58,12 +60,12 @@ def test_round_trip_both_ways(ticker: str, price: str, size: str) -> None:
 @pytest.mark.parametrize(
     ("ticker", "price", "size", "field"),
     [
-        ("BTC-USD", "89919.5", "0.001", "price"),  # off the $1 tick
-        ("ETH-USD", "3103.05", "0.001", "price"),
-        ("BTC-USD", "89919", "0.00015", "quantity"),  # off the 0.0001 step
-        ("SOL-USD", "135.3", "0.05", "quantity"),
+        ("BTC-USD", "27752.5", "0.001", "price"),  # off the $1 tick
+        ("ETH-USD", "1808.205", "0.001", "price"),  # off the $0.01 tick
+        ("BTC-USD", "27752", "0.0000000015", "quantity"),  # off the 1e-9 step
+        ("ETH-USD", "1808.2", "0.0000005", "quantity"),  # off the 1e-6 step
         ("BTC-USD", "0", "0.001", "price"),
-        ("BTC-USD", "1", "-0.0001", "quantity"),
+        ("BTC-USD", "1", "-0.000000001", "quantity"),
     ],
 )
 def test_off_grid_values_are_refused_naming_the_field(
@@ -78,10 +80,10 @@ def test_off_grid_values_are_refused_naming_the_field(
 def test_instrument_carries_the_market() -> None:
     inst = parse_perpetual_market(MARKETS["ETH-USD"], 1)
     assert str(inst.id) == "ETH-USD.DYDX"
-    assert inst.price_increment.as_decimal() == Decimal("0.1")
-    assert inst.size_increment.as_decimal() == Decimal("0.001")
-    assert (inst.price_precision, inst.size_precision) == (1, 3)
-    assert inst.margin_init == Decimal("0.02") and inst.margin_maint == Decimal("0.012")
+    assert inst.price_increment.as_decimal() == Decimal("0.01")
+    assert inst.size_increment.as_decimal() == Decimal("0.000001")
+    assert (inst.price_precision, inst.size_precision) == (2, 6)
+    assert inst.margin_init == Decimal("0.05") and inst.margin_maint == Decimal("0.03")
     assert inst.info["market"].clob_pair_id == 1
 
 
