@@ -11,8 +11,9 @@ every frame distinct) is split by kind, and each kind is timed, interleaved in o
   are memo hits only where the stream itself repeats them, as a live feed does;
 * peers where installed (the ``bench`` extra of tradeport-binance): cryptofeed's and ccxt's
   Binance handlers on the same frames (see bench_binance_parse.py for how they are driven
-  offline), and cryptofeed's BitMEX ``message_handler`` (see bitmex_peers). OKX, Bybit and
-  Hyperliquid have no peer column yet (see the note printed).
+  offline), and cryptofeed's BitMEX, OKX and Bybit ``message_handler`` (bitmex_peers,
+  okx_bybit_peers; ``n/a`` where cryptofeed has no handler for the frame type). Hyperliquid
+  has no peer column yet (see the note printed).
 
 The secondary ``rep`` columns time one frame of the kind repeated (memo always warm), the figure
 bench_binance_parse.py reports. Each figure is the fastest of ``--repeats`` repeats, ns/frame.
@@ -412,6 +413,46 @@ def bitmex_peers(
     return {"cryptofeed": cryptofeed}, notes
 
 
+def okx_bybit_peers(
+    venue: str, instruments: dict[str, SpotPair]
+) -> tuple[dict[str, Handler], list[str]]:
+    """cryptofeed's OKX or Bybit ``message_handler`` on the same frames (its own JSON decode,
+    the channel's handler, books in cryptofeed's OrderBook, created empty before timing as
+    its snapshot handler would). cryptofeed reads OKX quotes from the ``tickers`` channel, not
+    ``bbo-tbt``, so it has no OKX quote figure; it takes Bybit's ``orderbook.1`` quotes as a
+    one-level book."""
+    notes = [f"{venue}: no ccxt column (not driven offline for {venue})"]
+    try:
+        from cryptofeed.defines import BYBIT, OKX, PERPETUAL, SPOT
+        from cryptofeed.exchanges import OKX as OkxFeed
+        from cryptofeed.exchanges import Bybit as BybitFeed
+        from cryptofeed.types import OrderBook as CryptofeedBook
+    except ImportError:
+        return {}, [*notes, "cryptofeed not installed (pip install tradeport-binance[bench])"]
+    if venue == "okx":
+        names = {symbol: symbol for symbol in instruments}  # OKX's ids are cryptofeed's names
+        feed = _cryptofeed_feed(OkxFeed, OKX, names, instruments, SPOT)
+        notes.append("okx: cryptofeed has no bbo-tbt (quote) handler")
+    else:
+        names = {f"{symbol[:-4]}-USDT-PERP": symbol for symbol in instruments}
+        feed = _cryptofeed_feed(BybitFeed, BYBIT, names, instruments, PERPETUAL)
+    for name in names:
+        feed._l2_book[name] = CryptofeedBook(feed.id, name, max_depth=feed.max_depth)
+
+    class _Connection:  # what Bybit's handler reads: the endpoint names the market
+        address = "wss://stream.bybit.com/v5/public/linear"
+        uuid = "bench"
+
+    handler, connection = feed.message_handler, _Connection()
+
+    def cryptofeed(frame: bytes) -> None:
+        _run_sync(handler(frame, connection, 1.0))
+
+    if venue == "okx":
+        cryptofeed.kinds = ("trade", "depth")  # type: ignore[attr-defined]
+    return {"cryptofeed": cryptofeed}, notes
+
+
 # -- timing --------------------------------------------------------------------------------------
 
 
@@ -438,6 +479,8 @@ def bench_venue(venue: str, frames: int, repeats: int, seed: int) -> list[str]:
         peers, notes = binance_peers(instruments)
     elif venue == "bitmex":
         peers, notes = bitmex_peers(instruments, stream)
+    elif venue in ("okx", "bybit"):
+        peers, notes = okx_bybit_peers(venue, instruments)
     else:
         notes.append(f"{venue}: no cryptofeed/ccxt column (not driven offline in this bench yet)")
     best: dict[tuple[str, str], float] = {}
@@ -456,6 +499,8 @@ def bench_venue(venue: str, frames: int, repeats: int, seed: int) -> list[str]:
             decoding._BY_OBJECT.clear()
             keep(("tradeport", kind), time_frames(HANDLERS[venue](instruments), kind_frames))
             for name, fn in peers.items():
+                if kind not in getattr(fn, "kinds", streams.KINDS):
+                    continue  # a frame type the peer has no handler for
                 keep((name, kind), time_frames(fn, kind_frames))
             keep(("orjson-rep", kind), time_frames(orjson.loads, repeated))
             keep(("tradeport-rep", kind), time_frames(HANDLERS[venue](instruments), repeated))
@@ -475,7 +520,10 @@ def bench_venue(venue: str, frames: int, repeats: int, seed: int) -> list[str]:
         row = f"  {kind:<8}{len(kind_frames):>8}{floor:>11.0f}"
         for column in columns:
             base = best[("orjson-rep", kind)] if column.endswith("-rep") else floor
-            value = best[(column, kind)]
+            value = best.get((column, kind))
+            if value is None:
+                row += f"{'n/a':>18}{'':>7}"
+                continue
             row += f"{value:>18.0f}{value / base:>7.2f}"
         lines.append(row)
     lines.extend(f"  note: {n}" for n in notes)
