@@ -703,3 +703,20 @@ def test_any_interleaving_gives_the_same_events_once_in_order(
 def test_capacities_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         OrderTracker(closed_capacity=0)
+
+
+def test_any_fill_report_hands_a_foreign_fill_over_once_and_tracks_our_own() -> None:
+    """Account-wide fills: a fill of an order placed elsewhere comes back as the report itself,
+    once (no OrderFilled, nothing parked); a fill of a tracked order gives its events."""
+    t = tracker()
+    t.track(limit_order())
+    t.accepted(CID, VID)
+    foreign = fill("t-9", cid=ClientOrderId("web-1"), vid=VenueOrderId("v-9"))
+    assert t.on_any_fill_report(foreign) == [foreign]
+    assert t.on_any_fill_report(foreign, reconciliation=True) == []  # a repeat: nothing
+    own = t.on_any_fill_report(fill("t-1"))
+    assert kinds(own) == ["Filled"]  # type: ignore[arg-type]
+    assert t.on_any_fill_report(fill("t-1")) == []
+    # The foreign order was not parked: learning its venue order id later publishes nothing.
+    t.track(limit_order(ClientOrderId("c-2")))
+    assert kinds(t.accepted(ClientOrderId("c-2"), VenueOrderId("v-9"))) == ["Accepted"]

@@ -23,6 +23,7 @@ Inputs::
     tracker.modified(client_order_id, venue_order_id, quantity=..., price=..., ts_event=...)
     tracker.on_order_report(report, fills=(), sequence=None)  # stream rows, REST, queries
     tracker.on_fill_report(fill)                            # fills, wherever they came from
+    tracker.on_any_fill_report(fill)    # account-wide fills: foreign ones come back as the report
 
 Every input returns ``list[AnyOrderEvent]``: the events not published before (often none).
 
@@ -252,6 +253,8 @@ class OrderTracker:
         self._by_venue_id: dict[VenueOrderId, TrackedOrder] = {}
         self._closed: OrderedDict[ClientOrderId, None] = OrderedDict()
         self._fill_keys = SeenIds(trade_id_capacity)
+        #: Fills of orders not tracked, handed over once (on_any_fill_report).
+        self._foreign_fill_keys = SeenIds(trade_id_capacity)
         #: The fills published (or reversed before being seen), newest last, bounded like
         #: the trade ids: what a confirmation or a reversal refers to.
         self._fills: OrderedDict[FillKey, _PublishedFill | None] = OrderedDict()
@@ -587,6 +590,20 @@ class OrderTracker:
         self._publish_fill(tracked, fill, reconciliation, events)
         self._drain_parked(tracked, events, reconciliation)
         return events
+
+    def on_any_fill_report(
+        self, fill: FillReport, *, reconciliation: bool = False
+    ) -> list[AnyOrderEvent | FillReport]:
+        """A fill from a source that also carries orders this client does not track (an
+        account-wide fills stream or query, orders placed elsewhere and not adopted): for a
+        tracked order, :meth:`on_fill_report`; otherwise the FillReport itself, handed over
+        once per (venue order id, trade id), never parked (no OrderFilled for a foreign order).
+        """
+        if self.find(fill.client_order_id, fill.venue_order_id) is None:
+            if self._foreign_fill_keys.first_time((fill.venue_order_id, fill.trade_id)):
+                return [fill]
+            return []
+        return list(self.on_fill_report(fill, reconciliation=reconciliation))
 
     # -- internals ---------------------------------------------------------------------------
 

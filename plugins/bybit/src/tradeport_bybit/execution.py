@@ -20,7 +20,6 @@ from tradeport.clients.base import (
     OrderChange,
     Reconnected,
 )
-from tradeport.clients.dedup import SeenIds
 from tradeport.clients.in_flight import InFlightOrders
 from tradeport.clients.orders import OrderTracker, TrackedOrder
 from tradeport.errors import (
@@ -133,7 +132,6 @@ class BybitExecutionClient(ExecutionClient):
             self.account_id, post_only_rejection=lambda reason: reason in POST_ONLY_REASONS
         )
         # Fills of orders placed elsewhere are handed over as reports: once each.
-        self._external_fills = SeenIds()
         self._stream: WebSocketClient | None = None
         self._tasks = BackgroundTasks(self.log, "bybit-execution")
         self.in_flight = InFlightOrders(self, self.tracker, self._tasks, fills_of=self._order_fills)
@@ -237,7 +235,7 @@ class BybitExecutionClient(ExecutionClient):
             "ts_init": now,
         }
 
-    async def _publish(self, events: Sequence[AnyOrderEvent]) -> None:
+    async def _publish(self, events: Sequence[AnyOrderEvent | FillReport]) -> None:
         for event in events:
             await self.emit(event)
 
@@ -562,11 +560,8 @@ class BybitExecutionClient(ExecutionClient):
             await self._emit_fill(fill, reconciliation)
 
     async def _emit_fill(self, fill: FillReport, reconciliation: bool = False) -> None:
-        if self.tracker.find(fill.client_order_id, fill.venue_order_id) is None:
-            if self._external_fills.first_time((fill.venue_order_id, fill.trade_id)):
-                await self.emit(fill)  # not ours: hand the report over, once
-            return
-        await self._publish(self.tracker.on_fill_report(fill, reconciliation=reconciliation))
+        # A fill of an order placed elsewhere is handed over as its report, once.
+        await self._publish(self.tracker.on_any_fill_report(fill, reconciliation=reconciliation))
 
     async def _on_position(self, record: Mapping[str, Any]) -> None:
         instrument = self._known_instrument(record.get("category", ""), record["symbol"])

@@ -35,7 +35,6 @@ import anyio
 import attrs
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, InstrumentProvider, Reconnected
-from tradeport.clients.dedup import SeenIds
 from tradeport.clients.orders import OrderTracker, TrackedOrder
 from tradeport.errors import AuthenticationError, TradeportError, ValidationError, VenueError
 from tradeport.model.enums import OrderSide, OrderType
@@ -154,7 +153,6 @@ class DydxExecutionClient(ExecutionClient):
                 reason is not None and any(m in reason for m in _POST_ONLY_MARKERS)
             ),
         )
-        self._external_fills = SeenIds()
         #: chain client id -> the client order id it stands for (hashed ids cannot be decoded).
         self._client_ids: dict[int, ClientOrderId] = {}
         self._placed: dict[ClientOrderId, _Placed] = {}
@@ -264,7 +262,7 @@ class DydxExecutionClient(ExecutionClient):
         sub = self.subaccount
         return topic_of(SUBACCOUNTS, f"{sub.owner}/{sub.number}")
 
-    async def _publish(self, events: Sequence[AnyOrderEvent]) -> None:
+    async def _publish(self, events: Sequence[AnyOrderEvent | FillReport]) -> None:
         for event in events:
             await self.emit(event)
 
@@ -660,11 +658,10 @@ class DydxExecutionClient(ExecutionClient):
 
     async def _emit_fill(self, fill: FillReport, reconciliation: bool) -> None:
         async with self._lock:
-            if self.tracker.find(fill.client_order_id, fill.venue_order_id) is None:
-                if self._external_fills.first_time((fill.venue_order_id, fill.trade_id)):
-                    await self.emit(fill)
-                return
-            await self._publish(self.tracker.on_fill_report(fill, reconciliation=reconciliation))
+            # A fill of an order placed elsewhere is handed over as its report, once.
+            await self._publish(
+                self.tracker.on_any_fill_report(fill, reconciliation=reconciliation)
+            )
 
     async def _on_reconnected(self) -> None:
         """Missed messages: fills over the last hour, then every open order's row."""

@@ -35,7 +35,6 @@ import anyio
 import attrs
 from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.base import ExecutionClient, InstrumentProvider, OrderChange, Reconnected
-from tradeport.clients.dedup import SeenIds
 from tradeport.clients.in_flight import InFlightOrders
 from tradeport.clients.orders import OrderTracker, TrackedOrder
 from tradeport.errors import (
@@ -132,7 +131,6 @@ class HyperliquidExecutionClient(ExecutionClient):
                 reason is not None and any(m in reason.lower() for m in _POST_ONLY_MARKERS)
             ),
         )
-        self._external_fills = SeenIds()
         #: cloid -> the client order id it stands for (hashed ids cannot be decoded).
         self._cloids: dict[str, ClientOrderId] = {}
         #: client order id -> the last wire order sent (modify re-sends the whole order).
@@ -242,7 +240,7 @@ class HyperliquidExecutionClient(ExecutionClient):
             "ts_init": now,
         }
 
-    async def _publish(self, events: Sequence[AnyOrderEvent]) -> None:
+    async def _publish(self, events: Sequence[AnyOrderEvent | FillReport]) -> None:
         for event in events:
             await self.emit(event)
 
@@ -636,11 +634,8 @@ class HyperliquidExecutionClient(ExecutionClient):
         )
 
     async def _emit_fill(self, fill: FillReport, reconciliation: bool = False) -> None:
-        if self.tracker.find(fill.client_order_id, fill.venue_order_id) is None:
-            if self._external_fills.first_time((fill.venue_order_id, fill.trade_id)):
-                await self.emit(fill)
-            return
-        await self._publish(self.tracker.on_fill_report(fill, reconciliation=reconciliation))
+        # A fill of an order placed elsewhere is handed over as its report, once.
+        await self._publish(self.tracker.on_any_fill_report(fill, reconciliation=reconciliation))
 
     async def _on_reconnected(self) -> None:
         await self.emit(Reconnected(VENUE_ID, "user", time.time_ns()))
