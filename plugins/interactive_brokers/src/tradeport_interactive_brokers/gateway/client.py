@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 import attrs
 from tradeport.clients.background import BackgroundTasks
-from tradeport.errors import RateLimitError, RequestTimeout, VenueError
+from tradeport.errors import RateLimitError, RequestTimeout, TransportError, VenueError
 from tradeport.net.ratelimit import Quota, RateLimiter
 from tradeport.net.stream_session import ConnectionState, Heartbeat, StreamSession
 from tradeport.net.tcp import TcpTransport
@@ -41,7 +41,7 @@ from tradeport_interactive_brokers.constants import (
     Out,
 )
 from tradeport_interactive_brokers.gateway.protocol import IbProtocol
-from tradeport_interactive_brokers.messages import req_market_data_type
+from tradeport_interactive_brokers.messages import req_current_time, req_market_data_type
 from tradeport_interactive_brokers.parse import ErrorMessage, describe, parse_error, req_id_of
 from tradeport_interactive_brokers.wire import FRAMING
 
@@ -156,6 +156,7 @@ class IbGateway:
         self._topics: dict[str, TopicSpec] = {}
         self._topic_req: dict[str, int] = {}
         self._req_topic: dict[int, str] = {}
+        self._barriers: list[anyio.Event] = []
         self.limiter = RateLimiter({"global": Quota(config.max_messages_per_second, 1.0)})
         options = config.stream_options(
             heartbeat=Heartbeat(ping_interval=None, ping_timeout=None),
@@ -293,13 +294,38 @@ class IbGateway:
         return self._req_topic.get(req_id)
 
     async def subscribe(self, topic: str, spec: TopicSpec) -> None:
+        """Request ``topic``; returns once TWS has taken the request (see :meth:`barrier`)."""
         self.add_topic(topic, spec)
         await self.limiter.acquire()
         await self.session.subscribe([topic])
+        await self.barrier()
 
     async def unsubscribe(self, topic: str) -> None:
         await self.limiter.acquire()
         await self.session.unsubscribe([topic])
+        await self.barrier()
+
+    async def barrier(self) -> None:
+        """Wait until TWS has read everything sent so far: TWS answers in order, so the
+        answer to a reqCurrentTime sent now comes after its reactions to earlier requests
+        (market data requests have no acknowledgement of their own). Bounded by
+        ``request_timeout``; a connection that drops meanwhile ends the wait (the replay on
+        the next connection sends the requests again)."""
+        done = anyio.Event()
+        self._barriers.append(done)
+        try:
+            await self.send(req_current_time())
+        except TransportError:
+            self._barriers.remove(done)
+            return
+        with anyio.move_on_after(self.config.request_timeout):
+            await done.wait()
+
+    def on_current_time(self) -> None:
+        """A CURRENT_TIME arrived (the heartbeat's answer, or a barrier's)."""
+        barriers, self._barriers = self._barriers, []
+        for event in barriers:
+            event.set()
 
     # -- receiving ------------------------------------------------------------------------------
 

@@ -123,7 +123,10 @@ class IbProtocol(StreamProtocol):
         return payload  # builders return encoded payloads already
 
     def classify(self, message: Any) -> Classified:
-        return PONG if message[0] == _CURRENT_TIME else DATA
+        if message[0] == _CURRENT_TIME:
+            self.gateway.on_current_time()
+            return PONG
+        return DATA
 
     def subscribe_messages(self, topics: Sequence[str]) -> list[WsRequest]:
         return [

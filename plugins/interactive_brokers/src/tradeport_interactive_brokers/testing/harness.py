@@ -102,6 +102,9 @@ class InteractiveBrokersHarness(VenueHarness):
         self.proxy: FaultProxy | None = None
         self._group: anyio.abc.TaskGroup | None = None
         self._attempts: list[float] = []
+        #: Prints published per (instrument, second, price, size): the n-th identical print of
+        #: a second gets the id suffix ``#n`` (see ``print_trade_id``).
+        self._prints: dict[tuple[Any, int, Decimal, Decimal], int] = {}
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -186,7 +189,9 @@ class InteractiveBrokersHarness(VenueHarness):
         seconds = await self.gateway.publish_last(
             self._con_id(instrument_id), price, size, "NASDAQ"
         )
-        return print_trade_id(seconds, price, size, "NASDAQ")
+        key = (instrument_id, seconds, price, size)
+        self._prints[key] = self._prints.get(key, 0) + 1
+        return print_trade_id(seconds, price, size, "NASDAQ", self._prints[key])
 
     async def set_book(
         self,
