@@ -177,3 +177,16 @@ async def test_nightly_restart_is_a_reconnect(env: Env) -> None:
         await env.until(
             lambda: env.mock.market_data_subscriptions == [{"quotes:265598"}], "replayed"
         )
+
+
+async def test_subscribe_returns_once_tws_has_read_the_request(env: Env) -> None:
+    """Market data requests have no acknowledgement: the reqCurrentTime barrier after them is
+    answered only after TWS has handled them (heartbeats in flight are answered first)."""
+    received: list[list[str]] = []
+    gateway = IbGateway(env.config(heartbeat_interval=0.05), client_id=1, name="t")
+    async with gateway:
+        for _ in range(5):
+            await gateway.subscribe("quotes:265598", _quotes_topic(gateway, received))
+            assert env.mock.market_data_subscriptions == [{"quotes:265598"}]
+            await gateway.unsubscribe("quotes:265598")
+            assert env.mock.market_data_subscriptions == [set()]

@@ -156,7 +156,11 @@ class IbGateway:
         self._topics: dict[str, TopicSpec] = {}
         self._topic_req: dict[str, int] = {}
         self._req_topic: dict[int, str] = {}
-        self._barriers: list[anyio.Event] = []
+        #: Barriers waiting for the n-th CURRENT_TIME of the connection, and the counts.
+        self._barriers: list[tuple[int, anyio.Event]] = []
+        self._time_sent = 0
+        self._time_answers = 0
+        self._pings_at_connect = 0
         self.limiter = RateLimiter({"global": Quota(config.max_messages_per_second, 1.0)})
         options = config.stream_options(
             heartbeat=Heartbeat(ping_interval=None, ping_timeout=None),
@@ -177,6 +181,12 @@ class IbGateway:
     # -- handshake callbacks (from IbProtocol.on_connect) ---------------------------------------
 
     def on_server_hello(self, version: int, connection_time: str) -> None:
+        # A new connection: requests unanswered on the old one never will be.
+        self._time_sent = self._time_answers = 0
+        self._pings_at_connect = self.session.counters.text_pings_sent
+        for _, event in self._barriers:
+            event.set()
+        self._barriers = []
         self.server_version = version
         self.connection_time = connection_time
         log.info("client %d: server version %d, time %s", self.client_id, version, connection_time)
@@ -311,21 +321,31 @@ class IbGateway:
         (market data requests have no acknowledgement of their own). Bounded by
         ``request_timeout``; a connection that drops meanwhile ends the wait (the replay on
         the next connection sends the requests again)."""
+        # Every reqCurrentTime still unanswered on this connection (heartbeats included) is
+        # answered first: wait for the answer after theirs.
+        sent = self.session.counters.text_pings_sent - self._pings_at_connect + self._time_sent
+        target = max(sent, self._time_answers) + 1
         done = anyio.Event()
-        self._barriers.append(done)
+        self._barriers.append((target, done))
         try:
+            self._time_sent += 1
             await self.send(req_current_time())
         except TransportError:
-            self._barriers.remove(done)
+            self._barriers.remove((target, done))
             return
         with anyio.move_on_after(self.config.request_timeout):
             await done.wait()
 
     def on_current_time(self) -> None:
         """A CURRENT_TIME arrived (the heartbeat's answer, or a barrier's)."""
-        barriers, self._barriers = self._barriers, []
-        for event in barriers:
-            event.set()
+        self._time_answers += 1
+        waiting = []
+        for target, event in self._barriers:
+            if self._time_answers >= target:
+                event.set()
+            else:
+                waiting.append((target, event))
+        self._barriers = waiting
 
     # -- receiving ------------------------------------------------------------------------------
 
