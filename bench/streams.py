@@ -185,7 +185,13 @@ class _Builder:
                 "depth": _template("bybit", "ws_orderbook_snapshot.json"),
             },
             "bitmex": {
-                "trade": _template("bitmex", "ws_trade_insert.json"),
+                # The trade insert: the documented table envelope around the row of
+                # BitMEX's own trade partial (BitMEX publishes no insert example).
+                "trade": {
+                    "table": "trade",
+                    "action": "insert",
+                    "data": _template("bitmex", "ws_trade_partial.json")["data"][:1],
+                },
                 "quote": _template("bitmex", "ws_quote.json"),
                 "depth": _template("bitmex", "ws_orderbook_l2_update.json"),
             },

@@ -1,7 +1,9 @@
 """What the BitMEX execution client adds to the core OrderTracker, row by row (no sockets):
 update rows completed from the order's last full row, ``triggered``, post-only cancels,
 ``ordStatus=Rejected`` before and after acceptance, orders placed elsewhere. Under asyncio and
-trio. The base rows are the documented ``order`` / ``execution`` records of test_data."""
+trio. The base rows are the documented ``order`` / ``execution`` records of test_data; the
+XBTUSD instrument is the recorded one of ../shared/venue-payloads/bitmex (BitMEX publishes no
+instrument record with values): the module skips when that folder is absent."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from tradeport.model.events import (
 from tradeport.model.identifiers import ClientOrderId, InstrumentId
 from tradeport.model.numbers import Price, Quantity
 from tradeport.model.orders import Order
+from tradeport.testing.recorded import require_recorded
 from tradeport_bitmex.config import BitmexConfig
 from tradeport_bitmex.conversions import parse_timestamp_ns
 from tradeport_bitmex.execution import BitmexExecutionClient
@@ -37,6 +40,7 @@ XBTUSD = InstrumentId.from_str("XBTUSD.BITMEX")
 OID = "ff4dde97-542f-45b2-b8f8-b150b544cd6a"
 T0, T1, T2, T3 = (f"2020-10-12T18:11:5{n}.184Z" for n in (4, 5, 6, 7))
 TEST_DATA = Path(__file__).parent / "test_data"
+RECORDED = require_recorded("bitmex", __file__)
 
 
 def load(name: str) -> Any:
@@ -61,13 +65,31 @@ async def client() -> AsyncIterator[tuple[BitmexExecutionClient, Sink]]:
     sink = Sink()
     config = BitmexConfig()
     provider = BitmexInstrumentProvider("bitmex", config, events=sink)
-    provider.add(parse_instrument(load("http_instrument_active.json")[0], 0))
+    provider.add(parse_instrument(RECORDED.load("nautilus/http_get_instrument_xbtusd.json"), 0))
     execution = BitmexExecutionClient("bitmex", config, instruments=provider, events=sink)
     try:
         yield execution, sink
     finally:
         await execution.disconnect()
         await provider.disconnect()
+
+
+def trade_execution() -> dict[str, Any]:
+    """BitMEX's own ``execution`` record (a New execution) with the fields a Trade execution
+    fills in: BitMEX publishes no Trade execution with values."""
+    record = dict(load("execution_new_order_record.json"))
+    record.update(
+        symbol="XBTUSD",
+        currency="USD",
+        settlCurrency="XBt",
+        execType="Trade",
+        ordStatus="PartiallyFilled",
+        lastQty=100,
+        lastLiquidityInd="AddedLiquidity",
+        execComm=76,
+        trdMatchID="00000000-006d-1000-0000-00013d33d811",
+    )
+    return record
 
 
 def full_row(cid: str = "mine-1", **changes: Any) -> dict[str, Any]:
@@ -157,7 +179,7 @@ async def test_triggered_column_publishes_the_trigger_once() -> None:
         (triggered,) = sink.take()
         assert isinstance(triggered, OrderTriggered)
         assert triggered.ts_event == parse_timestamp_ns(T1)
-        fill = dict(load("ws_execution.json")["data"][0])
+        fill = trade_execution()
         fill.update(orderID=OID, clOrdID="stop-1", side="Buy", lastPx=11400)
         await push(execution, "execution", "insert", fill)
         await push(execution, "execution", "insert", fill)  # a repeat
@@ -203,7 +225,7 @@ async def test_orders_placed_elsewhere_are_adopted_by_client_order_id() -> None:
         (accepted,) = sink.take()
         assert isinstance(accepted, OrderAccepted)
         assert accepted.client_order_id == ClientOrderId("from-the-web-page")
-        fill = dict(load("ws_execution.json")["data"][0])
+        fill = trade_execution()
         fill.update(orderID=OID, clOrdID="from-the-web-page", side="Buy", lastPx=11390.5)
         await push(execution, "execution", "insert", fill)
         (filled,) = sink.take()

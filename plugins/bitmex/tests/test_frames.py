@@ -1,6 +1,8 @@
 """The raw-frame parser BitMEX offers replay providers: found through the core, and equal,
 message by message, to what the data client's routes publish for BitMEX's documented messages
-(the same parse functions and book state, with the recorded arrival time as ``ts_init``)."""
+(the same parse functions and book state, with the recorded arrival time as ``ts_init``).
+The XBTUSD instrument and the orderBook10 row are recorded real payloads read from
+../shared/venue-payloads/bitmex (BitMEX publishes none); the test skips when it is absent."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from tradeport.errors import ValidationError
 from tradeport.frames import FrameParsers
 from tradeport.plugins import load_plugins
+from tradeport.testing.recorded import require_recorded
 from tradeport_bitmex.http.parse import parse_instrument
 from tradeport_bitmex.websocket.parse import (
     OrderBookL2State,
@@ -29,7 +32,8 @@ def load(name: str) -> Any:
 
 
 def test_messages_give_what_the_live_routes_publish() -> None:
-    xbtusd = parse_instrument(load("http_instrument_active.json")[0], TS)
+    recorded = require_recorded("bitmex", __file__)
+    xbtusd = parse_instrument(recorded.load("nautilus/http_get_instrument_xbtusd.json"), TS)
     assert xbtusd is not None
     parser = FrameParsers.from_registry(load_plugins()).create("bitmex", [xbtusd])
     assert {"quote", "trade", "orderBookL2", "instrument"} <= set(
@@ -37,18 +41,25 @@ def test_messages_give_what_the_live_routes_publish() -> None:
     )
     quote = load("ws_quote.json")
     assert parser.parse(json.dumps(quote), TS) == [parse_quote_tick(quote["data"][0], xbtusd, TS)]
-    # The book: rows before the partial are dropped, then the partial and BitMEX's own
-    # insert / update / delete example, exactly as the live client's state makes them.
+    # The book: rows before the partial are dropped, then a partial (BitMEX publishes none
+    # with rows: the documented insert's row as a partial) and BitMEX's own insert / update /
+    # delete example, exactly as the live client's state makes them.
+    insert = load("ws_orderbook_l2_insert.json")
+    partial = {**insert, "action": "partial"}
+    messages = (insert, partial, insert, load("ws_orderbook_l2_update.json"),
+                load("ws_orderbook_l2_delete.json"))  # fmt: skip
     live = OrderBookL2State(xbtusd)
-    for number, name in enumerate(("ws_orderbook_l2_insert.json", "ws_orderbook_l2_partial.json",
-                                   "ws_orderbook_l2_insert.json", "ws_orderbook_l2_update.json",
-                                   "ws_orderbook_l2_delete.json")):  # fmt: skip
-        message = load(name)
+    for number, message in enumerate(messages):
+        name = message["action"]
         expected = live.apply(message["action"], message["data"], TS + number)
         assert parser.parse(json.dumps(message), TS + number) == (
             [expected] if expected is not None else []
         ), name
-    book10 = load("ws_orderbook10.json")
+    book10 = {
+        "table": "orderBook10",
+        "action": "update",
+        "data": [recorded.load("nautilus/ws_orderbook_10.json")],
+    }
     assert parser.parse(json.dumps(book10), TS) == [
         parse_book10_snapshot(book10["data"][0], xbtusd, TS)
     ]

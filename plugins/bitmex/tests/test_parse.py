@@ -1,4 +1,9 @@
-"""Parsers against BitMEX's documented payloads (tests/test_data, see SOURCES.md)."""
+"""Parsers against BitMEX's documented payloads (tests/test_data, see SOURCES.md).
+
+BitMEX publishes no instrument record, trade insert, orderBook10 row or position row with
+values: those are read from the recorded real payloads beside the repository
+(../shared/venue-payloads/bitmex, never copied here); the tests needing them skip when that
+folder is absent."""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ from typing import Any
 
 import pytest
 from tradeport.book import OrderBook
-from tradeport.model.data import BarSpecification, BarType
 from tradeport.model.enums import (
     AggressorSide,
     BookAction,
@@ -25,6 +29,7 @@ from tradeport.model.enums import (
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import DatedFuture, Instrument, Perpetual, SpotPair
 from tradeport.model.numbers import Money, Price, Quantity
+from tradeport.testing.recorded import missing_reason, recorded_payloads
 from tradeport_bitmex.conversions import minor_to_money, parse_timestamp_ns
 from tradeport_bitmex.http.parse import (
     UnsupportedInstrument,
@@ -38,9 +43,7 @@ from tradeport_bitmex.http.parse import (
 from tradeport_bitmex.providers import parse_instruments
 from tradeport_bitmex.websocket.parse import (
     OrderBookL2State,
-    parse_bar,
     parse_book10_snapshot,
-    parse_funding_rate,
     parse_index_price,
     parse_instrument_funding_rate,
     parse_mark_price,
@@ -50,6 +53,19 @@ from tradeport_bitmex.websocket.parse import (
 
 TS = 1_700_000_000_000_000_000
 TEST_DATA = Path(__file__).parent / "test_data"
+RECORDED = recorded_payloads("bitmex", __file__)
+
+
+def recorded(name: str) -> Any:
+    """A recorded real payload (../shared/venue-payloads/bitmex); skips the test when absent."""
+    if RECORDED is None:
+        pytest.skip(missing_reason("bitmex"))
+    return RECORDED.load(name)
+
+
+def xbtusd_record() -> dict[str, Any]:
+    """The recorded XBTUSD instrument record (a ``GET /instrument`` row)."""
+    return dict(recorded("nautilus/http_get_instrument_xbtusd.json"))
 
 
 def load(name: str) -> Any:
@@ -59,12 +75,12 @@ def load(name: str) -> Any:
 
 @pytest.fixture(scope="module")
 def xbtusd() -> Instrument:
-    return parse_instrument(load("http_instrument_active.json")[0], TS)
+    return parse_instrument(xbtusd_record(), TS)
 
 
 def _variant(**changes: object) -> dict[str, object]:
-    """The documented XBTUSD record with fields changed (to reach other product families)."""
-    record = dict(load("http_instrument_active.json")[0])
+    """The recorded XBTUSD record with fields changed (to reach other product families)."""
+    record = xbtusd_record()
     record.update(changes)
     return record
 
@@ -174,27 +190,27 @@ def test_trade_ticks(xbtusd: Instrument) -> None:
     assert trade.size == Quantity.from_int(8)
     assert trade.aggressor_side is AggressorSide.SELLER
     assert trade.trade_id.value == "27f4fd76-6413-9b93-4faa-b2fd03d84581"
-    insert = parse_trade_tick(load("ws_trade_insert.json")["data"][0], xbtusd, TS)
-    assert (str(insert.price), insert.size) == ("9672.5", Quantity.from_int(12))
+    insert = parse_trade_tick(recorded("nautilus/ws_trade.json"), xbtusd, TS)
+    assert (str(insert.price), insert.size) == ("98570.9", Quantity.from_int(100))
     assert insert.aggressor_side is AggressorSide.SELLER
-    assert insert.trade_id.value == "ae5e6be1-5e64-ac0c-612b-b571e12f637a"
-    assert insert.ts_event == parse_timestamp_ns("2020-05-09T14:31:39.239Z")
+    assert insert.trade_id.value == "00000000-006d-1000-0000-000e8737d536"
+    assert insert.ts_event == parse_timestamp_ns("2024-11-24T08:15:38.704Z")
 
 
 def test_order_book_l2_partial_insert_update_delete(xbtusd: Instrument) -> None:
     state = OrderBookL2State(xbtusd)
     book = OrderBook(xbtusd.id)
+    insert = load("ws_orderbook_l2_insert.json")
     # Rows before the partial are dropped.
-    assert state.apply("insert", load("ws_orderbook_l2_insert.json")["data"], TS) is None
-    partial = load("ws_orderbook_l2_partial.json")["data"]
-    snapshot = state.apply("partial", partial, TS)
+    assert state.apply("insert", insert["data"], TS) is None
+    # BitMEX publishes no orderBookL2 partial with rows: an empty one (the shape of its own
+    # empty order partial) starts the book, then BitMEX's insert / update / delete example of
+    # one bid level at 26902 (id 8797309800).
+    snapshot = state.apply("partial", [], TS)
     assert snapshot is not None and snapshot.is_snapshot
-    assert snapshot.deltas[0].action is BookAction.CLEAR
+    assert [d.action for d in snapshot.deltas] == [BookAction.CLEAR]
     book.apply(snapshot)
-    assert book.best_ask() is not None
-    assert book.best_ask().price == Price.from_str("98459.9")
-    assert book.best_bid() is None
-    # BitMEX's own insert/update/delete example: one bid level at 26902 (id 8797309800).
+    assert book.best_bid() is None and book.best_ask() is None
     for name, size in (
         ("ws_orderbook_l2_insert.json", 32800),
         ("ws_orderbook_l2_update.json", 42800),
@@ -206,65 +222,54 @@ def test_order_book_l2_partial_insert_update_delete(xbtusd: Instrument) -> None:
         book.apply(deltas)
         assert book.best_bid().price == Price.from_str("26902.0")
         assert book.best_bid().size == Quantity.from_int(size)
-    assert book.best_ask().size == Quantity.from_int(33000)  # the partial's ask is untouched
+    assert book.best_ask() is None
     delete = load("ws_orderbook_l2_delete.json")
     deltas = state.apply("delete", delete["data"], TS)
     assert deltas is not None and deltas.deltas[0].action is BookAction.DELETE
     assert deltas.deltas[0].order.price == Price.from_str("26902.0")
     book.apply(deltas)
     assert book.best_bid() is None
-    assert book.best_ask().price == Price.from_str("98459.9")
+    # A partial holding the documented row: it replaces the book's state.
+    snapshot = state.apply("partial", insert["data"], TS)
+    assert snapshot is not None and snapshot.is_snapshot and len(snapshot.deltas) == 2
     # Before April 2023 BitMEX sent updates/deletes without a price (the blog post cited in
     # SOURCES.md): a level is then found by its id in the state of the current partial.
-    state.apply("partial", partial, TS)
-    by_id = state.apply("delete", [{k: v for k, v in partial[0].items() if k != "price"}], TS)
+    row = insert["data"][0]
+    by_id = state.apply("delete", [{k: v for k, v in row.items() if k != "price"}], TS)
     assert by_id is not None and by_id.deltas[0].action is BookAction.DELETE
-    assert by_id.deltas[0].order.price == Price.from_str("98459.9")
+    assert by_id.deltas[0].order.price == Price.from_str("26902.0")
     state.reset()
     assert state.apply("update", load("ws_orderbook_l2_update.json")["data"], TS) is None
 
 
 def test_order_book_10_snapshot(xbtusd: Instrument) -> None:
-    # Captured partial then update: each orderBook10 row is a whole top-10 snapshot.
+    # Each orderBook10 row is a whole top-10 snapshot: a later row replaces every level.
+    row = recorded("nautilus/ws_orderbook_10.json")
     book = OrderBook(xbtusd.id)
-    for name, ask_size_9773 in (("ws_orderbook10.json", 783), ("ws_orderbook10_update.json", 756)):
-        deltas = parse_book10_snapshot(load(name)["data"][0], xbtusd, TS)
-        book.apply(deltas)
-        assert deltas.is_snapshot
-        assert (book.bid_count, book.ask_count) == (10, 10)
-        assert book.best_bid().price == Price.from_str("9770.0")
-        assert book.best_ask().price == Price.from_str("9770.5")
-        assert book.best_ask().size == Quantity.from_int(101196)
-        asks = {level.price: level.size for level in book.asks()}
-        assert asks[Price.from_str("9773.0")] == Quantity.from_int(ask_size_9773)
+    deltas = parse_book10_snapshot(row, xbtusd, TS)
+    book.apply(deltas)
+    assert deltas.is_snapshot
+    assert (book.bid_count, book.ask_count) == (10, 10)
+    assert book.best_bid().price == Price.from_str("98490.3")
+    assert book.best_ask().price == Price.from_str("98490.4")
+    assert book.best_ask().size == Quantity.from_int(17600)
+    thinner = {**row, "bids": row["bids"][1:], "asks": row["asks"][:3]}
+    book.apply(parse_book10_snapshot(thinner, xbtusd, TS))
+    assert (book.bid_count, book.ask_count) == (9, 3)
+    assert book.best_bid().price == Price.from_str("98485.4")
 
 
-def test_trade_bin_bar(xbtusd: Instrument) -> None:
-    bar_type = BarType(xbtusd.id, BarSpecification.from_str("1-MINUTE-LAST"))
-    bar = parse_bar(load("ws_trade_bin_1m.json")["data"][0], bar_type, xbtusd, TS)
-    assert bar is not None
-    assert [str(p) for p in (bar.open, bar.high, bar.low, bar.close)] == [
-        "97550.0",
-        "97584.4",
-        "97550.0",
-        "97570.1",
-    ]
-    assert bar.volume == Quantity.from_int(84000)
-    assert bar.ts_event == parse_timestamp_ns("2024-11-23T20:07:00.000Z")
-
-
-def test_mark_index_and_funding(xbtusd: Instrument) -> None:
-    mark = parse_mark_price(load("ws_instrument_mark.json")["data"][0], xbtusd, TS)
+def test_mark_and_index_of_an_instrument_row(xbtusd: Instrument) -> None:
+    record = xbtusd_record()
+    mark = parse_mark_price(record, xbtusd, TS)
     assert mark is not None and mark.value == Price.from_str("97849.8")  # tick 0.1, half-even
-    index = parse_index_price(load("ws_instrument_index.json")["data"][0], xbtusd, TS)
-    assert index is not None and index.value == Price.from_str("75847.6")
-    assert parse_index_price(load("ws_instrument_mark.json")["data"][0], xbtusd, TS) is None
-    funding = parse_funding_rate(load("ws_funding.json")["data"][0], xbtusd.id, TS)
-    assert funding.rate == Decimal("0.0001")
-    assert funding.interval_ns == 8 * 3600 * 1_000_000_000
-    from_instrument = parse_instrument_funding_rate(
-        load("http_instrument_active.json")[0], xbtusd.id, TS
-    )
+    index = parse_index_price(record, xbtusd, TS)
+    assert index is not None and index.value == Price.from_str("97843.8")  # 97843.77
+    assert index.ts_event == parse_timestamp_ns("2024-11-24T23:33:19.034Z")
+    # An instrument update carrying only the mark price has no index price.
+    mark_only = {k: record[k] for k in ("symbol", "markPrice", "fairPrice", "timestamp")}
+    assert parse_index_price(mark_only, xbtusd, TS) is None
+    from_instrument = parse_instrument_funding_rate(record, xbtusd.id, TS)
     assert from_instrument is not None
     assert from_instrument.rate == Decimal("0.00011")
     assert from_instrument.next_funding_ns == parse_timestamp_ns("2024-11-25T04:00:00.000Z")
@@ -363,34 +368,69 @@ def test_order_status_report_from_new_execution() -> None:
 
 
 def test_fill_report_commission_in_satoshis(xbtusd: Instrument) -> None:
-    fill = parse_fill_report(load("ws_execution.json")["data"][0], xbtusd, TS)
-    assert fill.trade_id.value == "00000000-006d-1000-0000-000e8737d540"
+    # BitMEX publishes no Trade execution with values: BitMEX's own New execution record
+    # with the fields a Trade execution fills in (the execution table's lastQty, lastPx,
+    # lastLiquidityInd, execComm, trdMatchID), on the inverse XBTUSD settled in XBt.
+    record = {
+        **load("execution_new_order_record.json"),
+        "symbol": "XBTUSD",
+        "currency": "USD",
+        "settlCurrency": "XBt",
+        "execType": "Trade",
+        "side": "Sell",
+        "lastQty": 100,
+        "lastPx": 98950.0,
+        "lastLiquidityInd": "AddedLiquidity",
+        "execComm": 76,
+        "trdMatchID": "00000000-006d-1000-0000-00013d33d811",
+    }
+    fill = parse_fill_report(record, xbtusd, TS)
+    assert fill.trade_id.value == "00000000-006d-1000-0000-00013d33d811"
     assert fill.order_side is OrderSide.SELL
     assert (fill.last_qty, fill.last_px) == (Quantity.from_int(100), Price.from_str("98950.0"))
-    assert fill.commission == Money("0.00000076", "XBT")
+    assert fill.commission == Money("0.00000076", "XBT")  # 76 satoshis
     assert fill.liquidity_side is LiquiditySide.MAKER
+    taker = parse_fill_report({**record, "lastLiquidityInd": "RemovedLiquidity"}, xbtusd, TS)
+    assert taker.liquidity_side is LiquiditySide.TAKER
 
 
-def test_position_report(xbtusd: Instrument) -> None:
-    report = parse_position_status_report(load("ws_position.json")["data"][0], xbtusd, TS)
+def test_position_report() -> None:
+    # ccxt's recorded LTCUSDT position (../shared/venue-payloads/bitmex).
+    (row,) = recorded("ccxt_static.json")["fetchPositions fetch linear position"]
+    ltcusdt = parse_instrument(recorded("fixtures.json")["LTCUSDT"], TS)
+    report = parse_position_status_report(row, ltcusdt, TS)
     assert report.position_side is PositionSide.LONG
     assert report.quantity == Quantity.from_int(1000)
-    assert report.avg_px_open == Decimal("98039.5")
-    assert report.unrealized_pnl == Money("0.00005180", "XBT")
-    flat = parse_position_status_report(
-        {**load("ws_position.json")["data"][0], "currentQty": 0}, xbtusd, TS
-    )
+    assert report.avg_px_open == Decimal("86.65")
+    assert report.unrealized_pnl == Money("0.006500", "USDT")
+    flat = parse_position_status_report({**row, "currentQty": 0}, ltcusdt, TS)
     assert flat.position_side is PositionSide.FLAT and not flat.quantity
+    short = parse_position_status_report({**row, "currentQty": -1000}, ltcusdt, TS)
+    assert short.position_side is PositionSide.SHORT and short.quantity == Quantity.from_int(1000)
 
 
 def test_account_state_from_margin_and_wallet() -> None:
-    state = parse_account_state(load("ws_margin.json")["data"], TS, load("ws_wallet.json")["data"])
+    # BitMEX publishes no margin or wallet row with values: rows of the fields the margin
+    # and wallet tables define (amounts in XBt satoshis), with values chosen here.
+    margin = {
+        "account": 22,
+        "currency": "XBt",
+        "walletBalance": 100_000_000,
+        "marginBalance": 100_010_000,
+        "availableMargin": 99_990_000,
+        "initMargin": 5_000,
+        "maintMargin": 15_000,
+        "timestamp": "2024-11-25T10:35:00.789Z",
+    }
+    wallet = {"account": 22, "currency": "XBt", "amount": 100_000_000}
+    state = parse_account_state([margin], TS, [wallet])
     balance = state.balance("XBT")
     assert balance is not None
-    assert balance.total == Money("1.00010360", "XBT")
-    assert balance.free == Money("0.99994411", "XBT")
-    assert balance.locked == Money("0.00015949", "XBT")
-    assert state.margins[0].maintenance == Money("0.00015949", "XBT")
+    assert balance.total == Money("1.00010000", "XBT")  # marginBalance
+    assert balance.free == Money("0.99990000", "XBT")  # availableMargin
+    assert balance.locked == Money("0.00020000", "XBT")
+    assert state.margins[0].initial == Money("0.00005000", "XBT")
+    assert state.margins[0].maintenance == Money("0.00015000", "XBT")
     assert len(state.balances) == 1  # the wallet's XBt is the same currency
     assert minor_to_money(100005180, "XBt") == Money("1.00005180", "XBT")
 
@@ -418,7 +458,7 @@ def test_memoized_quote_and_trade_equal_the_checked_construction(xbtusd: Instrum
     # Float noise is rounded to the tick as before, also when the memo already holds 2443.2.
     noisy = parse_quote_tick({**row, "bidPrice": 2443.2000000000003}, xbtusd, TS)
     assert noisy is not None and noisy.bid_price == Price.from_str("2443.2")
-    trade_row = load("ws_trade_insert.json")["data"][0]
+    trade_row = recorded("nautilus/ws_trade.json")
     expected_trade = TradeTick(
         xbtusd.id,
         price_of(xbtusd, trade_row["price"]),
@@ -437,14 +477,14 @@ def test_unhashable_number_takes_the_checked_path(xbtusd: Instrument) -> None:
     row = load("ws_quote.json")["data"][0]
     with pytest.raises(ValueError, match="not a number"):
         parse_quote_tick({**row, "bidSize": {"size": 1}}, xbtusd, TS)
-    trade_row = load("ws_trade_insert.json")["data"][0]
+    trade_row = recorded("nautilus/ws_trade.json")
     with pytest.raises(ValueError, match="not a number"):
         parse_trade_tick({**trade_row, "size": [12]}, xbtusd, TS)
 
 
 def test_book_rows_keep_their_own_timestamps(xbtusd: Instrument) -> None:
     state = OrderBookL2State(xbtusd)
-    state.apply("partial", load("ws_orderbook_l2_partial.json")["data"], TS)
+    state.apply("partial", [], TS)
     row = load("ws_orderbook_l2_insert.json")["data"][0]
     later = {**row, "id": row["id"] + 1, "price": 26901.5, "timestamp": "2023-04-04T10:00:01.250Z"}
     undated = {k: v for k, v in row.items() if k != "timestamp"}

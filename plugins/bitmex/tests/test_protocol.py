@@ -41,36 +41,55 @@ def test_classify_documented_messages(payload: Callable[[str], Any]) -> None:
         ("trade:XBTUSD",),
         SubscriptionAction.SUBSCRIBE,
     )
-    # A captured refusal of a two-topic request: only the topic the error names is refused.
-    refusal = protocol.classify(payload("ws_error_unknown_table.json"))
+    # BitMEX publishes no example of its replies to a refused request or a login. The replies
+    # below are built here with our own values on the layout BitMEX uses (status, error, meta
+    # and the whole request echoed; a login answered by success plus the request).
+    # A refusal of a two-topic request: only the topic the error names is refused.
+    refusal = protocol.classify(
+        {
+            "status": 400,
+            "error": "Unknown table: quoteBin7m",
+            "meta": {},
+            "request": {"op": "subscribe", "args": ["trade:XBTUSD", "quoteBin7m"]},
+        }
+    )
     assert (refusal.kind, refusal.topics, refusal.code) == (
         MessageKind.REFUSAL,
-        ("tradeBin5dm",),
+        ("quoteBin7m",),
         400,
     )
-    assert refusal.message == "Unknown table: tradeBin5dm"
-    # The captured login replies answer ``authKey``; ``authKeyExpires`` gets the same shape.
-    assert protocol.classify(payload("ws_auth_ok.json")).kind is MessageKind.LOGIN_OK
-    for reply in (payload("ws_auth_ok.json"), payload("ws_auth_error.json")):
-        reply["request"]["op"] = "authKeyExpires"
-        assert protocol.classify(reply).kind in (MessageKind.LOGIN_OK, MessageKind.LOGIN_REFUSED)
-    refused = protocol.classify(payload("ws_auth_error.json"))
+    assert refusal.message == "Unknown table: quoteBin7m"
+    login = {"op": "authKeyExpires", "args": ["key", 1_900_000_000, "signature"]}
+    ok = {"success": True, "request": login}
+    error = {"status": 401, "error": "Signature not valid.", "meta": {}, "request": login}
+    assert protocol.classify(ok).kind is MessageKind.LOGIN_OK
+    # The older ``authKey`` op gets the same replies.
+    for reply in (ok, error):
+        older = {**reply, "request": {**login, "op": "authKey"}}
+        assert protocol.classify(older).kind is protocol.classify(reply).kind
+    refused = protocol.classify(error)
     assert (refused.kind, refused.message) == (MessageKind.LOGIN_REFUSED, "Signature not valid.")
     order_ack = protocol.classify(payload("ws_order_subscribe_ack.json"))
     assert (order_ack.kind, order_ack.topics) == (MessageKind.ACK, ("order:XBTUSD",))
     for name in (
         "ws_trade_partial.json",
         "ws_orderbook_l2_update.json",
-        "ws_execution.json",
         "ws_order_partial_empty.json",
         "ws_order.json",
         "ws_quote.json",
-        "ws_trade_insert.json",
-        "ws_orderbook10.json",
-        "ws_orderbook10_update.json",
-        "ws_funding.json",
     ):
         assert protocol.classify(payload(name)).kind is MessageKind.DATA
+    # Tables BitMEX publishes no message of: the documented envelope around a documented row.
+    execution = payload("execution_new_order_record.json")
+    trade = payload("ws_trade_partial.json")["data"][0]
+    for table, action, row in (
+        ("execution", "insert", execution),
+        ("trade", "insert", trade),
+        ("orderBook10", "partial", {"symbol": "XBTUSD", "bids": [], "asks": []}),
+        ("funding", "insert", {"symbol": "XBTUSD"}),
+    ):
+        message = {"table": table, "action": action, "data": [row]}
+        assert protocol.classify(message).kind is MessageKind.DATA, table
     assert protocol.classify_raw("pong") is not None
     assert protocol.classify_raw("pong").kind is MessageKind.PONG  # type: ignore[union-attr]
     assert protocol.classify_raw('{"table":"trade"}') is None

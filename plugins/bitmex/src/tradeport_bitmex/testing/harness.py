@@ -793,7 +793,7 @@ class BitmexHarness(MockVenue):
             refusal = (400, f"Unknown or expired symbol: {symbol}")
         if refusal is not None:
             # BitMEX echoes the client's whole request (every topic of the batch) and names the
-            # refused one in the error text (tests/test_data/ws_error_unknown_table.json).
+            # refused one in the error text (as third-party captures of its replies show).
             await conn.send_json(
                 {"status": refusal[0], "error": refusal[1], "meta": {}, "request": message}
             )
