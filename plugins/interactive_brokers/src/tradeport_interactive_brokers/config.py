@@ -63,6 +63,9 @@ class InteractiveBrokersConfig(VenueConfig):
     #: Instrument id scheme: ``simplified`` (``AAPL.NASDAQ``, ``ESZ6.CME``) or ``raw``
     #: (``AAPL=STK.NASDAQ``); see :mod:`tradeport_interactive_brokers.symbology`.
     symbology: str = "simplified"
+    #: Read-only session (TWS's "Read-Only API"): no execution connection; order commands
+    #: and execution reports raise MissingCredentials naming this setting.
+    read_only: bool = False
     #: Market data type: 1 live, 2 frozen, 3 delayed, 4 delayed frozen (delayed needs no
     #: market data subscription).
     market_data_type: int = 1
@@ -120,5 +123,6 @@ class InteractiveBrokersConfig(VenueConfig):
 
     @property
     def has_credentials(self) -> bool:
-        """The socket has no credentials: the application holds the login."""
-        return True
+        """The socket has no credentials (the application holds the login); what stands for
+        them is being allowed to trade: False for a ``read_only`` session."""
+        return not self.read_only

@@ -249,6 +249,9 @@ class InteractiveBrokersDataClient(DataClient):
         if config.market_data_type != 1:
             self.gateway.set_market_data_type(config.market_data_type)
         self._runner = GatewayRunner(self.gateway, self.log)
+        share = getattr(instruments, "share", None)
+        if share is not None:
+            share(self.gateway)  # the provider's lookups ride on this connection
         #: Historical pacing of this client's TWS session (see :func:`history_pacing`).
         self.history_pacing = history_pacing()
 

@@ -238,9 +238,12 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
 
     # -- lifecycle ------------------------------------------------------------------------------
 
+    #: Told to the user when a read-only session is asked to trade.
+    credentials_hint = "the session is read_only (InteractiveBrokersConfig.read_only)"
+
     async def connect(self) -> None:
-        if self._runner.started:
-            return
+        if self._runner.started or self.config.read_only:
+            return  # a read-only session opens no execution connection
         await self._runner.start()
         accounts = self.gateway.accounts
         if self.account is None:
@@ -319,7 +322,8 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                     events = self.tracker.canceled(tracked.client_order_id, venue_id)
                 await self._publish(events)
 
-    async def _ready(self) -> None:
+    async def _ready(self, operation: str = "execution") -> None:
+        self.require_credentials(operation)
         if not self._runner.started:
             await self.connect()
 
@@ -344,6 +348,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         await self._place_new(stop_loss, parent_id=parent_id, transmit=True)
 
     async def _place_new(self, order: Order, **overrides: Any) -> int:
+        self.require_credentials("submit_order")  # before the lookup: nothing leaves
         instrument = await self.ensure_instrument(order.instrument_id)
         await self._ready()
         fields = order_fields(order, self.account or "")

@@ -8,7 +8,8 @@ several are an :class:`~tradeport.errors.AmbiguousInstrument` holding every cand
 ``load_instruments``; ``search`` is ``reqMatchingSymbols``; ``option_chain`` is
 ``reqSecDefOptParams``.
 
-Connected (``connect()``, as ``open_venue`` does), the provider keeps its own API connection
+In a session the provider looks contracts up over the data client's connection while it is
+up; connected on its own (``connect()`` without a data client) it keeps its own API connection
 (client id ``client_id + 2``); otherwise each lookup opens one for its duration.
 """
 
@@ -20,6 +21,7 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
+import anyio
 import attrs
 from tradeport.clients.base import InstrumentProvider
 from tradeport.clients.resolution import InstrumentQuery, matches
@@ -108,6 +110,8 @@ class InteractiveBrokersInstrumentProvider(InstrumentProvider):
         self.config: InteractiveBrokersConfig = config
         self.scheme = config.symbology
         self._runner: GatewayRunner | None = None
+        self._shared: IbGateway | None = None
+        self._lookup_lock = anyio.Lock()
         #: Contract details by conId, for every instrument resolved so far.
         self.details: dict[int, ContractDetails] = {}
 
@@ -116,9 +120,14 @@ class InteractiveBrokersInstrumentProvider(InstrumentProvider):
     def _new_gateway(self) -> IbGateway:
         return IbGateway(self.config, client_id=self.config.client_id + 2, name="ib-instruments")
 
+    def share(self, gateway: IbGateway) -> None:
+        """Look contracts up over ``gateway`` (the data client's connection) while it is up,
+        instead of a connection of the provider's own: one connection fewer per session."""
+        self._shared = gateway
+
     async def connect(self) -> None:
-        if self._runner is not None:
-            return
+        if self._runner is not None or self._shared is not None:
+            return  # a shared connection is connected by its owner
         runner = GatewayRunner(self._new_gateway(), self.log)
         await runner.start()
         self._runner = runner
@@ -130,11 +139,15 @@ class InteractiveBrokersInstrumentProvider(InstrumentProvider):
 
     @asynccontextmanager
     async def gateway(self) -> AsyncIterator[IbGateway]:
-        """The provider's connection, or a connection for the duration of the block."""
+        """The provider's connection, the shared one while it is up, or else a connection for
+        the duration of the block (one at a time: they share the provider's client id)."""
         if self._runner is not None:
             yield self._runner.gateway
             return
-        async with self._new_gateway() as gateway:
+        if self._shared is not None and self._shared.connected:
+            yield self._shared
+            return
+        async with self._lookup_lock, self._new_gateway() as gateway:
             yield gateway
 
     # -- lookups --------------------------------------------------------------------------------

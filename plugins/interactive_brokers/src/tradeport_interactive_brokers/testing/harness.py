@@ -2,7 +2,8 @@
 
 The TWS API socket has no credentials (TWS holds the login), so the harness maps the suite's
 credential kinds onto what a Gateway refuses: ``invalid`` is a client id TWS treats as taken
-(error 326 and the socket closed: fatal, never retried), ``valid`` / ``none`` a free one. There
+(error 326 and the socket closed: fatal, never retried), ``valid`` a free one, ``none`` a
+read-only session (market data and lookups, no execution connection). There
 is no HTTP API: the ``http_api`` feature is off, and the HTTP controls say so.
 """
 
@@ -149,6 +150,8 @@ class InteractiveBrokersHarness(VenueHarness):
             "host": "127.0.0.1",
             "port": self._proxy.port,
             "client_id": TAKEN_CLIENT_ID if credentials == "invalid" else CLIENT_ID,
+            # No credentials: a read-only session (no execution connection).
+            "read_only": credentials == "none",
             "load_instruments": [str(instrument_id_for(c)) for c in _BY_PRODUCT.values()],
             "handshake_timeout": 2.0,
             "request_timeout": 5.0,
