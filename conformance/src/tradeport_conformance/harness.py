@@ -120,6 +120,9 @@ class ProtocolFeatures:
     #: past a login's validity window (RC9: a reconnect after the window has passed is
     #: freshly stamped and accepted; with ``login_stamps`` it must carry a later stamp).
     login_clock: bool = False
+    #: Public trades carry the aggressor side (SB2 compares it). False for venues whose prints
+    #: say nothing of it (IB's tick-by-tick AllLast): their TradeTicks carry NO_AGGRESSOR.
+    trade_aggressor: bool = True
     #: The venue has an HTTP API whose failures the mock injects (ER1, ER2:
     #: ``fail_next_requests``). False for a venue reached only over a socket (IB's TWS API).
     http_api: bool = True

@@ -185,7 +185,7 @@ CAPABILITIES: Final = Capabilities(
         ProductType.CFD,
         ProductType.SPOT,
     },
-    data={DataType.QUOTES, DataType.BOOK_DELTAS},
+    data={DataType.QUOTES, DataType.TRADES, DataType.BOOK_DELTAS},
     book_types={BookType.L2_MBP},
     history={HistoryType.BARS},
     orders=order_matrix(
@@ -208,7 +208,7 @@ CAPABILITIES: Final = Capabilities(
     notes=(
         "TWS API legacy text protocol, server versions 176-178 (protobuf bodies of 201+ not "
         "supported yet)",
-        "trades (tick-by-tick AllLast) are served but not declared: IB prints carry no "
-        "aggressor side and no trade id",
+        "trades (tick-by-tick AllLast): IB prints carry no aggressor side (NO_AGGRESSOR) and "
+        "no trade id (derived from the print)",
     ),
 )

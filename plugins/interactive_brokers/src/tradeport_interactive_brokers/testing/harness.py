@@ -77,6 +77,7 @@ class InteractiveBrokersHarness(VenueHarness):
         signed_reads=False,
         http_api=False,
         api_credentials=False,
+        trade_aggressor=False,  # tick-by-tick prints carry no aggressor side
     )
     absent_features: ClassVar[dict[str, str]] = {
         "http_api": "the TWS API is a socket to TWS / IB Gateway; there is no HTTP API",
