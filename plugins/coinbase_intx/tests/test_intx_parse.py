@@ -1,4 +1,4 @@
-"""Parsers against the documentation examples and recorded payloads (test_data/SOURCES.md)."""
+"""Parsers against the documentation examples (test_data/SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -51,15 +51,16 @@ def test_documented_instrument_with_json_numbers() -> None:
     assert instrument.ts_event == rfc3339_ns("2023-11-07T05:31:56Z")
 
 
-def test_recorded_btc_perp() -> None:
-    instrument = parse_instrument(load("rest_instrument_btc_perp.json"), 1)
-    assert instrument.id == BTC_PERP
-    assert (instrument.price_precision, instrument.size_precision) == (1, 4)
-    assert instrument.margin_init == Decimal("0.1")
+def test_documented_instrument_margin_and_status() -> None:
+    (record,) = load("rest_list_instruments_doc.json")
+    instrument = parse_instrument(record, 1)
+    assert instrument.margin_init == Decimal("0.1")  # base_imf
     assert instrument.quote_currency == "USDC"
-    status = parse_instrument_status(load("rest_instrument_btc_perp.json"), 5)
-    assert status.status is MarketStatus.OPEN
+    status = parse_instrument_status(record, 5)
+    assert status.status is MarketStatus.OPEN  # trading_state TRADING
     assert status.ts_event == 5
+    halted = parse_instrument_status({**record, "trading_state": "PAUSED"}, 5)
+    assert halted.status is not MarketStatus.OPEN
 
 
 def test_instruments_channel_is_an_instrument_status() -> None:
@@ -70,42 +71,69 @@ def test_instruments_channel_is_an_instrument_status() -> None:
 
 
 def test_level1_quote() -> None:
-    quote = parse_level1(load("ws_level1.json"), None, 1)
+    quote = parse_level1(load("ws_level1_doc.json"), None, 1)
     assert quote is not None
-    assert (str(quote.bid_price), str(quote.bid_size)) == ("84368.5", "2.608")
-    assert (str(quote.ask_price), str(quote.ask_size)) == ("84368.6", "2.9453")
-    assert quote.ts_event == 1741993539533000000
+    assert (str(quote.bid_price), str(quote.bid_size)) == ("28787.8", "0.466")
+    assert (str(quote.ask_price), str(quote.ask_size)) == ("28788.8", "1.566")
+    assert quote.ts_event == rfc3339_ns("2023-05-10T14:58:47.547Z") == 1683730727547000000
 
 
 def test_match_has_the_aggressor_side() -> None:
-    trade = parse_match(load("ws_match.json"), None, 1)
+    trade = parse_match(load("ws_match_doc.json"), None, 1)
     assert trade.aggressor_side is AggressorSide.BUYER
-    assert trade.trade_id.value == "423596942694547460"
-    assert (str(trade.price), str(trade.size)) == ("84374", "0.0213")
+    assert trade.trade_id.value == "177101110052388865"
+    assert (str(trade.price), str(trade.size)) == ("28833.1", "0.006")
+    sell = parse_match({**load("ws_match_doc.json"), "aggressor_side": "SELL"}, None, 1)
+    assert sell.aggressor_side is AggressorSide.SELLER
 
 
 def test_level2_snapshot_then_update() -> None:
-    snapshot = parse_book(load("ws_level2_snapshot.json"), None, 1)
+    snapshot = parse_book(load("ws_level2_snapshot_doc.json"), None, 1)
     assert snapshot is not None
     actions = [d.action for d in snapshot.deltas]
     assert actions == [BookAction.CLEAR] + [BookAction.ADD] * 6
     assert all(d.flags & RecordFlag.F_SNAPSHOT for d in snapshot.deltas)
     assert snapshot.deltas[-1].flags & RecordFlag.F_LAST
     assert [d.order.side for d in snapshot.deltas[1:]] == [OrderSide.BUY] * 3 + [OrderSide.SELL] * 3
-    update = parse_book(load("ws_level2_update.json"), None, 1)
+    assert (str(snapshot.deltas[1].order.price), str(snapshot.deltas[1].order.size)) == (
+        "29100",
+        "0.02",
+    )
+    update = parse_book(load("ws_level2_update_doc.json"), None, 1)
     assert update is not None
-    assert [d.action for d in update.deltas] == [BookAction.DELETE, BookAction.UPDATE]
+    assert [(d.action, str(d.order.price), str(d.order.size)) for d in update.deltas] == [
+        (BookAction.UPDATE, "28787.7", "6")
+    ]
     assert {d.sequence for d in update.deltas} == {1}
+    # "A size of "0" indicates the price level can be removed."
+    removal = {**load("ws_level2_update_doc.json"), "changes": [["BUY", "28787.7", "0"]]}
+    removed = parse_book(removal, None, 1)
+    assert removed is not None
+    assert [d.action for d in removed.deltas] == [BookAction.DELETE]
 
 
-def test_candles_are_stamped_at_their_close() -> None:
+def test_candle_update_is_a_bar_stamped_at_its_close() -> None:
     bar_type = BarType(
-        InstrumentId.from_str("ETH-PERP.COINBASE_INTX"),
+        BTC_PERP,
         BarSpecification(1, BarAggregation.MINUTE, PriceType.LAST),
     )
-    (bar,) = parse_candles(load("ws_candles.json"), bar_type, None, 1)
-    assert bar.ts_event == rfc3339_ns("2025-03-14T23:15:00Z")
-    assert (str(bar.open), str(bar.low), str(bar.volume)) == ("1921.71", "1919.87", "11.2803")
+    # The documented update carries its candle at the top level (no ``candles`` list).
+    (bar,) = parse_candles(load("ws_candles_doc.json"), bar_type, None, 1)
+    assert bar.ts_event == rfc3339_ns("2024-04-30T16:13:00.000Z")
+    assert (str(bar.open), str(bar.high), str(bar.low), str(bar.close)) == (
+        "0.13275",
+        "0.13311",
+        "0.13275",
+        "0.13298",
+    )
+    assert bar.volume.as_decimal() == Decimal("351262")
+    # A snapshot lists its candles.
+    message = load("ws_candles_doc.json")
+    candle = {k: message[k] for k in ("start", "open", "high", "low", "close", "volume")}
+    snapshot = {**message, "type": "SNAPSHOT", "candles": [candle, candle]}
+    for key in candle:
+        snapshot.pop(key)
+    assert parse_candles(snapshot, bar_type, None, 1) == [bar, bar]
 
 
 def test_numbers_keep_their_digits() -> None:

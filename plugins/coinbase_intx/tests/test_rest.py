@@ -38,15 +38,36 @@ def load(name: str) -> Any:
     return json.loads((DATA / name).read_text())
 
 
-def test_recorded_create_order_answer() -> None:
-    report = parse_order_status_report(load("rest_post_order.json"), None, 1)
+def test_create_order_answer() -> None:
+    # No documented example of an order record was found: a record of the fields the order
+    # endpoints return (order_id, client_order_id, side, symbol, type, price, size, tif,
+    # order_status, exec_qty, leaves_qty, avg_price), with values chosen here.
+    record = {
+        "order_id": "1y5pwkm4-1-0",
+        "client_order_id": "mine-1",
+        "side": "SELL",
+        "symbol": "BTC-PERP",
+        "type": "LIMIT",
+        "price": "29100",
+        "size": "0.02",
+        "tif": "GTC",
+        "event_type": "NEW",
+        "order_status": "WORKING",
+        "leaves_qty": "0.02",
+        "exec_qty": "0",
+        "avg_price": "0",
+        "post_only": False,
+        "close_only": False,
+    }
+    report = parse_order_status_report(record, None, 1)
     assert report.order_status is OrderStatus.ACCEPTED
-    assert report.venue_order_id.value == "2v2ckc1g-1-0"
+    assert report.venue_order_id.value == "1y5pwkm4-1-0"
     assert report.client_order_id is not None
-    assert report.client_order_id.value == "f346ca69-11b4-4e1b-ae47-85971290c771"
+    assert report.client_order_id.value == "mine-1"
     assert (report.order_side, report.order_type) == (OrderSide.SELL, OrderType.LIMIT)
-    assert str(report.price) == "3000"
-    assert str(report.quantity) == "0.01"
+    assert report.instrument_id == BTC_PERP
+    assert str(report.price) == "29100"
+    assert str(report.quantity) == "0.02"
     assert report.filled_qty.as_decimal() == 0
 
 
@@ -61,15 +82,22 @@ def test_documented_fill_uses_the_exec_id_as_trade_id() -> None:
     assert fill.liquidity_side is LiquiditySide.NO_LIQUIDITY_SIDE
 
 
-def test_recorded_position_and_balances() -> None:
-    position = parse_position_status_report(load("rest_portfolio_position.json"), None, 1)
+def test_documented_position_and_balance() -> None:
+    # The documentation prints these numbers as JSON numbers.
+    position = parse_position_status_report(load("rest_portfolio_position_doc.json"), None, 1)
+    assert position.instrument_id == BTC_PERP
     assert position.position_side is PositionSide.LONG
-    assert str(position.quantity) == "0.01"
-    assert position.avg_px_open == Decimal("2747.71")
-    state = parse_account_state(load("rest_portfolio_balances.json"), 1)
+    assert str(position.quantity) == "1.75"
+    assert position.avg_px_open == Decimal("31011.75")
+    short = {**load("rest_portfolio_position_doc.json"), "net_size": -1.75}
+    assert parse_position_status_report(short, None, 1).position_side is PositionSide.SHORT
+    # List portfolio balances returns a list of the records Get balance documents.
+    state = parse_account_state([load("rest_portfolio_balance_doc.json")], 1)
     (balance,) = state.balances
-    assert balance.total.as_decimal() == Decimal("997.5")
-    assert balance.locked.as_decimal() == 0
+    assert str(balance.total.currency) == "BTC"
+    assert balance.total.as_decimal() == Decimal("1.75")
+    assert balance.locked.as_decimal() == Decimal("0.5")  # hold
+    assert balance.free.as_decimal() == Decimal("1.25")
 
 
 def _order(**kw: Any) -> Order:

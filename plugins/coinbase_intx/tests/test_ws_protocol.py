@@ -65,8 +65,8 @@ def test_unsubscription_is_acked_when_the_topic_is_no_longer_listed() -> None:
 
 def test_data_messages_and_sequence_gaps() -> None:
     protocol = _protocol()
-    snapshot = json.loads((DATA / "ws_level2_snapshot.json").read_text())
-    update = json.loads((DATA / "ws_level2_update.json").read_text())
+    snapshot = json.loads((DATA / "ws_level2_snapshot_doc.json").read_text())
+    update = json.loads((DATA / "ws_level2_update_doc.json").read_text())
     assert protocol.classify(snapshot).kind is MessageKind.DATA
     assert protocol.check_sequence(snapshot)
     assert protocol.check_sequence(update)  # 0 then 1

@@ -257,7 +257,13 @@ def parse_candles(
 
 
 def _candles(message: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    return message.get("candles") or ()
+    """The candles of a message: a ``candles`` list (snapshots, and the updates seen live), or
+    the message itself when it carries one candle at its top level (the documented UPDATE
+    form: ``start``/``open``/``high``/``low``/``close``/``volume`` beside ``channel``)."""
+    candles = message.get("candles")
+    if candles:
+        return candles  # type: ignore[no-any-return]
+    return (message,) if "start" in message else ()
 
 
 def parse_risk(
