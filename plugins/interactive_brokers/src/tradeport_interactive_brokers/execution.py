@@ -730,14 +730,31 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         instrument = await self._instrument_of(row.contract)
         if instrument is None:
             return None
-        now = time.time_ns()
-        order_type = _CORE_TYPES.get(row.order_type, OrderType.LIMIT)
         filled = status.filled if status is not None else Decimal(0)
         state = _STATUS.get(
             status.status if status is not None else "Submitted", OrderStatus.ACCEPTED
         )
         if state is OrderStatus.ACCEPTED and filled:
             state = OrderStatus.PARTIALLY_FILLED
+        avg = status.avg_fill_price if status is not None and filled else None
+        return self._report(row, instrument, state, filled, avg_px=avg)
+
+    def _report(
+        self,
+        row: OpenOrder | CompletedOrder,
+        instrument: Instrument,
+        state: OrderStatus,
+        filled: Decimal,
+        *,
+        avg_px: Decimal | None = None,
+        cancel_reason: str | None = None,
+        ts_last: int | None = None,
+    ) -> OrderStatusReport:
+        """An OrderStatusReport from an openOrder or completedOrder row."""
+        now = time.time_ns()
+        order_type = _CORE_TYPES.get(row.order_type, OrderType.LIMIT)
+        limit_priced = order_type not in (OrderType.MARKET, OrderType.STOP_MARKET)
+        triggered = order_type not in (OrderType.MARKET, OrderType.LIMIT)
         return OrderStatusReport(
             account_id=AccountId(f"{VENUE_ID}-{row.account}")
             if row.account
@@ -752,15 +769,15 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
             quantity=instrument.make_qty(row.total_quantity),
             filled_qty=instrument.make_qty(filled),
             price=instrument.make_price(row.lmt_price)
-            if row.lmt_price is not None
-            and order_type not in (OrderType.MARKET, OrderType.STOP_MARKET)
+            if row.lmt_price is not None and limit_priced
             else None,
             trigger_price=instrument.make_price(row.aux_price)
-            if row.aux_price is not None and order_type not in (OrderType.MARKET, OrderType.LIMIT)
+            if row.aux_price is not None and triggered
             else None,
-            avg_px=status.avg_fill_price if status is not None and filled else None,
+            avg_px=avg_px,
+            cancel_reason=cancel_reason,
             ts_accepted=now,
-            ts_last=now,
+            ts_last=ts_last or now,
             ts_init=now,
         )
 
@@ -816,37 +833,17 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         instrument = await self._instrument_of(row.contract)
         if instrument is None:
             return None
-        now = time.time_ns()
-        order_type = _CORE_TYPES.get(row.order_type, OrderType.LIMIT)
         state = _STATUS.get(row.status, OrderStatus.CANCELED)
         expired = "expir" in row.completed_status.lower()
         if state is OrderStatus.CANCELED and row.tif in ("GTD", "DAY") and expired:
             state = OrderStatus.EXPIRED
-        limit_priced = order_type not in (OrderType.MARKET, OrderType.STOP_MARKET)
-        triggered = order_type not in (OrderType.MARKET, OrderType.LIMIT)
-        return OrderStatusReport(
-            account_id=AccountId(f"{VENUE_ID}-{row.account}")
-            if row.account
-            else self.tracker.account_id,
-            instrument_id=instrument.id,
-            client_order_id=ClientOrderId(row.order_ref) if row.order_ref else None,
-            venue_order_id=VenueOrderId(str(row.perm_id)),
-            order_side=OrderSide.BUY if row.action == "BUY" else OrderSide.SELL,
-            order_type=order_type,
-            time_in_force=_CORE_TIFS.get(row.tif, TimeInForce.DAY),
-            order_status=state,
-            quantity=instrument.make_qty(row.total_quantity),
-            filled_qty=instrument.make_qty(row.filled_quantity),
-            price=instrument.make_price(row.lmt_price)
-            if row.lmt_price is not None and limit_priced
-            else None,
-            trigger_price=instrument.make_price(row.aux_price)
-            if row.aux_price is not None and triggered
-            else None,
+        return self._report(
+            row,
+            instrument,
+            state,
+            row.filled_quantity,
             cancel_reason=row.completed_status or None,
-            ts_accepted=now,
-            ts_last=_exec_time_ns(row.completed_time + " UTC") or now,
-            ts_init=now,
+            ts_last=_exec_time_ns(row.completed_time + " UTC"),
         )
 
     async def order_status_report(
