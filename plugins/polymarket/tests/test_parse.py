@@ -63,7 +63,22 @@ def token(token_id: str, tick: str = "0.01") -> BinaryOutcome:
 
 
 def test_book_hash_reproduces_the_sdk_vector() -> None:
-    assert book_hash(load("sdk_book_hash.json")) == "0458ea5755c9f73d64a14636fa5c36ed460ec394"
+    # The vector of py-clob-client-v2 tests/test_utilities.py
+    # (test_generate_orderbook_summary_hash): its book and the hash it expects.
+    book = {
+        "market": "0xaabbcc",
+        "asset_id": "100",
+        "bids": [{"price": "0.3", "size": "100"}, {"price": "0.4", "size": "100"}],
+        "asks": [{"price": "0.6", "size": "100"}, {"price": "0.7", "size": "100"}],
+        "hash": "",
+        "timestamp": "123456789",
+        "min_order_size": "100",
+        "neg_risk": False,
+        "tick_size": "0.01",
+        "last_trade_price": "0.5",
+    }
+    assert book_hash(book) == "0458ea5755c9f73d64a14636fa5c36ed460ec394"
+    assert book_hash({**book, "timestamp": "123456790"}) != book_hash(book)
 
 
 def test_book_event_is_a_snapshot_at_the_tick_precision() -> None:
