@@ -45,7 +45,7 @@ def _report(exec_id: str, exec_type: str, status: OrderStatus, filled: str, **fi
     return execution_report_fields(
         exec_id=exec_id,
         exec_type=exec_type,
-        order_id="2v2ckc1g-1-0",
+        order_id="1y5pwkm4-1-0",
         client_order_id=CLIENT_ID,
         symbol="BTC-PERP",
         side=OrderSide.BUY,
