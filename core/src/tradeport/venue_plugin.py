@@ -6,10 +6,8 @@ answers ``None``. :class:`VenuePlugin` writes those hook functions once, so that
 ``plugin.py`` (the module its ``tradeport.venues`` entry point names) says only *what* it
 provides::
 
-    # tradeport_acme/plugin.py
+    # tradeport_acme/plugin.py (VENUE_SPEC: the plugin's VenueSpec, from its own spec module)
     from tradeport.venue_plugin import VenuePlugin
-
-    from tradeport_acme.spec import VENUE_SPEC
 
     VenuePlugin(
         VENUE_SPEC,
