@@ -326,3 +326,50 @@ async def test_completed_orders_are_reconciled(harness: InteractiveBrokersHarnes
         assert reports[str(canceled.client_order_id)].order_status.value == "CANCELED"
         everything = await venue.execution.order_status_reports(inst.id, open_only=False)
         assert {str(r.client_order_id) for r in everything} >= set(reports)
+
+
+@pytest.mark.parametrize(
+    ("order_type", "tif", "wire", "auction_open"),
+    [
+        (OrderType.MARKET, TimeInForce.AT_THE_CLOSE, ("MOC", "DAY"), False),
+        (OrderType.LIMIT, TimeInForce.AT_THE_CLOSE, ("LOC", "DAY"), False),
+        (OrderType.MARKET, TimeInForce.AT_THE_OPEN, ("MKT", "OPG"), True),
+        (OrderType.LIMIT, TimeInForce.AT_THE_OPEN, ("LMT", "OPG"), True),
+    ],
+)
+async def test_on_open_and_on_close_orders_fill_at_their_auction(
+    harness: InteractiveBrokersHarness,
+    order_type: OrderType,
+    tif: TimeInForce,
+    wire: tuple[str, str],
+    auction_open: bool,
+) -> None:
+    """MOC/LOC wait for the session's close, MOO/LOO (TIF OPG) for its open: accepted and
+    held (PreSubmitted) until then, filled by that auction, never before."""
+    iid = harness.instrument_id(ProductType.EQUITY)
+    if auction_open:
+        await harness.set_trading_session(iid, False)  # placed overnight, before the open
+    async with open_venue("interactive_brokers", harness.client_config()) as venue:
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(iid)
+        order = Order(
+            client_order_id=ClientOrderId.generate(),
+            instrument_id=inst.id,
+            side=OrderSide.BUY,
+            order_type=order_type,
+            quantity=inst.make_qty(10),
+            price=inst.make_price("100.05") if order_type is OrderType.LIMIT else None,
+            time_in_force=tif,
+        )
+        await venue.execution.submit_order(order)
+        await _next(venue, lambda e: isinstance(e, OrderAccepted))
+        (place,) = _placed(harness)
+        assert (place[18], place[21]) == wire  # orderType, tif
+        assert harness.exchange.fills() == []  # held for the auction, not worked now
+        (report,) = await venue.execution.order_status_reports(inst.id)
+        assert (report.order_type, report.time_in_force) == (order_type, tif)
+        await harness.set_trading_session(iid, auction_open)  # the auction
+        filled = await _next(venue, lambda e: isinstance(e, OrderFilled))
+        assert filled.client_order_id == order.client_order_id
+        assert filled.last_px.as_decimal() == Decimal("100.01")
+        assert filled.last_qty.as_decimal() == 10

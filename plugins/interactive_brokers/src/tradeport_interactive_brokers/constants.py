@@ -172,6 +172,8 @@ INSTRUMENT_VENUES: Final = (
 )
 
 _DAY_GTC = (TimeInForce.DAY, TimeInForce.GTC)
+#: On the open (TIF OPG) and on the close (MOC / LOC).
+_AUCTIONS = (TimeInForce.AT_THE_OPEN, TimeInForce.AT_THE_CLOSE)
 
 #: What the plugin does today (the README's capability table is generated from this).
 CAPABILITIES: Final = Capabilities(
@@ -190,8 +192,14 @@ CAPABILITIES: Final = Capabilities(
     history={HistoryType.BARS},
     orders=order_matrix(
         {
-            OrderType.LIMIT: (*_DAY_GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.GTD),
-            OrderType.MARKET: (TimeInForce.DAY, TimeInForce.IOC),
+            OrderType.LIMIT: (
+                *_DAY_GTC,
+                TimeInForce.IOC,
+                TimeInForce.FOK,
+                TimeInForce.GTD,
+                *_AUCTIONS,
+            ),
+            OrderType.MARKET: (TimeInForce.DAY, TimeInForce.IOC, *_AUCTIONS),
             OrderType.STOP_MARKET: _DAY_GTC,
             OrderType.STOP_LIMIT: _DAY_GTC,
             OrderType.MARKET_IF_TOUCHED: _DAY_GTC,

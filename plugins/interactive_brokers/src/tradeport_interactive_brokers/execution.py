@@ -114,6 +114,8 @@ IB_ORDER_TYPES = {
     OrderType.TRAILING_STOP_LIMIT: "TRAIL LIMIT",
 }
 _CORE_TYPES = {v: k for k, v in IB_ORDER_TYPES.items()}
+#: IB's on-the-close order types: their core type (the time in force is AT_THE_CLOSE).
+_ON_CLOSE_TYPES = {"MOC": OrderType.MARKET, "LOC": OrderType.LIMIT}
 _TIFS = {
     TimeInForce.DAY: "DAY",
     TimeInForce.GTC: "GTC",
@@ -752,7 +754,14 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
     ) -> OrderStatusReport:
         """An OrderStatusReport from an openOrder or completedOrder row."""
         now = time.time_ns()
-        order_type = _CORE_TYPES.get(row.order_type, OrderType.LIMIT)
+        order_type = _CORE_TYPES.get(row.order_type) or _ON_CLOSE_TYPES.get(
+            row.order_type, OrderType.LIMIT
+        )
+        tif = (
+            TimeInForce.AT_THE_CLOSE
+            if row.order_type in _ON_CLOSE_TYPES
+            else _CORE_TIFS.get(row.tif, TimeInForce.DAY)
+        )
         limit_priced = order_type not in (OrderType.MARKET, OrderType.STOP_MARKET)
         triggered = order_type not in (OrderType.MARKET, OrderType.LIMIT)
         return OrderStatusReport(
@@ -764,7 +773,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
             venue_order_id=VenueOrderId(str(row.perm_id)),
             order_side=OrderSide.BUY if row.action == "BUY" else OrderSide.SELL,
             order_type=order_type,
-            time_in_force=_CORE_TIFS.get(row.tif, TimeInForce.DAY),
+            time_in_force=tif,
             order_status=state,
             quantity=instrument.make_qty(row.total_quantity),
             filled_qty=instrument.make_qty(filled),

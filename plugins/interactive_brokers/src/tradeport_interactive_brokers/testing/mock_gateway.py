@@ -66,17 +66,30 @@ _ORDER_TYPES = {
     "MIT": OrderType.MARKET_IF_TOUCHED,
     "LIT": OrderType.LIMIT_IF_TOUCHED,
     "TRAIL": OrderType.TRAILING_STOP_MARKET,
+    "MOC": OrderType.MARKET,
+    "LOC": OrderType.LIMIT,
 }
+#: Order types that execute in the closing auction (TIF DAY), and the TIF of the opening one.
+_ON_CLOSE = frozenset({"MOC", "LOC"})
+_ON_OPEN_TIF = "OPG"
 _TIFS = {
     "DAY": TimeInForce.DAY,
     "GTC": TimeInForce.GTC,
     "IOC": TimeInForce.IOC,
     "FOK": TimeInForce.FOK,
     "GTD": TimeInForce.GTD,
+    _ON_OPEN_TIF: TimeInForce.IOC,  # worked in the opening auction only (see _auction_of)
 }
 _NS = 1_000_000_000
 #: TWS serves at most one day of one-minute bars per request ("Time length exceed max").
 _MAX_1MIN_DURATION_S = 86_400
+
+
+def _auction_of(ib_type: str, ib_tif: str) -> str | None:
+    """Which auction an order works in: ``"close"`` (MOC/LOC), ``"open"`` (TIF OPG) or None."""
+    if ib_type in _ON_CLOSE:
+        return "close"
+    return "open" if ib_tif == _ON_OPEN_TIF else None
 
 
 @attrs.define
@@ -371,6 +384,9 @@ class MockGateway:
                 if msg == Out.REQ_OPEN_ORDERS and (key is None or key[0] != client.client_id):
                     continue
                 await self._send_order_state(client, order)
+            for perm in list(self.held):
+                if msg == Out.REQ_ALL_OPEN_ORDERS or self.orders[perm][0] == client.client_id:
+                    await self._send_held_state(client, perm)  # PreSubmitted, held by TWS
             await stream.send(render.open_order_end())
         elif msg == Out.REQ_COMPLETED_ORDERS:
             for order in self.exchange.closed_orders():
@@ -545,7 +561,11 @@ class MockGateway:
                     "trailing_offset": fields["aux"],
                     "trailing_offset_type": TrailingOffsetType.PRICE,
                 }
+        auction = _auction_of(fields["type"], fields["tif"])
+        if auction == "close":
+            tif = TimeInForce.IOC  # the closing auction fills it or TWS cancels the rest
         meta = {
+            "auction": auction,
             "ib": (client.client_id, order_id),
             "account": fields["account"] or self.accounts[0],
             "type": fields["type"],
@@ -587,6 +607,10 @@ class MockGateway:
         """A transmitted order works now, or is held: until its session opens, or until its
         parent (a bracket's entry) is filled."""
         parent = placement["meta"]["parent"]
+        if placement["meta"]["auction"] is not None:
+            # On the open / on the close: TWS keeps it until the auction (see set_session).
+            await self._hold(client, order_id, placement, fields, listing)
+            return
         if parent is not None and not self._filled(parent):
             await self._hold(client, order_id, placement, fields, listing)
             return
@@ -624,9 +648,17 @@ class MockGateway:
         """Outside the session TWS keeps the order (PreSubmitted) until the session opens."""
         self._next_perm += 1
         perm = str(self._next_perm)
+        placement["meta"]["wire"] = (order_id, fields, listing)
         self.held[perm] = placement
         self.orders[perm] = (client.client_id, order_id)
         self._by_ib_id[(client.client_id, order_id)] = perm
+        await self._send_held_state(client, perm)
+
+    async def _send_held_state(self, client: _Client, perm: str) -> None:
+        """openOrder and orderStatus of an order TWS holds (PreSubmitted)."""
+        placement = self.held[perm]
+        order_id, fields, listing = placement["meta"]["wire"]
+        owner = self.orders[perm][0]
         await client.stream.send(
             render.open_order(
                 order_id=order_id,
@@ -639,7 +671,7 @@ class MockGateway:
                 tif=fields["tif"],
                 account=fields["account"] or self.accounts[0],
                 order_ref=fields["order_ref"],
-                client_id=client.client_id,
+                client_id=owner,
                 perm_id=int(perm),
                 status="PreSubmitted",
                 server_version=client.server_version,
@@ -654,7 +686,7 @@ class MockGateway:
                 Decimal(0),
                 int(perm),
                 Decimal(0),
-                client.client_id,
+                owner,
             )
         )
 
@@ -686,10 +718,21 @@ class MockGateway:
             self.closed_sessions.discard(sim_symbol)
             for perm, placement in list(self.held.items()):
                 parent = placement["meta"]["parent"]
-                if placement["symbol"] == sim_symbol and (parent is None or self._filled(parent)):
+                if (
+                    placement["symbol"] == sim_symbol
+                    and placement["meta"]["auction"] != "close"
+                    and (parent is None or self._filled(parent))
+                ):
+                    # Held orders and the opening auction's (OPG: IOC at the open).
                     del self.held[perm]
                     self._submit(placement, venue_order_id=perm)
             return
+        # The closing auction first (MOC/LOC fill at the close, unfilled rest canceled),
+        # then the session ends.
+        for perm, placement in list(self.held.items()):
+            if placement["symbol"] == sim_symbol and placement["meta"]["auction"] == "close":
+                del self.held[perm]
+                self._submit(placement, venue_order_id=perm)
         self.closed_sessions.add(sim_symbol)
         for order in self.exchange.open_orders(sim_symbol):
             if order.time_in_force is TimeInForce.DAY:
