@@ -1,86 +1,246 @@
 """Order latency on loopback: submit -> accepted and cancel -> canceled, against a bare request.
 
-The Binance mock venue (real loopback HTTP server, HMAC signature and receive-window checks)
-answers both. The session path is ``open_venue("binance")``: ``submit_order`` of a far-away
-limit order until its OrderAccepted comes out of ``venue.events()``, then ``cancel_order`` until
-its OrderCanceled. The baseline is a bare signed ``httpx`` request to the same mock:
-``POST /api/v3/order`` (query signed with HMAC-SHA256, ``X-MBX-APIKEY``) until its response is
-read, then ``DELETE /api/v3/order``. Rounds alternate between the two; medians and ratios.
+The venue's mock (a real loopback HTTP server checking signatures and timestamps like the venue)
+answers both paths. The session path is ``open_venue(venue)``: ``submit_order`` of a far-away
+spot limit order until its OrderAccepted comes out of ``venue.events()``, then ``cancel_order``
+until its OrderCanceled. The baseline is a bare signed ``httpx`` request to the same mock, signed
+here with the standard library (not the plugin's code), until its response is read:
 
-Only Binance is measured here (bench_hyperliquid_orders.py times Hyperliquid's REST and
-WebSocket order paths); the other mocks are not wired into this script yet.
+- binance: ``POST /api/v3/order`` / ``DELETE /api/v3/order``, query signed with HMAC-SHA256
+  (hex), ``X-MBX-APIKEY``;
+- okx: ``POST /api/v5/trade/order`` / ``POST /api/v5/trade/cancel-order``, JSON body,
+  ``OK-ACCESS-SIGN`` = base64 HMAC-SHA256 of ``timestamp + METHOD + path + body``;
+- bybit: ``POST /v5/order/create`` / ``POST /v5/order/cancel``, JSON body, ``X-BAPI-SIGN`` =
+  hex HMAC-SHA256 of ``timestamp + key + recv_window + body``.
 
-    python bench/bench_orders.py [--rounds 200] [--quick]
+Rounds alternate between the two paths; medians and ratios (session / bare) in one process.
+bench_hyperliquid_orders.py times Hyperliquid's REST and WebSocket order paths; BitMEX is not
+wired in here yet.
+
+    python bench/bench_orders.py [--venue binance|okx|bybit] [--rounds 200] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import hmac
 import itertools
+import json
 import logging
 import statistics
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 import anyio
 import httpx
-from tradeport.model.enums import OrderSide
+from tradeport.model.enums import OrderSide, ProductType
 from tradeport.model.events import OrderAccepted, OrderCanceled, OrderRejected
 from tradeport.model.numbers import Price, Quantity
 from tradeport.model.orders import Order
 from tradeport.session import open_venue
-from tradeport_binance.testing import BinanceHarness
-from tradeport_binance.testing.mock_venue import API_KEY, API_SECRET
 
 _ids = itertools.count(1)
 
-
-def signed(params: dict[str, Any]) -> str:
-    """Binance's signed query: the parameters, then ``signature`` (HMAC-SHA256 of them)."""
-    query = urlencode({**params, "timestamp": int(time.time() * 1000), "recvWindow": 5000})
-    signature = hmac.new(API_SECRET.encode(), query.encode(), hashlib.sha256).hexdigest()
-    return f"{query}&signature={signature}"
+#: A buy this far below any price the mocks trade at rests on the (empty) book.
+PRICE = Decimal("1000")
+#: Above every mock's minimum size and, at PRICE, its minimum notional.
+SIZE = Decimal("0.01")
 
 
-async def bare_round(http: httpx.AsyncClient, symbol: str, price: str) -> tuple[float, float]:
-    client_id = f"bare{next(_ids)}"
+@dataclass(frozen=True)
+class BareOrder:
+    """What a bare round sends: the venue's symbol, price and size as wire strings."""
+
+    symbol: str
+    price: str
+    size: str
+
+    def client_id(self) -> str:
+        """A fresh client order id (alphanumeric: OKX allows nothing else)."""
+        return f"bare{next(_ids)}"
+
+
+def _timed(started: float) -> float:
+    return time.perf_counter() - started
+
+
+def _json(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"))
+
+
+# -- bare signed requests, one pair per venue ---------------------------------------------------
+
+
+async def binance_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float, float]:
+    """Binance: a signed query string on POST and DELETE ``/api/v3/order``."""
+    from tradeport_binance.testing.mock_venue import API_KEY, API_SECRET
+
+    def signed(params: dict[str, Any]) -> str:
+        query = urlencode({**params, "timestamp": int(time.time() * 1000), "recvWindow": 5000})
+        signature = hmac.new(API_SECRET.encode(), query.encode(), hashlib.sha256).hexdigest()
+        return f"{query}&signature={signature}"
+
+    client_id = order.client_id()
     headers = {"X-MBX-APIKEY": API_KEY}
-    order = {
-        "symbol": symbol,
+    params = {
+        "symbol": order.symbol,
         "side": "BUY",
         "type": "LIMIT",
         "timeInForce": "GTC",
-        "quantity": "0.01",
-        "price": price,
+        "quantity": order.size,
+        "price": order.price,
         "newClientOrderId": client_id,
     }
     started = time.perf_counter()
     # An explicit empty body, as the core's client sends it (httpx waits ~25 ms otherwise).
-    response = await http.post(f"/api/v3/order?{signed(order)}", content=b"", headers=headers)
+    response = await http.post(f"/api/v3/order?{signed(params)}", content=b"", headers=headers)
     if response.status_code != 200:
-        raise RuntimeError(f"bare order refused: {response.status_code} {response.text}")
-    accepted = time.perf_counter() - started
+        raise RuntimeError(f"bare binance order refused: {response.status_code} {response.text}")
+    accepted = _timed(started)
     started = time.perf_counter()
-    query = signed({"symbol": symbol, "origClientOrderId": client_id})
+    query = signed({"symbol": order.symbol, "origClientOrderId": client_id})
     response = await http.delete(f"/api/v3/order?{query}", headers=headers)
     response.raise_for_status()
-    return accepted, time.perf_counter() - started
+    return accepted, _timed(started)
 
 
-async def main(rounds: int) -> None:
+async def okx_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float, float]:
+    """OKX: JSON bodies on ``/api/v5/trade/order`` and ``/cancel-order``, OK-ACCESS-* headers."""
+    from tradeport_okx.testing import OkxHarness
+
+    async def post(path: str, body: dict[str, Any]) -> None:
+        text = _json(body)
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        digest = hmac.new(
+            OkxHarness.API_SECRET.encode(), f"{stamp}POST{path}{text}".encode(), hashlib.sha256
+        ).digest()
+        headers = {
+            "OK-ACCESS-KEY": OkxHarness.API_KEY,
+            "OK-ACCESS-SIGN": base64.b64encode(digest).decode(),
+            "OK-ACCESS-TIMESTAMP": stamp,
+            "OK-ACCESS-PASSPHRASE": OkxHarness.PASSPHRASE,
+            "Content-Type": "application/json",
+        }
+        response = await http.post(path, content=text, headers=headers)
+        answer = response.json() if response.status_code == 200 else {}
+        if answer.get("code") != "0" or answer["data"][0].get("sCode") != "0":
+            raise RuntimeError(f"bare okx {path} refused: {response.status_code} {response.text}")
+
+    client_id = order.client_id()
+    started = time.perf_counter()
+    await post(
+        "/api/v5/trade/order",
+        {
+            "instId": order.symbol,
+            "tdMode": "cash",
+            "side": "buy",
+            "ordType": "limit",
+            "px": order.price,
+            "sz": order.size,
+            "clOrdId": client_id,
+        },
+    )
+    accepted = _timed(started)
+    started = time.perf_counter()
+    await post("/api/v5/trade/cancel-order", {"instId": order.symbol, "clOrdId": client_id})
+    return accepted, _timed(started)
+
+
+async def bybit_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float, float]:
+    """Bybit: JSON bodies on ``/v5/order/create`` and ``/v5/order/cancel``, X-BAPI-* headers."""
+    from tradeport_bybit.testing.harness import API_KEY, API_SECRET
+
+    window = "5000"
+
+    async def post(path: str, body: dict[str, Any]) -> None:
+        text = _json(body)
+        stamp = str(int(time.time() * 1000))
+        signature = hmac.new(
+            API_SECRET.encode(), f"{stamp}{API_KEY}{window}{text}".encode(), hashlib.sha256
+        ).hexdigest()
+        headers = {
+            "X-BAPI-API-KEY": API_KEY,
+            "X-BAPI-SIGN": signature,
+            "X-BAPI-TIMESTAMP": stamp,
+            "X-BAPI-RECV-WINDOW": window,
+            "Content-Type": "application/json",
+        }
+        response = await http.post(path, content=text, headers=headers)
+        answer = response.json() if response.status_code == 200 else {}
+        if answer.get("retCode") != 0:
+            raise RuntimeError(f"bare bybit {path} refused: {response.status_code} {response.text}")
+
+    client_id = order.client_id()
+    common = {"category": "spot", "symbol": order.symbol}
+    started = time.perf_counter()
+    await post(
+        "/v5/order/create",
+        {
+            **common,
+            "side": "Buy",
+            "orderType": "Limit",
+            "qty": order.size,
+            "price": order.price,
+            "timeInForce": "GTC",
+            "orderLinkId": client_id,
+        },
+    )
+    accepted = _timed(started)
+    started = time.perf_counter()
+    await post("/v5/order/cancel", {**common, "orderLinkId": client_id})
+    return accepted, _timed(started)
+
+
+def _binance_harness() -> Any:
+    from tradeport_binance.testing import BinanceHarness
+
+    return BinanceHarness()
+
+
+def _okx_harness() -> Any:
+    from tradeport_okx.testing import OkxHarness
+
+    return OkxHarness()
+
+
+def _bybit_harness() -> Any:
+    from tradeport_bybit.testing import BybitHarness
+
+    return BybitHarness()
+
+
+BareRound = Callable[[httpx.AsyncClient, BareOrder], Awaitable[tuple[float, float]]]
+#: venue -> (its mock venue's harness, the bare signed round trip against it). Imports are
+#: deferred so that one venue's run needs only that plugin installed.
+VENUES: dict[str, tuple[Callable[[], Any], BareRound]] = {
+    "binance": (_binance_harness, binance_bare),
+    "okx": (_okx_harness, okx_bare),
+    "bybit": (_bybit_harness, bybit_bare),
+}
+
+
+async def main(venue_name: str, rounds: int) -> None:
+    """Alternate ``rounds`` bare and session rounds against ``venue_name``'s mock; print medians."""
     logging.getLogger("tradeport").setLevel(logging.ERROR)
+    make_harness, bare_round = VENUES[venue_name]
     results: dict[str, list[tuple[float, float]]] = {"bare httpx": [], "tradeport": []}
     async with (
-        BinanceHarness() as harness,
-        open_venue("binance", harness.client_config("valid")) as venue,
+        make_harness() as harness,
+        open_venue(venue_name, harness.client_config("valid")) as venue,
     ):
+        spot = harness.instrument_id(ProductType.SPOT)
         instruments = await venue.instruments.load_all()
-        instrument = next(i for i in instruments if i.raw_symbol.value == harness.symbol)
-        price = Price(Decimal("1000.00"), instrument.price_precision)
+        instrument = next(i for i in instruments if i.id == spot)
+        price = Price(PRICE, instrument.price_precision)
+        size = Quantity(SIZE, instrument.size_precision)
+        bare = BareOrder(instrument.raw_symbol.value, str(price), str(size))
         outcomes: dict[Any, anyio.Event] = {}
 
         async def watch() -> None:
@@ -91,41 +251,36 @@ async def main(rounds: int) -> None:
                         waiting.set()
 
         async def session_round() -> tuple[float, float]:
-            order = Order.limit(
-                instrument.id,
-                OrderSide.BUY,
-                Quantity(Decimal("0.01"), instrument.size_precision),
-                price,
-            )
+            order = Order.limit(instrument.id, OrderSide.BUY, size, price)
             accepted = outcomes[(OrderAccepted, order.client_order_id)] = anyio.Event()
             canceled = outcomes[(OrderCanceled, order.client_order_id)] = anyio.Event()
             started = time.perf_counter()
             await venue.execution.submit_order(order)
             with anyio.fail_after(10):
                 await accepted.wait()
-            took = time.perf_counter() - started
+            took = _timed(started)
             started = time.perf_counter()
             await venue.execution.cancel_order(instrument.id, order.client_order_id)
             with anyio.fail_after(10):
                 await canceled.wait()
-            return took, time.perf_counter() - started
+            return took, _timed(started)
 
         async with (
             httpx.AsyncClient(base_url=harness.http_url) as http,
             anyio.create_task_group() as group,
         ):
             group.start_soon(watch)
-            for _ in range(3):  # warm-up: pools, first-use imports
-                await bare_round(http, harness.symbol, str(price))
+            for _ in range(3):  # warm-up: pools, private streams, first-use imports
+                await bare_round(http, bare)
                 await session_round()
             for _ in range(rounds):
-                results["bare httpx"].append(await bare_round(http, harness.symbol, str(price)))
+                results["bare httpx"].append(await bare_round(http, bare))
                 results["tradeport"].append(await session_round())
             group.cancel_scope.cancel()
     base = results["bare httpx"]
     base_submit = statistics.median(r[0] for r in base)
     base_cancel = statistics.median(r[1] for r in base)
-    print(f"binance mock, {rounds} rounds each, alternating (median ms)")
+    print(f"{venue_name} mock, {rounds} rounds each, alternating (median ms)")
     print(f"{'path':<14}{'submit ms':>11}{'x bare':>8}{'cancel ms':>11}{'x bare':>8}")
     for name, values in results.items():
         submit = statistics.median(r[0] for r in values)
@@ -138,8 +293,9 @@ async def main(rounds: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--venue", choices=sorted(VENUES), default="binance")
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="a short run (CI smoke test)")
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     args = parser.parse_args()
-    anyio.run(main, 10 if args.quick else args.rounds, backend=args.backend)
+    anyio.run(main, args.venue, 10 if args.quick else args.rounds, backend=args.backend)

@@ -17,6 +17,10 @@ SCRIPTS = sorted(BENCH.glob("bench_*.py"))
 # orjson (the core's optional "fast" extra) is the baseline some benchmarks time against; the
 # test environment may not have it.
 OPTIONAL = ("orjson",)
+# Scripts that cover more than one venue: each extra venue is smoke-run too (each under ~10 s).
+VENUE_RUNS: dict[str, tuple[str, ...]] = {
+    "bench_orders.py": ("okx", "bybit"),
+}
 
 
 def _needs(script: Path, seen: frozenset[Path] = frozenset()) -> list[str]:
@@ -35,21 +39,26 @@ def test_there_are_benchmarks() -> None:
     assert len(SCRIPTS) >= 6
 
 
-def _param(script: Path) -> object:
+def _params(script: Path) -> list[object]:
+    """The script's default quick run, then one per extra venue it covers."""
     # Marked so that `nox -s bench_smoke` (which installs orjson) can run just these.
     marks = [pytest.mark.bench_optional] if _needs(script) else []
-    return pytest.param(script, id=script.name, marks=marks)
+    params = [pytest.param(script, (), id=script.name, marks=marks)]
+    for venue in VENUE_RUNS.get(script.name, ()):
+        args = ("--venue", venue)
+        params.append(pytest.param(script, args, id=f"{script.name}-{venue}", marks=marks))
+    return params
 
 
-@pytest.mark.parametrize("script", [_param(s) for s in SCRIPTS])
-def test_benchmark_quick_run(script: Path) -> None:
+@pytest.mark.parametrize(("script", "args"), [p for s in SCRIPTS for p in _params(s)])
+def test_benchmark_quick_run(script: Path, args: tuple[str, ...]) -> None:
     missing = [name for name in _needs(script) if importlib.util.find_spec(name) is None]
     if missing:
         pytest.skip(
             f"{script.name} needs {', '.join(missing)} (pip install orjson; nox -s bench_smoke)"
         )
     result = subprocess.run(
-        [sys.executable, str(script), "--quick"],
+        [sys.executable, str(script), "--quick", *args],
         capture_output=True,
         text=True,
         timeout=240,
