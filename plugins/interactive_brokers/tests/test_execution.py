@@ -12,7 +12,13 @@ from typing import Any
 import anyio
 import pytest
 from tradeport.model.enums import OrderSide, OrderType, ProductType, TimeInForce, TrailingOffsetType
-from tradeport.model.events import OrderAccepted, OrderCanceled, OrderFilled, OrderUpdated
+from tradeport.model.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderUpdated,
+)
 from tradeport.model.identifiers import ClientOrderId, InstrumentId
 from tradeport.model.orders import Order
 from tradeport.session import open_venue
@@ -373,3 +379,54 @@ async def test_on_open_and_on_close_orders_fill_at_their_auction(
         assert filled.client_order_id == order.client_order_id
         assert filled.last_px.as_decimal() == Decimal("100.01")
         assert filled.last_qty.as_decimal() == 10
+
+
+@pytest.mark.parametrize("outside_rth", [False, True])
+async def test_outside_rth_orders_work_after_hours(
+    harness: InteractiveBrokersHarness, outside_rth: bool
+) -> None:
+    """The ``outsideRth`` tag sets the order's outsideRth field: such a DAY order keeps
+    working after the regular session's close and one placed after hours works at once;
+    without it the close expires the first and TWS holds the second until the open."""
+    iid = harness.instrument_id(ProductType.EQUITY)
+    tags = ("outsideRth",) if outside_rth else ()
+    async with open_venue("interactive_brokers", harness.client_config()) as venue:
+        await venue.instruments.load_all()
+        inst = venue.instruments.get(iid)
+        resting = Order.limit(
+            instrument_id=iid,
+            side=OrderSide.BUY,
+            quantity=inst.make_qty(10),
+            price=inst.make_price(95),
+            time_in_force=TimeInForce.DAY,
+            tags=tags,
+        )
+        await venue.execution.submit_order(resting)
+        accepted = await _next(venue, lambda e: isinstance(e, OrderAccepted))
+        await harness.set_trading_session(iid, False)  # the regular session closes
+        after_hours = Order.market(
+            instrument_id=iid,
+            side=OrderSide.BUY,
+            quantity=inst.make_qty(5),
+            time_in_force=TimeInForce.DAY,
+            tags=tags,
+        )
+        await venue.execution.submit_order(after_hours)
+        if outside_rth:
+            filled = await _next(venue, lambda e: isinstance(e, OrderFilled))
+            assert filled.client_order_id == after_hours.client_order_id
+            (sim,) = harness.exchange.open_orders("AAPL")
+            assert sim.venue_order_id == str(accepted.venue_order_id)  # still working
+        else:
+            expired = await _next(venue, lambda e: isinstance(e, OrderExpired))
+            assert expired.client_order_id == resting.client_order_id
+            held = await _next(
+                venue,
+                lambda e: (
+                    isinstance(e, OrderAccepted)
+                    and e.client_order_id == after_hours.client_order_id
+                ),
+            )
+            assert held is not None and harness.exchange.fills() == []
+    placed = _placed(harness)
+    assert [p[33] for p in placed] == (["1", "1"] if outside_rth else ["0", "0"])  # outsideRth

@@ -57,6 +57,9 @@ API_PREFIX: Final = b"API\0"
 
 #: IB's client-side limit: at most 50 messages per second to TWS / Gateway.
 MAX_MESSAGES_PER_SECOND: Final = 50
+#: The order tag that sets IB's ``outsideRth``: the order may also work (and fill) outside
+#: regular trading hours, in the pre-market and after-hours sessions.
+OUTSIDE_RTH_TAG: Final = "outsideRth"
 
 
 class Out:

@@ -64,6 +64,7 @@ from tradeport_interactive_brokers.constants import (
     CANNOT_CANCEL,
     CAPABILITIES,
     ORDER_CANCELED,
+    OUTSIDE_RTH_TAG,
     VENUE_ID,
     In,
 )
@@ -142,7 +143,8 @@ _NS = 1_000_000_000
 
 def order_fields(order: Order, account: str) -> OrderFields:
     """The IB order for a core order: type and time in force mapped, market/limit on the open
-    as ``OPG`` and on the close as ``MOC`` / ``LOC``, trailing stops by amount or percent."""
+    as ``OPG`` and on the close as ``MOC`` / ``LOC``, trailing stops by amount or percent;
+    the tag ``outsideRth`` (:data:`OUTSIDE_RTH_TAG`) lets it work outside regular hours."""
     tif = order.time_in_force
     ib_type = IB_ORDER_TYPES.get(order.order_type)
     if ib_type is None:
@@ -181,6 +183,7 @@ def order_fields(order: Order, account: str) -> OrderFields:
         order_ref=str(order.client_order_id),
         display_size=int(order.display_qty.as_decimal()) if order.display_qty is not None else None,
         good_till_date=good_till,
+        outside_rth=OUTSIDE_RTH_TAG in order.tags,
         trailing_percent=trailing_percent,
         trail_stop_price=order.trigger_price.as_decimal()
         if order.order_type in (OrderType.TRAILING_STOP_MARKET, OrderType.TRAILING_STOP_LIMIT)

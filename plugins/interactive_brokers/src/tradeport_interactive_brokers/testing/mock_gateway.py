@@ -479,6 +479,7 @@ class MockGateway:
             "tif": f[21],
             "account": f[23],
             "order_ref": f[26],
+            "outside_rth": f[33] == "1",
             "gtd": f[38],
             "trail_stop": as_decimal(f[base + 26]),
             "trailing_percent": as_decimal(f[base + 27]),
@@ -570,6 +571,7 @@ class MockGateway:
             "account": fields["account"] or self.accounts[0],
             "type": fields["type"],
             "tif": fields["tif"],
+            "outside_rth": fields["outside_rth"],
             "contract": listing.details.contract,
         }
         placement = {
@@ -614,7 +616,8 @@ class MockGateway:
         if parent is not None and not self._filled(parent):
             await self._hold(client, order_id, placement, fields, listing)
             return
-        if listing.sim_symbol in self.closed_sessions:
+        if listing.sim_symbol in self.closed_sessions and not fields["outside_rth"]:
+            # Outside regular hours only outsideRth orders work.
             await self._hold(client, order_id, placement, fields, listing)
             return
         self._submit(placement)
@@ -671,6 +674,7 @@ class MockGateway:
                 tif=fields["tif"],
                 account=fields["account"] or self.accounts[0],
                 order_ref=fields["order_ref"],
+                outside_rth=fields["outside_rth"],
                 client_id=owner,
                 perm_id=int(perm),
                 status="PreSubmitted",
@@ -712,8 +716,10 @@ class MockGateway:
                 del self.held[perm]
 
     def set_session(self, sim_symbol: str, open: bool) -> None:
-        """Open or close a symbol's trading session: closing expires its resting DAY orders
-        (TWS cancels them at the close); opening submits the orders held meanwhile."""
+        """Open or close a symbol's regular trading session: closing works the closing auction
+        (MOC/LOC) and expires resting DAY orders (TWS cancels them at the close) except
+        ``outsideRth`` ones, which keep working, as new ones do, after hours; opening submits
+        the orders held meanwhile and the opening auction's (OPG)."""
         if open:
             self.closed_sessions.discard(sim_symbol)
             for perm, placement in list(self.held.items()):
@@ -735,7 +741,8 @@ class MockGateway:
                 self._submit(placement, venue_order_id=perm)
         self.closed_sessions.add(sim_symbol)
         for order in self.exchange.open_orders(sim_symbol):
-            if order.time_in_force is TimeInForce.DAY:
+            if order.time_in_force is TimeInForce.DAY and not order.meta.get("outside_rth"):
+                # outsideRth DAY orders keep working in the after-hours session.
                 self.exchange.expire(order.venue_order_id)
 
     # -- order events ---------------------------------------------------------------------------
@@ -835,6 +842,7 @@ class MockGateway:
                 tif=ib_tif,
                 account=order.meta.get("account", self.accounts[0]),
                 order_ref=order.client_order_id or "",
+                outside_rth=order.meta.get("outside_rth", False),
                 client_id=self._owner(order)[0] or 0,
                 perm_id=perm_id,
                 status=status,
