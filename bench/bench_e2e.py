@@ -1,13 +1,19 @@
-"""End to end from the socket: realistic Binance frames through open_venue's event stream.
+"""End to end from the socket: realistic venue frames through open_venue's event stream.
 
-The loopback Binance mock venue (tradeport_binance.testing.BinanceHarness) serves the session:
-``open_venue`` loads its instruments over HTTP and subscribes to trades and quotes of its symbol
-over its WebSocket; then the mock writes frames of the realistic stream (bench/streams.py: the
-BTCUSDT trade and bookTicker frames, every one distinct, combined-stream format) straight into
-that connection. They go through the real WebSocketClient, the plugin's protocol and parser and
-the session's bounded event stream to a consumer ``async for event in venue.events()``.
+The venue's loopback mock (its plugin's ``testing`` harness) serves the session: ``open_venue``
+loads its instruments over HTTP and subscribes to trades and quotes of the mock's BTC spot
+instrument over its WebSocket; then the mock writes frames of the realistic stream
+(bench/streams.py: that instrument's trade and quote frames, every one distinct, in the venue's
+wire format) straight into that connection. They go through the real WebSocketClient, the
+plugin's protocol and parser and the session's bounded event stream to a consumer
+``async for event in venue.events()``. Venues (``--venue``):
 
-The baseline is a bare httpx-ws loop on the same mock: it sends the same SUBSCRIBE, then
+* binance: ``btcusdt@trade`` and ``btcusdt@bookTicker`` on ``/stream`` (combined-stream format);
+* okx: ``trades`` and ``bbo-tbt`` of BTC-USDT on ``/ws/v5/public``;
+* bybit: ``publicTrade.BTCUSDT`` and ``orderbook.1.BTCUSDT`` on ``/v5/public/spot``.
+
+The baseline is a bare httpx-ws loop on the same mock: it sends the venue's subscribe message,
+reads the mock's answers to it (acks, Bybit's ``orderbook.1`` snapshot of the empty book), then
 ``orjson.loads(await ws.receive_text())`` per frame, nothing else. Interleaved, same process:
 
 * throughput: N frames written as fast as the socket takes them (pre-encoded, many frames per
@@ -22,7 +28,8 @@ The baseline is a bare httpx-ws loop on the same mock: it sends the same SUBSCRI
 Depth is left out: the session's book needs a REST snapshot whose update ids the mock's book
 sets, which the generated depth frames cannot follow (bench_parse_streams.py times depth).
 
-    python bench/bench_e2e.py [--frames 20000] [--rate 5000] [--rounds 3] [--quick]
+    python bench/bench_e2e.py [--venue binance|okx|bybit] [--frames 20000] [--rate 5000]
+        [--rounds 3] [--quick]
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,37 +54,130 @@ import wsproto.events
 import wsproto.utilities
 from httpx_ws import aconnect_ws
 from tradeport.model.data import QuoteTick, TradeTick
+from tradeport.model.enums import ProductType
 from tradeport.session import open_venue
-from tradeport_binance.testing import BinanceHarness
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import streams  # bench/streams.py, beside this script
 
-SYMBOL = "BTCUSDT"
+
+def _fixed_step(size: str, step: str) -> str:
+    """``size`` on a lot ``step`` (at least one step): the streams' sizes are finer than the
+    mocks' BTC lots."""
+    quantum = Decimal(step)
+    return str(max(Decimal(size).quantize(quantum), quantum))
 
 
-def frames_for(harness: BinanceHarness, count: int) -> list[bytes]:
-    """``count`` distinct trade/bookTicker frames of the realistic stream's BTCUSDT."""
-    out: list[bytes] = []
-    # BTCUSDT trades and quotes are about a sixth of the stream; the default reuses the 200k one.
-    total = 200_000 if count <= 30_000 else count * 8
-    if count <= 3_000:
-        total = 30_000  # --quick: a small stream, generated in a second
-    for kind, frame in streams.load("binance", total):
-        if kind != "depth" and frame.startswith(b'{"stream":"btcusdt@'):
-            out.append(_on_mock_grid(frame))
-            if len(out) == count:
-                return out
-    raise RuntimeError(f"the stream has only {len(out)} BTCUSDT frames, not {count}")
-
-
-def _on_mock_grid(frame: bytes) -> bytes:
-    """The frame with its sizes on the mock's BTCUSDT step (0.001; the stream's is finer)."""
-    message = orjson.loads(frame)
+def _binance_grid(message: Any) -> None:
     data = message["data"]
     for key in ("q", "B", "A"):
         if key in data:
             data[key] = f"{max(Decimal(data[key]), Decimal('0.001')):.3f}00000"
+
+
+def _bybit_grid(message: Any) -> None:
+    data = message["data"]
+    if isinstance(data, list):  # publicTrade
+        for trade in data:
+            trade["v"] = _fixed_step(trade["v"], "0.001")
+    else:  # orderbook.1
+        for side in ("b", "a"):
+            data[side] = [[price, _fixed_step(size, "0.001")] for price, size in data[side]]
+
+
+def _binance_harness() -> Any:
+    from tradeport_binance.testing import BinanceHarness
+
+    return BinanceHarness()
+
+
+def _okx_harness() -> Any:
+    from tradeport_okx.testing import OkxHarness
+
+    return OkxHarness()
+
+
+def _bybit_harness() -> Any:
+    from tradeport_bybit.testing import BybitHarness
+
+    return BybitHarness()
+
+
+@dataclass(frozen=True)
+class E2EVenue:
+    """What differs between venues: the mock, the frames, and the bare loop's subscription."""
+
+    harness: Callable[[], Any]
+    #: Bytes every trade/quote frame of the mock's BTC spot instrument contains.
+    frame_marker: bytes
+    #: Puts a decoded frame's sizes on the mock's lot step (None: already on it).
+    on_grid: Callable[[Any], None] | None
+    #: Contained in the mock connection's topics that hold the subscriptions.
+    topic_key: str
+    #: The bare loop's stream path, subscribe message, and messages the mock answers it with.
+    ws_path: str
+    subscribe: dict[str, Any]
+    setup_messages: int
+
+
+VENUES: dict[str, E2EVenue] = {
+    "binance": E2EVenue(
+        _binance_harness,
+        b'{"stream":"btcusdt@',
+        _binance_grid,
+        "btcusdt@",
+        "/stream",
+        {"method": "SUBSCRIBE", "params": ["btcusdt@trade", "btcusdt@bookTicker"], "id": 1},
+        1,  # the ack
+    ),
+    "okx": E2EVenue(
+        _okx_harness,
+        b'"instId":"BTC-USDT"}',
+        None,  # sizes with 6 decimals, prices whole: on BTC-USDT's grid (lot 1e-8, tick 0.1)
+        ":BTC-USDT",
+        "/ws/v5/public",
+        {
+            "op": "subscribe",
+            "args": [
+                {"channel": "trades", "instId": "BTC-USDT"},
+                {"channel": "bbo-tbt", "instId": "BTC-USDT"},
+            ],
+        },
+        2,  # one ack per channel
+    ),
+    "bybit": E2EVenue(
+        _bybit_harness,
+        b'.BTCUSDT","type"',
+        _bybit_grid,
+        ".BTCUSDT",
+        "/v5/public/spot",
+        {"op": "subscribe", "args": ["publicTrade.BTCUSDT", "orderbook.1.BTCUSDT"]},
+        2,  # the ack, then the orderbook.1 snapshot of the (empty) book
+    ),
+}
+
+
+def frames_for(venue: E2EVenue, name: str, count: int) -> list[bytes]:
+    """``count`` distinct trade/quote frames of the realistic stream's BTC spot instrument."""
+    out: list[bytes] = []
+    # Its trades and quotes are about a sixth of the stream; the default reuses the 200k one.
+    total = 200_000 if count <= 30_000 else count * 8
+    if count <= 3_000:
+        total = 30_000  # --quick: a small stream, generated in a second
+    for kind, frame in streams.load(name, total):
+        if kind != "depth" and venue.frame_marker in frame:
+            out.append(_on_mock_grid(venue, frame))
+            if len(out) == count:
+                return out
+    raise RuntimeError(f"the {name} stream has only {len(out)} BTC frames, not {count}")
+
+
+def _on_mock_grid(venue: E2EVenue, frame: bytes) -> bytes:
+    """The frame with its sizes on the mock's lot step."""
+    if venue.on_grid is None:
+        return frame
+    message = orjson.loads(frame)
+    venue.on_grid(message)
     return orjson.dumps(message)
 
 
@@ -89,14 +191,15 @@ def ws_frame(payload: bytes) -> bytes:
 class Pusher:
     """Writes frames into the mock's connection that holds the subscriptions."""
 
-    def __init__(self, harness: BinanceHarness, frames: list[bytes]) -> None:
+    def __init__(self, harness: Any, frames: list[bytes], topic_key: str) -> None:
         self.harness = harness
+        self.topic_key = topic_key
         self.encoded = [ws_frame(f) for f in frames]
         self.sent_at: list[int] = []
 
     def connection(self) -> Any:
         for conn in self.harness.streams:
-            if any(t.startswith(SYMBOL.lower()) for t in conn.topics):
+            if any(self.topic_key in t for t in conn.topics):
                 return conn
         raise RuntimeError("no subscribed stream connection")
 
@@ -135,11 +238,11 @@ class Consumer:
             self.last = now / 1e9
 
 
-async def run_session(harness: BinanceHarness, pusher: Pusher, rate: float | None) -> Consumer:
+async def run_session(name: str, harness: Any, pusher: Pusher, rate: float | None) -> Consumer:
     consumer = Consumer(len(pusher.encoded))
-    async with open_venue("binance", harness.client_config("none")) as venue:
+    async with open_venue(name, harness.client_config("none")) as venue:
         await venue.instruments.load_all()
-        iid = next(i.id for i in await venue.instruments.load_all() if i.raw_symbol.value == SYMBOL)
+        iid = harness.instrument_id(ProductType.SPOT)
         await venue.data.subscribe_trades(iid)
         await venue.data.subscribe_quotes(iid)
         async with anyio.create_task_group() as group:
@@ -154,18 +257,17 @@ async def run_session(harness: BinanceHarness, pusher: Pusher, rate: float | Non
     return consumer
 
 
-async def run_bare(harness: BinanceHarness, pusher: Pusher, rate: float | None) -> Consumer:
+async def run_bare(name: str, harness: Any, pusher: Pusher, rate: float | None) -> Consumer:
+    venue = VENUES[name]
     consumer = Consumer(len(pusher.encoded))
     loads = orjson.loads
     try:
         async with aconnect_ws(
-            harness.ws_url + "/stream", keepalive_ping_interval_seconds=None
+            harness.ws_url + venue.ws_path, keepalive_ping_interval_seconds=None
         ) as ws:
-            topics = [f"{SYMBOL.lower()}@trade", f"{SYMBOL.lower()}@bookTicker"]
-            await ws.send_text(
-                orjson.dumps({"method": "SUBSCRIBE", "params": topics, "id": 1}).decode()
-            )
-            loads(await ws.receive_text())  # the ack
+            await ws.send_text(orjson.dumps(venue.subscribe).decode())
+            for _ in range(venue.setup_messages):  # acks (and Bybit's empty book snapshot)
+                loads(await ws.receive_text())
             async with anyio.create_task_group() as group:
                 group.start_soon(
                     pusher.burst if rate is None else pusher.paced,
@@ -186,7 +288,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def main_async(frames: int, paced: int, rate: float, rounds: int) -> None:
+async def main_async(venue_name: str, frames: int, paced: int, rate: float, rounds: int) -> None:
     deadline = 30 + frames / 500 + paced / rate * 2
     logging.getLogger("tradeport").setLevel(logging.ERROR)
     runners = {"bare httpx-ws+orjson": run_bare, "tradeport session": run_session}
@@ -196,18 +298,20 @@ async def main_async(frames: int, paced: int, rate: float, rounds: int) -> None:
     p99: dict[str, list[float]] = {n: [] for n in runners}
     slow: dict[str, int] = dict.fromkeys(runners, 0)
     preempted: dict[str, int] = dict.fromkeys(runners, 0)
-    async with BinanceHarness() as harness:
-        burst_frames = frames_for(harness, frames)
+    venue = VENUES[venue_name]
+    async with venue.harness() as harness:
+        burst_frames = frames_for(venue, venue_name, frames)
         paced_frames = burst_frames[:paced]
         for _ in range(rounds):
             for name, runner in runners.items():  # interleaved: drift hits both alike
                 with anyio.fail_after(deadline):
-                    consumer = await runner(harness, Pusher(harness, burst_frames), None)
+                    pushed = Pusher(harness, burst_frames, venue.topic_key)
+                    consumer = await runner(venue_name, harness, pushed, None)
                 throughput[name].append(frames / (consumer.last - consumer.first))
-                pusher = Pusher(harness, paced_frames)
+                pusher = Pusher(harness, paced_frames, venue.topic_key)
                 switches = resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
                 with anyio.fail_after(deadline):
-                    consumer = await runner(harness, pusher, rate)
+                    consumer = await runner(venue_name, harness, pusher, rate)
                 preempted[name] += resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw - switches
                 lat = [
                     (r - s) / 1000
@@ -219,7 +323,7 @@ async def main_async(frames: int, paced: int, rate: float, rounds: int) -> None:
                 slow[name] += sum(1 for value in lat if value > 2000)
     base = "bare httpx-ws+orjson"
     print(
-        f"binance e2e: burst {frames} frames, paced {paced} at {rate:.0f}/s, {rounds} rounds "
+        f"{venue_name} e2e: burst {frames} frames, paced {paced} at {rate:.0f}/s, {rounds} rounds "
         "(best events/s, median of rounds' p50/p95/p99)"
     )
     print(
@@ -241,6 +345,7 @@ async def main_async(frames: int, paced: int, rate: float, rounds: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--venue", choices=sorted(VENUES), default="binance")
     ap.add_argument("--frames", type=int, default=20_000)
     ap.add_argument("--paced", type=int, default=10_000, help="frames of the fixed-rate run")
     ap.add_argument("--rate", type=float, default=5_000.0)
@@ -250,7 +355,15 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.frames, args.paced, args.rounds = 3_000, 1_000, 1
-    anyio.run(main_async, args.frames, args.paced, args.rate, args.rounds, backend=args.backend)
+    anyio.run(
+        main_async,
+        args.venue,
+        args.frames,
+        args.paced,
+        args.rate,
+        args.rounds,
+        backend=args.backend,
+    )
 
 
 if __name__ == "__main__":
