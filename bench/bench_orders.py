@@ -11,13 +11,15 @@ here with the standard library (not the plugin's code), until its response is re
 - okx: ``POST /api/v5/trade/order`` / ``POST /api/v5/trade/cancel-order``, JSON body,
   ``OK-ACCESS-SIGN`` = base64 HMAC-SHA256 of ``timestamp + METHOD + path + body``;
 - bybit: ``POST /v5/order/create`` / ``POST /v5/order/cancel``, JSON body, ``X-BAPI-SIGN`` =
-  hex HMAC-SHA256 of ``timestamp + key + recv_window + body``.
+  hex HMAC-SHA256 of ``timestamp + key + recv_window + body``;
+- bitmex: ``POST /api/v1/order`` / ``DELETE /api/v1/order``, form body, ``api-signature`` = hex
+  HMAC-SHA256 of ``VERB + path + expires + body`` (spot XBT_USDT).
 
 Rounds alternate between the two paths; medians and ratios (session / bare) in one process.
-bench_hyperliquid_orders.py times Hyperliquid's REST and WebSocket order paths; BitMEX is not
-wired in here yet.
+bench_hyperliquid_orders.py times Hyperliquid's REST and WebSocket order paths (its signed
+actions need EIP-712 signing, not wired in here).
 
-    python bench/bench_orders.py [--venue binance|okx|bybit] [--rounds 200] [--quick]
+    python bench/bench_orders.py [--venue binance|okx|bybit|bitmex] [--rounds 200] [--quick]
 """
 
 from __future__ import annotations
@@ -198,6 +200,48 @@ async def bybit_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float, 
     return accepted, _timed(started)
 
 
+async def bitmex_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float, float]:
+    """BitMEX: form bodies on POST and DELETE ``/api/v1/order``, api-* headers."""
+    from tradeport_bitmex.testing.harness import VALID_KEY, VALID_SECRET
+
+    async def send(verb: str, form: dict[str, str], status: str) -> None:
+        path, body = "/api/v1/order", urlencode(form)
+        expires = str(int(time.time()) + 60)
+        signature = hmac.new(
+            VALID_SECRET.encode(), f"{verb}{path}{expires}{body}".encode(), hashlib.sha256
+        ).hexdigest()
+        headers = {
+            "api-key": VALID_KEY,
+            "api-expires": expires,
+            "api-signature": signature,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        response = await http.request(verb, path, content=body, headers=headers)
+        answer = response.json() if response.status_code == 200 else {}
+        row = answer[0] if isinstance(answer, list) and answer else answer
+        if row.get("ordStatus") != status:
+            raise RuntimeError(f"bare bitmex {verb}: {response.status_code} {response.text}")
+
+    client_id = order.client_id()
+    started = time.perf_counter()
+    await send(
+        "POST",
+        {
+            "symbol": order.symbol,
+            "side": "Buy",
+            "orderQty": order.size,
+            "ordType": "Limit",
+            "clOrdID": client_id,
+            "price": order.price,
+        },
+        "New",
+    )
+    accepted = _timed(started)
+    started = time.perf_counter()
+    await send("DELETE", {"clOrdID": client_id}, "Canceled")
+    return accepted, _timed(started)
+
+
 def _binance_harness() -> Any:
     from tradeport_binance.testing import BinanceHarness
 
@@ -216,6 +260,12 @@ def _bybit_harness() -> Any:
     return BybitHarness()
 
 
+def _bitmex_harness() -> Any:
+    from tradeport_bitmex.testing import BitmexHarness
+
+    return BitmexHarness()
+
+
 BareRound = Callable[[httpx.AsyncClient, BareOrder], Awaitable[tuple[float, float]]]
 #: venue -> (its mock venue's harness, the bare signed round trip against it). Imports are
 #: deferred so that one venue's run needs only that plugin installed.
@@ -223,6 +273,7 @@ VENUES: dict[str, tuple[Callable[[], Any], BareRound]] = {
     "binance": (_binance_harness, binance_bare),
     "okx": (_okx_harness, okx_bare),
     "bybit": (_bybit_harness, bybit_bare),
+    "bitmex": (_bitmex_harness, bitmex_bare),
 }
 
 
