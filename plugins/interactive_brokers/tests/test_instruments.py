@@ -13,6 +13,7 @@ from tradeport.errors import AmbiguousInstrument, UnknownInstrument
 from tradeport.model.enums import OptionKind, ProductType
 from tradeport.model.identifiers import InstrumentId
 from tradeport.model.instruments import (
+    Bond,
     Cfd,
     DatedFuture,
     Equity,
@@ -21,6 +22,8 @@ from tradeport.model.instruments import (
     OptionContract,
     SpotPair,
 )
+from tradeport_interactive_brokers.constants import Out
+from tradeport_interactive_brokers.parse import parse_bond_contract_data
 from tradeport_interactive_brokers.providers import InteractiveBrokersInstrumentProvider
 from tradeport_interactive_brokers.symbology import contract_for, instrument_id_for
 from tradeport_interactive_brokers.testing.listings import (
@@ -30,7 +33,9 @@ from tradeport_interactive_brokers.testing.listings import (
     EURUSD,
     SAP_IBIS,
     SPX,
+    US_TREASURY,
 )
+from tradeport_interactive_brokers.wire import ProtocolError
 
 pytestmark = pytest.mark.anyio
 
@@ -158,3 +163,64 @@ async def test_more_families_and_the_option_chain(env: Any) -> None:
     assert all(row.multiplier == "100" and row.under_con_id == AAPL.con_id for row in chain)
     es_chain = await provider.option_chain(InstrumentId.from_str("ESZ6.CME"), "CME")
     assert [(r.exchange, r.trading_class) for r in es_chain] == [("CME", "ES")]
+
+
+# A BOND_CONTRACT_DATA message in the server-version 164+ layout (ib_async's decoder order):
+# IB's "Basic Contracts" Treasury (CUSIP 912828C57 on SMART in USD), two secIds.
+BOND_MESSAGE = [
+    "18", "7", "912828C57", "BOND", "912828C57", "2.25", "20210331 16:00 US/Eastern",
+    "20140331", "AAA", "GOVT", "FIXED", "0", "0", "0", "T 2 1/4 03/31/21", "SMART", "USD",
+    "UST", "UST", "147554578", "0.0001", "LMT,MKT", "SMART", "", "", "0", "", "United States "
+    "Treasury", "", "", "2", "ISIN", "US912828C574", "CUSIP", "912828C57", "-1", "26", "1000",
+    "1000", "1000",
+]  # fmt: skip
+
+
+def test_bond_contract_data_fields() -> None:
+    req_id, details = parse_bond_contract_data(BOND_MESSAGE)
+    contract = details.contract
+    assert req_id == 7
+    assert (contract.con_id, contract.sec_type, contract.exchange) == (147554578, "BOND", "SMART")
+    assert (contract.sec_id_type, contract.sec_id) == ("ISIN", "US912828C574")
+    assert (contract.last_trade_date, details.last_trade_time, details.time_zone_id) == (
+        "20210331",
+        "16:00",
+        "US/Eastern",
+    )
+    assert (details.cusip, details.coupon, details.issue_date) == (
+        "912828C57",
+        Decimal("2.25"),
+        "20140331",
+    )
+    assert (details.bond_type, details.coupon_type, details.ratings) == ("GOVT", "FIXED", "AAA")
+    assert details.min_tick == Decimal("0.0001") and details.order_types == ("LMT", "MKT")
+    assert details.long_name == "United States Treasury" and details.market_rule_ids == "26"
+    assert (details.min_size, details.size_increment) == (Decimal(1000), Decimal(1000))
+    with pytest.raises(ProtocolError, match="bondContractData"):
+        parse_bond_contract_data(BOND_MESSAGE[:-2])  # the size rules missing
+
+
+async def test_bond_lookup_by_isin_and_by_cusip(env: Any) -> None:
+    """TWS answers a bond lookup with BOND_CONTRACT_DATA (18): resolved into the core Bond."""
+    provider = _provider(env)
+    bond = await provider.resolve("US912828C574=BOND.SMART")
+    assert isinstance(bond, Bond) and bond.product_type is ProductType.BOND
+    assert bond.id == InstrumentId.from_str("US912828C574=BOND.SMART")
+    assert (bond.isin, bond.cusip, bond.coupon_rate) == (
+        "US912828C574",
+        "912828C57",
+        Decimal("0.0225"),
+    )
+    assert bond.maturity_ns == 1617148800 * 10**9  # 2021-03-31 UTC
+    assert bond.issue_ns == 1396224000 * 10**9  # 2014-03-31 UTC
+    assert bond.face_value.as_decimal() == 100 and str(bond.face_value.currency) == "USD"
+    assert bond.price_increment.as_decimal() == Decimal("0.0001")
+    assert bond.size_increment.as_decimal() == 1000 and bond.issuer == "United States Treasury"
+    assert bond.info["con_id"] == US_TREASURY.con_id
+    answered = [f[0] for _, f in env.mock.received_log if f[0] == str(Out.REQ_CONTRACT_DATA)]
+    assert answered, "no reqContractDetails was sent"
+    # By the CUSIP as the symbol (IB's documented bond lookup): the same bond.
+    again = await _provider(env).resolve(
+        InstrumentQuery(symbol="912828C57", params={"secType": "BOND", "exchange": "SMART"})
+    )
+    assert again.id == bond.id

@@ -106,6 +106,7 @@ class In:
     MARKET_DEPTH_L2: Final = 13
     MANAGED_ACCOUNTS: Final = 15
     HISTORICAL_DATA: Final = 17
+    BOND_CONTRACT_DATA: Final = 18
     CURRENT_TIME: Final = 49
     CONTRACT_DATA_END: Final = 52
     OPEN_ORDER_END: Final = 53
@@ -189,6 +190,7 @@ CAPABILITIES: Final = Capabilities(
         ProductType.INDEX,
         ProductType.CFD,
         ProductType.SPOT,
+        ProductType.BOND,  # contract lookups (BOND_CONTRACT_DATA)
     },
     data={DataType.QUOTES, DataType.TRADES, DataType.BOOK_DELTAS},
     book_types={BookType.L2_MBP},

@@ -98,3 +98,16 @@ class ContractDetails:
     min_size: Decimal | None = None
     size_increment: Decimal | None = None
     suggested_size_increment: Decimal | None = None
+    # Bonds only (BOND_CONTRACT_DATA): the CUSIP, the coupon in percent a year, the issue date
+    # (``YYYYMMDD``), ratings, bond and coupon types, the call/put/convert flags, a description.
+    cusip: str = ""
+    coupon: Decimal | None = None
+    issue_date: str = ""
+    ratings: str = ""
+    bond_type: str = ""
+    coupon_type: str = ""
+    convertible: bool = False
+    callable: bool = False
+    putable: bool = False
+    desc_append: str = ""
+    notes: str = ""

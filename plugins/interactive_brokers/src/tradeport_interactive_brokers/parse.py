@@ -41,6 +41,7 @@ __all__ = [
     "parse_tick_by_tick",
     "parse_depth",
     "parse_contract_data",
+    "parse_bond_contract_data",
     "parse_symbol_samples",
     "parse_option_chain",
     "parse_order_status",
@@ -141,6 +142,7 @@ _REQ_ID_POSITION = {
     "12": 2,  # marketDepth
     "13": 2,  # marketDepthL2
     "17": 1,  # historicalData
+    "18": 1,  # bondContractData
     "52": 2,  # contractDataEnd
     "55": 2,  # execDetailsEnd
     "58": 2,  # marketDataType
@@ -387,6 +389,73 @@ def _contract_data(f: list[str]) -> tuple[int, ContractDetails]:
         min_size=as_decimal(rest[6]),
         size_increment=as_decimal(rest[7]),
         suggested_size_increment=as_decimal(rest[8]),
+    )
+    return req_id, details
+
+
+def parse_bond_contract_data(fields: Sequence[str]) -> tuple[int, ContractDetails]:
+    """BOND_CONTRACT_DATA (18) at server version >= 164 (no version field): what
+    ``reqContractDetails`` answers for a bond, (reqId, details). Layout: reqId, symbol,
+    secType, cusip, coupon, maturity[ lastTradeTime timeZone], issueDate, ratings, bondType,
+    couponType, convertible, callable, putable, descAppend, exchange, currency, marketName,
+    tradingClass, conId, minTick, orderTypes, validExchanges, nextOptionDate, nextOptionType,
+    nextOptionPartial, notes, longName, evRule, evMultiplier, secIds (count, then tag/value),
+    aggGroup, marketRuleIds, minSize, sizeIncrement, suggestedSizeIncrement."""
+    _layout("bondContractData", fields, 31)
+    return _guard("bondContractData", lambda: _bond_contract_data(list(fields)))
+
+
+def _bond_contract_data(f: list[str]) -> tuple[int, ContractDetails]:
+    req_id = as_int(f[1])
+    times = f[6].split("-" if "-" in f[6] else None)
+    n_sec_ids = as_int(f[30])
+    sec_ids = tuple((f[31 + 2 * i], f[32 + 2 * i]) for i in range(n_sec_ids))
+    rest = f[31 + 2 * n_sec_ids :]
+    if len(rest) < 5:
+        raise ProtocolError(f"bondContractData: {len(rest)} trailing fields, the layout needs 5")
+    ids = dict(sec_ids)
+    # The contract names the bond by its ISIN (else its CUSIP): bonds have no local symbol.
+    sec_id_type, sec_id = (
+        ("ISIN", ids["ISIN"]) if ids.get("ISIN") else ("CUSIP", f[4]) if f[4] else ("", "")
+    )
+    contract = Contract(
+        con_id=as_int(f[19]),
+        symbol=f[2],
+        sec_type=f[3],
+        last_trade_date=times[0] if times else "",
+        exchange=f[15],
+        currency=f[16],
+        trading_class=f[18],
+        sec_id_type=sec_id_type,
+        sec_id=sec_id,
+    )
+    min_tick = as_decimal(f[20])
+    details = ContractDetails(
+        contract=contract,
+        market_name=f[17],
+        min_tick=min_tick if min_tick is not None else Decimal("0.01"),
+        order_types=tuple(t for t in f[21].split(",") if t),
+        valid_exchanges=tuple(e for e in f[22].split(",") if e),
+        long_name=f[27],
+        time_zone_id=times[2] if len(times) > 2 else "",
+        last_trade_time=times[1] if len(times) > 1 else "",
+        sec_ids=sec_ids,
+        agg_group=as_int(rest[0]),
+        market_rule_ids=rest[1],
+        min_size=as_decimal(rest[2]),
+        size_increment=as_decimal(rest[3]),
+        suggested_size_increment=as_decimal(rest[4]),
+        cusip=f[4],
+        coupon=as_decimal(f[5]),
+        issue_date=f[7],
+        ratings=f[8],
+        bond_type=f[9],
+        coupon_type=f[10],
+        convertible=f[11] == "1",
+        callable=f[12] == "1",
+        putable=f[13] == "1",
+        desc_append=f[14],
+        notes=f[26],
     )
     return req_id, details
 

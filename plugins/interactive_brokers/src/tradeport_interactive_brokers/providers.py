@@ -46,6 +46,7 @@ from tradeport_interactive_brokers.messages import (
 from tradeport_interactive_brokers.parse import (
     OptionChain,
     SymbolSample,
+    parse_bond_contract_data,
     parse_contract_data,
     parse_option_chain,
     parse_symbol_samples,
@@ -58,6 +59,12 @@ from tradeport_interactive_brokers.symbology import (
 from tradeport_interactive_brokers.wire import ProtocolError
 
 __all__ = ["InteractiveBrokersInstrumentProvider", "contract_from_params"]
+
+#: The messages reqContractDetails answers with: bonds come as BOND_CONTRACT_DATA.
+_CONTRACT_PARSERS = {
+    str(In.CONTRACT_DATA): parse_contract_data,
+    str(In.BOND_CONTRACT_DATA): parse_bond_contract_data,
+}
 
 #: The IB contract fields a query's ``params`` may set (TWS API names).
 _PARAM_FIELDS = {
@@ -166,10 +173,11 @@ class InteractiveBrokersInstrumentProvider(InstrumentProvider):
                 raise
         found = []
         for fields in messages:
-            if fields[0] != str(In.CONTRACT_DATA):
+            parser = _CONTRACT_PARSERS.get(fields[0])
+            if parser is None:
                 continue
             try:
-                _, details = parse_contract_data(fields)
+                _, details = parser(fields)
             except ProtocolError as exc:
                 if self.config.warn_on_skipped_instruments:
                     self.log.warning("skipped a contract row that does not parse: %s", exc)

@@ -217,6 +217,11 @@ def _expiry_ns(details: ContractDetails) -> int:
     return int(day.replace(tzinfo=zone).timestamp()) * _NS
 
 
+def _date_ns(yyyymmdd: str) -> int:
+    """A ``YYYYMMDD`` date at UTC midnight, as UNIX ns."""
+    return int(datetime.strptime(yyyymmdd, "%Y%m%d").replace(tzinfo=UTC).timestamp()) * _NS
+
+
 def _zone(name: str) -> Any:
     try:
         return ZoneInfo(name) if name else UTC
@@ -317,12 +322,18 @@ def instrument_from_details(
         if sec == "CFD":
             return Cfd(**common, underlying=details.under_symbol or contract.symbol)
         if sec == "BOND":
+            # IB quotes bonds in percent of par: prices are per 100 of face value.
             isin = dict(details.sec_ids).get("ISIN")
+            issue = details.issue_date
             return Bond(
                 **common,
                 maturity_ns=_expiry_ns(details),
                 face_value=Money(Decimal(100), contract.currency),
+                issuer=details.long_name or None,
                 isin=isin,
+                cusip=details.cusip or None,
+                coupon_rate=details.coupon / 100 if details.coupon is not None else None,
+                issue_ns=_date_ns(issue) if len(issue) == 8 and issue.isdigit() else None,
             )
     except ValidationError as exc:
         raise UnmappableContract(f"{contract.describe()}: {exc}") from exc

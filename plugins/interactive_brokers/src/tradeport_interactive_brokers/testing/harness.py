@@ -42,6 +42,7 @@ from tradeport_interactive_brokers.testing.listings import (
     SAP_IBIS,
     SAP_NYSE,
     SPX,
+    US_TREASURY,
     default_listings,
 )
 from tradeport_interactive_brokers.testing.mock_gateway import MockGateway
@@ -62,6 +63,7 @@ _BY_PRODUCT = {
     ProductType.INDEX: SPX,
     ProductType.CFD: IBUS30,
     ProductType.SPOT: BTCUSD,
+    ProductType.BOND: US_TREASURY,
 }
 
 

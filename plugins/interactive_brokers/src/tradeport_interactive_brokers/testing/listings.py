@@ -31,6 +31,7 @@ __all__ = [
     "SPX",
     "IBUS30",
     "BTCUSD",
+    "US_TREASURY",
 ]
 
 _HOURS: Final = "20261208:0930-20261208:1600;20261209:0930-20261209:1600;20261212:CLOSED"
@@ -138,6 +139,19 @@ BTCUSD: Final = Contract(
     currency="USD",
     local_symbol="BTC.USD",
     trading_class="BTC",
+)
+#: A US Treasury note by the CUSIP IB's "Basic Contracts" page looks bonds up with
+#: (912828C57, SMART, USD); coupon, dates and ratings are illustrative values.
+US_TREASURY: Final = Contract(
+    con_id=147554578,
+    symbol="912828C57",
+    sec_type="BOND",
+    last_trade_date="20210331",
+    exchange="SMART",
+    currency="USD",
+    trading_class="UST",
+    sec_id_type="ISIN",
+    sec_id="US912828C574",
 )
 
 
@@ -315,6 +329,35 @@ def default_listings(exchange: SimulatedExchange) -> list[Listing]:
             {"long_name": "Bitcoin", "time_zone_id": "US/Central", "valid_exchanges": ("PAXOS",)},
         ),
     ]
+    more.append(
+        (
+            _sim(
+                "912828C57",
+                ProductType.BOND,
+                "912828C57",
+                "USD",
+                "0.0001",
+                "1000",
+                min_qty=Decimal(1000),
+                fee_in_quote=True,
+            ),
+            US_TREASURY,
+            {
+                "long_name": "United States Treasury",
+                "market_name": "UST",
+                "valid_exchanges": ("SMART",),
+                "order_types": ("LMT", "MKT"),
+                "sec_ids": (("ISIN", "US912828C574"),),
+                "cusip": "912828C57",
+                "coupon": Decimal("2.25"),
+                "issue_date": "20140331",
+                "ratings": "AAA",
+                "bond_type": "GOVT",
+                "coupon_type": "FIXED",
+                "desc_append": "T 2 1/4 03/31/21",
+            },
+        )
+    )
     for sim, contract, details in more:
         exchange.add_instrument(sim)
         listings.append(listing_for(sim, contract, **details))  # type: ignore[arg-type]

@@ -942,7 +942,13 @@ class MockGateway:
             )
             return
         for listing in found:
-            await client.stream.send(render.contract_data(req_id, listing.details))
+            # TWS answers bond lookups with their own message (BOND_CONTRACT_DATA).
+            as_message = (
+                render.bond_contract_data
+                if listing.details.contract.sec_type == "BOND"
+                else render.contract_data
+            )
+            await client.stream.send(as_message(req_id, listing.details))
         if self.malformed_contract:
             # A row whose minTick is not a number: the client must skip it and keep the rest.
             fields = decode_fields(render.contract_data(req_id, found[0].details))

@@ -125,6 +125,58 @@ def contract_data(req_id: int, d: ContractDetails) -> bytes:
     return encode_fields(*fields)
 
 
+def bond_contract_data(req_id: int, d: ContractDetails) -> bytes:
+    """BOND_CONTRACT_DATA at server version 164+ (no version field)."""
+    c = d.contract
+    # maturity[ lastTradeTime timeZoneId]: the zone only after a time.
+    maturity = c.last_trade_date + (
+        f" {d.last_trade_time} {d.time_zone_id}" if d.last_trade_time else ""
+    )
+    fields: list[Any] = [
+        18,
+        req_id,
+        c.symbol,
+        c.sec_type,
+        d.cusip,
+        _num(d.coupon) if d.coupon is not None else "0",
+        maturity,
+        d.issue_date,
+        d.ratings,
+        d.bond_type,
+        d.coupon_type,
+        d.convertible,
+        d.callable,
+        d.putable,
+        d.desc_append,
+        c.exchange,
+        c.currency,
+        d.market_name,
+        c.trading_class,
+        c.con_id,
+        _num(d.min_tick),
+        ",".join(d.order_types),
+        ",".join(d.valid_exchanges),
+        "",  # nextOptionDate
+        "",  # nextOptionType
+        False,  # nextOptionPartial
+        d.notes,
+        d.long_name,
+        "",  # evRule
+        "",  # evMultiplier
+        len(d.sec_ids),
+    ]
+    for tag, value in d.sec_ids:
+        fields += [tag, value]
+    fields += [
+        d.agg_group,
+        d.market_rule_ids,
+        _num(d.min_size),
+        _num(d.size_increment),
+        _num(d.suggested_size_increment),
+    ]
+    return encode_fields(*fields)
+
+
 def contract_data_end(req_id: int) -> bytes:
     return encode_fields(52, 1, req_id)
 
