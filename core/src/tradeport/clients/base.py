@@ -447,9 +447,28 @@ class ExecutionClient(VenueClient):
     ) -> None:
         super().__init__(venue, config, **kwargs)
         self.instruments = instruments
-        #: True only once the venue acknowledged the login of the private stream (or issued the
-        #: stream token); False before, after a refusal, and without credentials.
         self.authenticated = False
+
+    @property
+    def authenticated(self) -> bool:
+        """True only once the venue acknowledged the login of the private stream (or issued the
+        stream token); False before, after a refusal, without credentials, and once the
+        :attr:`private_stream` (where the client names one) has failed for good. A reconnect in
+        progress keeps it: the session stays logged in."""
+        if not self._authenticated:
+            return False
+        stream = self.private_stream
+        return stream is None or stream.error is None
+
+    @authenticated.setter
+    def authenticated(self, value: bool) -> None:
+        self._authenticated = value
+
+    @property
+    def private_stream(self) -> Any | None:
+        """The private stream whose fatal error (``.error``) ends :attr:`authenticated`, for a
+        client that names one (``private_stream = stream`` in the class body); None here."""
+        return None
 
     async def ensure_instrument(self, instrument_id: InstrumentId) -> Instrument:
         """The instrument of an order: loaded already, else resolved through the provider

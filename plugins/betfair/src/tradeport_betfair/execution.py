@@ -119,7 +119,6 @@ class BetfairExecutionClient(ExecutionClient):
         self._tasks = BackgroundTasks(self.log, "betfair-execution")
         #: Bets whose placeOrders outcome is unknown, resolved by listCurrentOrders queries.
         self.in_flight = InFlightOrders(self, self.tracker, self._tasks, noun="bet")
-        self._logged_in = False
         self._lock = anyio.Lock()
         #: What the order stream said of each bet, kept across connections: a void seen
         #: after a disconnect and a connect takes back exactly the fills published before.
@@ -147,22 +146,12 @@ class BetfairExecutionClient(ExecutionClient):
             raise MissingCredentials(VENUE_ID, operation, CREDENTIALS_HINT)
 
     @property
-    def authenticated(self) -> bool:  # type: ignore[override]
-        """True once the order stream's login was acknowledged, until a disconnect or a fatal
-        stream error."""
-        stream = getattr(self, "_stream", None)
-        return (
-            bool(getattr(self, "_logged_in", False)) and stream is not None and stream.error is None
-        )
-
-    @authenticated.setter
-    def authenticated(self, value: bool) -> None:
-        self._logged_in = value
-
-    @property
     def stream(self) -> StreamSession | None:
         """The order stream, if connected."""
         return self._stream
+
+    #: authenticated also requires this stream alive (ExecutionClient.private_stream).
+    private_stream = stream
 
     async def connect(self) -> None:
         """Log in (certificate or interactive; a refusal raises AuthenticationError and is not

@@ -155,22 +155,12 @@ class HyperliquidExecutionClient(ExecutionClient):
         return self._http
 
     @property
-    def authenticated(self) -> bool:  # type: ignore[override]
-        """True once the user stream's credential check passed, until a disconnect or a fatal
-        stream error (a reconnect in progress keeps it)."""
-        stream = getattr(self, "_stream", None)
-        return (
-            bool(getattr(self, "_logged_in", False)) and stream is not None and stream.error is None
-        )
-
-    @authenticated.setter
-    def authenticated(self, value: bool) -> None:
-        self._logged_in = value
-
-    @property
     def stream(self) -> WebSocketClient | None:
         """The user stream, if connected."""
         return self._stream
+
+    #: authenticated also requires this stream alive (ExecutionClient.private_stream).
+    private_stream = stream
 
     async def connect(self) -> None:
         """Open the user stream: the credential check, then ``orderUpdates``, ``userFills``,
