@@ -20,7 +20,7 @@ OPTIONAL = ("orjson",)
 # Scripts that cover more than one venue: each extra venue is smoke-run too (each under ~10 s).
 VENUE_RUNS: dict[str, tuple[str, ...]] = {
     "bench_e2e.py": ("okx", "bybit"),
-    "bench_orders.py": ("okx", "bybit", "bitmex"),
+    "bench_orders.py": ("okx", "bybit", "bitmex", "hyperliquid"),
 }
 
 
