@@ -59,6 +59,7 @@ from tradeport.session import open_venue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import streams  # bench/streams.py, beside this script
+from mock_venues import mock_venue
 
 
 def _fixed_step(size: str, step: str) -> str:
@@ -85,29 +86,10 @@ def _bybit_grid(message: Any) -> None:
             data[side] = [[price, _fixed_step(size, "0.001")] for price, size in data[side]]
 
 
-def _binance_harness() -> Any:
-    from tradeport_binance.testing import BinanceHarness
-
-    return BinanceHarness()
-
-
-def _okx_harness() -> Any:
-    from tradeport_okx.testing import OkxHarness
-
-    return OkxHarness()
-
-
-def _bybit_harness() -> Any:
-    from tradeport_bybit.testing import BybitHarness
-
-    return BybitHarness()
-
-
 @dataclass(frozen=True)
 class E2EVenue:
     """What differs between venues: the mock, the frames, and the bare loop's subscription."""
 
-    harness: Callable[[], Any]
     #: Bytes every trade/quote frame of the mock's BTC spot instrument contains.
     frame_marker: bytes
     #: Puts a decoded frame's sizes on the mock's lot step (None: already on it).
@@ -122,7 +104,6 @@ class E2EVenue:
 
 VENUES: dict[str, E2EVenue] = {
     "binance": E2EVenue(
-        _binance_harness,
         b'{"stream":"btcusdt@',
         _binance_grid,
         "btcusdt@",
@@ -131,7 +112,6 @@ VENUES: dict[str, E2EVenue] = {
         1,  # the ack
     ),
     "okx": E2EVenue(
-        _okx_harness,
         b'"instId":"BTC-USDT"}',
         None,  # sizes with 6 decimals, prices whole: on BTC-USDT's grid (lot 1e-8, tick 0.1)
         ":BTC-USDT",
@@ -146,7 +126,6 @@ VENUES: dict[str, E2EVenue] = {
         2,  # one ack per channel
     ),
     "bybit": E2EVenue(
-        _bybit_harness,
         b'.BTCUSDT","type"',
         _bybit_grid,
         ".BTCUSDT",
@@ -299,7 +278,7 @@ async def main_async(venue_name: str, frames: int, paced: int, rate: float, roun
     slow: dict[str, int] = dict.fromkeys(runners, 0)
     preempted: dict[str, int] = dict.fromkeys(runners, 0)
     venue = VENUES[venue_name]
-    async with venue.harness() as harness:
+    async with mock_venue(venue_name) as harness:
         burst_frames = frames_for(venue, venue_name, frames)
         paced_frames = burst_frames[:paced]
         for _ in range(rounds):

@@ -37,11 +37,13 @@ import itertools
 import json
 import logging
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -52,6 +54,9 @@ from tradeport.model.events import OrderAccepted, OrderCanceled, OrderRejected
 from tradeport.model.numbers import Price, Quantity
 from tradeport.model.orders import Order
 from tradeport.session import open_venue
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mock_venues import mock_venue  # bench/mock_venues.py, beside this script
 
 _ids = itertools.count(1)
 
@@ -76,6 +81,18 @@ class BareOrder:
 
 def _timed(started: float) -> float:
     return time.perf_counter() - started
+
+
+async def _timed_pair(
+    submit: Callable[[], Awaitable[object]], cancel: Callable[[], Awaitable[object]]
+) -> tuple[float, float]:
+    """Seconds ``submit()`` took, then seconds ``cancel()`` took."""
+    started = time.perf_counter()
+    await submit()
+    accepted = _timed(started)
+    started = time.perf_counter()
+    await cancel()
+    return accepted, _timed(started)
 
 
 def _json(body: dict[str, Any]) -> str:
@@ -141,23 +158,21 @@ async def okx_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float, fl
             raise RuntimeError(f"bare okx {path} refused: {response.status_code} {response.text}")
 
     client_id = order.client_id()
-    started = time.perf_counter()
-    await post(
-        "/api/v5/trade/order",
-        {
-            "instId": order.symbol,
-            "tdMode": "cash",
-            "side": "buy",
-            "ordType": "limit",
-            "px": order.price,
-            "sz": order.size,
-            "clOrdId": client_id,
-        },
+    return await _timed_pair(
+        lambda: post(
+            "/api/v5/trade/order",
+            {
+                "instId": order.symbol,
+                "tdMode": "cash",
+                "side": "buy",
+                "ordType": "limit",
+                "px": order.price,
+                "sz": order.size,
+                "clOrdId": client_id,
+            },
+        ),
+        lambda: post("/api/v5/trade/cancel-order", {"instId": order.symbol, "clOrdId": client_id}),
     )
-    accepted = _timed(started)
-    started = time.perf_counter()
-    await post("/api/v5/trade/cancel-order", {"instId": order.symbol, "clOrdId": client_id})
-    return accepted, _timed(started)
 
 
 async def bybit_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float, float]:
@@ -186,23 +201,21 @@ async def bybit_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float, 
 
     client_id = order.client_id()
     common = {"category": "spot", "symbol": order.symbol}
-    started = time.perf_counter()
-    await post(
-        "/v5/order/create",
-        {
-            **common,
-            "side": "Buy",
-            "orderType": "Limit",
-            "qty": order.size,
-            "price": order.price,
-            "timeInForce": "GTC",
-            "orderLinkId": client_id,
-        },
+    return await _timed_pair(
+        lambda: post(
+            "/v5/order/create",
+            {
+                **common,
+                "side": "Buy",
+                "orderType": "Limit",
+                "qty": order.size,
+                "price": order.price,
+                "timeInForce": "GTC",
+                "orderLinkId": client_id,
+            },
+        ),
+        lambda: post("/v5/order/cancel", {**common, "orderLinkId": client_id}),
     )
-    accepted = _timed(started)
-    started = time.perf_counter()
-    await post("/v5/order/cancel", {**common, "orderLinkId": client_id})
-    return accepted, _timed(started)
 
 
 async def bitmex_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float, float]:
@@ -228,23 +241,21 @@ async def bitmex_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float,
             raise RuntimeError(f"bare bitmex {verb}: {response.status_code} {response.text}")
 
     client_id = order.client_id()
-    started = time.perf_counter()
-    await send(
-        "POST",
-        {
-            "symbol": order.symbol,
-            "side": "Buy",
-            "orderQty": order.size,
-            "ordType": "Limit",
-            "clOrdID": client_id,
-            "price": order.price,
-        },
-        "New",
+    return await _timed_pair(
+        lambda: send(
+            "POST",
+            {
+                "symbol": order.symbol,
+                "side": "Buy",
+                "orderQty": order.size,
+                "ordType": "Limit",
+                "clOrdID": client_id,
+                "price": order.price,
+            },
+            "New",
+        ),
+        lambda: send("DELETE", {"clOrdID": client_id}, "Canceled"),
     )
-    accepted = _timed(started)
-    started = time.perf_counter()
-    await send("DELETE", {"clOrdID": client_id}, "Canceled")
-    return accepted, _timed(started)
 
 
 _last_nonce = 0
@@ -301,61 +312,29 @@ async def hyperliquid_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[f
 
     cloid = f"0x{next(_ids):032x}"
     asset = 0  # BTC, the mock's first perp
-    started = time.perf_counter()
-    await send(
-        {
-            "type": "order",
-            "orders": [
-                {
-                    "a": asset,
-                    "b": True,
-                    "p": order.price,
-                    "s": order.size,
-                    "r": False,
-                    "t": {"limit": {"tif": "Gtc"}},
-                    "c": cloid,
-                }
-            ],
-            "grouping": "na",
-        }
+    return await _timed_pair(
+        lambda: send(
+            {
+                "type": "order",
+                "orders": [
+                    {
+                        "a": asset,
+                        "b": True,
+                        "p": order.price,
+                        "s": order.size,
+                        "r": False,
+                        "t": {"limit": {"tif": "Gtc"}},
+                        "c": cloid,
+                    }
+                ],
+                "grouping": "na",
+            }
+        ),
+        lambda: send({"type": "cancelByCloid", "cancels": [{"asset": asset, "cloid": cloid}]}),
     )
-    accepted = _timed(started)
-    started = time.perf_counter()
-    await send({"type": "cancelByCloid", "cancels": [{"asset": asset, "cloid": cloid}]})
-    return accepted, _timed(started)
 
 
 JSON_HEADERS = {"Content-Type": "application/json"}
-
-
-def _binance_harness() -> Any:
-    from tradeport_binance.testing import BinanceHarness
-
-    return BinanceHarness()
-
-
-def _okx_harness() -> Any:
-    from tradeport_okx.testing import OkxHarness
-
-    return OkxHarness()
-
-
-def _bybit_harness() -> Any:
-    from tradeport_bybit.testing import BybitHarness
-
-    return BybitHarness()
-
-
-def _bitmex_harness() -> Any:
-    from tradeport_bitmex.testing import BitmexHarness
-
-    return BitmexHarness()
-
-
-def _hyperliquid_harness() -> Any:
-    from tradeport_hyperliquid.testing import HyperliquidHarness
-
-    return HyperliquidHarness()
 
 
 BareRound = Callable[[httpx.AsyncClient, BareOrder], Awaitable[tuple[float, float]]]
@@ -365,7 +344,6 @@ BareRound = Callable[[httpx.AsyncClient, BareOrder], Awaitable[tuple[float, floa
 class OrderVenue:
     """One venue of this bench. Imports are deferred so that a run needs only its plugin."""
 
-    harness: Callable[[], Any]
     bare_round: BareRound
     product: ProductType = ProductType.SPOT
     #: Session config on top of the harness's.
@@ -373,18 +351,17 @@ class OrderVenue:
 
 
 VENUES: dict[str, OrderVenue] = {
-    "binance": OrderVenue(_binance_harness, binance_bare),
-    "okx": OrderVenue(_okx_harness, okx_bare),
-    "bybit": OrderVenue(_bybit_harness, bybit_bare),
+    "binance": OrderVenue(binance_bare),
+    "okx": OrderVenue(okx_bare),
+    "bybit": OrderVenue(bybit_bare),
     # The client paces itself to BitMEX's quotas (120 requests a minute, a few orders a second),
     # so 200 rounds would mostly wait for them; the mock enforces none. Lifted: this times one
     # request, not a quota.
     "bitmex": OrderVenue(
-        _bitmex_harness,
         bitmex_bare,
         overrides={"requests_per_minute": 1_000_000, "order_requests_per_second": 1_000_000},
     ),
-    "hyperliquid": OrderVenue(_hyperliquid_harness, hyperliquid_bare, ProductType.PERPETUAL),
+    "hyperliquid": OrderVenue(hyperliquid_bare, ProductType.PERPETUAL),
 }
 
 
@@ -395,7 +372,7 @@ async def main(venue_name: str, rounds: int) -> None:
     bare_round = spec.bare_round
     results: dict[str, list[tuple[float, float]]] = {"bare httpx": [], "tradeport": []}
     async with (
-        spec.harness() as harness,
+        mock_venue(venue_name) as harness,
         open_venue(venue_name, harness.client_config("valid", **spec.overrides)) as venue,
     ):
         traded = harness.instrument_id(spec.product)
