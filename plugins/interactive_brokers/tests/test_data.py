@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import pytest
 from tradeport.errors import UnsupportedOperation
-from tradeport.model.data import BarType, QuoteTick, TradeTick
+from tradeport.model.data import Bar, BarType, QuoteTick, TradeTick
 from tradeport.model.enums import AggressorSide, BarAggregation, OrderSide
 from tradeport.model.identifiers import InstrumentId
 from tradeport.net.ratelimit import Quota
@@ -250,3 +250,45 @@ def test_client_message_rate_is_ibs_limit() -> None:
     config = InteractiveBrokersConfig(max_messages_per_second=20)
     slower = IbGateway(config, client_id=1, name="t")
     assert slower.limiter.quotas("global") == (Quota(20, 1.0),)
+
+
+async def test_bar_subscription_aggregates_real_time_bars_and_resubscribes_after_1101(
+    env: Any,
+) -> None:
+    """Five-minute MIDPOINT bars from TWS's 5-second real-time bars: one bar per five
+    minutes, emitted when its last 5-second bar arrives, stamped at its close; after 1101
+    the request is sent again."""
+    client, sink = _client(env)
+    await client.connect()
+    try:
+        bar_type = BarType.from_str("AAPL.NASDAQ-5-MINUTE-MID-EXTERNAL")
+        await client.subscribe_bars(bar_type)
+        (request,) = _requests(env, Out.REQ_REAL_TIME_BARS)
+        assert request[1] == "3" and request[3] == str(AAPL.con_id)
+        assert request[15:18] == ["5", "MIDPOINT", "0"]  # barSize, whatToShow, useRTH
+        start = 1_796_000_100  # a five-minute boundary (UNIX seconds)
+        assert start % 300 == 0
+        fives = [
+            (start + 5 * i, Decimal(100 + i), Decimal(101 + i), Decimal(99 + i), Decimal(100 + i),
+             Decimal(2))
+            for i in range(60)
+        ]  # fmt: skip
+        await env.mock.publish_real_time_bars(AAPL.con_id, fives[:59])
+        await env.mock.publish_real_time_bars(AAPL.con_id, [*fives[59:], fives[0]])  # a late one
+        await wait_until(lambda: bool(sink.of(Bar)), what="the five-minute bar")
+        await env.mock.publish_real_time_bars(
+            AAPL.con_id, [(start + 300, Decimal(1), Decimal(1), Decimal(1), Decimal(1), Decimal(1))]
+        )
+        await env.mock.send_notice(1101)
+        await env.until(
+            lambda: len(_requests(env, Out.REQ_REAL_TIME_BARS)) == 2, "bars requested again"
+        )
+        (bar,) = sink.of(Bar)  # the forming next bar is not emitted, nor the first twice
+        assert bar.bar_type == bar_type and bar.ts_event == (start + 300) * 1_000_000_000
+        assert (bar.open.as_decimal(), bar.high.as_decimal()) == (Decimal(100), Decimal(160))
+        assert (bar.low.as_decimal(), bar.close.as_decimal()) == (Decimal(99), Decimal(159))
+        assert bar.volume.as_decimal() == 120
+        with pytest.raises(UnsupportedOperation, match="subscribe_bars"):
+            await client.subscribe_bars(BarType.from_str("AAPL.NASDAQ-7-SECOND-LAST-EXTERNAL"))
+    finally:
+        await client.disconnect()

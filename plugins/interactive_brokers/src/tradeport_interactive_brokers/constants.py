@@ -78,6 +78,8 @@ class Out:
     REQ_ALL_OPEN_ORDERS: Final = 16
     REQ_HISTORICAL_DATA: Final = 20
     REQ_CURRENT_TIME: Final = 49
+    REQ_REAL_TIME_BARS: Final = 50
+    CANCEL_REAL_TIME_BARS: Final = 51
     REQ_GLOBAL_CANCEL: Final = 58
     REQ_MARKET_DATA_TYPE: Final = 59
     REQ_POSITIONS: Final = 61
@@ -108,6 +110,7 @@ class In:
     HISTORICAL_DATA: Final = 17
     BOND_CONTRACT_DATA: Final = 18
     CURRENT_TIME: Final = 49
+    REAL_TIME_BARS: Final = 50
     CONTRACT_DATA_END: Final = 52
     OPEN_ORDER_END: Final = 53
     EXECUTION_DATA_END: Final = 55
@@ -192,7 +195,7 @@ CAPABILITIES: Final = Capabilities(
         ProductType.SPOT,
         ProductType.BOND,  # contract lookups (BOND_CONTRACT_DATA)
     },
-    data={DataType.QUOTES, DataType.TRADES, DataType.BOOK_DELTAS},
+    data={DataType.QUOTES, DataType.TRADES, DataType.BOOK_DELTAS, DataType.BARS},
     book_types={BookType.L2_MBP},
     history={HistoryType.BARS},
     orders=order_matrix(

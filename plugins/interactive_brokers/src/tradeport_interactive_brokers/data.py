@@ -1,5 +1,6 @@
 """The Interactive Brokers data client: top of book (reqMktData), trade prints
-(reqTickByTickData ``AllLast``) and connectivity notices, over its own API connection
+(reqTickByTickData ``AllLast``), depth, bars (reqRealTimeBars aggregated; history by
+reqHistoricalData) and connectivity notices, over its own API connection
 (client id ``client_id + 1``).
 
 Every subscription first resolves its instrument (``ensure_instrument``: contract details once,
@@ -19,6 +20,7 @@ from typing import Any, Final
 
 import attrs
 from tradeport.book import OrderBook
+from tradeport.clients.bars import BarBuilder
 from tradeport.clients.base import DataClient, InstrumentProvider, Reconnected
 from tradeport.errors import RateLimitError, UnsupportedOperation
 from tradeport.model.data import (
@@ -48,10 +50,12 @@ from tradeport_interactive_brokers.gateway.client import (
 from tradeport_interactive_brokers.messages import (
     cancel_mkt_data,
     cancel_mkt_depth,
+    cancel_real_time_bars,
     cancel_tick_by_tick,
     req_historical_data,
     req_mkt_data,
     req_mkt_depth,
+    req_real_time_bars,
     req_tick_by_tick,
 )
 from tradeport_interactive_brokers.parse import (
@@ -59,6 +63,7 @@ from tradeport_interactive_brokers.parse import (
     ErrorMessage,
     parse_depth,
     parse_historical_data,
+    parse_real_time_bar,
     parse_tick_by_tick,
     parse_tick_price,
     parse_tick_size,
@@ -130,6 +135,10 @@ _WHAT_TO_SHOW = {
     PriceType.MID: "MIDPOINT",
 }
 _NS = 1_000_000_000
+#: reqRealTimeBars sends 5-second bars only; subscriptions aggregate them.
+REAL_TIME_BAR_S: Final = 5
+#: The bar lengths a subscription can build from them.
+_LIVE_BAR_UNITS_S = {BarAggregation.SECOND: 1, BarAggregation.MINUTE: 60, BarAggregation.HOUR: 3600}
 
 
 def history_pacing() -> tuple[RateLimiter, RateLimiter]:
@@ -468,6 +477,52 @@ class InteractiveBrokersDataClient(DataClient):
             cursor = oldest
         ordered = [bars[t] for t in sorted(bars)]
         return ordered[-limit:] if limit is not None else ordered
+
+    # -- bars -----------------------------------------------------------------------------------
+
+    async def subscribe_bars(self, bar_type: BarType) -> None:
+        """reqRealTimeBars (5-second bars, the only size TWS streams) aggregated in the core
+        :class:`~tradeport.clients.bars.BarBuilder` into ``bar_type``'s bars (seconds in
+        multiples of 5, minutes, hours): each emitted once closed, stamped at its close."""
+        spec = bar_type.spec
+        unit_s = _LIVE_BAR_UNITS_S.get(spec.aggregation)
+        if unit_s is None or (unit_s * spec.step) % REAL_TIME_BAR_S:
+            self._unsupported(
+                "subscribe_bars", f"{spec} (seconds in multiples of 5, minutes or hours)"
+            )
+        what = _WHAT_TO_SHOW.get(spec.price_type)
+        if what is None:
+            self._unsupported("subscribe_bars", f"price type {spec.price_type}")
+        instrument, contract = await self._prepare(bar_type.instrument_id)
+        builder = BarBuilder(bar_type, instrument, unit_s * spec.step * _NS, REAL_TIME_BAR_S * _NS)
+
+        async def on_message(fields: list[str]) -> None:
+            five = parse_real_time_bar(fields)
+            closed = builder.add(
+                five.time_s * _NS,
+                five.open,
+                five.high,
+                five.low,
+                five.close,
+                five.volume,
+                time.time_ns(),
+            )
+            for bar in closed:
+                await self.emit(bar)
+
+        await self.gateway.subscribe(
+            f"bars:{bar_type}",
+            TopicSpec(
+                subscribe=lambda req_id: req_real_time_bars(req_id, contract, what),
+                cancel=cancel_real_time_bars,
+                on_message=on_message,
+                on_error=self._topic_error,
+            ),
+        )
+
+    async def unsubscribe_bars(self, bar_type: BarType) -> None:
+        await self._prepare(bar_type.instrument_id)
+        await self.gateway.unsubscribe(f"bars:{bar_type}")
 
     # -- trades ---------------------------------------------------------------------------------
 

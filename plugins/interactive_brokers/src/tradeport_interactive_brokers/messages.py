@@ -179,6 +179,19 @@ def cancel_tick_by_tick(req_id: int) -> bytes:
     return encode_fields(Out.CANCEL_TICK_BY_TICK, req_id)
 
 
+def req_real_time_bars(req_id: int, contract: Contract, what_to_show: str) -> bytes:
+    """REQ_REAL_TIME_BARS (50, version 3): 5-second bars (the only size TWS sends) of
+    ``what_to_show`` (TRADES, BID, ASK, MIDPOINT), all hours (useRTH 0), no options."""
+    return encode_fields(
+        Out.REQ_REAL_TIME_BARS, 3, req_id, *contract.fields(), 5, what_to_show, 0, ""
+    )
+
+
+def cancel_real_time_bars(req_id: int) -> bytes:
+    """CANCEL_REAL_TIME_BARS (51, version 1)."""
+    return encode_fields(Out.CANCEL_REAL_TIME_BARS, 1, req_id)
+
+
 @attrs.frozen(kw_only=True)
 class OrderFields:
     """The order fields the plugin sets (everything else goes out unset)."""

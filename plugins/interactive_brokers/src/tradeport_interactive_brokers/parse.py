@@ -34,6 +34,8 @@ __all__ = [
     "SymbolSample",
     "HistoricalBar",
     "parse_historical_data",
+    "RealTimeBar",
+    "parse_real_time_bar",
     "OptionChain",
     "parse_error",
     "parse_tick_price",
@@ -143,6 +145,7 @@ _REQ_ID_POSITION = {
     "13": 2,  # marketDepthL2
     "17": 1,  # historicalData
     "18": 1,  # bondContractData
+    "50": 2,  # realtimeBar
     "52": 2,  # contractDataEnd
     "55": 2,  # execDetailsEnd
     "58": 2,  # marketDataType
@@ -327,6 +330,37 @@ def parse_historical_data(fields: Sequence[str]) -> tuple[int, list[HistoricalBa
         return as_int(fields[1]), bars
 
     return _guard("historicalData", build)
+
+
+@attrs.frozen
+class RealTimeBar:
+    """One 5-second bar of reqRealTimeBars: its open time (UNIX seconds) and OHLCV."""
+
+    req_id: int
+    time_s: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+
+def parse_real_time_bar(fields: Sequence[str]) -> RealTimeBar:
+    """REAL_TIME_BARS (50): version, reqId, time, open, high, low, close, volume, wap, count."""
+    _layout("realtimeBar", fields, 9)
+
+    def build() -> RealTimeBar:
+        return RealTimeBar(
+            as_int(fields[2]),
+            as_int(fields[3]),
+            _dec(fields[4]),
+            _dec(fields[5]),
+            _dec(fields[6]),
+            _dec(fields[7]),
+            _dec(fields[8]),
+        )
+
+    return _guard("realtimeBar", build)
 
 
 # -- contracts ------------------------------------------------------------------------------------

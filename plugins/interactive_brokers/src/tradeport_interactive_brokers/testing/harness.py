@@ -199,6 +199,28 @@ class InteractiveBrokersHarness(VenueHarness):
         self._prints[key] = self._prints.get(key, 0) + 1
         return print_trade_id(seconds, price, size, "NASDAQ", self._prints[key])
 
+    async def publish_bar(
+        self,
+        instrument_id: InstrumentId,
+        open: Decimal,
+        high: Decimal,
+        low: Decimal,
+        close: Decimal,
+        volume: Decimal,
+        ts_ms: int,
+        *,
+        closed: bool = True,
+    ) -> None:
+        """The minute opening at ``ts_ms`` as TWS streams it: twelve 5-second real-time bars
+        (the first carries the range and the volume, the rest stay at the close); a forming
+        minute (``closed=False``) lacks its last one."""
+        start_s = ts_ms // 1000
+        fives = [(start_s, open, high, low, close, volume)]
+        fives += [(start_s + 5 * i, close, close, close, close, Decimal(0)) for i in range(1, 12)]
+        await self.gateway.publish_real_time_bars(
+            self._con_id(instrument_id), fives if closed else fives[:-1]
+        )
+
     async def set_book(
         self,
         instrument_id: InstrumentId,

@@ -127,6 +127,8 @@ class _Client:
     server_version: int
     market_data: dict[int, int] = attrs.field(factory=dict)  # reqId -> conId (reqMktData)
     ticks: dict[int, int] = attrs.field(factory=dict)  # reqId -> conId (tick-by-tick)
+    #: reqId -> conId (reqRealTimeBars).
+    real_time_bars: dict[int, int] = attrs.field(factory=dict)
     depth: dict[int, int] = attrs.field(factory=dict)  # reqId -> conId (reqMktDepth)
     #: The rows each depth request has been sent, per side (1 bid, 0 ask): what TWS's
     #: position-based updates apply to.
@@ -333,6 +335,12 @@ class MockGateway:
                 client.ticks[int(f[1])] = listing.details.contract.con_id
         elif msg == Out.CANCEL_TICK_BY_TICK:
             client.ticks.pop(int(f[1]), None)
+        elif msg == Out.REQ_REAL_TIME_BARS:
+            listing = await self._listing_or_error(client, int(f[2]), _contract_from(f, 3))
+            if listing is not None:
+                client.real_time_bars[int(f[2])] = listing.details.contract.con_id
+        elif msg == Out.CANCEL_REAL_TIME_BARS:
+            client.real_time_bars.pop(int(f[2]), None)
         elif msg == Out.REQ_HISTORICAL_DATA:
             await self._historical(client, f)
         elif msg == Out.REQ_MKT_DEPTH:
@@ -1064,6 +1072,18 @@ class MockGateway:
                     await client.stream.send(render.tick_size(req_id, 5, size))
         return now
 
+    async def publish_real_time_bars(
+        self, con_id: int, bars: list[tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]]
+    ) -> None:
+        """5-second bars (open time s, o, h, l, c, volume) to every reqRealTimeBars of
+        ``con_id``, in the order given."""
+        await self.wait_for_subscriber("bars", con_id, timeout=1.0)
+        for client in list(self.clients):
+            for req_id, subscribed in list(client.real_time_bars.items()):
+                if subscribed == con_id:
+                    for bar in bars:
+                        await client.stream.send(render.real_time_bar(req_id, *bar))
+
     async def _depth(self, client: _Client, req_id: int, rows: int, wanted: Contract) -> None:
         listing = await self._listing_or_error(client, req_id, wanted)
         if listing is None or listing.sim_symbol is None:
@@ -1191,5 +1211,6 @@ class MockGateway:
             {f"quotes:{c}" for c in client.market_data.values()}
             | {f"trades:{c}" for c in client.ticks.values()}
             | {f"book:{c}" for c in client.depth.values()}
+            | {f"bars:{c}" for c in client.real_time_bars.values()}
             for client in self.clients
         ]

@@ -208,6 +208,23 @@ def tick_size(req_id: int, tick_type: int, size: Decimal) -> bytes:
     return encode_fields(2, 6, req_id, tick_type, _num(size))
 
 
+def real_time_bar(
+    req_id: int,
+    seconds: int,
+    open: Decimal,
+    high: Decimal,
+    low: Decimal,
+    close: Decimal,
+    volume: Decimal,
+) -> bytes:
+    """REAL_TIME_BARS (50, version 3): one 5-second bar opening at ``seconds``; wap is the
+    close, count 1 (the plugin reads neither)."""
+    return encode_fields(
+        50, 3, req_id, seconds, _num(open), _num(high), _num(low), _num(close), _num(volume),
+        _num(close), 1,
+    )  # fmt: skip
+
+
 def tick_by_tick_last(
     req_id: int,
     seconds: int,
