@@ -71,3 +71,15 @@ def test_a_later_bar_closes_one_whose_last_sub_bar_never_came() -> None:
 def test_interval_must_be_a_multiple_of_the_sub_bars() -> None:
     with pytest.raises(ValidationError, match="interval_ns"):
         BarBuilder(_builder().bar_type, _builder().instrument, 7 * S, 5 * S)
+
+
+def test_a_bar_joined_after_its_open_is_dropped_not_emitted() -> None:
+    builder = _builder()
+    emitted = []
+    for i in range(6, 12):  # subscribed half way through the first minute
+        emitted += builder.add(i * 5 * S, _d(9), _d(9), _d(9), _d(9), _d(1), ts_init=1)
+    assert emitted == []
+    for i in range(12):  # the next minute, whole
+        emitted += builder.add(MINUTE + i * 5 * S, _d(3), _d(3), _d(3), _d(3), _d(1), ts_init=1)
+    (bar,) = emitted
+    assert bar.ts_event == 2 * MINUTE and bar.volume == Quantity(12, 0)

@@ -4,7 +4,9 @@ one-minute bars, say).
 :class:`BarBuilder` is sans-IO: feed it each closed sub-bar with :meth:`BarBuilder.add`; it
 returns the bars that closed, each stamped at its close (``ts_event`` = open + interval), and
 never a bar still forming. A bar closes when the sub-bar that ends at its close arrives, or
-when a sub-bar of a later bar arrives (a venue that skips a quiet sub-interval).
+when a sub-bar of a later bar arrives (a venue that skips a quiet sub-interval). A bar whose
+first sub-bar does not open at the bar's open (a subscription that starts mid-bar) would
+misstate its open and volume: it is dropped, not emitted.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class _Forming:
     low: Decimal
     close: Decimal
     volume: Decimal
+    #: Its first sub-bar opened after the bar's open: part of the bar was never seen.
+    partial: bool = False
 
 
 class BarBuilder:
@@ -66,7 +70,9 @@ class BarBuilder:
             return []  # a sub-bar of a bar already emitted: it cannot change it now
         forming = self._forming.get(bucket)
         if forming is None:
-            self._forming[bucket] = _Forming(open, high, low, close, volume)
+            self._forming[bucket] = _Forming(
+                open, high, low, close, volume, partial=start_ns != bucket
+            )
         else:
             forming.high = max(forming.high, high)
             forming.low = min(forming.low, low)
@@ -74,11 +80,14 @@ class BarBuilder:
             forming.volume += volume
         ends_bar = start_ns + self.sub_interval_ns == bucket + self.interval_ns
         closed = sorted(b for b in self._forming if b < bucket or (b == bucket and ends_bar))
-        return [self._emit(b, ts_init) for b in closed]
+        bars = [self._close(b, ts_init) for b in closed]
+        return [bar for bar in bars if bar is not None]
 
-    def _emit(self, bucket: int, ts_init: int) -> Bar:
+    def _close(self, bucket: int, ts_init: int) -> Bar | None:
         f = self._forming.pop(bucket)
         self._last_closed = bucket if self._last_closed is None else max(self._last_closed, bucket)
+        if f.partial:
+            return None
         make_price, make_qty = self.instrument.make_price, self.instrument.make_qty
         return Bar(
             self.bar_type,
