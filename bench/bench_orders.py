@@ -235,8 +235,9 @@ async def bitmex_bare(http: httpx.AsyncClient, order: BareOrder) -> tuple[float,
             "Content-Type": "application/x-www-form-urlencoded",
         }
         response = await http.request(verb, path, content=body, headers=headers)
-        answer = response.json() if response.status_code == 200 else {}
-        row = answer[0] if isinstance(answer, list) and answer else answer
+        answer: Any = response.json() if response.status_code == 200 else {}
+        # POST answers the order's row, DELETE a list of rows.
+        row: dict[str, Any] = answer[0] if isinstance(answer, list) and answer else answer
         if row.get("ordStatus") != status:
             raise RuntimeError(f"bare bitmex {verb}: {response.status_code} {response.text}")
 
