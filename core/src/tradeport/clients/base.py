@@ -121,6 +121,11 @@ class VenueClient:
         """Publish an event to the session (waits if the consumer is behind)."""
         await self.events.send(event)
 
+    async def emit_all(self, events: Iterable[Any]) -> None:
+        """Publish events in order (the OrderTracker's answers, oldest first)."""
+        for event in events:
+            await self.events.send(event)
+
     async def connect(self) -> None:
         """Open connections. Default: nothing to open."""
 

@@ -80,8 +80,7 @@ class InFlightOrders:
 
     async def publish(self, events: Sequence[AnyOrderEvent]) -> None:
         """Emit the tracker's events in the order it returned them."""
-        for event in events:
-            await self.client.emit(event)
+        await self.client.emit_all(events)
 
     def resolve_later(self, tracked: TrackedOrder) -> None:
         """Query the order in the background until the venue knows it. Outside a connection

@@ -46,7 +46,6 @@ from tradeport.errors import (
 )
 from tradeport.model.enums import ResolutionResult, SettlementStatus, TimeInForce
 from tradeport.model.events import (
-    AnyOrderEvent,
     OrderCancelRejected,
     OrderModifyRejected,
     OrderSubmitted,
@@ -206,10 +205,6 @@ class BetfairExecutionClient(ExecutionClient):
                 self.log.warning("heartbeat (dead-man switch) failed: %s", error)
             await anyio.sleep(timeout / 3)
 
-    async def _publish(self, events: Sequence[AnyOrderEvent]) -> None:
-        for event in events:
-            await self.emit(event)
-
     def _base(self, tracked: TrackedOrder) -> dict[str, Any]:
         now = time.time_ns()
         return {
@@ -233,13 +228,13 @@ class BetfairExecutionClient(ExecutionClient):
                 report = parse_stream_order(uo, market_id, key[0], key[1], self.account_id, ts_init)
                 ts_event = int(uo.get("md") or 0) * 1_000_000 or ts_init
                 for fill in self._bet_fills(report, voids, standing, increment, ts_event, ts_init):
-                    await self._publish(self.tracker.on_fill_report(fill))
+                    await self.emit_all(self.tracker.on_fill_report(fill))
                 if (
                     report.venue_order_id.value in self._replaced
                     and not report.order_status.is_open
                 ):
                     continue  # the old bet of a replace: the order lives on as the new bet
-                await self._publish(self.tracker.on_order_report(report))
+                await self.emit_all(self.tracker.on_order_report(report))
 
     def _bet_fills(
         self,
@@ -305,7 +300,7 @@ class BetfairExecutionClient(ExecutionClient):
             try:
                 market_id, instruction = place_instruction(order)
             except ValidationError as error:
-                await self._publish(self.tracker.rejected(order.client_order_id, str(error)))
+                await self.emit_all(self.tracker.rejected(order.client_order_id, str(error)))
                 continue
             await self.emit(OrderSubmitted(**self._base(tracked)))
             by_market[market_id].append((tracked, instruction))
@@ -337,7 +332,7 @@ class BetfairExecutionClient(ExecutionClient):
             return
         if report.get("status") != "SUCCESS" or not report.get("betId"):
             reason = str(report.get("errorCode") or (answer or {}).get("errorCode") or "FAILURE")
-            await self._publish(self.tracker.rejected(coid, reason))
+            await self.emit_all(self.tracker.rejected(coid, reason))
             return
         bet_id = str(report["betId"])
         async with self._lock:
@@ -358,7 +353,7 @@ class BetfairExecutionClient(ExecutionClient):
                             row, matched - before, avg, matched, self.config.currency, now, now
                         )
                         events += self.tracker.on_fill_report(fill)
-            await self._publish(events)
+            await self.emit_all(events)
 
     async def _bet_id(self, tracked: TrackedOrder) -> VenueOrderId | None:
         if tracked.venue_order_id is not None:
@@ -401,7 +396,7 @@ class BetfairExecutionClient(ExecutionClient):
         for index, (tracked, bet_id) in enumerate(bets):
             report = reports[index] if index < len(reports) else {}
             if report.get("status") == "SUCCESS":
-                await self._publish(self.tracker.canceled(tracked.client_order_id, bet_id))
+                await self.emit_all(self.tracker.canceled(tracked.client_order_id, bet_id))
             else:
                 reason = str(report.get("errorCode") or answer.get("errorCode") or "FAILURE")
                 await self.emit(OrderCancelRejected(**self._base(tracked), reason=reason))
@@ -481,7 +476,7 @@ class BetfairExecutionClient(ExecutionClient):
                 }
                 if not await self._modify_call(tracked, self.http.http_cancel_orders, params):
                     return
-                await self._publish(
+                await self.emit_all(
                     self.tracker.modified(tracked.client_order_id, bet_id, quantity=quantity)
                 )
         if price is not None:
@@ -508,7 +503,7 @@ class BetfairExecutionClient(ExecutionClient):
                 events += self.tracker.accepted(
                     tracked.client_order_id, VenueOrderId(str(place["betId"]))
                 )
-            await self._publish(events)
+            await self.emit_all(events)
 
     async def _modify_call(
         self, tracked: TrackedOrder, call: Any, params: dict[str, Any]
@@ -718,7 +713,7 @@ class BetfairExecutionClient(ExecutionClient):
                 report = parse_stream_order(uo, market_id, key[0], key[1], self.account_id, now)
                 fills = self._bet_fills(report, voids, standing, None, now, now)
                 for fill in fills:
-                    await self._publish(self.tracker.on_fill_report(fill))
+                    await self.emit_all(self.tracker.on_fill_report(fill))
                 applied.extend(fills)
         return applied
 

@@ -29,7 +29,6 @@ from tradeport.errors import (
     VenueError,
 )
 from tradeport.model.events import (
-    AnyOrderEvent,
     OrderCancelRejected,
     OrderModifyRejected,
     OrderSubmitted,
@@ -225,13 +224,9 @@ class BybitExecutionClient(ExecutionClient):
             "ts_init": now,
         }
 
-    async def _publish(self, events: Sequence[AnyOrderEvent | FillReport]) -> None:
-        for event in events:
-            await self.emit(event)
-
     async def _accept(self, tracked: TrackedOrder, venue_order_id: str | None) -> None:
         venue_id = VenueOrderId(venue_order_id) if venue_order_id else None
-        await self._publish(self.tracker.accepted(tracked.client_order_id, venue_id))
+        await self.emit_all(self.tracker.accepted(tracked.client_order_id, venue_id))
 
     # -- commands ---------------------------------------------------------------------------------
 
@@ -242,7 +237,7 @@ class BybitExecutionClient(ExecutionClient):
         try:
             body = place_order_body(order, hedge_mode=self.config.hedge_mode)
         except ValidationError as error:
-            await self._publish(self.tracker.rejected(order.client_order_id, str(error)))
+            await self.emit_all(self.tracker.rejected(order.client_order_id, str(error)))
             return tracked, None
         return tracked, body
 
@@ -250,7 +245,7 @@ class BybitExecutionClient(ExecutionClient):
         events = self.tracker.rejected(
             tracked.client_order_id, reason, due_post_only="PostOnly" in reason
         )
-        await self._publish(events)
+        await self.emit_all(events)
 
     async def submit_order(self, order: Order) -> None:
         """``POST /v5/order/create``: accepted on the venue's ack; refused codes reject."""
@@ -394,7 +389,7 @@ class BybitExecutionClient(ExecutionClient):
             price=instrument.make_price(str(price)) if price is not None else None,
             trigger_price=instrument.make_price(str(trigger)) if trigger is not None else None,
         )
-        await self._publish(events)
+        await self.emit_all(events)
 
     async def modify_orders(self, changes: Sequence[OrderChange]) -> None:
         """``POST /v5/order/amend-batch``, one request per category and per
@@ -465,7 +460,7 @@ class BybitExecutionClient(ExecutionClient):
         except RequestRejected as error:
             await self.emit(OrderCancelRejected(**self._base(tracked), reason=_reason(error)))
             return
-        await self._publish(self.tracker.canceled(tracked.client_order_id))
+        await self.emit_all(self.tracker.canceled(tracked.client_order_id))
 
     async def cancel_all_orders(self, instrument_id: InstrumentId) -> None:
         """``POST /v5/order/cancel-all`` for the instrument; each canceled order is reported."""
@@ -484,7 +479,7 @@ class BybitExecutionClient(ExecutionClient):
             tracked = self.tracker.find_or_adopt(
                 instrument_id, ClientOrderId(coid) if coid else None, venue_id
             )
-            await self._publish(self.tracker.canceled(tracked.client_order_id, venue_id))
+            await self.emit_all(self.tracker.canceled(tracked.client_order_id, venue_id))
 
     async def batch_cancel_orders(
         self, instrument_id: InstrumentId, client_order_ids: Sequence[ClientOrderId]
@@ -505,7 +500,7 @@ class BybitExecutionClient(ExecutionClient):
                 continue
             void = results[index].get("orderId") if index < len(results) else None
             venue_id = VenueOrderId(void) if void else None
-            await self._publish(self.tracker.canceled(tracked.client_order_id, venue_id))
+            await self.emit_all(self.tracker.canceled(tracked.client_order_id, venue_id))
 
     # -- private stream ---------------------------------------------------------------------------
 
@@ -539,7 +534,7 @@ class BybitExecutionClient(ExecutionClient):
             return
         # Fills the row counts but the execution topic has not brought yet: the tracker
         # holds the terminal event until they come.
-        await self._publish(self.tracker.on_order_report(report))
+        await self.emit_all(self.tracker.on_order_report(report))
 
     async def _on_execution(self, record: Mapping[str, Any], reconciliation: bool = False) -> None:
         instrument = self._known_instrument(record.get("category", ""), record["symbol"])
@@ -551,7 +546,7 @@ class BybitExecutionClient(ExecutionClient):
 
     async def _emit_fill(self, fill: FillReport, reconciliation: bool = False) -> None:
         # A fill of an order placed elsewhere is handed over as its report, once.
-        await self._publish(self.tracker.on_any_fill_report(fill, reconciliation=reconciliation))
+        await self.emit_all(self.tracker.on_any_fill_report(fill, reconciliation=reconciliation))
 
     async def _on_position(self, record: Mapping[str, Any]) -> None:
         instrument = self._known_instrument(record.get("category", ""), record["symbol"])

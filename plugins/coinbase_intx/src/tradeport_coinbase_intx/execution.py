@@ -30,7 +30,6 @@ from tradeport.clients.background import BackgroundTasks
 from tradeport.clients.orders import OrderTracker
 from tradeport.errors import RequestRejected, TradeportError, ValidationError, VenueError
 from tradeport.model.events import (
-    AnyOrderEvent,
     OrderCancelRejected,
     OrderModifyRejected,
     OrderSubmitted,
@@ -167,10 +166,6 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
             self._apply_lock = anyio.Lock()
         return self._apply_lock
 
-    async def _publish(self, events: Sequence[AnyOrderEvent]) -> None:
-        for event in events:
-            await self.emit(event)
-
     def _ours(self, client_order_id: ClientOrderId | None) -> ClientOrderId | None:
         if client_order_id is None:
             return None
@@ -201,7 +196,7 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
                         "%s: fills of %s not fetched: %s", VENUE_ID, report.venue_order_id, exc
                     )
             fills = sorted(fills, key=lambda f: f.ts_event)
-            await self._publish(self.tracker.on_order_report(report, fills))
+            await self.emit_all(self.tracker.on_order_report(report, fills))
 
     async def _apply_record(self, record: dict[str, Any]) -> None:
         instrument = self._instrument(instrument_id_of(record["symbol"]))
@@ -295,7 +290,7 @@ class CoinbaseIntxExecutionClient(ExecutionClient):
         try:
             record = await self.http.http_post_order(body)
         except RequestRejected as exc:
-            await self._publish(
+            await self.emit_all(
                 self.tracker.rejected(
                     order.client_order_id,
                     reason_of(exc),

@@ -38,7 +38,7 @@ from tradeport.clients.base import ExecutionClient, InstrumentProvider, Reconnec
 from tradeport.clients.orders import OrderTracker, TrackedOrder
 from tradeport.errors import AuthenticationError, TradeportError, ValidationError, VenueError
 from tradeport.model.enums import OrderSide, OrderType
-from tradeport.model.events import AnyOrderEvent, OrderCancelRejected, OrderSubmitted
+from tradeport.model.events import OrderCancelRejected, OrderSubmitted
 from tradeport.model.identifiers import AccountId, ClientOrderId, InstrumentId, VenueOrderId
 from tradeport.model.instruments import Instrument
 from tradeport.model.orders import Order
@@ -262,10 +262,6 @@ class DydxExecutionClient(ExecutionClient):
         sub = self.subaccount
         return topic_of(SUBACCOUNTS, f"{sub.owner}/{sub.number}")
 
-    async def _publish(self, events: Sequence[AnyOrderEvent | FillReport]) -> None:
-        for event in events:
-            await self.emit(event)
-
     def _base(self, tracked: TrackedOrder) -> dict[str, Any]:
         now = time.time_ns()
         return {
@@ -349,7 +345,7 @@ class DydxExecutionClient(ExecutionClient):
             tracked = self.tracker.track(order)
             known = self._client_ids.get(client_id)
             if known is not None and known != order.client_order_id:
-                await self._publish(
+                await self.emit_all(
                     self.tracker.rejected(
                         order.client_order_id,
                         f"client id {client_id} is already used by {known.value}",
@@ -371,7 +367,7 @@ class DydxExecutionClient(ExecutionClient):
             )
         except ValidationError as error:
             async with self._lock:
-                await self._publish(self.tracker.rejected(order.client_order_id, str(error)))
+                await self.emit_all(self.tracker.rejected(order.client_order_id, str(error)))
             return
         except BaseException:
             # Nothing was sent (no height or book to build the order from): not in flight.
@@ -386,7 +382,7 @@ class DydxExecutionClient(ExecutionClient):
             await self.sender.send([proto.MsgPlaceOrder(message)], stateful=gtb is None)
         except ChainRejected as error:
             async with self._lock:
-                await self._publish(
+                await self.emit_all(
                     self.tracker.rejected(
                         order.client_order_id,
                         f"{error.venue_code}: {error.venue_message}",
@@ -395,7 +391,7 @@ class DydxExecutionClient(ExecutionClient):
                 )
         except AccountNotFound as error:
             async with self._lock:
-                await self._publish(self.tracker.rejected(order.client_order_id, str(error)))
+                await self.emit_all(self.tracker.rejected(order.client_order_id, str(error)))
         except VenueError as error:
             self.log.warning("broadcast of %s: outcome unknown (%s)", order.client_order_id, error)
             self._resolve_later(tracked)
@@ -633,7 +629,7 @@ class DydxExecutionClient(ExecutionClient):
             fills: list[FillReport] = []
             if self.tracker.missing_fill_qty(report):
                 fills = await self._order_fills(instrument, report.venue_order_id)
-            await self._publish(
+            await self.emit_all(
                 self.tracker.on_order_report(report, fills, reconciliation=reconciliation)
             )
 
@@ -659,7 +655,7 @@ class DydxExecutionClient(ExecutionClient):
     async def _emit_fill(self, fill: FillReport, reconciliation: bool) -> None:
         async with self._lock:
             # A fill of an order placed elsewhere is handed over as its report, once.
-            await self._publish(
+            await self.emit_all(
                 self.tracker.on_any_fill_report(fill, reconciliation=reconciliation)
             )
 
@@ -727,7 +723,7 @@ class DydxExecutionClient(ExecutionClient):
         )
         self.expired_by_height += 1
         async with self._lock:
-            await self._publish(self.tracker.on_order_report(report, reconciliation=True))
+            await self.emit_all(self.tracker.on_order_report(report, reconciliation=True))
 
     @staticmethod
     def _row_of(tracked: TrackedOrder, placed: _Placed) -> dict[str, Any]:

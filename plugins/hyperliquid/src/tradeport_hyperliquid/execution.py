@@ -49,7 +49,6 @@ from tradeport.errors import (
 )
 from tradeport.model.enums import OrderType
 from tradeport.model.events import (
-    AnyOrderEvent,
     OrderCancelRejected,
     OrderModifyRejected,
     OrderSubmitted,
@@ -230,10 +229,6 @@ class HyperliquidExecutionClient(ExecutionClient):
             "ts_init": now,
         }
 
-    async def _publish(self, events: Sequence[AnyOrderEvent | FillReport]) -> None:
-        for event in events:
-            await self.emit(event)
-
     def _own(self, report: Any) -> Any:
         """A report with the client order id this client gave (hashed cloids map back)."""
         coid = report.client_order_id
@@ -267,7 +262,7 @@ class HyperliquidExecutionClient(ExecutionClient):
                 order, instrument, market_price=market, slippage=self.config.market_slippage
             )
         except ValidationError as error:
-            await self._publish(self.tracker.rejected(order.client_order_id, str(error)))
+            await self.emit_all(self.tracker.rejected(order.client_order_id, str(error)))
             return tracked, None
         self._cloids[wire["c"]] = order.client_order_id
         self._wires[order.client_order_id] = wire
@@ -313,17 +308,17 @@ class HyperliquidExecutionClient(ExecutionClient):
         if isinstance(status, Mapping) and "error" in status:
             reason = str(status["error"])
             if _IOC_NO_MATCH in reason.lower():
-                await self._publish(self.tracker.canceled(coid))
+                await self.emit_all(self.tracker.canceled(coid))
                 return
             due_post_only = any(m in reason.lower() for m in _POST_ONLY_MARKERS)
-            await self._publish(self.tracker.rejected(coid, reason, due_post_only=due_post_only))
+            await self.emit_all(self.tracker.rejected(coid, reason, due_post_only=due_post_only))
             return
         oid = _oid_of(status)
         if oid is None:
             # Answered without this order's outcome (or "waitingForTrigger"): ask the venue.
             self.in_flight.resolve_later(tracked)
             return
-        await self._publish(self.tracker.accepted(coid, VenueOrderId(oid)))
+        await self.emit_all(self.tracker.accepted(coid, VenueOrderId(oid)))
 
     async def _order_fills(self, report: OrderStatusReport) -> list[FillReport]:
         """The fills of one order (from the account's recent fills; Hyperliquid has no
@@ -411,7 +406,7 @@ class HyperliquidExecutionClient(ExecutionClient):
             new_oid = _oid_of(status)
             if new_oid is not None:
                 events += self.tracker.accepted(tracked.client_order_id, VenueOrderId(new_oid))
-            await self._publish(events)
+            await self.emit_all(events)
 
     async def _wire_for(self, change: OrderChange, tracked: TrackedOrder) -> dict[str, Any] | None:
         """The wire order last sent for ``tracked``, else rebuilt from the venue's record."""
@@ -480,7 +475,7 @@ class HyperliquidExecutionClient(ExecutionClient):
 
     async def _on_cancel_status(self, tracked: TrackedOrder, status: Any) -> None:
         if status == "success":
-            await self._publish(self.tracker.canceled(tracked.client_order_id))
+            await self.emit_all(self.tracker.canceled(tracked.client_order_id))
         elif isinstance(status, Mapping) and "error" in status:
             await self.emit(OrderCancelRejected(**self._base(tracked), reason=str(status["error"])))
         else:
@@ -611,7 +606,7 @@ class HyperliquidExecutionClient(ExecutionClient):
         if self.tracker.find(report.client_order_id, report.venue_order_id) is None:
             await self.emit(report)  # not ours: hand the report over for reconciliation
             return
-        await self._publish(self.tracker.on_order_report(report))
+        await self.emit_all(self.tracker.on_order_report(report))
 
     async def _on_fill_record(
         self, record: Mapping[str, Any], reconciliation: bool = False
@@ -625,7 +620,7 @@ class HyperliquidExecutionClient(ExecutionClient):
 
     async def _emit_fill(self, fill: FillReport, reconciliation: bool = False) -> None:
         # A fill of an order placed elsewhere is handed over as its report, once.
-        await self._publish(self.tracker.on_any_fill_report(fill, reconciliation=reconciliation))
+        await self.emit_all(self.tracker.on_any_fill_report(fill, reconciliation=reconciliation))
 
     async def _on_reconnected(self) -> None:
         await self.emit(Reconnected(VENUE_ID, "user", time.time_ns()))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -283,7 +282,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
             return
         async with self._lock:
             for fill in fills:
-                await self._publish(self.tracker.on_fill_report(fill, reconciliation=True))
+                await self.emit_all(self.tracker.on_fill_report(fill, reconciliation=True))
         try:
             still_open = {r.venue_order_id for r in await self.order_status_reports()}
             completed = {r.venue_order_id: r for r in await self.completed_orders()}
@@ -302,7 +301,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                 if done is not None and done.order_status is OrderStatus.FILLED:
                     continue  # its fills (reqExecutions, above) close it
                 if done is not None and done.order_status is OrderStatus.EXPIRED:
-                    await self._publish(self.tracker.on_order_report(done, reconciliation=True))
+                    await self.emit_all(self.tracker.on_order_report(done, reconciliation=True))
                     continue
                 # It ended while the client was away and TWS's completed orders do not say
                 # it filled: an unrequested end of a GTD or DAY order is its expiry (TWS
@@ -325,7 +324,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
                     )
                 else:
                     events = self.tracker.canceled(tracked.client_order_id, venue_id)
-                await self._publish(events)
+                await self.emit_all(events)
 
     async def _ready(self, operation: str = "execution") -> None:
         self.require_credentials(operation)
@@ -484,10 +483,6 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
 
     # -- stream ---------------------------------------------------------------------------------
 
-    async def _publish(self, events: Sequence[Any]) -> None:
-        for event in events:
-            await self.emit(event)
-
     async def _on_order_message(self, fields: list[str]) -> None:
         msg_id = fields[0]
         async with self._lock:
@@ -524,7 +519,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         instrument = placed.instrument
         if placed.modifying:
             placed.modifying = False
-            await self._publish(
+            await self.emit_all(
                 self.tracker.modified(
                     placed.client_order_id,
                     VenueOrderId(str(row.perm_id)),
@@ -545,10 +540,10 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         venue_id = VenueOrderId(str(status.perm_id)) if status.perm_id else None
         state = _STATUS.get(status.status)
         if state is OrderStatus.ACCEPTED:
-            await self._publish(self.tracker.accepted(placed.client_order_id, venue_id))
+            await self.emit_all(self.tracker.accepted(placed.client_order_id, venue_id))
         elif state is OrderStatus.FILLED and venue_id is not None and placed.order is not None:
             # Terminal: the tracker closes the order once the fills cover what TWS reports.
-            await self._publish(
+            await self.emit_all(
                 self.tracker.on_order_report(
                     self._row(placed, venue_id, status, OrderStatus.FILLED)
                 )
@@ -557,17 +552,17 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
             if placed.fields.tif in ("GTD", "DAY") and not placed.cancel_requested and venue_id:
                 # TWS cancels a GTD order itself at its good-till time and a DAY order at the
                 # session close: a cancel this client did not ask for is their expiry.
-                await self._publish(
+                await self.emit_all(
                     self.tracker.on_order_report(self._expired(placed, venue_id, status))
                 )
             else:
-                await self._publish(self.tracker.canceled(placed.client_order_id, venue_id))
+                await self.emit_all(self.tracker.canceled(placed.client_order_id, venue_id))
         elif state is OrderStatus.REJECTED:
             tracked = self.tracker.find(placed.client_order_id)
             if tracked is not None and tracked.accepted:
-                await self._publish(self.tracker.canceled(placed.client_order_id, venue_id))
+                await self.emit_all(self.tracker.canceled(placed.client_order_id, venue_id))
             else:
-                await self._publish(
+                await self.emit_all(
                     self.tracker.rejected(placed.client_order_id, placed.last_error or "Inactive")
                 )
 
@@ -651,7 +646,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         if error.code >= 2000 and error.code < 3000:
             return  # warnings about an order (e.g. 2109 outside RTH) do not reject it
         async with self._lock:
-            await self._publish(
+            await self.emit_all(
                 self.tracker.rejected(placed.client_order_id, f"{error.message} ({error.code})")
             )
 
@@ -664,7 +659,7 @@ class InteractiveBrokersExecutionClient(ExecutionClient):
         del self._executions[exec_id]
         fill = await self._fill_report(execution, commission)
         if fill is not None:
-            await self._publish(self.tracker.on_fill_report(fill))
+            await self.emit_all(self.tracker.on_fill_report(fill))
 
     async def _fill_report(
         self, execution: Execution, commission: CommissionReport | None

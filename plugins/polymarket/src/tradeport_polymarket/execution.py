@@ -340,10 +340,6 @@ class PolymarketExecutionClient(ExecutionClient):
 
     # -- events --------------------------------------------------------------------------------
 
-    async def _publish(self, events: Sequence[Any]) -> None:
-        for event in events:
-            await self.emit(event)
-
     def _remember(self, client_order_id: ClientOrderId, digest: str) -> None:
         self._client_ids[digest] = client_order_id
         self._hashes[client_order_id] = digest
@@ -407,13 +403,13 @@ class PolymarketExecutionClient(ExecutionClient):
                 for fill in fills:
                     self._note_settlement(fill)
             events = self.tracker.on_order_report(report, fills, reconciliation=reconciliation)
-            await self._publish(events)
+            await self.emit_all(events)
 
     async def _apply_trade(self, record: dict[str, Any], *, reconciliation: bool = False) -> None:
         async with self._lock():
             for fill in self._fills(record):
                 self._note_settlement(fill)
-                await self._publish(
+                await self.emit_all(
                     self.tracker.on_fill_report(fill, reconciliation=reconciliation)
                 )
 
@@ -492,7 +488,7 @@ class PolymarketExecutionClient(ExecutionClient):
                 async with self._lock():
                     for fill in await self._fills_of(digest, str(record["asset_id"])):
                         self._note_settlement(fill)
-                        await self._publish(self.tracker.on_fill_report(fill, reconciliation=True))
+                        await self.emit_all(self.tracker.on_fill_report(fill, reconciliation=True))
         await self._reconcile_unsettled()
 
     # -- commands ------------------------------------------------------------------------------
@@ -519,7 +515,7 @@ class PolymarketExecutionClient(ExecutionClient):
         if venue_id != digest:  # the venue names the order by its own hash: trust it
             self._remember(order.client_order_id, venue_id)
         async with self._lock():
-            await self._publish(
+            await self.emit_all(
                 self.tracker.accepted(order.client_order_id, VenueOrderId(venue_id))
             )
         if str(reply.get("status", "")).lower() != "live":
@@ -531,11 +527,11 @@ class PolymarketExecutionClient(ExecutionClient):
         time in force ended), anything else rejected."""
         async with self._lock():
             if is_killed(reason) and order.time_in_force in (TimeInForce.FOK, TimeInForce.IOC):
-                await self._publish(
+                await self.emit_all(
                     self.tracker.canceled(order.client_order_id, VenueOrderId(digest))
                 )
                 return
-            await self._publish(
+            await self.emit_all(
                 self.tracker.rejected(
                     order.client_order_id, reason, due_post_only=is_post_only_refusal(reason)
                 )
@@ -558,7 +554,7 @@ class PolymarketExecutionClient(ExecutionClient):
         try:
             body, digest = await self._build(order)
         except RequestRejected as exc:  # refused before sending, as the venue would
-            await self._publish(self.tracker.rejected(order.client_order_id, _reason(exc)))
+            await self.emit_all(self.tracker.rejected(order.client_order_id, _reason(exc)))
             return
         self._remember(order.client_order_id, digest)
         if order.time_in_force is TimeInForce.GTD and order.expire_time_ns is not None:
@@ -594,7 +590,7 @@ class PolymarketExecutionClient(ExecutionClient):
                 try:
                     body, digest = await self._build(order)
                 except RequestRejected as exc:
-                    await self._publish(self.tracker.rejected(order.client_order_id, _reason(exc)))
+                    await self.emit_all(self.tracker.rejected(order.client_order_id, _reason(exc)))
                     continue
                 self._remember(order.client_order_id, digest)
                 built.append((order, body, digest))
@@ -679,7 +675,7 @@ class PolymarketExecutionClient(ExecutionClient):
         """``{"canceled": [ids], "not_canceled": {id: reason}}``."""
         for order_id in reply.get("canceled") or []:
             async with self._lock():
-                await self._publish(
+                await self.emit_all(
                     self.tracker.canceled(venue_order_id=VenueOrderId(str(order_id)))
                 )
         for order_id, reason in (reply.get("not_canceled") or {}).items():
