@@ -8,7 +8,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 from tradeport.clients.background import BackgroundTasks
-from tradeport.errors import AuthenticationError
+from tradeport.errors import AuthenticationError, TradeportError
 from tradeport.net import GenericJsonProtocol, ReconnectPolicy, WebSocketClient
 from tradeport.testing import LoopbackServer
 
@@ -97,3 +97,14 @@ async def test_start_soon_before_open_is_a_clear_error() -> None:
 
     with pytest.raises(TradeportError, match="not connected"):
         BackgroundTasks(log, "test").start_soon(nothing, name="x")
+
+
+def test_live_stream_refuses_before_connect_and_after_a_fatal_error() -> None:
+    tasks = BackgroundTasks(logging.getLogger("test"), "t")
+    with pytest.raises(TradeportError, match="ACME: call connect"):
+        tasks.live_stream(None, "ACME")
+    stream = object()
+    assert tasks.live_stream(stream, "ACME") is stream
+    tasks.stream_error = TradeportError("login refused for good")
+    with pytest.raises(TradeportError, match="refused for good"):
+        tasks.live_stream(stream, "ACME")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.abc
@@ -47,6 +47,9 @@ def _spawn_detached(func: Callable[[], Coroutine[Any, Any, None]], name: str) ->
     _DETACHED.add(task)
     task.add_done_callback(_DETACHED.discard)
 
+
+#: A stream type (WebSocketClient, StreamSession ...) kept by a client.
+S = TypeVar("S")
 
 class _StartedFlag:
     """A task status that remembers whether the task said it started."""
@@ -135,6 +138,15 @@ class BackgroundTasks:
         subscribed). A failure before that is raised here; a fatal failure later is logged
         and kept in :attr:`stream_error`."""
         await self._require_group(stream.name).start(self._supervise, stream)
+
+    def live_stream(self, stream: S | None, venue: str) -> S:
+        """The stream to send subscriptions on: refused, naming the venue, before connect(),
+        and with the stream's fatal error once it stopped for good (never a silent no-op)."""
+        if stream is None:
+            raise TradeportError(f"{venue}: call connect() before subscribing")
+        if self.stream_error is not None:
+            raise self.stream_error
+        return stream
 
     async def _supervise(
         self, stream: StreamSession, *, task_status: anyio.abc.TaskStatus[None]

@@ -150,11 +150,7 @@ class DydxDataClient(DataClient):
         await self.http.aclose()
 
     def _require_stream(self) -> WebSocketClient:
-        if self._stream is None:
-            raise TradeportError(f"{VENUE_ID}: call connect() before subscribing")
-        if self._tasks.stream_error is not None:
-            raise self._tasks.stream_error
-        return self._stream
+        return self._tasks.live_stream(self._stream, VENUE_ID)
 
     def _instrument(self, instrument_id: InstrumentId) -> Instrument | None:
         return self.instruments.find(instrument_id) if self.instruments is not None else None
